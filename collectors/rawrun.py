@@ -1,0 +1,287 @@
+"""Raw runs: what a source returned, stored as received, with the records parsed from it.
+
+A run is two files under ``<data>/raw/<source>/``:
+
+- ``<run_id>.jsonl.gz``: one JSON object per line, either a payload (``"type": "payload"``,
+  the body exactly as received) or a record (``"type": "post"`` …) parsed from the payload
+  before it;
+- ``<run_id>.manifest.json``: the :class:`~collectors.records.Run` (query, parameters, times,
+  counts, incidents, the SHA-256 of the ``.jsonl.gz``).
+
+Both are written under a temporary name and renamed when the run is closed, then made
+read-only: a run never changes once written. Credentials never reach these files: headers
+and parameters whose names look like secrets are dropped before writing.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import hashlib
+import os
+import re
+import secrets
+import zlib
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Literal
+
+import msgspec
+
+from collectors import __version__
+from collectors.records import AwareDatetime, Record, Run, RunIncident, encode_record
+
+__all__ = [
+    "Payload",
+    "RawRunError",
+    "RawRunWriter",
+    "find_runs",
+    "iter_lines",
+    "new_run_id",
+    "read_manifest",
+    "run_paths",
+    "sha256_of",
+]
+
+_SECRET_NAME = re.compile(r"auth|cookie|token|secret|passw|api[-_]?key|jwt|session", re.I)
+
+
+class Payload(msgspec.Struct, tag="payload", tag_field="type", kw_only=True, omit_defaults=True):
+    """One response body exactly as received, with the request that produced it."""
+
+    seq: int  # position of the payload in the run, from 1
+    received_at: AwareDatetime  # when the response arrived (UTC)
+    url: str  # requested URL (or file path for imports), without credentials
+    method: str = "GET"  # HTTP method, "FILE" for imports, "WS" for websocket messages
+    params: dict[str, Any] = {}  # request parameters, secrets dropped
+    status: int | None = None  # HTTP status code when there is one
+    headers: dict[str, str] = {}  # response headers, secrets dropped
+    encoding: Literal["utf-8", "base64"] = "utf-8"  # how ``body`` is stored
+    body: str  # the body: text as received, or base64 when it was not valid UTF-8
+
+    def content(self) -> bytes:
+        """Return the body as the bytes that were received."""
+        if self.encoding == "base64":
+            return base64.b64decode(self.body)
+        return self.body.encode("utf-8")
+
+
+class RawRunError(Exception):
+    """A raw run file that cannot be read: names the file and, when known, the line."""
+
+    def __init__(self, path: Path, message: str, line: int | None = None):
+        self.path, self.line = path, line
+        where = f"{path}, line {line}" if line is not None else str(path)
+        super().__init__(f"{where}: {message}")
+
+
+def new_run_id(source: str, now: datetime | None = None) -> str:
+    """Return a new, sortable, unique run id such as ``bluesky-20260901T101500Z-3fa9c1``."""
+    now = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{source}-{now:%Y%m%dT%H%M%SZ}-{secrets.token_hex(3)}"
+
+
+def run_paths(raw_dir: Path, source: str, run_id: str) -> tuple[Path, Path]:
+    """Return the ``.jsonl.gz`` and manifest paths of a run."""
+    folder = Path(raw_dir) / source
+    return folder / f"{run_id}.jsonl.gz", folder / f"{run_id}.manifest.json"
+
+
+def _without_secrets(mapping: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: v for k, v in (mapping or {}).items() if not _SECRET_NAME.search(str(k))}
+
+
+class RawRunWriter:
+    """Write one raw run; use it as a context manager.
+
+    Parameters
+    ----------
+    raw_dir : Path
+        The ``<data>/raw`` folder.
+    source : str
+        Collector or importer name; the run goes in ``raw_dir / source``.
+    query : str
+        The query in words.
+    parameters : dict, optional
+        Options of the run; names that look like secrets are dropped.
+    window_start, window_end : datetime, optional
+        Period the collected data covers, when the query bounds it.
+    reparse_of : str, optional
+        Run whose payloads are re-parsed into this one.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with RawRunWriter(Path(tempfile.mkdtemp()), "demo", "example") as run:
+    ...     payload = run.add_payload('{"ok": true}', url="https://example.org/api")
+    >>> run.manifest.counts
+    {'payloads': 1}
+    """
+
+    def __init__(
+        self,
+        raw_dir: Path,
+        source: str,
+        query: str,
+        parameters: dict[str, Any] | None = None,
+        *,
+        window_start: datetime | None = None,
+        window_end: datetime | None = None,
+        reparse_of: str | None = None,
+        run_id: str | None = None,
+    ):
+        self.manifest = Run(
+            run_id=run_id or new_run_id(source),
+            source=source,
+            query=query,
+            parameters=_without_secrets(parameters),
+            started_at=datetime.now(UTC),
+            window_start=window_start,
+            window_end=window_end,
+            essaim_version=__version__,
+            reparse_of=reparse_of,
+        )
+        self.path, self.manifest_path = run_paths(raw_dir, source, self.manifest.run_id)
+        if self.path.exists() or self.manifest_path.exists():
+            raise FileExistsError(f"run {self.manifest.run_id} already exists in {raw_dir}")
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._partial = self.path.with_name(self.path.name + ".partial")
+        self._file = gzip.open(self._partial, "wb")
+        self._encoder = msgspec.json.Encoder()
+        self._counts: Counter[str] = Counter()
+        self._seq = 0
+
+    @property
+    def run_id(self) -> str:
+        return self.manifest.run_id
+
+    def add_payload(
+        self,
+        body: bytes | str,
+        *,
+        url: str,
+        method: str = "GET",
+        params: dict[str, Any] | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        received_at: datetime | None = None,
+    ) -> Payload:
+        """Store a response body as received and return it as a :class:`Payload`."""
+        if isinstance(body, bytes):
+            try:
+                text, encoding = body.decode("utf-8"), "utf-8"
+            except UnicodeDecodeError:
+                text, encoding = base64.b64encode(body).decode("ascii"), "base64"
+        else:
+            text, encoding = body, "utf-8"
+        self._seq += 1
+        payload = Payload(
+            seq=self._seq,
+            received_at=(received_at or datetime.now(UTC)).astimezone(UTC),
+            url=url,
+            method=method,
+            params=_without_secrets(params),
+            status=status,
+            headers={k: str(v) for k, v in _without_secrets(headers).items()},
+            encoding=encoding,
+            body=text,
+        )
+        self._write(self._encoder.encode(payload), "payloads")
+        return payload
+
+    def add_records(self, records: Iterable[Record]) -> None:
+        """Store parsed records (after the payload they come from)."""
+        for record in records:
+            self._write(encode_record(record), type(record).__struct_config__.tag + "s")
+
+    def add_incident(
+        self, kind: str, where: str, message: str, wait_seconds: float | None = None
+    ) -> None:
+        """Note an error, a rate-limit wait or a failed page in the manifest."""
+        self.manifest.incidents.append(
+            RunIncident(
+                kind=kind,
+                at=datetime.now(UTC),
+                where=where,
+                message=message,
+                wait_seconds=wait_seconds,
+            )
+        )
+
+    def _write(self, line: bytes, counter: str) -> None:
+        self._file.write(line + b"\n")
+        self._counts[counter] += 1
+
+    def close(self) -> Run:
+        """Finish the run: write the manifest, rename both files, make them read-only."""
+        if self._file.closed:
+            return self.manifest
+        self._file.close()
+        self.manifest.finished_at = datetime.now(UTC)
+        self.manifest.counts = dict(sorted(self._counts.items()))
+        self.manifest.file_sha256 = sha256_of(self._partial)
+        os.replace(self._partial, self.path)
+        tmp_manifest = self.manifest_path.with_name(self.manifest_path.name + ".partial")
+        tmp_manifest.write_bytes(msgspec.json.format(msgspec.json.encode(self.manifest)))
+        os.replace(tmp_manifest, self.manifest_path)
+        for path in (self.path, self.manifest_path):
+            path.chmod(0o444)
+        return self.manifest
+
+    def __enter__(self) -> RawRunWriter:
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if exc is not None:
+            self.add_incident("error", "run", f"run stopped early: {exc!r}")
+        self.close()
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex SHA-256 of a file."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def read_manifest(manifest_path: Path) -> Run:
+    """Read and validate a run manifest; raise :class:`RawRunError` if it is unreadable."""
+    try:
+        return msgspec.json.decode(Path(manifest_path).read_bytes(), type=Run)
+    except (OSError, msgspec.DecodeError) as error:
+        raise RawRunError(Path(manifest_path), f"unreadable manifest ({error})") from None
+
+
+def find_runs(raw_dir: Path) -> list[Path]:
+    """Return the manifests of every finished run under ``raw_dir``, oldest run first."""
+    manifests = Path(raw_dir).glob("*/*.manifest.json")
+    return sorted(manifests, key=lambda path: (path.name.split("-", 1)[-1], path.name))
+
+
+def iter_lines(run_path: Path, expected_sha256: str | None = None) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(line number, line)`` from a run file, checking its integrity.
+
+    Raises
+    ------
+    RawRunError
+        If the file is missing, does not match its manifest's SHA-256, or is not valid gzip.
+    """
+    run_path = Path(run_path)
+    if not run_path.exists():
+        raise RawRunError(run_path, "file not found")
+    if expected_sha256 is not None and sha256_of(run_path) != expected_sha256:
+        raise RawRunError(run_path, "file does not match the SHA-256 in its manifest (corrupted)")
+    line_number = 0
+    try:
+        with gzip.open(run_path, "rb") as file:
+            for line_number, line in enumerate(file, start=1):  # noqa: B007
+                yield line_number, line
+    except (EOFError, OSError, zlib.error) as error:
+        raise RawRunError(
+            run_path, f"compressed data is damaged after this line ({error})", line_number
+        ) from None

@@ -1,0 +1,198 @@
+"""The data contract: every source maps what it collects to these records.
+
+Records are ``msgspec`` structs so that they are typed, validated when decoded and cheap to
+write as JSON lines. Every time is an aware ``datetime``; decoders accept any offset and
+records convert it to UTC. Unknown fields are rejected, so a record written by a newer essaim
+fails loudly instead of silently losing data.
+
+Examples
+--------
+>>> from datetime import datetime, UTC
+>>> post = Post(source="bluesky", run_id="r1", collected_at=datetime(2026, 9, 1, tzinfo=UTC),
+...             platform="bluesky", post_id="at://did:plc:a/app.bsky.feed.post/1",
+...             author_id="did:plc:a", links=["https://www.e-inspe.fr/"])
+>>> decode_record(encode_record(post)) == post
+True
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+__all__ = [
+    "RECORD_TYPES",
+    "Account",
+    "Community",
+    "Engagement",
+    "Follow",
+    "Interaction",
+    "Post",
+    "Record",
+    "Run",
+    "RunIncident",
+    "decode_record",
+    "encode_record",
+]
+
+#: An aware datetime; converted to UTC by the records that hold it.
+AwareDatetime = Annotated[datetime, msgspec.Meta(tz=True)]
+#: A count that cannot be negative.
+Count = Annotated[int, msgspec.Meta(ge=0)]
+
+#: What an account declares itself to be, when the platform says so.
+AccountKind = Literal["person", "institution", "bot"]
+#: Ways an account signals it does not want to be collected or indexed.
+OptOut = Literal["nobot", "noindex", "no-unauthenticated", "not-discoverable", "robots"]
+#: Kinds of interaction between an account and a post.
+InteractionKind = Literal["repost", "quote", "reply", "like", "forward", "mention", "click"]
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    return value.astimezone(UTC) if value is not None else None
+
+
+class Record(
+    msgspec.Struct, kw_only=True, tag_field="type", forbid_unknown_fields=True, omit_defaults=True
+):
+    """Provenance shared by every record."""
+
+    source: str  # the collector or importer that produced the record, e.g. "bluesky", "import-x"
+    run_id: str  # the raw run the record was parsed from
+    collected_at: AwareDatetime  # when the payload holding it was received (UTC)
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            value = getattr(self, name)
+            if isinstance(value, datetime):
+                setattr(self, name, _utc(value))
+
+
+class Engagement(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Engagement counts as the platform reported them at one moment."""
+
+    observed_at: AwareDatetime  # when these counts were read (UTC); newer counts replace older
+    likes: Count | None = None  # likes / favourites
+    reposts: Count | None = None  # reposts / boosts / retweets / shares / forwards
+    replies: Count | None = None  # direct replies or comments
+    quotes: Count | None = None  # quote posts
+    views: Count | None = None  # views or impressions, where the platform publishes them
+    clicks: Count | None = None  # link clicks (Discourse link_counts, page analytics)
+
+    def __post_init__(self) -> None:
+        self.observed_at = _utc(self.observed_at)
+
+
+class Community(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_defaults=True):
+    """Where a post was published: the community context it lives in."""
+
+    forum: str | None = None  # forum host, e.g. "www.neoprofs.org"
+    board: str | None = None  # board or category inside the forum
+    subreddit: str | None = None  # subreddit name without "r/"
+    channel: str | None = None  # Telegram or YouTube channel
+    instance: str | None = None  # Mastodon instance host the post was read from
+    hashtags: list[str] = []  # hashtags without "#", lower-cased
+
+
+class Post(Record, tag="post", kw_only=True):
+    """A message published on a platform: post, status, forum message, web page, video."""
+
+    platform: str  # "bluesky", "mastodon", "reddit", "telegram", "discourse", "forum", "web", …
+    post_id: str  # the platform's own id (AT-URI, status URI, message URL…), unique per platform
+    url: str | None = None  # public URL of the post
+    author_id: str  # platform account id of the author (DID, account URI, forum username…)
+    created_at: AwareDatetime | None = None  # publication time (UTC), as declared by the platform
+    text: str | None = None  # text content; None when dropped by the privacy setting
+    language: str | None = None  # BCP-47 language tag when known, e.g. "fr"
+    links: list[str] = []  # every outbound URL, exactly as found (facets, embeds, anchors)
+    reply_to: str | None = None  # post_id of the post this one replies to
+    quote_of: str | None = None  # post_id of the post this one quotes
+    repost_of: str | None = None  # post_id of the original, when this post is a plain reshare
+    engagement: Engagement | None = None  # counts and when they were observed
+    community: Community = msgspec.field(default_factory=Community)  # forum, board, subreddit, channel, instance, hashtags
+
+
+class Account(Record, tag="account", kw_only=True):
+    """An account (person, institution or bot) on one platform."""
+
+    platform: str  # platform of the account
+    account_id: str  # the platform's stable id (DID, account URI, username on forums)
+    handle: str | None = None  # handle / username at collection time, without "@"
+    display_name: str | None = None  # display name at collection time
+    followers_count: Count | None = None  # followers, as reported by the platform
+    following_count: Count | None = None  # accounts followed, as reported by the platform
+    counts_observed_at: AwareDatetime | None = None  # when the two counts were read (UTC)
+    kind: AccountKind | None = None  # only when the platform declares it (bot flag, org page)
+    opt_out: list[OptOut] = []  # opt-out signals seen on the account
+
+
+class Interaction(Record, tag="interaction", kw_only=True):
+    """Who reshared, quoted, replied to, liked, forwarded or mentioned what, and when."""
+
+    platform: str  # platform of the interaction
+    kind: InteractionKind  # what the actor did to the target
+    actor_id: str  # account id of the account that acted
+    target_post_id: str  # post_id of the post acted upon
+    post_id: str | None = None  # post_id of the post embodying the act (the quote, the reply)
+    created_at: AwareDatetime | None = None  # when the act happened (UTC), if the platform says
+
+
+class Follow(Record, tag="follow", kw_only=True):
+    """A follow edge seen at collection time (the observed time is ``collected_at``)."""
+
+    platform: str  # platform of both accounts
+    follower_id: str  # account id of the follower
+    followee_id: str  # account id of the account followed
+
+
+class RunIncident(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Something that went wrong, or slowed a run down, during a collection."""
+
+    kind: Literal["error", "rate-limit", "failed-page"]  # what happened
+    at: AwareDatetime  # when it happened (UTC)
+    where: str  # URL, endpoint or payload sequence number concerned
+    message: str  # one sentence saying what happened
+    wait_seconds: float | None = None  # for rate limits: how long the collector waited
+
+
+class Run(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One collection or import: what was asked, when, and what came back (the manifest)."""
+
+    run_id: str  # unique id: "<source>-<UTC start, compact>-<random>"
+    source: str  # collector or importer name
+    query: str  # the query in words, e.g. "domain:e-inspe.fr" or a file name
+    parameters: dict[str, Any] = {}  # every option of the run, credentials excluded
+    started_at: AwareDatetime  # start of the run (UTC)
+    finished_at: AwareDatetime | None = None  # end of the run (UTC); None if it never finished
+    window_start: AwareDatetime | None = None  # start of the period the data covers, if bounded
+    window_end: AwareDatetime | None = None  # end of the period the data covers, if bounded
+    counts: dict[str, Count] = {}  # payloads and records written, by type
+    incidents: list[RunIncident] = []  # errors, rate-limit waits and failed pages
+    essaim_version: str  # version of essaim that collected the run
+    reparse_of: str | None = None  # run whose payloads were re-parsed to make this one
+    file_sha256: str | None = None  # SHA-256 of the run's .jsonl.gz, written when it is closed
+
+    def __post_init__(self) -> None:
+        for name in ("started_at", "finished_at", "window_start", "window_end"):
+            setattr(self, name, _utc(getattr(self, name)))
+
+
+#: Record classes by their ``type`` tag.
+RECORD_TYPES: dict[str, type[Record]] = {
+    cls.__struct_config__.tag: cls for cls in (Post, Account, Interaction, Follow)
+}
+
+_record_decoder = msgspec.json.Decoder(Post | Account | Interaction | Follow)
+_encoder = msgspec.json.Encoder()
+
+
+def encode_record(record: Record) -> bytes:
+    """Encode a record as one JSON object (no trailing newline)."""
+    return _encoder.encode(record)
+
+
+def decode_record(data: bytes | str) -> Record:
+    """Decode one JSON object into its record class; raise ``msgspec.ValidationError``."""
+    return _record_decoder.decode(data)

@@ -1,0 +1,21 @@
+"""The payload parser of each source, looked up by source name."""
+
+from __future__ import annotations
+
+from collectors import bluesky
+from collectors.parsing import Parser
+
+__all__ = ["PARSERS", "parser_for"]
+
+#: Parser of each source's payloads, by source name as written in run manifests.
+PARSERS: dict[str, Parser] = {
+    "bluesky": bluesky.parse_payload,
+}
+
+
+def parser_for(source: str) -> Parser:
+    """Return the payload parser of a source; raise ``KeyError`` if it has none."""
+    try:
+        return PARSERS[source]
+    except KeyError:
+        raise KeyError(f"no parser for source {source!r}") from None

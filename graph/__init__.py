@@ -1,0 +1,1 @@
+"""Graph layer: the store, resource identity, graph builders, metrics and exports."""

@@ -1,0 +1,99 @@
+"""Pseudonymisation at load: a keyed hash replaces who people are, institutions keep names.
+
+Individuals' account ids become ``u_<hash>`` and post ids ``p_<hash>``, where the hash is an
+HMAC-SHA256 keyed with a per-installation secret kept outside the database. The same account
+therefore gets the same pseudonym in every run, and nobody without the secret can recompute
+it from a known handle. Accounts on the institutional allow-list keep their ids and names.
+
+Examples
+--------
+>>> allow = Institutions({("bluesky", "reseau-canope.fr")})
+>>> names = Pseudonymiser(b"secret", allow)
+>>> names.account("bluesky", "did:plc:abc")
+'u_...'
+>>> names.account("bluesky", "did:plc:abc") == names.account("bluesky", "did:plc:abc")
+True
+>>> names.is_named("bluesky", "did:plc:xyz", "Reseau-Canope.fr")
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import hmac
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["Institutions", "Pseudonymiser", "load_or_create_secret", "read_institutions"]
+
+_HEX_CHARS = 20  # 80 bits: collisions stay negligible for hundreds of millions of ids
+
+
+@dataclass(frozen=True)
+class Institutions:
+    """The allow-list: ``(platform, account id or lower-case handle)`` pairs kept named."""
+
+    names: frozenset[tuple[str, str]] | set[tuple[str, str]] = field(default_factory=frozenset)
+
+    def __contains__(self, item: tuple[str, str]) -> bool:
+        return item in self.names
+
+
+def read_institutions(path: Path) -> Institutions:
+    """Read ``datasets/institutions.csv`` (columns: platform, account_id, handle, name, …)."""
+    with open(path, encoding="utf-8-sig", newline="") as file:
+        rows = list(csv.DictReader(file))
+    names = set()
+    for row in rows:
+        platform = (row.get("platform") or "").strip().lower()
+        for value in (row.get("account_id"), row.get("handle")):
+            value = (value or "").strip().lstrip("@").lower()
+            if platform and value:
+                names.add((platform, value))
+    return Institutions(frozenset(names))
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """Return the installation's pseudonymisation secret, creating it (mode 0600) if absent."""
+    path = Path(path).expanduser()
+    if path.exists():
+        secret = path.read_text(encoding="ascii").strip()
+        if len(secret) < 32:
+            raise ValueError(f"{path}: the pseudonymisation secret is too short")
+        return secret.encode("ascii")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_hex(32)
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        file.write(secret + "\n")
+    return secret.encode("ascii")
+
+
+class Pseudonymiser:
+    """Keyed pseudonyms for accounts and posts of one installation."""
+
+    def __init__(self, secret: bytes, institutions: Institutions | None = None):
+        self._secret = secret
+        self.institutions = institutions or Institutions()
+
+    def _digest(self, kind: str, platform: str, value: str) -> str:
+        message = f"{kind}\x1f{platform}\x1f{value}".encode()
+        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:_HEX_CHARS]
+
+    def account(self, platform: str, account_id: str) -> str:
+        """Return the pseudonym of an account id."""
+        return "u_" + self._digest("account", platform, account_id)
+
+    def post(self, platform: str, post_id: str) -> str:
+        """Return the pseudonym of a post id."""
+        return "p_" + self._digest("post", platform, post_id)
+
+    def is_named(self, platform: str, account_id: str, handle: str | None) -> bool:
+        """Tell whether an account is on the allow-list (by id or by handle)."""
+        platform = platform.lower()
+        if (platform, account_id.lower()) in self.institutions:
+            return True
+        return bool(handle) and (platform, handle.lstrip("@").lower()) in self.institutions

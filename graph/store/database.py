@@ -1,0 +1,113 @@
+"""The DuckDB file: opening it, ordered migrations, transactions, settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+
+from graph.store import queries as q
+
+__all__ = ["DATABASE_NAME", "MIGRATIONS", "Store", "StoreError"]
+
+DATABASE_NAME = "essaim.duckdb"
+
+#: Ordered, append-only: (version, name, statements). Never edit a released step; add one.
+MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (1, "core tables", q.MIGRATION_1_CORE_TABLES),
+]
+
+
+class StoreError(Exception):
+    """The database cannot be used as asked (locked, damaged, read-only, wrong mode)."""
+
+
+class Store:
+    """An open essaim database.
+
+    Parameters
+    ----------
+    path : Path
+        The ``.duckdb`` file (created if absent unless ``read_only``), or ``":memory:"``.
+    read_only : bool
+        Open for reading only: no migration, and other readers may open it at the same time.
+    threads : int, optional
+        DuckDB worker threads (all cores by default).
+
+    Examples
+    --------
+    >>> with Store(":memory:") as store:
+    ...     store.schema_version() == MIGRATIONS[-1][0]
+    True
+    """
+
+    def __init__(self, path: Path | str, *, read_only: bool = False, threads: int | None = None):
+        self.path = path
+        config = {"threads": threads} if threads else {}
+        if read_only and not Path(path).exists():
+            raise StoreError(f"{path}: no database yet (run `essaim load` first)")
+        if not read_only and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.connection = duckdb.connect(str(path), read_only=read_only, config=config)
+        except duckdb.IOException as error:
+            raise StoreError(f"{path}: cannot open the database ({_first_line(error)})") from None
+        except duckdb.Error as error:
+            raise StoreError(f"{path}: the database is damaged ({_first_line(error)})") from None
+        self.connection.execute("SET TimeZone = 'UTC'")
+        if not read_only:
+            self.migrate()
+
+    def schema_version(self) -> int:
+        """Return the version of the last migration applied (0 for an empty database)."""
+        self.connection.execute(q.CREATE_SCHEMA_VERSION)
+        return self.connection.execute(q.SELECT_SCHEMA_VERSION).fetchone()[0]
+
+    def migrate(self) -> list[int]:
+        """Apply pending migrations, each in its own transaction; return the versions applied."""
+        current = self.schema_version()
+        applied = []
+        for version, name, statements in MIGRATIONS:
+            if version <= current:
+                continue
+            with self.transaction():
+                for statement in statements:
+                    self.connection.execute(statement)
+                self.connection.execute(q.INSERT_SCHEMA_VERSION, [version, name])
+            applied.append(version)
+        return applied
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """Run a block in one transaction: everything or nothing."""
+        self.connection.execute("BEGIN TRANSACTION")
+        try:
+            yield self.connection
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def setting(self, name: str) -> str | None:
+        """Return a stored setting, or ``None``."""
+        row = self.connection.execute(q.SELECT_SETTING, [name]).fetchone()
+        return row[0] if row else None
+
+    def set_setting(self, name: str, value: str) -> None:
+        """Store a setting."""
+        self.connection.execute(q.UPSERT_SETTING, [name, value])
+
+    def close(self) -> None:
+        self.connection.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0]

@@ -1,0 +1,399 @@
+"""Loading raw runs into the store: validated, pseudonymised, linked, all-or-nothing per run.
+
+Each run is read completely and checked (its file against the SHA-256 of its manifest, every
+line against the data contract) before one transaction writes it; a damaged run is rejected
+with its file and line, and leaves the database as it was. Rows have natural keys and are only
+replaced by strictly newer observations, so loading the same run twice changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import msgspec
+import pyarrow as pa
+
+from collectors.rawrun import Payload, RawRunError, iter_lines, read_manifest
+from collectors.records import Account, Follow, Interaction, Post, Record, Run
+from graph.pseudonyms import Pseudonymiser
+from graph.resources import Linker
+from graph.store import queries as q
+from graph.store.database import Store, StoreError
+
+__all__ = ["LoadReport", "RunResult", "load_runs"]
+
+_PAYLOAD_PREFIX = b'{"type":"payload"'
+_line_decoder = msgspec.json.Decoder(Payload | Post | Account | Interaction | Follow)
+
+_TIME = pa.timestamp("us", tz="UTC")
+_TEXT = pa.string()
+_SCHEMAS = {
+    "accounts": pa.schema(
+        [("platform", _TEXT), ("account_id", _TEXT), ("named", pa.bool_()), ("handle", _TEXT),
+         ("display_name", _TEXT), ("followers_count", pa.int64()),
+         ("following_count", pa.int64()), ("counts_observed_at", _TIME), ("kind", _TEXT),
+         ("opt_out", pa.list_(_TEXT)), ("source", _TEXT), ("run_id", _TEXT),
+         ("collected_at", _TIME)]
+    ),
+    "posts": pa.schema(
+        [("platform", _TEXT), ("post_id", _TEXT), ("url", _TEXT), ("author_id", _TEXT),
+         ("created_at", _TIME), ("text", _TEXT), ("language", _TEXT), ("reply_to", _TEXT),
+         ("quote_of", _TEXT), ("repost_of", _TEXT), ("likes", pa.int64()),
+         ("reposts", pa.int64()), ("replies", pa.int64()), ("quotes", pa.int64()),
+         ("views", pa.int64()), ("clicks", pa.int64()), ("counts_observed_at", _TIME),
+         ("forum", _TEXT), ("board", _TEXT), ("subreddit", _TEXT), ("channel", _TEXT),
+         ("instance", _TEXT), ("hashtags", pa.list_(_TEXT)), ("source", _TEXT),
+         ("run_id", _TEXT), ("collected_at", _TIME)]
+    ),
+    "links": pa.schema(
+        [("platform", _TEXT), ("post_id", _TEXT), ("url", _TEXT), ("resolved_url", _TEXT),
+         ("url_key", _TEXT), ("host", _TEXT), ("campaign", _TEXT), ("shortened", pa.bool_()),
+         ("tracked", pa.bool_()), ("resource_id", _TEXT), ("match_reason", _TEXT),
+         ("run_id", _TEXT)]
+    ),
+    "interactions": pa.schema(
+        [("platform", _TEXT), ("kind", _TEXT), ("actor_id", _TEXT), ("target_post_id", _TEXT),
+         ("post_id", _TEXT), ("created_at", _TIME), ("source", _TEXT), ("run_id", _TEXT),
+         ("collected_at", _TIME)]
+    ),
+    "follows": pa.schema(
+        [("platform", _TEXT), ("follower_id", _TEXT), ("followee_id", _TEXT),
+         ("first_observed_at", _TIME), ("last_observed_at", _TIME), ("source", _TEXT),
+         ("run_id", _TEXT)]
+    ),
+}  # fmt: skip
+_UPSERTS = {
+    "accounts": q.UPSERT_ACCOUNTS,
+    "posts": q.UPSERT_POSTS,
+    "links": q.INSERT_LINKS,
+    "interactions": q.UPSERT_INTERACTIONS,
+    "follows": q.UPSERT_FOLLOWS,
+}
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What happened to one run."""
+
+    run_id: str
+    status: str  # "loaded", "skipped" (already loaded) or "rejected"
+    records: int = 0
+    message: str = ""
+
+
+@dataclass
+class LoadReport:
+    """The result of a load: one :class:`RunResult` per run, in order."""
+
+    results: list[RunResult] = field(default_factory=list)
+
+    def with_status(self, status: str) -> list[RunResult]:
+        return [result for result in self.results if result.status == status]
+
+    @property
+    def records(self) -> int:
+        return sum(result.records for result in self.results)
+
+
+@dataclass
+class _Records:
+    posts: list[Post] = field(default_factory=list)
+    accounts: list[Account] = field(default_factory=list)
+    interactions: list[Interaction] = field(default_factory=list)
+    follows: list[Follow] = field(default_factory=list)
+
+    def add(self, record: Record) -> None:
+        getattr(self, type(record).__struct_config__.tag + "s").append(record)
+
+    def __len__(self) -> int:
+        return len(self.posts) + len(self.accounts) + len(self.interactions) + len(self.follows)
+
+
+def load_runs(
+    store: Store,
+    manifests: Iterable[Path],
+    *,
+    linker: Linker,
+    pseudonymiser: Pseudonymiser | None,
+    progress: Callable[[RunResult], None] | None = None,
+) -> LoadReport:
+    """Load raw runs (given by their manifest paths) into the store.
+
+    Parameters
+    ----------
+    store : Store
+        An open, writable store.
+    manifests : iterable of Path
+        ``*.manifest.json`` files; runs already loaded are skipped.
+    linker : Linker
+        Turns links into URL keys and catalogue matches; its resolution cache is filled from
+        the store and new resolutions are saved back.
+    pseudonymiser : Pseudonymiser or None
+        ``None`` loads real identifiers (``--no-pseudonymise``). A store keeps the mode of its
+        first load; mixing modes raises :class:`StoreError`.
+    progress : callable, optional
+        Called with each :class:`RunResult` as it is decided.
+
+    Returns
+    -------
+    LoadReport
+    """
+    _check_mode(store, pseudonymised=pseudonymiser is not None)
+    linker.resolutions.update(dict(store.connection.execute(q.SELECT_RESOLUTIONS).fetchall()))
+    report = LoadReport()
+    for manifest_path in manifests:
+        result = _load_run(store, Path(manifest_path), linker, pseudonymiser)
+        report.results.append(result)
+        if progress:
+            progress(result)
+    return report
+
+
+def _check_mode(store: Store, pseudonymised: bool) -> None:
+    wanted = "on" if pseudonymised else "off"
+    current = store.setting("pseudonymisation")
+    if current is None:
+        store.set_setting("pseudonymisation", wanted)
+    elif current != wanted:
+        raise StoreError(
+            f"this database was loaded with pseudonymisation {current}; loading with it "
+            f"{wanted} would mix real and pseudonymous identifiers (use another data directory)"
+        )
+
+
+def _load_run(
+    store: Store, manifest_path: Path, linker: Linker, pseudonymiser: Pseudonymiser | None
+) -> RunResult:
+    try:
+        run = read_manifest(manifest_path)
+    except RawRunError as error:
+        return RunResult(manifest_path.name, "rejected", message=str(error))
+    run_path = manifest_path.with_name(f"{run.run_id}.jsonl.gz")
+    loaded_hash = store.connection.execute(q.SELECT_RUN_HASH, [run.run_id]).fetchone()
+    if loaded_hash is not None:
+        if loaded_hash[0] == run.file_sha256:
+            return RunResult(run.run_id, "skipped", message="already loaded")
+        message = f"{run_path}: differs from the copy loaded earlier (raw runs never change)"
+        return RunResult(run.run_id, "rejected", message=message)
+    try:
+        records = _read_records(run_path, run)
+    except RawRunError as error:
+        return RunResult(run.run_id, "rejected", message=str(error))
+    tables, renamed = _stage(store, records, linker, pseudonymiser)
+    with store.transaction() as connection:
+        for short_url, final_url in linker.new_resolutions.items():
+            connection.execute(q.UPSERT_RESOLUTION, [short_url, final_url])
+        if run.reparse_of:
+            for statement in q.DELETE_ROWS_OF_RUN.values():
+                connection.execute(statement, [run.reparse_of])
+            connection.execute(q.MARK_RUN_SUPERSEDED, [run.run_id, run.reparse_of])
+        if renamed.num_rows:
+            connection.register("renamed_accounts", renamed)
+            for statement in q.RENAME_ACCOUNT_REFERENCES:
+                connection.execute(statement)
+            connection.unregister("renamed_accounts")
+        for name, table in tables.items():
+            if table.num_rows:
+                connection.register(f"staged_{name}", table)
+                connection.execute(_UPSERTS[name])
+                connection.unregister(f"staged_{name}")
+        connection.execute(q.INSERT_RUN, _run_row(run, run_path, pseudonymiser, len(records)))
+    linker.new_resolutions.clear()
+    return RunResult(run.run_id, "loaded", records=len(records))
+
+
+def _read_records(run_path: Path, run: Run) -> _Records:
+    records = _Records()
+    for number, line in iter_lines(run_path, expected_sha256=run.file_sha256):
+        if line.startswith(_PAYLOAD_PREFIX) or not line.strip():
+            continue
+        try:
+            record = _line_decoder.decode(line)
+        except msgspec.DecodeError as error:
+            raise RawRunError(run_path, f"not a valid record ({error})", number) from None
+        if record.run_id != run.run_id:
+            raise RawRunError(
+                run_path, f"record belongs to run {record.run_id!r}, not {run.run_id!r}", number
+            )
+        records.add(record)
+    return records
+
+
+def _run_row(run: Run, run_path: Path, pseudonymiser: Pseudonymiser | None, count: int) -> list:
+    return [
+        run.run_id, run.source, run.query, json.dumps(run.parameters, default=str),
+        run.started_at, run.finished_at, run.window_start, run.window_end,
+        json.dumps(run.counts), msgspec.json.encode(run.incidents).decode(),
+        run.essaim_version, run.reparse_of, run.file_sha256, str(run_path),
+        pseudonymiser is not None, count,
+    ]  # fmt: skip
+
+
+class _Identities:
+    """Maps platform identifiers to what the store keeps (pseudonyms unless allow-listed)."""
+
+    def __init__(self, store: Store, records: _Records, pseudonymiser: Pseudonymiser | None):
+        self.pseudonymiser = pseudonymiser
+        self.known_named = set(store.connection.execute(q.SELECT_NAMED_ACCOUNTS).fetchall())
+        self.named = set(self.known_named)
+        if pseudonymiser is not None:
+            for account in records.accounts:
+                if pseudonymiser.is_named(account.platform, account.account_id, account.handle):
+                    self.named.add((account.platform, account.account_id))
+        self._accounts: dict[tuple[str, str], str] = {}
+        self._posts: dict[tuple[str, str], str] = {}
+
+    def is_named(self, platform: str, account_id: str) -> bool:
+        if self.pseudonymiser is None or (platform, account_id) in self.named:
+            return True
+        return self.pseudonymiser.is_named(platform, account_id, None)
+
+    def account(self, platform: str, account_id: str) -> str:
+        key = (platform, account_id)
+        value = self._accounts.get(key)
+        if value is None:
+            value = account_id if self.is_named(*key) else self.pseudonymiser.account(*key)
+            self._accounts[key] = value
+        return value
+
+    def post(self, platform: str, post_id: str | None) -> str | None:
+        if post_id is None or self.pseudonymiser is None:
+            return post_id
+        key = (platform, post_id)
+        value = self._posts.get(key)
+        if value is None:
+            value = self._posts[key] = self.pseudonymiser.post(*key)
+        return value
+
+    def renamed(self) -> pa.Table:
+        """Pseudonyms already in the store of accounts now known to be institutions."""
+        rows = [
+            (platform, self.pseudonymiser.account(platform, account_id), account_id)
+            for platform, account_id in sorted(self.named - self.known_named)
+        ] if self.pseudonymiser else []  # fmt: skip
+        return pa.table(
+            {name: [row[i] for row in rows] for i, name in enumerate(
+                ("platform", "pseudonym", "account_id"))},
+            schema=pa.schema([("platform", _TEXT), ("pseudonym", _TEXT), ("account_id", _TEXT)]),
+        )  # fmt: skip
+
+
+def _stage(
+    store: Store, records: _Records, linker: Linker, pseudonymiser: Pseudonymiser | None
+) -> tuple[dict[str, pa.Table], pa.Table]:
+    ids = _Identities(store, records, pseudonymiser)
+    columns = {
+        "accounts": _account_columns(records.accounts, ids),
+        "posts": _post_columns(records.posts, ids),
+        "links": _link_columns(records.posts, ids, linker),
+        "interactions": _interaction_columns(records.interactions, ids),
+        "follows": _follow_columns(records.follows, ids),
+    }
+    tables = {
+        name: pa.table(data, schema=_SCHEMAS[name]) for name, data in columns.items()
+    }
+    return tables, ids.renamed()
+
+
+def _provenance(records: list[Record]) -> dict[str, list]:
+    return {
+        "source": [r.source for r in records],
+        "run_id": [r.run_id for r in records],
+        "collected_at": [r.collected_at for r in records],
+    }
+
+
+def _account_columns(accounts: list[Account], ids: _Identities) -> dict[str, list]:
+    named = [ids.is_named(a.platform, a.account_id) for a in accounts]
+    return {
+        "platform": [a.platform for a in accounts],
+        "account_id": [ids.account(a.platform, a.account_id) for a in accounts],
+        "named": named,
+        "handle": [a.handle if n else None for a, n in zip(accounts, named, strict=True)],
+        "display_name": [
+            a.display_name if n else None for a, n in zip(accounts, named, strict=True)
+        ],
+        "followers_count": [a.followers_count for a in accounts],
+        "following_count": [a.following_count for a in accounts],
+        "counts_observed_at": [a.counts_observed_at for a in accounts],
+        "kind": [a.kind for a in accounts],
+        "opt_out": [a.opt_out for a in accounts],
+        **_provenance(accounts),
+    }
+
+
+def _post_columns(posts: list[Post], ids: _Identities) -> dict[str, list]:
+    engagement = [p.engagement for p in posts]
+    community = [p.community for p in posts]
+    columns = {
+        "platform": [p.platform for p in posts],
+        "post_id": [ids.post(p.platform, p.post_id) for p in posts],
+        "url": [p.url if ids.is_named(p.platform, p.author_id) else None for p in posts],
+        "author_id": [ids.account(p.platform, p.author_id) for p in posts],
+        "created_at": [p.created_at for p in posts],
+        "text": [p.text for p in posts],
+        "language": [p.language for p in posts],
+        "reply_to": [ids.post(p.platform, p.reply_to) for p in posts],
+        "quote_of": [ids.post(p.platform, p.quote_of) for p in posts],
+        "repost_of": [ids.post(p.platform, p.repost_of) for p in posts],
+    }
+    for count in ("likes", "reposts", "replies", "quotes", "views", "clicks"):
+        columns[count] = [getattr(e, count) if e else None for e in engagement]
+    columns["counts_observed_at"] = [e.observed_at if e else None for e in engagement]
+    for place in ("forum", "board", "subreddit", "channel", "instance", "hashtags"):
+        columns[place] = [getattr(c, place) for c in community]
+    columns.update(_provenance(posts))
+    return columns
+
+
+def _link_columns(posts: list[Post], ids: _Identities, linker: Linker) -> dict[str, list]:
+    rows = []
+    for post in posts:
+        if not post.links:
+            continue
+        post_id = ids.post(post.platform, post.post_id)
+        for url in post.links:
+            info = linker.info(url)
+            rows.append((post.platform, post_id, info, post.run_id))
+    return {
+        "platform": [r[0] for r in rows],
+        "post_id": [r[1] for r in rows],
+        "url": [r[2].url for r in rows],
+        "resolved_url": [r[2].resolved_url for r in rows],
+        "url_key": [r[2].key for r in rows],
+        "host": [r[2].host for r in rows],
+        "campaign": [json.dumps(r[2].campaign) if r[2].campaign else None for r in rows],
+        "shortened": [r[2].shortened for r in rows],
+        "tracked": [r[2].tracked for r in rows],
+        "resource_id": [r[2].resource_id for r in rows],
+        "match_reason": [r[2].match_reason for r in rows],
+        "run_id": [r[3] for r in rows],
+    }
+
+
+def _interaction_columns(interactions: list[Interaction], ids: _Identities) -> dict[str, list]:
+    return {
+        "platform": [i.platform for i in interactions],
+        "kind": [i.kind for i in interactions],
+        "actor_id": [ids.account(i.platform, i.actor_id) for i in interactions],
+        "target_post_id": [ids.post(i.platform, i.target_post_id) for i in interactions],
+        "post_id": [ids.post(i.platform, i.post_id) or "" for i in interactions],
+        "created_at": [i.created_at for i in interactions],
+        **_provenance(interactions),
+    }
+
+
+def _follow_columns(follows: list[Follow], ids: _Identities) -> dict[str, list]:
+    observed = [f.collected_at for f in follows]
+    return {
+        "platform": [f.platform for f in follows],
+        "follower_id": [ids.account(f.platform, f.follower_id) for f in follows],
+        "followee_id": [ids.account(f.platform, f.followee_id) for f in follows],
+        "first_observed_at": observed,
+        "last_observed_at": observed,
+        "source": [f.source for f in follows],
+        "run_id": [f.run_id for f in follows],
+    }

@@ -1,0 +1,325 @@
+"""Every SQL statement of the store, in one place. Values are always bound parameters.
+
+Tables created by migrations are named here; the staging tables (``staged_*``) are Arrow
+tables registered on the connection by the loader for the duration of one transaction.
+"""
+
+# --- migrations --------------------------------------------------------------------------
+
+CREATE_SCHEMA_VERSION = """
+CREATE TABLE IF NOT EXISTS schema_version (
+    version INTEGER PRIMARY KEY,
+    name VARCHAR NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL
+)"""
+SELECT_SCHEMA_VERSION = "SELECT coalesce(max(version), 0) FROM schema_version"
+INSERT_SCHEMA_VERSION = "INSERT INTO schema_version VALUES (?, ?, now())"
+
+MIGRATION_1_CORE_TABLES = [
+    """CREATE TABLE settings (
+        name VARCHAR PRIMARY KEY,
+        value VARCHAR NOT NULL
+    )""",
+    """CREATE TABLE runs (
+        run_id VARCHAR PRIMARY KEY,
+        source VARCHAR NOT NULL,
+        query VARCHAR NOT NULL,
+        parameters JSON,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ,
+        window_start TIMESTAMPTZ,
+        window_end TIMESTAMPTZ,
+        counts JSON,
+        incidents JSON,
+        essaim_version VARCHAR,
+        reparse_of VARCHAR,
+        superseded_by VARCHAR,
+        file_sha256 VARCHAR NOT NULL,
+        file_path VARCHAR NOT NULL,
+        pseudonymised BOOLEAN NOT NULL,
+        loaded_at TIMESTAMPTZ NOT NULL,
+        records_loaded BIGINT NOT NULL
+    )""",
+    """CREATE TABLE accounts (
+        platform VARCHAR NOT NULL,
+        account_id VARCHAR NOT NULL,
+        named BOOLEAN NOT NULL,
+        handle VARCHAR,
+        display_name VARCHAR,
+        followers_count BIGINT,
+        following_count BIGINT,
+        counts_observed_at TIMESTAMPTZ,
+        kind VARCHAR,
+        opt_out VARCHAR[],
+        source VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL,
+        collected_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (platform, account_id)
+    )""",
+    """CREATE TABLE posts (
+        platform VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,
+        url VARCHAR,
+        author_id VARCHAR NOT NULL,
+        created_at TIMESTAMPTZ,
+        text VARCHAR,
+        language VARCHAR,
+        reply_to VARCHAR,
+        quote_of VARCHAR,
+        repost_of VARCHAR,
+        likes BIGINT,
+        reposts BIGINT,
+        replies BIGINT,
+        quotes BIGINT,
+        views BIGINT,
+        clicks BIGINT,
+        counts_observed_at TIMESTAMPTZ,
+        forum VARCHAR,
+        board VARCHAR,
+        subreddit VARCHAR,
+        channel VARCHAR,
+        instance VARCHAR,
+        hashtags VARCHAR[],
+        source VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL,
+        collected_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (platform, post_id)
+    )""",
+    """CREATE TABLE links (
+        platform VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,
+        url VARCHAR NOT NULL,
+        resolved_url VARCHAR,
+        url_key VARCHAR NOT NULL,
+        host VARCHAR NOT NULL,
+        campaign JSON,
+        shortened BOOLEAN NOT NULL,
+        tracked BOOLEAN NOT NULL,
+        resource_id VARCHAR,
+        match_reason VARCHAR,
+        run_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, post_id, url)
+    )""",
+    """CREATE TABLE interactions (
+        platform VARCHAR NOT NULL,
+        kind VARCHAR NOT NULL,
+        actor_id VARCHAR NOT NULL,
+        target_post_id VARCHAR NOT NULL,
+        post_id VARCHAR NOT NULL,  -- '' when the act has no post of its own (repost, like)
+        created_at TIMESTAMPTZ,
+        source VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL,
+        collected_at TIMESTAMPTZ NOT NULL,
+        PRIMARY KEY (platform, kind, actor_id, target_post_id, post_id)
+    )""",
+    """CREATE TABLE follows (
+        platform VARCHAR NOT NULL,
+        follower_id VARCHAR NOT NULL,
+        followee_id VARCHAR NOT NULL,
+        first_observed_at TIMESTAMPTZ NOT NULL,
+        last_observed_at TIMESTAMPTZ NOT NULL,
+        source VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL,
+        PRIMARY KEY (platform, follower_id, followee_id)
+    )""",
+    """CREATE TABLE url_resolutions (
+        short_url VARCHAR PRIMARY KEY,
+        final_url VARCHAR,
+        resolved_at TIMESTAMPTZ NOT NULL
+    )""",
+    """CREATE TABLE catalogue (
+        resource_id VARCHAR PRIMARY KEY,
+        title VARCHAR,
+        parcours VARCHAR,
+        level VARCHAR,
+        discipline VARCHAR,
+        url_patterns VARCHAR[],
+        published DATE,
+        illustrative BOOLEAN NOT NULL
+    )""",
+]
+
+# --- settings --------------------------------------------------------------------------
+
+SELECT_SETTING = "SELECT value FROM settings WHERE name = ?"
+UPSERT_SETTING = """
+INSERT INTO settings VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value"""
+
+# --- runs ------------------------------------------------------------------------------
+
+SELECT_RUN_HASH = "SELECT file_sha256 FROM runs WHERE run_id = ?"
+INSERT_RUN = """
+INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, now(), ?)"""
+MARK_RUN_SUPERSEDED = "UPDATE runs SET superseded_by = ? WHERE run_id = ?"
+DELETE_ROWS_OF_RUN = {
+    table: f"DELETE FROM {table} WHERE run_id = ?"
+    for table in ("posts", "accounts", "links", "interactions", "follows")
+}
+
+# --- upserts from staging tables ----------------------------------------------------------
+# A row is replaced only by a strictly newer observation, so loading the same data twice
+# changes nothing. Counts follow their own observation time.
+
+UPSERT_ACCOUNTS = """
+INSERT INTO accounts BY NAME
+SELECT * FROM staged_accounts
+QUALIFY row_number() OVER (
+    PARTITION BY platform, account_id ORDER BY collected_at DESC, counts_observed_at DESC) = 1
+ON CONFLICT (platform, account_id) DO UPDATE SET
+    named = excluded.named OR accounts.named,
+    handle = CASE WHEN excluded.collected_at > accounts.collected_at
+        THEN coalesce(excluded.handle, accounts.handle) ELSE accounts.handle END,
+    display_name = CASE WHEN excluded.collected_at > accounts.collected_at
+        THEN coalesce(excluded.display_name, accounts.display_name) ELSE accounts.display_name END,
+    kind = CASE WHEN excluded.collected_at > accounts.collected_at
+        THEN coalesce(excluded.kind, accounts.kind) ELSE accounts.kind END,
+    opt_out = CASE WHEN excluded.collected_at > accounts.collected_at
+        THEN excluded.opt_out ELSE accounts.opt_out END,
+    followers_count = CASE WHEN excluded.counts_observed_at > accounts.counts_observed_at
+        OR accounts.counts_observed_at IS NULL
+        THEN excluded.followers_count ELSE accounts.followers_count END,
+    following_count = CASE WHEN excluded.counts_observed_at > accounts.counts_observed_at
+        OR accounts.counts_observed_at IS NULL
+        THEN excluded.following_count ELSE accounts.following_count END,
+    counts_observed_at = greatest(excluded.counts_observed_at, accounts.counts_observed_at),
+    source = excluded.source,
+    run_id = excluded.run_id,
+    collected_at = greatest(excluded.collected_at, accounts.collected_at)
+WHERE excluded.collected_at > accounts.collected_at
+   OR excluded.counts_observed_at > accounts.counts_observed_at
+   OR (accounts.counts_observed_at IS NULL AND excluded.counts_observed_at IS NOT NULL)
+   OR (excluded.named AND NOT accounts.named)
+"""
+
+_NEWER_COUNTS = (
+    "(excluded.counts_observed_at > posts.counts_observed_at"
+    " OR (posts.counts_observed_at IS NULL AND excluded.counts_observed_at IS NOT NULL))"
+)
+_POST_COUNTS = ("likes", "reposts", "replies", "quotes", "views", "clicks")
+_POST_FIELDS = (
+    "url", "author_id", "created_at", "text", "language", "reply_to", "quote_of",
+    "repost_of", "forum", "board", "subreddit", "channel", "instance", "hashtags",
+)  # fmt: skip
+
+UPSERT_POSTS = f"""
+INSERT INTO posts BY NAME
+SELECT * FROM staged_posts
+QUALIFY row_number() OVER (
+    PARTITION BY platform, post_id ORDER BY counts_observed_at DESC NULLS LAST,
+    collected_at DESC) = 1
+ON CONFLICT (platform, post_id) DO UPDATE SET
+    {", ".join(
+        f"{c} = CASE WHEN {_NEWER_COUNTS} THEN excluded.{c} ELSE posts.{c} END"
+        for c in _POST_COUNTS
+    )},
+    counts_observed_at = greatest(excluded.counts_observed_at, posts.counts_observed_at),
+    {", ".join(
+        f"{c} = CASE WHEN excluded.collected_at > posts.collected_at"
+        f" THEN coalesce(excluded.{c}, posts.{c}) ELSE posts.{c} END"
+        for c in _POST_FIELDS
+    )},
+    source = excluded.source,
+    run_id = excluded.run_id,
+    collected_at = greatest(excluded.collected_at, posts.collected_at)
+WHERE excluded.collected_at > posts.collected_at OR {_NEWER_COUNTS}
+"""
+
+INSERT_LINKS = """
+INSERT INTO links BY NAME
+SELECT * FROM staged_links
+QUALIFY row_number() OVER (PARTITION BY platform, post_id, url) = 1
+ON CONFLICT (platform, post_id, url) DO NOTHING
+"""
+
+UPSERT_INTERACTIONS = """
+INSERT INTO interactions BY NAME
+SELECT * FROM staged_interactions
+QUALIFY row_number() OVER (
+    PARTITION BY platform, kind, actor_id, target_post_id, post_id
+    ORDER BY created_at NULLS LAST) = 1
+ON CONFLICT (platform, kind, actor_id, target_post_id, post_id) DO UPDATE SET
+    created_at = excluded.created_at, run_id = excluded.run_id
+WHERE interactions.created_at IS NULL AND excluded.created_at IS NOT NULL
+"""
+
+UPSERT_FOLLOWS = """
+INSERT INTO follows BY NAME
+SELECT platform, follower_id, followee_id,
+       min(first_observed_at) AS first_observed_at, max(last_observed_at) AS last_observed_at,
+       any_value(source) AS source, any_value(run_id) AS run_id
+FROM staged_follows GROUP BY ALL
+ON CONFLICT (platform, follower_id, followee_id) DO UPDATE SET
+    first_observed_at = least(excluded.first_observed_at, follows.first_observed_at),
+    last_observed_at = greatest(excluded.last_observed_at, follows.last_observed_at)
+WHERE excluded.first_observed_at < follows.first_observed_at
+   OR excluded.last_observed_at > follows.last_observed_at
+"""
+
+# --- pseudonyms of accounts that turn out to be institutions --------------------------------
+# When an allow-listed account is first recognised, rows written earlier under its pseudonym
+# are renamed to its real id. ``renamed_accounts`` is a staging table (pseudonym, account_id).
+
+RENAME_ACCOUNT_REFERENCES = [
+    """UPDATE posts SET author_id = r.account_id FROM renamed_accounts r
+       WHERE posts.author_id = r.pseudonym""",
+    """UPDATE interactions SET actor_id = r.account_id FROM renamed_accounts r
+       WHERE interactions.actor_id = r.pseudonym""",
+    """UPDATE follows SET follower_id = r.account_id FROM renamed_accounts r
+       WHERE follows.follower_id = r.pseudonym""",
+    """UPDATE follows SET followee_id = r.account_id FROM renamed_accounts r
+       WHERE follows.followee_id = r.pseudonym""",
+    """DELETE FROM accounts USING renamed_accounts r
+       WHERE accounts.account_id = r.pseudonym AND accounts.platform = r.platform""",
+]
+SELECT_NAMED_ACCOUNTS = "SELECT platform, account_id FROM accounts WHERE named"
+
+# --- links and the catalogue ----------------------------------------------------------------
+
+SELECT_RESOLUTIONS = "SELECT short_url, final_url FROM url_resolutions WHERE final_url IS NOT NULL"
+UPSERT_RESOLUTION = """
+INSERT INTO url_resolutions VALUES (?, ?, now())
+ON CONFLICT (short_url) DO UPDATE SET final_url = excluded.final_url,
+    resolved_at = excluded.resolved_at"""
+DELETE_CATALOGUE = "DELETE FROM catalogue"
+INSERT_CATALOGUE = "INSERT INTO catalogue VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+SELECT_LINK_URLS = "SELECT DISTINCT url FROM links"
+UPDATE_LINK_MATCHES = """
+UPDATE links SET resolved_url = m.resolved_url, url_key = m.url_key, host = m.host,
+    campaign = m.campaign, tracked = m.tracked, resource_id = m.resource_id,
+    match_reason = m.match_reason
+FROM staged_matches m WHERE links.url = m.url"""
+
+# --- status ---------------------------------------------------------------------------------
+
+STATUS_RUNS = """
+SELECT run_id, source, query, started_at, finished_at, records_loaded,
+       json_array_length(incidents) AS incidents, superseded_by
+FROM runs ORDER BY started_at"""
+STATUS_RUN_WINDOWS = """
+SELECT source, query, coalesce(window_start, started_at), coalesce(window_end, finished_at)
+FROM runs WHERE superseded_by IS NULL ORDER BY source, query, 3"""
+STATUS_INCIDENTS = """
+SELECT r.source, i.kind, count(*) AS incidents,
+       sum(coalesce(i.wait_seconds, 0)) AS wait_seconds
+FROM runs r, unnest(from_json(r.incidents,
+    '[{"kind": "VARCHAR", "wait_seconds": "DOUBLE"}]')) AS u(i)
+WHERE r.superseded_by IS NULL
+GROUP BY ALL ORDER BY ALL"""
+STATUS_COUNTS = """
+SELECT source, platform, 'posts' AS records, count(*) AS n FROM posts GROUP BY ALL
+UNION ALL SELECT source, platform, 'accounts', count(*) FROM accounts GROUP BY ALL
+UNION ALL SELECT source, platform, 'interactions', count(*) FROM interactions GROUP BY ALL
+UNION ALL SELECT source, platform, 'follows', count(*) FROM follows GROUP BY ALL
+ORDER BY ALL"""
+STATUS_LINKS = """
+SELECT count(*) AS links, count(*) FILTER (WHERE tracked) AS tracked,
+       count(*) FILTER (WHERE resource_id IS NOT NULL) AS matched,
+       count(DISTINCT resource_id) AS resources
+FROM links"""
+STATUS_UNMATCHED = """
+SELECT url_key, count(*) AS posts, any_value(url) AS example
+FROM links WHERE tracked AND resource_id IS NULL
+GROUP BY url_key ORDER BY posts DESC, url_key LIMIT ?"""
+STATUS_UNRESOLVED = """
+SELECT url, count(*) AS posts FROM links WHERE shortened AND resolved_url IS NULL
+GROUP BY url ORDER BY posts DESC, url LIMIT ?"""
