@@ -21,6 +21,7 @@ import hashlib
 import os
 import re
 import secrets
+import shutil
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -34,7 +35,9 @@ from collectors import __version__
 from collectors.records import AwareDatetime, Record, Run, RunIncident, encode_record
 
 __all__ = [
+    "PAYLOAD_PREFIX",
     "Payload",
+    "copy_run",
     "RawRunError",
     "RawRunWriter",
     "find_runs",
@@ -45,6 +48,8 @@ __all__ = [
     "sha256_of",
 ]
 
+#: Every payload line starts so (the writer puts the tag first), which lets readers skip them.
+PAYLOAD_PREFIX = b'{"type":"payload"'
 _SECRET_NAME = re.compile(r"auth|cookie|token|secret|passw|api[-_]?key|jwt|session", re.I)
 
 
@@ -231,6 +236,11 @@ class RawRunWriter:
             path.chmod(0o444)
         return self.manifest
 
+    def discard(self) -> None:
+        """Abandon the run: close and delete what was written (used when the input is bad)."""
+        self._file.close()
+        self._partial.unlink(missing_ok=True)
+
     def __enter__(self) -> RawRunWriter:
         return self
 
@@ -258,9 +268,16 @@ def read_manifest(manifest_path: Path) -> Run:
 
 
 def find_runs(raw_dir: Path) -> list[Path]:
-    """Return the manifests of every finished run under ``raw_dir``, oldest run first."""
-    manifests = Path(raw_dir).glob("*/*.manifest.json")
-    return sorted(manifests, key=lambda path: (path.name.split("-", 1)[-1], path.name))
+    """Return the manifests of every finished run under ``raw_dir``, in the order they started.
+
+    Raises
+    ------
+    RawRunError
+        If a manifest cannot be read.
+    """
+    manifests = [(read_manifest(path), path) for path in Path(raw_dir).glob("*/*.manifest.json")]
+    manifests.sort(key=lambda item: (item[0].started_at, item[0].run_id))
+    return [path for _, path in manifests]
 
 
 def iter_lines(run_path: Path, expected_sha256: str | None = None) -> Iterator[tuple[int, bytes]]:
@@ -285,3 +302,29 @@ def iter_lines(run_path: Path, expected_sha256: str | None = None) -> Iterator[t
         raise RawRunError(
             run_path, f"compressed data is damaged after this line ({error})", line_number
         ) from None
+
+
+def copy_run(manifest_path: Path, raw_dir: Path) -> Path:
+    """Copy a run kept elsewhere into ``raw_dir``; return the manifest path inside it.
+
+    A run already in ``raw_dir`` is left as it is; a different run with the same id is an error.
+    """
+    manifest_path = Path(manifest_path)
+    run = read_manifest(manifest_path)
+    source_file = manifest_path.with_name(f"{run.run_id}.jsonl.gz")
+    target_file, target_manifest = run_paths(raw_dir, run.source, run.run_id)
+    if target_manifest.resolve() == manifest_path.resolve():
+        return target_manifest
+    for source, target in ((source_file, target_file), (manifest_path, target_manifest)):
+        if not source.exists():
+            raise RawRunError(source, "file not found")
+        if target.exists():
+            if target.read_bytes() != source.read_bytes():
+                raise RawRunError(source, f"a different run with the same id is in {raw_dir}")
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + ".partial")
+        shutil.copyfile(source, partial)
+        os.replace(partial, target)
+        target.chmod(0o444)
+    return target_manifest

@@ -61,12 +61,12 @@ class Store:
             self.migrate()
 
     def schema_version(self) -> int:
-        """Return the version of the last migration applied (0 for an empty database)."""
-        self.connection.execute(q.CREATE_SCHEMA_VERSION)
+        """Return the version of the last migration applied."""
         return self.connection.execute(q.SELECT_SCHEMA_VERSION).fetchone()[0]
 
     def migrate(self) -> list[int]:
         """Apply pending migrations, each in its own transaction; return the versions applied."""
+        self.connection.execute(q.CREATE_SCHEMA_VERSION)
         current = self.schema_version()
         applied = []
         for version, name, statements in MIGRATIONS:

@@ -16,7 +16,7 @@ from pathlib import Path
 import msgspec
 import pyarrow as pa
 
-from collectors.rawrun import Payload, RawRunError, iter_lines, read_manifest
+from collectors.rawrun import PAYLOAD_PREFIX, Payload, RawRunError, iter_lines, read_manifest
 from collectors.records import Account, Follow, Interaction, Post, Record, Run
 from graph.pseudonyms import Pseudonymiser
 from graph.resources import Linker
@@ -25,7 +25,6 @@ from graph.store.database import Store, StoreError
 
 __all__ = ["LoadReport", "RunResult", "load_runs"]
 
-_PAYLOAD_PREFIX = b'{"type":"payload"'
 _line_decoder = msgspec.json.Decoder(Payload | Post | Account | Interaction | Follow)
 
 _TIME = pa.timestamp("us", tz="UTC")
@@ -208,7 +207,7 @@ def _load_run(
 def _read_records(run_path: Path, run: Run) -> _Records:
     records = _Records()
     for number, line in iter_lines(run_path, expected_sha256=run.file_sha256):
-        if line.startswith(_PAYLOAD_PREFIX) or not line.strip():
+        if line.startswith(PAYLOAD_PREFIX) or not line.strip():
             continue
         try:
             record = _line_decoder.decode(line)

@@ -292,8 +292,8 @@ FROM staged_matches m WHERE links.url = m.url"""
 # --- status ---------------------------------------------------------------------------------
 
 STATUS_RUNS = """
-SELECT run_id, source, query, started_at, finished_at, records_loaded,
-       json_array_length(incidents) AS incidents, superseded_by
+SELECT run_id, started_at, records_loaded AS records,
+       json_array_length(incidents) AS incidents, reparse_of AS replaces, superseded_by
 FROM runs ORDER BY started_at"""
 STATUS_RUN_WINDOWS = """
 SELECT source, query, coalesce(window_start, started_at), coalesce(window_end, finished_at)
@@ -323,3 +323,6 @@ GROUP BY url_key ORDER BY posts DESC, url_key LIMIT ?"""
 STATUS_UNRESOLVED = """
 SELECT url, count(*) AS posts FROM links WHERE shortened AND resolved_url IS NULL
 GROUP BY url ORDER BY posts DESC, url LIMIT ?"""
+SELECT_CATALOGUE = """
+SELECT resource_id, title, parcours, level, discipline, url_patterns, published, illustrative
+FROM catalogue ORDER BY resource_id"""

@@ -1,0 +1,1 @@
+"""The essaim command line and (later) the Streamlit app."""

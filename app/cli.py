@@ -1,0 +1,331 @@
+"""The ``essaim`` command line.
+
+Exit codes: 0 everything worked; 1 a user error, explained in one sentence; 2 partial success
+(some inputs were rejected; each is listed with the reason).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from app.config import CONFIG_NAME, TEMPLATE, ConfigError, Settings, load_settings
+from collectors import __version__
+from collectors.rawrun import RawRunError, copy_run, find_runs
+from collectors.reparse import reparse_run
+from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
+from graph.resources import CatalogueError, Linker, http_resolver, read_catalogue
+from graph.store import Store, StoreError, load_runs
+from graph.store.catalogue import catalogue_digest, install_catalogue
+from graph.store.status import store_status
+
+__all__ = ["cli", "main"]
+
+EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL = 0, 1, 2
+_USER_ERRORS = (ConfigError, StoreError, CatalogueError, RawRunError, KeyError, OSError)
+
+out = Console()
+err = Console(stderr=True)
+
+
+def _settings(context: click.Context) -> Settings:
+    return context.find_root().obj()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--config",
+    "config_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"Configuration file [default: $ESSAIM_CONFIG, else ./{CONFIG_NAME} if present].",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Data directory [default: $ESSAIM_DATA, else data_dir in the configuration].",
+)
+@click.version_option(__version__, prog_name="essaim")
+@click.pass_context
+def cli(context: click.Context, config_path: Path | None, data_dir: Path | None) -> None:
+    """essaim: how teacher-training resources spread.
+
+    Collect public traces into raw runs, load them into one DuckDB database
+    (pseudonymised by default), match links to the e-INSPÉ catalogue, then analyse.
+    """
+    loaded: list[Settings] = []
+
+    def settings() -> Settings:
+        if not loaded:
+            loaded.append(load_settings(config_path, data_dir))
+        return loaded[0]
+
+    context.obj = settings
+
+
+@contextmanager
+def _progress(description: str, total: int | None) -> Iterator[Progress]:
+    columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn()]
+    with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as progress:
+        progress.add_task(description, total=total)
+        yield progress
+
+
+def _linker(settings: Settings, offline: bool) -> Linker:
+    links = settings.config.links
+    resolver = None
+    if links.resolve_shorteners and not offline:
+        resolver = http_resolver(links.resolve_timeout, links.user_agent)
+    return Linker(settings.config.tracking.domains, read_catalogue(settings.catalogue), {}, resolver)
+
+
+def _sync_catalogue(store: Store, settings: Settings, linker: Linker) -> None:
+    rematched = install_catalogue(
+        store, linker.catalogue, catalogue_digest(settings.catalogue), linker
+    )
+    if rematched:
+        err.print(f"Catalogue {settings.catalogue} installed; {rematched} URLs matched again.")
+
+
+def _pseudonymiser(settings: Settings, store: Store, no_pseudonymise: bool):
+    """Pseudonymise unless asked not to; a store created without it stays without it."""
+    asked_off = no_pseudonymise or not settings.config.privacy.pseudonymise
+    if asked_off or store.setting("pseudonymisation") == "off":
+        return None
+    return Pseudonymiser(
+        load_or_create_secret(settings.secret_file), read_institutions(settings.institutions)
+    )
+
+
+def _manifests_in(paths: tuple[Path, ...]) -> list[Path]:
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(find_runs(path) or sorted(path.rglob("*.manifest.json")))
+        elif path.name.endswith(".manifest.json"):
+            found.append(path)
+        elif path.name.endswith(".jsonl.gz"):
+            found.append(path.with_name(path.name.removesuffix(".jsonl.gz") + ".manifest.json"))
+        else:
+            raise click.BadParameter(f"{path} is not a run (.manifest.json or .jsonl.gz)")
+    return found
+
+
+@cli.command()
+@click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
+@click.pass_context
+def init(context: click.Context, force: bool) -> None:
+    """Write a commented essaim.toml and create the data directory and database."""
+    target = context.find_root().params["config_path"] or Path(CONFIG_NAME)
+    if target.exists() and not force:
+        raise click.ClickException(f"{target} exists already (use --force to overwrite it)")
+    target.write_text(TEMPLATE, encoding="utf-8")
+    settings = load_settings(target, context.find_root().params["data_dir"])
+    (settings.raw_dir).mkdir(parents=True, exist_ok=True)
+    with Store(settings.database):
+        pass
+    out.print(f"Wrote {target}; data directory {settings.data_dir} is ready.")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option(
+    "--no-pseudonymise",
+    is_flag=True,
+    help="Keep real identifiers (only with a legal basis; recorded with every run loaded).",
+)
+@click.option("--offline", is_flag=True, help="Do not resolve shortened links over the network.")
+@click.pass_context
+def load(context: click.Context, paths: tuple[Path, ...], no_pseudonymise: bool, offline: bool):
+    """Load new raw runs into the database.
+
+    Without PATHS, loads every run under <data>/raw. PATHS may be run files or folders
+    holding runs kept elsewhere: they are first copied into <data>/raw (raw data is kept).
+    Runs already loaded are skipped, so loading twice changes nothing.
+    """
+    settings = _settings(context)
+    manifests = [copy_run(m, settings.raw_dir) for m in _manifests_in(paths)] if paths else None
+    manifests = manifests if manifests is not None else find_runs(settings.raw_dir)
+    with Store(settings.database) as store:
+        pseudonymiser = _pseudonymiser(settings, store, no_pseudonymise)
+        linker = _linker(settings, offline)
+        _sync_catalogue(store, settings, linker)
+        with _progress("Loading runs", len(manifests)) as progress:
+            report = load_runs(
+                store,
+                manifests,
+                linker=linker,
+                pseudonymiser=pseudonymiser,
+                progress=lambda _: progress.advance(progress.task_ids[0]),
+            )
+    loaded, skipped = report.with_status("loaded"), report.with_status("skipped")
+    out.print(
+        f"Loaded {len(loaded)} run(s), {report.records:,} records; "
+        f"{len(skipped)} already loaded."
+    )
+    rejected = report.with_status("rejected")
+    for result in rejected:
+        err.print(f"[red]Rejected[/red] {result.run_id}: {result.message}", highlight=False)
+    return EXIT_PARTIAL if rejected else EXIT_OK
+
+
+def _table(title: str, rows: list[dict], columns: list[str] | None = None) -> Table:
+    table = Table(title=title, title_justify="left", title_style="bold")
+    columns = columns or (list(rows[0]) if rows else [])
+    for column in columns:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row[column]) for column in columns))
+    return table
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--limit", default=20, show_default=True, help="Rows per list of links.")
+@click.pass_context
+def status(context: click.Context, as_json: bool, limit: int) -> None:
+    """Show runs, record counts, link matching and data coverage."""
+    settings = _settings(context)
+    with Store(settings.database, read_only=True) as store:
+        report = store_status(store, limit)
+    report["data_dir"] = str(settings.data_dir)
+    report["catalogue"] = str(settings.catalogue)
+    if as_json:
+        out.print_json(json.dumps(report, default=str))
+        return
+    out.print(
+        f"[bold]Data[/bold] {settings.data_dir}  [bold]pseudonymisation[/bold] "
+        f"{report['pseudonymisation'] or 'not set yet'}  [bold]catalogue[/bold] "
+        f"{settings.catalogue}",
+        highlight=False,
+    )
+    out.print(_table("Runs", report["runs"]))
+    out.print(_table("Records by source and platform", report["records"]))
+    links = report["links"]
+    out.print(
+        f"[bold]Links[/bold] {links['links']:,} found, {links['tracked']:,} to tracked domains, "
+        f"{links['matched']:,} matched to {links['resources']:,} catalogue resources."
+    )
+    if report["unmatched_links"]:
+        out.print(_table("Tracked links that match no resource", report["unmatched_links"]))
+    if report["unresolved_shortened_links"]:
+        out.print(_table("Shortened links not resolved", report["unresolved_shortened_links"]))
+    coverage = [
+        {**c, "gaps": ", ".join(f"{_cell(g['from'])} → {_cell(g['to'])}" for g in c["gaps"])}
+        for c in report["coverage"]
+    ]
+    out.print(_table("Coverage by source and query", coverage))
+    if report["incidents"]:
+        out.print(_table("Incidents (errors, rate-limit waits, failed pages)", report["incidents"]))
+    else:
+        out.print("No incidents recorded (errors, rate-limit waits, failed pages).")
+
+
+@cli.group()
+def catalogue() -> None:
+    """Show, check or replace the catalogue of tracked resources."""
+
+
+@catalogue.command("show")
+@click.pass_context
+def catalogue_show(context: click.Context) -> None:
+    """List the resources of the catalogue in use."""
+    settings = _settings(context)
+    resources = read_catalogue(settings.catalogue).resources
+    rows = [
+        {
+            "resource_id": r.resource_id,
+            "title": r.title,
+            "parcours": r.parcours,
+            "url_patterns": " ".join(r.url_patterns),
+            "illustrative": "yes" if r.illustrative else "",
+        }
+        for r in resources
+    ]
+    out.print(_table(f"{settings.catalogue} ({len(rows)} resources)", rows))
+
+
+@catalogue.command("validate")
+@click.argument("file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def catalogue_validate(context: click.Context, file: Path | None) -> None:
+    """Check a catalogue CSV (by default the one in use)."""
+    path = file or _settings(context).catalogue
+    resources = read_catalogue(path).resources
+    illustrative = sum(r.illustrative for r in resources)
+    out.print(f"{path}: {len(resources)} resources, {illustrative} illustrative; valid.")
+
+
+@catalogue.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--offline", is_flag=True, help="Do not resolve shortened links over the network.")
+@click.pass_context
+def catalogue_import(context: click.Context, file: Path, offline: bool) -> None:
+    """Use FILE as the catalogue from now on, and match every stored link against it."""
+    settings = _settings(context)
+    read_catalogue(file)
+    if settings.configured_catalogue is not None:
+        raise click.ClickException(
+            f"tracking.catalogue in {settings.config_path} names the catalogue; edit it there"
+        )
+    target = settings.data_dir / "catalogue.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(file.read_bytes())
+    with Store(settings.database) as store:
+        _sync_catalogue(store, settings, _linker(settings, offline))
+    out.print(f"{file} is now the catalogue ({target}).")
+
+
+@cli.command()
+@click.argument("run_id")
+@click.option("--offline", is_flag=True, help="Do not resolve shortened links over the network.")
+@click.pass_context
+def reparse(context: click.Context, run_id: str, offline: bool) -> int:
+    """Parse the stored payloads of RUN_ID again with the current parsers, and load the result.
+
+    The new run replaces the records RUN_ID contributed; the original files are untouched.
+    """
+    settings = _settings(context)
+    with _progress(f"Re-parsing {run_id}", None):
+        manifest = reparse_run(settings.raw_dir, run_id)
+    out.print(f"Wrote run {manifest.run_id} ({manifest.counts}).")
+    for incident in manifest.incidents:
+        err.print(f"[yellow]{incident.where}[/yellow]: {incident.message}", highlight=False)
+    code = context.invoke(load, paths=(), no_pseudonymise=False, offline=offline)
+    return EXIT_PARTIAL if manifest.incidents else code
+
+
+def main() -> None:
+    """Entry point of the ``essaim`` console script."""
+    try:
+        code = cli.main(prog_name="essaim", standalone_mode=False)
+    except click.ClickException as error:
+        error.show()
+        code = error.exit_code
+    except click.exceptions.Abort:
+        err.print("Aborted.")
+        code = EXIT_USER_ERROR
+    except _USER_ERRORS as error:
+        message = error.args[0] if isinstance(error, KeyError) else str(error)
+        err.print(f"[red]error:[/red] {message}", highlight=False)
+        code = EXIT_USER_ERROR
+    sys.exit(code if isinstance(code, int) else EXIT_OK)

@@ -1,0 +1,187 @@
+"""``essaim.toml``: one configuration file, validated key by key.
+
+Every key has a default that tracks e-INSPÉ and Réseau Canopé, so essaim runs without any
+file. Unknown keys and values of the wrong type are rejected with the key's dotted name.
+Relative paths are relative to the directory of the configuration file.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+
+__all__ = ["CONFIG_NAME", "DATASETS", "TEMPLATE", "Config", "ConfigError", "Settings", "load_settings"]
+
+#: The datasets folder shipped beside the packages (catalogue, allow-list, sample data).
+DATASETS = Path(__file__).resolve().parents[1] / "datasets"
+CONFIG_NAME = "essaim.toml"
+
+
+class ConfigError(ValueError):
+    """A configuration file that cannot be used: names the file and the key."""
+
+
+class _Section(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    pass
+
+
+class Tracking(_Section):
+    domains: list[str] = msgspec.field(default_factory=lambda: ["e-inspe.fr", "reseau-canope.fr"])
+    catalogue: str = ""
+    institutions: str = ""
+
+
+class Privacy(_Section):
+    pseudonymise: bool = True
+    secret_file: str = "~/.config/essaim/pseudonymisation.key"
+
+
+class Links(_Section):
+    resolve_shorteners: bool = True
+    resolve_timeout: Annotated[float, msgspec.Meta(gt=0)] = 5.0
+    user_agent: str = "essaim/0.1 (+https://github.com/essaim/essaim)"
+
+
+class SourceQueries(_Section):
+    queries: list[str] = []
+
+
+class Sources(_Section):
+    bluesky: SourceQueries = msgspec.field(default_factory=SourceQueries)
+
+
+class Config(_Section):
+    data_dir: str = "essaim-data"
+    tracking: Tracking = msgspec.field(default_factory=Tracking)
+    privacy: Privacy = msgspec.field(default_factory=Privacy)
+    links: Links = msgspec.field(default_factory=Links)
+    sources: Sources = msgspec.field(default_factory=Sources)
+
+
+TEMPLATE = """\
+# essaim configuration. Every key is optional; the values below are the defaults.
+# Relative paths are relative to this file.
+
+# Where raw runs and the database (essaim.duckdb) live. --data and ESSAIM_DATA override it.
+data_dir = "essaim-data"
+
+[tracking]
+# Domains whose links are tracked (subdomains included).
+domains = ["e-inspe.fr", "reseau-canope.fr"]
+# Catalogue of resources (CSV). Empty: <data_dir>/catalogue.csv after `essaim catalogue
+# import`, else the illustrative catalogue shipped in datasets/catalogue/e-inspe.csv.
+catalogue = ""
+# Institutional accounts that keep their names (CSV). Empty: datasets/institutions.csv.
+institutions = ""
+
+[privacy]
+# Replace individuals' ids and handles by keyed pseudonyms when loading.
+pseudonymise = true
+# The secret key of the pseudonyms, kept outside the database. ESSAIM_SECRET_FILE overrides it.
+secret_file = "~/.config/essaim/pseudonymisation.key"
+
+[links]
+# Resolve shortened links (bit.ly, t.co, lnkd.in…) over HTTP when loading; results are cached.
+resolve_shorteners = true
+resolve_timeout = 5.0
+user_agent = "essaim/0.1 (+https://github.com/essaim/essaim)"
+
+[sources.bluesky]
+# Extra search queries, besides the tracked domains and catalogue URLs.
+queries = []
+"""
+
+_AT_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")
+
+
+def _explain(path: Path, error: msgspec.MsgspecError) -> ConfigError:
+    if not isinstance(error, msgspec.ValidationError):
+        return ConfigError(f"{path}: not valid TOML ({error})")
+    parts = _AT_PATH.match(str(error))
+    message, key = parts["message"], parts["path"] or ""
+    unknown = _UNKNOWN.match(message)
+    if unknown:
+        name = ".".join(filter(None, (key, unknown["field"])))
+        return ConfigError(f"{path}: unknown key '{name}'")
+    if key:
+        return ConfigError(f"{path}: key '{key}': {message[0].lower()}{message[1:]}")
+    return ConfigError(f"{path}: {message}")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The configuration with every path resolved."""
+
+    config: Config
+    config_path: Path | None  # the file read, if any
+    data_dir: Path
+    institutions: Path
+    secret_file: Path
+    configured_catalogue: Path | None  # tracking.catalogue, if set
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def database(self) -> Path:
+        return self.data_dir / "essaim.duckdb"
+
+    @property
+    def catalogue(self) -> Path:
+        """The catalogue in use (see ``tracking.catalogue`` in the template)."""
+        if self.configured_catalogue is not None:
+            return self.configured_catalogue
+        imported = self.data_dir / "catalogue.csv"
+        return imported if imported.exists() else DATASETS / "catalogue" / "e-inspe.csv"
+
+
+def load_settings(config_path: Path | None = None, data_dir: Path | None = None) -> Settings:
+    """Read the configuration and resolve paths.
+
+    ``config_path`` defaults to ``$ESSAIM_CONFIG``, else ``./essaim.toml`` if it exists, else
+    built-in defaults. ``data_dir`` defaults to ``$ESSAIM_DATA``, else the file's ``data_dir``.
+    """
+    if config_path is None and os.environ.get("ESSAIM_CONFIG"):
+        config_path = Path(os.environ["ESSAIM_CONFIG"])
+    if config_path is None and Path(CONFIG_NAME).exists():
+        config_path = Path(CONFIG_NAME)
+    config = Config()
+    base = Path.cwd()
+    if config_path is not None:
+        config_path = Path(config_path)
+        try:
+            text = config_path.read_bytes()
+        except OSError as error:
+            raise ConfigError(f"{config_path}: cannot read ({error.strerror})") from None
+        try:
+            config = msgspec.toml.decode(text, type=Config)
+        except msgspec.MsgspecError as error:
+            raise _explain(config_path, error) from None
+        base = config_path.resolve().parent
+
+    def resolve(value: str) -> Path:
+        return (base / Path(value).expanduser()).resolve()
+
+    if data_dir is None and os.environ.get("ESSAIM_DATA"):
+        data_dir = Path(os.environ["ESSAIM_DATA"])
+    secret = os.environ.get("ESSAIM_SECRET_FILE") or config.privacy.secret_file
+    tracking = config.tracking
+    return Settings(
+        config=config,
+        config_path=config_path,
+        data_dir=Path(data_dir).resolve() if data_dir else resolve(config.data_dir),
+        institutions=(
+            resolve(tracking.institutions)
+            if tracking.institutions
+            else DATASETS / "institutions.csv"
+        ),
+        secret_file=resolve(secret),
+        configured_catalogue=resolve(tracking.catalogue) if tracking.catalogue else None,
+    )

@@ -1,0 +1,72 @@
+"""What is in the store: runs, counts, link matching, and how well the data covers time."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from graph.store import queries as q
+from graph.store.database import Store
+
+__all__ = ["coverage_gaps", "store_status"]
+
+
+def coverage_gaps(
+    windows: list[tuple[datetime, datetime | None]],
+) -> list[tuple[datetime, datetime]]:
+    """Return the periods between ``windows`` that no window covers, in time order.
+
+    A window without an end covers only its start.
+
+    Examples
+    --------
+    >>> from datetime import datetime as d
+    >>> coverage_gaps([(d(2026, 1, 1), d(2026, 1, 3)), (d(2026, 1, 2), d(2026, 1, 4)),
+    ...                (d(2026, 1, 6), d(2026, 1, 7))])
+    [(datetime.datetime(2026, 1, 4, 0, 0), datetime.datetime(2026, 1, 6, 0, 0))]
+    """
+    gaps = []
+    covered_until = None
+    for start, end in sorted(windows, key=lambda window: window[0]):
+        end = end or start
+        if covered_until is not None and start > covered_until:
+            gaps.append((covered_until, start))
+        covered_until = end if covered_until is None else max(covered_until, end)
+    return gaps
+
+
+def store_status(store: Store, limit: int = 20) -> dict[str, Any]:
+    """Gather everything ``essaim status`` shows, as plain Python data."""
+    connection = store.connection
+
+    def rows(sql: str, parameters: list | None = None) -> list[dict[str, Any]]:
+        cursor = connection.execute(sql, parameters or [])
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    windows: dict[tuple[str, str], list] = defaultdict(list)
+    for source, query, start, end in connection.execute(q.STATUS_RUN_WINDOWS).fetchall():
+        windows[(source, query)].append((start, end))
+    coverage = [
+        {
+            "source": source,
+            "query": query,
+            "runs": len(spans),
+            "first": min(start for start, _ in spans),
+            "last": max(end or start for start, end in spans),
+            "gaps": [{"from": a, "to": b} for a, b in coverage_gaps(spans)],
+        }
+        for (source, query), spans in sorted(windows.items())
+    ]
+    return {
+        "pseudonymisation": store.setting("pseudonymisation"),
+        "schema_version": store.schema_version(),
+        "runs": rows(q.STATUS_RUNS),
+        "records": rows(q.STATUS_COUNTS),
+        "links": rows(q.STATUS_LINKS)[0],
+        "unmatched_links": rows(q.STATUS_UNMATCHED, [limit]),
+        "unresolved_shortened_links": rows(q.STATUS_UNRESOLVED, [limit]),
+        "coverage": coverage,
+        "incidents": rows(q.STATUS_INCIDENTS),
+    }
