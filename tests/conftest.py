@@ -1,0 +1,55 @@
+"""Shared fixtures: isolated data directories and secrets, and a helper to write runs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from collectors.bluesky import parse_payload
+from collectors.parsing import ParseContext
+from collectors.rawrun import RawRunWriter
+from collectors.records import Record
+
+SEARCH_URL = "https://bsky.social/xrpc/app.bsky.feed.searchPosts"
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads the user's configuration or writes their secret."""
+    monkeypatch.setenv("ESSAIM_SECRET_FILE", str(tmp_path / "secret.key"))
+    monkeypatch.delenv("ESSAIM_DATA", raising=False)
+    monkeypatch.delenv("ESSAIM_CONFIG", raising=False)
+    monkeypatch.chdir(tmp_path)
+
+
+@pytest.fixture
+def raw_dir(tmp_path: Path) -> Path:
+    return tmp_path / "data" / "raw"
+
+
+def at(text: str) -> datetime:
+    """A UTC datetime from an ISO string."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def write_search_run(
+    raw_dir: Path, bodies: Iterable[str], received_at: str = "2026-09-08T06:00:00Z", **kw
+) -> Path:
+    """Write a Bluesky search run from response bodies; return its manifest path."""
+    with RawRunWriter(raw_dir, "bluesky", kw.pop("query", "domain:e-inspe.fr"), **kw) as run:
+        for body in bodies:
+            payload = run.add_payload(body, url=SEARCH_URL, status=200, received_at=at(received_at))
+            run.add_records(
+                parse_payload(payload, ParseContext("bluesky", run.run_id, payload.received_at))
+            )
+    return run.manifest_path
+
+
+def write_record_run(raw_dir: Path, make: Callable[[str], Iterable[Record]], **kw) -> Path:
+    """Write a run holding the records ``make(run_id)`` returns; return its manifest path."""
+    with RawRunWriter(raw_dir, kw.pop("source", "test"), "test query", **kw) as run:
+        run.add_records(make(run.run_id))
+    return run.manifest_path

@@ -1,0 +1,63 @@
+import hashlib
+import stat
+
+import pytest
+
+from app.config import DATASETS
+from graph.pseudonyms import (
+    Institutions,
+    Pseudonymiser,
+    load_or_create_secret,
+    read_institutions,
+)
+
+
+def hmac_sha256_by_hand(key: bytes, message: bytes) -> str:
+    """RFC 2104, written out: H((K ^ opad) || H((K ^ ipad) || m)) with 64-byte blocks."""
+    key = key.ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(b ^ 0x36 for b in key) + message).digest()
+    return hashlib.sha256(bytes(b ^ 0x5C for b in key) + inner).hexdigest()
+
+
+def test_pseudonym_is_the_keyed_hash_of_the_account():
+    expected = hmac_sha256_by_hand(b"k" * 32, b"account\x1fbluesky\x1fdid:plc:ana")[:20]
+    assert Pseudonymiser(b"k" * 32).account("bluesky", "did:plc:ana") == "u_" + expected
+
+
+def test_pseudonyms_are_stable_and_depend_on_the_secret():
+    first, again = Pseudonymiser(b"a" * 32), Pseudonymiser(b"a" * 32)
+    other = Pseudonymiser(b"b" * 32)
+    assert first.account("bluesky", "did:plc:x") == again.account("bluesky", "did:plc:x")
+    assert first.account("bluesky", "did:plc:x") != other.account("bluesky", "did:plc:x")
+    assert first.account("bluesky", "did:plc:x") != first.account("mastodon", "did:plc:x")
+    assert first.post("bluesky", "at://x/p/1") != first.post("bluesky", "at://x/p/2")
+
+
+def test_secret_is_created_private_once_and_reused(tmp_path):
+    path = tmp_path / "keys" / "pseudonymisation.key"
+    secret = load_or_create_secret(path)
+    assert load_or_create_secret(path) == secret
+    assert len(secret) == 64
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_short_secret_is_refused(tmp_path):
+    path = tmp_path / "weak.key"
+    path.write_text("1234")
+    with pytest.raises(ValueError, match="too short"):
+        load_or_create_secret(path)
+
+
+def test_allow_list_matches_ids_and_handles_case_insensitively():
+    names = Pseudonymiser(b"k" * 32, Institutions({("bluesky", "reseau-canope.fr"),
+                                                    ("mastodon", "123")}))  # fmt: skip
+    assert names.is_named("bluesky", "did:plc:zz", "@Reseau-Canope.FR")
+    assert names.is_named("mastodon", "123", None)
+    assert not names.is_named("bluesky", "did:plc:zz", "someone.example")
+    assert not names.is_named("mastodon", "reseau-canope.fr", None)
+
+
+def test_shipped_allow_list_reads():
+    institutions = read_institutions(DATASETS / "institutions.csv")
+    assert ("bluesky", "reseau-canope.fr") in institutions
+    assert ("twitter", "reseau_canope") in institutions

@@ -1,0 +1,273 @@
+import gzip
+import hashlib
+from datetime import UTC, datetime
+
+import msgspec
+import pytest
+
+from collectors.rawrun import RawRunWriter, read_manifest
+from collectors.records import Account, Follow
+from graph.pseudonyms import Institutions, Pseudonymiser
+from graph.resources import Catalogue, CatalogueResource, Linker
+from graph.store import Store, StoreError, load_runs
+from graph.store import database as database_module
+from graph.store import load as load_module
+from graph.store.catalogue import install_catalogue
+from tests.conftest import write_record_run, write_search_run
+from tests.fixtures.bluesky import author, post_view, search_body
+
+TABLES = ("accounts", "posts", "links", "interactions", "follows")
+COURSE = "e-inspe.fr/course/view.php?id=42"
+CATALOGUE = Catalogue([CatalogueResource("course", "t", "p", "", "", (COURSE,), None, True)])
+INSTITUTIONS = Institutions({("bluesky", "reseau-canope.fr")})
+
+ana = author("ana.example", "did:plc:ana")
+canope = author("reseau-canope.fr", "did:plc:canope")
+launch = post_view(canope, "1", "2026-09-01T08:00:00Z",
+                   card="https://www.e-inspe.fr/course/view.php?id=42&utm_campaign=rentree",
+                   counts=(3, 1, 0, 0))  # fmt: skip
+share = post_view(ana, "2", "2026-09-01T09:00:00Z", quote=launch,
+                  facet_links=("https://e-inspe.fr/parcours/inconnu",))  # fmt: skip
+
+
+def with_likes(view, likes):
+    return {**view, "likeCount": likes}
+
+
+def linker(resolver=None):
+    return Linker(["e-inspe.fr"], CATALOGUE, resolver=resolver)
+
+
+def names(secret=b"k" * 32):
+    return Pseudonymiser(secret, INSTITUTIONS)
+
+
+def load(store, *manifests, pseudonymiser="default", resolver=None):
+    pseudonymiser = names() if pseudonymiser == "default" else pseudonymiser
+    return load_runs(store, manifests, linker=linker(resolver), pseudonymiser=pseudonymiser)
+
+
+def snapshot(store):
+    return {
+        table: sorted(map(repr, store.connection.execute(f"SELECT * FROM {table}").fetchall()))
+        for table in (*TABLES, "runs")
+    }
+
+
+def rows(store, sql):
+    return store.connection.execute(sql).fetchall()
+
+
+def test_migrations_are_recorded_and_applied_once(tmp_path):
+    with Store(tmp_path / "essaim.duckdb") as store:
+        assert rows(store, "SELECT version, name FROM schema_version") == [(1, "core tables")]
+    with Store(tmp_path / "essaim.duckdb") as store:
+        assert store.migrate() == []
+
+
+def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
+    Store(tmp_path / "essaim.duckdb").close()
+    broken = (2, "broken", ["CREATE TABLE half_done (x INTEGER)", "CREATE TABLE oops ("])
+    monkeypatch.setattr(database_module, "MIGRATIONS", [*database_module.MIGRATIONS, broken])
+    with pytest.raises(Exception, match="(?i)syntax|parser"):
+        Store(tmp_path / "essaim.duckdb")
+    monkeypatch.undo()
+    with Store(tmp_path / "essaim.duckdb") as store:
+        assert store.schema_version() == 1
+        tables = {t for (t,) in rows(store, "SELECT table_name FROM information_schema.tables")}
+        assert "half_done" not in tables
+
+
+def test_loading_twice_changes_nothing(tmp_path, raw_dir):
+    manifests = [write_search_run(raw_dir, [search_body(launch, share)]),
+                 write_search_run(raw_dir, [search_body(with_likes(launch, 8))],
+                                  received_at="2026-09-20T00:00:00Z")]  # fmt: skip
+    with Store(tmp_path / "essaim.duckdb") as store:
+        first = load(store, *manifests)
+        before = snapshot(store)
+    with Store(tmp_path / "essaim.duckdb") as store:
+        second = load(store, *manifests)
+        assert snapshot(store) == before
+    assert [r.status for r in first.results] == ["loaded", "loaded"]
+    assert [r.status for r in second.results] == ["skipped", "skipped"]
+    assert first.records == 7 + 2
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)], ids=["old first", "new first"])
+def test_newer_counts_win_whatever_the_load_order(tmp_path, raw_dir, order):
+    runs = [write_search_run(raw_dir, [search_body(with_likes(launch, 3))],
+                             received_at="2026-09-08T00:00:00Z"),
+            write_search_run(raw_dir, [search_body(with_likes(launch, 9))],
+                             received_at="2026-09-22T00:00:00Z")]  # fmt: skip
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, *(runs[i] for i in order))
+        assert rows(store, "SELECT likes, counts_observed_at FROM posts") == [
+            (9, datetime(2026, 9, 22, tzinfo=UTC))
+        ]
+
+
+def corrupt_copy(manifest_path, raw_dir, bad_line_number):
+    """A run whose file holds a damaged record line, with a manifest that matches the file."""
+    run = read_manifest(manifest_path)
+    lines = gzip.decompress(manifest_path.with_name(f"{run.run_id}.jsonl.gz").read_bytes())
+    lines = lines.splitlines(keepends=True)
+    lines = [line.replace(run.run_id.encode(), b"corrupt-run") for line in lines]
+    lines.insert(bad_line_number - 1, b'{"type":"post","source":"bluesky","run_id":"corrupt-run"\n')
+    data = gzip.compress(b"".join(lines))
+    folder = raw_dir / "bluesky"
+    (folder / "corrupt-run.jsonl.gz").write_bytes(data)
+    run.run_id, run.file_sha256 = "corrupt-run", hashlib.sha256(data).hexdigest()
+    (folder / "corrupt-run.manifest.json").write_bytes(msgspec.json.encode(run))
+    return folder / "corrupt-run.manifest.json"
+
+
+def test_a_corrupt_run_is_rejected_whole_with_its_file_and_line(tmp_path, raw_dir):
+    good = write_search_run(raw_dir, [search_body(launch)])
+    bad = corrupt_copy(write_search_run(tmp_path / "other", [search_body(share)]), raw_dir, 4)
+    last = write_search_run(raw_dir, [search_body(share)], received_at="2026-09-09T00:00:00Z")
+    with Store(tmp_path / "essaim.duckdb") as store:
+        report = load(store, good, bad, last)
+        assert [r.status for r in report.results] == ["loaded", "rejected", "loaded"]
+        assert "corrupt-run.jsonl.gz, line 4: not a valid record" in report.results[1].message
+        for table in TABLES:
+            assert rows(store, f"SELECT count(*) FROM {table} WHERE run_id = 'corrupt-run'") == [(0,)]
+        assert rows(store, "SELECT count(*) FROM runs WHERE run_id = 'corrupt-run'") == [(0,)]
+
+
+def test_a_run_whose_file_changed_is_rejected(tmp_path, raw_dir):
+    manifest = write_search_run(raw_dir, [search_body(launch)])
+    run_file = manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl.gz"))
+    run_file.chmod(0o644)
+    run_file.write_bytes(gzip.compress(b"{}\n"))
+    with Store(tmp_path / "essaim.duckdb") as store:
+        result = load(store, manifest).results[0]
+    assert result.status == "rejected"
+    assert "does not match the SHA-256 in its manifest" in result.message
+
+
+def test_a_load_failing_half_way_leaves_the_database_as_it_was(tmp_path, raw_dir, monkeypatch):
+    first = write_search_run(raw_dir, [search_body(launch)])
+    second = write_record_run(raw_dir, lambda run_id: [
+        Account(source="test", run_id=run_id, collected_at=datetime(2026, 9, 9, tzinfo=UTC),
+                platform="bluesky", account_id="did:plc:new"),
+        Follow(source="test", run_id=run_id, collected_at=datetime(2026, 9, 9, tzinfo=UTC),
+               platform="bluesky", follower_id="did:plc:new", followee_id="did:plc:ana"),
+    ])  # fmt: skip
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, first)
+        before = snapshot(store)
+        monkeypatch.setitem(load_module._UPSERTS, "follows", "INSERT INTO nowhere SELECT 1")
+        with pytest.raises(Exception, match="nowhere"):
+            load(store, second)
+        assert snapshot(store) == before
+
+
+def test_individuals_are_pseudonymised_consistently_and_institutions_named(tmp_path, raw_dir):
+    runs = [write_search_run(raw_dir, [search_body(share)]),
+            write_search_run(raw_dir, [search_body(with_likes(share, 4))],
+                             received_at="2026-09-30T00:00:00Z")]  # fmt: skip
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, *runs)
+        accounts = dict(
+            (account_id, (named, handle))
+            for account_id, named, handle in rows(store, "SELECT account_id, named, handle FROM accounts")
+        )  # fmt: skip
+        ana_id = names().account("bluesky", "did:plc:ana")
+        assert accounts == {ana_id: (False, None), "did:plc:canope": (True, "reseau-canope.fr")}
+        posts = dict(rows(store, "SELECT author_id, url FROM posts"))
+        assert posts == {ana_id: None, "did:plc:canope": "https://bsky.app/profile/reseau-canope.fr/post/1"}
+        quote = rows(store, "SELECT actor_id, target_post_id FROM interactions")
+        assert quote == [(ana_id, names().post("bluesky", launch["uri"]))]
+        stored_text = repr(snapshot(store))
+        assert "did:plc:ana" not in stored_text and "ana.example" not in stored_text
+
+
+def test_another_secret_gives_other_pseudonyms(tmp_path, raw_dir):
+    manifest = write_search_run(raw_dir, [search_body(share)])
+    ids = []
+    for secret in (b"a" * 32, b"b" * 32):
+        with Store(tmp_path / f"{secret[:1].decode()}.duckdb") as store:
+            load(store, manifest, pseudonymiser=names(secret))
+            ids.append(rows(store, "SELECT account_id FROM accounts WHERE NOT named"))
+    assert ids[0] != ids[1]
+
+
+def test_no_pseudonymise_keeps_ids_and_modes_do_not_mix(tmp_path, raw_dir):
+    manifest = write_search_run(raw_dir, [search_body(share)])
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, manifest, pseudonymiser=None)
+        assert ("did:plc:ana", "ana.example") in rows(store, "SELECT account_id, handle FROM accounts")
+        assert rows(store, "SELECT pseudonymised FROM runs") == [(False,)]
+        with pytest.raises(StoreError, match="pseudonymisation off"):
+            load(store, write_search_run(raw_dir, [search_body(launch)]))
+
+
+def test_an_institution_recognised_later_is_renamed_everywhere(tmp_path, raw_dir):
+    follow = write_record_run(raw_dir, lambda run_id: [
+        Follow(source="test", run_id=run_id, collected_at=datetime(2026, 9, 1, tzinfo=UTC),
+               platform="bluesky", follower_id="did:plc:ana", followee_id="did:plc:canope"),
+        Account(source="test", run_id=run_id, collected_at=datetime(2026, 9, 1, tzinfo=UTC),
+                platform="bluesky", account_id="did:plc:canope"),
+    ])  # fmt: skip
+    profile = write_search_run(raw_dir, [search_body(launch)], received_at="2026-09-02T00:00:00Z")
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, follow)
+        load(store, profile)
+        assert rows(store, "SELECT followee_id FROM follows") == [("did:plc:canope",)]
+        assert rows(store, "SELECT account_id, named FROM accounts WHERE platform = 'bluesky' "
+                           "AND account_id NOT LIKE 'u_%'") == [("did:plc:canope", True)]  # fmt: skip
+        assert rows(store, "SELECT count(*) FROM accounts") == [(1,)]  # the pseudonym row is gone
+
+
+def test_links_are_keyed_matched_and_campaigns_kept(tmp_path, raw_dir):
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, write_search_run(raw_dir, [search_body(launch, share)]))
+        links = rows(store, "SELECT url_key, tracked, resource_id, campaign FROM links ORDER BY 1")
+    assert links == [
+        (COURSE, True, "course", '{"utm_campaign": "rentree"}'),
+        ("e-inspe.fr/parcours/inconnu", True, None, None),
+    ]
+
+
+def test_shortener_resolutions_are_cached_in_the_store(tmp_path, raw_dir):
+    view = post_view(ana, "3", "2026-09-01T10:00:00Z", card="https://bit.ly/abc")
+    target = "https://www.e-inspe.fr/course/view.php?id=42"
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, write_search_run(raw_dir, [search_body(view)]), resolver={"https://bit.ly/abc": target}.get)
+        again = post_view(ana, "4", "2026-09-02T10:00:00Z", card="https://bit.ly/abc")
+        load(store, write_search_run(raw_dir, [search_body(again)]),
+             resolver=lambda url: pytest.fail("resolved twice"))  # fmt: skip
+        assert rows(store, "SELECT DISTINCT resolved_url, resource_id FROM links") == [(target, "course")]
+
+
+def test_reparsed_run_replaces_what_the_old_run_contributed(tmp_path, raw_dir):
+    old = write_search_run(raw_dir, [search_body(share)])
+    old_id = read_manifest(old).run_id
+    with RawRunWriter(raw_dir, "bluesky", "q", reparse_of=old_id) as new:
+        new.add_records([Account(source="bluesky", run_id=new.run_id, platform="bluesky",
+                                 collected_at=datetime(2026, 9, 8, 6, tzinfo=UTC),
+                                 account_id="did:plc:ana")])  # fmt: skip
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, old)
+        assert rows(store, "SELECT count(*) FROM links") == [(2,)]
+        load(store, new.manifest_path)
+        for table in ("posts", "links", "interactions"):
+            assert rows(store, f"SELECT count(*) FROM {table}") == [(0,)]
+        assert rows(store, "SELECT run_id FROM accounts") == [(new.run_id,)]
+        assert rows(store, f"SELECT superseded_by FROM runs WHERE run_id = '{old_id}'") == [(new.run_id,)]
+
+
+def test_installing_a_catalogue_matches_stored_links_again(tmp_path, raw_dir):
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, write_search_run(raw_dir, [search_body(share)]))
+        wider = Catalogue([CatalogueResource("parcours", "t", "p", "", "", ("e-inspe.fr/parcours/*",),
+                                             None, True)])  # fmt: skip
+        new_linker = Linker(["e-inspe.fr"], wider)
+        assert install_catalogue(store, wider, "digest-1", new_linker) == 2  # share + quoted launch
+        assert rows(store, "SELECT url_key, resource_id, match_reason FROM links ORDER BY 1") == [
+            (COURSE, None, "on a tracked domain, but no catalogue pattern matches this URL key"),
+            ("e-inspe.fr/parcours/inconnu", "parcours",
+             "URL key starts with the pattern 'e-inspe.fr/parcours/*'"),
+        ]
+        assert rows(store, "SELECT resource_id FROM catalogue") == [("parcours",)]
+        assert install_catalogue(store, wider, "digest-1", new_linker) == 0
