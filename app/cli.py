@@ -24,7 +24,7 @@ from collectors.rawrun import RawRunError, copy_run, find_runs
 from collectors.reparse import reparse_run
 from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
 from graph.resources import CatalogueError, Linker, http_resolver, read_catalogue
-from graph.store import Store, StoreError, load_runs
+from graph.store import RunResult, Store, StoreError, load_runs
 from graph.store.catalogue import catalogue_digest, install_catalogue
 from graph.store.status import store_status
 
@@ -85,7 +85,9 @@ def _linker(settings: Settings, offline: bool) -> Linker:
     resolver = None
     if links.resolve_shorteners and not offline:
         resolver = http_resolver(links.resolve_timeout, links.user_agent)
-    return Linker(settings.config.tracking.domains, read_catalogue(settings.catalogue), {}, resolver)
+    return Linker(
+        settings.config.tracking.domains, read_catalogue(settings.catalogue), {}, resolver
+    )
 
 
 def _sync_catalogue(store: Store, settings: Settings, linker: Linker) -> None:
@@ -153,8 +155,14 @@ def load(context: click.Context, paths: tuple[Path, ...], no_pseudonymise: bool,
     Runs already loaded are skipped, so loading twice changes nothing.
     """
     settings = _settings(context)
-    manifests = [copy_run(m, settings.raw_dir) for m in _manifests_in(paths)] if paths else None
-    manifests = manifests if manifests is not None else find_runs(settings.raw_dir)
+    manifests, rejected = find_runs(settings.raw_dir), []
+    if paths:
+        manifests = []
+        for manifest in _manifests_in(paths):
+            try:
+                manifests.append(copy_run(manifest, settings.raw_dir))
+            except RawRunError as error:
+                rejected.append(RunResult(manifest.name, "rejected", message=str(error)))
     with Store(settings.database) as store:
         pseudonymiser = _pseudonymiser(settings, store, no_pseudonymise)
         linker = _linker(settings, offline)
@@ -169,10 +177,9 @@ def load(context: click.Context, paths: tuple[Path, ...], no_pseudonymise: bool,
             )
     loaded, skipped = report.with_status("loaded"), report.with_status("skipped")
     out.print(
-        f"Loaded {len(loaded)} run(s), {report.records:,} records; "
-        f"{len(skipped)} already loaded."
+        f"Loaded {len(loaded)} run(s), {report.records:,} records; {len(skipped)} already loaded."
     )
-    rejected = report.with_status("rejected")
+    rejected += report.with_status("rejected")
     for result in rejected:
         err.print(f"[red]Rejected[/red] {result.run_id}: {result.message}", highlight=False)
     return EXIT_PARTIAL if rejected else EXIT_OK

@@ -15,7 +15,15 @@ from typing import Annotated
 
 import msgspec
 
-__all__ = ["CONFIG_NAME", "DATASETS", "TEMPLATE", "Config", "ConfigError", "Settings", "load_settings"]
+__all__ = [
+    "CONFIG_NAME",
+    "DATASETS",
+    "TEMPLATE",
+    "Config",
+    "ConfigError",
+    "Settings",
+    "load_settings",
+]
 
 #: The datasets folder shipped beside the packages (catalogue, allow-list, sample data).
 DATASETS = Path(__file__).resolve().parents[1] / "datasets"

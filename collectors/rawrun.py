@@ -37,9 +37,9 @@ from collectors.records import AwareDatetime, Record, Run, RunIncident, encode_r
 __all__ = [
     "PAYLOAD_PREFIX",
     "Payload",
-    "copy_run",
     "RawRunError",
     "RawRunWriter",
+    "copy_run",
     "find_runs",
     "iter_lines",
     "new_run_id",
@@ -154,7 +154,7 @@ class RawRunWriter:
             raise FileExistsError(f"run {self.manifest.run_id} already exists in {raw_dir}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._partial = self.path.with_name(self.path.name + ".partial")
-        self._file = gzip.open(self._partial, "wb")
+        self._file = gzip.open(self._partial, "wb")  # noqa: SIM115 (closed by close())
         self._encoder = msgspec.json.Encoder()
         self._counts: Counter[str] = Counter()
         self._seq = 0
@@ -270,14 +270,17 @@ def read_manifest(manifest_path: Path) -> Run:
 def find_runs(raw_dir: Path) -> list[Path]:
     """Return the manifests of every finished run under ``raw_dir``, in the order they started.
 
-    Raises
-    ------
-    RawRunError
-        If a manifest cannot be read.
+    Manifests that cannot be read come last, so that loading them reports the problem.
     """
-    manifests = [(read_manifest(path), path) for path in Path(raw_dir).glob("*/*.manifest.json")]
-    manifests.sort(key=lambda item: (item[0].started_at, item[0].run_id))
-    return [path for _, path in manifests]
+    readable, unreadable = [], []
+    for path in Path(raw_dir).glob("*/*.manifest.json"):
+        try:
+            run = read_manifest(path)
+        except RawRunError:
+            unreadable.append(path)
+            continue
+        readable.append((run.started_at, run.run_id, path))
+    return [path for *_, path in sorted(readable)] + sorted(unreadable)
 
 
 def iter_lines(run_path: Path, expected_sha256: str | None = None) -> Iterator[tuple[int, bytes]]:
@@ -296,7 +299,7 @@ def iter_lines(run_path: Path, expected_sha256: str | None = None) -> Iterator[t
     line_number = 0
     try:
         with gzip.open(run_path, "rb") as file:
-            for line_number, line in enumerate(file, start=1):  # noqa: B007
+            for line_number, line in enumerate(file, start=1):
                 yield line_number, line
     except (EOFError, OSError, zlib.error) as error:
         raise RawRunError(

@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 
@@ -51,7 +51,9 @@ InteractionKind = Literal["repost", "quote", "reply", "like", "forward", "mentio
 
 
 def _utc(value: datetime | None) -> datetime | None:
-    return value.astimezone(UTC) if value is not None else None
+    if value is None or value.tzinfo is UTC:
+        return value
+    return value.astimezone(UTC)
 
 
 class Record(
@@ -63,11 +65,13 @@ class Record(
     run_id: str  # the raw run the record was parsed from
     collected_at: AwareDatetime  # when the payload holding it was received (UTC)
 
+    _times: ClassVar[tuple[str, ...]] = ("collected_at",)  # fields converted to UTC
+
     def __post_init__(self) -> None:
-        for name in self.__struct_fields__:
+        for name in self._times:
             value = getattr(self, name)
-            if isinstance(value, datetime):
-                setattr(self, name, _utc(value))
+            if value is not None and value.tzinfo is not UTC:
+                setattr(self, name, value.astimezone(UTC))
 
 
 class Engagement(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -99,6 +103,8 @@ class Community(msgspec.Struct, kw_only=True, forbid_unknown_fields=True, omit_d
 class Post(Record, tag="post", kw_only=True):
     """A message published on a platform: post, status, forum message, web page, video."""
 
+    _times: ClassVar[tuple[str, ...]] = ("collected_at", "created_at")
+
     platform: str  # "bluesky", "mastodon", "reddit", "telegram", "discourse", "forum", "web", …
     post_id: str  # the platform's own id (AT-URI, status URI, message URL…), unique per platform
     url: str | None = None  # public URL of the post
@@ -111,11 +117,15 @@ class Post(Record, tag="post", kw_only=True):
     quote_of: str | None = None  # post_id of the post this one quotes
     repost_of: str | None = None  # post_id of the original, when this post is a plain reshare
     engagement: Engagement | None = None  # counts and when they were observed
-    community: Community = msgspec.field(default_factory=Community)  # forum, board, subreddit, channel, instance, hashtags
+    community: Community = msgspec.field(
+        default_factory=Community
+    )  # forum, board, subreddit, channel, instance, hashtags
 
 
 class Account(Record, tag="account", kw_only=True):
     """An account (person, institution or bot) on one platform."""
+
+    _times: ClassVar[tuple[str, ...]] = ("collected_at", "counts_observed_at")
 
     platform: str  # platform of the account
     account_id: str  # the platform's stable id (DID, account URI, username on forums)
@@ -130,6 +140,8 @@ class Account(Record, tag="account", kw_only=True):
 
 class Interaction(Record, tag="interaction", kw_only=True):
     """Who reshared, quoted, replied to, liked, forwarded or mentioned what, and when."""
+
+    _times: ClassVar[tuple[str, ...]] = ("collected_at", "created_at")
 
     platform: str  # platform of the interaction
     kind: InteractionKind  # what the actor did to the target

@@ -20,7 +20,6 @@ True
 from __future__ import annotations
 
 import csv
-import hashlib
 import hmac
 import os
 import secrets
@@ -78,10 +77,16 @@ class Pseudonymiser:
     def __init__(self, secret: bytes, institutions: Institutions | None = None):
         self._secret = secret
         self.institutions = institutions or Institutions()
+        self._known: dict[tuple[str, str, str], str] = {}
 
     def _digest(self, kind: str, platform: str, value: str) -> str:
-        message = f"{kind}\x1f{platform}\x1f{value}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()[:_HEX_CHARS]
+        key = (kind, platform, value)
+        digest = self._known.get(key)
+        if digest is None:
+            message = f"{kind}\x1f{platform}\x1f{value}".encode()
+            digest = hmac.digest(self._secret, message, "sha256").hex()[:_HEX_CHARS]
+            self._known[key] = digest
+        return digest
 
     def account(self, platform: str, account_id: str) -> str:
         """Return the pseudonym of an account id."""

@@ -110,8 +110,10 @@ def is_shortened(url: str) -> bool:
 def is_tracked(key: str, domains: Iterable[str]) -> bool:
     """Tell whether a URL key is on one of the tracked domains or their subdomains.
 
-    >>> is_tracked("parcours.e-inspe.fr/x", ["e-inspe.fr"]), is_tracked("note-inspe.fr", ["e-inspe.fr"])
-    (True, False)
+    >>> is_tracked("parcours.e-inspe.fr/x", ["e-inspe.fr"])
+    True
+    >>> is_tracked("note-inspe.fr", ["e-inspe.fr"])
+    False
     """
     host = host_of(key)
     return any(host == domain or host.endswith("." + domain) for domain in domains)
@@ -362,5 +364,3 @@ class Linker:
         )
         self._infos[url] = info
         return info
-
-

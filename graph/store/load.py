@@ -8,6 +8,7 @@ replaced by strictly newer observations, so loading the same run twice changes n
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -143,11 +144,15 @@ def load_runs(
     _check_mode(store, pseudonymised=pseudonymiser is not None)
     linker.resolutions.update(dict(store.connection.execute(q.SELECT_RESOLUTIONS).fetchall()))
     report = LoadReport()
-    for manifest_path in manifests:
-        result = _load_run(store, Path(manifest_path), linker, pseudonymiser)
-        report.results.append(result)
-        if progress:
-            progress(result)
+    gc.disable()  # records hold no reference cycles; collecting during a bulk load only costs
+    try:
+        for manifest_path in manifests:
+            result = _load_run(store, Path(manifest_path), linker, pseudonymiser)
+            report.results.append(result)
+            if progress:
+                progress(result)
+    finally:
+        gc.enable()
     return report
 
 
@@ -197,7 +202,8 @@ def _load_run(
         for name, table in tables.items():
             if table.num_rows:
                 connection.register(f"staged_{name}", table)
-                connection.execute(_UPSERTS[name])
+                for statement in _UPSERTS[name]:
+                    connection.execute(statement)
                 connection.unregister(f"staged_{name}")
         connection.execute(q.INSERT_RUN, _run_row(run, run_path, pseudonymiser, len(records)))
     linker.new_resolutions.clear()
@@ -291,9 +297,7 @@ def _stage(
         "interactions": _interaction_columns(records.interactions, ids),
         "follows": _follow_columns(records.follows, ids),
     }
-    tables = {
-        name: pa.table(data, schema=_SCHEMAS[name]) for name, data in columns.items()
-    }
+    tables = {name: pa.table(data, schema=_SCHEMAS[name]) for name, data in columns.items()}
     return tables, ids.renamed()
 
 

@@ -14,10 +14,15 @@ CONTEXT = ParseContext("bluesky", "r1", datetime(2026, 9, 8, 6, tzinfo=UTC))
 ana = author("ana.example", "did:plc:ana")
 bob = author("bob.example", "did:plc:bob", opt_out=True)
 original = post_view(
-    ana, "3k1", "2026-09-01T09:30:00+02:00", "Parcours",
+    ana,
+    "3k1",
+    "2026-09-01T09:30:00+02:00",
+    "Parcours",
     facet_links=("https://www.e-inspe.fr/course/view.php?id=4",),
-    card="https://buff.ly/abc", tags=("INSPE", "inspe", "Maternelle"), counts=(7, 3, 2, 1),
-)  # fmt: skip
+    card="https://buff.ly/abc",
+    tags=("INSPE", "inspe", "Maternelle"),
+    counts=(7, 3, 2, 1),
+)
 
 
 def payload(body, status=200, url="https://bsky.social/xrpc/app.bsky.feed.searchPosts"):
@@ -41,9 +46,15 @@ def test_post_fields_links_and_counts():
     assert (post.engagement.replies, post.engagement.quotes) == (2, 1)
     assert post.engagement.observed_at == CONTEXT.collected_at
     assert (post.source, post.run_id) == ("bluesky", "r1")
-    assert account == Account(source="bluesky", run_id="r1", collected_at=CONTEXT.collected_at,
-                              platform="bluesky", account_id="did:plc:ana", handle="ana.example",
-                              display_name="Ana")  # fmt: skip
+    assert account == Account(
+        source="bluesky",
+        run_id="r1",
+        collected_at=CONTEXT.collected_at,
+        platform="bluesky",
+        account_id="did:plc:ana",
+        handle="ana.example",
+        display_name="Ana",
+    )
 
 
 def test_quote_and_reply_become_interactions_and_the_quoted_post_is_kept():
@@ -54,8 +65,9 @@ def test_quote_and_reply_become_interactions_and_the_quoted_post_is_kept():
     assert posts[quote["uri"]].quote_of == original["uri"]
     assert posts[reply["uri"]].reply_to == original["uri"]
     assert posts[original["uri"]].links[0] == "https://www.e-inspe.fr/course/view.php?id=4"
-    interactions = {(i.kind, i.actor_id, i.target_post_id, i.post_id)
-                    for i in by_type(records, Interaction)}  # fmt: skip
+    interactions = {
+        (i.kind, i.actor_id, i.target_post_id, i.post_id) for i in by_type(records, Interaction)
+    }
     assert interactions == {
         ("quote", "did:plc:bob", original["uri"], quote["uri"]),
         ("reply", "did:plc:bob", original["uri"], reply["uri"]),
@@ -63,8 +75,9 @@ def test_quote_and_reply_become_interactions_and_the_quoted_post_is_kept():
 
 
 def test_no_unauthenticated_label_is_an_opt_out():
-    records = parse_search_posts({"posts": [post_view(bob, "3k9", "2026-09-02T10:00:00Z")]},
-                                 CONTEXT)  # fmt: skip
+    records = parse_search_posts(
+        {"posts": [post_view(bob, "3k9", "2026-09-02T10:00:00Z")]}, CONTEXT
+    )
     assert by_type(records, Account)[0].opt_out == ["no-unauthenticated"]
 
 
@@ -100,9 +113,12 @@ def test_truncated_body_is_a_clear_error():
 
 @pytest.mark.parametrize(
     ("body", "message"),
-    [({"cursor": "x"}, "no 'posts' list"), ({"posts": [3]}, r"posts\[0\] is not an object"),
-     ({"posts": [{"uri": "at://x"}]}, r"posts\[0\]: a post needs")],
-)  # fmt: skip
+    [
+        ({"cursor": "x"}, "no 'posts' list"),
+        ({"posts": [3]}, r"posts\[0\] is not an object"),
+        ({"posts": [{"uri": "at://x"}]}, r"posts\[0\]: a post needs"),
+    ],
+)
 def test_wrong_shapes_name_where(body, message):
     with pytest.raises(ParseError, match=message):
         parse_payload(payload(json.dumps(body)), CONTEXT)
@@ -113,5 +129,5 @@ def test_error_responses_give_no_records():
 
 
 def test_unknown_endpoint_is_refused():
-    with pytest.raises(ParseError, match="app.bsky.feed.getLikes"):
+    with pytest.raises(ParseError, match=r"app\.bsky\.feed\.getLikes"):
         parse_payload(payload("{}", url="https://x/xrpc/app.bsky.feed.getLikes"), CONTEXT)

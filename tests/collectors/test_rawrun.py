@@ -21,10 +21,16 @@ from collectors.records import Follow
 
 def follow(run_id, n=1):
     return [
-        Follow(source="test", run_id=run_id, collected_at=datetime(2026, 9, 1, tzinfo=UTC),
-               platform="bluesky", follower_id=f"a{i}", followee_id="b")
+        Follow(
+            source="test",
+            run_id=run_id,
+            collected_at=datetime(2026, 9, 1, tzinfo=UTC),
+            platform="bluesky",
+            follower_id=f"a{i}",
+            followee_id="b",
+        )
         for i in range(n)
-    ]  # fmt: skip
+    ]
 
 
 def payloads_of(path):
@@ -64,9 +70,13 @@ def test_credentials_never_reach_the_files(raw_dir):
             "{}",
             url="https://bsky.social/xrpc/x",
             params={"access_token": secret, "q": "e-inspe"},
-            headers={"Authorization": f"Bearer {secret}", "Set-Cookie": secret,
-                     "X-Api-Key": secret, "Content-Type": "application/json"},
-        )  # fmt: skip
+            headers={
+                "Authorization": f"Bearer {secret}",
+                "Set-Cookie": secret,
+                "X-Api-Key": secret,
+                "Content-Type": "application/json",
+            },
+        )
     written = gzip.decompress(run.path.read_bytes()) + run.manifest_path.read_bytes()
     assert secret.encode() not in written
     payload = payloads_of(run.path)[0]

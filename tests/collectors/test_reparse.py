@@ -9,18 +9,24 @@ from tests.fixtures.bluesky import author, post_view, search_body
 
 def records_of(manifest_path):
     run_file = manifest_path.with_name(manifest_path.name.replace(".manifest.json", ".jsonl.gz"))
-    return [decode_record(line) for _, line in iter_lines(run_file)
-            if not line.startswith(b'{"type":"payload"')]  # fmt: skip
+    return [
+        decode_record(line)
+        for _, line in iter_lines(run_file)
+        if not line.startswith(b'{"type":"payload"')
+    ]
 
 
 def without_run_id(records):
-    return [type(r)(**{**{f: getattr(r, f) for f in r.__struct_fields__}, "run_id": ""})
-            for r in records]  # fmt: skip
+    return [
+        type(r)(**{**{f: getattr(r, f) for f in r.__struct_fields__}, "run_id": ""})
+        for r in records
+    ]
 
 
 def test_reparse_gives_the_same_records_in_a_new_run(raw_dir):
-    view = post_view(author("ana.example"), "3k1", "2026-09-01T08:00:00Z",
-                     card="https://e-inspe.fr/x")  # fmt: skip
+    view = post_view(
+        author("ana.example"), "3k1", "2026-09-01T08:00:00Z", card="https://e-inspe.fr/x"
+    )
     original = write_search_run(raw_dir, [search_body(view)])
     run_id = read_manifest(original).run_id
     new = reparse_run(raw_dir, run_id)
@@ -42,7 +48,9 @@ def test_reparse_of_a_reparse_replaces_the_newest_version(raw_dir):
 def test_a_payload_the_parser_rejects_is_noted_and_the_others_parsed(raw_dir):
     view = post_view(author("ana.example"), "3k1", "2026-09-01T08:00:00Z")
     with RawRunWriter(raw_dir, "bluesky", "q") as run:
-        run.add_payload("<html>oops</html>", url=SEARCH_URL, status=200, received_at=at("2026-09-01"))
+        run.add_payload(
+            "<html>oops</html>", url=SEARCH_URL, status=200, received_at=at("2026-09-01")
+        )
         run.add_payload(search_body(view), url=SEARCH_URL, status=200, received_at=at("2026-09-01"))
     new = reparse_run(raw_dir, run.run_id)
     assert new.counts == {"accounts": 1, "posts": 1}

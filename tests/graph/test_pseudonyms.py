@@ -49,8 +49,9 @@ def test_short_secret_is_refused(tmp_path):
 
 
 def test_allow_list_matches_ids_and_handles_case_insensitively():
-    names = Pseudonymiser(b"k" * 32, Institutions({("bluesky", "reseau-canope.fr"),
-                                                    ("mastodon", "123")}))  # fmt: skip
+    names = Pseudonymiser(
+        b"k" * 32, Institutions({("bluesky", "reseau-canope.fr"), ("mastodon", "123")})
+    )
     assert names.is_named("bluesky", "did:plc:zz", "@Reseau-Canope.FR")
     assert names.is_named("mastodon", "123", None)
     assert not names.is_named("bluesky", "did:plc:zz", "someone.example")

@@ -54,29 +54,45 @@ URL_VARIANTS = [
     # Moodle ids are identity, and parameter order does not matter
     ("https://www.e-inspe.fr/course/view.php?id=43", "e-inspe.fr/course/view.php?id=43"),
     ("https://www.e-inspe.fr/mod/page/view.php?id=1234", "e-inspe.fr/mod/page/view.php?id=1234"),
-    ("https://www.e-inspe.fr/course/view.php?section=2&id=42",
-     "e-inspe.fr/course/view.php?id=42&section=2"),
-    ("https://www.e-inspe.fr/course/view.php?id=42&section=2",
-     "e-inspe.fr/course/view.php?id=42&section=2"),
+    (
+        "https://www.e-inspe.fr/course/view.php?section=2&id=42",
+        "e-inspe.fr/course/view.php?id=42&section=2",
+    ),
+    (
+        "https://www.e-inspe.fr/course/view.php?id=42&section=2",
+        "e-inspe.fr/course/view.php?id=42&section=2",
+    ),
     # percent-encoding
     ("https://www.e-inspe.fr/parcours/caf%C3%A9", "e-inspe.fr/parcours/café"),
     ("https://www.e-inspe.fr/parcours/café", "e-inspe.fr/parcours/café"),
     ("https://www.e-inspe.fr/parcours/%C3%A9cole-inclusive", "e-inspe.fr/parcours/école-inclusive"),
     # redirect wrappers
-    ("https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.e-inspe.fr%2Fcourse%2Fview.php%3Fid%3D42&h=AT0",
-     COURSE),
-    ("https://lm.facebook.com/l.php?u=https%3A%2F%2Fwww.e-inspe.fr%2Fcourse%2Fview.php%3Fid%3D42",
-     COURSE),
+    (
+        "https://l.facebook.com/l.php?u=https%3A%2F%2Fwww.e-inspe.fr%2Fcourse%2Fview.php%3Fid%3D42&h=AT0",
+        COURSE,
+    ),
+    (
+        "https://lm.facebook.com/l.php?u=https%3A%2F%2Fwww.e-inspe.fr%2Fcourse%2Fview.php%3Fid%3D42",
+        COURSE,
+    ),
     ("https://www.google.com/url?q=https://www.e-inspe.fr/course/view.php?id%3D42&sa=D", COURSE),
-    ("https://www.linkedin.com/redir/redirect?url=https%3A%2F%2Fwww.e-inspe.fr%2Fcourse%2Fview.php%3Fid%3D42&urlhash=a",
-     COURSE),
-    ("https://out.reddit.com/t3_abc?url=https%3A%2F%2Fwww.e-inspe.fr%2Fcourse%2Fview.php%3Fid%3D42&token=z",
-     COURSE),
+    (
+        "https://www.linkedin.com/redir/redirect?url=https%3A%2F%2Fwww.e-inspe.fr%2Fcourse%2Fview.php%3Fid%3D42&urlhash=a",
+        COURSE,
+    ),
+    (
+        "https://out.reddit.com/t3_abc?url=https%3A%2F%2Fwww.e-inspe.fr%2Fcourse%2Fview.php%3Fid%3D42&token=z",
+        COURSE,
+    ),
     # AMP
-    ("https://www.google.fr/amp/s/www.reseau-canope.fr/notice/la-cooperation-entre-eleves.html",
-     NOTICE),
-    ("https://www-reseau--canope-fr.cdn.ampproject.org/c/s/www.reseau-canope.fr/notice/la-cooperation-entre-eleves.html",
-     NOTICE),
+    (
+        "https://www.google.fr/amp/s/www.reseau-canope.fr/notice/la-cooperation-entre-eleves.html",
+        NOTICE,
+    ),
+    (
+        "https://www-reseau--canope-fr.cdn.ampproject.org/c/s/www.reseau-canope.fr/notice/la-cooperation-entre-eleves.html",
+        NOTICE,
+    ),
     ("https://www.reseau-canope.fr/notice/la-cooperation-entre-eleves.html?amp=1", NOTICE),
     ("https://www.reseau-canope.fr/notice/la-cooperation-entre-eleves.html/amp", NOTICE),
     # mobile subdomain
@@ -84,7 +100,7 @@ URL_VARIANTS = [
     # shorteners are keys of their own until resolved
     ("https://bit.ly/3AbCdEf", "bit.ly/3AbCdEf"),
     ("https://t.co/AbC123", "t.co/AbC123"),
-]  # fmt: skip
+]
 
 
 def test_at_least_forty_variants_are_covered():
@@ -97,8 +113,10 @@ def test_url_key(url, expected):
 
 
 def test_campaign_parameters_are_kept_as_attributes():
-    url = ("https://l.facebook.com/l.php?u=https%3A%2F%2Fe-inspe.fr%2F%3Futm_source%3Dfb"
-           "%26utm_campaign%3Drentree%26id%3D4")  # fmt: skip
+    url = (
+        "https://l.facebook.com/l.php?u=https%3A%2F%2Fe-inspe.fr%2F%3Futm_source%3Dfb"
+        "%26utm_campaign%3Drentree%26id%3D4"
+    )
     assert campaign_parameters(url) == {"utm_campaign": "rentree", "utm_source": "fb"}
     assert campaign_parameters("https://e-inspe.fr/?XTOR=CS1-3&mtm_kwd=a") == {
         "mtm_kwd": "a",
@@ -109,10 +127,17 @@ def test_campaign_parameters_are_kept_as_attributes():
 
 @pytest.mark.parametrize(
     ("url", "expected"),
-    [("https://bit.ly/x", True), ("https://lnkd.in/x", True), ("https://t.co/x", True),
-     ("https://huit.re/x", True), ("https://bl.ink/x", True), ("https://urlz.fr/x", True),
-     ("https://www.e-inspe.fr/x", False), ("https://t.me/s/canal", False)],
-)  # fmt: skip
+    [
+        ("https://bit.ly/x", True),
+        ("https://lnkd.in/x", True),
+        ("https://t.co/x", True),
+        ("https://huit.re/x", True),
+        ("https://bl.ink/x", True),
+        ("https://urlz.fr/x", True),
+        ("https://www.e-inspe.fr/x", False),
+        ("https://t.me/s/canal", False),
+    ],
+)
 def test_shortener_detection(url, expected):
     assert is_shortened(url) is expected
 
@@ -129,11 +154,13 @@ def resource(resource_id, *patterns):
     return CatalogueResource(resource_id, "t", "p", "", "", patterns, None, True)
 
 
-CATALOGUE = Catalogue([
-    resource("course", COURSE),
-    resource("parcours", "e-inspe.fr/parcours/*"),
-    resource("classe", "e-inspe.fr/parcours/gestion-de-classe*"),
-])  # fmt: skip
+CATALOGUE = Catalogue(
+    [
+        resource("course", COURSE),
+        resource("parcours", "e-inspe.fr/parcours/*"),
+        resource("classe", "e-inspe.fr/parcours/gestion-de-classe*"),
+    ]
+)
 
 
 def test_matching_prefers_exact_then_longest_prefix_and_says_why():
@@ -165,15 +192,22 @@ def test_linker_offline_and_failing_resolutions_leave_links_unresolved():
     def broken(url):
         raise TimeoutError("no network")
 
-    for linker in (Linker(["e-inspe.fr"], CATALOGUE), Linker(["e-inspe.fr"], CATALOGUE, resolver=broken)):
+    for linker in (
+        Linker(["e-inspe.fr"], CATALOGUE),
+        Linker(["e-inspe.fr"], CATALOGUE, resolver=broken),
+    ):
         info = linker.info("https://bit.ly/zz")
         assert (info.resolved_url, info.resource_id, info.tracked) == (None, None, False)
         assert info.match_reason == "shortened link not resolved yet"
 
 
 def test_linker_uses_its_cache_before_the_resolver():
-    linker = Linker(["e-inspe.fr"], CATALOGUE, {"https://bit.ly/c": "https://e-inspe.fr/parcours/x"},
-                    resolver=lambda url: pytest.fail("resolver called"))  # fmt: skip
+    linker = Linker(
+        ["e-inspe.fr"],
+        CATALOGUE,
+        {"https://bit.ly/c": "https://e-inspe.fr/parcours/x"},
+        resolver=lambda url: pytest.fail("resolver called"),
+    )
     assert linker.info("https://bit.ly/c").resource_id == "parcours"
 
 
@@ -197,14 +231,16 @@ HEADER = "resource_id,title,parcours,level,discipline,url_patterns,published,ill
     ("body", "message"),
     [
         ("resource_id,title\nr1,t\n", r"line 1: missing column\(s\) parcours"),
-        (HEADER + "r1,t,p,l,d,e-inspe.fr/a,2025-01-01,no\nr1,t,p,l,d,e-inspe.fr/b,,no\n",
-         "line 3: duplicate resource_id 'r1'"),
+        (
+            HEADER + "r1,t,p,l,d,e-inspe.fr/a,2025-01-01,no\nr1,t,p,l,d,e-inspe.fr/b,,no\n",
+            "line 3: duplicate resource_id 'r1'",
+        ),
         (HEADER + "r1,t,p,l,d,e-inspe.fr/a,01/02/2025,no\n", "line 2: published '01/02/2025'"),
         (HEADER + "r1,t,p,l,d,,2025-01-01,no\n", "line 2: r1 has no url_patterns"),
         (HEADER + "r1,t,p,l,d,e-inspe.fr/a,,maybe\n", "line 2: illustrative must be yes or no"),
         (HEADER + ",t,p,l,d,e-inspe.fr/a,,no\n", "line 2: empty resource_id"),
     ],
-)  # fmt: skip
+)
 def test_catalogue_errors_name_the_line(tmp_path, body, message):
     path = tmp_path / "catalogue.csv"
     path.write_text(body, encoding="utf-8")
@@ -214,9 +250,13 @@ def test_catalogue_errors_name_the_line(tmp_path, body, message):
 
 def test_catalogue_patterns_are_normalised_like_links(tmp_path):
     path = tmp_path / "catalogue.csv"
-    path.write_text(HEADER + "r1,t,p,l,d,https://www.E-INSPE.fr/course/view.php?id=7&utm_source=x "
-                    "https://www.e-inspe.fr/parcours/x/*,,no\n", encoding="utf-8")  # fmt: skip
+    path.write_text(
+        HEADER + "r1,t,p,l,d,https://www.E-INSPE.fr/course/view.php?id=7&utm_source=x "
+        "https://www.e-inspe.fr/parcours/x/*,,no\n",
+        encoding="utf-8",
+    )
     catalogue = read_catalogue(path)
     assert catalogue.resources[0].url_patterns == (
-        "e-inspe.fr/course/view.php?id=7", "e-inspe.fr/parcours/x*",
-    )  # fmt: skip
+        "e-inspe.fr/course/view.php?id=7",
+        "e-inspe.fr/parcours/x*",
+    )

@@ -23,11 +23,20 @@ INSTITUTIONS = Institutions({("bluesky", "reseau-canope.fr")})
 
 ana = author("ana.example", "did:plc:ana")
 canope = author("reseau-canope.fr", "did:plc:canope")
-launch = post_view(canope, "1", "2026-09-01T08:00:00Z",
-                   card="https://www.e-inspe.fr/course/view.php?id=42&utm_campaign=rentree",
-                   counts=(3, 1, 0, 0))  # fmt: skip
-share = post_view(ana, "2", "2026-09-01T09:00:00Z", quote=launch,
-                  facet_links=("https://e-inspe.fr/parcours/inconnu",))  # fmt: skip
+launch = post_view(
+    canope,
+    "1",
+    "2026-09-01T08:00:00Z",
+    card="https://www.e-inspe.fr/course/view.php?id=42&utm_campaign=rentree",
+    counts=(3, 1, 0, 0),
+)
+share = post_view(
+    ana,
+    "2",
+    "2026-09-01T09:00:00Z",
+    quote=launch,
+    facet_links=("https://e-inspe.fr/parcours/inconnu",),
+)
 
 
 def with_likes(view, likes):
@@ -69,7 +78,7 @@ def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
     Store(tmp_path / "essaim.duckdb").close()
     broken = (2, "broken", ["CREATE TABLE half_done (x INTEGER)", "CREATE TABLE oops ("])
     monkeypatch.setattr(database_module, "MIGRATIONS", [*database_module.MIGRATIONS, broken])
-    with pytest.raises(Exception, match="(?i)syntax|parser"):
+    with pytest.raises(Exception, match=r"(?i)syntax|parser"):
         Store(tmp_path / "essaim.duckdb")
     monkeypatch.undo()
     with Store(tmp_path / "essaim.duckdb") as store:
@@ -79,9 +88,12 @@ def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
 
 
 def test_loading_twice_changes_nothing(tmp_path, raw_dir):
-    manifests = [write_search_run(raw_dir, [search_body(launch, share)]),
-                 write_search_run(raw_dir, [search_body(with_likes(launch, 8))],
-                                  received_at="2026-09-20T00:00:00Z")]  # fmt: skip
+    manifests = [
+        write_search_run(raw_dir, [search_body(launch, share)]),
+        write_search_run(
+            raw_dir, [search_body(with_likes(launch, 8))], received_at="2026-09-20T00:00:00Z"
+        ),
+    ]
     with Store(tmp_path / "essaim.duckdb") as store:
         first = load(store, *manifests)
         before = snapshot(store)
@@ -95,10 +107,14 @@ def test_loading_twice_changes_nothing(tmp_path, raw_dir):
 
 @pytest.mark.parametrize("order", [(0, 1), (1, 0)], ids=["old first", "new first"])
 def test_newer_counts_win_whatever_the_load_order(tmp_path, raw_dir, order):
-    runs = [write_search_run(raw_dir, [search_body(with_likes(launch, 3))],
-                             received_at="2026-09-08T00:00:00Z"),
-            write_search_run(raw_dir, [search_body(with_likes(launch, 9))],
-                             received_at="2026-09-22T00:00:00Z")]  # fmt: skip
+    runs = [
+        write_search_run(
+            raw_dir, [search_body(with_likes(launch, 3))], received_at="2026-09-08T00:00:00Z"
+        ),
+        write_search_run(
+            raw_dir, [search_body(with_likes(launch, 9))], received_at="2026-09-22T00:00:00Z"
+        ),
+    ]
     with Store(tmp_path / "essaim.duckdb") as store:
         load(store, *(runs[i] for i in order))
         assert rows(store, "SELECT likes, counts_observed_at FROM posts") == [
@@ -130,7 +146,9 @@ def test_a_corrupt_run_is_rejected_whole_with_its_file_and_line(tmp_path, raw_di
         assert [r.status for r in report.results] == ["loaded", "rejected", "loaded"]
         assert "corrupt-run.jsonl.gz, line 4: not a valid record" in report.results[1].message
         for table in TABLES:
-            assert rows(store, f"SELECT count(*) FROM {table} WHERE run_id = 'corrupt-run'") == [(0,)]
+            assert rows(store, f"SELECT count(*) FROM {table} WHERE run_id = 'corrupt-run'") == [
+                (0,)
+            ]
         assert rows(store, "SELECT count(*) FROM runs WHERE run_id = 'corrupt-run'") == [(0,)]
 
 
@@ -147,35 +165,57 @@ def test_a_run_whose_file_changed_is_rejected(tmp_path, raw_dir):
 
 def test_a_load_failing_half_way_leaves_the_database_as_it_was(tmp_path, raw_dir, monkeypatch):
     first = write_search_run(raw_dir, [search_body(launch)])
-    second = write_record_run(raw_dir, lambda run_id: [
-        Account(source="test", run_id=run_id, collected_at=datetime(2026, 9, 9, tzinfo=UTC),
-                platform="bluesky", account_id="did:plc:new"),
-        Follow(source="test", run_id=run_id, collected_at=datetime(2026, 9, 9, tzinfo=UTC),
-               platform="bluesky", follower_id="did:plc:new", followee_id="did:plc:ana"),
-    ])  # fmt: skip
+    second = write_record_run(
+        raw_dir,
+        lambda run_id: [
+            Account(
+                source="test",
+                run_id=run_id,
+                collected_at=datetime(2026, 9, 9, tzinfo=UTC),
+                platform="bluesky",
+                account_id="did:plc:new",
+            ),
+            Follow(
+                source="test",
+                run_id=run_id,
+                collected_at=datetime(2026, 9, 9, tzinfo=UTC),
+                platform="bluesky",
+                follower_id="did:plc:new",
+                followee_id="did:plc:ana",
+            ),
+        ],
+    )
     with Store(tmp_path / "essaim.duckdb") as store:
         load(store, first)
         before = snapshot(store)
-        monkeypatch.setitem(load_module._UPSERTS, "follows", "INSERT INTO nowhere SELECT 1")
+        monkeypatch.setitem(load_module._UPSERTS, "follows", ["INSERT INTO nowhere SELECT 1"])
         with pytest.raises(Exception, match="nowhere"):
             load(store, second)
         assert snapshot(store) == before
 
 
 def test_individuals_are_pseudonymised_consistently_and_institutions_named(tmp_path, raw_dir):
-    runs = [write_search_run(raw_dir, [search_body(share)]),
-            write_search_run(raw_dir, [search_body(with_likes(share, 4))],
-                             received_at="2026-09-30T00:00:00Z")]  # fmt: skip
+    runs = [
+        write_search_run(raw_dir, [search_body(share)]),
+        write_search_run(
+            raw_dir, [search_body(with_likes(share, 4))], received_at="2026-09-30T00:00:00Z"
+        ),
+    ]
     with Store(tmp_path / "essaim.duckdb") as store:
         load(store, *runs)
         accounts = dict(
             (account_id, (named, handle))
-            for account_id, named, handle in rows(store, "SELECT account_id, named, handle FROM accounts")
-        )  # fmt: skip
+            for account_id, named, handle in rows(
+                store, "SELECT account_id, named, handle FROM accounts"
+            )
+        )
         ana_id = names().account("bluesky", "did:plc:ana")
         assert accounts == {ana_id: (False, None), "did:plc:canope": (True, "reseau-canope.fr")}
         posts = dict(rows(store, "SELECT author_id, url FROM posts"))
-        assert posts == {ana_id: None, "did:plc:canope": "https://bsky.app/profile/reseau-canope.fr/post/1"}
+        assert posts == {
+            ana_id: None,
+            "did:plc:canope": "https://bsky.app/profile/reseau-canope.fr/post/1",
+        }
         quote = rows(store, "SELECT actor_id, target_post_id FROM interactions")
         assert quote == [(ana_id, names().post("bluesky", launch["uri"]))]
         stored_text = repr(snapshot(store))
@@ -196,26 +236,45 @@ def test_no_pseudonymise_keeps_ids_and_modes_do_not_mix(tmp_path, raw_dir):
     manifest = write_search_run(raw_dir, [search_body(share)])
     with Store(tmp_path / "essaim.duckdb") as store:
         load(store, manifest, pseudonymiser=None)
-        assert ("did:plc:ana", "ana.example") in rows(store, "SELECT account_id, handle FROM accounts")
+        assert ("did:plc:ana", "ana.example") in rows(
+            store, "SELECT account_id, handle FROM accounts"
+        )
         assert rows(store, "SELECT pseudonymised FROM runs") == [(False,)]
         with pytest.raises(StoreError, match="pseudonymisation off"):
             load(store, write_search_run(raw_dir, [search_body(launch)]))
 
 
 def test_an_institution_recognised_later_is_renamed_everywhere(tmp_path, raw_dir):
-    follow = write_record_run(raw_dir, lambda run_id: [
-        Follow(source="test", run_id=run_id, collected_at=datetime(2026, 9, 1, tzinfo=UTC),
-               platform="bluesky", follower_id="did:plc:ana", followee_id="did:plc:canope"),
-        Account(source="test", run_id=run_id, collected_at=datetime(2026, 9, 1, tzinfo=UTC),
-                platform="bluesky", account_id="did:plc:canope"),
-    ])  # fmt: skip
+    follow = write_record_run(
+        raw_dir,
+        lambda run_id: [
+            Follow(
+                source="test",
+                run_id=run_id,
+                collected_at=datetime(2026, 9, 1, tzinfo=UTC),
+                platform="bluesky",
+                follower_id="did:plc:ana",
+                followee_id="did:plc:canope",
+            ),
+            Account(
+                source="test",
+                run_id=run_id,
+                collected_at=datetime(2026, 9, 1, tzinfo=UTC),
+                platform="bluesky",
+                account_id="did:plc:canope",
+            ),
+        ],
+    )
     profile = write_search_run(raw_dir, [search_body(launch)], received_at="2026-09-02T00:00:00Z")
     with Store(tmp_path / "essaim.duckdb") as store:
         load(store, follow)
         load(store, profile)
         assert rows(store, "SELECT followee_id FROM follows") == [("did:plc:canope",)]
-        assert rows(store, "SELECT account_id, named FROM accounts WHERE platform = 'bluesky' "
-                           "AND account_id NOT LIKE 'u_%'") == [("did:plc:canope", True)]  # fmt: skip
+        assert rows(
+            store,
+            "SELECT account_id, named FROM accounts WHERE platform = 'bluesky' "
+            "AND account_id NOT LIKE 'u_%'",
+        ) == [("did:plc:canope", True)]
         assert rows(store, "SELECT count(*) FROM accounts") == [(1,)]  # the pseudonym row is gone
 
 
@@ -233,20 +292,37 @@ def test_shortener_resolutions_are_cached_in_the_store(tmp_path, raw_dir):
     view = post_view(ana, "3", "2026-09-01T10:00:00Z", card="https://bit.ly/abc")
     target = "https://www.e-inspe.fr/course/view.php?id=42"
     with Store(tmp_path / "essaim.duckdb") as store:
-        load(store, write_search_run(raw_dir, [search_body(view)]), resolver={"https://bit.ly/abc": target}.get)
+        load(
+            store,
+            write_search_run(raw_dir, [search_body(view)]),
+            resolver={"https://bit.ly/abc": target}.get,
+        )
         again = post_view(ana, "4", "2026-09-02T10:00:00Z", card="https://bit.ly/abc")
-        load(store, write_search_run(raw_dir, [search_body(again)]),
-             resolver=lambda url: pytest.fail("resolved twice"))  # fmt: skip
-        assert rows(store, "SELECT DISTINCT resolved_url, resource_id FROM links") == [(target, "course")]
+        load(
+            store,
+            write_search_run(raw_dir, [search_body(again)]),
+            resolver=lambda url: pytest.fail("resolved twice"),
+        )
+        assert rows(store, "SELECT DISTINCT resolved_url, resource_id FROM links") == [
+            (target, "course")
+        ]
 
 
 def test_reparsed_run_replaces_what_the_old_run_contributed(tmp_path, raw_dir):
     old = write_search_run(raw_dir, [search_body(share)])
     old_id = read_manifest(old).run_id
     with RawRunWriter(raw_dir, "bluesky", "q", reparse_of=old_id) as new:
-        new.add_records([Account(source="bluesky", run_id=new.run_id, platform="bluesky",
-                                 collected_at=datetime(2026, 9, 8, 6, tzinfo=UTC),
-                                 account_id="did:plc:ana")])  # fmt: skip
+        new.add_records(
+            [
+                Account(
+                    source="bluesky",
+                    run_id=new.run_id,
+                    platform="bluesky",
+                    collected_at=datetime(2026, 9, 8, 6, tzinfo=UTC),
+                    account_id="did:plc:ana",
+                )
+            ]
+        )
     with Store(tmp_path / "essaim.duckdb") as store:
         load(store, old)
         assert rows(store, "SELECT count(*) FROM links") == [(2,)]
@@ -254,20 +330,30 @@ def test_reparsed_run_replaces_what_the_old_run_contributed(tmp_path, raw_dir):
         for table in ("posts", "links", "interactions"):
             assert rows(store, f"SELECT count(*) FROM {table}") == [(0,)]
         assert rows(store, "SELECT run_id FROM accounts") == [(new.run_id,)]
-        assert rows(store, f"SELECT superseded_by FROM runs WHERE run_id = '{old_id}'") == [(new.run_id,)]
+        assert rows(store, f"SELECT superseded_by FROM runs WHERE run_id = '{old_id}'") == [
+            (new.run_id,)
+        ]
 
 
 def test_installing_a_catalogue_matches_stored_links_again(tmp_path, raw_dir):
     with Store(tmp_path / "essaim.duckdb") as store:
         load(store, write_search_run(raw_dir, [search_body(share)]))
-        wider = Catalogue([CatalogueResource("parcours", "t", "p", "", "", ("e-inspe.fr/parcours/*",),
-                                             None, True)])  # fmt: skip
+        wider = Catalogue(
+            [
+                CatalogueResource(
+                    "parcours", "t", "p", "", "", ("e-inspe.fr/parcours/*",), None, True
+                )
+            ]
+        )
         new_linker = Linker(["e-inspe.fr"], wider)
         assert install_catalogue(store, wider, "digest-1", new_linker) == 2  # share + quoted launch
         assert rows(store, "SELECT url_key, resource_id, match_reason FROM links ORDER BY 1") == [
             (COURSE, None, "on a tracked domain, but no catalogue pattern matches this URL key"),
-            ("e-inspe.fr/parcours/inconnu", "parcours",
-             "URL key starts with the pattern 'e-inspe.fr/parcours/*'"),
+            (
+                "e-inspe.fr/parcours/inconnu",
+                "parcours",
+                "URL key starts with the pattern 'e-inspe.fr/parcours/*'",
+            ),
         ]
         assert rows(store, "SELECT resource_id FROM catalogue") == [("parcours",)]
         assert install_catalogue(store, wider, "digest-1", new_linker) == 0

@@ -1,0 +1,143 @@
+"""The essaim command as users run it: a real process, real files, exit codes and messages."""
+
+import gzip
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from app.config import DATASETS
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE = DATASETS / "sample"
+
+
+def essaim(*args, cwd=None):
+    environment = {**os.environ, "COLUMNS": "250"}
+    result = subprocess.run(
+        [sys.executable, "-m", "app", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def status(data):
+    result = essaim("--data", data, "status", "--json")
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.fixture
+def loaded(tmp_path):
+    data = tmp_path / "data"
+    result = essaim("--data", data, "load", SAMPLE, "--offline")
+    assert result.returncode == 0, result.stderr
+    return data
+
+
+def test_help_lists_the_commands():
+    result = essaim("--help")
+    assert result.returncode == 0
+    for command in ("init", "load", "status", "catalogue", "reparse"):
+        assert command in result.stdout
+
+
+def test_init_writes_a_configuration_once(tmp_path):
+    first = essaim("init", cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    assert (tmp_path / "essaim.toml").read_text().startswith("# essaim configuration")
+    assert (tmp_path / "essaim-data" / "essaim.duckdb").exists()
+    again = essaim("init", cwd=tmp_path)
+    assert again.returncode == 1
+    assert "exists already" in again.stderr
+
+
+def test_load_sample_and_status(loaded):
+    report = status(loaded)
+    counts = {(r["records"]): r["n"] for r in report["records"]}
+    assert counts == {"posts": 7, "accounts": 5, "interactions": 2}
+    assert report["pseudonymisation"] == "on"
+    assert report["links"] == {"links": 6, "tracked": 5, "matched": 4, "resources": 4}
+    assert [u["url_key"] for u in report["unmatched_links"]] == ["e-inspe.fr/parcours/ancien-lien"]
+    assert [u["url"] for u in report["unresolved_shortened_links"]] == ["https://buff.ly/3xYzAbc"]
+    (coverage,) = report["coverage"]
+    assert coverage["runs"] == 2
+    assert [(g["from"][:10], g["to"][:10]) for g in coverage["gaps"]] == [
+        ("2026-09-08", "2026-09-15")
+    ]
+    assert [(i["kind"], i["incidents"], i["wait_seconds"]) for i in report["incidents"]] == [
+        ("rate-limit", 1, 42.0)
+    ]
+    assert (loaded / "raw" / "bluesky").is_dir()
+
+
+def test_loading_again_is_a_no_op(loaded):
+    before = status(loaded)
+    result = essaim("--data", loaded, "load", "--offline")
+    assert result.returncode == 0
+    assert "Loaded 0 run(s)" in result.stdout and "2 already loaded" in result.stdout
+    assert status(loaded)["records"] == before["records"]
+
+
+def test_a_rejected_run_gives_exit_code_two_and_names_it(tmp_path, loaded):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "x.manifest.json").write_text("{not json")
+    result = essaim("--data", loaded, "load", folder, "--offline")
+    assert result.returncode == 2
+    assert "x.manifest.json" in result.stderr and "unreadable manifest" in result.stderr
+
+
+def test_user_errors_are_one_sentence_and_exit_one(tmp_path):
+    (tmp_path / "essaim.toml").write_text("[privacy]\npseudonymise = 'maybe'\n")
+    result = essaim("status", cwd=tmp_path)
+    assert result.returncode == 1
+    assert "privacy.pseudonymise" in result.stderr
+    missing = essaim("--data", tmp_path / "empty", "status", cwd=tmp_path.parent)
+    assert missing.returncode == 1 and "run `essaim load` first" in missing.stderr
+
+
+def test_catalogue_commands(tmp_path, loaded):
+    shown = essaim("catalogue", "show")
+    assert shown.returncode == 0 and "einspe-gestion-classe" in shown.stdout
+    bad = tmp_path / "bad.csv"
+    bad.write_text("resource_id,title\n")
+    invalid = essaim("catalogue", "validate", bad)
+    assert invalid.returncode == 1 and "line 1: missing column" in invalid.stderr
+    better = tmp_path / "better.csv"
+    original = (DATASETS / "catalogue" / "e-inspe.csv").read_text(encoding="utf-8")
+    better.write_text(
+        original + "old,Old,P,,,e-inspe.fr/parcours/ancien-lien,,yes\n", encoding="utf-8"
+    )
+    imported = essaim("--data", loaded, "catalogue", "import", better, "--offline")
+    assert imported.returncode == 0, imported.stderr
+    assert status(loaded)["unmatched_links"] == []
+
+
+def test_reparse_replaces_a_run(loaded):
+    run_id = status(loaded)["runs"][0]["run_id"]
+    result = essaim("--data", loaded, "reparse", run_id, "--offline")
+    assert result.returncode == 0, result.stderr
+    runs = {r["run_id"]: r for r in status(loaded)["runs"]}
+    (new,) = [r for r in runs.values() if r["replaces"] == run_id]
+    assert runs[run_id]["superseded_by"] == new["run_id"]
+    assert {r["records"]: r["n"] for r in status(loaded)["records"]}["posts"] == 7
+
+
+def test_the_ci_runs_the_readme_test_command():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    test_command = next(line for line in ci.splitlines() if "pytest" in line)
+    assert test_command.strip() in readme
+
+
+def test_no_credentials_in_raw_runs(loaded):
+    for path in (loaded / "raw").rglob("*.jsonl.gz"):
+        assert b"Authorization" not in gzip.decompress(path.read_bytes())
