@@ -20,7 +20,7 @@ True
 from __future__ import annotations
 
 import csv
-import hmac
+import hashlib
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -29,6 +29,7 @@ from pathlib import Path
 __all__ = ["Institutions", "Pseudonymiser", "load_or_create_secret", "read_institutions"]
 
 _HEX_CHARS = 20  # 80 bits: collisions stay negligible for hundreds of millions of ids
+_BLOCK = 64  # SHA-256 block size in bytes
 
 
 @dataclass(frozen=True)
@@ -75,18 +76,20 @@ class Pseudonymiser:
     """Keyed pseudonyms for accounts and posts of one installation."""
 
     def __init__(self, secret: bytes, institutions: Institutions | None = None):
-        self._secret = secret
+        # HMAC (RFC 2104) with the padded-key states computed once: same result as
+        # hmac.digest(secret, message, "sha256"), about twice as fast for millions of ids.
+        key = hashlib.sha256(secret).digest() if len(secret) > _BLOCK else secret
+        key = key.ljust(_BLOCK, b"\0")
+        self._inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+        self._outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
         self.institutions = institutions or Institutions()
-        self._known: dict[tuple[str, str, str], str] = {}
 
     def _digest(self, kind: str, platform: str, value: str) -> str:
-        key = (kind, platform, value)
-        digest = self._known.get(key)
-        if digest is None:
-            message = f"{kind}\x1f{platform}\x1f{value}".encode()
-            digest = hmac.digest(self._secret, message, "sha256").hex()[:_HEX_CHARS]
-            self._known[key] = digest
-        return digest
+        inner = self._inner.copy()
+        inner.update(f"{kind}\x1f{platform}\x1f{value}".encode())
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer.hexdigest()[:_HEX_CHARS]
 
     def account(self, platform: str, account_id: str) -> str:
         """Return the pseudonym of an account id."""

@@ -49,10 +49,12 @@ _SCHEMAS = {
          ("run_id", _TEXT), ("collected_at", _TIME)]
     ),
     "links": pa.schema(
-        [("platform", _TEXT), ("post_id", _TEXT), ("url", _TEXT), ("resolved_url", _TEXT),
-         ("url_key", _TEXT), ("host", _TEXT), ("campaign", _TEXT), ("shortened", pa.bool_()),
-         ("tracked", pa.bool_()), ("resource_id", _TEXT), ("match_reason", _TEXT),
-         ("run_id", _TEXT)]
+        [("platform", _TEXT), ("post_id", _TEXT), ("url", _TEXT), ("run_id", _TEXT)]
+    ),
+    "link_info": pa.schema(
+        [("url", _TEXT), ("resolved_url", _TEXT), ("url_key", _TEXT), ("host", _TEXT),
+         ("campaign", _TEXT), ("shortened", pa.bool_()), ("tracked", pa.bool_()),
+         ("resource_id", _TEXT), ("match_reason", _TEXT)]
     ),
     "interactions": pa.schema(
         [("platform", _TEXT), ("kind", _TEXT), ("actor_id", _TEXT), ("target_post_id", _TEXT),
@@ -144,10 +146,11 @@ def load_runs(
     _check_mode(store, pseudonymised=pseudonymiser is not None)
     linker.resolutions.update(dict(store.connection.execute(q.SELECT_RESOLUTIONS).fetchall()))
     report = LoadReport()
+    identities = _Identities(store, pseudonymiser)
     gc.disable()  # records hold no reference cycles; collecting during a bulk load only costs
     try:
         for manifest_path in manifests:
-            result = _load_run(store, Path(manifest_path), linker, pseudonymiser)
+            result = _load_run(store, Path(manifest_path), linker, identities)
             report.results.append(result)
             if progress:
                 progress(result)
@@ -168,9 +171,7 @@ def _check_mode(store: Store, pseudonymised: bool) -> None:
         )
 
 
-def _load_run(
-    store: Store, manifest_path: Path, linker: Linker, pseudonymiser: Pseudonymiser | None
-) -> RunResult:
+def _load_run(store: Store, manifest_path: Path, linker: Linker, ids: _Identities) -> RunResult:
     try:
         run = read_manifest(manifest_path)
     except RawRunError as error:
@@ -186,7 +187,7 @@ def _load_run(
         records = _read_records(run_path, run)
     except RawRunError as error:
         return RunResult(run.run_id, "rejected", message=str(error))
-    tables, renamed = _stage(store, records, linker, pseudonymiser)
+    tables, renamed = _stage(records, linker, ids)
     with store.transaction() as connection:
         for short_url, final_url in linker.new_resolutions.items():
             connection.execute(q.UPSERT_RESOLUTION, [short_url, final_url])
@@ -200,12 +201,14 @@ def _load_run(
                 connection.execute(statement)
             connection.unregister("renamed_accounts")
         for name, table in tables.items():
-            if table.num_rows:
-                connection.register(f"staged_{name}", table)
-                for statement in _UPSERTS[name]:
+            connection.register(f"staged_{name}", table)
+        for name, statements in _UPSERTS.items():
+            if tables[name].num_rows:
+                for statement in statements:
                     connection.execute(statement)
-                connection.unregister(f"staged_{name}")
-        connection.execute(q.INSERT_RUN, _run_row(run, run_path, pseudonymiser, len(records)))
+        for name in tables:
+            connection.unregister(f"staged_{name}")
+        connection.execute(q.INSERT_RUN, _run_row(run, run_path, ids.pseudonymiser, len(records)))
     linker.new_resolutions.clear()
     return RunResult(run.run_id, "loaded", records=len(records))
 
@@ -238,23 +241,51 @@ def _run_row(run: Run, run_path: Path, pseudonymiser: Pseudonymiser | None, coun
 
 
 class _Identities:
-    """Maps platform identifiers to what the store keeps (pseudonyms unless allow-listed)."""
+    """Maps platform identifiers to what the store keeps (pseudonyms unless allow-listed).
 
-    def __init__(self, store: Store, records: _Records, pseudonymiser: Pseudonymiser | None):
+    One instance serves a whole load, so each identifier is hashed once; the caches are
+    cleared when a run reveals a new institution.
+    """
+
+    def __init__(self, store: Store, pseudonymiser: Pseudonymiser | None):
         self.pseudonymiser = pseudonymiser
-        self.known_named = set(store.connection.execute(q.SELECT_NAMED_ACCOUNTS).fetchall())
-        self.named = set(self.known_named)
-        if pseudonymiser is not None:
-            for account in records.accounts:
-                if pseudonymiser.is_named(account.platform, account.account_id, account.handle):
-                    self.named.add((account.platform, account.account_id))
+        self.named = set(store.connection.execute(q.SELECT_NAMED_ACCOUNTS).fetchall())
         self._accounts: dict[tuple[str, str], str] = {}
         self._posts: dict[tuple[str, str], str] = {}
+        self._named: dict[tuple[str, str], bool] = {}
+
+    def begin_run(self, records: _Records) -> pa.Table:
+        """Note the run's institutions; return (platform, pseudonym, account_id) of those
+        that may be stored under a pseudonym from earlier runs, to rename them."""
+        found = set()
+        if self.pseudonymiser is not None:
+            found = {
+                (account.platform, account.account_id)
+                for account in records.accounts
+                if self.pseudonymiser.is_named(account.platform, account.account_id, account.handle)
+            }
+        new = sorted(found - self.named)
+        if new:
+            self.named.update(new)
+            self._accounts.clear()
+            self._named.clear()
+        rows = [(platform, self.pseudonymiser.account(platform, id_), id_) for platform, id_ in new]
+        return pa.table(
+            {name: [row[i] for row in rows]
+             for i, name in enumerate(("platform", "pseudonym", "account_id"))},
+            schema=pa.schema([("platform", _TEXT), ("pseudonym", _TEXT), ("account_id", _TEXT)]),
+        )  # fmt: skip
 
     def is_named(self, platform: str, account_id: str) -> bool:
-        if self.pseudonymiser is None or (platform, account_id) in self.named:
-            return True
-        return self.pseudonymiser.is_named(platform, account_id, None)
+        key = (platform, account_id)
+        named = self._named.get(key)
+        if named is None:
+            named = self._named[key] = (
+                self.pseudonymiser is None
+                or key in self.named
+                or self.pseudonymiser.is_named(platform, account_id, None)
+            )
+        return named
 
     def account(self, platform: str, account_id: str) -> str:
         key = (platform, account_id)
@@ -273,32 +304,21 @@ class _Identities:
             value = self._posts[key] = self.pseudonymiser.post(*key)
         return value
 
-    def renamed(self) -> pa.Table:
-        """Pseudonyms already in the store of accounts now known to be institutions."""
-        rows = [
-            (platform, self.pseudonymiser.account(platform, account_id), account_id)
-            for platform, account_id in sorted(self.named - self.known_named)
-        ] if self.pseudonymiser else []  # fmt: skip
-        return pa.table(
-            {name: [row[i] for row in rows] for i, name in enumerate(
-                ("platform", "pseudonym", "account_id"))},
-            schema=pa.schema([("platform", _TEXT), ("pseudonym", _TEXT), ("account_id", _TEXT)]),
-        )  # fmt: skip
-
 
 def _stage(
-    store: Store, records: _Records, linker: Linker, pseudonymiser: Pseudonymiser | None
+    records: _Records, linker: Linker, ids: _Identities
 ) -> tuple[dict[str, pa.Table], pa.Table]:
-    ids = _Identities(store, records, pseudonymiser)
+    renamed = ids.begin_run(records)
     columns = {
         "accounts": _account_columns(records.accounts, ids),
         "posts": _post_columns(records.posts, ids),
-        "links": _link_columns(records.posts, ids, linker),
+        "links": _link_columns(records.posts, ids),
+        "link_info": _link_info_columns(records.posts, linker),
         "interactions": _interaction_columns(records.interactions, ids),
         "follows": _follow_columns(records.follows, ids),
     }
     tables = {name: pa.table(data, schema=_SCHEMAS[name]) for name, data in columns.items()}
-    return tables, ids.renamed()
+    return tables, renamed
 
 
 def _provenance(records: list[Record]) -> dict[str, list]:
@@ -352,28 +372,30 @@ def _post_columns(posts: list[Post], ids: _Identities) -> dict[str, list]:
     return columns
 
 
-def _link_columns(posts: list[Post], ids: _Identities, linker: Linker) -> dict[str, list]:
-    rows = []
-    for post in posts:
-        if not post.links:
-            continue
-        post_id = ids.post(post.platform, post.post_id)
-        for url in post.links:
-            info = linker.info(url)
-            rows.append((post.platform, post_id, info, post.run_id))
+def _link_columns(posts: list[Post], ids: _Identities) -> dict[str, list]:
+    rows = [
+        (post.platform, ids.post(post.platform, post.post_id), url, post.run_id)
+        for post in posts
+        for url in post.links
+    ]
     return {
-        "platform": [r[0] for r in rows],
-        "post_id": [r[1] for r in rows],
-        "url": [r[2].url for r in rows],
-        "resolved_url": [r[2].resolved_url for r in rows],
-        "url_key": [r[2].key for r in rows],
-        "host": [r[2].host for r in rows],
-        "campaign": [json.dumps(r[2].campaign) if r[2].campaign else None for r in rows],
-        "shortened": [r[2].shortened for r in rows],
-        "tracked": [r[2].tracked for r in rows],
-        "resource_id": [r[2].resource_id for r in rows],
-        "match_reason": [r[2].match_reason for r in rows],
-        "run_id": [r[3] for r in rows],
+        name: [row[i] for row in rows]
+        for i, name in enumerate(("platform", "post_id", "url", "run_id"))
+    }
+
+
+def _link_info_columns(posts: list[Post], linker: Linker) -> dict[str, list]:
+    infos = [linker.info(url) for url in dict.fromkeys(u for p in posts for u in p.links)]
+    return {
+        "url": [i.url for i in infos],
+        "resolved_url": [i.resolved_url for i in infos],
+        "url_key": [i.key for i in infos],
+        "host": [i.host for i in infos],
+        "campaign": [json.dumps(i.campaign) if i.campaign else None for i in infos],
+        "shortened": [i.shortened for i in infos],
+        "tracked": [i.tracked for i in infos],
+        "resource_id": [i.resource_id for i in infos],
+        "match_reason": [i.match_reason for i in infos],
     }
 
 

@@ -237,7 +237,14 @@ FROM fresh_posts s
 WHERE {_same_key("posts")}
     AND ({_NEWER.format(t="posts")} OR {_newer_counts("posts")})""")  # fmt: skip
 
-INSERT_LINKS = _upsert("links", "run_id", None)
+INSERT_LINKS = [
+    """CREATE OR REPLACE TEMP TABLE fresh_links AS
+SELECT r.platform, r.post_id, r.url, i.* EXCLUDE (url), r.run_id
+FROM staged_links r JOIN staged_link_info i USING (url)
+QUALIFY row_number() OVER (PARTITION BY r.platform, r.post_id, r.url ORDER BY r.run_id) = 1""",
+    _insert_new("links"),
+    "DROP TABLE fresh_links",
+]
 
 UPSERT_INTERACTIONS = _upsert("interactions", "created_at NULLS LAST", f"""
 UPDATE interactions SET created_at = s.created_at, run_id = s.run_id
@@ -260,11 +267,6 @@ WHERE {_same_key("follows")} AND (s.first_observed_at < follows.first_observed_a
     _insert_new("follows"),
     "DROP TABLE fresh_follows",
 ]  # fmt: skip
-
-SELECT_DUPLICATE_KEYS = {
-    table: f"SELECT count(*) - count(DISTINCT ({', '.join(keys)})) FROM {table}"
-    for table, keys in NATURAL_KEYS.items()
-}
 
 # --- pseudonyms of accounts that turn out to be institutions --------------------------------
 # When an allow-listed account is first recognised, rows written earlier under its pseudonym

@@ -1,4 +1,5 @@
 import hashlib
+import hmac
 import stat
 
 import pytest
@@ -14,14 +15,23 @@ from graph.pseudonyms import (
 
 def hmac_sha256_by_hand(key: bytes, message: bytes) -> str:
     """RFC 2104, written out: H((K ^ opad) || H((K ^ ipad) || m)) with 64-byte blocks."""
+    if len(key) > 64:
+        key = hashlib.sha256(key).digest()
     key = key.ljust(64, b"\0")
     inner = hashlib.sha256(bytes(b ^ 0x36 for b in key) + message).digest()
     return hashlib.sha256(bytes(b ^ 0x5C for b in key) + inner).hexdigest()
 
 
-def test_pseudonym_is_the_keyed_hash_of_the_account():
-    expected = hmac_sha256_by_hand(b"k" * 32, b"account\x1fbluesky\x1fdid:plc:ana")[:20]
-    assert Pseudonymiser(b"k" * 32).account("bluesky", "did:plc:ana") == "u_" + expected
+@pytest.mark.parametrize("secret", [b"k" * 32, b"0123456789abcdef" * 4, b"long" * 40])
+def test_pseudonym_is_the_keyed_hash_of_the_account(secret):
+    message = b"account\x1fbluesky\x1fdid:plc:ana"
+    expected = hmac_sha256_by_hand(secret, message)
+    assert expected == hmac.new(secret, message, hashlib.sha256).hexdigest()
+    assert Pseudonymiser(secret).account("bluesky", "did:plc:ana") == "u_" + expected[:20]
+    assert (
+        Pseudonymiser(secret).post("bluesky", "x")
+        == "p_" + hmac_sha256_by_hand(secret, b"post\x1fbluesky\x1fx")[:20]
+    )
 
 
 def test_pseudonyms_are_stable_and_depend_on_the_secret():

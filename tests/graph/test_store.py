@@ -13,6 +13,7 @@ from graph.store import Store, StoreError, load_runs
 from graph.store import database as database_module
 from graph.store import load as load_module
 from graph.store.catalogue import install_catalogue
+from graph.store.queries import NATURAL_KEYS
 from tests.conftest import write_record_run, write_search_run
 from tests.fixtures.bluesky import author, post_view, search_body
 
@@ -357,3 +358,31 @@ def test_installing_a_catalogue_matches_stored_links_again(tmp_path, raw_dir):
         ]
         assert rows(store, "SELECT resource_id FROM catalogue") == [("parcours",)]
         assert install_catalogue(store, wider, "digest-1", new_linker) == 0
+
+
+def test_overlapping_runs_never_duplicate_a_natural_key(tmp_path, raw_dir):
+    def follows(run_id):
+        return [
+            Follow(source="test", run_id=run_id, collected_at=datetime(2026, 9, d, tzinfo=UTC),
+                   platform="bluesky", follower_id="did:plc:ana", followee_id="did:plc:canope")
+            for d in (1, 2)
+        ]  # fmt: skip
+
+    body = search_body(launch, share, launch)  # the same post twice in one payload
+    runs = [
+        write_search_run(raw_dir, [body, body]),
+        write_search_run(raw_dir, [search_body(share)], received_at="2026-09-09T00:00:00Z"),
+        write_record_run(raw_dir, follows),
+        write_record_run(raw_dir, follows),
+    ]
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, *runs)
+        for table, keys in NATURAL_KEYS.items():
+            columns = ", ".join(keys)
+            total, distinct = store.connection.execute(
+                f"SELECT count(*), count(DISTINCT ({columns})) FROM {table}"
+            ).fetchone()
+            assert total == distinct > 0, table
+        assert rows(store, "SELECT first_observed_at, last_observed_at FROM follows") == [
+            (datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 2, tzinfo=UTC))
+        ]
