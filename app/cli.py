@@ -112,7 +112,7 @@ def _manifests_in(paths: tuple[Path, ...]) -> list[Path]:
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
-            found.extend(find_runs(path) or sorted(path.rglob("*.manifest.json")))
+            found.extend(sorted(path.rglob("*.manifest.json")))
         elif path.name.endswith(".manifest.json"):
             found.append(path)
         elif path.name.endswith(".jsonl.gz"):

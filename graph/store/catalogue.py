@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
-
-import pyarrow as pa
 
 from graph.resources import Catalogue, Linker
 from graph.store import queries as q
 from graph.store.database import Store
+from graph.store.load import link_info_table
 
 __all__ = ["catalogue_digest", "install_catalogue"]
 
@@ -31,23 +29,7 @@ def install_catalogue(store: Store, catalogue: Catalogue, digest: str, linker: L
     if store.setting(_SETTING) == digest:
         return 0
     urls = [row[0] for row in store.connection.execute(q.SELECT_LINK_URLS).fetchall()]
-    infos = [linker.info(url) for url in urls]
-    matches = pa.table(
-        {
-            "url": [i.url for i in infos],
-            "resolved_url": [i.resolved_url for i in infos],
-            "url_key": [i.key for i in infos],
-            "host": [i.host for i in infos],
-            "campaign": [json.dumps(i.campaign) if i.campaign else None for i in infos],
-            "tracked": [i.tracked for i in infos],
-            "resource_id": [i.resource_id for i in infos],
-            "match_reason": [i.match_reason for i in infos],
-        },
-        schema=pa.schema(
-            [(name, pa.string()) for name in ("url", "resolved_url", "url_key", "host", "campaign")]
-            + [("tracked", pa.bool_()), ("resource_id", pa.string()), ("match_reason", pa.string())]
-        ),
-    )
+    matches = link_info_table(linker.info(url) for url in urls)
     with store.transaction() as connection:
         connection.execute(q.DELETE_CATALOGUE)
         for r in catalogue.resources:

@@ -20,11 +20,11 @@ import pyarrow as pa
 from collectors.rawrun import PAYLOAD_PREFIX, Payload, RawRunError, iter_lines, read_manifest
 from collectors.records import Account, Follow, Interaction, Post, Record, Run
 from graph.pseudonyms import Pseudonymiser
-from graph.resources import Linker
+from graph.resources import Linker, LinkInfo
 from graph.store import queries as q
 from graph.store.database import Store, StoreError
 
-__all__ = ["LoadReport", "RunResult", "load_runs"]
+__all__ = ["LoadReport", "RunResult", "link_info_table", "load_runs"]
 
 _line_decoder = msgspec.json.Decoder(Payload | Post | Account | Interaction | Follow)
 
@@ -313,11 +313,12 @@ def _stage(
         "accounts": _account_columns(records.accounts, ids),
         "posts": _post_columns(records.posts, ids),
         "links": _link_columns(records.posts, ids),
-        "link_info": _link_info_columns(records.posts, linker),
         "interactions": _interaction_columns(records.interactions, ids),
         "follows": _follow_columns(records.follows, ids),
     }
     tables = {name: pa.table(data, schema=_SCHEMAS[name]) for name, data in columns.items()}
+    urls = dict.fromkeys(url for post in records.posts for url in post.links)
+    tables["link_info"] = link_info_table(linker.info(url) for url in urls)
     return tables, renamed
 
 
@@ -384,19 +385,23 @@ def _link_columns(posts: list[Post], ids: _Identities) -> dict[str, list]:
     }
 
 
-def _link_info_columns(posts: list[Post], linker: Linker) -> dict[str, list]:
-    infos = [linker.info(url) for url in dict.fromkeys(u for p in posts for u in p.links)]
-    return {
-        "url": [i.url for i in infos],
-        "resolved_url": [i.resolved_url for i in infos],
-        "url_key": [i.key for i in infos],
-        "host": [i.host for i in infos],
-        "campaign": [json.dumps(i.campaign) if i.campaign else None for i in infos],
-        "shortened": [i.shortened for i in infos],
-        "tracked": [i.tracked for i in infos],
-        "resource_id": [i.resource_id for i in infos],
-        "match_reason": [i.match_reason for i in infos],
-    }
+def link_info_table(infos: Iterable[LinkInfo]) -> pa.Table:
+    """One row per distinct URL: its key, resolution, campaign and catalogue match."""
+    infos = list(infos)
+    return pa.table(
+        {
+            "url": [i.url for i in infos],
+            "resolved_url": [i.resolved_url for i in infos],
+            "url_key": [i.key for i in infos],
+            "host": [i.host for i in infos],
+            "campaign": [json.dumps(i.campaign) if i.campaign else None for i in infos],
+            "shortened": [i.shortened for i in infos],
+            "tracked": [i.tracked for i in infos],
+            "resource_id": [i.resource_id for i in infos],
+            "match_reason": [i.match_reason for i in infos],
+        },
+        schema=_SCHEMAS["link_info"],
+    )
 
 
 def _interaction_columns(interactions: list[Interaction], ids: _Identities) -> dict[str, list]:

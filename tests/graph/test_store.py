@@ -40,6 +40,16 @@ share = post_view(
 )
 
 
+def account(run_id, account_id, day):
+    return Account(source="test", run_id=run_id, collected_at=datetime(2026, 9, day, tzinfo=UTC),
+                   platform="bluesky", account_id=account_id)  # fmt: skip
+
+
+def follow(run_id, follower_id, followee_id, day):
+    return Follow(source="test", run_id=run_id, collected_at=datetime(2026, 9, day, tzinfo=UTC),
+                  platform="bluesky", follower_id=follower_id, followee_id=followee_id)  # fmt: skip
+
+
 def with_likes(view, likes):
     return {**view, "likeCount": likes}
 
@@ -169,21 +179,8 @@ def test_a_load_failing_half_way_leaves_the_database_as_it_was(tmp_path, raw_dir
     second = write_record_run(
         raw_dir,
         lambda run_id: [
-            Account(
-                source="test",
-                run_id=run_id,
-                collected_at=datetime(2026, 9, 9, tzinfo=UTC),
-                platform="bluesky",
-                account_id="did:plc:new",
-            ),
-            Follow(
-                source="test",
-                run_id=run_id,
-                collected_at=datetime(2026, 9, 9, tzinfo=UTC),
-                platform="bluesky",
-                follower_id="did:plc:new",
-                followee_id="did:plc:ana",
-            ),
+            account(run_id, "did:plc:new", day=9),
+            follow(run_id, "did:plc:new", "did:plc:ana", day=9),
         ],
     )
     with Store(tmp_path / "essaim.duckdb") as store:
@@ -246,29 +243,16 @@ def test_no_pseudonymise_keeps_ids_and_modes_do_not_mix(tmp_path, raw_dir):
 
 
 def test_an_institution_recognised_later_is_renamed_everywhere(tmp_path, raw_dir):
-    follow = write_record_run(
+    follow_run = write_record_run(
         raw_dir,
         lambda run_id: [
-            Follow(
-                source="test",
-                run_id=run_id,
-                collected_at=datetime(2026, 9, 1, tzinfo=UTC),
-                platform="bluesky",
-                follower_id="did:plc:ana",
-                followee_id="did:plc:canope",
-            ),
-            Account(
-                source="test",
-                run_id=run_id,
-                collected_at=datetime(2026, 9, 1, tzinfo=UTC),
-                platform="bluesky",
-                account_id="did:plc:canope",
-            ),
+            follow(run_id, "did:plc:ana", "did:plc:canope", day=1),
+            account(run_id, "did:plc:canope", day=1),
         ],
     )
     profile = write_search_run(raw_dir, [search_body(launch)], received_at="2026-09-02T00:00:00Z")
     with Store(tmp_path / "essaim.duckdb") as store:
-        load(store, follow)
+        load(store, follow_run)
         load(store, profile)
         assert rows(store, "SELECT followee_id FROM follows") == [("did:plc:canope",)]
         assert rows(
@@ -313,17 +297,7 @@ def test_reparsed_run_replaces_what_the_old_run_contributed(tmp_path, raw_dir):
     old = write_search_run(raw_dir, [search_body(share)])
     old_id = read_manifest(old).run_id
     with RawRunWriter(raw_dir, "bluesky", "q", reparse_of=old_id) as new:
-        new.add_records(
-            [
-                Account(
-                    source="bluesky",
-                    run_id=new.run_id,
-                    platform="bluesky",
-                    collected_at=datetime(2026, 9, 8, 6, tzinfo=UTC),
-                    account_id="did:plc:ana",
-                )
-            ]
-        )
+        new.add_records([account(new.run_id, "did:plc:ana", day=8)])
     with Store(tmp_path / "essaim.duckdb") as store:
         load(store, old)
         assert rows(store, "SELECT count(*) FROM links") == [(2,)]
@@ -362,11 +336,7 @@ def test_installing_a_catalogue_matches_stored_links_again(tmp_path, raw_dir):
 
 def test_overlapping_runs_never_duplicate_a_natural_key(tmp_path, raw_dir):
     def follows(run_id):
-        return [
-            Follow(source="test", run_id=run_id, collected_at=datetime(2026, 9, d, tzinfo=UTC),
-                   platform="bluesky", follower_id="did:plc:ana", followee_id="did:plc:canope")
-            for d in (1, 2)
-        ]  # fmt: skip
+        return [follow(run_id, "did:plc:ana", "did:plc:canope", day) for day in (1, 2)]
 
     body = search_body(launch, share, launch)  # the same post twice in one payload
     runs = [
