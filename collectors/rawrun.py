@@ -50,6 +50,7 @@ __all__ = [
 
 #: Every payload line starts so (the writer puts the tag first), which lets readers skip them.
 PAYLOAD_PREFIX = b'{"type":"payload"'
+_BLOCK_SIZE = 1 << 20  # bytes of compressed data read at a time
 _SECRET_NAME = re.compile(r"auth|cookie|token|secret|passw|api[-_]?key|jwt|session", re.I)
 
 
@@ -284,7 +285,7 @@ def find_runs(raw_dir: Path) -> list[Path]:
 
 
 def iter_lines(run_path: Path, expected_sha256: str | None = None) -> Iterator[tuple[int, bytes]]:
-    """Yield ``(line number, line)`` from a run file, checking its integrity.
+    """Yield ``(line number, line without its newline)`` from a run file, checking its integrity.
 
     Raises
     ------
@@ -296,15 +297,36 @@ def iter_lines(run_path: Path, expected_sha256: str | None = None) -> Iterator[t
         raise RawRunError(run_path, "file not found")
     if expected_sha256 is not None and sha256_of(run_path) != expected_sha256:
         raise RawRunError(run_path, "file does not match the SHA-256 in its manifest (corrupted)")
-    line_number = 0
+    line_number, pending = 0, b""
     try:
-        with gzip.open(run_path, "rb") as file:
-            for line_number, line in enumerate(file, start=1):
+        for block in _decompressed_blocks(run_path):
+            lines = (pending + block).split(b"\n")
+            pending = lines.pop()
+            for line in lines:
+                line_number += 1
                 yield line_number, line
     except (EOFError, OSError, zlib.error) as error:
         raise RawRunError(
             run_path, f"compressed data is damaged after this line ({error})", line_number
         ) from None
+    if pending:
+        yield line_number + 1, pending
+
+
+def _decompressed_blocks(path: Path) -> Iterator[bytes]:
+    """Decompress a gzip file block by block, yielding all that can be read before damage."""
+    with open(path, "rb") as file:
+        decompressor, fed = zlib.decompressobj(wbits=31), False
+        for chunk in iter(lambda: file.read(_BLOCK_SIZE), b""):
+            while chunk:
+                fed = True
+                yield decompressor.decompress(chunk)
+                chunk = b""
+                if decompressor.eof:  # the next gzip member, if any, starts here
+                    chunk = decompressor.unused_data
+                    decompressor, fed = zlib.decompressobj(wbits=31), False
+        if fed and not decompressor.eof:
+            raise EOFError("the file ends before the end of its compressed data")
 
 
 def copy_run(manifest_path: Path, raw_dir: Path) -> Path:

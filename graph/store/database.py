@@ -45,7 +45,12 @@ class Store:
 
     def __init__(self, path: Path | str, *, read_only: bool = False, threads: int | None = None):
         self.path = path
-        config = {"threads": threads} if threads else {}
+        # Checkpoint after 256 MB of WAL rather than DuckDB's 16 MB: bulk loads then rewrite
+        # each table once instead of at every run (a quarter less work in the load benchmark,
+        # final checkpoint included).
+        config = {"checkpoint_threshold": "256MB"}
+        if threads:
+            config["threads"] = threads
         if read_only and not Path(path).exists():
             raise StoreError(f"{path}: no database yet (run `essaim load` first)")
         if not read_only and path != ":memory:":

@@ -1,9 +1,11 @@
 """Loading raw runs into the store: validated, pseudonymised, linked, all-or-nothing per run.
 
-Each run is read completely and checked (its file against the SHA-256 of its manifest, every
-line against the data contract) before one transaction writes it; a damaged run is rejected
-with its file and line, and leaves the database as it was. Rows have natural keys and are only
-replaced by strictly newer observations, so loading the same run twice changes nothing.
+Each run is checked completely before anything is written: its file against the SHA-256 of
+its manifest, every line against the data contract (a damaged run is rejected with its file
+and line). DuckDB's JSON reader then turns the run into columns, and Python only computes
+what needs Python once per distinct value: the pseudonym of each identifier and the identity
+of each URL. One transaction writes the run. Rows have natural keys and are only replaced by
+strictly newer observations, so loading the same run twice changes nothing.
 """
 
 from __future__ import annotations
@@ -14,11 +16,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import msgspec
 import pyarrow as pa
 
-from collectors.rawrun import PAYLOAD_PREFIX, Payload, RawRunError, iter_lines, read_manifest
-from collectors.records import Account, Follow, Interaction, Post, Record, Run
+from collectors.rawrun import PAYLOAD_PREFIX, RawRunError, iter_lines, read_manifest
+from collectors.records import Run, decode_record
 from graph.pseudonyms import Pseudonymiser
 from graph.resources import Linker, LinkInfo
 from graph.store import queries as q
@@ -26,47 +29,19 @@ from graph.store.database import Store, StoreError
 
 __all__ = ["LoadReport", "RunResult", "link_info_table", "load_runs"]
 
-_line_decoder = msgspec.json.Decoder(Payload | Post | Account | Interaction | Follow)
-
-_TIME = pa.timestamp("us", tz="UTC")
 _TEXT = pa.string()
-_SCHEMAS = {
-    "accounts": pa.schema(
-        [("platform", _TEXT), ("account_id", _TEXT), ("named", pa.bool_()), ("handle", _TEXT),
-         ("display_name", _TEXT), ("followers_count", pa.int64()),
-         ("following_count", pa.int64()), ("counts_observed_at", _TIME), ("kind", _TEXT),
-         ("opt_out", pa.list_(_TEXT)), ("source", _TEXT), ("run_id", _TEXT),
-         ("collected_at", _TIME)]
-    ),
-    "posts": pa.schema(
-        [("platform", _TEXT), ("post_id", _TEXT), ("url", _TEXT), ("author_id", _TEXT),
-         ("created_at", _TIME), ("text", _TEXT), ("language", _TEXT), ("reply_to", _TEXT),
-         ("quote_of", _TEXT), ("repost_of", _TEXT), ("likes", pa.int64()),
-         ("reposts", pa.int64()), ("replies", pa.int64()), ("quotes", pa.int64()),
-         ("views", pa.int64()), ("clicks", pa.int64()), ("counts_observed_at", _TIME),
-         ("forum", _TEXT), ("board", _TEXT), ("subreddit", _TEXT), ("channel", _TEXT),
-         ("instance", _TEXT), ("hashtags", pa.list_(_TEXT)), ("source", _TEXT),
-         ("run_id", _TEXT), ("collected_at", _TIME)]
-    ),
-    "links": pa.schema(
-        [("platform", _TEXT), ("post_id", _TEXT), ("url", _TEXT), ("run_id", _TEXT)]
-    ),
-    "link_info": pa.schema(
-        [("url", _TEXT), ("resolved_url", _TEXT), ("url_key", _TEXT), ("host", _TEXT),
-         ("campaign", _TEXT), ("shortened", pa.bool_()), ("tracked", pa.bool_()),
-         ("resource_id", _TEXT), ("match_reason", _TEXT)]
-    ),
-    "interactions": pa.schema(
-        [("platform", _TEXT), ("kind", _TEXT), ("actor_id", _TEXT), ("target_post_id", _TEXT),
-         ("post_id", _TEXT), ("created_at", _TIME), ("source", _TEXT), ("run_id", _TEXT),
-         ("collected_at", _TIME)]
-    ),
-    "follows": pa.schema(
-        [("platform", _TEXT), ("follower_id", _TEXT), ("followee_id", _TEXT),
-         ("first_observed_at", _TIME), ("last_observed_at", _TIME), ("source", _TEXT),
-         ("run_id", _TEXT)]
-    ),
-}  # fmt: skip
+_LINK_INFO = pa.schema(
+    [("url", _TEXT), ("resolved_url", _TEXT), ("url_key", _TEXT), ("host", _TEXT),
+     ("campaign", _TEXT), ("shortened", pa.bool_()), ("tracked", pa.bool_()),
+     ("resource_id", _TEXT), ("match_reason", _TEXT)]
+)  # fmt: skip
+_ACCOUNT_IDS = pa.schema(
+    [("platform", _TEXT), ("raw", _TEXT), ("stored", _TEXT), ("named", pa.bool_())]
+)
+_POST_IDS = pa.schema([("platform", _TEXT), ("raw", _TEXT), ("stored", _TEXT)])
+_RENAMED = pa.schema([("platform", _TEXT), ("pseudonym", _TEXT), ("account_id", _TEXT)])
+#: Arrow tables registered on the connection while a run is written.
+_REGISTERED = ("renamed_accounts", "new_account_ids", "new_post_ids", "staged_link_info")
 _UPSERTS = {
     "accounts": q.UPSERT_ACCOUNTS,
     "posts": q.UPSERT_POSTS,
@@ -98,20 +73,6 @@ class LoadReport:
     @property
     def records(self) -> int:
         return sum(result.records for result in self.results)
-
-
-@dataclass
-class _Records:
-    posts: list[Post] = field(default_factory=list)
-    accounts: list[Account] = field(default_factory=list)
-    interactions: list[Interaction] = field(default_factory=list)
-    follows: list[Follow] = field(default_factory=list)
-
-    def add(self, record: Record) -> None:
-        getattr(self, type(record).__struct_config__.tag + "s").append(record)
-
-    def __len__(self) -> int:
-        return len(self.posts) + len(self.accounts) + len(self.interactions) + len(self.follows)
 
 
 def load_runs(
@@ -147,6 +108,8 @@ def load_runs(
     linker.resolutions.update(dict(store.connection.execute(q.SELECT_RESOLUTIONS).fetchall()))
     report = LoadReport()
     identities = _Identities(store, pseudonymiser)
+    for statement in q.CREATE_ID_MAPS:
+        store.connection.execute(statement)
     gc.disable()  # records hold no reference cycles; collecting during a bulk load only costs
     try:
         for manifest_path in manifests:
@@ -156,6 +119,8 @@ def load_runs(
                 progress(result)
     finally:
         gc.enable()
+        for statement in q.DROP_ID_MAPS:
+            store.connection.execute(statement)
     return report
 
 
@@ -184,11 +149,47 @@ def _load_run(store: Store, manifest_path: Path, linker: Linker, ids: _Identitie
         message = f"{run_path}: differs from the copy loaded earlier (raw runs never change)"
         return RunResult(run.run_id, "rejected", message=message)
     try:
-        records = _read_records(run_path, run)
+        records = _validate(run_path, run)
     except RawRunError as error:
         return RunResult(run.run_id, "rejected", message=str(error))
-    tables, renamed = _stage(records, linker, ids)
-    with store.transaction() as connection:
+    connection = store.connection
+    try:
+        connection.execute(q.READ_RUN_LINES, [str(run_path), q.RECORD_COLUMNS])
+    except duckdb.Error as error:
+        message = f"{run_path}: unreadable ({str(error).splitlines()[0]})"
+        return RunResult(run.run_id, "rejected", message=message)
+    try:
+        _write_run(store, run, run_path, records, linker, ids)
+    finally:
+        connection.execute(q.DROP_RUN_LINES)
+        for statement in q.DROP_STAGED:
+            connection.execute(statement)
+        for name in _REGISTERED:
+            connection.unregister(name)
+    return RunResult(run.run_id, "loaded", records=records)
+
+
+def _write_run(
+    store: Store, run: Run, run_path: Path, records: int, linker: Linker, ids: _Identities
+) -> None:
+    connection = store.connection
+    renamed = ids.begin_run(connection.execute(q.SELECT_RUN_ACCOUNTS).fetchall())
+    if renamed.num_rows:
+        connection.execute(q.FORGET_ACCOUNT_IDS)
+    urls = [url for (url,) in connection.execute(q.SELECT_RUN_URLS).fetchall()]
+    for statement in q.COLLECT_RUN_IDS:
+        connection.execute(statement)
+    registered = {
+        "renamed_accounts": renamed,
+        "new_account_ids": ids.account_rows(_rows(connection, q.SELECT_NEW_ACCOUNT_IDS)),
+        "new_post_ids": ids.post_rows(_rows(connection, q.SELECT_NEW_POST_IDS)),
+        "staged_link_info": link_info_table(linker.info(url) for url in urls),
+    }
+    for name, table in registered.items():
+        connection.register(name, table)
+    for statement in [*q.MAP_RUN_IDS, *q.STAGE_RUN.values()]:
+        connection.execute(statement)
+    with store.transaction():
         for short_url, final_url in linker.new_resolutions.items():
             connection.execute(q.UPSERT_RESOLUTION, [short_url, final_url])
         if run.reparse_of:
@@ -196,38 +197,36 @@ def _load_run(store: Store, manifest_path: Path, linker: Linker, ids: _Identitie
                 connection.execute(statement, [run.reparse_of])
             connection.execute(q.MARK_RUN_SUPERSEDED, [run.run_id, run.reparse_of])
         if renamed.num_rows:
-            connection.register("renamed_accounts", renamed)
             for statement in q.RENAME_ACCOUNT_REFERENCES:
                 connection.execute(statement)
-            connection.unregister("renamed_accounts")
-        for name, table in tables.items():
-            connection.register(f"staged_{name}", table)
-        for name, statements in _UPSERTS.items():
-            if tables[name].num_rows:
-                for statement in statements:
-                    connection.execute(statement)
-        for name in tables:
-            connection.unregister(f"staged_{name}")
-        connection.execute(q.INSERT_RUN, _run_row(run, run_path, ids.pseudonymiser, len(records)))
+        for statements in _UPSERTS.values():
+            for statement in statements:
+                connection.execute(statement)
+        connection.execute(q.INSERT_RUN, _run_row(run, run_path, ids.pseudonymiser, records))
     linker.new_resolutions.clear()
-    return RunResult(run.run_id, "loaded", records=len(records))
 
 
-def _read_records(run_path: Path, run: Run) -> _Records:
-    records = _Records()
+def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[str]]:
+    table = connection.sql(sql).to_arrow_table()
+    return table.column(0).to_pylist(), table.column(1).to_pylist()
+
+
+def _validate(run_path: Path, run: Run) -> int:
+    """Check every record line against the data contract; return how many there are."""
+    count = 0
     for number, line in iter_lines(run_path, expected_sha256=run.file_sha256):
         if line.startswith(PAYLOAD_PREFIX) or not line.strip():
             continue
         try:
-            record = _line_decoder.decode(line)
+            record = decode_record(line)
         except msgspec.DecodeError as error:
             raise RawRunError(run_path, f"not a valid record ({error})", number) from None
         if record.run_id != run.run_id:
             raise RawRunError(
                 run_path, f"record belongs to run {record.run_id!r}, not {run.run_id!r}", number
             )
-        records.add(record)
-    return records
+        count += 1
+    return count
 
 
 def _run_row(run: Run, run_path: Path, pseudonymiser: Pseudonymiser | None, count: int) -> list:
@@ -241,148 +240,52 @@ def _run_row(run: Run, run_path: Path, pseudonymiser: Pseudonymiser | None, coun
 
 
 class _Identities:
-    """Maps platform identifiers to what the store keeps (pseudonyms unless allow-listed).
-
-    One instance serves a whole load, so each identifier is hashed once; the caches are
-    cleared when a run reveals a new institution.
-    """
+    """Decides what the store keeps of platform identifiers: pseudonyms unless allow-listed."""
 
     def __init__(self, store: Store, pseudonymiser: Pseudonymiser | None):
         self.pseudonymiser = pseudonymiser
         self.named = set(store.connection.execute(q.SELECT_NAMED_ACCOUNTS).fetchall())
-        self._accounts: dict[tuple[str, str], str] = {}
-        self._posts: dict[tuple[str, str], str] = {}
-        self._named: dict[tuple[str, str], bool] = {}
 
-    def begin_run(self, records: _Records) -> pa.Table:
-        """Note the run's institutions; return (platform, pseudonym, account_id) of those
-        that may be stored under a pseudonym from earlier runs, to rename them."""
-        found = set()
+    def begin_run(self, accounts: list[tuple[str, str, str | None]]) -> pa.Table:
+        """Note the institutions among a run's ``(platform, account_id, handle)``; return
+        ``(platform, pseudonym, account_id)`` for those first seen now, whose rows from
+        earlier runs carry the pseudonym and must be renamed."""
+        new = []
         if self.pseudonymiser is not None:
             found = {
-                (account.platform, account.account_id)
-                for account in records.accounts
-                if self.pseudonymiser.is_named(account.platform, account.account_id, account.handle)
+                (platform, account_id)
+                for platform, account_id, handle in accounts
+                if self.pseudonymiser.is_named(platform, account_id, handle)
             }
-        new = sorted(found - self.named)
-        if new:
+            new = sorted(found - self.named)
             self.named.update(new)
-            self._accounts.clear()
-            self._named.clear()
         rows = [(platform, self.pseudonymiser.account(platform, id_), id_) for platform, id_ in new]
-        return pa.table(
-            {name: [row[i] for row in rows]
-             for i, name in enumerate(("platform", "pseudonym", "account_id"))},
-            schema=pa.schema([("platform", _TEXT), ("pseudonym", _TEXT), ("account_id", _TEXT)]),
-        )  # fmt: skip
+        return pa.table([list(column) for column in zip(*rows, strict=True)] or [[], [], []],
+                        schema=_RENAMED)  # fmt: skip
 
-    def is_named(self, platform: str, account_id: str) -> bool:
-        key = (platform, account_id)
-        named = self._named.get(key)
-        if named is None:
-            named = self._named[key] = (
-                self.pseudonymiser is None
-                or key in self.named
-                or self.pseudonymiser.is_named(platform, account_id, None)
-            )
-        return named
+    def account_rows(self, ids: tuple[list[str], list[str]]) -> pa.Table:
+        """``(platform, raw, stored, named)`` for the given ``(platforms, raw ids)``."""
+        platforms, raws = ids
+        if self.pseudonymiser is None:
+            return pa.table([platforms, raws, raws, [True] * len(raws)], schema=_ACCOUNT_IDS)
+        is_named, pseudonym = self.pseudonymiser.is_named, self.pseudonymiser.account
+        named = [
+            key in self.named or is_named(*key, None)
+            for key in zip(platforms, raws, strict=True)
+        ]  # fmt: skip
+        stored = [
+            raw if keep else pseudonym(platform, raw)
+            for platform, raw, keep in zip(platforms, raws, named, strict=True)
+        ]
+        return pa.table([platforms, raws, stored, named], schema=_ACCOUNT_IDS)
 
-    def account(self, platform: str, account_id: str) -> str:
-        key = (platform, account_id)
-        value = self._accounts.get(key)
-        if value is None:
-            value = account_id if self.is_named(*key) else self.pseudonymiser.account(*key)
-            self._accounts[key] = value
-        return value
-
-    def post(self, platform: str, post_id: str | None) -> str | None:
-        if post_id is None or self.pseudonymiser is None:
-            return post_id
-        key = (platform, post_id)
-        value = self._posts.get(key)
-        if value is None:
-            value = self._posts[key] = self.pseudonymiser.post(*key)
-        return value
-
-
-def _stage(
-    records: _Records, linker: Linker, ids: _Identities
-) -> tuple[dict[str, pa.Table], pa.Table]:
-    renamed = ids.begin_run(records)
-    columns = {
-        "accounts": _account_columns(records.accounts, ids),
-        "posts": _post_columns(records.posts, ids),
-        "links": _link_columns(records.posts, ids),
-        "interactions": _interaction_columns(records.interactions, ids),
-        "follows": _follow_columns(records.follows, ids),
-    }
-    tables = {name: pa.table(data, schema=_SCHEMAS[name]) for name, data in columns.items()}
-    urls = dict.fromkeys(url for post in records.posts for url in post.links)
-    tables["link_info"] = link_info_table(linker.info(url) for url in urls)
-    return tables, renamed
-
-
-def _provenance(records: list[Record]) -> dict[str, list]:
-    return {
-        "source": [r.source for r in records],
-        "run_id": [r.run_id for r in records],
-        "collected_at": [r.collected_at for r in records],
-    }
-
-
-def _account_columns(accounts: list[Account], ids: _Identities) -> dict[str, list]:
-    named = [ids.is_named(a.platform, a.account_id) for a in accounts]
-    return {
-        "platform": [a.platform for a in accounts],
-        "account_id": [ids.account(a.platform, a.account_id) for a in accounts],
-        "named": named,
-        "handle": [a.handle if n else None for a, n in zip(accounts, named, strict=True)],
-        "display_name": [
-            a.display_name if n else None for a, n in zip(accounts, named, strict=True)
-        ],
-        "followers_count": [a.followers_count for a in accounts],
-        "following_count": [a.following_count for a in accounts],
-        "counts_observed_at": [a.counts_observed_at for a in accounts],
-        "kind": [a.kind for a in accounts],
-        "opt_out": [a.opt_out for a in accounts],
-        **_provenance(accounts),
-    }
-
-
-def _post_columns(posts: list[Post], ids: _Identities) -> dict[str, list]:
-    engagement = [p.engagement for p in posts]
-    community = [p.community for p in posts]
-    columns = {
-        "platform": [p.platform for p in posts],
-        "post_id": [ids.post(p.platform, p.post_id) for p in posts],
-        "url": [p.url if ids.is_named(p.platform, p.author_id) else None for p in posts],
-        "author_id": [ids.account(p.platform, p.author_id) for p in posts],
-        "created_at": [p.created_at for p in posts],
-        "text": [p.text for p in posts],
-        "language": [p.language for p in posts],
-        "reply_to": [ids.post(p.platform, p.reply_to) for p in posts],
-        "quote_of": [ids.post(p.platform, p.quote_of) for p in posts],
-        "repost_of": [ids.post(p.platform, p.repost_of) for p in posts],
-    }
-    for count in ("likes", "reposts", "replies", "quotes", "views", "clicks"):
-        columns[count] = [getattr(e, count) if e else None for e in engagement]
-    columns["counts_observed_at"] = [e.observed_at if e else None for e in engagement]
-    for place in ("forum", "board", "subreddit", "channel", "instance", "hashtags"):
-        columns[place] = [getattr(c, place) for c in community]
-    columns.update(_provenance(posts))
-    return columns
-
-
-def _link_columns(posts: list[Post], ids: _Identities) -> dict[str, list]:
-    rows = [
-        (post.platform, ids.post(post.platform, post.post_id), url, post.run_id)
-        for post in posts
-        for url in post.links
-    ]
-    return {
-        name: [row[i] for row in rows]
-        for i, name in enumerate(("platform", "post_id", "url", "run_id"))
-    }
+    def post_rows(self, ids: tuple[list[str], list[str]]) -> pa.Table:
+        """``(platform, raw, stored)`` for the given ``(platforms, raw ids)``."""
+        platforms, raws = ids
+        if self.pseudonymiser is None:
+            return pa.table([platforms, raws, raws], schema=_POST_IDS)
+        stored = list(map(self.pseudonymiser.post, platforms, raws))
+        return pa.table([platforms, raws, stored], schema=_POST_IDS)
 
 
 def link_info_table(infos: Iterable[LinkInfo]) -> pa.Table:
@@ -400,30 +303,5 @@ def link_info_table(infos: Iterable[LinkInfo]) -> pa.Table:
             "resource_id": [i.resource_id for i in infos],
             "match_reason": [i.match_reason for i in infos],
         },
-        schema=_SCHEMAS["link_info"],
+        schema=_LINK_INFO,
     )
-
-
-def _interaction_columns(interactions: list[Interaction], ids: _Identities) -> dict[str, list]:
-    return {
-        "platform": [i.platform for i in interactions],
-        "kind": [i.kind for i in interactions],
-        "actor_id": [ids.account(i.platform, i.actor_id) for i in interactions],
-        "target_post_id": [ids.post(i.platform, i.target_post_id) for i in interactions],
-        "post_id": [ids.post(i.platform, i.post_id) or "" for i in interactions],
-        "created_at": [i.created_at for i in interactions],
-        **_provenance(interactions),
-    }
-
-
-def _follow_columns(follows: list[Follow], ids: _Identities) -> dict[str, list]:
-    observed = [f.collected_at for f in follows]
-    return {
-        "platform": [f.platform for f in follows],
-        "follower_id": [ids.account(f.platform, f.follower_id) for f in follows],
-        "followee_id": [ids.account(f.platform, f.followee_id) for f in follows],
-        "first_observed_at": observed,
-        "last_observed_at": observed,
-        "source": [f.source for f in follows],
-        "run_id": [f.run_id for f in follows],
-    }

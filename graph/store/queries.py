@@ -151,6 +151,129 @@ DELETE_ROWS_OF_RUN = {
     for table in ("posts", "accounts", "links", "interactions", "follows")
 }
 
+# --- reading a run file -------------------------------------------------------------------
+# DuckDB's JSON reader turns a validated run file into typed columns; payload lines are
+# skipped. Keys are the record fields of collectors/records.py (shared names share a column:
+# ``post_id`` is a post's id or the post embodying an interaction, ``kind`` an account's kind
+# or an interaction's kind).
+
+RECORD_COLUMNS = {
+    "type": "VARCHAR", "source": "VARCHAR", "run_id": "VARCHAR", "collected_at": "TIMESTAMPTZ",
+    "platform": "VARCHAR", "post_id": "VARCHAR", "url": "VARCHAR", "author_id": "VARCHAR",
+    "created_at": "TIMESTAMPTZ", "text": "VARCHAR", "language": "VARCHAR",
+    "links": "VARCHAR[]", "reply_to": "VARCHAR", "quote_of": "VARCHAR", "repost_of": "VARCHAR",
+    "engagement": "STRUCT(observed_at TIMESTAMPTZ, likes BIGINT, reposts BIGINT, "
+                  "replies BIGINT, quotes BIGINT, views BIGINT, clicks BIGINT)",
+    "community": "STRUCT(forum VARCHAR, board VARCHAR, subreddit VARCHAR, channel VARCHAR, "
+                 "instance VARCHAR, hashtags VARCHAR[])",
+    "account_id": "VARCHAR", "handle": "VARCHAR", "display_name": "VARCHAR",
+    "followers_count": "BIGINT", "following_count": "BIGINT",
+    "counts_observed_at": "TIMESTAMPTZ", "kind": "VARCHAR", "opt_out": "VARCHAR[]",
+    "actor_id": "VARCHAR", "target_post_id": "VARCHAR",
+    "follower_id": "VARCHAR", "followee_id": "VARCHAR",
+}  # fmt: skip
+READ_RUN_LINES = """
+CREATE OR REPLACE TEMP TABLE run_lines AS
+SELECT * FROM read_json(?, format = 'newline_delimited', columns = ?)
+WHERE type <> 'payload'"""
+# The identifiers a load has mapped so far (platform id → stored id), kept for the whole load
+# so that Python hashes each identifier once; the run's new identifiers are found by SQL.
+CREATE_ID_MAPS = [
+    """CREATE OR REPLACE TEMP TABLE account_ids (
+        platform VARCHAR, raw VARCHAR, stored VARCHAR, named BOOLEAN)""",
+    "CREATE OR REPLACE TEMP TABLE post_ids (platform VARCHAR, raw VARCHAR, stored VARCHAR)",
+]
+DROP_ID_MAPS = ["DROP TABLE IF EXISTS account_ids", "DROP TABLE IF EXISTS post_ids"]
+FORGET_ACCOUNT_IDS = "DELETE FROM account_ids"
+_RUN_IDS = """
+CREATE OR REPLACE TEMP TABLE run_{kind}_keys AS
+SELECT DISTINCT platform, raw FROM (
+    SELECT platform, unnest([{columns}]) AS raw FROM run_lines)
+WHERE raw IS NOT NULL"""
+COLLECT_RUN_IDS = [
+    _RUN_IDS.format(kind="account", columns="author_id, account_id, actor_id, follower_id, "
+                                            "followee_id"),
+    _RUN_IDS.format(kind="post", columns="post_id, reply_to, quote_of, repost_of, target_post_id"),
+]  # fmt: skip
+SELECT_NEW_ACCOUNT_IDS = (
+    "SELECT * FROM run_account_keys ANTI JOIN account_ids USING (platform, raw)"
+)
+SELECT_NEW_POST_IDS = "SELECT * FROM run_post_keys ANTI JOIN post_ids USING (platform, raw)"
+# After the new identifiers are added, the maps narrowed to the run's identifiers.
+MAP_RUN_IDS = [
+    "INSERT INTO account_ids SELECT * FROM new_account_ids",
+    "INSERT INTO post_ids SELECT * FROM new_post_ids",
+    """CREATE OR REPLACE TEMP TABLE run_accounts AS
+       SELECT m.* FROM account_ids m SEMI JOIN run_account_keys USING (platform, raw)""",
+    """CREATE OR REPLACE TEMP TABLE run_posts AS
+       SELECT m.* FROM post_ids m SEMI JOIN run_post_keys USING (platform, raw)""",
+]
+SELECT_RUN_ACCOUNTS = """
+SELECT DISTINCT platform, account_id, handle FROM run_lines WHERE type = 'account'"""
+SELECT_RUN_URLS = "SELECT DISTINCT unnest(links) FROM run_lines WHERE type = 'post'"
+DROP_RUN_LINES = "DROP TABLE run_lines"
+
+# Staging: the run's rows as the store keeps them, through the identifier maps.
+
+_ACCOUNT = "JOIN run_accounts {a} ON {a}.platform = l.platform AND {a}.raw = l.{column}"
+_POST = "LEFT JOIN run_posts {a} ON {a}.platform = l.platform AND {a}.raw = l.{column}"
+
+STAGE_RUN = {
+    "accounts": f"""
+CREATE OR REPLACE TEMP TABLE staged_accounts AS
+SELECT l.platform, a.stored AS account_id, a.named,
+    CASE WHEN a.named THEN l.handle END AS handle,
+    CASE WHEN a.named THEN l.display_name END AS display_name,
+    l.followers_count, l.following_count, l.counts_observed_at, l.kind,
+    coalesce(l.opt_out, []) AS opt_out, l.source, l.run_id, l.collected_at
+FROM run_lines l {_ACCOUNT.format(a="a", column="account_id")}
+WHERE l.type = 'account'""",
+    "posts": f"""
+CREATE OR REPLACE TEMP TABLE staged_posts AS
+SELECT l.platform, p.stored AS post_id, CASE WHEN a.named THEN l.url END AS url,
+    a.stored AS author_id, l.created_at, l.text, l.language,
+    r.stored AS reply_to, q.stored AS quote_of, o.stored AS repost_of,
+    l.engagement.likes AS likes, l.engagement.reposts AS reposts,
+    l.engagement.replies AS replies, l.engagement.quotes AS quotes,
+    l.engagement.views AS views, l.engagement.clicks AS clicks,
+    l.engagement.observed_at AS counts_observed_at,
+    l.community.forum AS forum, l.community.board AS board,
+    l.community.subreddit AS subreddit, l.community.channel AS channel,
+    l.community.instance AS instance, coalesce(l.community.hashtags, []) AS hashtags,
+    l.source, l.run_id, l.collected_at
+FROM run_lines l {_ACCOUNT.format(a="a", column="author_id")}
+    {_POST.format(a="p", column="post_id")} {_POST.format(a="r", column="reply_to")}
+    {_POST.format(a="q", column="quote_of")} {_POST.format(a="o", column="repost_of")}
+WHERE l.type = 'post'""",
+    "links": f"""
+CREATE OR REPLACE TEMP TABLE staged_links AS
+SELECT l.platform, p.stored AS post_id, l.url, l.run_id
+FROM (SELECT platform, post_id, unnest(links) AS url, run_id
+      FROM run_lines WHERE type = 'post') l
+    {_POST.format(a="p", column="post_id")}""",
+    "interactions": f"""
+CREATE OR REPLACE TEMP TABLE staged_interactions AS
+SELECT l.platform, l.kind, a.stored AS actor_id, t.stored AS target_post_id,
+    coalesce(p.stored, '') AS post_id, l.created_at, l.source, l.run_id, l.collected_at
+FROM run_lines l {_ACCOUNT.format(a="a", column="actor_id")}
+    {_POST.format(a="t", column="target_post_id")} {_POST.format(a="p", column="post_id")}
+WHERE l.type = 'interaction'""",
+    "follows": f"""
+CREATE OR REPLACE TEMP TABLE staged_follows AS
+SELECT l.platform, f.stored AS follower_id, e.stored AS followee_id,
+    l.collected_at AS first_observed_at, l.collected_at AS last_observed_at,
+    l.source, l.run_id
+FROM run_lines l {_ACCOUNT.format(a="f", column="follower_id")}
+    {_ACCOUNT.format(a="e", column="followee_id")}
+WHERE l.type = 'follow'""",
+}
+DROP_STAGED = [
+    f"DROP TABLE IF EXISTS {name}"
+    for name in ("staged_accounts", "staged_posts", "staged_links", "staged_interactions",
+                 "staged_follows", "run_account_keys", "run_post_keys", "run_accounts",
+                 "run_posts")
+]  # fmt: skip
+
 # --- upserts from staging tables ----------------------------------------------------------
 # Natural keys are kept unique by these statements rather than by indexes (DuckDB's indexes
 # make bulk upserts about three times slower): the staged rows are first reduced to one per

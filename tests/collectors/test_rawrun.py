@@ -138,3 +138,13 @@ def test_copying_a_different_run_with_the_same_id_fails(raw_dir, tmp_path):
     other.close()
     with pytest.raises(RawRunError, match="different run with the same id"):
         copy_run(other.manifest_path, raw_dir)
+
+
+def test_lines_are_read_across_gzip_members_and_blocks(tmp_path):
+    path = tmp_path / "run.jsonl.gz"
+    many = b"".join(b'{"n": %d}\n' % i for i in range(300_000))  # several read blocks
+    path.write_bytes(gzip.compress(b"first\nsecond\n") + gzip.compress(many + b"last"))
+    lines = list(iter_lines(path))
+    assert lines[:3] == [(1, b"first"), (2, b"second"), (3, b'{"n": 0}')]
+    assert lines[-1] == (300_003, b"last")
+    assert len(lines) == 300_003
