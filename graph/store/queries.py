@@ -227,7 +227,9 @@ SELECT l.platform, a.stored AS account_id, a.named,
     l.followers_count, l.following_count, l.counts_observed_at, l.kind,
     coalesce(l.opt_out, []) AS opt_out, l.source, l.run_id, l.collected_at
 FROM run_lines l {_ACCOUNT.format(a="a", column="account_id")}
-WHERE l.type = 'account'""",
+WHERE l.type = 'account'
+QUALIFY row_number() OVER (PARTITION BY l.platform, l.account_id
+    ORDER BY l.collected_at DESC, l.counts_observed_at DESC NULLS LAST) = 1""",
     "posts": f"""
 CREATE OR REPLACE TEMP TABLE staged_posts AS
 SELECT l.platform, p.stored AS post_id, CASE WHEN a.named THEN l.url END AS url,
@@ -244,28 +246,34 @@ SELECT l.platform, p.stored AS post_id, CASE WHEN a.named THEN l.url END AS url,
 FROM run_lines l {_ACCOUNT.format(a="a", column="author_id")}
     {_POST.format(a="p", column="post_id")} {_POST.format(a="r", column="reply_to")}
     {_POST.format(a="q", column="quote_of")} {_POST.format(a="o", column="repost_of")}
-WHERE l.type = 'post'""",
+WHERE l.type = 'post'
+QUALIFY row_number() OVER (PARTITION BY l.platform, l.post_id
+    ORDER BY l.engagement.observed_at DESC NULLS LAST, l.collected_at DESC) = 1""",
     "links": f"""
 CREATE OR REPLACE TEMP TABLE staged_links AS
-SELECT l.platform, p.stored AS post_id, l.url, l.run_id
+SELECT l.platform, p.stored AS post_id, l.url, i.* EXCLUDE (url), l.run_id
 FROM (SELECT platform, post_id, unnest(links) AS url, run_id
       FROM run_lines WHERE type = 'post') l
-    {_POST.format(a="p", column="post_id")}""",
+    {_POST.format(a="p", column="post_id")} JOIN staged_link_info i ON i.url = l.url
+QUALIFY row_number() OVER (PARTITION BY l.platform, l.post_id, l.url) = 1""",
     "interactions": f"""
 CREATE OR REPLACE TEMP TABLE staged_interactions AS
 SELECT l.platform, l.kind, a.stored AS actor_id, t.stored AS target_post_id,
     coalesce(p.stored, '') AS post_id, l.created_at, l.source, l.run_id, l.collected_at
 FROM run_lines l {_ACCOUNT.format(a="a", column="actor_id")}
     {_POST.format(a="t", column="target_post_id")} {_POST.format(a="p", column="post_id")}
-WHERE l.type = 'interaction'""",
+WHERE l.type = 'interaction'
+QUALIFY row_number() OVER (PARTITION BY l.platform, l.kind, l.actor_id, l.target_post_id,
+    l.post_id ORDER BY l.created_at NULLS LAST) = 1""",
     "follows": f"""
 CREATE OR REPLACE TEMP TABLE staged_follows AS
 SELECT l.platform, f.stored AS follower_id, e.stored AS followee_id,
-    l.collected_at AS first_observed_at, l.collected_at AS last_observed_at,
-    l.source, l.run_id
+    min(l.collected_at) AS first_observed_at, max(l.collected_at) AS last_observed_at,
+    arg_min(l.source, l.collected_at) AS source, arg_min(l.run_id, l.collected_at) AS run_id
 FROM run_lines l {_ACCOUNT.format(a="f", column="follower_id")}
     {_ACCOUNT.format(a="e", column="followee_id")}
-WHERE l.type = 'follow'""",
+WHERE l.type = 'follow'
+GROUP BY l.platform, f.stored, e.stored""",
 }
 DROP_STAGED = [
     f"DROP TABLE IF EXISTS {name}"
@@ -276,8 +284,8 @@ DROP_STAGED = [
 
 # --- upserts from staging tables ----------------------------------------------------------
 # Natural keys are kept unique by these statements rather than by indexes (DuckDB's indexes
-# make bulk upserts about three times slower): the staged rows are first reduced to one per
-# key, existing rows are updated from them, then the new keys are inserted. A row is only
+# make bulk upserts about three times slower): staging keeps one row per key, existing rows
+# are updated from it, then the new keys are inserted. A row is only
 # replaced by a strictly newer observation, so loading the same data twice changes nothing.
 # Counts follow their own observation time.
 
@@ -294,22 +302,9 @@ def _same_key(table: str, other: str = "s") -> str:
     return " AND ".join(f"{table}.{c} = {other}.{c}" for c in NATURAL_KEYS[table])
 
 
-def _fresh(table: str, order: str) -> str:
-    keys = ", ".join(NATURAL_KEYS[table])
-    return f"""CREATE OR REPLACE TEMP TABLE fresh_{table} AS SELECT * FROM staged_{table}
-QUALIFY row_number() OVER (PARTITION BY {keys} ORDER BY {order}) = 1"""
-
-
 def _insert_new(table: str) -> str:
-    return f"""INSERT INTO {table} BY NAME SELECT * FROM fresh_{table} s
+    return f"""INSERT INTO {table} BY NAME SELECT * FROM staged_{table} s
 WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {_same_key(table)})"""
-
-
-def _upsert(table: str, order: str, update: str | None) -> list[str]:
-    steps = [_fresh(table, order)]
-    if update:
-        steps.append(update)
-    return [*steps, _insert_new(table), f"DROP TABLE fresh_{table}"]
 
 
 def _newer_counts(table: str) -> str:
@@ -327,7 +322,7 @@ def _if(condition: str, table: str, column: str, value: str) -> str:
 
 
 _ACCOUNT_FIELDS = ("handle", "display_name", "kind")
-UPSERT_ACCOUNTS = _upsert("accounts", "collected_at DESC, counts_observed_at DESC NULLS LAST", f"""
+UPSERT_ACCOUNTS = [f"""
 UPDATE accounts SET
     named = s.named OR accounts.named,
     {", ".join(_if(_NEWER.format(t="accounts"), "accounts", c, f"coalesce(s.{c}, accounts.{c})")
@@ -339,16 +334,16 @@ UPDATE accounts SET
     {", ".join(_if(_NEWER.format(t="accounts"), "accounts", c, f"s.{c}")
                for c in ("source", "run_id"))},
     collected_at = greatest(s.collected_at, accounts.collected_at)
-FROM fresh_accounts s
+FROM staged_accounts s
 WHERE {_same_key("accounts")} AND ({_NEWER.format(t="accounts")} OR {_newer_counts("accounts")}
-    OR (s.named AND NOT accounts.named))""")  # fmt: skip
+    OR (s.named AND NOT accounts.named))""", _insert_new("accounts")]  # fmt: skip
 
 _POST_COUNTS = ("likes", "reposts", "replies", "quotes", "views", "clicks")
 _POST_FIELDS = (
     "url", "author_id", "created_at", "text", "language", "reply_to", "quote_of",
     "repost_of", "forum", "board", "subreddit", "channel", "instance", "hashtags",
 )  # fmt: skip
-UPSERT_POSTS = _upsert("posts", "counts_observed_at DESC NULLS LAST, collected_at DESC", f"""
+UPSERT_POSTS = [f"""
 UPDATE posts SET
     {", ".join(_if(_newer_counts("posts"), "posts", c, f"s.{c}") for c in _POST_COUNTS)},
     counts_observed_at = greatest(s.counts_observed_at, posts.counts_observed_at),
@@ -356,39 +351,27 @@ UPDATE posts SET
                for c in _POST_FIELDS)},
     {", ".join(_if(_NEWER.format(t="posts"), "posts", c, f"s.{c}") for c in ("source", "run_id"))},
     collected_at = greatest(s.collected_at, posts.collected_at)
-FROM fresh_posts s
+FROM staged_posts s
 WHERE {_same_key("posts")}
-    AND ({_NEWER.format(t="posts")} OR {_newer_counts("posts")})""")  # fmt: skip
+    AND ({_NEWER.format(t="posts")} OR {_newer_counts("posts")})""",
+    _insert_new("posts")]  # fmt: skip
 
-INSERT_LINKS = [
-    """CREATE OR REPLACE TEMP TABLE fresh_links AS
-SELECT r.platform, r.post_id, r.url, i.* EXCLUDE (url), r.run_id
-FROM staged_links r JOIN staged_link_info i USING (url)
-QUALIFY row_number() OVER (PARTITION BY r.platform, r.post_id, r.url ORDER BY r.run_id) = 1""",
-    _insert_new("links"),
-    "DROP TABLE fresh_links",
-]
+INSERT_LINKS = [_insert_new("links")]
 
-UPSERT_INTERACTIONS = _upsert("interactions", "created_at NULLS LAST", f"""
+UPSERT_INTERACTIONS = [f"""
 UPDATE interactions SET created_at = s.created_at, run_id = s.run_id
-FROM fresh_interactions s
+FROM staged_interactions s
 WHERE {_same_key("interactions")} AND interactions.created_at IS NULL
-    AND s.created_at IS NOT NULL""")  # fmt: skip
+    AND s.created_at IS NOT NULL""", _insert_new("interactions")]  # fmt: skip
 
 UPSERT_FOLLOWS = [
-    """CREATE OR REPLACE TEMP TABLE fresh_follows AS
-SELECT platform, follower_id, followee_id,
-       min(first_observed_at) AS first_observed_at, max(last_observed_at) AS last_observed_at,
-       arg_min(source, first_observed_at) AS source, arg_min(run_id, first_observed_at) AS run_id
-FROM staged_follows GROUP BY ALL""",
     f"""UPDATE follows SET
     first_observed_at = least(s.first_observed_at, follows.first_observed_at),
     last_observed_at = greatest(s.last_observed_at, follows.last_observed_at)
-FROM fresh_follows s
+FROM staged_follows s
 WHERE {_same_key("follows")} AND (s.first_observed_at < follows.first_observed_at
     OR s.last_observed_at > follows.last_observed_at)""",
     _insert_new("follows"),
-    "DROP TABLE fresh_follows",
 ]  # fmt: skip
 
 # --- pseudonyms of accounts that turn out to be institutions --------------------------------
