@@ -119,8 +119,19 @@ def is_tracked(key: str, domains: Iterable[str]) -> bool:
     return any(host == domain or host.endswith("." + domain) for domain in domains)
 
 
+class _SameMethodRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects with the method of the first request (urllib turns HEAD into GET)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        request = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if request is not None:
+            request.method = req.get_method()
+        return request
+
+
 def http_resolver(timeout: float = 5.0, user_agent: str = "essaim") -> Resolver:
     """Return a resolver that follows HTTP redirects (HEAD, then GET when HEAD is refused)."""
+    opener = urllib.request.build_opener(_SameMethodRedirects)
 
     def resolve(url: str) -> str:
         for method in ("HEAD", "GET"):
@@ -128,7 +139,7 @@ def http_resolver(timeout: float = 5.0, user_agent: str = "essaim") -> Resolver:
                 ural.ensure_protocol(url), method=method, headers={"User-Agent": user_agent}
             )
             try:
-                with urllib.request.urlopen(request, timeout=timeout) as response:
+                with opener.open(request, timeout=timeout) as response:
                     return response.geturl()
             except urllib.error.HTTPError as error:
                 if method == "GET" or error.code not in (403, 405, 501):
