@@ -69,9 +69,7 @@ class Record(
 
     def __post_init__(self) -> None:
         for name in self._times:
-            value = getattr(self, name)
-            if value is not None and value.tzinfo is not UTC:
-                setattr(self, name, value.astimezone(UTC))
+            setattr(self, name, _utc(getattr(self, name)))
 
 
 class Engagement(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -117,9 +115,8 @@ class Post(Record, tag="post", kw_only=True):
     quote_of: str | None = None  # post_id of the post this one quotes
     repost_of: str | None = None  # post_id of the original, when this post is a plain reshare
     engagement: Engagement | None = None  # counts and when they were observed
-    community: Community = msgspec.field(
-        default_factory=Community
-    )  # forum, board, subreddit, channel, instance, hashtags
+    # forum, board, subreddit, channel, instance, hashtags
+    community: Community = msgspec.field(default_factory=Community)
 
 
 class Account(Record, tag="account", kw_only=True):

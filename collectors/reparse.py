@@ -12,7 +12,6 @@ from collectors.rawrun import (
     Payload,
     RawRunError,
     RawRunWriter,
-    find_runs,
     iter_lines,
     read_manifest,
 )
@@ -26,7 +25,7 @@ _payload_decoder = msgspec.json.Decoder(Payload)
 
 def _manifests(raw_dir: Path) -> dict[str, tuple[Path, Run]]:
     found = {}
-    for path in find_runs(raw_dir):
+    for path in Path(raw_dir).glob("*/*.manifest.json"):
         run = read_manifest(path)
         found[run.run_id] = (path, run)
     return found

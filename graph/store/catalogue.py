@@ -8,7 +8,7 @@ from pathlib import Path
 from graph.resources import Catalogue, Linker
 from graph.store import queries as q
 from graph.store.database import Store
-from graph.store.load import link_info_table
+from graph.store.load import link_info_table, save_resolutions
 
 __all__ = ["catalogue_digest", "install_catalogue"]
 
@@ -41,8 +41,7 @@ def install_catalogue(store: Store, catalogue: Catalogue, digest: str, linker: L
         connection.register("staged_matches", matches)
         connection.execute(q.UPDATE_LINK_MATCHES)
         connection.unregister("staged_matches")
-        for short_url, final_url in linker.new_resolutions.items():
-            connection.execute(q.UPSERT_RESOLUTION, [short_url, final_url])
+        save_resolutions(connection, linker)
         store.set_setting(_SETTING, digest)
     linker.new_resolutions.clear()
     return len(urls)

@@ -10,7 +10,6 @@ strictly newer observations, so loading the same run twice changes nothing.
 
 from __future__ import annotations
 
-import gc
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from graph.resources import Linker, LinkInfo
 from graph.store import queries as q
 from graph.store.database import Store, StoreError
 
-__all__ = ["LoadReport", "RunResult", "link_info_table", "load_runs"]
+__all__ = ["LoadReport", "RunResult", "link_info_table", "load_runs", "save_resolutions"]
 
 _TEXT = pa.string()
 _LINK_INFO = pa.schema(
@@ -42,13 +41,6 @@ _POST_IDS = pa.schema([("platform", _TEXT), ("raw", _TEXT), ("stored", _TEXT)])
 _RENAMED = pa.schema([("platform", _TEXT), ("pseudonym", _TEXT), ("account_id", _TEXT)])
 #: Arrow tables registered on the connection while a run is written.
 _REGISTERED = ("renamed_accounts", "new_account_ids", "new_post_ids", "staged_link_info")
-_UPSERTS = {
-    "accounts": q.UPSERT_ACCOUNTS,
-    "posts": q.UPSERT_POSTS,
-    "links": q.INSERT_LINKS,
-    "interactions": q.UPSERT_INTERACTIONS,
-    "follows": q.UPSERT_FOLLOWS,
-}
 
 
 @dataclass(frozen=True)
@@ -110,7 +102,6 @@ def load_runs(
     identities = _Identities(store, pseudonymiser)
     for statement in q.CREATE_ID_MAPS:
         store.connection.execute(statement)
-    gc.disable()  # records hold no reference cycles; collecting during a bulk load only costs
     try:
         for manifest_path in manifests:
             result = _load_run(store, Path(manifest_path), linker, identities)
@@ -118,7 +109,6 @@ def load_runs(
             if progress:
                 progress(result)
     finally:
-        gc.enable()
         for statement in q.DROP_ID_MAPS:
             store.connection.execute(statement)
     return report
@@ -190,8 +180,7 @@ def _write_run(
     for statement in [*q.MAP_RUN_IDS, *q.STAGE_RUN.values()]:
         connection.execute(statement)
     with store.transaction():
-        for short_url, final_url in linker.new_resolutions.items():
-            connection.execute(q.UPSERT_RESOLUTION, [short_url, final_url])
+        save_resolutions(connection, linker)
         if run.reparse_of:
             for statement in q.DELETE_ROWS_OF_RUN.values():
                 connection.execute(statement, [run.reparse_of])
@@ -199,11 +188,17 @@ def _write_run(
         if renamed.num_rows:
             for statement in q.RENAME_ACCOUNT_REFERENCES:
                 connection.execute(statement)
-        for statements in _UPSERTS.values():
-            for statement in statements:
-                connection.execute(statement)
+        for statement in q.UPSERT_RUN:
+            connection.execute(statement)
         connection.execute(q.INSERT_RUN, _run_row(run, run_path, ids.pseudonymiser, records))
     linker.new_resolutions.clear()
+
+
+def save_resolutions(connection: duckdb.DuckDBPyConnection, linker: Linker) -> None:
+    """Store the shortener resolutions the linker made; call inside the write transaction,
+    then clear ``linker.new_resolutions`` once it has committed."""
+    for short_url, final_url in linker.new_resolutions.items():
+        connection.execute(q.UPSERT_RESOLUTION, [short_url, final_url])
 
 
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[str]]:

@@ -374,6 +374,15 @@ WHERE {_same_key("follows")} AND (s.first_observed_at < follows.first_observed_a
     _insert_new("follows"),
 ]  # fmt: skip
 
+#: Every upsert of a run, in order.
+UPSERT_RUN = [
+    *UPSERT_ACCOUNTS,
+    *UPSERT_POSTS,
+    *INSERT_LINKS,
+    *UPSERT_INTERACTIONS,
+    *UPSERT_FOLLOWS,
+]
+
 # --- pseudonyms of accounts that turn out to be institutions --------------------------------
 # When an allow-listed account is first recognised, rows written earlier under its pseudonym
 # are renamed to its real id. ``renamed_accounts`` is a staging table (pseudonym, account_id).

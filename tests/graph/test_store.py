@@ -9,9 +9,8 @@ from collectors.rawrun import RawRunWriter, read_manifest
 from collectors.records import Account, Follow
 from graph.pseudonyms import Institutions, Pseudonymiser
 from graph.resources import Catalogue, CatalogueResource, Linker
-from graph.store import Store, StoreError, load_runs
+from graph.store import Store, StoreError, load_runs, queries
 from graph.store import database as database_module
-from graph.store import load as load_module
 from graph.store.catalogue import install_catalogue
 from graph.store.queries import NATURAL_KEYS
 from tests.conftest import write_record_run, write_search_run
@@ -186,7 +185,9 @@ def test_a_load_failing_half_way_leaves_the_database_as_it_was(tmp_path, raw_dir
     with Store(tmp_path / "essaim.duckdb") as store:
         load(store, first)
         before = snapshot(store)
-        monkeypatch.setitem(load_module._UPSERTS, "follows", ["INSERT INTO nowhere SELECT 1"])
+        monkeypatch.setattr(
+            queries, "UPSERT_RUN", [*queries.UPSERT_RUN, "INSERT INTO nowhere SELECT 1"]
+        )
         with pytest.raises(Exception, match="nowhere"):
             load(store, second)
         assert snapshot(store) == before
