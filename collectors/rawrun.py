@@ -8,8 +8,10 @@ A run is two files under ``<data>/raw/<source>/``:
 - ``<run_id>.manifest.json``: the :class:`~collectors.records.Run` (query, parameters, times,
   counts, incidents, the SHA-256 of the ``.jsonl.gz``).
 
-Both are written under a temporary name and renamed when the run is closed, then made
-read-only: a run never changes once written. Credentials never reach these files: headers
+Both are written under a temporary name (``.partial``) and renamed when the run is closed,
+then made read-only: a run never changes once written. The partial files are flushed as the
+run goes, so that a run stopped by a crash or a kill can be salvaged and resumed
+(:func:`salvage_run`, :mod:`collectors.checkpoint`). Credentials never reach these files: headers
 and parameters whose names look like secrets are dropped before writing.
 """
 
@@ -32,7 +34,7 @@ from typing import Any, Literal
 import msgspec
 
 from collectors import __version__
-from collectors.records import AwareDatetime, Record, Run, RunIncident, encode_record
+from collectors.records import AwareDatetime, Record, Run, RunIncident, RunStatus, encode_record
 
 __all__ = [
     "PAYLOAD_PREFIX",
@@ -45,7 +47,9 @@ __all__ = [
     "new_run_id",
     "read_manifest",
     "run_paths",
+    "salvage_run",
     "sha256_of",
+    "unfinished_runs",
 ]
 
 #: Every payload line starts so (the writer puts the tag first), which lets readers skip them.
@@ -116,6 +120,10 @@ class RawRunWriter:
         Period the collected data covers, when the query bounds it.
     reparse_of : str, optional
         Run whose payloads are re-parsed into this one.
+    resumes : str, optional
+        Interrupted or incomplete run this one finishes.
+    run_id : str, optional
+        Id of the new run; a fresh one by default.
 
     Examples
     --------
@@ -137,6 +145,7 @@ class RawRunWriter:
         window_start: datetime | None = None,
         window_end: datetime | None = None,
         reparse_of: str | None = None,
+        resumes: str | None = None,
         run_id: str | None = None,
     ):
         self.manifest = Run(
@@ -149,12 +158,16 @@ class RawRunWriter:
             window_end=window_end,
             essaim_version=__version__,
             reparse_of=reparse_of,
+            resumes=resumes,
+            status="interrupted",  # until close() says otherwise
         )
         self.path, self.manifest_path = run_paths(raw_dir, source, self.manifest.run_id)
         if self.path.exists() or self.manifest_path.exists():
             raise FileExistsError(f"run {self.manifest.run_id} already exists in {raw_dir}")
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._partial = self.path.with_name(self.path.name + ".partial")
+        self._partial = _partial(self.path)
+        self._partial_manifest = _partial(self.manifest_path)
+        self._partial_manifest.write_bytes(msgspec.json.encode(self.manifest))
         self._file = gzip.open(self._partial, "wb")  # noqa: SIM115 (closed by close())
         self._encoder = msgspec.json.Encoder()
         self._counts: Counter[str] = Counter()
@@ -221,26 +234,34 @@ class RawRunWriter:
         self._file.write(line + b"\n")
         self._counts[counter] += 1
 
-    def close(self) -> Run:
-        """Finish the run: write the manifest, rename both files, make them read-only."""
+    def flush(self) -> None:
+        """Make everything written so far readable from disk, should the process die."""
+        self._file.flush()
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Payloads and records written so far, by type."""
+        return dict(self._counts)
+
+    def close(self, status: RunStatus | None = None) -> Run:
+        """Finish the run: write the manifest, rename both files, make them read-only.
+
+        ``status`` defaults to "incomplete" when a page failed for good, else "complete".
+        """
         if self._file.closed:
             return self.manifest
         self._file.close()
-        self.manifest.finished_at = datetime.now(UTC)
+        failed = any(incident.kind == "failed-page" for incident in self.manifest.incidents)
+        self.manifest.status = status or ("incomplete" if failed else "complete")
         self.manifest.counts = dict(sorted(self._counts.items()))
-        self.manifest.file_sha256 = sha256_of(self._partial)
-        os.replace(self._partial, self.path)
-        tmp_manifest = self.manifest_path.with_name(self.manifest_path.name + ".partial")
-        tmp_manifest.write_bytes(msgspec.json.format(msgspec.json.encode(self.manifest)))
-        os.replace(tmp_manifest, self.manifest_path)
-        for path in (self.path, self.manifest_path):
-            path.chmod(0o444)
+        _finish(self.manifest, self._partial, self.path, self.manifest_path)
         return self.manifest
 
     def discard(self) -> None:
         """Abandon the run: close and delete what was written (used when the input is bad)."""
         self._file.close()
         self._partial.unlink(missing_ok=True)
+        self._partial_manifest.unlink(missing_ok=True)
 
     def __enter__(self) -> RawRunWriter:
         return self
@@ -248,7 +269,77 @@ class RawRunWriter:
     def __exit__(self, exc_type, exc, tb) -> None:
         if exc is not None:
             self.add_incident("error", "run", f"run stopped early: {exc!r}")
-        self.close()
+        self.close("interrupted" if exc is not None else None)
+
+
+class _Tagged(msgspec.Struct):
+    type: str
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def _finish(run: Run, partial_file: Path, path: Path, manifest_path: Path) -> None:
+    """Seal a run: hash its file, rename the partial files, make both read-only."""
+    run.finished_at = datetime.now(UTC)
+    run.file_sha256 = sha256_of(partial_file)
+    os.replace(partial_file, path)
+    partial_manifest = _partial(manifest_path)
+    partial_manifest.write_bytes(msgspec.json.format(msgspec.json.encode(run)))
+    os.replace(partial_manifest, manifest_path)
+    for sealed in (path, manifest_path):
+        sealed.chmod(0o444)
+
+
+def unfinished_runs(raw_dir: Path, source: str) -> list[Run]:
+    """Return the runs of a source that were never closed (crash, kill), oldest first."""
+    runs = []
+    for partial_manifest in (Path(raw_dir) / source).glob("*.manifest.json.partial"):
+        if partial_manifest.with_suffix("").exists():
+            continue
+        try:
+            runs.append(msgspec.json.decode(partial_manifest.read_bytes(), type=Run))
+        except msgspec.DecodeError:
+            continue  # died while writing its first bytes: nothing to salvage
+    return sorted(runs, key=lambda run: run.started_at)
+
+
+def salvage_run(raw_dir: Path, run: Run) -> Path:
+    """Seal a run that was never closed, keeping every line written before it stopped.
+
+    The lines that can be read are compressed again into the run file (a kill can leave half
+    a compressed block at the end); the run is marked "interrupted" so that ``--resume`` can
+    finish it. Returns the manifest path.
+    """
+    path, manifest_path = run_paths(raw_dir, run.source, run.run_id)
+    partial_file = _partial(path)
+    salvaged = path.with_name(path.name + ".salvaged")
+    counts: Counter[str] = Counter()
+    with gzip.open(salvaged, "wb") as out:
+        try:
+            for _, line in iter_lines(partial_file):
+                try:
+                    kind = msgspec.json.decode(line, type=_Tagged).type
+                except msgspec.DecodeError:
+                    continue  # the line the kill cut in half
+                out.write(line + b"\n")
+                counts[kind + "s"] += 1
+        except RawRunError:
+            pass  # the damaged tail is what the kill interrupted
+    os.replace(salvaged, partial_file)
+    run.status = "interrupted"
+    run.counts = dict(sorted(counts.items()))
+    run.incidents.append(
+        RunIncident(
+            kind="error",
+            at=datetime.now(UTC),
+            where="run",
+            message=f"the collection stopped before its end; {counts.total()} lines were kept",
+        )
+    )
+    _finish(run, partial_file, path, manifest_path)
+    return manifest_path
 
 
 def sha256_of(path: Path) -> str:

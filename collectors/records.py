@@ -46,6 +46,8 @@ Count = Annotated[int, msgspec.Meta(ge=0)]
 AccountKind = Literal["person", "institution", "bot"]
 #: Ways an account signals it does not want to be collected or indexed.
 OptOut = Literal["nobot", "noindex", "no-unauthenticated", "not-discoverable", "robots"]
+#: How a run ended.
+RunStatus = Literal["complete", "incomplete", "interrupted"]
 #: Kinds of interaction between an account and a post.
 InteractionKind = Literal["repost", "quote", "reply", "like", "forward", "mention", "click"]
 
@@ -181,6 +183,10 @@ class Run(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     incidents: list[RunIncident] = []  # errors, rate-limit waits and failed pages
     essaim_version: str  # version of essaim that collected the run
     reparse_of: str | None = None  # run whose payloads were re-parsed to make this one
+    resumes: str | None = None  # interrupted or incomplete run this one finished (replaces it)
+    # "complete"; "incomplete" when pages failed for good (listed in incidents); "interrupted"
+    # when stopped (Ctrl-C, crash, kill) before the end. Both can be finished with --resume.
+    status: RunStatus = "complete"
     file_sha256: str | None = None  # SHA-256 of the run's .jsonl.gz, written when it is closed
 
     def __post_init__(self) -> None:

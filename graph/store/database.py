@@ -17,6 +17,7 @@ DATABASE_NAME = "essaim.duckdb"
 #: Ordered, append-only: (version, name, statements). Never edit a released step; add one.
 MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "core tables", q.MIGRATION_1_CORE_TABLES),
+    (2, "run status and resumed runs", q.MIGRATION_2_RUN_STATUS),
 ]
 
 

@@ -138,6 +138,9 @@ def _load_run(store: Store, manifest_path: Path, linker: Linker, ids: _Identitie
             return RunResult(run.run_id, "skipped", message="already loaded")
         message = f"{run_path}: differs from the copy loaded earlier (raw runs never change)"
         return RunResult(run.run_id, "rejected", message=message)
+    replacing = store.connection.execute(q.SELECT_REPLACING_RUN, [run.run_id] * 2).fetchone()
+    if replacing is not None:
+        return RunResult(run.run_id, "skipped", message=f"replaced by {replacing[0]}")
     try:
         records = _validate(run_path, run)
     except RawRunError as error:
@@ -181,10 +184,11 @@ def _write_run(
         connection.execute(statement)
     with store.transaction():
         save_resolutions(connection, linker)
-        if run.reparse_of:
+        replaced = run.reparse_of or run.resumes
+        if replaced:
             for statement in q.DELETE_ROWS_OF_RUN.values():
-                connection.execute(statement, [run.reparse_of])
-            connection.execute(q.MARK_RUN_SUPERSEDED, [run.run_id, run.reparse_of])
+                connection.execute(statement, [replaced])
+            connection.execute(q.MARK_RUN_SUPERSEDED, [run.run_id, replaced])
         if renamed.num_rows:
             for statement in q.RENAME_ACCOUNT_REFERENCES:
                 connection.execute(statement)
@@ -230,7 +234,7 @@ def _run_row(run: Run, run_path: Path, pseudonymiser: Pseudonymiser | None, coun
         run.started_at, run.finished_at, run.window_start, run.window_end,
         json.dumps(run.counts), msgspec.json.encode(run.incidents).decode(),
         run.essaim_version, run.reparse_of, run.file_sha256, str(run_path),
-        pseudonymiser is not None, count,
+        pseudonymiser is not None, count, run.status, run.resumes,
     ]  # fmt: skip
 
 

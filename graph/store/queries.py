@@ -134,6 +134,11 @@ MIGRATION_1_CORE_TABLES = [
     )""",
 ]
 
+MIGRATION_2_RUN_STATUS = [
+    "ALTER TABLE runs ADD COLUMN status VARCHAR NOT NULL DEFAULT 'complete'",
+    "ALTER TABLE runs ADD COLUMN resumes VARCHAR",
+]
+
 # --- settings --------------------------------------------------------------------------
 
 SELECT_SETTING = "SELECT value FROM settings WHERE name = ?"
@@ -144,7 +149,8 @@ INSERT INTO settings VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excl
 
 SELECT_RUN_HASH = "SELECT file_sha256 FROM runs WHERE run_id = ?"
 INSERT_RUN = """
-INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, now(), ?)"""
+INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, now(), ?, ?, ?)"""
+SELECT_REPLACING_RUN = "SELECT run_id FROM runs WHERE reparse_of = ? OR resumes = ?"
 MARK_RUN_SUPERSEDED = "UPDATE runs SET superseded_by = ? WHERE run_id = ?"
 DELETE_ROWS_OF_RUN = {
     table: f"DELETE FROM {table} WHERE run_id = ?"

@@ -101,7 +101,10 @@ def test_parsing_does_not_mutate_its_input():
 
 
 def test_html_where_json_was_expected_is_a_clear_error():
-    with pytest.raises(ParseError, match="payload 1: expected JSON, got '<!DOCTYPE html>"):
+    with pytest.raises(
+        ParseError,
+        match=r"payload 1 \(app\.bsky\.feed\.searchPosts\): expected JSON, got '<!DOCTYPE html>",
+    ):
         parse_payload(payload("<!DOCTYPE html><html>403 Forbidden</html>"), CONTEXT)
 
 

@@ -79,20 +79,23 @@ def rows(store, sql):
 
 def test_migrations_are_recorded_and_applied_once(tmp_path):
     with Store(tmp_path / "essaim.duckdb") as store:
-        assert rows(store, "SELECT version, name FROM schema_version") == [(1, "core tables")]
+        assert rows(store, "SELECT version, name FROM schema_version") == [
+            (1, "core tables"),
+            (2, "run status and resumed runs"),
+        ]
     with Store(tmp_path / "essaim.duckdb") as store:
         assert store.migrate() == []
 
 
 def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
     Store(tmp_path / "essaim.duckdb").close()
-    broken = (2, "broken", ["CREATE TABLE half_done (x INTEGER)", "CREATE TABLE oops ("])
+    broken = (3, "broken", ["CREATE TABLE half_done (x INTEGER)", "CREATE TABLE oops ("])
     monkeypatch.setattr(database_module, "MIGRATIONS", [*database_module.MIGRATIONS, broken])
     with pytest.raises(Exception, match=r"(?i)syntax|parser"):
         Store(tmp_path / "essaim.duckdb")
     monkeypatch.undo()
     with Store(tmp_path / "essaim.duckdb") as store:
-        assert store.schema_version() == 1
+        assert store.schema_version() == 2
         tables = {t for (t,) in rows(store, "SELECT table_name FROM information_schema.tables")}
         assert "half_done" not in tables
 
