@@ -1,8 +1,4 @@
-"""The ``essaim`` command line.
-
-Exit codes: 0 everything worked; 1 a user error, explained in one sentence; 2 partial success
-(some inputs were rejected; each is listed with the reason).
-"""
+"""The ``essaim`` command line (exit codes: see :mod:`app.console`)."""
 
 from __future__ import annotations
 
@@ -14,11 +10,12 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from app.collect import collect
 from app.config import CONFIG_NAME, TEMPLATE, ConfigError, Settings, load_settings
+from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out
 from collectors import __version__
 from collectors.rawrun import RawRunError, copy_run, find_runs
 from collectors.reparse import reparse_run
@@ -30,11 +27,7 @@ from graph.store.status import store_status
 
 __all__ = ["cli", "main"]
 
-EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL = 0, 1, 2
 _USER_ERRORS = (ConfigError, StoreError, CatalogueError, RawRunError, KeyError, OSError)
-
-out = Console()
-err = Console(stderr=True)
 
 
 def _settings(context: click.Context) -> Settings:
@@ -319,6 +312,9 @@ def reparse(context: click.Context, run_id: str, offline: bool) -> int:
         err.print(f"[yellow]{incident.where}[/yellow]: {incident.message}", highlight=False)
     code = context.invoke(load, paths=(), no_pseudonymise=False, offline=offline)
     return EXIT_PARTIAL if manifest.incidents else code
+
+
+cli.add_command(collect)
 
 
 def main() -> None:

@@ -55,12 +55,40 @@ class Links(_Section):
     user_agent: str = "essaim/0.1 (+https://github.com/essaim/essaim)"
 
 
-class SourceQueries(_Section):
+PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
+PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
+
+
+class Collect(_Section):
+    contact: str = "https://github.com/essaim/essaim"
+    timeout: PositiveFloat = 30.0
+    max_retries: Annotated[int, msgspec.Meta(ge=0)] = 4
+    backoff: PositiveFloat = 1.0
+    max_wait: PositiveFloat = 900.0
+
+
+class Bluesky(_Section):
     queries: list[str] = []
+    service: str = "https://bsky.social"
+    appview: str = "https://public.api.bsky.app"
+    plc: str = "https://plc.directory"
+    jetstream: str = "wss://jetstream2.us-east.bsky.network/subscribe"
+    requests_per_5min: PositiveInt = 3000
+
+
+class Mastodon(_Section):
+    instances: list[str] = msgspec.field(
+        default_factory=lambda: ["mastodon.social", "piaille.fr", "framapiaf.org"]
+    )
+    tags: list[str] = msgspec.field(
+        default_factory=lambda: ["INSPE", "eINSPE", "ReseauCanope", "FormationEnseignants"]
+    )
+    requests_per_5min: PositiveInt = 300
 
 
 class Sources(_Section):
-    bluesky: SourceQueries = msgspec.field(default_factory=SourceQueries)
+    bluesky: Bluesky = msgspec.field(default_factory=Bluesky)
+    mastodon: Mastodon = msgspec.field(default_factory=Mastodon)
 
 
 class Config(_Section):
@@ -68,6 +96,7 @@ class Config(_Section):
     tracking: Tracking = msgspec.field(default_factory=Tracking)
     privacy: Privacy = msgspec.field(default_factory=Privacy)
     links: Links = msgspec.field(default_factory=Links)
+    collect: Collect = msgspec.field(default_factory=Collect)
     sources: Sources = msgspec.field(default_factory=Sources)
 
 
@@ -99,9 +128,34 @@ resolve_shorteners = true
 resolve_timeout = 5.0
 user_agent = "essaim/0.1 (+https://github.com/essaim/essaim)"
 
+[collect]
+# Where platform operators can reach you; it goes in the user agent of every request.
+contact = "https://github.com/essaim/essaim"
+# Seconds before a request times out; retries of server and network errors; first back-off
+# in seconds (doubled at each retry); longest rate-limit wait accepted, in seconds (beyond
+# it the page is noted as failed and `essaim collect ... --resume` asks for it later).
+timeout = 30.0
+max_retries = 4
+backoff = 1.0
+max_wait = 900.0
+
 [sources.bluesky]
 # Extra search queries, besides the tracked domains and catalogue URLs.
 queries = []
+# Login and search host; logged-out reads; DID directory; Jetstream websocket.
+service = "https://bsky.social"
+appview = "https://public.api.bsky.app"
+plc = "https://plc.directory"
+jetstream = "wss://jetstream2.us-east.bsky.network/subscribe"
+# Requests per 5 minutes to each host (Bluesky allows 3000 per IP).
+requests_per_5min = 3000
+
+[sources.mastodon]
+# Instances to read (host names, or full base URLs) and hashtags to follow (without "#").
+instances = ["mastodon.social", "piaille.fr", "framapiaf.org"]
+tags = ["INSPE", "eINSPE", "ReseauCanope", "FormationEnseignants"]
+# Requests per 5 minutes to each instance (Mastodon's default limit is 300).
+requests_per_5min = 300
 """
 
 _AT_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)

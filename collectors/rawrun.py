@@ -18,6 +18,7 @@ and parameters whose names look like secrets are dropped before writing.
 from __future__ import annotations
 
 import base64
+import fcntl
 import gzip
 import hashlib
 import os
@@ -168,6 +169,7 @@ class RawRunWriter:
         self._partial = _partial(self.path)
         self._partial_manifest = _partial(self.manifest_path)
         self._partial_manifest.write_bytes(msgspec.json.encode(self.manifest))
+        self._lock = _hold_lock(self._partial_manifest)  # tells salvage_run the run is alive
         self._file = gzip.open(self._partial, "wb")  # noqa: SIM115 (closed by close())
         self._encoder = msgspec.json.Encoder()
         self._counts: Counter[str] = Counter()
@@ -255,6 +257,7 @@ class RawRunWriter:
         self.manifest.status = status or ("incomplete" if failed else "complete")
         self.manifest.counts = dict(sorted(self._counts.items()))
         _finish(self.manifest, self._partial, self.path, self.manifest_path)
+        self._lock.close()
         return self.manifest
 
     def discard(self) -> None:
@@ -262,6 +265,7 @@ class RawRunWriter:
         self._file.close()
         self._partial.unlink(missing_ok=True)
         self._partial_manifest.unlink(missing_ok=True)
+        self._lock.close()
 
     def __enter__(self) -> RawRunWriter:
         return self
@@ -292,11 +296,30 @@ def _finish(run: Run, partial_file: Path, path: Path, manifest_path: Path) -> No
         sealed.chmod(0o444)
 
 
+def _hold_lock(path: Path):
+    """Open ``path`` and hold an exclusive lock on it until the returned file is closed."""
+    handle = open(path, "rb")  # noqa: SIM115 (closed when the run is closed)
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    return handle
+
+
+def _is_alive(path: Path) -> bool:
+    """Whether a process still writes the run whose partial manifest is ``path``."""
+    with open(path, "rb") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return False
+
+
 def unfinished_runs(raw_dir: Path, source: str) -> list[Run]:
-    """Return the runs of a source that were never closed (crash, kill), oldest first."""
+    """Return the runs of a source that stopped without being closed (crash, kill), oldest
+    first; runs still being written by a live process are left out."""
     runs = []
     for partial_manifest in (Path(raw_dir) / source).glob("*.manifest.json.partial"):
-        if partial_manifest.with_suffix("").exists():
+        if partial_manifest.with_suffix("").exists() or _is_alive(partial_manifest):
             continue
         try:
             runs.append(msgspec.json.decode(partial_manifest.read_bytes(), type=Run))

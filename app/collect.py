@@ -1,0 +1,181 @@
+"""``essaim collect <source>``: run a collector into a new raw run."""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import click
+
+from app.config import Settings
+from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out
+from collectors.bluesky.spider import BlueskyOptions, BlueskySpider
+from collectors.checkpoint import last_run, resumable_run
+from collectors.engine import CollectOutcome, collect as run_collection, engine_settings
+from collectors.records import Run
+from graph.resources import read_catalogue
+
+__all__ = ["collect"]
+
+#: ``--since last`` starts this long before the previous run started: posts are indexed late.
+SINCE_LAST_OVERLAP = timedelta(hours=1)
+_FIVE_MINUTES = 300.0
+
+
+def _settings(context: click.Context) -> Settings:
+    return context.find_root().obj()
+
+
+def _engine(settings: Settings, hosts: dict[str, int], verbose: bool) -> dict:
+    """Scrapy settings from the ``[collect]`` section; ``hosts`` maps host -> requests/5 min."""
+    options = settings.config.collect
+    return engine_settings(
+        contact=options.contact,
+        rate_limits={host: (limit, _FIVE_MINUTES) for host, limit in hosts.items()},
+        timeout=options.timeout,
+        max_retries=options.max_retries,
+        backoff=options.backoff,
+        max_wait=options.max_wait,
+        verbose=verbose,
+    )
+
+
+def _since(value: str | None, raw_dir, source: str, query: str) -> str | None:
+    """The ``since`` bound: a date or time, or ``last`` (the previous run of the same query)."""
+    if value is None:
+        return None
+    if value == "last":
+        previous = last_run(raw_dir, source, query)
+        if previous is None:
+            err.print("No earlier run of this query: collecting everything.")
+            return None
+        return (previous.started_at - SINCE_LAST_OVERLAP).isoformat()
+    return _moment(value, "--since")
+
+
+def _moment(value: str | None, option: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date (YYYY-MM-DD) or ISO time", param_hint=option
+        ) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
+
+
+def _to_resume(settings: Settings, source: str) -> Run:
+    previous = resumable_run(settings.raw_dir, source)
+    if previous is None:
+        raise click.ClickException(f"no unfinished {source} run to resume in {settings.raw_dir}")
+    out.print(f"Resuming run {previous.run_id} ({previous.status}).")
+    return previous
+
+
+def _report(outcome: CollectOutcome) -> int:
+    """Say how the run ended, what failed, and what to do next; return the exit code."""
+    run = outcome.run
+    counts = ", ".join(f"{n:,} {kind}" for kind, n in run.counts.items()) or "nothing"
+    out.print(f"Run {run.run_id} ({run.status}): {counts}.", highlight=False)
+    failed = [incident for incident in run.incidents if incident.kind == "failed-page"]
+    for incident in failed[:10]:
+        err.print(f"[red]failed[/red] {incident.where}: {incident.message}", highlight=False)
+    if len(failed) > 10:
+        err.print(f"… and {len(failed) - 10} more failed pages (see the run manifest).")
+    waits = [incident for incident in run.incidents if incident.kind == "rate-limit"]
+    if waits:
+        total = sum(incident.wait_seconds or 0 for incident in waits)
+        err.print(f"Waited {total:.0f} s for rate limits ({len(waits)} times).")
+    if outcome.fatal:
+        err.print(f"[red]error:[/red] {outcome.fatal}", highlight=False)
+    if run.status != "complete":
+        err.print(f"Finish it later with: essaim collect {run.source} --resume", highlight=False)
+    else:
+        out.print("Next: essaim load")
+    if outcome.fatal:
+        return EXIT_USER_ERROR
+    return EXIT_OK if run.status == "complete" else EXIT_PARTIAL
+
+
+@click.group()
+def collect() -> None:
+    """Collect public traces into a new raw run (then: essaim load).
+
+    Every collection can be stopped (Ctrl-C) and finished later with --resume.
+    """
+
+
+@collect.command("bluesky")
+@click.option("--domain", "domains", multiple=True, help="Search posts linking to this domain.")
+@click.option("--url", "urls", multiple=True, help="Search posts linking to this URL.")
+@click.option("--query", "queries", multiple=True, help="Search this text.")
+@click.option("--since", help="Only posts from this date or time on; 'last': since the last run.")
+@click.option("--until", help="Only posts before this date or time.")
+@click.option("--no-interactions", is_flag=True, help="Posts only: no quotes, reposts, replies.")
+@click.option("--follows", is_flag=True, help="Also read whom the sharers follow.")
+@click.option("--max-follows", default=1000, show_default=True, help="Follows read per sharer.")
+@click.option("--repost-times", is_flag=True, help="Read repost times in reposters' repositories.")
+@click.option("--window-cap", default=10_000, show_default=True, hidden=True)
+@click.option("--resume", is_flag=True, help="Finish the last interrupted or incomplete run.")
+@click.option("--verbose", is_flag=True, help="Log every request.")
+@click.pass_context
+def collect_bluesky(context: click.Context, **options) -> int:
+    """Bluesky posts linking to tracked resources, with quotes, reposts, replies and profiles.
+
+    Searches need an account: set ESSAIM_BLUESKY_HANDLE and ESSAIM_BLUESKY_APP_PASSWORD
+    (an app password, from Settings → Privacy and security → App passwords). They are read
+    from the environment only, and never written anywhere. Without --domain/--url/--query,
+    searches the tracked domains and every catalogue URL.
+    """
+    settings = _settings(context)
+    config = settings.config.sources.bluesky
+    handle = os.environ.get("ESSAIM_BLUESKY_HANDLE")
+    password = os.environ.get("ESSAIM_BLUESKY_APP_PASSWORD")
+    if not handle or not password:
+        raise click.ClickException(
+            "Bluesky search needs an account: set ESSAIM_BLUESKY_HANDLE and "
+            "ESSAIM_BLUESKY_APP_PASSWORD (an app password) in the environment"
+        )
+    previous = _to_resume(settings, "bluesky") if options["resume"] else None
+    if previous is not None:
+        wanted = BlueskyOptions(**previous.parameters)
+    else:
+        chosen = options["domains"] or options["urls"] or options["queries"]
+        wanted = BlueskyOptions(
+            domains=list(options["domains"] if chosen else settings.config.tracking.domains),
+            urls=list(options["urls"] if chosen else _catalogue_urls(settings)),
+            queries=list(options["queries"] if chosen else config.queries),
+            until=_moment(options["until"], "--until"),
+            interactions=not options["no_interactions"],
+            follows=options["follows"],
+            max_follows=options["max_follows"],
+            repost_times=options["repost_times"],
+            window_cap=options["window_cap"],
+            service=config.service,
+            appview=config.appview,
+            plc=config.plc,
+        )
+        wanted.since = _since(options["since"], settings.raw_dir, "bluesky", wanted.query())
+    hosts = {
+        urlsplit(url).netloc: config.requests_per_5min for url in (wanted.service, wanted.appview)
+    }
+    outcome = run_collection(
+        BlueskySpider,
+        settings.raw_dir,
+        query=wanted.query(),
+        parameters=wanted.parameters(),
+        settings=_engine(settings, hosts, options["verbose"]),
+        resume=previous,
+        options=wanted,
+        handle=handle,
+        password=password,
+    )
+    return _report(outcome)
+
+
+def _catalogue_urls(settings: Settings) -> list[str]:
+    """The exact URLs of the catalogue (patterns ending in ``*`` are left to domain search)."""
+    catalogue = read_catalogue(settings.catalogue)
+    return sorted({p for r in catalogue.resources for p in r.url_patterns if not p.endswith("*")})

@@ -1,0 +1,246 @@
+"""The Bluesky spider: search posts linking to tracked resources, then their interactions.
+
+For each tracked domain and catalogue URL, ``searchPosts`` (logged in: Bluesky no longer
+serves search to logged-out clients) is paged with its cursor; when a cursor chain ends at
+the ~10,000-result cap, a new chain starts with ``until`` set just after the oldest post seen.
+For every post found, and every quote of it, the public AppView gives quotes, reposters and
+the reply thread; the authors and sharers get their profiles (follower counts). Optionally:
+the accounts sharers follow (``--follows``) and repost times read from the reposters'
+repositories (``--repost-times``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import scrapy
+
+from collectors.bluesky.parsers import parse_did_document
+from collectors.engine import ApiSpider
+from collectors.parsing import parse_datetime
+
+__all__ = ["BlueskyOptions", "BlueskySpider"]
+
+_PROFILES_PER_CALL = 25  # app.bsky.actor.getProfiles accepts at most 25 actors
+_PAGE = 100  # the largest page every listing endpoint accepts
+_MAX_REPOSITORY_PAGES = 20  # pages of someone's reposts read to find one repost
+
+
+@dataclass
+class BlueskyOptions:
+    """What a Bluesky collection asks for (stored in the run manifest, reused on resume)."""
+
+    domains: list[str] = field(default_factory=list)  # searchPosts domain=
+    urls: list[str] = field(default_factory=list)  # searchPosts url=
+    queries: list[str] = field(default_factory=list)  # plain full-text queries
+    since: str | None = None  # ISO time, inclusive
+    until: str | None = None  # ISO time, exclusive
+    interactions: bool = True  # quotes, reposters, threads, profiles
+    follows: bool = False  # follow lists of sharers
+    max_follows: int = 1000  # follows read per sharer at most
+    repost_times: bool = False  # repost times from the reposters' repositories
+    window_cap: int = 10_000  # results after which a search chain is cut into a new window
+    service: str = "https://bsky.social"  # login and search host
+    appview: str = "https://public.api.bsky.app"  # logged-out reads
+    plc: str = "https://plc.directory"  # DID documents (repository hosts)
+
+    def query(self) -> str:
+        """The query in words, the same for the same searches (used by ``--since last``)."""
+        terms = [f"domain:{d}" for d in sorted(self.domains)]
+        terms += [f"url:{u}" for u in sorted(self.urls)]
+        terms += [f"text:{q}" for q in sorted(self.queries)]
+        return " OR ".join(terms)
+
+    def parameters(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+class BlueskySpider(ApiSpider):
+    """Collect Bluesky posts that link to tracked resources, with their interactions."""
+
+    name = "bluesky"
+
+    def __init__(self, options: BlueskyOptions, handle: str | None, password: str | None, **kw):
+        super().__init__(**kw)
+        self.options = options
+        self._login = (handle, password)
+        self.token: str | None = None
+        self.expanded: set[str] = set()
+        self.profiled: set[str] = set()
+        self.followed: set[str] = set()
+
+    def xrpc(self, host: str, nsid: str) -> str:
+        return f"{host.rstrip('/')}/xrpc/{nsid}"
+
+    async def start(self):
+        handle, password = self._login
+        body = json.dumps({"identifier": handle, "password": password})
+        yield scrapy.Request(
+            self.xrpc(self.options.service, "com.atproto.server.createSession"),
+            method="POST",
+            body=body,
+            headers={"Content-Type": "application/json"},
+            callback=self.logged_in,
+            errback=self._failed,
+            dont_filter=True,
+        )
+
+    def logged_in(self, response):
+        try:
+            session = json.loads(response.body)
+        except ValueError:
+            session = {}
+        if response.status != 200 or "accessJwt" not in session:
+            reason = session.get("message") or f"HTTP {response.status}"
+            self.stop(
+                f"Bluesky refused the login of {self._login[0]!r} ({reason}); check "
+                "ESSAIM_BLUESKY_HANDLE and ESSAIM_BLUESKY_APP_PASSWORD (an app password)"
+            )
+        self.token = session["accessJwt"]
+        options = self.options
+        searches = [{"q": d, "domain": d} for d in options.domains]
+        searches += [{"q": u, "url": u} for u in options.urls]
+        searches += [{"q": q} for q in options.queries]
+        for search in searches:
+            yield self.search({**search, "sort": "latest", "limit": _PAGE}, until=options.until)
+
+    # --- search ------------------------------------------------------------------------
+
+    def search(self, params: dict[str, Any], until: str | None, cursor: str | None = None):
+        full = dict(params)
+        if self.options.since:
+            full["since"] = self.options.since
+        if until:
+            full["until"] = until
+        if cursor:
+            full["cursor"] = cursor
+        return self.get(
+            self.xrpc(self.options.service, "app.bsky.feed.searchPosts"),
+            full,
+            lambda data, response: self.searched(data, params, until, response),
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
+
+    def searched(self, data, params, until, response) -> Iterator[scrapy.Request]:
+        posts = [view for view in data.get("posts") or [] if isinstance(view, dict)]
+        for view in posts:
+            yield from self.expand(view)
+        chain = response.request.meta.get("chain", 0) + len(posts)
+        if data.get("cursor") and posts:
+            request = self.search(params, until, data["cursor"])
+            request.meta["chain"] = chain
+            yield request
+        elif posts and chain >= self.options.window_cap:
+            oldest = min(filter(None, (_created(view) for view in posts)), default=None)
+            if oldest is not None:
+                new_until = (oldest + timedelta(milliseconds=1)).isoformat()
+                if new_until != until:
+                    yield self.search(params, new_until)
+
+    # --- interactions ------------------------------------------------------------------
+
+    def expand(self, view: dict[str, Any]) -> Iterator[scrapy.Request]:
+        """Ask for the interactions of a post (once per post)."""
+        uri, author = view.get("uri"), (view.get("author") or {}).get("did")
+        yield from self.profiles([author])
+        if not isinstance(uri, str) or uri in self.expanded or not self.options.interactions:
+            return
+        self.expanded.add(uri)
+        appview = self.options.appview
+        listing = {"uri": uri, "limit": _PAGE}
+        yield self.get(self.xrpc(appview, "app.bsky.feed.getQuotes"), listing, self.quotes)
+        yield self.get(self.xrpc(appview, "app.bsky.feed.getRepostedBy"), listing, self.reposts)
+        yield self.get(
+            self.xrpc(appview, "app.bsky.feed.getPostThread"),
+            {"uri": uri, "depth": 1000, "parentHeight": 0},
+            self.thread,
+        )
+
+    def quotes(self, data, response):
+        for view in data.get("posts") or []:
+            if isinstance(view, dict):
+                yield from self.expand(view)
+        if data.get("cursor"):
+            yield self.next_page(response, data["cursor"])
+
+    def reposts(self, data, response):
+        dids = [p.get("did") for p in data.get("repostedBy") or [] if isinstance(p, dict)]
+        yield from self.profiles(dids)
+        if self.options.repost_times:
+            for did in filter(None, dids):
+                yield self.get(
+                    f"{self.options.plc.rstrip('/')}/{did}",
+                    None,
+                    lambda document, _, did=did: self.repository(document, did, data["uri"]),
+                )
+        if data.get("cursor"):
+            yield self.next_page(response, data["cursor"])
+
+    def thread(self, data, response):
+        pending = [data.get("thread")]
+        while pending:
+            node = pending.pop()
+            if isinstance(node, dict) and isinstance(node.get("post"), dict):
+                yield from self.profiles([(node["post"].get("author") or {}).get("did")])
+                pending.extend(node.get("replies") or [])
+
+    def profiles(self, dids) -> Iterator[scrapy.Request]:
+        """Ask for the profiles (follower counts), and follows, of accounts not seen yet."""
+        new = sorted({did for did in dids if isinstance(did, str)} - self.profiled)
+        self.profiled.update(new)
+        if self.options.interactions:
+            url = self.xrpc(self.options.appview, "app.bsky.actor.getProfiles")
+            for start in range(0, len(new), _PROFILES_PER_CALL):
+                batch = new[start : start + _PROFILES_PER_CALL]
+                yield self.get(url, [("actors", did) for did in batch], _nothing)
+        if self.options.follows:
+            url = self.xrpc(self.options.appview, "app.bsky.graph.getFollows")
+            for did in new:
+                yield self.get(url, {"actor": did, "limit": _PAGE}, self.follows)
+
+    def follows(self, data, response):
+        seen = response.request.meta.get("seen", 0) + len(data.get("follows") or [])
+        if data.get("cursor") and seen < self.options.max_follows:
+            request = self.next_page(response, data["cursor"])
+            request.meta["seen"] = seen
+            yield request
+
+    # --- repost times --------------------------------------------------------------------
+
+    def repository(self, document, did: str, subject: str):
+        """Read the reposter's repository, on the host its DID document names."""
+        pds = parse_did_document(document) if isinstance(document, dict) else None
+        if pds is None:
+            self.page_failed(f"{self.options.plc}/{did}", "no repository host in the DID document")
+            return
+        yield self.get(
+            self.xrpc(pds, "com.atproto.repo.listRecords"),
+            {"repo": did, "collection": "app.bsky.feed.repost", "limit": _PAGE},
+            lambda data, response: self.reposted(data, response, subject),
+            note={"subjects": [subject]},
+            dont_filter=True,  # one reading per reposted post: the note differs
+        )
+
+    def reposted(self, data, response, subject: str):
+        """Page back through the reposts until the one of ``subject`` is found."""
+        records = [r for r in data.get("records") or [] if isinstance(r, dict)]
+        found = any(
+            ((r.get("value") or {}).get("subject") or {}).get("uri") == subject for r in records
+        )
+        pages = response.request.meta.get("pages", 1)
+        if data.get("cursor") and records and not found and pages < _MAX_REPOSITORY_PAGES:
+            request = self.next_page(response, data["cursor"])
+            request.meta["pages"] = pages + 1
+            yield request
+
+
+def _nothing(data, response):
+    return iter(())
+
+
+def _created(view: dict[str, Any]) -> datetime | None:
+    return parse_datetime((view.get("record") or {}).get("createdAt"))

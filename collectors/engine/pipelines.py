@@ -1,0 +1,40 @@
+"""The pipeline every spider shares: keep the payload, parse it, keep the records."""
+
+from __future__ import annotations
+
+from itemadapter import ItemAdapter
+
+from collectors.parsing import ParseContext, ParseError
+from collectors.registry import parser_for
+
+__all__ = ["RawRunPipeline"]
+
+
+class RawRunPipeline:
+    """Write each fetched payload to the run, then the records its parser makes of it.
+
+    A payload the parser cannot read is kept, and noted as an incident; the run goes on.
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_item(self, item):
+        spider = self.crawler.spider
+        run = spider.run
+        fields = ItemAdapter(item).asdict()
+        payload = run.add_payload(fields.pop("body"), **fields)
+        context = ParseContext(spider.name, run.run_id, payload.received_at)
+        try:
+            records = parser_for(spider.name)(payload, context)
+        except ParseError as error:
+            run.add_incident("error", f"payload {payload.seq}", str(error))
+            records = []
+        run.add_records(records)
+        run.flush()
+        self.crawler.stats.inc_value("essaim/records", len(records))
+        return item

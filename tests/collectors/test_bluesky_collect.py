@@ -1,0 +1,182 @@
+"""The Bluesky spider, run by ``essaim collect bluesky`` against a local replay server."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from collectors.rawrun import find_runs, read_manifest
+from tests.collectors.collecting import environment, essaim, store_counts, write_config
+from tests.fixtures import bluesky_world as world
+from tests.replay import Reply, ReplayServer
+
+CREDENTIALS = {
+    "ESSAIM_BLUESKY_HANDLE": world.HANDLE,
+    "ESSAIM_BLUESKY_APP_PASSWORD": world.PASSWORD,
+}
+
+
+@pytest.fixture
+def server():
+    with ReplayServer() as replay:
+        world.serve_world(replay)
+        yield replay
+
+
+@pytest.fixture
+def config(tmp_path, server):
+    return write_config(tmp_path, server.url)
+
+
+def collect(config: Path, *args: str):
+    return essaim(
+        config,
+        "collect",
+        "bluesky",
+        "--domain",
+        "e-inspe.fr",
+        *args,
+        env=environment(**CREDENTIALS),
+    )
+
+
+def manifests(config: Path):
+    return [read_manifest(path) for path in find_runs(config.parent / "data" / "raw")]
+
+
+def load(config: Path) -> dict:
+    result = essaim(config, "load", "--offline")
+    assert result.returncode == 0, result.stderr
+    return store_counts(config.parent / "data" / "essaim.duckdb")
+
+
+def expected(follows: int = 0) -> dict:
+    return {**world.EXPECTED, "follows": follows}
+
+
+def test_collect_then_load_gives_the_counts_of_the_world(config, server):
+    result = collect(config)
+    assert result.returncode == 0, result.stderr
+    (run,) = manifests(config)
+    assert run.status == "complete" and run.query == "domain:e-inspe.fr"
+    assert load(config) == expected()
+
+
+def test_follows_are_paged_and_counted(config, server):
+    assert collect(config, "--follows").returncode == 0
+    assert load(config) == expected(follows=world.EXPECTED_FOLLOWS)
+
+
+def test_credentials_are_sent_but_never_written(config, server, tmp_path):
+    assert collect(config).returncode == 0
+    login = next(r for r in server.requests if r[1].endswith("createSession"))
+    assert json.loads(login[3]) == {"identifier": world.HANDLE, "password": world.PASSWORD}
+    search = next(r for r in server.requests if "searchPosts" in r[1])
+    assert search[2]["Authorization"] == f"Bearer {world.ACCESS_TOKEN}"
+    load(config)
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data = gzip.decompress(data)
+            for secret in (world.PASSWORD, world.ACCESS_TOKEN, "eyJ.refresh"):
+                assert secret.encode() not in data, path
+
+
+def test_transient_faults_are_waited_out_and_retried(config, server):
+    page_two = {**world.DOMAIN_SEARCH, "cursor": "c1"}
+    server.add(
+        world.SEARCH,
+        page_two,
+        Reply({"error": "RateLimitExceeded"}, status=429, headers={"ratelimit-reset": "1"}),
+        Reply({"posts": [world.P3]}),
+    )
+    quotes = {"uri": world.P1["uri"], "limit": "100"}
+    server.add(
+        "/xrpc/app.bsky.feed.getQuotes",
+        quotes,
+        Reply("Internal Server Error", status=500),
+        Reply({"uri": world.P1["uri"], "posts": [world.Q1]}),
+    )
+    thread = {"uri": world.P3["uri"], "depth": "1000", "parentHeight": "0"}
+    body = {"thread": world.THREADS[world.P3["uri"]]}
+    server.add(
+        "/xrpc/app.bsky.feed.getPostThread",
+        thread,
+        Reply(body, cut=50),
+        Reply(json.dumps(body)[:80]),  # a complete response holding half a JSON document
+        Reply(body),
+    )
+    reposts = {"uri": world.P2["uri"], "limit": "100"}
+    server.add(
+        "/xrpc/app.bsky.feed.getRepostedBy",
+        reposts,
+        Reply({}, delay=1.5),
+        Reply({"uri": world.P2["uri"], "repostedBy": [world.person("hugo")]}),
+    )
+    result = collect(config)
+    assert result.returncode == 0, result.stderr
+    (run,) = manifests(config)
+    assert run.status == "complete"
+    assert [i.kind for i in run.incidents if i.kind == "rate-limit"] == ["rate-limit"]
+    assert load(config) == expected()
+
+
+def test_a_page_that_keeps_failing_makes_an_incomplete_run_that_resume_finishes(config, server):
+    reposts = {"uri": world.P2["uri"], "limit": "100"}
+    server.add(
+        "/xrpc/app.bsky.feed.getRepostedBy",
+        reposts,
+        Reply("<html><title>403 Forbidden</title></html>", status=403),
+    )
+    result = collect(config)
+    assert result.returncode == 2
+    assert "getRepostedBy" in result.stderr and "HTTP 403 (an HTML page)" in result.stderr
+    assert "essaim collect bluesky --resume" in result.stderr
+    (first,) = manifests(config)
+    assert first.status == "incomplete"
+    failed = [i.where for i in first.incidents if i.kind == "failed-page"]
+    assert len(failed) == 1 and "getRepostedBy" in failed[0] and "p2" in failed[0]
+    searches_before = server.count(world.SEARCH)
+    server.add(
+        "/xrpc/app.bsky.feed.getRepostedBy",
+        reposts,
+        Reply({"uri": world.P2["uri"], "repostedBy": [world.person("hugo")]}),
+    )
+    resumed = essaim(config, "collect", "bluesky", "--resume", env=environment(**CREDENTIALS))
+    assert resumed.returncode == 0, resumed.stderr
+    assert server.count(world.SEARCH) == searches_before  # answered from the checkpoint
+    second = manifests(config)[-1]
+    assert second.status == "complete" and second.resumes == first.run_id
+    assert load(config) == expected()
+
+
+def test_wrong_password_is_one_clear_sentence(config, server):
+    server.add(
+        "/xrpc/com.atproto.server.createSession",
+        None,
+        Reply(
+            {"error": "AuthenticationRequired", "message": "Invalid identifier or password"},
+            status=401,
+        ),
+    )
+    result = collect(config)
+    assert result.returncode == 1
+    assert (
+        "Bluesky refused the login of 'collector.bsky.social' (Invalid identifier or password)"
+        in result.stderr
+    )
+    (run,) = manifests(config)
+    assert run.status == "incomplete"
+    assert server.count(world.SEARCH) == 0
+
+
+def test_missing_credentials_say_what_is_needed(config):
+    result = essaim(config, "collect", "bluesky")
+    assert result.returncode == 1
+    assert (
+        "ESSAIM_BLUESKY_HANDLE" in result.stderr and "ESSAIM_BLUESKY_APP_PASSWORD" in result.stderr
+    )
