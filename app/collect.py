@@ -12,7 +12,8 @@ from app.config import Settings
 from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out
 from collectors.bluesky.spider import BlueskyOptions, BlueskySpider
 from collectors.checkpoint import last_run, resumable_run
-from collectors.engine import CollectOutcome, collect as run_collection, engine_settings
+from collectors.engine import CollectOutcome, engine_settings
+from collectors.engine import collect as run_collection
 from collectors.records import Run
 from graph.resources import read_catalogue
 

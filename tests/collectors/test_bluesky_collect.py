@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import gzip
 import json
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
 from collectors.rawrun import find_runs, read_manifest
-from tests.collectors.collecting import environment, essaim, store_counts, write_config
+from tests.collectors.collecting import command, environment, essaim, store_counts, write_config
 from tests.fixtures import bluesky_world as world
-from tests.replay import Reply, ReplayServer
+from tests.replay import ReplayServer, Reply
 
 CREDENTIALS = {
     "ESSAIM_BLUESKY_HANDLE": world.HANDLE,
@@ -180,3 +183,36 @@ def test_missing_credentials_say_what_is_needed(config):
     assert (
         "ESSAIM_BLUESKY_HANDLE" in result.stderr and "ESSAIM_BLUESKY_APP_PASSWORD" in result.stderr
     )
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGKILL, signal.SIGINT])
+def test_an_interrupted_collection_resumes_to_the_same_records(tmp_path, server, stop_signal):
+    config = write_config(tmp_path, server.url, extra="")
+    config.write_text(config.read_text().replace("timeout = 1.0", "timeout = 20.0"))
+    thread = {"uri": world.P3["uri"], "depth": "1000", "parentHeight": "0"}
+    slow = Reply({"thread": world.THREADS[world.P3["uri"]]}, delay=8)
+    server.add("/xrpc/app.bsky.feed.getPostThread", thread, slow)
+    process = subprocess.Popen(
+        command(config, "collect", "bluesky", "--domain", "e-inspe.fr"),
+        cwd=tmp_path,
+        env=environment(**CREDENTIALS),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while not any("getPostThread" in r[1] and "p3" in r[1] for r in server.requests):
+        assert time.monotonic() < deadline and process.poll() is None
+        time.sleep(0.05)
+    time.sleep(1.0)  # let the other answers reach the run file
+    process.send_signal(stop_signal)
+    process.communicate(timeout=60)
+    searches_before = server.count(world.SEARCH)
+
+    server.add("/xrpc/app.bsky.feed.getPostThread", thread, Reply(slow.body))
+    resumed = essaim(config, "collect", "bluesky", "--resume", env=environment(**CREDENTIALS))
+    assert resumed.returncode == 0, resumed.stderr
+    first, second = manifests(config)
+    assert first.status == "interrupted" and first.counts.get("payloads", 0) > 0
+    assert second.status == "complete" and second.resumes == first.run_id
+    assert server.count(world.SEARCH) == searches_before  # answered from the checkpoint
+    assert load(config) == expected()
