@@ -14,6 +14,7 @@ from collectors.bluesky.spider import BlueskyOptions, BlueskySpider
 from collectors.checkpoint import last_run, resumable_run
 from collectors.engine import CollectOutcome, engine_settings
 from collectors.engine import collect as run_collection
+from collectors.mastodon.spider import MastodonOptions, MastodonSpider, instance_url
 from collectors.records import Run
 from graph.resources import read_catalogue
 
@@ -172,6 +173,51 @@ def collect_bluesky(context: click.Context, **options) -> int:
         options=wanted,
         handle=handle,
         password=password,
+    )
+    return _report(outcome)
+
+
+@collect.command("mastodon")
+@click.option("--instance", "instances", multiple=True, help="Instance to read (repeatable).")
+@click.option("--tag", "tags", multiple=True, help="Hashtag to follow, without '#' (repeatable).")
+@click.option("--since", help="Stop paging at this date or time; 'last': since the last run.")
+@click.option("--no-interactions", is_flag=True, help="Statuses only: no boosts, replies.")
+@click.option("--follows", is_flag=True, help="Also read the followers of sharers.")
+@click.option("--max-follows", default=1000, show_default=True, help="Followers read per sharer.")
+@click.option("--resume", is_flag=True, help="Finish the last interrupted or incomplete run.")
+@click.option("--verbose", is_flag=True, help="Log every request.")
+@click.pass_context
+def collect_mastodon(context: click.Context, **options) -> int:
+    """Mastodon statuses about tracked resources, on several instances.
+
+    Reads hashtag timelines and trending links without an account; with a user token
+    (ESSAIM_MASTODON_TOKEN_<HOST>, e.g. ESSAIM_MASTODON_TOKEN_PIAILLE_FR) also full-text
+    search and quotes. Accounts whose profile says #nobot or #noindex are left out.
+    """
+    settings = _settings(context)
+    config = settings.config.sources.mastodon
+    previous = _to_resume(settings, "mastodon") if options["resume"] else None
+    if previous is not None:
+        wanted = MastodonOptions(**previous.parameters)
+    else:
+        wanted = MastodonOptions(
+            instances=list(options["instances"] or config.instances),
+            tags=[tag.lstrip("#") for tag in options["tags"] or config.tags],
+            domains=list(settings.config.tracking.domains),
+            interactions=not options["no_interactions"],
+            follows=options["follows"],
+            max_follows=options["max_follows"],
+        )
+        wanted.since = _since(options["since"], settings.raw_dir, "mastodon", wanted.query())
+    hosts = {urlsplit(instance_url(i)).netloc: config.requests_per_5min for i in wanted.instances}
+    outcome = run_collection(
+        MastodonSpider,
+        settings.raw_dir,
+        query=wanted.query(),
+        parameters=wanted.parameters(),
+        settings=_engine(settings, hosts, options["verbose"]),
+        resume=previous,
+        options=wanted,
     )
     return _report(outcome)
 

@@ -1,0 +1,319 @@
+"""Mastodon payloads into records (pure functions).
+
+Statuses are identified by their ActivityPub ``uri``, the same on every instance, so a status
+read on several instances is one post. Accounts are identified by their full ``user@host``
+address. Links come from the anchors of the HTML ``content`` (mentions and hashtags left out)
+and from the preview ``card``. A boost is a wrapper whose ``reblog`` is the original: it
+becomes a repost with its time. Authors whose profile says ``#nobot`` or ``#noindex`` are
+not collected at all; authors who are not ``discoverable`` keep their links but not their
+text.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urlsplit
+
+from collectors.parsing import ParseContext, ParseError, parse_datetime
+from collectors.rawrun import Payload
+from collectors.records import (
+    Account,
+    Community,
+    Engagement,
+    Follow,
+    Interaction,
+    OptOut,
+    Post,
+    Record,
+)
+
+__all__ = [
+    "account_address",
+    "opt_outs",
+    "parse_account",
+    "parse_payload",
+    "parse_status",
+    "status_links",
+]
+
+PLATFORM = "mastodon"
+_STATUS_CALL = re.compile(
+    r"/api/v1/statuses/[^/]+/(?P<call>context|reblogged_by|favourited_by|quotes)$"
+)
+_FOLLOWERS = re.compile(r"/api/v1/accounts/[^/]+/followers$")
+
+
+def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
+    """Parse one stored Mastodon response; error responses give no records."""
+    if payload.status is not None and payload.status >= 400:
+        return []
+    parts = urlsplit(payload.url)
+    path, instance = parts.path, parts.netloc
+    try:
+        data = json.loads(payload.content())
+    except (ValueError, UnicodeDecodeError):
+        start = payload.content()[:40].decode("utf-8", "replace").strip()
+        raise ParseError(f"payload {payload.seq}: expected JSON, got {start!r}…") from None
+    params = payload.params
+    try:
+        if "/api/v1/timelines/" in path:
+            return _statuses(_expect(data, list), context, instance)
+        if path.endswith("/api/v2/search"):
+            return _statuses(_expect(_expect(data, dict).get("statuses"), list), context, instance)
+        if path.endswith("/api/v1/trends/links"):
+            return []
+        call = _STATUS_CALL.search(path)
+        if call and call["call"] == "context":
+            return _context(_expect(data, dict), context, instance, params)
+        if call and call["call"] == "quotes":
+            return _statuses(_expect(data, list), context, instance)
+        if call:
+            kind = "repost" if call["call"] == "reblogged_by" else "like"
+            return _acts(_expect(data, list), context, instance, kind, params["status_uri"])
+        if _FOLLOWERS.search(path):
+            return _followers(_expect(data, list), context, instance, params["account"])
+    except (ParseError, KeyError, TypeError, AttributeError) as error:
+        raise ParseError(f"payload {payload.seq} ({path}): {_describe(error)}") from None
+    raise ParseError(f"payload {payload.seq}: no Mastodon parser for {path!r}")
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, KeyError):
+        return f"missing {error.args[0]!r}"
+    return str(error)
+
+
+def _expect(value: Any, kind: type) -> Any:
+    if not isinstance(value, kind):
+        raise ParseError(f"expected a JSON {'list' if kind is list else 'object'}")
+    return value
+
+
+def account_address(account: dict[str, Any], instance: str) -> str:
+    """The ``user@host`` address of an account as an instance shows it.
+
+    >>> account_address({"acct": "ana"}, "piaille.fr")
+    'ana@piaille.fr'
+    >>> account_address({"acct": "bob@framapiaf.org"}, "piaille.fr")
+    'bob@framapiaf.org'
+    """
+    acct = account["acct"]
+    return acct if "@" in acct else f"{acct}@{instance}"
+
+
+def opt_outs(account: dict[str, Any]) -> list[OptOut]:
+    """The opt-out signals of an account: ``#nobot`` / ``#noindex`` in its profile text or
+    fields, ``discoverable: false``.
+
+    >>> opt_outs({"note": "<p>Prof. #NoBot</p>", "discoverable": False})
+    ['nobot', 'not-discoverable']
+    """
+    profile = " ".join(
+        [account.get("note") or ""]
+        + [f"{f.get('name', '')} {f.get('value', '')}" for f in account.get("fields") or []]
+    ).lower()
+    found: list[OptOut] = [tag for tag in ("nobot", "noindex") if f"#{tag}" in profile]
+    if account.get("discoverable") is False:
+        found.append("not-discoverable")
+    return found
+
+
+def parse_account(account: dict[str, Any], context: ParseContext, instance: str) -> Account:
+    """Parse a Mastodon ``Account`` (follower counts as the instance knows them)."""
+    address = account_address(account, instance)
+    return Account(
+        source=context.source,
+        run_id=context.run_id,
+        collected_at=context.collected_at,
+        platform=PLATFORM,
+        account_id=address,
+        handle=address,
+        display_name=account.get("display_name") or None,
+        followers_count=account.get("followers_count"),
+        following_count=account.get("following_count"),
+        counts_observed_at=context.collected_at,
+        kind="bot" if account.get("bot") else None,
+        opt_out=opt_outs(account),
+    )
+
+
+class _Content(HTMLParser):
+    """Text and outbound links of a status's HTML content."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.text: list[str] = []
+        self.links: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "br":
+            self.text.append("\n")
+        elif tag == "p" and self.text:
+            self.text.append("\n\n")
+        elif tag == "a" and attributes.get("href"):
+            kinds = f"{attributes.get('class') or ''} {attributes.get('rel') or ''}"
+            if not re.search(r"\b(mention|hashtag|tag)\b", kinds):
+                self.links.append(attributes["href"])
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def _content(html: str) -> tuple[str, list[str]]:
+    parser = _Content()
+    parser.feed(html or "")
+    parser.close()
+    return "".join(parser.text).strip(), parser.links
+
+
+def status_links(status: dict[str, Any]) -> list[str]:
+    """Every outbound link of a status: content anchors, then the preview card.
+
+    >>> status_links({"content": '<p><a href="https://e-inspe.fr/x">e-inspe.fr/x</a> '
+    ...               '<a href="https://m.s/tags/inspe" class="mention hashtag">#inspe</a></p>',
+    ...               "card": {"url": "https://e-inspe.fr/y"}})
+    ['https://e-inspe.fr/x', 'https://e-inspe.fr/y']
+    """
+    _, links = _content(status.get("content") or "")
+    card = (status.get("card") or {}).get("url")
+    return list(dict.fromkeys([*links, *([card] if card else [])]))
+
+
+def parse_status(
+    status: dict[str, Any],
+    context: ParseContext,
+    instance: str,
+    replied: dict[str, str] | None = None,
+) -> list[Record]:
+    """Parse a ``Status`` (a boost wrapper, a quote, a reply) into records.
+
+    ``replied`` maps the instance's status ids to URIs, to resolve ``in_reply_to_id``.
+    """
+    provenance = {
+        "source": context.source,
+        "run_id": context.run_id,
+        "collected_at": context.collected_at,
+        "platform": PLATFORM,
+    }
+    if status.get("reblog"):
+        original = parse_status(status["reblog"], context, instance, replied)
+        booster = status["account"]
+        if {"nobot", "noindex"} & set(opt_outs(booster)):
+            return original
+        return [
+            *original,
+            parse_account(booster, context, instance),
+            Interaction(
+                **provenance,
+                kind="repost",
+                actor_id=account_address(booster, instance),
+                target_post_id=status["reblog"]["uri"],
+                created_at=parse_datetime(status.get("created_at")),
+            ),
+        ]
+    account = parse_account(status["account"], context, instance)
+    if {"nobot", "noindex"} & set(account.opt_out):
+        return []
+    text, _ = _content(status.get("content") or "")
+    quoted = (status.get("quote") or {}).get("quoted_status")
+    quote_of = quoted.get("uri") if isinstance(quoted, dict) else None
+    reply_to = (replied or {}).get(status.get("in_reply_to_id") or "")
+    created_at = parse_datetime(status.get("created_at"))
+    post = Post(
+        **provenance,
+        post_id=status["uri"],
+        url=status.get("url") or status["uri"],
+        author_id=account.account_id,
+        created_at=created_at,
+        text=None if account.opt_out else text,
+        language=status.get("language"),
+        links=status_links(status),
+        reply_to=reply_to,
+        quote_of=quote_of,
+        engagement=Engagement(
+            observed_at=context.collected_at,
+            likes=status.get("favourites_count"),
+            reposts=status.get("reblogs_count"),
+            replies=status.get("replies_count"),
+            quotes=status.get("quotes_count"),
+        ),
+        community=Community(
+            instance=instance,
+            hashtags=list(dict.fromkeys(t["name"].lower() for t in status.get("tags") or [])),
+        ),
+    )
+    records: list[Record] = [post, account]
+    for kind, target in (("reply", reply_to), ("quote", quote_of)):
+        if target:
+            records.append(
+                Interaction(
+                    **provenance,
+                    kind=kind,
+                    actor_id=account.account_id,
+                    target_post_id=target,
+                    post_id=post.post_id,
+                    created_at=created_at,
+                )
+            )
+    if quote_of:
+        records.extend(parse_status(quoted, context, instance, replied))
+    return records
+
+
+def _statuses(statuses: list[Any], context: ParseContext, instance: str) -> list[Record]:
+    replied = {s["id"]: s["uri"] for s in statuses if isinstance(s, dict) and "id" in s}
+    records: list[Record] = []
+    for status in statuses:
+        records.extend(parse_status(_expect(status, dict), context, instance, replied))
+    return records
+
+
+def _context(data, context, instance, params) -> list[Record]:
+    """``/statuses/:id/context``: ancestors and descendants, replies resolved by id."""
+    thread = [*_expect(data["ancestors"], list), *_expect(data["descendants"], list)]
+    replied = {s["id"]: s["uri"] for s in thread}
+    replied[params["status_id"]] = params["status_uri"]
+    records: list[Record] = []
+    for status in thread:
+        records.extend(parse_status(status, context, instance, replied))
+    return records
+
+
+def _acts(accounts, context, instance, kind, target) -> list[Record]:
+    """``reblogged_by`` / ``favourited_by``: accounts, and a repost or like each (no time)."""
+    records: list[Record] = []
+    for account in accounts:
+        parsed = parse_account(account, context, instance)
+        if {"nobot", "noindex"} & set(parsed.opt_out):
+            continue
+        records.append(parsed)
+        records.append(
+            Interaction(
+                source=context.source,
+                run_id=context.run_id,
+                collected_at=context.collected_at,
+                platform=PLATFORM,
+                kind=kind,
+                actor_id=parsed.account_id,
+                target_post_id=target,
+            )
+        )
+    return records
+
+
+def _followers(accounts, context, instance, followee) -> list[Record]:
+    return [
+        Follow(
+            source=context.source,
+            run_id=context.run_id,
+            collected_at=context.collected_at,
+            platform=PLATFORM,
+            follower_id=account_address(account, instance),
+            followee_id=followee,
+        )
+        for account in accounts
+    ]
