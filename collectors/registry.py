@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collectors import bluesky, mastodon
+from collectors.bluesky import jetstream
 from collectors.parsing import Parser
 
 __all__ = ["PARSERS", "parser_for"]
@@ -10,6 +11,7 @@ __all__ = ["PARSERS", "parser_for"]
 #: Parser of each source's payloads, by source name as written in run manifests.
 PARSERS: dict[str, Parser] = {
     "bluesky": bluesky.parse_payload,
+    "bluesky-live": jetstream.parse_events,
     "mastodon": mastodon.parse_payload,
 }
 

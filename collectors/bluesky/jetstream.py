@@ -1,0 +1,231 @@
+"""The Bluesky live collector: Jetstream events matched locally, written in batches.
+
+Jetstream sends every post and repost of the network; nothing can be filtered server-side
+by content. Posts are kept when one of their links (facets, external embeds, the media of a
+quote) points to a tracked domain; reposts are kept when they repost a post already known
+(found earlier in the stream or in earlier runs). Kept events are written, exactly as
+received, in batches: one payload per batch, one event per line. After a disconnection the
+client reconnects with the ``time_us`` cursor of the last event it handled and skips what it
+already saw, so nothing is lost or doubled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import Iterable
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import websockets
+
+from collectors.bluesky.parsers import parse_post_view
+from collectors.parsing import ParseContext, ParseError, parse_datetime
+from collectors.rawrun import Payload, RawRunWriter
+from collectors.records import Interaction, Record
+
+__all__ = ["JetstreamCollector", "event_links", "last_cursor", "parse_events"]
+
+POST, REPOST = "app.bsky.feed.post", "app.bsky.feed.repost"
+
+
+def event_links(record: dict[str, Any]) -> list[str]:
+    """Every link of a post record: link facets, external embed, media of a quote.
+
+    >>> event_links({"embed": {"$type": "app.bsky.embed.external",
+    ...                        "external": {"uri": "https://e-inspe.fr/a"}}})
+    ['https://e-inspe.fr/a']
+    """
+    found = [
+        feature.get("uri")
+        for facet in record.get("facets") or []
+        for feature in facet.get("features") or []
+        if feature.get("$type") == "app.bsky.richtext.facet#link"
+    ]
+    embed = record.get("embed") or {}
+    for card in (embed, embed.get("media") or {}):
+        found.append((card.get("external") or {}).get("uri"))
+    return [link for link in dict.fromkeys(found) if isinstance(link, str)]
+
+
+def _uri(event: dict[str, Any]) -> str:
+    commit = event["commit"]
+    return f"at://{event['did']}/{commit['collection']}/{commit['rkey']}"
+
+
+def parse_events(payload: Payload, context: ParseContext) -> list[Record]:
+    """Parse a batch of Jetstream events (one JSON event per line) into records."""
+    records: list[Record] = []
+    for number, line in enumerate(payload.content().splitlines(), start=1):
+        try:
+            event = json.loads(line)
+            commit = event.get("commit") or {}
+            record = commit.get("record")
+            if event.get("kind") != "commit" or commit.get("operation") != "create" or not record:
+                continue
+            if commit["collection"] == POST:
+                view = {"uri": _uri(event), "author": {"did": event["did"]}, "record": record}
+                records.extend(parse_post_view(view, context, where=f"event {number}"))
+            elif commit["collection"] == REPOST:
+                records.append(
+                    Interaction(
+                        source=context.source,
+                        run_id=context.run_id,
+                        collected_at=context.collected_at,
+                        platform="bluesky",
+                        kind="repost",
+                        actor_id=event["did"],
+                        target_post_id=record["subject"]["uri"],
+                        created_at=parse_datetime(record.get("createdAt")),
+                    )
+                )
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            message = f"payload {payload.seq}, event {number}: unreadable ({error!r})"
+            raise ParseError(message) from None
+    return records
+
+
+class JetstreamCollector:
+    """Follow Jetstream, keep the events about tracked resources, write them to ``run``.
+
+    Parameters
+    ----------
+    url : str
+        The ``/subscribe`` websocket URL.
+    run : RawRunWriter
+        Where batches go.
+    domains : iterable of str
+        Tracked domains (subdomains included).
+    known_posts : iterable of str
+        AT-URIs of posts whose reposts are wanted.
+    cursor : int, optional
+        ``time_us`` to start from (Jetstream replays about 36 hours).
+    batch_size, batch_seconds : int, float
+        A batch is written when it holds this many events or is this old.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        run: RawRunWriter,
+        domains: Iterable[str],
+        known_posts: Iterable[str] = (),
+        *,
+        cursor: int | None = None,
+        batch_size: int = 100,
+        batch_seconds: float = 5.0,
+        reconnect_delay: float = 1.0,
+    ):
+        self.url, self.run = url, run
+        self.domains = tuple(domains)
+        self.known_posts = set(known_posts)
+        self.cursor = cursor
+        self.seen_at_cursor: set[str] = set()  # events already handled at ``cursor``
+        self.batch: list[str] = []
+        self.batch_started = time.monotonic()
+        self.batch_size, self.batch_seconds = batch_size, batch_seconds
+        self.reconnect_delay = reconnect_delay
+        self.events = self.kept = self.reconnections = 0
+
+    def subscribe_url(self) -> str:
+        params = [("wantedCollections", POST), ("wantedCollections", REPOST)]
+        if self.cursor is not None:
+            params.append(("cursor", str(self.cursor)))
+        return f"{self.url}?{urlencode(params)}"
+
+    def tracked(self, link: str) -> bool:
+        host = urlsplit(link).hostname or ""
+        return any(host == d or host.endswith("." + d) for d in self.domains)
+
+    def wanted(self, event: dict[str, Any]) -> bool:
+        commit = event.get("commit") or {}
+        record = commit.get("record") or {}
+        if event.get("kind") != "commit" or commit.get("operation") != "create":
+            return False
+        if commit.get("collection") == POST and any(map(self.tracked, event_links(record))):
+            self.known_posts.add(_uri(event))
+            return True
+        subject = (record.get("subject") or {}).get("uri")
+        return commit.get("collection") == REPOST and subject in self.known_posts
+
+    def handle(self, message: str) -> None:
+        """Handle one message: skip what was seen, keep what is wanted, move the cursor."""
+        event = json.loads(message)
+        time_us = event.get("time_us")
+        if not isinstance(time_us, int):
+            return
+        key = f"{event.get('did')}/{(event.get('commit') or {}).get('rkey')}/{event.get('kind')}"
+        if self.cursor is not None and (
+            time_us < self.cursor or (time_us == self.cursor and key in self.seen_at_cursor)
+        ):
+            return  # replayed after a reconnection
+        if time_us != self.cursor:
+            self.cursor, self.seen_at_cursor = time_us, set()
+        self.seen_at_cursor.add(key)
+        self.events += 1
+        if self.wanted(event):
+            self.kept += 1
+            self.batch.append(message)
+        if len(self.batch) >= self.batch_size or (
+            self.batch and time.monotonic() - self.batch_started >= self.batch_seconds
+        ):
+            self.write_batch()
+
+    def write_batch(self) -> None:
+        """Write the pending events as one payload, parse them, flush the run."""
+        if not self.batch:
+            return
+        payload = self.run.add_payload(
+            "\n".join(self.batch), url=self.subscribe_url(), method="WS", status=None
+        )
+        context = ParseContext(self.run.manifest.source, self.run.run_id, payload.received_at)
+        try:
+            self.run.add_records(parse_events(payload, context))
+        except ParseError as error:
+            self.run.add_incident("error", f"payload {payload.seq}", str(error))
+        self.run.flush()
+        self.batch, self.batch_started = [], time.monotonic()
+
+    async def follow(self, stop: asyncio.Event, duration: float | None = None) -> None:
+        """Read events until ``stop`` is set or ``duration`` seconds have passed."""
+        deadline = None if duration is None else time.monotonic() + duration
+        delay = self.reconnect_delay
+        while not stop.is_set() and (deadline is None or time.monotonic() < deadline):
+            try:
+                async with websockets.connect(self.subscribe_url(), max_size=None) as socket:
+                    delay = self.reconnect_delay
+                    while not stop.is_set():
+                        left = None if deadline is None else deadline - time.monotonic()
+                        if left is not None and left <= 0:
+                            break
+                        try:
+                            message = await asyncio.wait_for(socket.recv(), timeout=_tick(left))
+                        except TimeoutError:
+                            if self.batch_due():
+                                self.write_batch()
+                            continue
+                        self.handle(message)
+            except (OSError, websockets.ConnectionClosed, websockets.InvalidHandshake) as error:
+                self.reconnections += 1
+                self.run.add_incident("error", self.url, f"disconnected ({error}); reconnecting")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+        self.write_batch()
+
+    def batch_due(self) -> bool:
+        return bool(self.batch) and time.monotonic() - self.batch_started >= self.batch_seconds
+
+
+def _tick(left: float | None) -> float:
+    return 1.0 if left is None else max(0.01, min(1.0, left))
+
+
+def last_cursor(lines: Iterable[bytes]) -> int | None:
+    """The ``time_us`` of the last event in a run's payload lines (to continue after it)."""
+    cursor = None
+    for line in lines:
+        payload = json.loads(line)
+        for event in payload["body"].splitlines():
+            cursor = json.loads(event).get("time_us", cursor)
+    return cursor
