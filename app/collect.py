@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
 
 from app.config import Settings
 from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out
+from collectors.bluesky.jetstream import JetstreamCollector, last_cursor
 from collectors.bluesky.spider import BlueskyOptions, BlueskySpider
 from collectors.checkpoint import last_run, resumable_run
 from collectors.engine import CollectOutcome, engine_settings
 from collectors.engine import collect as run_collection
 from collectors.mastodon.spider import MastodonOptions, MastodonSpider, instance_url
-from collectors.records import Run
+from collectors.rawrun import (
+    PAYLOAD_PREFIX,
+    RawRunWriter,
+    find_runs,
+    iter_lines,
+    salvage_run,
+    unfinished_runs,
+)
+from collectors.records import Run, decode_record
 from graph.resources import read_catalogue
 
 __all__ = ["collect"]
@@ -220,6 +232,78 @@ def collect_mastodon(context: click.Context, **options) -> int:
         options=wanted,
     )
     return _report(outcome)
+
+
+@collect.command("bluesky-live")
+@click.option("--duration", type=float, help="Stop after this many seconds (default: Ctrl-C).")
+@click.option("--resume", is_flag=True, help="Start where the last live run stopped.")
+@click.option("--batch-size", default=100, show_default=True, help="Events per batch written.")
+@click.pass_context
+def collect_bluesky_live(
+    context: click.Context, duration: float | None, resume: bool, batch_size: int
+) -> int:
+    """Follow Bluesky live (Jetstream): posts linking to tracked domains, and their reposts.
+
+    No account needed. Stop with Ctrl-C; the events already received are kept. With
+    --resume, starts from the last event of the previous live run (Jetstream keeps about
+    36 hours).
+    """
+    settings = _settings(context)
+    raw_dir = settings.raw_dir
+    cursor, seen = None, set()
+    if resume:
+        for unfinished in unfinished_runs(raw_dir, "bluesky-live"):
+            salvage_run(raw_dir, unfinished)
+        runs = [m for m in find_runs(raw_dir) if m.parent.name == "bluesky-live"]
+        if not runs:
+            raise click.ClickException(f"no bluesky-live run to resume in {raw_dir}")
+        lines = iter_lines(_run_file(runs[-1]))
+        cursor, seen = last_cursor(line for _, line in lines if line.startswith(PAYLOAD_PREFIX))
+    domains = settings.config.tracking.domains
+    url = settings.config.sources.bluesky.jetstream
+    with RawRunWriter(
+        raw_dir, "bluesky-live", f"links to {', '.join(domains)}", {"url": url, "cursor": cursor}
+    ) as run:
+        collector = JetstreamCollector(
+            url,
+            run,
+            domains,
+            _known_bluesky_posts(raw_dir),
+            cursor=cursor,
+            seen_at_cursor=seen,
+            batch_size=batch_size,
+        )
+        asyncio.run(_follow(collector, duration))
+    out.print(
+        f"Run {run.run_id}: {collector.events:,} events read, {collector.kept:,} kept, "
+        f"{collector.reconnections} reconnections. Next: essaim load",
+        highlight=False,
+    )
+    return EXIT_OK
+
+
+def _run_file(manifest: Path) -> Path:
+    return manifest.with_name(manifest.name.removesuffix(".manifest.json") + ".jsonl.gz")
+
+
+async def _follow(collector, duration: float | None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(stop_signal, stop.set)
+    await collector.follow(stop, duration)
+
+
+def _known_bluesky_posts(raw_dir) -> set[str]:
+    """AT-URIs of the Bluesky posts in earlier runs, whose reposts the live stream keeps."""
+    known: set[str] = set()
+    for manifest in find_runs(raw_dir):
+        if manifest.parent.name not in ("bluesky", "bluesky-live"):
+            continue
+        for _, line in iter_lines(_run_file(manifest)):
+            if line.startswith(b'{"type":"post"'):
+                known.add(decode_record(line).post_id)
+    return known
 
 
 def _catalogue_urls(settings: Settings) -> list[str]:

@@ -25,7 +25,7 @@ from collectors.parsing import ParseContext, ParseError, parse_datetime
 from collectors.rawrun import Payload, RawRunWriter
 from collectors.records import Interaction, Record
 
-__all__ = ["JetstreamCollector", "event_links", "last_cursor", "parse_events"]
+__all__ = ["JetstreamCollector", "event_key", "event_links", "last_cursor", "parse_events"]
 
 POST, REPOST = "app.bsky.feed.post", "app.bsky.feed.repost"
 
@@ -101,6 +101,8 @@ class JetstreamCollector:
         AT-URIs of posts whose reposts are wanted.
     cursor : int, optional
         ``time_us`` to start from (Jetstream replays about 36 hours).
+    seen_at_cursor : iterable of str
+        :func:`event_key` of the events already handled at ``cursor``.
     batch_size, batch_seconds : int, float
         A batch is written when it holds this many events or is this old.
     """
@@ -113,6 +115,7 @@ class JetstreamCollector:
         known_posts: Iterable[str] = (),
         *,
         cursor: int | None = None,
+        seen_at_cursor: Iterable[str] = (),
         batch_size: int = 100,
         batch_seconds: float = 5.0,
         reconnect_delay: float = 1.0,
@@ -121,7 +124,7 @@ class JetstreamCollector:
         self.domains = tuple(domains)
         self.known_posts = set(known_posts)
         self.cursor = cursor
-        self.seen_at_cursor: set[str] = set()  # events already handled at ``cursor``
+        self.seen_at_cursor = set(seen_at_cursor)  # events already handled at ``cursor``
         self.batch: list[str] = []
         self.batch_started = time.monotonic()
         self.batch_size, self.batch_seconds = batch_size, batch_seconds
@@ -155,7 +158,7 @@ class JetstreamCollector:
         time_us = event.get("time_us")
         if not isinstance(time_us, int):
             return
-        key = f"{event.get('did')}/{(event.get('commit') or {}).get('rkey')}/{event.get('kind')}"
+        key = event_key(event)
         if self.cursor is not None and (
             time_us < self.cursor or (time_us == self.cursor and key in self.seen_at_cursor)
         ):
@@ -221,11 +224,19 @@ def _tick(left: float | None) -> float:
     return 1.0 if left is None else max(0.01, min(1.0, left))
 
 
-def last_cursor(lines: Iterable[bytes]) -> int | None:
-    """The ``time_us`` of the last event in a run's payload lines (to continue after it)."""
-    cursor = None
+def event_key(event: dict[str, Any]) -> str:
+    """What tells apart two events sent in the same microsecond."""
+    return f"{event.get('did')}/{(event.get('commit') or {}).get('rkey')}/{event.get('kind')}"
+
+
+def last_cursor(lines: Iterable[bytes]) -> tuple[int | None, set[str]]:
+    """The ``time_us`` of the last event in a run's payload lines, and the keys of the events
+    kept at that time (to continue after them)."""
+    cursor, seen = None, set()
     for line in lines:
-        payload = json.loads(line)
-        for event in payload["body"].splitlines():
-            cursor = json.loads(event).get("time_us", cursor)
-    return cursor
+        for message in json.loads(line)["body"].splitlines():
+            event = json.loads(message)
+            if event.get("time_us") != cursor:
+                cursor, seen = event.get("time_us"), set()
+            seen.add(event_key(event))
+    return cursor, seen

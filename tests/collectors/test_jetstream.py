@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import threading
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import serve
@@ -12,6 +13,7 @@ from websockets.asyncio.server import serve
 from collectors.bluesky.jetstream import JetstreamCollector
 from collectors.rawrun import RawRunWriter, iter_lines
 from collectors.records import Interaction, Post, decode_record
+from tests.collectors.collecting import essaim, store_counts, write_config
 
 LINK = "https://www.e-inspe.fr/course/view.php?id=101"
 T0 = 1_767_225_600_000_000
@@ -135,3 +137,45 @@ def test_a_dropped_stream_resumes_from_its_cursor_and_yields_every_event_once(tm
     reposts = [(r.actor_id, r.target_post_id) for r in records if isinstance(r, Interaction)]
     assert reposts == [("did:plc:chloe", MATCHED), ("did:plc:gael", MATCHED)]
     assert gzip.decompress(run.path.read_bytes())  # the run is closed and readable
+
+
+def test_collect_bluesky_live_then_load_and_resume_from_the_last_event(tmp_path):
+    cursors = []
+    ready = threading.Event()
+    port = []
+
+    async def handler(connection):
+        query = parse_qs(urlsplit(connection.request.path).query)
+        cursor = int(query["cursor"][0]) if "cursor" in query else None
+        cursors.append(cursor)
+        for event in EVENTS:
+            if cursor is None or event["time_us"] >= cursor:
+                await connection.send(json.dumps(event))
+        await connection.wait_closed()
+
+    async def main():
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port.append(server.sockets[0].getsockname()[1])
+            ready.set()
+            await asyncio.sleep(30)
+
+    threading.Thread(target=asyncio.run, args=(main(),), daemon=True).start()
+    ready.wait(10)
+    config = write_config(tmp_path, "http://unused")
+    config.write_text(
+        config.read_text().replace(
+            "[sources.bluesky]",
+            f'[sources.bluesky]\njetstream = "ws://127.0.0.1:{port[0]}/subscribe"',
+        )
+    )
+    live = ("collect", "bluesky-live", "--duration", "2", "--batch-size", "2")
+    result = essaim(config, *live)
+    assert result.returncode == 0, result.stderr
+    assert "10 events read, 5 kept" in result.stdout
+    assert essaim(config, "load", "--offline").returncode == 0
+    counts = store_counts(tmp_path / "data" / "essaim.duckdb")
+    assert counts["posts"] == 3 and counts["interactions"] == {"repost": 2}
+    resumed = essaim(config, *live, "--resume")
+    assert resumed.returncode == 0, resumed.stderr
+    assert cursors == [None, T0 + 8]
+    assert "0 events read, 0 kept" in resumed.stdout  # the last event, replayed, is skipped
