@@ -170,7 +170,8 @@ class RawRunWriter:
         self._partial_manifest = _partial(self.manifest_path)
         self._partial_manifest.write_bytes(msgspec.json.encode(self.manifest))
         self._lock = _hold_lock(self._partial_manifest)  # tells salvage_run the run is alive
-        self._file = gzip.open(self._partial, "wb")  # noqa: SIM115 (closed by close())
+        # Level 6 (zlib's default) compresses almost as well as 9 at a fraction of the time.
+        self._file = gzip.open(self._partial, "wb", compresslevel=6)  # noqa: SIM115
         self._encoder = msgspec.json.Encoder()
         self._counts: Counter[str] = Counter()
         self._seq = 0

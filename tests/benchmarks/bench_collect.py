@@ -1,8 +1,8 @@
 """Collection throughput on replayed Bluesky search pages (run on demand:
 python -m tests.benchmarks.bench_collect [POSTS]).
 
-A replay server on 127.0.0.1 serves searchPosts pages of 100 posts (default 20,000 posts:
-10 searches of 20 pages, the cursor chains running side by side); ``essaim collect bluesky
+A replay server on 127.0.0.1 serves searchPosts pages of 100 posts (default 100,000 posts:
+10 searches of 100 pages, the cursor chains running side by side); ``essaim collect bluesky
 --no-interactions`` runs against it as users run it (a new process: start-up, login, crawl,
 parse, write the raw run). In the same run, the baseline is the floor of that work done
 in one loop without any network: decode each page's JSON and write it gzip-compressed.
@@ -65,7 +65,7 @@ def baseline(bodies: dict[str, list[dict]], folder: Path) -> float:
     return time.perf_counter() - started
 
 
-def main(posts: int = 20_000) -> None:
+def main(posts: int = 100_000) -> None:
     bodies = pages(posts)
     with tempfile.TemporaryDirectory() as temp, ReplayServer() as server:
         folder = Path(temp)
@@ -82,7 +82,15 @@ def main(posts: int = 20_000) -> None:
         credentials = {"ESSAIM_BLUESKY_HANDLE": "h", "ESSAIM_BLUESKY_APP_PASSWORD": "p"}
         started = time.perf_counter()
         result = subprocess.run(
-            command(config, "collect", "bluesky", "--no-interactions", *domains),
+            command(
+                config,
+                "collect",
+                "bluesky",
+                "--no-interactions",
+                "--window-cap",
+                "1000000",
+                *domains,
+            ),
             env=environment(**credentials),
             capture_output=True,
             text=True,
@@ -99,4 +107,4 @@ def main(posts: int = 20_000) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 20_000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 100_000)

@@ -216,3 +216,12 @@ def test_an_interrupted_collection_resumes_to_the_same_records(tmp_path, server,
     assert second.status == "complete" and second.resumes == first.run_id
     assert server.count(world.SEARCH) == searches_before  # answered from the checkpoint
     assert load(config) == expected()
+
+
+def test_a_capped_search_continues_in_an_earlier_window(config, server):
+    oldest = "2026-09-01T06:00:00.001000+00:00"  # P3, the oldest post, plus 1 ms
+    server.add(world.SEARCH, {**world.DOMAIN_SEARCH, "until": oldest}, Reply({"posts": []}))
+    result = collect(config, "--window-cap", "3", "--no-interactions")
+    assert result.returncode == 0, result.stderr
+    searches = [r[1] for r in server.requests if world.SEARCH in r[1]]
+    assert len(searches) == 3 and "until=2026-09-01T06%3A00%3A00.001000%2B00%3A00" in searches[2]
