@@ -7,8 +7,11 @@ import json
 import signal
 import subprocess
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
+import duckdb
 import pytest
 
 from collectors.rawrun import find_runs, read_manifest
@@ -225,3 +228,46 @@ def test_a_capped_search_continues_in_an_earlier_window(config, server):
     assert result.returncode == 0, result.stderr
     searches = [r[1] for r in server.requests if world.SEARCH in r[1]]
     assert len(searches) == 3 and "until=2026-09-01T06%3A00%3A00.001000%2B00%3A00" in searches[2]
+
+
+def test_since_last_asks_only_for_what_is_newer_than_the_previous_run(config, server):
+    assert collect(config, "--no-interactions").returncode == 0
+    (first,) = manifests(config)
+    assert collect(config, "--no-interactions", "--since", "last").returncode != 1
+    searches = [parse_qs(urlsplit(r[1]).query) for r in server.requests if world.SEARCH in r[1]]
+    assert "since" not in searches[0]
+    since = datetime.fromisoformat(searches[-1]["since"][0])
+    assert since == first.started_at - timedelta(hours=1)
+    assert manifests(config)[-1].parameters["since"] == since.isoformat()
+
+
+def test_repost_times_come_from_the_reposters_repositories(config, server):
+    for name in ("farid", "gael", "hugo"):
+        service = {
+            "id": "#atproto_pds",
+            "type": "AtprotoPersonalDataServer",
+            "serviceEndpoint": server.url,
+        }
+        server.add(
+            f"/plc/did:plc:{name}", None, Reply({"id": f"did:plc:{name}", "service": [service]})
+        )
+        subject = world.P2["uri"] if name == "hugo" else world.P1["uri"]
+        value = {
+            "$type": "app.bsky.feed.repost",
+            "subject": {"uri": subject, "cid": "c"},
+            "createdAt": "2026-09-01T11:00:00Z",
+        }
+        other = {**value, "subject": {"uri": "at://did:plc:x/app.bsky.feed.post/other", "cid": "c"}}
+        records = [
+            {"uri": f"at://did:plc:{name}/app.bsky.feed.repost/2", "cid": "c", "value": other},
+            {"uri": f"at://did:plc:{name}/app.bsky.feed.repost/1", "cid": "c", "value": value},
+        ]
+        params = {"repo": f"did:plc:{name}", "collection": "app.bsky.feed.repost", "limit": "100"}
+        server.add("/xrpc/com.atproto.repo.listRecords", params, Reply({"records": records}))
+    assert collect(config, "--repost-times").returncode == 0
+    assert load(config) == expected()  # the same three reposts, now with their time
+    with duckdb.connect(str(config.parent / "data" / "essaim.duckdb"), read_only=True) as db:
+        timed = db.execute(
+            "SELECT count(*) FROM interactions WHERE kind = 'repost' AND created_at IS NOT NULL"
+        )
+        assert timed.fetchone()[0] == 3
