@@ -52,3 +52,18 @@ def test_rate_limit_with_an_iso_reset_is_waited_out(tmp_path, server):
     assert counts == world.EXPECTED
     (manifest,) = [read_manifest(p) for p in find_runs(config.parent / "data" / "raw")]
     assert [i.kind for i in manifest.incidents] == ["rate-limit"]
+
+
+def test_follows_reads_the_followers_of_every_sharer_once(tmp_path, server):
+    config = configure(tmp_path, server)
+    sharers = ["alice", "bruno", "claire", "eve", "fanny", "gus"]
+    for name in sharers:
+        for instance in ("/a", "/b"):
+            path = f"{instance}/api/v1/accounts/{world.account(name)['id']}/followers"
+            server.add(path, {"limit": 80}, Reply([world.account("zoe")]))
+    result = essaim(config, "collect", "mastodon", "--follows")
+    assert result.returncode == 0, result.stderr
+    assert essaim(config, "load", "--offline").returncode == 0
+    counts = store_counts(config.parent / "data" / "essaim.duckdb")
+    assert counts == {**world.EXPECTED, "follows": len(sharers)}
+    assert server.count("/a/api/v1/accounts/") + server.count("/b/api/v1/accounts/") == 6
