@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 from collectors.rawrun import Payload
 from collectors.records import Record
 
-__all__ = ["ParseContext", "ParseError", "Parser", "parse_datetime"]
+__all__ = ["ParseContext", "ParseError", "Parser", "decode_json", "links_to", "parse_datetime"]
 
 
 @dataclass(frozen=True)
@@ -20,9 +23,39 @@ class ParseContext:
     run_id: str
     collected_at: datetime
 
+    def provenance(self, platform: str) -> dict[str, Any]:
+        """The fields every record of ``platform`` takes from the context."""
+        return {
+            "source": self.source,
+            "run_id": self.run_id,
+            "collected_at": self.collected_at,
+            "platform": platform,
+        }
+
 
 class ParseError(ValueError):
     """A payload a parser cannot read; the message says what was expected and where."""
+
+
+def decode_json(payload: Payload) -> Any:
+    """The JSON body of a payload; a :class:`ParseError` saying what came instead."""
+    try:
+        return json.loads(payload.content())
+    except (ValueError, UnicodeDecodeError):
+        start = payload.content()[:40].decode("utf-8", "replace").strip()
+        raise ParseError(f"expected JSON, got {start!r}…") from None
+
+
+def links_to(url: str, domains: Iterable[str]) -> bool:
+    """Whether ``url`` points to one of ``domains`` or their subdomains.
+
+    >>> links_to("https://www.e-inspe.fr/x", ["e-inspe.fr"])
+    True
+    >>> links_to("https://e-inspe.fr.example.com/", ["e-inspe.fr"])
+    False
+    """
+    host = urlsplit(url).hostname or ""
+    return any(host == domain or host.endswith("." + domain) for domain in domains)
 
 
 def parse_datetime(value: str | None) -> datetime | None:

@@ -16,12 +16,12 @@ import json
 import time
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import websockets
 
 from collectors.bluesky.parsers import parse_post_view
-from collectors.parsing import ParseContext, ParseError, parse_datetime
+from collectors.parsing import ParseContext, ParseError, links_to, parse_datetime
 from collectors.rawrun import Payload, RawRunWriter
 from collectors.records import Interaction, Record
 
@@ -70,10 +70,7 @@ def parse_events(payload: Payload, context: ParseContext) -> list[Record]:
             elif commit["collection"] == REPOST:
                 records.append(
                     Interaction(
-                        source=context.source,
-                        run_id=context.run_id,
-                        collected_at=context.collected_at,
-                        platform="bluesky",
+                        **context.provenance("bluesky"),
                         kind="repost",
                         actor_id=event["did"],
                         target_post_id=record["subject"]["uri"],
@@ -137,16 +134,14 @@ class JetstreamCollector:
             params.append(("cursor", str(self.cursor)))
         return f"{self.url}?{urlencode(params)}"
 
-    def tracked(self, link: str) -> bool:
-        host = urlsplit(link).hostname or ""
-        return any(host == d or host.endswith("." + d) for d in self.domains)
-
     def wanted(self, event: dict[str, Any]) -> bool:
         commit = event.get("commit") or {}
         record = commit.get("record") or {}
         if event.get("kind") != "commit" or commit.get("operation") != "create":
             return False
-        if commit.get("collection") == POST and any(map(self.tracked, event_links(record))):
+        if commit.get("collection") == POST and any(
+            links_to(link, self.domains) for link in event_links(record)
+        ):
             self.known_posts.add(_uri(event))
             return True
         subject = (record.get("subject") or {}).get("uri")
@@ -170,9 +165,7 @@ class JetstreamCollector:
         if self.wanted(event):
             self.kept += 1
             self.batch.append(message)
-        if len(self.batch) >= self.batch_size or (
-            self.batch and time.monotonic() - self.batch_started >= self.batch_seconds
-        ):
+        if len(self.batch) >= self.batch_size or self.batch_due():
             self.write_batch()
 
     def write_batch(self) -> None:

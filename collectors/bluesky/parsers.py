@@ -8,10 +8,9 @@ post of its own, so that the links it carries are attributed to its author.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from collectors.parsing import ParseContext, ParseError, parse_datetime
+from collectors.parsing import ParseContext, ParseError, decode_json, parse_datetime
 from collectors.rawrun import Payload
 from collectors.records import (
     Account,
@@ -60,11 +59,7 @@ def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
 
 
 def _json_object(payload: Payload) -> dict[str, Any]:
-    try:
-        data = json.loads(payload.content())
-    except (ValueError, UnicodeDecodeError):
-        start = payload.content()[:40].decode("utf-8", "replace").strip()
-        raise ParseError(f"expected JSON, got {start!r}…") from None
+    data = decode_json(payload)
     if not isinstance(data, dict):
         raise ParseError("expected a JSON object")
     return data
@@ -117,11 +112,7 @@ def parse_post_view(
     did = author.get("did")
     if not isinstance(did, str):
         raise ParseError(f"{where}: author has no 'did'")
-    provenance = {
-        "source": context.source,
-        "run_id": context.run_id,
-        "collected_at": context.collected_at,
-    }
+    provenance = context.provenance(PLATFORM)
     created_at = parse_datetime(record.get("createdAt")) or parse_datetime(view.get("indexedAt"))
     embed = record.get("embed") or {}
     quote_of = _quoted_uri(embed)
@@ -129,7 +120,6 @@ def parse_post_view(
     langs = record.get("langs") or []
     post = Post(
         **provenance,
-        platform=PLATFORM,
         post_id=uri,
         url=post_url(author.get("handle") or did, uri),
         author_id=did,
@@ -157,7 +147,6 @@ def parse_post_view(
             records.append(
                 Interaction(
                     **provenance,
-                    platform=PLATFORM,
                     kind=kind,
                     actor_id=did,
                     target_post_id=target,
@@ -221,10 +210,7 @@ def parse_profile(
     followers, follows = profile.get("followersCount"), profile.get("followsCount")
     has_counts = followers is not None or follows is not None
     return Account(
-        source=context.source,
-        run_id=context.run_id,
-        collected_at=context.collected_at,
-        platform=PLATFORM,
+        **context.provenance(PLATFORM),
         account_id=did,
         handle=profile.get("handle"),
         display_name=profile.get("displayName") or None,
@@ -258,10 +244,7 @@ def parse_reposted_by(
         records.append(account)
         records.append(
             Interaction(
-                source=context.source,
-                run_id=context.run_id,
-                collected_at=context.collected_at,
-                platform=PLATFORM,
+                **context.provenance(PLATFORM),
                 kind="repost",
                 actor_id=account.account_id,
                 target_post_id=target,
@@ -310,10 +293,7 @@ def parse_follows(
             raise ParseError(f"follow list entry {index} has no 'did'")
         records.append(
             Follow(
-                source=context.source,
-                run_id=context.run_id,
-                collected_at=context.collected_at,
-                platform=PLATFORM,
+                **context.provenance(PLATFORM),
                 follower_id=subject if outgoing else other,
                 followee_id=other if outgoing else subject,
             )
@@ -342,10 +322,7 @@ def parse_list_records(
             continue
         records.append(
             Interaction(
-                source=context.source,
-                run_id=context.run_id,
-                collected_at=context.collected_at,
-                platform=PLATFORM,
+                **context.provenance(PLATFORM),
                 kind="repost",
                 actor_id=uri.removeprefix("at://").split("/", 1)[0],
                 target_post_id=subject,

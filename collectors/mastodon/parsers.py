@@ -11,13 +11,12 @@ text.
 
 from __future__ import annotations
 
-import json
 import re
 from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-from collectors.parsing import ParseContext, ParseError, parse_datetime
+from collectors.parsing import ParseContext, ParseError, decode_json, parse_datetime
 from collectors.rawrun import Payload
 from collectors.records import (
     Account,
@@ -53,10 +52,9 @@ def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
     parts = urlsplit(payload.url)
     path, instance = parts.path, parts.netloc
     try:
-        data = json.loads(payload.content())
-    except (ValueError, UnicodeDecodeError):
-        start = payload.content()[:40].decode("utf-8", "replace").strip()
-        raise ParseError(f"payload {payload.seq}: expected JSON, got {start!r}…") from None
+        data = decode_json(payload)
+    except ParseError as error:
+        raise ParseError(f"payload {payload.seq}: {error}") from None
     params = payload.params
     try:
         if "/api/v1/timelines/" in path:
@@ -125,10 +123,7 @@ def parse_account(account: dict[str, Any], context: ParseContext, instance: str)
     """Parse a Mastodon ``Account`` (follower counts as the instance knows them)."""
     address = account_address(account, instance)
     return Account(
-        source=context.source,
-        run_id=context.run_id,
-        collected_at=context.collected_at,
-        platform=PLATFORM,
+        **context.provenance(PLATFORM),
         account_id=address,
         handle=address,
         display_name=account.get("display_name") or None,
@@ -193,12 +188,7 @@ def parse_status(
 
     ``replied`` maps the instance's status ids to URIs, to resolve ``in_reply_to_id``.
     """
-    provenance = {
-        "source": context.source,
-        "run_id": context.run_id,
-        "collected_at": context.collected_at,
-        "platform": PLATFORM,
-    }
+    provenance = context.provenance(PLATFORM)
     if status.get("reblog"):
         original = parse_status(status["reblog"], context, instance, replied)
         booster = status["account"]
@@ -293,10 +283,7 @@ def _acts(accounts, context, instance, kind, target) -> list[Record]:
         records.append(parsed)
         records.append(
             Interaction(
-                source=context.source,
-                run_id=context.run_id,
-                collected_at=context.collected_at,
-                platform=PLATFORM,
+                **context.provenance(PLATFORM),
                 kind=kind,
                 actor_id=parsed.account_id,
                 target_post_id=target,
@@ -308,10 +295,7 @@ def _acts(accounts, context, instance, kind, target) -> list[Record]:
 def _followers(accounts, context, instance, followee) -> list[Record]:
     return [
         Follow(
-            source=context.source,
-            run_id=context.run_id,
-            collected_at=context.collected_at,
-            platform=PLATFORM,
+            **context.provenance(PLATFORM),
             follower_id=account_address(account, instance),
             followee_id=followee,
         )

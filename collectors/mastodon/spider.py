@@ -20,7 +20,7 @@ import scrapy
 
 from collectors.engine import ApiSpider
 from collectors.mastodon.parsers import opt_outs, status_links
-from collectors.parsing import parse_datetime
+from collectors.parsing import links_to, parse_datetime
 
 __all__ = ["MastodonOptions", "MastodonSpider", "instance_url", "token_variable"]
 
@@ -117,10 +117,6 @@ class MastodonSpider(ApiSpider):
                         headers=self._headers(base),
                     )
 
-    def tracked(self, url: str) -> bool:
-        host = urlsplit(url).hostname or ""
-        return any(host == d or host.endswith("." + d) for d in self.options.domains)
-
     def timeline(self, data, response, base: str) -> Iterator[scrapy.Request]:
         if not isinstance(data, list):
             return
@@ -139,7 +135,7 @@ class MastodonSpider(ApiSpider):
     def trends(self, data, base: str) -> Iterator[scrapy.Request]:
         for link in data if isinstance(data, list) else []:
             url = link.get("url") if isinstance(link, dict) else None
-            if url and self.tracked(url):
+            if url and links_to(url, self.options.domains):
                 yield self.get(
                     f"{base}/api/v1/timelines/link",
                     {"url": url, "limit": _PAGE},
@@ -162,7 +158,7 @@ class MastodonSpider(ApiSpider):
         uri, account = status.get("uri"), status.get("account") or {}
         if not self.options.interactions or uri in self.expanded or opt_outs(account):
             return
-        if not any(self.tracked(link) for link in status_links(status)):
+        if not any(links_to(link, self.options.domains) for link in status_links(status)):
             return
         self.expanded.add(uri)
         yield from self.followers(account, base)
