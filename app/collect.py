@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import click
@@ -15,18 +14,11 @@ from app.config import Settings
 from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out
 from collectors.bluesky.jetstream import JetstreamCollector, last_cursor
 from collectors.bluesky.spider import BlueskyOptions, BlueskySpider
-from collectors.checkpoint import last_run, resumable_run
+from collectors.checkpoint import last_run, resumable_run, runs_of, salvage_unfinished
 from collectors.engine import CollectOutcome, engine_settings
 from collectors.engine import collect as run_collection
 from collectors.mastodon.spider import MastodonOptions, MastodonSpider, instance_url
-from collectors.rawrun import (
-    PAYLOAD_PREFIX,
-    RawRunWriter,
-    find_runs,
-    iter_lines,
-    salvage_run,
-    unfinished_runs,
-)
+from collectors.rawrun import PAYLOAD_PREFIX, RawRunWriter, iter_lines, run_paths
 from collectors.records import Run, decode_record
 from graph.resources import read_catalogue
 
@@ -113,6 +105,21 @@ def _report(outcome: CollectOutcome) -> int:
     return EXIT_OK if run.status == "complete" else EXIT_PARTIAL
 
 
+def _collect(spider_class, settings, wanted, hosts, previous, verbose, **arguments) -> int:
+    """Run a spider with ``wanted`` options into a new raw run, and report how it ended."""
+    outcome = run_collection(
+        spider_class,
+        settings.raw_dir,
+        query=wanted.query(),
+        parameters=wanted.parameters(),
+        settings=_engine(settings, hosts, verbose),
+        resume=previous,
+        options=wanted,
+        **arguments,
+    )
+    return _report(outcome)
+
+
 @click.group()
 def collect() -> None:
     """Collect public traces into a new raw run (then: essaim load).
@@ -175,18 +182,16 @@ def collect_bluesky(context: click.Context, **options) -> int:
     hosts = {
         urlsplit(url).netloc: config.requests_per_5min for url in (wanted.service, wanted.appview)
     }
-    outcome = run_collection(
+    return _collect(
         BlueskySpider,
-        settings.raw_dir,
-        query=wanted.query(),
-        parameters=wanted.parameters(),
-        settings=_engine(settings, hosts, options["verbose"]),
-        resume=previous,
-        options=wanted,
+        settings,
+        wanted,
+        hosts,
+        previous,
+        options["verbose"],
         handle=handle,
         password=password,
     )
-    return _report(outcome)
 
 
 @collect.command("mastodon")
@@ -222,16 +227,7 @@ def collect_mastodon(context: click.Context, **options) -> int:
         )
         wanted.since = _since(options["since"], settings.raw_dir, "mastodon", wanted.query())
     hosts = {urlsplit(instance_url(i)).netloc: config.requests_per_5min for i in wanted.instances}
-    outcome = run_collection(
-        MastodonSpider,
-        settings.raw_dir,
-        query=wanted.query(),
-        parameters=wanted.parameters(),
-        settings=_engine(settings, hosts, options["verbose"]),
-        resume=previous,
-        options=wanted,
-    )
-    return _report(outcome)
+    return _collect(MastodonSpider, settings, wanted, hosts, previous, options["verbose"])
 
 
 @collect.command("bluesky-live")
@@ -252,12 +248,11 @@ def collect_bluesky_live(
     raw_dir = settings.raw_dir
     cursor, seen = None, set()
     if resume:
-        for unfinished in unfinished_runs(raw_dir, "bluesky-live"):
-            salvage_run(raw_dir, unfinished)
-        runs = [m for m in find_runs(raw_dir) if m.parent.name == "bluesky-live"]
+        salvage_unfinished(raw_dir, "bluesky-live")
+        runs = runs_of(raw_dir, "bluesky-live")
         if not runs:
             raise click.ClickException(f"no bluesky-live run to resume in {raw_dir}")
-        lines = iter_lines(_run_file(runs[-1]))
+        lines = iter_lines(run_paths(raw_dir, "bluesky-live", runs[-1].run_id)[0])
         cursor, seen = last_cursor(line for _, line in lines if line.startswith(PAYLOAD_PREFIX))
     domains = settings.config.tracking.domains
     url = settings.config.sources.bluesky.jetstream
@@ -282,10 +277,6 @@ def collect_bluesky_live(
     return EXIT_OK
 
 
-def _run_file(manifest: Path) -> Path:
-    return manifest.with_name(manifest.name.removesuffix(".manifest.json") + ".jsonl.gz")
-
-
 async def _follow(collector, duration: float | None) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -297,10 +288,8 @@ async def _follow(collector, duration: float | None) -> None:
 def _known_bluesky_posts(raw_dir) -> set[str]:
     """AT-URIs of the Bluesky posts in earlier runs, whose reposts the live stream keeps."""
     known: set[str] = set()
-    for manifest in find_runs(raw_dir):
-        if manifest.parent.name not in ("bluesky", "bluesky-live"):
-            continue
-        for _, line in iter_lines(_run_file(manifest)):
+    for run in runs_of(raw_dir, "bluesky", "bluesky-live"):
+        for _, line in iter_lines(run_paths(raw_dir, run.source, run.run_id)[0]):
             if line.startswith(b'{"type":"post"'):
                 known.add(decode_record(line).post_id)
     return known

@@ -24,12 +24,20 @@ from collectors.rawrun import (
     find_runs,
     iter_lines,
     read_manifest,
+    run_paths,
     salvage_run,
     unfinished_runs,
 )
 from collectors.records import Run
 
-__all__ = ["checkpoint_payloads", "last_run", "request_key", "resumable_run"]
+__all__ = [
+    "checkpoint_payloads",
+    "last_run",
+    "request_key",
+    "resumable_run",
+    "runs_of",
+    "salvage_unfinished",
+]
 
 
 def request_key(method: str, url: str, note: dict[str, Any] | None = None) -> str:
@@ -42,16 +50,23 @@ def request_key(method: str, url: str, note: dict[str, Any] | None = None) -> st
     return f"{method} {canonicalize_url(url)} {extra}"
 
 
-def _runs_of(raw_dir: Path, source: str) -> list[Run]:
+def runs_of(raw_dir: Path, *sources: str) -> list[Run]:
+    """The finished runs of these sources, in the order they started (unreadable ones left out)."""
     runs = []
     for manifest in find_runs(raw_dir):
         try:
             run = read_manifest(manifest)
         except RawRunError:
             continue
-        if run.source == source:
+        if run.source in sources:
             runs.append(run)
     return runs
+
+
+def salvage_unfinished(raw_dir: Path, source: str) -> None:
+    """Seal the runs of ``source`` that stopped without being closed (crash, kill)."""
+    for run in unfinished_runs(raw_dir, source):
+        salvage_run(raw_dir, run)
 
 
 def resumable_run(raw_dir: Path, source: str) -> Run | None:
@@ -59,9 +74,8 @@ def resumable_run(raw_dir: Path, source: str) -> Run | None:
 
     Runs that stopped without being closed (crash, kill) are salvaged first.
     """
-    for run in unfinished_runs(raw_dir, source):
-        salvage_run(raw_dir, run)
-    runs = _runs_of(raw_dir, source)
+    salvage_unfinished(raw_dir, source)
+    runs = runs_of(raw_dir, source)
     resumed = {run.resumes for run in runs}
     candidates = [
         run
@@ -73,13 +87,13 @@ def resumable_run(raw_dir: Path, source: str) -> Run | None:
 
 def last_run(raw_dir: Path, source: str, query: str) -> Run | None:
     """The newest finished run of the same source and query (for ``--since last``)."""
-    runs = [run for run in _runs_of(raw_dir, source) if run.query == query]
+    runs = [run for run in runs_of(raw_dir, source) if run.query == query]
     return runs[-1] if runs else None
 
 
 def checkpoint_payloads(raw_dir: Path, run: Run) -> dict[str, Payload]:
     """The successful payloads of a run, by :func:`request_key`."""
-    path = Path(raw_dir) / run.source / f"{run.run_id}.jsonl.gz"
+    path, _ = run_paths(raw_dir, run.source, run.run_id)
     decoder = msgspec.json.Decoder(Payload)
     cached: dict[str, Payload] = {}
     for _, line in iter_lines(path, expected_sha256=run.file_sha256):

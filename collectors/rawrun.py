@@ -241,11 +241,6 @@ class RawRunWriter:
         """Make everything written so far readable from disk, should the process die."""
         self._file.flush()
 
-    @property
-    def counts(self) -> dict[str, int]:
-        """Payloads and records written so far, by type."""
-        return dict(self._counts)
-
     def close(self, status: RunStatus | None = None) -> Run:
         """Finish the run: write the manifest, rename both files, make them read-only.
 

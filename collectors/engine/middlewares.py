@@ -127,15 +127,16 @@ class PoliteRetryMiddleware:
             await asyncio.sleep(delay)
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
-        if "checkpoint" in response.flags:
+        if "checkpoint" in response.flags or response.status < 429:
             return response
-        headers = {
-            key.decode("latin-1"): values[-1].decode("latin-1")
-            for key, values in response.headers.items()
-        }
-        wait = reset_wait(headers, time.time())
-        if response.status == 429 or (response.status == 503 and wait is not None):
-            return self._rate_limited(request, response, wait)
+        if response.status in (429, 503):
+            headers = {
+                key.decode("latin-1"): values[-1].decode("latin-1")
+                for key, values in response.headers.items()
+            }
+            wait = reset_wait(headers, time.time())
+            if response.status == 429 or wait is not None:
+                return self._rate_limited(request, response, wait)
         if response.status >= 500:
             return self._retry(request, f"HTTP {response.status}") or response
         return response
