@@ -274,6 +274,9 @@ def collect_bluesky_live(
         f"{collector.reconnections} reconnections. Next: essaim load",
         highlight=False,
     )
+    if collector.events == 0 and collector.reconnections:
+        err.print(f"[red]error:[/red] {run.manifest.incidents[-1].message}", highlight=False)
+        return EXIT_PARTIAL
     return EXIT_OK
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import socket
 import threading
 from urllib.parse import parse_qs, urlsplit
 
@@ -179,3 +180,18 @@ def test_collect_bluesky_live_then_load_and_resume_from_the_last_event(tmp_path)
     assert resumed.returncode == 0, resumed.stderr
     assert cursors == [None, T0 + 8]
     assert "0 events read, 0 kept" in resumed.stdout  # the last event, replayed, is skipped
+
+
+def test_a_stream_that_never_connects_says_why(tmp_path):
+    with socket.socket() as unused:  # a port nobody listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    config = write_config(tmp_path, "http://unused")
+    config.write_text(
+        config.read_text().replace(
+            "[sources.bluesky]", f'[sources.bluesky]\njetstream = "ws://127.0.0.1:{port}/subscribe"'
+        )
+    )
+    result = essaim(config, "collect", "bluesky-live", "--duration", "1")
+    assert result.returncode == 2
+    assert "0 events read" in result.stdout and "error: disconnected" in result.stderr
