@@ -6,7 +6,8 @@ the ~10,000-result cap, a new chain starts with ``until`` set just after the old
 For every post found, and every quote of it, the public AppView gives quotes, reposters and
 the reply thread; the authors and sharers get their profiles (follower counts). Optionally:
 the accounts sharers follow (``--follows``) and repost times read from the reposters'
-repositories (``--repost-times``).
+repositories (``--repost-times``). An access token that expires during a long run is renewed
+with ``refreshSession`` and the refused pages are asked again; tokens live in memory only.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import scrapy
 
 from collectors.bluesky.parsers import parse_did_document
 from collectors.engine import ApiSpider
+from collectors.engine.spider import error_name
 from collectors.parsing import parse_datetime
 
 __all__ = ["BlueskyOptions", "BlueskySpider"]
@@ -69,6 +71,8 @@ class BlueskySpider(ApiSpider):
         self.options = options
         self._login = (handle, password)
         self.token: str | None = None
+        self.refresh_token: str | None = None
+        self.awaiting_session: list[scrapy.Request] = []  # refused while the token expired
         self.expanded: set[str] = set()
         self.profiled: set[str] = set()
         self.followed: set[str] = set()
@@ -90,23 +94,69 @@ class BlueskySpider(ApiSpider):
         )
 
     def logged_in(self, response):
-        try:
-            session = json.loads(response.body)
-        except ValueError:
-            session = {}
-        if response.status != 200 or "accessJwt" not in session:
-            reason = session.get("message") or f"HTTP {response.status}"
+        refusal = self._open_session(response)
+        if refusal:
             self.stop(
-                f"Bluesky refused the login of {self._login[0]!r} ({reason}); check "
+                f"Bluesky refused the login of {self._login[0]!r} ({refusal}); check "
                 "ESSAIM_BLUESKY_HANDLE and ESSAIM_BLUESKY_APP_PASSWORD (an app password)"
             )
-        self.token = session["accessJwt"]
         options = self.options
         searches = [{"q": d, "domain": d} for d in options.domains]
         searches += [{"q": u, "url": u} for u in options.urls]
         searches += [{"q": q} for q in options.queries]
         for search in searches:
             yield self.search({**search, "sort": "latest", "limit": _PAGE}, until=options.until)
+
+    def _open_session(self, response) -> str | None:
+        """Keep the tokens of a session response; the reason when there is none."""
+        try:
+            session = json.loads(response.body)
+        except ValueError:
+            session = {}
+        if response.status != 200 or not isinstance(session, dict) or "accessJwt" not in session:
+            return (
+                isinstance(session, dict) and session.get("message")
+            ) or f"HTTP {response.status}"
+        self.token, self.refresh_token = session["accessJwt"], session.get("refreshJwt")
+        return None
+
+    def refused(self, response):
+        """A page refused because the access token expired is asked again with a new one."""
+        sent = response.request.headers.get("Authorization")
+        if sent is None or error_name(response) != "ExpiredToken":
+            return None
+        return self._renew_session(response.request, sent.decode())
+
+    def _renew_session(self, request: scrapy.Request, sent: str) -> Iterator[scrapy.Request]:
+        if sent != f"Bearer {self.token}":  # the session was renewed since it was asked
+            yield self._with_token(request)
+            return
+        self.awaiting_session.append(request)
+        if len(self.awaiting_session) == 1:  # one refreshSession for every waiting page
+            yield scrapy.Request(
+                self.xrpc(self.options.service, "com.atproto.server.refreshSession"),
+                method="POST",
+                headers={"Authorization": f"Bearer {self.refresh_token}"},
+                callback=self.session_renewed,
+                errback=self._failed,
+                dont_filter=True,
+            )
+
+    def session_renewed(self, response) -> Iterator[scrapy.Request]:
+        refusal = self._open_session(response)
+        if refusal:
+            self.stop(
+                f"Bluesky ended the session and refused to renew it ({refusal}); "
+                "run the same command with --resume to log in again and go on"
+            )
+        waiting, self.awaiting_session = self.awaiting_session, []
+        for request in waiting:
+            yield self._with_token(request)
+
+    def _with_token(self, request: scrapy.Request) -> scrapy.Request:
+        renewed = request.replace(dont_filter=True)
+        renewed.headers["Authorization"] = f"Bearer {self.token}"
+        return renewed
 
     # --- search ------------------------------------------------------------------------
 

@@ -104,7 +104,10 @@ class ApiSpider(scrapy.Spider):
         request = response.request
         status = response.status
         if status >= 400:
-            if status not in request.meta["ok_statuses"]:
+            instead = self.refused(response)
+            if instead is not None:
+                yield from instead
+            elif status not in request.meta["ok_statuses"]:
                 self.page_failed(request.url, f"HTTP {status}{_error_text(response)}")
             return
         try:
@@ -121,6 +124,10 @@ class ApiSpider(scrapy.Spider):
                 self.page_failed(request.url, f"the body is not JSON ({start!r}…)")
             return
         yield from on_data(data, response)
+
+    def refused(self, response: Response) -> Iterator[scrapy.Request] | None:
+        """What to do instead of failing a refused page (renew a session…); None: fail it."""
+        return None
 
     def _failed(self, failure: Failure):
         self.page_failed(failure.request.url, failure.getErrorMessage() or repr(failure.value))
@@ -152,6 +159,15 @@ def fetched(response: Response) -> Fetched:
         params=request.meta.get("note", {}),
         headers=headers,
     )
+
+
+def error_name(response: Response) -> str | None:
+    """The ``error`` field of a JSON error body (``"ExpiredToken"``…), if any."""
+    try:
+        data = json.loads(response.body)
+    except ValueError:
+        return None
+    return data.get("error") if isinstance(data, dict) else None
 
 
 def _error_text(response: Response) -> str:

@@ -92,6 +92,46 @@ def test_credentials_are_sent_but_never_written(config, server, tmp_path):
                 assert secret.encode() not in data, path
 
 
+def test_an_expired_session_is_renewed_and_the_refused_page_asked_again(config, server, tmp_path):
+    page_two = {**world.DOMAIN_SEARCH, "cursor": "c1"}
+    expired = Reply({"error": "ExpiredToken", "message": "Token has expired"}, status=400)
+    server.add(world.SEARCH, page_two, expired, Reply({"posts": [world.P3]}))
+    renewed = {
+        "accessJwt": "eyJ.renewed-secret",
+        "refreshJwt": "eyJ.refresh-2",
+        "did": "did:plc:me",
+    }
+    server.add("/xrpc/com.atproto.server.refreshSession", None, Reply(renewed))
+    assert collect(config).returncode == 0
+    (refresh,) = [r for r in server.requests if r[1].endswith("refreshSession")]
+    assert refresh[2]["Authorization"] == "Bearer eyJ.refresh"
+    pages = [r for r in server.requests if "cursor=c1" in r[1] and "searchPosts" in r[1]]
+    assert [r[2]["Authorization"] for r in pages] == [
+        f"Bearer {world.ACCESS_TOKEN}",
+        "Bearer eyJ.renewed-secret",
+    ]
+    assert [run.status for run in manifests(config)] == ["complete"]
+    assert load(config) == expected()
+    for path in tmp_path.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            data = gzip.decompress(data) if path.suffix == ".gz" else data
+            assert b"renewed-secret" not in data and b"refresh-2" not in data, path
+
+
+def test_a_session_that_cannot_be_renewed_stops_with_one_sentence(config, server):
+    page_two = {**world.DOMAIN_SEARCH, "cursor": "c1"}
+    server.add(world.SEARCH, page_two, Reply({"error": "ExpiredToken"}, status=400))
+    refusal = Reply({"error": "ExpiredToken", "message": "Token has been revoked"}, status=400)
+    server.add("/xrpc/com.atproto.server.refreshSession", None, refusal)
+    result = collect(config)
+    assert result.returncode != 0
+    assert "refused to renew it (Token has been revoked)" in result.stderr
+    assert "--resume" in result.stderr
+    (run,) = manifests(config)
+    assert run.status == "incomplete"
+
+
 def test_transient_faults_are_waited_out_and_retried(config, server):
     page_two = {**world.DOMAIN_SEARCH, "cursor": "c1"}
     server.add(
