@@ -460,3 +460,87 @@ GROUP BY url ORDER BY posts DESC, url LIMIT ?"""
 SELECT_CATALOGUE = """
 SELECT resource_id, title, parcours, level, discipline, url_patterns, published, illustrative
 FROM catalogue ORDER BY resource_id"""
+
+# --- analysis inputs ------------------------------------------------------------------------
+# A cascade starts at a post linking a resource that no other post linking it leads to
+# through quotes and replies; quotes and replies of cascade posts (at any depth) join it,
+# and so do reposts of cascade posts. ``?`` 1 and 2: the forum and web platforms, whose
+# posts are 'link-in-forum' and 'web-page' adoptions rather than 'original' ones.
+
+SELECT_ADOPTIONS = """
+WITH RECURSIVE
+linking AS (
+    SELECT platform, post_id, resource_id,
+        any_value(campaign::VARCHAR) FILTER (WHERE campaign::VARCHAR NOT IN ('{}', 'null'))
+            AS campaign
+    FROM links WHERE resource_id IS NOT NULL GROUP BY ALL),
+post_edges AS (
+    SELECT platform, quote_of AS parent_post, post_id AS child_post, 'quote' AS kind
+    FROM posts WHERE quote_of IS NOT NULL
+    UNION ALL
+    SELECT platform, reply_to, post_id, 'reply' FROM posts WHERE reply_to IS NOT NULL),
+reached(resource_id, platform, root_post, post_id, parent_post, kind, hops) AS (
+    SELECT resource_id, platform, post_id, post_id, NULL::VARCHAR, 'original', 0 FROM linking
+    UNION ALL
+    SELECT r.resource_id, r.platform, r.root_post, e.child_post, e.parent_post, e.kind,
+        r.hops + 1
+    FROM reached r JOIN post_edges e ON e.platform = r.platform AND e.parent_post = r.post_id
+    WHERE r.hops < 100),
+roots AS (
+    SELECT resource_id, platform, post_id AS root_post FROM linking
+    EXCEPT
+    SELECT resource_id, platform, post_id FROM reached WHERE hops > 0),
+cascade_posts AS (
+    SELECT r.* FROM reached r SEMI JOIN roots USING (resource_id, platform, root_post)
+    QUALIFY row_number() OVER (PARTITION BY r.resource_id, r.platform, r.post_id
+        ORDER BY r.hops, r.root_post, r.kind) = 1)
+SELECT c.resource_id, c.platform, c.root_post AS cascade, p.author_id AS account_id,
+    p.created_at AS adopted_at,
+    CASE WHEN c.kind <> 'original' THEN c.kind
+         WHEN list_contains(?, c.platform) THEN 'link-in-forum'
+         WHEN list_contains(?, c.platform) THEN 'web-page'
+         ELSE 'original' END AS kind,
+    c.post_id, c.parent_post AS parent_post_id, parent.author_id AS observed_parent,
+    l.campaign
+FROM cascade_posts c
+JOIN posts p USING (platform, post_id)
+LEFT JOIN posts parent ON parent.platform = c.platform AND parent.post_id = c.parent_post
+LEFT JOIN linking l USING (resource_id, platform, post_id)
+UNION ALL
+SELECT c.resource_id, c.platform, c.root_post, i.actor_id, i.created_at, 'repost', '',
+    c.post_id, CASE WHEN c.post_id <> c.root_post THEN target.author_id END, NULL
+FROM interactions i
+JOIN cascade_posts c ON c.platform = i.platform AND c.post_id = i.target_post_id
+JOIN posts target ON target.platform = c.platform AND target.post_id = c.post_id
+WHERE i.kind = 'repost'
+ORDER BY 1, 2, 3, 5 NULLS LAST, 4"""
+
+# Per resource, the accounts that liked a cascade post, and the views and clicks platforms
+# reported for cascade posts (NULL when none reported any).
+SELECT_LIKERS = """
+SELECT DISTINCT a.resource_id, a.platform, i.actor_id AS account_id
+FROM adoptions_input a
+JOIN interactions i ON i.platform = a.platform AND i.target_post_id = a.post_id
+WHERE i.kind = 'like' AND a.post_id <> ''"""
+SELECT_REPORTED_VIEWS = """
+SELECT a.resource_id, sum(p.views) AS views, sum(p.clicks) AS clicks
+FROM (SELECT DISTINCT resource_id, platform, post_id FROM adoptions_input
+      WHERE post_id <> '') a
+JOIN posts p USING (platform, post_id)
+GROUP BY a.resource_id"""
+SELECT_ACCOUNT_FOLLOWERS = """
+SELECT platform, account_id, followers_count FROM accounts"""
+SELECT_FOLLOWS = "SELECT platform, follower_id, followee_id FROM follows"
+
+# The sociability graph: who relates to whom, by kind (mentions are not in the data contract).
+SELECT_SOCIABILITY_EDGES = """
+SELECT platform, source, target, kind, count(*) AS weight FROM (
+    SELECT platform, follower_id AS source, followee_id AS target, 'follow' AS kind
+    FROM follows
+    UNION ALL
+    SELECT i.platform, i.actor_id, p.author_id, i.kind
+    FROM interactions i JOIN posts p ON p.platform = i.platform
+        AND p.post_id = i.target_post_id
+    WHERE i.kind IN ('repost', 'quote', 'reply'))
+WHERE source <> target
+GROUP BY ALL ORDER BY ALL"""

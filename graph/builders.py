@@ -1,0 +1,149 @@
+"""Tables and graphs built from the store: adoption events, audiences, the sociability graph.
+
+These are the only functions of ``graph`` that read the database; the metrics take the
+DataFrames they return.
+"""
+
+from __future__ import annotations
+
+import duckdb
+import igraph as ig
+import pandas as pd
+
+from graph.store import queries as q
+
+__all__ = [
+    "ADOPTION_KINDS",
+    "FORUM_PLATFORMS",
+    "WEB_PLATFORMS",
+    "adoption_events",
+    "follower_counts",
+    "follows",
+    "likers",
+    "reported_views",
+    "sociability_edges",
+    "sociability_graph",
+]
+
+#: Platforms whose posts linking a resource are 'link-in-forum' adoptions.
+FORUM_PLATFORMS = ["phpbb", "forumactif", "discourse", "forum"]
+#: Platforms whose pages linking a resource are 'web-page' adoptions.
+WEB_PLATFORMS = ["web"]
+#: Every kind of adoption event.
+ADOPTION_KINDS = ["original", "repost", "quote", "reply", "link-in-forum", "web-page"]
+
+
+def adoption_events(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return every adoption of a catalogue resource, one row per post or repost.
+
+    Columns: ``resource_id``, ``platform``, ``cascade`` (the id of the post that started the
+    cascade), ``account_id``, ``adopted_at`` (UTC; NaT for reposts whose time the platform did
+    not give), ``kind`` (one of :data:`ADOPTION_KINDS`), ``post_id`` ('' for a repost),
+    ``parent_post_id`` (the post quoted, answered or reposted), ``observed_parent`` (the
+    account the platform says the adoption came from: the author of the post quoted or
+    answered, or of the non-original post reposted; else null) and ``campaign`` (the campaign
+    parameters of the post's link, as JSON).
+
+    A cascade starts at a post linking the resource that no other post linking it leads to
+    through quotes and replies.
+    """
+    frame = connection.execute(q.SELECT_ADOPTIONS, [FORUM_PLATFORMS, WEB_PLATFORMS]).df()
+    return frame.astype({"adopted_at": "datetime64[us, UTC]"})
+
+
+def likers(connection: duckdb.DuckDBPyConnection, adoptions: pd.DataFrame) -> pd.DataFrame:
+    """Return the accounts that liked a post of each resource's cascades."""
+    return _with_adoptions(connection, adoptions, q.SELECT_LIKERS)
+
+
+def reported_views(connection: duckdb.DuckDBPyConnection, adoptions: pd.DataFrame) -> pd.DataFrame:
+    """Return, per resource, the views and link clicks platforms reported for its posts."""
+    return _with_adoptions(connection, adoptions, q.SELECT_REPORTED_VIEWS)
+
+
+def follower_counts(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return each account's follower count as last observed (``followers_count``)."""
+    return connection.execute(q.SELECT_ACCOUNT_FOLLOWERS).df()
+
+
+def follows(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the follow edges (``platform``, ``follower_id``, ``followee_id``)."""
+    return connection.execute(q.SELECT_FOLLOWS).df()
+
+
+def sociability_edges(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return who relates to whom: follows, reposts, quotes and replies, counted per kind.
+
+    Columns ``platform``, ``source``, ``target``, ``kind``, ``weight`` (number of acts). A
+    follow goes from follower to followee; a repost, quote or reply from its author to the
+    author of the post it acts on. Mentions are not part of the data contract yet.
+    """
+    return connection.execute(q.SELECT_SOCIABILITY_EDGES).df()
+
+
+def sociability_graph(edges: pd.DataFrame, platform: str | None = None) -> ig.Graph:
+    """Build the weighted, directed sociability graph in one call.
+
+    Parameters
+    ----------
+    edges : DataFrame
+        As returned by :func:`sociability_edges`.
+    platform : str, optional
+        Keep one platform; by default all platforms are merged (accounts are per platform,
+        so a vertex is a platform and an account).
+
+    Returns
+    -------
+    igraph.Graph
+        Vertices named ``"<platform>:<account_id>"`` with ``platform`` and ``account_id``
+        attributes; one edge per ordered pair, with ``weight`` (all acts) and one count
+        attribute per kind (``follow``, ``repost``, ``quote``, ``reply``).
+
+    Examples
+    --------
+    >>> edges = pd.DataFrame({
+    ...     "platform": ["bluesky", "bluesky", "bluesky", "mastodon"],
+    ...     "source": ["a", "a", "b", "a"], "target": ["b", "b", "a", "c"],
+    ...     "kind": ["follow", "repost", "follow", "reply"], "weight": [1, 3, 1, 2]})
+    >>> graph = sociability_graph(edges)
+    >>> graph.vcount(), graph.ecount(), graph.es["weight"]
+    (4, 3, [4, 1, 2])
+    >>> sociability_graph(edges, platform="mastodon").vs["name"]
+    ['mastodon:a', 'mastodon:c']
+    """
+    if platform is not None:
+        edges = edges[edges["platform"] == platform]
+    kinds = pd.Categorical(edges["kind"], categories=["follow", "repost", "quote", "reply"])
+    pairs = pd.DataFrame(
+        {
+            "source": edges["platform"] + ":" + edges["source"],
+            "target": edges["platform"] + ":" + edges["target"],
+            "kind": kinds,
+            "weight": edges["weight"],
+        }
+    )
+    wide = pairs.pivot_table(
+        index=["source", "target"], columns="kind", values="weight", aggfunc="sum",
+        fill_value=0, observed=False,
+    )  # fmt: skip
+    wide.columns = [str(column) for column in wide.columns]
+    wide = wide.reset_index()
+    wide["weight"] = wide[["follow", "repost", "quote", "reply"]].sum(axis=1)
+    names = pd.unique(pd.concat([wide["source"], wide["target"]], ignore_index=True))
+    split = pd.Series(names).str.split(":", n=1, expand=True) if len(names) else None
+    vertices = pd.DataFrame(
+        {
+            "name": names,
+            "platform": split[0] if split is not None else [],
+            "account_id": split[1] if split is not None else [],
+        }
+    )
+    return ig.Graph.DataFrame(wide, directed=True, vertices=vertices, use_vids=False)
+
+
+def _with_adoptions(connection, adoptions: pd.DataFrame, query: str) -> pd.DataFrame:
+    connection.register("adoptions_input", adoptions)
+    try:
+        return connection.execute(query).df()
+    finally:
+        connection.unregister("adoptions_input")
