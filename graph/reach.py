@@ -1,0 +1,197 @@
+"""How many people a resource reached, each figure with its kind.
+
+Kinds (see ``science.md``): ``potential`` (sum of follower counts: overlapping audiences
+counted twice), ``observed`` (counted in collected data), ``range`` (observed, plus an upper
+bound where follower lists were not collected in full) and ``platform-reported`` (views or
+clicks given by the platform, never invented).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["SHARING_KINDS", "exposure", "reach"]
+
+#: Adoptions that put the resource in front of the sharer's followers (a reply does not).
+SHARING_KINDS = ["original", "repost", "quote", "link-in-forum", "web-page"]
+_ACCOUNT = ["platform", "account_id"]
+
+
+def reach(
+    adoptions: pd.DataFrame,
+    followers: pd.DataFrame,
+    follows: pd.DataFrame,
+    likers: pd.DataFrame | None = None,
+    views: pd.DataFrame | None = None,
+    by: str = "resource_id",
+) -> pd.DataFrame:
+    """Return the reach figures of each group of adoptions (a resource, a campaign…).
+
+    Parameters
+    ----------
+    adoptions : DataFrame
+        ``platform``, ``account_id``, ``kind`` and the ``by`` column.
+    followers : DataFrame
+        ``platform``, ``account_id``, ``followers_count`` (as declared by the platform).
+    follows : DataFrame
+        ``platform``, ``follower_id``, ``followee_id`` (the follower lists collected).
+    likers : DataFrame, optional
+        ``platform``, ``account_id`` and the ``by`` column: accounts that liked its posts.
+    views : DataFrame, optional
+        The ``by`` column, ``views`` and ``clicks`` reported by platforms.
+    by : str
+        The column whose groups are measured.
+
+    Returns
+    -------
+    DataFrame
+        One row per group and figure: ``by``, ``figure``, ``kind``, ``value``, ``low``,
+        ``high`` and ``coverage``. Figures: ``sharers``; ``potential_reach``;
+        ``unique_audience`` and ``unique_audience_without_sharers`` (the union of the
+        sharers' collected followers; ``high`` adds, for each sharer, the followers it
+        declares but whose list was not collected; ``coverage`` is the share of declared
+        followers collected, each sharer counted up to its declared count);
+        ``engaged_accounts`` (adopters and likers); ``views`` and ``clicks`` when reported.
+
+    Examples
+    --------
+    Ana (3 followers declared, all collected) and Bob (4 declared, 2 collected) share r1; Cleo
+    follows both:
+
+    >>> adoptions = pd.DataFrame({"resource_id": "r1", "platform": "bluesky",
+    ...     "account_id": ["ana", "bob"], "kind": ["original", "repost"]})
+    >>> followers = pd.DataFrame({"platform": "bluesky", "account_id": ["ana", "bob"],
+    ...     "followers_count": [3, 4]})
+    >>> follows = pd.DataFrame({"platform": "bluesky",
+    ...     "follower_id": ["cleo", "dan", "bob", "cleo", "eve"],
+    ...     "followee_id": ["ana", "ana", "ana", "bob", "bob"]})
+    >>> table = reach(adoptions, followers, follows).set_index("figure")
+    >>> print(table.loc[["potential_reach", "unique_audience",
+    ...     "unique_audience_without_sharers"], ["kind", "value", "low", "high", "coverage"]])
+                                    kind  value  low  high  coverage
+    figure
+    potential_reach            potential    7.0  7.0   7.0       NaN
+    unique_audience                range    4.0  4.0   6.0  0.714286
+    unique_audience_without_sharers  range    3.0  3.0   5.0  0.714286
+    """
+    sharers = adoptions[adoptions["kind"].isin(SHARING_KINDS)][[by, *_ACCOUNT]].drop_duplicates()
+    declared = sharers.merge(followers, on=_ACCOUNT, how="left")
+    audience = sharers.merge(
+        follows.rename(columns={"followee_id": "account_id"}), on=_ACCOUNT
+    ).drop_duplicates([by, "platform", "account_id", "follower_id"])
+    collected = audience.groupby([by, *_ACCOUNT]).size().rename("collected").reset_index()
+    declared = declared.merge(collected, on=[by, *_ACCOUNT], how="left").fillna({"collected": 0})
+    missing = (declared["followers_count"] - declared["collected"]).clip(lower=0)
+    declared["missing"] = missing.fillna(0)
+    declared["covered"] = declared["collected"].clip(upper=declared["followers_count"])
+    per_group = declared.groupby(by).agg(
+        sharers=("account_id", "size"),
+        potential=("followers_count", "sum"),
+        missing=("missing", "sum"),
+        covered=("covered", "sum"),
+        declared=("followers_count", "sum"),
+    )
+    union = audience.drop_duplicates([by, "platform", "follower_id"])
+    with_sharers = union.groupby(by).size()
+    is_sharer = union.merge(
+        sharers.rename(columns={"account_id": "follower_id"}),
+        on=[by, "platform", "follower_id"],
+        how="left",
+        indicator=True,
+    )["_merge"].eq("both")
+    without_sharers = union[~is_sharer.to_numpy()].groupby(by).size()
+    engaged = pd.concat(
+        [adoptions[[by, *_ACCOUNT]], likers[[by, *_ACCOUNT]] if likers is not None else None]
+    ).drop_duplicates()
+
+    rows = []
+    for group, figures in per_group.iterrows():
+        coverage = figures["covered"] / figures["declared"] if figures["declared"] > 0 else np.nan
+        rows.append(_figure(by, group, "sharers", "observed", figures["sharers"]))
+        rows.append(_figure(by, group, "potential_reach", "potential", figures["potential"]))
+        for name, counts in (
+            ("unique_audience", with_sharers),
+            ("unique_audience_without_sharers", without_sharers),
+        ):
+            low = float(counts.get(group, 0))
+            rows.append(
+                _figure(by, group, name, "range", low, low, low + figures["missing"], coverage)
+            )
+    for group, count in engaged.groupby(by).size().items():
+        rows.append(_figure(by, group, "engaged_accounts", "observed", count))
+    if views is not None:
+        for row in views.itertuples(index=False):
+            for name in ("views", "clicks"):
+                value = getattr(row, name)
+                if pd.notna(value):
+                    rows.append(_figure(by, getattr(row, by), name, "platform-reported", value))
+    columns = [by, "figure", "kind", "value", "low", "high", "coverage"]
+    return pd.DataFrame(rows, columns=columns).sort_values([by, "figure"], ignore_index=True)
+
+
+def exposure(adoptions: pd.DataFrame, follows: pd.DataFrame) -> pd.DataFrame:
+    """Return each account's exposure to each resource: the share of its followees who adopted.
+
+    For an adopter, the followees counted are those who adopted strictly before it (its
+    exposure at adoption); for an account that did not adopt, all followees who adopted.
+    Only accounts whose followees were collected and who follow at least one adopter appear.
+
+    Columns: ``resource_id``, ``platform``, ``account_id``, ``adopted`` (bool),
+    ``followees`` (collected), ``adopted_followees``, ``exposure``.
+
+    Examples
+    --------
+    >>> at = pd.Timestamp("2026-09-01", tz="UTC")
+    >>> adoptions = pd.DataFrame({"resource_id": "r1", "platform": "bluesky",
+    ...     "account_id": ["ana", "bob"], "adopted_at": [at, at + pd.Timedelta(hours=1)]})
+    >>> follows = pd.DataFrame({"platform": "bluesky", "follower_id": ["bob", "bob", "cleo"],
+    ...     "followee_id": ["ana", "zoe", "bob"]})
+    >>> print(exposure(adoptions, follows)[["account_id", "adopted", "exposure"]])
+      account_id  adopted  exposure
+    0        bob     True       0.5
+    1       cleo    False       1.0
+
+    References
+    ----------
+    T. W. Valente, *Network Models of the Diffusion of Innovations*, Hampton Press, 1995.
+    """
+    first = (
+        adoptions.dropna(subset=["adopted_at"])
+        .groupby(["resource_id", *_ACCOUNT], as_index=False)["adopted_at"]
+        .min()
+    )
+    followees = follows.groupby(["platform", "follower_id"]).size().rename("followees")
+    seen = follows.merge(
+        first.rename(columns={"account_id": "followee_id", "adopted_at": "followee_at"}),
+        on=["platform", "followee_id"],
+    ).merge(
+        first.rename(columns={"account_id": "follower_id"}),
+        on=["resource_id", "platform", "follower_id"],
+        how="left",
+    )
+    seen["counts"] = seen["adopted_at"].isna() | (seen["followee_at"] < seen["adopted_at"])
+    table = (
+        seen.groupby(["resource_id", "platform", "follower_id"])
+        .agg(adopted=("adopted_at", "count"), adopted_followees=("counts", "sum"))
+        .reset_index()
+        .join(followees, on=["platform", "follower_id"])
+        .rename(columns={"follower_id": "account_id"})
+    )
+    table["adopted"] = table["adopted"] > 0
+    table["exposure"] = table["adopted_followees"] / table["followees"]
+    columns = ["resource_id", "platform", "account_id", "adopted", "followees"]
+    return table[[*columns, "adopted_followees", "exposure"]]
+
+
+def _figure(by, group, figure, kind, value, low=None, high=None, coverage=np.nan) -> dict:
+    value = float(value)
+    return {
+        by: group,
+        "figure": figure,
+        "kind": kind,
+        "value": value,
+        "low": value if low is None else float(low),
+        "high": value if high is None else float(high),
+        "coverage": coverage,
+    }

@@ -1,0 +1,163 @@
+"""Reach, exposure, timelines, velocity and campaigns on toys worked by hand."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from graph.campaigns import CampaignError, campaign_effects, read_campaigns
+from graph.reach import exposure, reach
+from graph.timelines import timeline, velocity
+
+T0 = pd.Timestamp("2026-09-01 08:00", tz="UTC")
+
+
+def hours(h):
+    return T0 + pd.Timedelta(hours=h)
+
+
+# r1: ana posts, bob reposts, cleo replies (a reply is engaged, not a sharer). Followers
+# collected: ana ← {bob, dan, eve}, bob ← {dan, fay}. Declared: ana 3, bob 5, cleo 9.
+ADOPTIONS = pd.DataFrame(
+    {
+        "resource_id": "r1",
+        "platform": "bluesky",
+        "account_id": ["ana", "bob", "cleo"],
+        "kind": ["original", "repost", "reply"],
+        "adopted_at": [hours(0), hours(1), hours(2)],
+    }
+)
+FOLLOWERS = pd.DataFrame(
+    {"platform": "bluesky", "account_id": ["ana", "bob", "cleo"], "followers_count": [3, 5, 9]}
+)
+FOLLOWS = pd.DataFrame(
+    {
+        "platform": "bluesky",
+        "follower_id": ["bob", "dan", "eve", "dan", "fay", "cleo", "cleo"],
+        "followee_id": ["ana", "ana", "ana", "bob", "bob", "ana", "gus"],
+    }
+)
+
+
+def figures(table):
+    return {row.figure: (row.kind, row.value, row.low, row.high) for row in table.itertuples()}
+
+
+def test_reach_with_overlapping_audiences():
+    likers = pd.DataFrame({"resource_id": "r1", "platform": "bluesky", "account_id": ["hal"]})
+    views = pd.DataFrame({"resource_id": ["r1"], "views": [120.0], "clicks": [None]})
+    table = reach(ADOPTIONS, FOLLOWERS, FOLLOWS, likers=likers, views=views)
+    found = figures(table)
+    # Sharers ana and bob: 3 + 5 declared followers. Union of collected followers:
+    # {bob, dan, eve, cleo} ∪ {dan, fay} = 5 accounts; without the sharers (bob): 4.
+    # ana's list is complete (4 collected ≥ 3 declared); bob misses 3 → high = low + 3.
+    assert found["sharers"] == ("observed", 2, 2, 2)
+    assert found["potential_reach"] == ("potential", 8, 8, 8)
+    assert found["unique_audience"] == ("range", 5, 5, 8)
+    assert found["unique_audience_without_sharers"] == ("range", 4, 4, 7)
+    assert found["engaged_accounts"] == ("observed", 4, 4, 4)  # ana, bob, cleo, hal
+    assert found["views"] == ("platform-reported", 120, 120, 120)
+    assert "clicks" not in found  # not reported: never invented
+    coverage = table.set_index("figure").loc["unique_audience", "coverage"]
+    assert coverage == pytest.approx(5 / 8)  # ana 4 collected, counted as her 3; bob 2 of 5
+
+
+def test_reach_without_follower_lists_is_a_range_from_zero():
+    table = reach(ADOPTIONS, FOLLOWERS, FOLLOWS.iloc[0:0])
+    assert figures(table)["unique_audience"] == ("range", 0, 0, 8)
+    assert table.set_index("figure").loc["unique_audience", "coverage"] == 0
+
+
+def test_exposure_at_adoption_and_after():
+    table = exposure(ADOPTIONS, FOLLOWS).set_index("account_id")
+    # bob follows ana (adopted before him): 1/1. cleo follows ana (before) and gus (no): 1/2.
+    # dan follows ana and bob, adopted neither: 2/2. eve: 1/1. fay: 1/1.
+    assert table.loc["bob", ["adopted", "exposure"]].tolist() == [True, 1.0]
+    assert table.loc["cleo", ["adopted", "followees", "exposure"]].tolist() == [True, 2, 0.5]
+    assert table.loc["dan", ["adopted", "adopted_followees", "exposure"]].tolist() == [
+        False,
+        2,
+        1.0,
+    ]
+    assert "ana" not in table.index  # follows nobody collected
+
+
+def test_timeline_per_week_and_platform():
+    adoptions = pd.DataFrame(
+        {
+            "resource_id": "r1",
+            "platform": ["bluesky", "mastodon", "bluesky", "bluesky"],
+            # Monday 31 Aug, Sunday 6 Sep (same week), Monday 14 Sep (two weeks on)
+            "adopted_at": pd.to_datetime(
+                ["2026-08-31 10:00", "2026-09-06 23:00", "2026-09-14 01:00", None], utc=True
+            ),
+        }
+    )
+    table = timeline(adoptions, period="week")
+    everything = table[table["platform"] == "all"]
+    assert everything["period"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2026-08-31",
+        "2026-09-07",
+        "2026-09-14",
+    ]
+    assert everything["adoptions"].tolist() == [2, 0, 1]
+    assert everything["cumulative"].tolist() == [2, 2, 3]
+    assert table[table["platform"] == "mastodon"]["adoptions"].tolist() == [1]
+    with pytest.raises(ValueError, match="unknown period 'month'"):
+        timeline(adoptions, period="month")
+
+
+def test_velocity_flags_a_burst_but_not_a_steady_pace():
+    steady = [hours(6 * i) for i in range(40)]  # 4 a day for 10 days
+    table = velocity(pd.DataFrame({"resource_id": "r1", "adopted_at": steady}))
+    assert not table["taking_off"].any()
+    burst = [*steady, *(hours(240 + i / 10) for i in range(10))]  # 10 more in one hour
+    table = velocity(pd.DataFrame({"resource_id": "r1", "adopted_at": burst}))
+    flagged = table[table["taking_off"]]
+    # At hour 240: the window (hours 217-240) holds 222, 228, 234 and the 10 → 13/24; the
+    # 217 hours before it held 37 adoptions (0, 6, …, 216) → baseline 37/217 per hour.
+    first = flagged.iloc[0]
+    assert first["hour"] == hours(240).floor("h")
+    assert first["velocity"] == pytest.approx(13 / 24)
+    assert first["baseline"] == pytest.approx(37 / 217)
+
+
+def test_campaign_file_errors_name_the_line(tmp_path):
+    path = tmp_path / "campaigns.csv"
+    path.write_text("date,channel,resource,utm_campaign\n2026-09-07,newsletter,r1,rentree\n")
+    table = read_campaigns(path, ["r1"], ["maths"])
+    assert table.loc[0, "date"] == pd.Timestamp("2026-09-06 22:00", tz="UTC")  # Paris midnight
+    assert table.loc[0, "xtor"] is None
+    path.write_text("date,channel,resource\n2026-09-07,newsletter,r1\n2026-31-01,bluesky,r1\n")
+    with pytest.raises(CampaignError, match=r"line 3: '2026-31-01' is not a date"):
+        read_campaigns(path, ["r1"], [])
+    path.write_text("date,channel,resource\n2026-09-07,newsletter,r9\n")
+    with pytest.raises(CampaignError, match="line 2: 'r9' is neither a catalogue resource"):
+        read_campaigns(path, ["r1"], [])
+    path.write_text("date,resource\n2026-09-07,r1\n")
+    with pytest.raises(CampaignError, match="missing column"):
+        read_campaigns(path, ["r1"], [])
+
+
+def test_a_parcours_action_targets_its_resources_and_xtor_counts():
+    adoptions = pd.DataFrame(
+        {
+            "resource_id": ["r1", "r2", "r3"],
+            "platform": "mastodon",
+            "account_id": ["a", "b", "c"],
+            "adopted_at": [hours(1), hours(30), hours(2)],
+            "campaign": ['{"xtor": "CS1-9"}', None, None],
+        }
+    )
+    catalogue = pd.DataFrame({"resource_id": ["r1", "r2", "r3"], "parcours": ["m", "m", "x"]})
+    campaigns = pd.DataFrame(
+        {"action": [2], "date": [T0], "channel": ["bluesky"], "resource": ["m"],
+         "utm_campaign": [None], "xtor": ["CS1-9"]}
+    )  # fmt: skip
+    followers = pd.DataFrame({"platform": [], "account_id": [], "followers_count": []})
+    row = campaign_effects(campaigns, adoptions, catalogue, followers).iloc[0]
+    assert row["direct_adoptions"] == 1 and row["direct_potential_reach"] == 0
+    assert row["rate_after"] == pytest.approx(2 / 7)  # r1 and r2, not r3 (another parcours)
+    assert math.isnan(row["lift"]) and row["days_to_peak"] in (0, 1)
