@@ -6,16 +6,15 @@ import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
+from app.analyze import analyze_command, show
 from app.collect import collect
 from app.config import CONFIG_NAME, TEMPLATE, ConfigError, Settings, load_settings
-from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out
+from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, cell, err, out, table
 from collectors import __version__
 from collectors.rawrun import RawRunError, copy_run, find_runs
 from collectors.reparse import reparse_run
@@ -178,26 +177,6 @@ def load(context: click.Context, paths: tuple[Path, ...], no_pseudonymise: bool,
     return EXIT_PARTIAL if rejected else EXIT_OK
 
 
-def _table(title: str, rows: list[dict], columns: list[str] | None = None) -> Table:
-    table = Table(title=title, title_justify="left", title_style="bold")
-    columns = columns or (list(rows[0]) if rows else [])
-    for column in columns:
-        table.add_column(column.replace("_", " "), overflow="fold")
-    for row in rows:
-        table.add_row(*(_cell(row[column]) for column in columns))
-    return table
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M UTC")
-    if isinstance(value, int):
-        return f"{value:,}"
-    return str(value)
-
-
 @cli.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @click.option("--limit", default=20, show_default=True, help="Rows per list of links.")
@@ -218,24 +197,24 @@ def status(context: click.Context, as_json: bool, limit: int) -> None:
         f"{settings.catalogue}",
         highlight=False,
     )
-    out.print(_table("Runs", report["runs"]))
-    out.print(_table("Records by source and platform", report["records"]))
+    out.print(table("Runs", report["runs"]))
+    out.print(table("Records by source and platform", report["records"]))
     links = report["links"]
     out.print(
         f"[bold]Links[/bold] {links['links']:,} found, {links['tracked']:,} to tracked domains, "
         f"{links['matched']:,} matched to {links['resources']:,} catalogue resources."
     )
     if report["unmatched_links"]:
-        out.print(_table("Tracked links that match no resource", report["unmatched_links"]))
+        out.print(table("Tracked links that match no resource", report["unmatched_links"]))
     if report["unresolved_shortened_links"]:
-        out.print(_table("Shortened links not resolved", report["unresolved_shortened_links"]))
+        out.print(table("Shortened links not resolved", report["unresolved_shortened_links"]))
     coverage = [
-        {**c, "gaps": ", ".join(f"{_cell(g['from'])} → {_cell(g['to'])}" for g in c["gaps"])}
+        {**c, "gaps": ", ".join(f"{cell(g['from'])} → {cell(g['to'])}" for g in c["gaps"])}
         for c in report["coverage"]
     ]
-    out.print(_table("Coverage by source and query", coverage))
+    out.print(table("Coverage by source and query", coverage))
     if report["incidents"]:
-        out.print(_table("Incidents (errors, rate-limit waits, failed pages)", report["incidents"]))
+        out.print(table("Incidents (errors, rate-limit waits, failed pages)", report["incidents"]))
     else:
         out.print("No incidents recorded (errors, rate-limit waits, failed pages).")
 
@@ -261,7 +240,7 @@ def catalogue_show(context: click.Context) -> None:
         }
         for r in resources
     ]
-    out.print(_table(f"{settings.catalogue} ({len(rows)} resources)", rows))
+    out.print(table(f"{settings.catalogue} ({len(rows)} resources)", rows))
 
 
 @catalogue.command("validate")
@@ -315,6 +294,8 @@ def reparse(context: click.Context, run_id: str, offline: bool) -> int:
 
 
 cli.add_command(collect)
+cli.add_command(analyze_command)
+cli.add_command(show)
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -91,6 +91,16 @@ class Sources(_Section):
     mastodon: Mastodon = msgspec.field(default_factory=Mastodon)
 
 
+class Analysis(_Section):
+    rule: Literal["most_recent", "first"] = "most_recent"
+    window_hours: PositiveInt = 24
+    takeoff_multiple: PositiveFloat = 3.0
+    takeoff_min_adoptions: PositiveInt = 5
+    campaigns: str = ""
+    before_days: PositiveInt = 14
+    after_days: PositiveInt = 7
+
+
 class Config(_Section):
     data_dir: str = "essaim-data"
     tracking: Tracking = msgspec.field(default_factory=Tracking)
@@ -98,6 +108,7 @@ class Config(_Section):
     links: Links = msgspec.field(default_factory=Links)
     collect: Collect = msgspec.field(default_factory=Collect)
     sources: Sources = msgspec.field(default_factory=Sources)
+    analysis: Analysis = msgspec.field(default_factory=Analysis)
 
 
 TEMPLATE = """\
@@ -156,6 +167,22 @@ instances = ["mastodon.social", "piaille.fr", "framapiaf.org"]
 tags = ["INSPE", "eINSPE", "ReseauCanope", "FormationEnseignants"]
 # Requests per 5 minutes to each instance (Mastodon's default limit is 300).
 requests_per_5min = 300
+
+[analysis]
+# Parent of an adopter whose platform does not say where it saw the resource: among the
+# accounts it follows that adopted before it, the one that adopted "most_recent" or "first".
+rule = "most_recent"
+# Velocity is counted over a sliding window of this many hours; a resource is taking off
+# when its velocity reaches takeoff_multiple times its baseline with at least
+# takeoff_min_adoptions adoptions in the window.
+window_hours = 24
+takeoff_multiple = 3.0
+takeoff_min_adoptions = 5
+# Communication actions (CSV: date, channel, resource, utm_campaign, xtor), and the days
+# before (baseline) and after each action compared.
+campaigns = ""
+before_days = 14
+after_days = 7
 """
 
 _AT_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)
@@ -186,6 +213,7 @@ class Settings:
     institutions: Path
     secret_file: Path
     configured_catalogue: Path | None  # tracking.catalogue, if set
+    campaigns: Path | None  # analysis.campaigns, if set
 
     @property
     def raw_dir(self) -> Path:
@@ -246,4 +274,5 @@ def load_settings(config_path: Path | None = None, data_dir: Path | None = None)
         ),
         secret_file=resolve(secret),
         configured_catalogue=resolve(tracking.catalogue) if tracking.catalogue else None,
+        campaigns=resolve(config.analysis.campaigns) if config.analysis.campaigns else None,
     )

@@ -4,11 +4,47 @@ Exit codes: 0 everything worked; 1 a user error, explained in one sentence; 2 pa
 (some inputs were rejected or some pages failed; each is listed with the reason).
 """
 
-from rich.console import Console
+import math
+from datetime import datetime
 
-__all__ = ["EXIT_OK", "EXIT_PARTIAL", "EXIT_USER_ERROR", "err", "out"]
+from rich.console import Console
+from rich.table import Table
+
+__all__ = ["EXIT_OK", "EXIT_PARTIAL", "EXIT_USER_ERROR", "cell", "err", "out", "table"]
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL = 0, 1, 2
 
 out = Console()
 err = Console(stderr=True)
+
+
+def table(title: str, rows: list[dict], columns: list[str] | None = None) -> Table:
+    """A titled table of ``rows`` (dicts), with ``columns`` or every key of the first row."""
+    shown = Table(title=title, title_justify="left", title_style="bold")
+    columns = columns or (list(rows[0]) if rows else [])
+    for column in columns:
+        shown.add_column(column.replace("_", " "), overflow="fold")
+    for row in rows:
+        shown.add_row(*(cell(row[column]) for column in columns))
+    return shown
+
+
+def cell(value) -> str:
+    """A value as a table shows it: times in UTC, thousands separated, missing as empty.
+
+    >>> cell(1234), cell(0.125), cell(3.0), cell(float("nan")), cell("2026-09-01T08:00:00.000Z")
+    ('1,234', '0.12', '3', '', '2026-09-01 08:00 UTC')
+    """
+    if isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+        value = datetime.fromisoformat(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M UTC")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"{value:,}"
+    if isinstance(value, float):
+        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+    return str(value)

@@ -36,9 +36,10 @@ ADOPTION_KINDS = ["original", "repost", "quote", "reply", "link-in-forum", "web-
 def adoption_events(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Return every adoption of a catalogue resource, one row per post or repost.
 
-    Columns: ``resource_id``, ``platform``, ``cascade`` (the id of the post that started the
-    cascade), ``account_id``, ``adopted_at`` (UTC; NaT for reposts whose time the platform did
-    not give), ``kind`` (one of :data:`ADOPTION_KINDS`), ``post_id`` ('' for a repost),
+    Columns: ``resource_id``, ``platform``, ``cascade`` (``<resource_id>/<root_post_id>``),
+    ``root_post_id`` (the post that started the cascade), ``account_id``, ``adopted_at``
+    (UTC; NaT for reposts whose time the platform did not give), ``kind`` (one of
+    :data:`ADOPTION_KINDS`), ``post_id`` ('' for a repost),
     ``parent_post_id`` (the post quoted, answered or reposted), ``observed_parent`` (the
     account the platform says the adoption came from: the author of the post quoted or
     answered, or of the non-original post reposted; else null) and ``campaign`` (the campaign

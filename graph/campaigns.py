@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["CampaignError", "campaign_effects", "read_campaigns"]
+__all__ = ["CampaignError", "campaign_effects", "driven_adoptions", "read_campaigns"]
 
 _PARIS = "Europe/Paris"
 _REQUIRED = ("date", "channel", "resource")
@@ -118,15 +118,15 @@ def campaign_effects(
                     1                      40     0.142857         1.0   7.0             2
     """
     timed = adoptions.dropna(subset=["adopted_at"])
-    parameters = timed["campaign"].map(_parameters)
+    driven = driven_adoptions(campaigns, adoptions)
     counts = followers.set_index(["platform", "account_id"])["followers_count"]
     rows = []
     for action in campaigns.itertuples(index=False):
         targets = set(catalogue.loc[catalogue["parcours"] == action.resource, "resource_id"])
         targets.add(action.resource)
-        direct = timed[parameters.map(lambda found, a=action: _carries(found, a)).astype(bool)]
-        driven = direct[["platform", "account_id"]].drop_duplicates()
-        reach = counts.reindex(pd.MultiIndex.from_frame(driven)).fillna(0).sum()
+        direct = driven[driven["action"] == action.action]
+        sharers = direct[["platform", "account_id"]].drop_duplicates()
+        reach = counts.reindex(pd.MultiIndex.from_frame(sharers)).fillna(0).sum()
         times = timed.loc[timed["resource_id"].isin(targets), "adopted_at"]
         start = action.date
         before = times[(times >= start - before_days * _DAY) & (times < start)]
@@ -148,6 +148,23 @@ def campaign_effects(
             }
         )
     return pd.DataFrame(rows)
+
+
+def driven_adoptions(campaigns: pd.DataFrame, adoptions: pd.DataFrame) -> pd.DataFrame:
+    """Return the adoptions whose link carries an action's ``utm_campaign`` or ``xtor``.
+
+    One row per adoption and action, with the action's number in ``action``.
+    """
+    parameters = adoptions["campaign"].map(_parameters)
+    driven = [
+        adoptions[parameters.map(lambda found, a=action: _carries(found, a)).astype(bool)].assign(
+            action=action.action
+        )
+        for action in campaigns.itertuples(index=False)
+    ]
+    if not driven:
+        return adoptions.iloc[0:0].assign(action=pd.Series(dtype="int64"))
+    return pd.concat(driven, ignore_index=True)
 
 
 def _action(path: Path, number: int, row: dict, known: set[str]) -> dict:

@@ -47,10 +47,12 @@ def reach(
     -------
     DataFrame
         One row per group and figure: ``by``, ``figure``, ``kind``, ``value``, ``low``,
-        ``high`` and ``coverage``. Figures: ``sharers``; ``potential_reach``;
+        ``high`` and ``coverage``. Figures: ``sharers``; ``potential_reach`` (``coverage``:
+        the share of sharers whose follower count is known; NaN if none is);
         ``unique_audience`` and ``unique_audience_without_sharers`` (the union of the
         sharers' collected followers; ``high`` adds, for each sharer, the followers it
-        declares but whose list was not collected; ``coverage`` is the share of declared
+        declares but whose list was not collected, NaN when such a count is unknown;
+        ``coverage`` is the share of declared
         followers collected, each sharer counted up to its declared count);
         ``engaged_accounts`` (adopters and likers); ``views`` and ``clicks`` when reported.
 
@@ -71,26 +73,35 @@ def reach(
     ...     "unique_audience_without_sharers"], ["kind", "value", "low", "high", "coverage"]])
                                     kind  value  low  high  coverage
     figure
-    potential_reach            potential    7.0  7.0   7.0       NaN
+    potential_reach            potential    7.0  7.0   7.0  1.000000
     unique_audience                range    4.0  4.0   6.0  0.714286
     unique_audience_without_sharers  range    3.0  3.0   5.0  0.714286
     """
     sharers = adoptions[adoptions["kind"].isin(SHARING_KINDS)][[by, *_ACCOUNT]].drop_duplicates()
     declared = sharers.merge(followers, on=_ACCOUNT, how="left")
+    declared["followers_count"] = pd.to_numeric(declared["followers_count"], errors="coerce")
     audience = sharers.merge(
         follows.rename(columns={"followee_id": "account_id"}), on=_ACCOUNT
     ).drop_duplicates([by, "platform", "account_id", "follower_id"])
     collected = audience.groupby([by, *_ACCOUNT]).size().rename("collected").reset_index()
     declared = declared.merge(collected, on=[by, *_ACCOUNT], how="left").fillna({"collected": 0})
-    missing = (declared["followers_count"] - declared["collected"]).clip(lower=0)
-    declared["missing"] = missing.fillna(0)
+    # Followers not collected: unknown (NaN) for a sharer whose count is unknown and whose
+    # list was not read; none for one whose list was read.
+    declared["missing"] = (declared["followers_count"] - declared["collected"]).clip(lower=0)
+    declared.loc[declared["followers_count"].isna() & (declared["collected"] > 0), "missing"] = 0
     declared["covered"] = declared["collected"].clip(upper=declared["followers_count"])
-    per_group = declared.groupby(by).agg(
-        sharers=("account_id", "size"),
-        potential=("followers_count", "sum"),
-        missing=("missing", "sum"),
-        covered=("covered", "sum"),
-        declared=("followers_count", "sum"),
+    groups = declared.groupby(by)
+    per_group = pd.DataFrame(
+        {
+            "sharers": groups.size(),
+            "known": groups["followers_count"].count(),
+            "potential": groups["followers_count"].sum(min_count=1),
+            "missing": groups["missing"]
+            .sum(min_count=1)
+            .where(groups["missing"].count() == groups.size()),
+            "covered": groups["covered"].sum(),
+            "declared": groups["followers_count"].sum(),
+        }
     )
     union = audience.drop_duplicates([by, "platform", "follower_id"])
     with_sharers = union.groupby(by).size()
@@ -109,7 +120,10 @@ def reach(
     for group, figures in per_group.iterrows():
         coverage = figures["covered"] / figures["declared"] if figures["declared"] > 0 else np.nan
         rows.append(_figure(by, group, "sharers", "observed", figures["sharers"]))
-        rows.append(_figure(by, group, "potential_reach", "potential", figures["potential"]))
+        known = figures["known"] / figures["sharers"]
+        rows.append(
+            _figure(by, group, "potential_reach", "potential", figures["potential"], coverage=known)
+        )
         for name, counts in (
             ("unique_audience", with_sharers),
             ("unique_audience_without_sharers", without_sharers),
@@ -185,7 +199,7 @@ def exposure(adoptions: pd.DataFrame, follows: pd.DataFrame) -> pd.DataFrame:
 
 
 def _figure(by, group, figure, kind, value, low=None, high=None, coverage=np.nan) -> dict:
-    value = float(value)
+    value = float(value)  # NaN when unknown
     return {
         by: group,
         "figure": figure,

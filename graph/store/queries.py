@@ -139,6 +139,17 @@ MIGRATION_2_RUN_STATUS = [
     "ALTER TABLE runs ADD COLUMN resumes VARCHAR",
 ]
 
+MIGRATION_3_ANALYSES = [
+    """CREATE TABLE analyses (
+        analysis_id VARCHAR PRIMARY KEY,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ NOT NULL,
+        parameters JSON NOT NULL,
+        essaim_version VARCHAR NOT NULL,
+        counts JSON NOT NULL
+    )""",
+]
+
 # --- settings --------------------------------------------------------------------------
 
 SELECT_SETTING = "SELECT value FROM settings WHERE name = ?"
@@ -461,6 +472,12 @@ SELECT_CATALOGUE = """
 SELECT resource_id, title, parcours, level, discipline, url_patterns, published, illustrative
 FROM catalogue ORDER BY resource_id"""
 
+# --- analyses ------------------------------------------------------------------------------
+# ``analyze`` replaces each result table whole from a registered DataFrame (``result``).
+
+INSERT_ANALYSIS = "INSERT INTO analyses VALUES (?, ?, ?, ?, ?, ?)"
+SELECT_LAST_ANALYSIS = "SELECT * FROM analyses ORDER BY finished_at DESC LIMIT 1"
+
 # --- analysis inputs ------------------------------------------------------------------------
 # A cascade starts at a post linking a resource that no other post linking it leads to
 # through quotes and replies; quotes and replies of cascade posts (at any depth) join it,
@@ -494,7 +511,8 @@ cascade_posts AS (
     SELECT r.* FROM reached r SEMI JOIN roots USING (resource_id, platform, root_post)
     QUALIFY row_number() OVER (PARTITION BY r.resource_id, r.platform, r.post_id
         ORDER BY r.hops, r.root_post, r.kind) = 1)
-SELECT c.resource_id, c.platform, c.root_post AS cascade, p.author_id AS account_id,
+SELECT c.resource_id, c.platform, c.resource_id || '/' || c.root_post AS cascade,
+    c.root_post AS root_post_id, p.author_id AS account_id,
     p.created_at AS adopted_at,
     CASE WHEN c.kind <> 'original' THEN c.kind
          WHEN list_contains(?, c.platform) THEN 'link-in-forum'
@@ -507,13 +525,14 @@ JOIN posts p USING (platform, post_id)
 LEFT JOIN posts parent ON parent.platform = c.platform AND parent.post_id = c.parent_post
 LEFT JOIN linking l USING (resource_id, platform, post_id)
 UNION ALL
-SELECT c.resource_id, c.platform, c.root_post, i.actor_id, i.created_at, 'repost', '',
+SELECT c.resource_id, c.platform, c.resource_id || '/' || c.root_post, c.root_post,
+    i.actor_id, i.created_at, 'repost', '',
     c.post_id, CASE WHEN c.post_id <> c.root_post THEN target.author_id END, NULL
 FROM interactions i
 JOIN cascade_posts c ON c.platform = i.platform AND c.post_id = i.target_post_id
 JOIN posts target ON target.platform = c.platform AND target.post_id = c.post_id
 WHERE i.kind = 'repost'
-ORDER BY 1, 2, 3, 5 NULLS LAST, 4"""
+ORDER BY 1, 2, 3, 6 NULLS LAST, 5"""
 
 # Per resource, the accounts that liked a cascade post, and the views and clicks platforms
 # reported for cascade posts (NULL when none reported any).

@@ -161,3 +161,14 @@ def test_a_parcours_action_targets_its_resources_and_xtor_counts():
     assert row["direct_adoptions"] == 1 and row["direct_potential_reach"] == 0
     assert row["rate_after"] == pytest.approx(2 / 7)  # r1 and r2, not r3 (another parcours)
     assert math.isnan(row["lift"]) and row["days_to_peak"] in (0, 1)
+
+
+def test_unknown_follower_counts_are_unknown_not_zero():
+    followers = FOLLOWERS.assign(followers_count=[None, 5, None])
+    table = reach(ADOPTIONS, followers, FOLLOWS.iloc[0:0])
+    found = figures(table)
+    assert found["potential_reach"][1] == 5  # bob's count; ana's is unknown…
+    assert table.set_index("figure").loc["potential_reach", "coverage"] == 0.5  # …and said so
+    assert found["unique_audience"][2] == 0 and math.isnan(found["unique_audience"][3])
+    nobody = figures(reach(ADOPTIONS, FOLLOWERS.assign(followers_count=None), FOLLOWS.iloc[0:0]))
+    assert math.isnan(nobody["potential_reach"][1])

@@ -82,6 +82,7 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
         assert rows(store, "SELECT version, name FROM schema_version") == [
             (1, "core tables"),
             (2, "run status and resumed runs"),
+            (3, "analyses"),
         ]
     with Store(tmp_path / "essaim.duckdb") as store:
         assert store.migrate() == []
@@ -89,13 +90,13 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
 
 def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
     Store(tmp_path / "essaim.duckdb").close()
-    broken = (3, "broken", ["CREATE TABLE half_done (x INTEGER)", "CREATE TABLE oops ("])
+    broken = (4, "broken", ["CREATE TABLE half_done (x INTEGER)", "CREATE TABLE oops ("])
     monkeypatch.setattr(database_module, "MIGRATIONS", [*database_module.MIGRATIONS, broken])
     with pytest.raises(Exception, match=r"(?i)syntax|parser"):
         Store(tmp_path / "essaim.duckdb")
     monkeypatch.undo()
     with Store(tmp_path / "essaim.duckdb") as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == 3
         tables = {t for (t,) in rows(store, "SELECT table_name FROM information_schema.tables")}
         assert "half_done" not in tables
 

@@ -1,0 +1,145 @@
+"""``essaim analyze``: every metric of graph layer I, computed into tables of the store.
+
+The result tables are replaced whole, in one transaction, with a row in ``analyses`` saying
+with which parameters and from which data they were computed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from collectors import __version__
+from graph import builders
+from graph.campaigns import campaign_effects, driven_adoptions, read_campaigns
+from graph.cascades import cascade_metrics, journey, reconstruct
+from graph.reach import exposure, reach
+from graph.store import Store
+from graph.store import queries as q
+from graph.timelines import timeline, velocity
+
+__all__ = ["RESULT_TABLES", "AnalysisParameters", "analyze"]
+
+#: The tables ``analyze`` writes, and what each holds.
+RESULT_TABLES = {
+    "adoptions": "every adoption event of a catalogue resource",
+    "cascade_trees": "one row per adopter and cascade, with its parent and how it was found",
+    "cascades": "size, depth, breadth, structural virality and speed of each cascade",
+    "journeys": "the platforms each resource reached, in order",
+    "reach": "reach figures per resource, each with its kind",
+    "campaign_reach": "reach figures of the adoptions each campaign drove",
+    "exposure": "each account's exposure to each resource",
+    "timelines": "adoptions per day, platform and resource, with running totals",
+    "velocity": "adoptions per hour over a sliding window, and the take-off flag",
+    "campaign_effects": "what followed each communication action",
+    "sociability_edges": "who relates to whom (follows, reposts, quotes, replies)",
+}
+
+
+@dataclass
+class AnalysisParameters:
+    """What an analysis depends on besides the data (stored with its results)."""
+
+    rule: str = "most_recent"  # parent inference: most_recent or first
+    window_hours: int = 24  # velocity window
+    takeoff_multiple: float = 3.0  # taking off: velocity ≥ this × baseline…
+    takeoff_min_adoptions: int = 5  # …with at least this many adoptions in the window
+    campaigns: str | None = None  # campaign CSV file
+    before_days: int = 14  # campaign baseline window
+    after_days: int = 7  # campaign effect window
+
+
+def analyze(
+    store: Store,
+    parameters: AnalysisParameters,
+    step: Callable[[str], None] = lambda name: None,
+) -> dict[str, int]:
+    """Compute every result table into ``store``; return their row counts.
+
+    ``step`` is called with the name of each step as it starts (for progress display).
+    Raises :class:`graph.campaigns.CampaignError` on a bad campaign file, before anything is
+    written.
+    """
+    started = datetime.now(UTC)
+    connection = store.connection
+    catalogue = connection.execute("SELECT resource_id, parcours FROM catalogue").df()
+    campaigns = None
+    if parameters.campaigns:
+        campaigns = read_campaigns(
+            Path(parameters.campaigns), catalogue["resource_id"], catalogue["parcours"].dropna()
+        )
+    step("adoptions")
+    adoptions = builders.adoption_events(connection)
+    follows = builders.follows(connection)
+    followers = builders.follower_counts(connection)
+    step("cascades")
+    trees = reconstruct(adoptions, follows, rule=parameters.rule)
+    cascades = _with_resource(cascade_metrics(trees), adoptions)
+    step("reach")
+    likers = builders.likers(connection, adoptions)
+    views = builders.reported_views(connection, adoptions)
+    results = {
+        "adoptions": adoptions,
+        "cascade_trees": trees,
+        "cascades": cascades,
+        "journeys": journey(adoptions),
+        "reach": reach(adoptions, followers, follows, likers, views),
+        "exposure": exposure(adoptions, follows),
+    }
+    step("timelines")
+    results["timelines"] = timeline(adoptions, "day")
+    results["velocity"] = velocity(
+        adoptions,
+        parameters.window_hours,
+        parameters.takeoff_multiple,
+        parameters.takeoff_min_adoptions,
+    )
+    step("campaigns")
+    results["campaign_effects"], results["campaign_reach"] = _campaigns(
+        campaigns, adoptions, catalogue, followers, follows, parameters
+    )
+    step("sociability graph")
+    results["sociability_edges"] = builders.sociability_edges(connection)
+    step("saving")
+    counts = {name: len(frame) for name, frame in results.items()}
+    with store.transaction():
+        for name, frame in results.items():
+            connection.register("result", frame)
+            connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM result")
+            connection.unregister("result")
+        connection.execute(
+            q.INSERT_ANALYSIS,
+            [
+                started.strftime("%Y%m%dT%H%M%S%fZ"),
+                started,
+                datetime.now(UTC),
+                json.dumps(asdict(parameters)),
+                __version__,
+                json.dumps(counts),
+            ],
+        )
+    return counts
+
+
+def _with_resource(cascades: pd.DataFrame, adoptions: pd.DataFrame) -> pd.DataFrame:
+    keys = adoptions[["cascade", "resource_id", "platform", "root_post_id"]].drop_duplicates(
+        "cascade"
+    )
+    return keys.merge(cascades, on="cascade")
+
+
+def _campaigns(campaigns, adoptions, catalogue, followers, follows, parameters):
+    """The effects of each action, and the reach of the adoptions each one drove."""
+    if campaigns is None or campaigns.empty:
+        empty = pd.DataFrame({"action": pd.Series(dtype="int64")})
+        return empty, empty
+    effects = campaign_effects(
+        campaigns, adoptions, catalogue, followers, parameters.before_days, parameters.after_days
+    )
+    driven = driven_adoptions(campaigns, adoptions)
+    return effects, reach(driven, followers, follows, by="action")

@@ -1,0 +1,84 @@
+"""``essaim analyze`` and ``essaim show resource`` on the toy store, as users run them."""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import pytest
+
+from graph.store import Store
+from tests.app.test_cli import essaim
+from tests.fixtures.toy_store import fill
+
+
+@pytest.fixture
+def data(tmp_path):
+    folder = tmp_path / "data"
+    with Store(folder / "essaim.duckdb") as store:
+        fill(store)
+        store.connection.execute(
+            "INSERT INTO catalogue VALUES ('r1', 'Fractions', 'maths', NULL, NULL, [], NULL, true),"
+            " ('r2', 'Géométrie', 'maths', NULL, NULL, [], NULL, true)"
+        )
+    return folder
+
+
+def test_analyze_then_show_a_resource(data, tmp_path):
+    campaigns = tmp_path / "campaigns.csv"
+    campaigns.write_text(
+        "date,channel,resource,utm_campaign\n2026-09-01,newsletter,maths,rentree\n"
+    )
+    result = essaim("--data", data, "analyze", "--campaigns", campaigns)
+    assert result.returncode == 0, result.stderr
+    assert "cascade_trees" in result.stdout and "most_recent" in result.stdout
+
+    shown = essaim("--data", data, "show", "resource", "r1", "--json")
+    assert shown.returncode == 0, shown.stderr
+    summary = json.loads(shown.stdout)
+    adoptions = {(row["platform"], row["kind"]): row["adoptions"] for row in summary["adoptions"]}
+    assert adoptions == {
+        ("bluesky", "original"): 2,
+        ("bluesky", "quote"): 1,
+        ("bluesky", "reply"): 1,
+        ("bluesky", "repost"): 2,
+    }
+    # Cascade P1: bob quotes ana, cleo answers bob, emma reposts bob's quote (all observed);
+    # dan reposts P1 and follows bob, who adopted before him (inferred). Sizes below the
+    # edges: bob 4, cleo 1, emma 1, dan 1 → W = 4 + 3·4 = 16 over C(5, 2) = 10 pairs.
+    largest = summary["cascades"][0]
+    assert (largest["size"], largest["depth"], largest["max_breadth"]) == (5, 2, 3)
+    assert largest["structural_virality"] == pytest.approx(1.6)
+    methods = {row["method"]: row["edges"] for row in summary["edges"]}
+    assert methods == {"observed": 3, "inferred:most_recent": 1}
+    # Paris midnight on 1 September: r1 and r2 (parcours maths) had 6 timed adoptions in the
+    # week after, none in the two weeks before; hugo's link carries the campaign.
+    (action,) = summary["campaigns"]
+    assert action["direct_adoptions"] == 1
+    assert action["rate_after"] == pytest.approx(6 / 7) and action["rate_before"] == 0
+    assert action["lift"] is None and action["days_to_peak"] == 0
+
+    human = essaim("--data", data, "show", "resource", "r1")
+    assert "Largest cascades" in human.stdout and "Fractions" in human.stdout
+
+    with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
+        (parameters,) = connection.execute("SELECT parameters FROM analyses").fetchone()
+    assert json.loads(parameters)["rule"] == "most_recent"
+
+
+def test_show_explains_what_is_missing(data):
+    before = essaim("--data", data, "show", "resource", "r1")
+    assert before.returncode == 1 and "run `essaim analyze` first" in before.stderr
+    assert essaim("--data", data, "analyze", "--rule", "first").returncode == 0
+    unknown = essaim("--data", data, "show", "resource", "r9")
+    assert unknown.returncode == 1 and "no resource 'r9' in the catalogue" in unknown.stderr
+
+
+def test_a_bad_campaign_file_names_the_line_and_writes_nothing(data, tmp_path):
+    campaigns = tmp_path / "campaigns.csv"
+    campaigns.write_text("date,channel,resource\n2026-09-01,newsletter,nowhere\n")
+    result = essaim("--data", data, "analyze", "--campaigns", campaigns)
+    assert result.returncode == 1
+    assert "line 2: 'nowhere' is neither a catalogue resource nor a parcours" in result.stderr
+    with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM analyses").fetchone() == (0,)

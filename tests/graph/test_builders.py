@@ -1,0 +1,69 @@
+"""Adoption events and the sociability graph read from a real DuckDB store."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from graph.builders import adoption_events, likers, sociability_edges, sociability_graph
+from graph.store import Store
+from tests.fixtures.toy_store import add_link, add_post, fill
+
+
+@pytest.fixture
+def store():
+    with Store(":memory:") as opened:
+        yield fill(opened)
+
+
+def test_adoption_events(store):
+    table = adoption_events(store.connection)
+    rows = {
+        (row.cascade, row.account_id): (
+            row.kind,
+            None if pd.isna(row.observed_parent) else row.observed_parent,
+        )
+        for row in table.itertuples()
+    }
+    assert rows == {
+        ("r1/P1", "ana"): ("original", None),
+        ("r1/P1", "bob"): ("quote", "ana"),  # links r1 itself, but quotes a post that does
+        ("r1/P1", "cleo"): ("reply", "bob"),
+        ("r1/P1", "dan"): ("repost", None),  # reposting the original says nothing more
+        ("r1/P1", "emma"): ("repost", "bob"),  # reposting bob's quote: bob is the parent
+        ("r1/P2", "gael"): ("original", None),
+        ("r2/P3", "hugo"): ("original", None),
+    }
+    emma = table[table["account_id"] == "emma"].iloc[0]
+    assert pd.isna(emma["adopted_at"]) and emma["post_id"] == ""
+    hugo = table[table["account_id"] == "hugo"].iloc[0]
+    assert json.loads(hugo["campaign"]) == {"utm_campaign": "rentree"}
+    assert hugo["platform"] == "mastodon"
+    assert likers(store.connection, table)["account_id"].tolist() == ["farid"]
+
+
+def test_forum_and_web_posts_are_their_own_kinds(store):
+    add_post(store, "F1", "jo", 8, platform="discourse")
+    add_link(store, "F1", "r1", platform="discourse")
+    add_post(store, "W1", "site", 9, platform="web")
+    add_link(store, "W1", "r1", platform="web")
+    kinds = adoption_events(store.connection).set_index("post_id")["kind"]
+    assert (kinds["F1"], kinds["W1"]) == ("link-in-forum", "web-page")
+
+
+def test_sociability_edges_and_graph(store):
+    edges = sociability_edges(store.connection)
+    found = {(r.source, r.target, r.kind): r.weight for r in edges.itertuples()}
+    assert found == {
+        ("dan", "bob", "follow"): 1,
+        ("dan", "ana", "repost"): 1,
+        ("emma", "bob", "repost"): 1,
+        ("bob", "ana", "quote"): 1,
+        ("cleo", "bob", "reply"): 1,
+    }
+    graph = sociability_graph(edges, platform="bluesky")
+    assert graph.vcount() == 5 and graph.ecount() == 5
+    edge = graph.es[graph.get_eid("bluesky:dan", "bluesky:bob")]
+    assert (edge["follow"], edge["repost"], edge["weight"]) == (1, 0, 1)
