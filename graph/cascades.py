@@ -178,7 +178,7 @@ def cascade_metrics(
     depth = _depths(parent)
     frame = tree.assign(depth=depth)
     order = np.argsort(depth, kind="stable")
-    frame["subtree"] = subtree_sizes(order.tolist(), parent.tolist())
+    frame["subtree"] = subtree_sizes(order, parent)
 
     groups = frame.groupby("cascade", sort=False)
     result = groups.agg(size=("account_id", "size"), depth=("depth", "max"))

@@ -13,20 +13,22 @@ import math
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-import igraph as ig
 import networkx as nx
 import numpy as np
 import pandas as pd
+from scipy.sparse import coo_array, csc_array
+from scipy.sparse.csgraph import breadth_first_order
+from scipy.sparse.linalg import spsolve_triangular
 
 __all__ = ["structural_virality", "subtree_sizes", "wiener_index_from_sizes"]
 
 
-def structural_virality(tree: Iterable[tuple[Any, Any]] | nx.Graph) -> float:
+def structural_virality(tree: Iterable[tuple[Any, Any]] | np.ndarray | nx.Graph) -> float:
     """Return the structural virality ν of a tree.
 
     Parameters
     ----------
-    tree : iterable of (parent, child) pairs, or networkx.Graph
+    tree : iterable of (parent, child) pairs, (m, 2) array, or networkx.Graph
         The edges of one tree. Direction and labels do not matter: the tree is taken as
         undirected, and labels may be any hashable values. An empty edge list is a tree of
         one node.
@@ -58,32 +60,28 @@ def structural_virality(tree: Iterable[tuple[Any, Any]] | nx.Graph) -> float:
     S. Goel, A. Anderson, J. Hofman, D. J. Watts, "The Structural Virality of Online
     Diffusion", Management Science 62(1), 2016. doi:10.1287/mnsc.2015.2158
     """
-    if isinstance(tree, nx.Graph):
-        nodes, pairs = list(tree.nodes), list(tree.edges)
-        if not nodes:
-            raise ValueError("structural virality needs a tree: the graph has no node")
-    else:
-        pairs, nodes = list(tree), []
-    if not pairs:
-        if len(nodes) > 1:
-            raise ValueError(f"not a tree: {len(nodes)} nodes and no edge (a forest)")
-        return math.nan
-    codes, labels = pd.factorize(pd.Series([*nodes, *(end for pair in pairs for end in pair)]))
-    codes = codes[len(nodes) :].reshape(-1, 2)
-    n = len(labels)
+    codes, n = _encode(tree)
+    if n == 0:
+        raise ValueError("structural virality needs a tree: the graph has no node")
     if len(codes) != n - 1:
         kind = "a forest" if len(codes) < n - 1 else "it has a cycle or a repeated edge"
         raise ValueError(f"not a tree: {n} nodes and {len(codes)} edges ({kind})")
-    graph = ig.Graph(n=n, edges=codes.tolist(), directed=False)
-    order, _, parents = graph.bfs(0)
+    if n == 1:
+        return math.nan
+    ones = np.ones(n - 1, dtype=np.int8)
+    adjacency = coo_array((ones, (codes[:, 0], codes[:, 1])), shape=(n, n)).tocsr()
+    order, parents = breadth_first_order(adjacency, 0, directed=False, return_predecessors=True)
     if len(order) != n:
         raise ValueError(f"not a tree: {n} nodes and {n - 1} edges but not connected")
     sizes = subtree_sizes(order, parents)
-    return wiener_index_from_sizes(sizes, order[0]) / math.comb(n, 2)
+    return wiener_index_from_sizes(sizes, int(order[0])) / math.comb(n, 2)
 
 
-def subtree_sizes(order: Sequence[int], parents: Sequence[int]) -> list[int]:
-    """Return the number of nodes in the subtree of each node.
+def subtree_sizes(order: Sequence[int], parents: Sequence[int]) -> np.ndarray:
+    """Return the number of nodes in the subtree of each node (of a tree or a forest).
+
+    The sizes solve s = 1 + C s, with C[v, c] = 1 when c is a child of v: a triangular
+    sparse system once nodes are ranked parents first, solved without a Python loop.
 
     Parameters
     ----------
@@ -95,16 +93,21 @@ def subtree_sizes(order: Sequence[int], parents: Sequence[int]) -> list[int]:
 
     Examples
     --------
-    >>> subtree_sizes([0, 1, 2, 3], [0, 0, 1, 1])
+    >>> subtree_sizes([0, 1, 2, 3], [0, 0, 1, 1]).tolist()
     [4, 3, 1, 1]
     """
-    parent = list(parents)
-    sizes = [1] * len(parent)
-    for node in reversed(list(order)):
-        up = parent[node]
-        if up >= 0 and up != node:
-            sizes[up] += sizes[node]
-    return sizes
+    order = np.asarray(order, dtype=np.int64)
+    parents = np.asarray(parents, dtype=np.int64)
+    n = len(order)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    up = parents[order]
+    children = order[(up >= 0) & (up != order)]
+    coupling = csc_array(  # the unit diagonal is implied
+        (-np.ones(len(children)), (rank[parents[children]], rank[children])), shape=(n, n)
+    )
+    ranked = spsolve_triangular(coupling, np.ones(n), lower=False, unit_diagonal=True)
+    return np.rint(ranked[rank]).astype(np.int64)
 
 
 def wiener_index_from_sizes(sizes: Sequence[int], root: int) -> int:
@@ -116,3 +119,22 @@ def wiener_index_from_sizes(sizes: Sequence[int], root: int) -> int:
     array = np.asarray(sizes, dtype=np.int64)
     n = int(array[root])
     return int((array * (n - array)).sum())  # the root contributes n · 0
+
+
+def _encode(tree) -> tuple[np.ndarray, int]:
+    """The edges as an (m, 2) array of node indices 0 … n-1, and n."""
+    if isinstance(tree, nx.Graph):
+        index = {node: i for i, node in enumerate(tree.nodes)}
+        pairs = [(index[a], index[b]) for a, b in tree.edges]
+        return np.asarray(pairs, dtype=np.int64).reshape(-1, 2), len(index)
+    pairs = tree if isinstance(tree, np.ndarray) else list(tree)
+    if len(pairs) == 0:
+        return np.empty((0, 2), dtype=np.int64), 1
+    array = np.asarray(pairs)
+    if array.dtype.kind not in "iuf":  # strings or mixed labels: keep them as they are
+        array = np.empty((len(pairs), 2), dtype=object)
+        array[:] = pairs
+    if array.ndim != 2 or array.shape[1] != 2:
+        raise ValueError("structural virality needs (parent, child) pairs")
+    codes, labels = pd.factorize(array.ravel())
+    return codes.reshape(-1, 2), len(labels)
