@@ -9,11 +9,11 @@ import click
 
 from app.config import Settings
 from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, table
-from graph.analysis import RESULT_TABLES, AnalysisParameters, analyze
-from graph.campaigns import CampaignError
-from graph.cascades import RULES
 from graph.store import Store
 from graph.store import queries as q
+
+# graph.analysis (pandas, scipy, igraph) is imported by the commands that need it, so that
+# every other command starts quickly.
 
 __all__ = ["analyze_command", "show"]
 
@@ -22,7 +22,9 @@ def _settings(context: click.Context) -> Settings:
     return context.find_root().obj()
 
 
-def _parameters(settings: Settings) -> AnalysisParameters:
+def _parameters(settings: Settings):
+    from graph.analysis import AnalysisParameters
+
     analysis = settings.config.analysis
     return AnalysisParameters(
         rule=analysis.rule,
@@ -36,7 +38,11 @@ def _parameters(settings: Settings) -> AnalysisParameters:
 
 
 @click.command("analyze")
-@click.option("--rule", type=click.Choice(RULES), help="Parent inference rule [default: config].")
+@click.option(
+    "--rule",
+    type=click.Choice(["most_recent", "first"]),
+    help="Parent inference rule [default: config].",
+)
 @click.option("--window-hours", type=click.IntRange(min=1), help="Velocity window in hours.")
 @click.option(
     "--campaigns",
@@ -49,6 +55,9 @@ def analyze_command(context: click.Context, rule, window_hours, campaigns) -> in
 
     Every result table is replaced, and the parameters used are recorded with it.
     """
+    from graph.analysis import RESULT_TABLES, analyze
+    from graph.campaigns import CampaignError
+
     settings = _settings(context)
     parameters = _parameters(settings)
     chosen = {"rule": rule, "window_hours": window_hours, "campaigns": campaigns}
@@ -94,6 +103,8 @@ def show_resource(context: click.Context, resource_id: str, as_json: bool, top: 
 
 
 def _resource_summary(store: Store, resource_id: str, top: int) -> dict | None:
+    from graph.analysis import RESULT_TABLES
+
     connection = store.connection
     tables = {name for (name,) in connection.execute("SHOW TABLES").fetchall()}
     analysis = connection.execute(q.SELECT_LAST_ANALYSIS).df()
