@@ -294,6 +294,16 @@ def _depths(parent: np.ndarray) -> np.ndarray:
     raise ValueError("a cascade is not a tree: its parents form a cycle")
 
 
+def _lists_by_first_level(series: pd.Series) -> dict:
+    """``{key: [values…]}`` of a series sorted by a two-level index, without a Python groupby."""
+    keys = series.index.get_level_values(0).to_numpy()
+    if not len(keys):
+        return {}
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
+    chunks = np.split(series.to_numpy(), starts[1:])
+    return dict(zip(keys[starts], (chunk.tolist() for chunk in chunks), strict=True))
+
+
 def _times(
     frame: pd.DataFrame, started: pd.Series, sizes: Sequence[int], max_depth_times: int
 ) -> pd.DataFrame:
@@ -308,10 +318,9 @@ def _times(
         .groupby(["cascade", "depth"])["hours"]
         .min()
     )
-    table["hours_to_depth"] = [
-        to_depth.loc[c].sort_index().tolist() if c in to_depth.index.get_level_values(0) else []
-        for c in table.index
-    ]
+    table["hours_to_depth"] = table.index.map(_lists_by_first_level(to_depth)).map(
+        lambda found: found if isinstance(found, list) else []
+    )
     ranked = timed.sort_values(["cascade", "hours"], kind="stable")
     rank = ranked.groupby("cascade", sort=False).cumcount() + 1
     for k in sizes:
