@@ -79,7 +79,8 @@ def reach(
     """
     sharers = adoptions[adoptions["kind"].isin(SHARING_KINDS)][[by, *_ACCOUNT]].drop_duplicates()
     declared = sharers.merge(followers, on=_ACCOUNT, how="left")
-    declared["followers_count"] = pd.to_numeric(declared["followers_count"], errors="coerce")
+    counts = pd.to_numeric(declared["followers_count"], errors="coerce")
+    declared["followers_count"] = counts.astype("float64")  # nullable integers: NA → NaN
     audience = sharers.merge(
         follows.rename(columns={"followee_id": "account_id"}), on=_ACCOUNT
     ).drop_duplicates([by, "platform", "account_id", "follower_id"])

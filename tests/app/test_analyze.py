@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from graph.store import Store
-from tests.app.test_cli import essaim
+from tests.app.test_cli import SAMPLE, essaim
 from tests.fixtures.toy_store import fill
 
 
@@ -82,3 +82,16 @@ def test_a_bad_campaign_file_names_the_line_and_writes_nothing(data, tmp_path):
     assert "line 2: 'nowhere' is neither a catalogue resource nor a parcours" in result.stderr
     with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM analyses").fetchone() == (0,)
+
+
+def test_the_sample_data_is_analysed(tmp_path):
+    data = tmp_path / "data"
+    assert essaim("--data", data, "load", SAMPLE, "--offline").returncode == 0
+    result = essaim("--data", data, "analyze")
+    assert result.returncode == 0, result.stderr
+    with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
+        adopted = connection.execute("SELECT count(*) FROM adoptions").fetchone()[0]
+        linked = connection.execute(
+            "SELECT count(DISTINCT (platform, post_id)) FROM links WHERE resource_id IS NOT NULL"
+        ).fetchone()[0]
+    assert adopted >= linked > 0  # every post linking a resource is an adoption
