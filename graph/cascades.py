@@ -168,6 +168,8 @@ def cascade_metrics(
     D. Roy, S. Aral, Science 359, 2018, doi:10.1126/science.aap9559 (time to depth, to size).
     """
     tree = tree.reset_index(drop=True)
+    if tree.empty:
+        return pd.DataFrame(columns=_metric_columns(sizes))
     keys = pd.MultiIndex.from_frame(tree[["cascade", "account_id"]])
     parent = keys.get_indexer(pd.MultiIndex.from_arrays([tree["cascade"], tree["parent_id"]]))
     is_root = tree["parent_id"].isna().to_numpy()
@@ -198,9 +200,7 @@ def cascade_metrics(
     result["observed_share"] = (
         (edges["method"] == "observed").groupby(edges["cascade"], sort=False).mean()
     )
-    columns = ["root_id", "started_at", "size", "depth", "max_breadth", "structural_virality"]
-    timing = [c for c in result.columns if c.startswith("hours_to") or c.endswith("_hours")]
-    return result[[*columns, *timing, "observed_share"]].reset_index()
+    return result.reset_index()[_metric_columns(sizes)]
 
 
 def journey(adoptions: pd.DataFrame) -> pd.DataFrame:
@@ -292,6 +292,14 @@ def _depths(parent: np.ndarray) -> np.ndarray:
         depth[active] += depth[up]
         ancestor[active] = ancestor[up]
     raise ValueError("a cascade is not a tree: its parents form a cycle")
+
+
+def _metric_columns(sizes: Sequence[int]) -> list[str]:
+    return [
+        "cascade", "root_id", "started_at", "size", "depth", "max_breadth",
+        "structural_virality", "hours_to_depth", *(f"hours_to_size_{k}" for k in sizes),
+        "lifetime_hours", "half_life_hours", "observed_share",
+    ]  # fmt: skip
 
 
 def _lists_by_first_level(series: pd.Series) -> dict:

@@ -95,3 +95,10 @@ def test_the_sample_data_is_analysed(tmp_path):
             "SELECT count(DISTINCT (platform, post_id)) FROM links WHERE resource_id IS NOT NULL"
         ).fetchone()[0]
     assert adopted >= linked > 0  # every post linking a resource is an adoption
+
+
+def test_an_empty_store_gives_empty_tables(tmp_path):
+    result = essaim("--data", tmp_path / "data", "analyze")
+    assert result.returncode == 0, result.stderr
+    with duckdb.connect(str(tmp_path / "data" / "essaim.duckdb"), read_only=True) as connection:
+        assert connection.execute("SELECT count(*) FROM cascades").fetchone() == (0,)
