@@ -34,6 +34,9 @@ def _parameters(settings: Settings):
         campaigns=str(settings.campaigns) if settings.campaigns else None,
         before_days=analysis.before_days,
         after_days=analysis.after_days,
+        seed=analysis.seed,
+        resolution=analysis.resolution,
+        restarts=analysis.restarts,
     )
 
 
@@ -49,8 +52,9 @@ def _parameters(settings: Settings):
     type=click.Path(exists=True, dir_okay=False),
     help="Campaign CSV (date, channel, resource, utm_campaign, xtor).",
 )
+@click.option("--seed", type=int, help="Seed of community detection [default: config].")
 @click.pass_context
-def analyze_command(context: click.Context, rule, window_hours, campaigns) -> int:
+def analyze_command(context: click.Context, rule, window_hours, campaigns, seed) -> int:
     """Compute cascades, reach, timelines and campaign effects into the database.
 
     Every result table is replaced, and the parameters used are recorded with it.
@@ -60,7 +64,7 @@ def analyze_command(context: click.Context, rule, window_hours, campaigns) -> in
 
     settings = _settings(context)
     parameters = _parameters(settings)
-    chosen = {"rule": rule, "window_hours": window_hours, "campaigns": campaigns}
+    chosen = {"rule": rule, "window_hours": window_hours, "campaigns": campaigns, "seed": seed}
     parameters = replace(parameters, **{k: v for k, v in chosen.items() if v is not None})
     with Store(settings.database) as store, err.status("Analysing…") as status:
         try:
@@ -72,7 +76,8 @@ def analyze_command(context: click.Context, rule, window_hours, campaigns) -> in
     out.print(table("Result tables", rows))
     out.print(
         f"Parent rule [bold]{parameters.rule}[/bold], velocity window "
-        f"{parameters.window_hours} h, campaigns: {parameters.campaigns or 'none'}.",
+        f"{parameters.window_hours} h, campaigns: {parameters.campaigns or 'none'}, "
+        f"community seed {parameters.seed}.",
         highlight=False,
     )
     return EXIT_OK
@@ -157,6 +162,11 @@ def _resource_summary(store: Store, resource_id: str, top: int) -> dict | None:
             "JOIN (SELECT DISTINCT cascade FROM adoptions WHERE resource_id = ?) USING (cascade)"
             " WHERE t.method <> 'root' GROUP BY ALL ORDER BY ALL"
         ),
+        "communities": rows(
+            "SELECT r.community, c.label, r.adopters, r.share, r.arrived_at, r.bridge "
+            "FROM resource_communities r JOIN communities c USING (community) "
+            "WHERE r.resource_id = ? ORDER BY r.arrived_at"
+        ),
         "velocity": rows(
             "SELECT hour, velocity, baseline, taking_off FROM velocity "
             "WHERE resource_id = ? ORDER BY hour DESC LIMIT 1"
@@ -196,6 +206,7 @@ def _print_summary(summary: dict) -> None:
          "reach"),
         ("Largest cascades", "cascades"),
         ("How cascade edges were found", "edges"),
+        ("Communities reached, in order of arrival", "communities"),
         ("Velocity at the last hour (adoptions per hour)", "velocity"),
         ("Campaign actions", "campaigns"),
     ]  # fmt: skip

@@ -99,6 +99,9 @@ class Analysis(_Section):
     campaigns: str = ""
     before_days: PositiveInt = 14
     after_days: PositiveInt = 7
+    seed: int = 0
+    resolution: PositiveFloat = 1.0
+    restarts: PositiveInt = 5
 
 
 class Config(_Section):
@@ -183,6 +186,11 @@ takeoff_min_adoptions = 5
 campaigns = ""
 before_days = 14
 after_days = 7
+# Communities of the sociability graph (Leiden, modularity): the seed of the first run, the
+# resolution (above 1: smaller communities) and how many seeded runs are tried (the best is kept).
+seed = 0
+resolution = 1.0
+restarts = 5
 """
 
 _AT_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)

@@ -18,6 +18,7 @@ from collectors import __version__
 from graph import builders
 from graph.campaigns import campaign_effects, driven_adoptions, read_campaigns
 from graph.cascades import cascade_metrics, journey, reconstruct
+from graph.communities import community_spread, detect, label_communities
 from graph.reach import exposure, reach
 from graph.store import Store
 from graph.store import queries as q
@@ -38,6 +39,10 @@ RESULT_TABLES = {
     "velocity": "adoptions per hour over a sliding window, and the take-off flag",
     "campaign_effects": "what followed each communication action",
     "sociability_edges": "who relates to whom (follows, reposts, quotes, replies)",
+    "communities": "communities of the sociability graph, with labels for humans",
+    "account_communities": "the community of each account of the sociability graph",
+    "resource_communities": "per resource, the communities reached: share, arrival, bridge",
+    "community_spread": "per resource, communities reached and the entropy of the shares",
 }
 
 
@@ -52,6 +57,9 @@ class AnalysisParameters:
     campaigns: str | None = None  # campaign CSV file
     before_days: int = 14  # campaign baseline window
     after_days: int = 7  # campaign effect window
+    seed: int = 0  # community detection (Leiden)
+    resolution: float = 1.0  # modularity resolution γ
+    restarts: int = 5  # Leiden runs kept at best
 
 
 def analyze(
@@ -104,7 +112,12 @@ def analyze(
         campaigns, adoptions, catalogue, followers, follows, parameters
     )
     step("sociability graph")
-    results["sociability_edges"] = builders.sociability_edges(connection)
+    edges = builders.sociability_edges(connection)
+    results["sociability_edges"] = edges
+    step("communities")
+    results.update(
+        _communities(edges, adoptions, builders.account_contexts(connection), parameters)
+    )
     step("saving")
     counts = {name: len(frame) for name, frame in results.items()}
     with store.transaction():
@@ -124,6 +137,27 @@ def analyze(
             ],
         )
     return counts
+
+
+def _communities(edges, adoptions, contexts, parameters) -> dict[str, pd.DataFrame]:
+    graph = builders.sociability_graph(edges)
+    found = detect(graph, parameters.seed, parameters.resolution, restarts=parameters.restarts)
+    memberships = pd.DataFrame(
+        {
+            "platform": graph.vs["platform"],
+            "account_id": graph.vs["account_id"],
+            "community": found.membership,
+        }
+    ).astype({"platform": object, "account_id": object, "community": "int64"})
+    reached, spread = community_spread(adoptions, memberships)
+    labels = label_communities(graph, found, adoptions, contexts)
+    labels["modularity"] = found.modularity
+    return {
+        "communities": labels,
+        "account_communities": memberships,
+        "resource_communities": reached,
+        "community_spread": spread,
+    }
 
 
 def _with_resource(cascades: pd.DataFrame, adoptions: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,7 @@ __all__ = [
     "ADOPTION_KINDS",
     "FORUM_PLATFORMS",
     "WEB_PLATFORMS",
+    "account_contexts",
     "adoption_events",
     "follower_counts",
     "follows",
@@ -60,6 +61,12 @@ def likers(connection: duckdb.DuckDBPyConnection, adoptions: pd.DataFrame) -> pd
 def reported_views(connection: duckdb.DuckDBPyConnection, adoptions: pd.DataFrame) -> pd.DataFrame:
     """Return, per resource, the views and link clicks platforms reported for its posts."""
     return _with_adoptions(connection, adoptions, q.SELECT_REPORTED_VIEWS)
+
+
+def account_contexts(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return where each account posts: one row per post and context (``#hashtag``, instance,
+    forum, board, ``r/subreddit``, channel)."""
+    return connection.execute(q.SELECT_ACCOUNT_CONTEXTS).df()
 
 
 def follower_counts(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -114,6 +121,10 @@ def sociability_graph(edges: pd.DataFrame, platform: str | None = None) -> ig.Gr
     """
     if platform is not None:
         edges = edges[edges["platform"] == platform]
+    if edges.empty:
+        empty = ig.Graph(directed=True)
+        empty.vs["name"] = empty.vs["platform"] = empty.vs["account_id"] = []
+        return empty
     kinds = pd.Categorical(edges["kind"], categories=["follow", "repost", "quote", "reply"])
     pairs = pd.DataFrame(
         {

@@ -76,6 +76,8 @@ def detect(
     """
     if restarts < 1:
         raise ValueError("restarts must be at least 1")
+    if graph.vcount() == 0:
+        return Communities([], math.nan, [], seed, resolution)
     undirected = _undirected(graph, weights)
     weight = weights if weights in undirected.es.attributes() else None
     best, modularity = None, -math.inf
@@ -203,6 +205,9 @@ def label_communities(
         ``shared_resources`` (most adopters in the community), ``contexts`` (most frequent)
         and ``label`` (those, in one line).
     """
+    columns = ["community", "size", "central_accounts", "shared_resources", "contexts", "label"]
+    if not communities.membership:
+        return pd.DataFrame(columns=columns)
     weight = "weight" if "weight" in graph.es.attributes() else None
     members = pd.DataFrame(
         {
@@ -236,7 +241,7 @@ def label_communities(
         or f"community {row.community}"
         for row in table.itertuples()
     ]
-    return table
+    return table[columns]
 
 
 def _most_frequent(frame: pd.DataFrame, column: str, top: int) -> pd.Series:

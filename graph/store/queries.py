@@ -563,3 +563,14 @@ SELECT platform, source, target, kind, count(*) AS weight FROM (
     WHERE i.kind IN ('repost', 'quote', 'reply'))
 WHERE source <> target
 GROUP BY ALL ORDER BY ALL"""
+
+# What each account posts in: hashtags, instances, forums, boards, subreddits, channels.
+SELECT_ACCOUNT_CONTEXTS = """
+SELECT platform, author_id AS account_id, context FROM (
+    SELECT platform, author_id, '#' || lower(unnest(hashtags)) AS context FROM posts
+    UNION ALL SELECT platform, author_id, instance FROM posts
+    UNION ALL SELECT platform, author_id, forum FROM posts
+    UNION ALL SELECT platform, author_id, board FROM posts
+    UNION ALL SELECT platform, author_id, 'r/' || subreddit FROM posts
+    UNION ALL SELECT platform, author_id, channel FROM posts)
+WHERE context IS NOT NULL"""

@@ -58,12 +58,16 @@ def test_analyze_then_show_a_resource(data, tmp_path):
     assert action["rate_after"] == pytest.approx(6 / 7) and action["rate_before"] == 0
     assert action["lift"] is None and action["days_to_peak"] == 0
 
+    shares = [row["share"] for row in summary["communities"]]
+    assert shares and sum(shares) == pytest.approx(1.0)  # every timed adopter is placed
+
     human = essaim("--data", data, "show", "resource", "r1")
     assert "Largest cascades" in human.stdout and "Fractions" in human.stdout
 
     with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
         (parameters,) = connection.execute("SELECT parameters FROM analyses").fetchone()
     assert json.loads(parameters)["rule"] == "most_recent"
+    assert json.loads(parameters)["seed"] == 0
 
 
 def test_show_explains_what_is_missing(data):
