@@ -101,7 +101,7 @@ class Analysis(_Section):
     after_days: PositiveInt = 7
     seed: int = 0
     resolution: PositiveFloat = 1.0
-    restarts: PositiveInt = 5
+    restarts: PositiveInt = 3
 
 
 class Config(_Section):
@@ -190,7 +190,7 @@ after_days = 7
 # resolution (above 1: smaller communities) and how many seeded runs are tried (the best is kept).
 seed = 0
 resolution = 1.0
-restarts = 5
+restarts = 3
 """
 
 _AT_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)

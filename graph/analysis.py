@@ -59,7 +59,7 @@ class AnalysisParameters:
     after_days: int = 7  # campaign effect window
     seed: int = 0  # community detection (Leiden)
     resolution: float = 1.0  # modularity resolution γ
-    restarts: int = 5  # Leiden runs kept at best
+    restarts: int = 3  # Leiden runs kept at best
 
 
 def analyze(
