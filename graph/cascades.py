@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from graph.virality import subtree_sizes
+from graph.virality import subtree_sizes, tree_depths
 
 __all__ = ["RULES", "cascade_metrics", "journey", "reconstruct"]
 
@@ -177,7 +177,7 @@ def cascade_metrics(
         bad = tree.loc[(parent < 0) & ~is_root, "cascade"].iloc[0]
         raise ValueError(f"cascade {bad!r} is not a tree: a parent did not adopt in it")
     parent[is_root] = -1
-    depth = _depths(parent)
+    depth = tree_depths(parent)
     frame = tree.assign(depth=depth)
     order = np.argsort(depth, kind="stable")
     frame["subtree"] = subtree_sizes(order, parent)
@@ -275,23 +275,6 @@ def _infer(
     return candidates.drop_duplicates(["cascade", "account_id"])[
         ["cascade", "account_id", "followee_id"]
     ]
-
-
-def _depths(parent: np.ndarray) -> np.ndarray:
-    """Hops from each node to its root, by pointer jumping (log of the depth rounds).
-
-    ``parent`` holds each node's parent index, -1 for roots. Raises on a cycle.
-    """
-    ancestor = parent.copy()
-    depth = (parent >= 0).astype(np.int64)
-    for _ in range(int(np.log2(max(len(parent), 1))) + 2):
-        active = ancestor >= 0
-        if not active.any():
-            return depth
-        up = ancestor[active]
-        depth[active] += depth[up]
-        ancestor[active] = ancestor[up]
-    raise ValueError("a cascade is not a tree: its parents form a cycle")
 
 
 def _metric_columns(sizes: Sequence[int]) -> list[str]:

@@ -20,7 +20,7 @@ from scipy.sparse import coo_array, csc_array
 from scipy.sparse.csgraph import breadth_first_order
 from scipy.sparse.linalg import spsolve_triangular
 
-__all__ = ["structural_virality", "subtree_sizes", "wiener_index_from_sizes"]
+__all__ = ["structural_virality", "subtree_sizes", "tree_depths", "wiener_index_from_sizes"]
 
 
 def structural_virality(tree: Iterable[tuple[Any, Any]] | np.ndarray | nx.Graph) -> float:
@@ -108,6 +108,28 @@ def subtree_sizes(order: Sequence[int], parents: Sequence[int]) -> np.ndarray:
     )
     ranked = spsolve_triangular(coupling, np.ones(n), lower=False, unit_diagonal=True)
     return np.rint(ranked[rank]).astype(np.int64)
+
+
+def tree_depths(parents: np.ndarray) -> np.ndarray:
+    """Return the hops from each node of a forest to its root, by pointer jumping.
+
+    ``parents`` holds each node's parent index, -1 for roots. Takes about log2(depth)
+    vectorised rounds. Raises ``ValueError`` on a cycle.
+
+    >>> tree_depths(np.array([-1, 0, 1, 1, -1])).tolist()
+    [0, 1, 2, 2, 0]
+    """
+    parents = np.asarray(parents, dtype=np.int64)
+    ancestor = parents.copy()
+    depth = (parents >= 0).astype(np.int64)
+    for _ in range(int(np.log2(max(len(parents), 1))) + 2):
+        active = ancestor >= 0
+        if not active.any():
+            return depth
+        up = ancestor[active]
+        depth[active] += depth[up]
+        ancestor[active] = ancestor[up]
+    raise ValueError("a cascade is not a tree: its parents form a cycle")
 
 
 def wiener_index_from_sizes(sizes: Sequence[int], root: int) -> int:

@@ -1,0 +1,255 @@
+"""Who did what in the spread: originators, amplifiers, bridges, central and core accounts.
+
+:func:`centralities` measures the accounts of the sociability graph (PageRank, k-core,
+betweenness, ties into other communities); :func:`cascade_roles` says from the cascade trees
+who started cascades and through whom other adopters came; :func:`institutional_share` says
+how much of each resource's spread went through institutional accounts.
+"""
+
+from __future__ import annotations
+
+import igraph as ig
+import numpy as np
+import pandas as pd
+
+from graph.virality import subtree_sizes, tree_depths
+
+__all__ = ["EXACT_BETWEENNESS_LIMIT", "cascade_roles", "centralities", "institutional_share"]
+
+#: Above this many accounts, betweenness is estimated from sampled sources.
+EXACT_BETWEENNESS_LIMIT = 5_000
+
+
+def centralities(
+    graph: ig.Graph,
+    membership: list[int],
+    *,
+    exact_limit: int = EXACT_BETWEENNESS_LIMIT,
+    pivots: int = 200,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Return PageRank, coreness, betweenness and bridging of every account.
+
+    Parameters
+    ----------
+    graph : igraph.Graph
+        The sociability graph (:func:`graph.builders.sociability_graph`): directed, edges from
+        the account that acts (follows, reposts…) to the one acted on, ``weight`` per edge.
+    membership : list of int
+        The community of each vertex.
+    exact_limit : int
+        Betweenness is exact up to this many vertices. Above, it is estimated from ``pivots``
+        source vertices drawn with ``seed`` and scaled by n / pivots, an unbiased estimator
+        (Brandes and Pich 2007).
+    pivots, seed : int
+
+    Returns
+    -------
+    DataFrame
+        ``platform``, ``account_id``, ``community``, ``pagerank`` (weighted, directed: rank
+        flows to the followed and the reshared; sums to 1), ``coreness`` (k-core number,
+        ties in either direction), ``betweenness`` (undirected, unweighted shortest paths),
+        ``other_communities`` (how many communities other than its own it has ties into) and
+        ``bridge`` (ties into another community and on some shortest path between others:
+        betweenness > 0). The method used for betweenness is in ``betweenness_method``.
+
+    Examples
+    --------
+    Two triangles joined by the edge c–d: c and d are the bridges.
+
+    >>> graph = ig.Graph([(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 5), (5, 3)])
+    >>> graph.vs["platform"] = "bluesky"
+    >>> graph.vs["account_id"] = list("abcdef")
+    >>> table = centralities(graph, [0, 0, 0, 1, 1, 1])
+    >>> table.loc[table["bridge"], "account_id"].tolist()
+    ['c', 'd']
+    >>> table["betweenness"].tolist()  # c is on the paths from a and b to d, e and f
+    [0.0, 0.0, 6.0, 6.0, 0.0, 0.0]
+    >>> table["coreness"].tolist()
+    [2, 2, 2, 2, 2, 2]
+
+    References
+    ----------
+    U. Brandes, C. Pich, "Centrality estimation in large networks", Int. J. Bifurcation and
+    Chaos 17(7), 2007. S. Brin, L. Page, "The anatomy of a large-scale hypertextual web search
+    engine", 1998. S. B. Seidman, "Network structure and minimum degree", Social Networks 5,
+    1983.
+    """
+    n = graph.vcount()
+    weights = graph.es["weight"] if "weight" in graph.es.attributes() else None
+    undirected = graph.as_undirected(mode="collapse") if graph.is_directed() else graph
+    if n <= exact_limit:
+        betweenness = undirected.betweenness(directed=False)
+        method = "exact"
+    else:
+        chosen = np.random.default_rng(seed).choice(n, size=pivots, replace=False)
+        sampled = undirected.betweenness(directed=False, sources=chosen.tolist())
+        betweenness = [value * n / pivots for value in sampled]
+        method = f"sampled:{pivots} sources, seed {seed}"
+    community = np.asarray(membership, dtype="int64")
+    ends = np.asarray(undirected.get_edgelist(), dtype="int64").reshape(-1, 2)
+    crossing = ends[community[ends[:, 0]] != community[ends[:, 1]]]
+    ties = pd.DataFrame(
+        {
+            "vertex": np.concatenate([crossing[:, 0], crossing[:, 1]]),
+            "other": np.concatenate([community[crossing[:, 1]], community[crossing[:, 0]]]),
+        }
+    )
+    other = ties.drop_duplicates().groupby("vertex").size().reindex(range(n), fill_value=0)
+    table = pd.DataFrame(
+        {
+            "platform": graph.vs["platform"],
+            "account_id": graph.vs["account_id"],
+            "community": community,
+            "pagerank": graph.pagerank(weights=weights, directed=True) if n else [],
+            "coreness": graph.coreness(mode="all"),
+            "betweenness": np.asarray(betweenness, dtype="float64"),
+            "other_communities": other.to_numpy(dtype="int64"),
+        }
+    )
+    table["bridge"] = (table["other_communities"] > 0) & (table["betweenness"] > 0)
+    table["betweenness_method"] = method
+    return table.astype({"platform": object, "account_id": object, "coreness": "int64"})
+
+
+def cascade_roles(trees: pd.DataFrame) -> pd.DataFrame:
+    """Return, per account, the cascades it started and the adopters that came through it.
+
+    Parameters
+    ----------
+    trees : DataFrame
+        Cascade trees as :func:`graph.cascades.reconstruct` returns them: ``cascade``,
+        ``platform``, ``account_id``, ``parent_id`` (null for the root).
+
+    Returns
+    -------
+    DataFrame
+        ``platform``, ``account_id``; ``cascades_started`` and ``started_reach`` (adopters
+        of those cascades other than itself); ``cascades_joined`` (as a non-root adopter) and
+        ``downstream`` (adopters below it in the cascades it joined: the amplification);
+        ``originator`` (started a cascade someone else joined) and ``amplifier`` (at least
+        one adopter came through it when it was not the root). Sorted by downstream, then
+        started reach.
+
+    Examples
+    --------
+    Ana starts a cascade; Bob reshares it to Chloé and Dan; Eve starts one nobody joins.
+
+    >>> trees = pd.DataFrame({"cascade": ["c1"] * 4 + ["c2"], "platform": "bluesky",
+    ...     "account_id": ["ana", "bob", "chloe", "dan", "eve"],
+    ...     "parent_id": [None, "ana", "bob", "bob", None]})
+    >>> roles = cascade_roles(trees)
+    >>> print(roles.drop(columns="platform").to_string(index=False))
+    account_id  cascades_started  started_reach  cascades_joined  downstream  originator  amplifier
+           bob                 0              0                1           2       False       True
+           ana                 1              3                0           0        True      False
+         chloe                 0              0                1           0       False      False
+           dan                 0              0                1           0       False      False
+           eve                 1              0                0           0       False      False
+    """
+    if trees.empty:
+        columns = ["cascades_started", "started_reach", "cascades_joined", "downstream"]
+        empty = pd.DataFrame({"platform": [], "account_id": []}, dtype=object)
+        empty[columns] = pd.DataFrame(columns=columns, dtype="int64")
+        empty["originator"] = empty["amplifier"] = pd.Series(dtype=bool)
+        return empty
+    nodes = trees[["cascade", "platform", "account_id", "parent_id"]].reset_index(drop=True)
+    keys = pd.MultiIndex.from_frame(nodes[["cascade", "account_id"]])
+    parent_keys = pd.MultiIndex.from_arrays([nodes["cascade"], nodes["parent_id"]])
+    parents = keys.get_indexer(parent_keys)
+    order = np.argsort(tree_depths(parents), kind="stable")
+    below = subtree_sizes(order, parents) - 1
+    nodes["below"] = below
+    is_root = parents == -1
+    nodes["started"] = is_root.astype("int64")
+    nodes["started_reach"] = np.where(is_root, below, 0)
+    nodes["joined"] = (~is_root).astype("int64")
+    nodes["downstream"] = np.where(is_root, 0, below)
+    roles = nodes.groupby(["platform", "account_id"], as_index=False).agg(
+        cascades_started=("started", "sum"),
+        started_reach=("started_reach", "sum"),
+        cascades_joined=("joined", "sum"),
+        downstream=("downstream", "sum"),
+    )
+    roles["originator"] = roles["started_reach"] > 0
+    roles["amplifier"] = roles["downstream"] > 0
+    return roles.sort_values(
+        ["downstream", "started_reach", "account_id"], ascending=[False, False, True]
+    ).reset_index(drop=True)
+
+
+def institutional_share(
+    trees: pd.DataFrame, institutional: pd.DataFrame, followers: pd.DataFrame
+) -> pd.DataFrame:
+    """Return, per resource, how much of its spread went through institutional accounts.
+
+    An adopter came *through* an institution when it is institutional itself or when an
+    institutional account is among its ancestors in the cascade tree.
+
+    Parameters
+    ----------
+    trees : DataFrame
+        Cascade trees with ``resource_id``, ``cascade``, ``platform``, ``account_id``,
+        ``parent_id``.
+    institutional : DataFrame
+        ``platform``, ``account_id`` of the institutional accounts (allow-listed or declared
+        as institutions).
+    followers : DataFrame
+        ``platform``, ``account_id``, ``followers_count`` (may be null).
+
+    Returns
+    -------
+    DataFrame
+        ``resource_id``, ``adopters``, ``institutional_adopters``,
+        ``adopters_through_institutions`` and its ``share_through_institutions``;
+        ``potential_reach`` (followers of all sharers summed, where known) and
+        ``institutional_potential_reach`` with its ``institutional_reach_share``.
+
+    Examples
+    --------
+    Réseau Canopé posts; Bob reshares it to Chloé; Dan starts his own cascade.
+
+    >>> trees = pd.DataFrame({"resource_id": "r1", "cascade": ["c1"] * 3 + ["c2"],
+    ...     "platform": "bluesky", "account_id": ["canope", "bob", "chloe", "dan"],
+    ...     "parent_id": [None, "canope", "bob", None]})
+    >>> institutions = pd.DataFrame({"platform": ["bluesky"], "account_id": ["canope"]})
+    >>> followers = pd.DataFrame({"platform": "bluesky",
+    ...     "account_id": ["canope", "bob", "chloe", "dan"], "followers_count": [900, 50, 30, 20]})
+    >>> row = institutional_share(trees, institutions, followers).iloc[0]
+    >>> row[["adopters", "adopters_through_institutions", "share_through_institutions"]].to_dict()
+    {'adopters': 4, 'adopters_through_institutions': 3, 'share_through_institutions': 0.75}
+    >>> float(row["institutional_reach_share"])
+    0.9
+    """
+    nodes = trees[["resource_id", "cascade", "platform", "account_id", "parent_id"]]
+    nodes = nodes.reset_index(drop=True)
+    flagged = institutional[["platform", "account_id"]].drop_duplicates().assign(flag=True)
+    nodes = nodes.merge(flagged, on=["platform", "account_id"], how="left")
+    nodes["institution"] = nodes["flag"].fillna(False).astype(bool)
+    keys = pd.MultiIndex.from_frame(nodes[["cascade", "account_id"]])
+    parents = keys.get_indexer(pd.MultiIndex.from_arrays([nodes["cascade"], nodes["parent_id"]]))
+    depth = tree_depths(parents)
+    through = nodes["institution"].to_numpy().copy()
+    for level in range(1, int(depth.max(initial=0)) + 1):
+        at = np.flatnonzero(depth == level)
+        through[at] |= through[parents[at]]
+    nodes["through"] = through
+    nodes = nodes.merge(followers, on=["platform", "account_id"], how="left")
+    nodes["reach"] = pd.to_numeric(nodes["followers_count"], errors="coerce").fillna(0)
+    nodes["institutional_reach"] = nodes["reach"].where(nodes["institution"], 0)
+    per_account = nodes.sort_values("through", ascending=False).drop_duplicates(
+        ["resource_id", "platform", "account_id"]
+    )
+    table = per_account.groupby("resource_id", as_index=False).agg(
+        adopters=("account_id", "size"),
+        institutional_adopters=("institution", "sum"),
+        adopters_through_institutions=("through", "sum"),
+        potential_reach=("reach", "sum"),
+        institutional_potential_reach=("institutional_reach", "sum"),
+    )
+    table["share_through_institutions"] = table["adopters_through_institutions"] / table["adopters"]
+    reach = table["potential_reach"].where(table["potential_reach"] > 0)
+    table["institutional_reach_share"] = table["institutional_potential_reach"] / reach
+    return table.astype(
+        {"institutional_adopters": "int64", "adopters_through_institutions": "int64"}
+    )

@@ -1,0 +1,132 @@
+"""Account roles and centralities, against hand-worked graphs and networkx."""
+
+from __future__ import annotations
+
+import igraph as ig
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pytest
+
+from graph.roles import cascade_roles, centralities, institutional_share
+
+
+def _named(graph: ig.Graph) -> ig.Graph:
+    graph.vs["platform"] = "bluesky"
+    graph.vs["account_id"] = [f"a{index:03d}" for index in range(graph.vcount())]
+    return graph
+
+
+def _barbell(clique: int, path: int) -> ig.Graph:
+    """Two cliques joined by a path: the path accounts are the bridges."""
+    return _named(ig.Graph.from_networkx(nx.barbell_graph(clique, path)))
+
+
+def test_centralities_agree_with_networkx_on_a_weighted_directed_graph():
+    source = nx.DiGraph()
+    edges = [("a", "b", 3), ("b", "c", 1), ("c", "a", 2), ("c", "d", 5), ("d", "e", 1),
+             ("e", "c", 1), ("f", "e", 4)]  # fmt: skip
+    source.add_weighted_edges_from(edges)
+    graph = ig.Graph.TupleList(edges, directed=True, edge_attrs=["weight"])
+    graph.vs["platform"] = "bluesky"
+    graph.vs["account_id"] = graph.vs["name"]
+    table = centralities(graph, [0] * graph.vcount()).set_index("account_id")
+
+    pagerank = nx.pagerank(source, weight="weight", tol=1e-12, max_iter=10_000)
+    for account, value in pagerank.items():
+        assert table.loc[account, "pagerank"] == pytest.approx(value, abs=1e-6)
+    undirected = source.to_undirected()
+    assert table["coreness"].to_dict() == nx.core_number(undirected)
+    betweenness = nx.betweenness_centrality(undirected, normalized=False, weight=None)
+    for account, value in betweenness.items():
+        assert table.loc[account, "betweenness"] == pytest.approx(value)
+    assert set(table["betweenness_method"]) == {"exact"}
+    assert not table["bridge"].any()  # one community: nobody bridges
+
+
+def test_bridges_are_the_accounts_joining_two_communities():
+    graph = _barbell(5, 2)  # cliques 0-4 and 7-11, path 5-6
+    membership = [0] * 6 + [1] * 6  # the path is split between the two sides
+    table = centralities(graph, membership)
+    assert table.loc[table["bridge"], "account_id"].tolist() == ["a005", "a006"]
+    assert table.loc[[5, 6], "other_communities"].tolist() == [1, 1]
+    # a clique member tied to the path has betweenness but no tie into another community
+    assert table.loc[4, "betweenness"] > 0 and not table.loc[4, "bridge"]
+    assert table["coreness"].tolist() == [4] * 5 + [2, 2] + [4] * 5  # the path lies in the 2-core
+
+
+def test_sampled_betweenness_estimates_the_exact_values():
+    graph = _barbell(30, 4)
+    exact = np.array(graph.betweenness(directed=False))
+    every_source = centralities(graph, [0] * graph.vcount(), exact_limit=0, pivots=64)
+    assert every_source["betweenness"].to_numpy() == pytest.approx(exact)
+    estimates = [
+        centralities(graph, [0] * graph.vcount(), exact_limit=0, pivots=16, seed=seed)
+        for seed in range(200)
+    ]
+    mean = np.mean([estimate["betweenness"].to_numpy() for estimate in estimates], axis=0)
+    path = range(30, 34)
+    assert mean[list(path)] == pytest.approx(exact[list(path)], rel=0.1)  # unbiased
+    assert estimates[0]["betweenness_method"][0] == "sampled:16 sources, seed 0"
+    top = estimates[0].nlargest(6, "betweenness").index  # the path and its two ends
+    assert set(top) == set(range(29, 35))
+
+
+def test_centralities_of_an_empty_graph():
+    table = centralities(_named(ig.Graph(directed=True)), [])
+    assert table.empty and "bridge" in table
+
+
+def _trees(rows: list[tuple[str, str, str | None]], resource: str = "r1") -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"resource_id": resource, "cascade": cascade, "platform": "bluesky",
+             "account_id": account, "parent_id": parent}
+            for cascade, account, parent in rows
+        ]
+    )  # fmt: skip
+
+
+def test_cascade_roles_add_up_over_cascades():
+    trees = _trees([
+        ("c1", "ana", None), ("c1", "bob", "ana"), ("c1", "chloe", "bob"),
+        ("c1", "dan", "chloe"), ("c1", "eve", "bob"),
+        ("c2", "bob", None), ("c2", "ana", "bob"), ("c2", "chloe", "ana"),
+    ])  # fmt: skip
+    roles = cascade_roles(trees).set_index("account_id")
+    # bob: below him in c1 are chloe, dan, eve; he started c2, reaching ana and chloe
+    assert roles.loc["bob", ["cascades_started", "started_reach"]].tolist() == [1, 2]
+    assert roles.loc["bob", ["cascades_joined", "downstream"]].tolist() == [1, 3]
+    assert roles.loc["chloe", "downstream"] == 1
+    assert roles.loc["ana", ["started_reach", "downstream"]].tolist() == [4, 1]
+    assert roles.index[0] == "bob"  # the largest amplifier first
+    assert roles.loc[roles["amplifier"]].index.tolist() == ["bob", "ana", "chloe"]
+    assert not roles.loc["dan", "originator"] and not roles.loc["eve", "amplifier"]
+
+
+def test_cascade_roles_of_no_cascades():
+    roles = cascade_roles(_trees([]).reindex(columns=["cascade", "platform", "account_id",
+                                                      "parent_id"]))  # fmt: skip
+    assert roles.empty and {"originator", "amplifier", "downstream"} <= set(roles)
+
+
+def test_institutional_share_counts_descendants_of_institutions_once():
+    trees = pd.concat([
+        _trees([("c1", "bob", None), ("c1", "canope", "bob"), ("c1", "chloe", "canope"),
+                ("c1", "dan", "chloe"), ("c1", "eve", "bob"),
+                ("c2", "dan", None), ("c2", "fay", "dan")]),
+        _trees([("c3", "gus", None)], resource="r2"),
+    ])  # fmt: skip
+    institutions = pd.DataFrame({"platform": ["bluesky"], "account_id": ["canope"]})
+    followers = pd.DataFrame({"platform": "bluesky", "account_id": ["canope", "bob", "gus"],
+                              "followers_count": [300, 100, None]})  # fmt: skip
+    table = institutional_share(trees, institutions, followers).set_index("resource_id")
+    # r1: six adopters; canope, chloe and dan came through canope (dan also started c2)
+    assert table.loc["r1", "adopters"] == 6
+    assert table.loc["r1", "institutional_adopters"] == 1
+    assert table.loc["r1", "adopters_through_institutions"] == 3
+    assert table.loc["r1", "share_through_institutions"] == pytest.approx(0.5)
+    assert table.loc["r1", "institutional_reach_share"] == pytest.approx(300 / 400)
+    # r2: nobody's follower count is known, so no share of reach can be given
+    assert table.loc["r2", "share_through_institutions"] == 0
+    assert np.isnan(table.loc["r2", "institutional_reach_share"])
