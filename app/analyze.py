@@ -37,6 +37,8 @@ def _parameters(settings: Settings):
         seed=analysis.seed,
         resolution=analysis.resolution,
         restarts=analysis.restarts,
+        institutions=str(settings.institutions) if settings.institutions.exists() else None,
+        bass_min_points=analysis.bass_min_points,
     )
 
 
@@ -167,6 +169,23 @@ def _resource_summary(store: Store, resource_id: str, top: int) -> dict | None:
             "FROM resource_communities r JOIN communities c USING (community) "
             "WHERE r.resource_id = ? ORDER BY r.arrived_at"
         ),
+        "roles": rows(
+            "SELECT r.platform, coalesce(a.handle, r.account_id) AS account, "
+            "r.cascades_started, r.started_reach, r.downstream, r.originator, r.amplifier "
+            "FROM resource_roles r LEFT JOIN (SELECT DISTINCT platform, account_id, handle "
+            "FROM accounts WHERE named) a USING (platform, account_id) "
+            "WHERE r.resource_id = ? AND (r.originator OR r.amplifier) "
+            f"ORDER BY r.started_reach + r.downstream DESC, account LIMIT {int(top)}"
+        ),
+        "institutions": rows(
+            "SELECT adopters, institutional_adopters, adopters_through_institutions, "
+            "share_through_institutions, institutional_reach_share "
+            "FROM institutional_share WHERE resource_id = ?"
+        ),
+        "bass": rows(
+            "SELECT status, points, m, p, q, r2, peak AS peak_days FROM bass_fits "
+            "WHERE resource_id = ?"
+        ),
         "velocity": rows(
             "SELECT hour, velocity, baseline, taking_off FROM velocity "
             "WHERE resource_id = ? ORDER BY hour DESC LIMIT 1"
@@ -207,6 +226,9 @@ def _print_summary(summary: dict) -> None:
         ("Largest cascades", "cascades"),
         ("How cascade edges were found", "edges"),
         ("Communities reached, in order of arrival", "communities"),
+        ("Originators and amplifiers (adopters started / came through them)", "roles"),
+        ("Through institutional accounts", "institutions"),
+        ("Bass model (per day: p innovation, q imitation)", "bass"),
         ("Velocity at the last hour (adoptions per hour)", "velocity"),
         ("Campaign actions", "campaigns"),
     ]  # fmt: skip

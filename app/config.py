@@ -101,7 +101,8 @@ class Analysis(_Section):
     after_days: PositiveInt = 7
     seed: int = 0
     resolution: PositiveFloat = 1.0
-    restarts: PositiveInt = 3
+    restarts: PositiveInt = 1
+    bass_min_points: PositiveInt = 6
 
 
 class Config(_Section):
@@ -190,7 +191,9 @@ after_days = 7
 # resolution (above 1: smaller communities) and how many seeded runs are tried (the best is kept).
 seed = 0
 resolution = 1.0
-restarts = 3
+restarts = 1
+# A Bass model is fitted to a resource's daily adopters only with this many days of data.
+bass_min_points = 6
 """
 
 _AT_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)

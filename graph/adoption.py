@@ -100,7 +100,9 @@ def fit_bass(t, cumulative, min_points: int = 6) -> BassFit:
     cumulative = np.asarray(cumulative, dtype="float64")
     points = len(t)
     if points < min_points:
-        return BassFit(f"refused: {points} time points, at least {min_points} are needed", points)
+        plural = "s" if points != 1 else ""
+        reason = f"refused: {points} time point{plural}, at least {min_points} are needed"
+        return BassFit(reason, points)
     if cumulative[-1] <= cumulative[0]:
         return BassFit("refused: adoption never grows after the first time point", points)
     final = cumulative[-1]

@@ -16,10 +16,13 @@ import pandas as pd
 
 from collectors import __version__
 from graph import builders
+from graph.adoption import adopter_categories, adoption_delays, bass_fits
 from graph.campaigns import campaign_effects, driven_adoptions, read_campaigns
 from graph.cascades import cascade_metrics, journey, reconstruct
 from graph.communities import community_spread, detect, label_communities
+from graph.pseudonyms import Institutions, read_institutions
 from graph.reach import exposure, reach
+from graph.roles import cascade_roles, centralities, institutional_share
 from graph.store import Store
 from graph.store import queries as q
 from graph.timelines import timeline, velocity
@@ -43,6 +46,13 @@ RESULT_TABLES = {
     "account_communities": "the community of each account of the sociability graph",
     "resource_communities": "per resource, the communities reached: share, arrival, bridge",
     "community_spread": "per resource, communities reached and the entropy of the shares",
+    "account_roles": "per account: centralities, community bridging, cascades started and "
+    "amplified, institution or not",
+    "resource_roles": "per resource and account: cascades started, adopters amplified",
+    "institutional_share": "per resource, the adopters and reach that came through institutions",
+    "bass_fits": "per resource, the Bass model fitted to daily adopters (or why not)",
+    "adopter_categories": "per resource and adopter, Rogers' category",
+    "adoption_delays": "per resource and community, hours from first adoption to its members'",
 }
 
 
@@ -59,7 +69,9 @@ class AnalysisParameters:
     after_days: int = 7  # campaign effect window
     seed: int = 0  # community detection (Leiden)
     resolution: float = 1.0  # modularity resolution γ
-    restarts: int = 3  # Leiden runs kept at best
+    restarts: int = 1  # Leiden runs, the best kept
+    institutions: str | None = None  # allow-list CSV of institutional accounts
+    bass_min_points: int = 6  # fewer days of adoption: no Bass fit
 
 
 def analyze(
@@ -115,9 +127,22 @@ def analyze(
     edges = builders.sociability_edges(connection)
     results["sociability_edges"] = edges
     step("communities")
-    results.update(
-        _communities(edges, adoptions, builders.account_contexts(connection), parameters)
-    )
+    graph = builders.sociability_graph(edges)
+    found = detect(graph, parameters.seed, parameters.resolution, restarts=parameters.restarts)
+    results.update(_communities(graph, found, adoptions, builders.account_contexts(connection)))
+    step("roles")
+    allow_list = (
+        read_institutions(Path(parameters.institutions)) if parameters.institutions
+        else Institutions()
+    )  # fmt: skip
+    institutional = builders.institutional_accounts(connection, allow_list)
+    results["account_roles"] = _roles(graph, found, trees, institutional, parameters.seed)
+    results["resource_roles"] = cascade_roles(trees, by="resource_id")
+    results["institutional_share"] = institutional_share(trees, institutional, followers)
+    step("adoption models")
+    results["bass_fits"] = bass_fits(adoptions, parameters.bass_min_points)
+    results["adopter_categories"] = adopter_categories(adoptions)
+    results["adoption_delays"] = adoption_delays(adoptions, results["account_communities"])
     step("saving")
     counts = {name: len(frame) for name, frame in results.items()}
     with store.transaction():
@@ -139,9 +164,7 @@ def analyze(
     return counts
 
 
-def _communities(edges, adoptions, contexts, parameters) -> dict[str, pd.DataFrame]:
-    graph = builders.sociability_graph(edges)
-    found = detect(graph, parameters.seed, parameters.resolution, restarts=parameters.restarts)
+def _communities(graph, found, adoptions, contexts) -> dict[str, pd.DataFrame]:
     memberships = pd.DataFrame(
         {
             "platform": graph.vs["platform"],
@@ -158,6 +181,21 @@ def _communities(edges, adoptions, contexts, parameters) -> dict[str, pd.DataFra
         "resource_communities": reached,
         "community_spread": spread,
     }
+
+
+def _roles(graph, found, trees, institutional, seed: int) -> pd.DataFrame:
+    """Centralities and cascade roles of every account found in either, one row each."""
+    keys = ["platform", "account_id"]
+    table = centralities(graph, found.membership, seed=seed).merge(
+        cascade_roles(trees), on=keys, how="outer"
+    )
+    counts = ["cascades_started", "started_reach", "cascades_joined", "downstream"]
+    table[counts] = table[counts].fillna(0).astype("int64")
+    for flag in ("originator", "amplifier", "bridge"):
+        table[flag] = table[flag].astype("boolean").fillna(False).astype(bool)
+    table = table.merge(institutional.assign(institution=True), on=keys, how="left")
+    table["institution"] = table["institution"].astype("boolean").fillna(False).astype(bool)
+    return table.sort_values(["downstream", "pagerank"], ascending=False, ignore_index=True)
 
 
 def _with_resource(cascades: pd.DataFrame, adoptions: pd.DataFrame) -> pd.DataFrame:

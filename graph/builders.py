@@ -10,6 +10,7 @@ import duckdb
 import igraph as ig
 import pandas as pd
 
+from graph.pseudonyms import Institutions
 from graph.store import queries as q
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "adoption_events",
     "follower_counts",
     "follows",
+    "institutional_accounts",
     "likers",
     "reported_views",
     "sociability_edges",
@@ -77,6 +79,21 @@ def follower_counts(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def follows(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Return the follow edges (``platform``, ``follower_id``, ``followee_id``)."""
     return connection.execute(q.SELECT_FOLLOWS).df()
+
+
+def institutional_accounts(
+    connection: duckdb.DuckDBPyConnection, allow_list: Institutions
+) -> pd.DataFrame:
+    """Return the accounts declared as institutions or on the allow-list (by id or handle).
+
+    Columns ``platform``, ``account_id``, ``handle``.
+    """
+    names = pd.DataFrame(sorted(allow_list.names), columns=["platform", "value"], dtype=object)
+    connection.register("allow_list", names)
+    try:
+        return connection.execute(q.SELECT_INSTITUTIONAL_ACCOUNTS).df()
+    finally:
+        connection.unregister("allow_list")
 
 
 def sociability_edges(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:

@@ -112,7 +112,7 @@ def centralities(
     return table.astype({"platform": object, "account_id": object, "coreness": "int64"})
 
 
-def cascade_roles(trees: pd.DataFrame) -> pd.DataFrame:
+def cascade_roles(trees: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """Return, per account, the cascades it started and the adopters that came through it.
 
     Parameters
@@ -120,12 +120,15 @@ def cascade_roles(trees: pd.DataFrame) -> pd.DataFrame:
     trees : DataFrame
         Cascade trees as :func:`graph.cascades.reconstruct` returns them: ``cascade``,
         ``platform``, ``account_id``, ``parent_id`` (null for the root).
+    by : str, optional
+        A column of ``trees`` (such as ``resource_id``) to count roles separately for.
 
     Returns
     -------
     DataFrame
-        ``platform``, ``account_id``; ``cascades_started`` and ``started_reach`` (adopters
-        of those cascades other than itself); ``cascades_joined`` (as a non-root adopter) and
+        ``by`` when given, ``platform``, ``account_id``; ``cascades_started`` and
+        ``started_reach`` (adopters of those cascades other than itself);
+        ``cascades_joined`` (as a non-root adopter) and
         ``downstream`` (adopters below it in the cascades it joined: the amplification);
         ``originator`` (started a cascade someone else joined) and ``amplifier`` (at least
         one adopter came through it when it was not the root). Sorted by downstream, then
@@ -147,13 +150,14 @@ def cascade_roles(trees: pd.DataFrame) -> pd.DataFrame:
            dan                 0              0                1           0       False      False
            eve                 1              0                0           0       False      False
     """
+    group = [*([by] if by else []), "platform", "account_id"]
     if trees.empty:
         columns = ["cascades_started", "started_reach", "cascades_joined", "downstream"]
-        empty = pd.DataFrame({"platform": [], "account_id": []}, dtype=object)
+        empty = pd.DataFrame({key: [] for key in group}, dtype=object)
         empty[columns] = pd.DataFrame(columns=columns, dtype="int64")
         empty["originator"] = empty["amplifier"] = pd.Series(dtype=bool)
         return empty
-    nodes = trees[["cascade", "platform", "account_id", "parent_id"]].reset_index(drop=True)
+    nodes = trees[["cascade", *group, "parent_id"]].reset_index(drop=True)
     keys = pd.MultiIndex.from_frame(nodes[["cascade", "account_id"]])
     parent_keys = pd.MultiIndex.from_arrays([nodes["cascade"], nodes["parent_id"]])
     parents = keys.get_indexer(parent_keys)
@@ -165,7 +169,7 @@ def cascade_roles(trees: pd.DataFrame) -> pd.DataFrame:
     nodes["started_reach"] = np.where(is_root, below, 0)
     nodes["joined"] = (~is_root).astype("int64")
     nodes["downstream"] = np.where(is_root, 0, below)
-    roles = nodes.groupby(["platform", "account_id"], as_index=False).agg(
+    roles = nodes.groupby(group, as_index=False).agg(
         cascades_started=("started", "sum"),
         started_reach=("started_reach", "sum"),
         cascades_joined=("joined", "sum"),
@@ -173,9 +177,9 @@ def cascade_roles(trees: pd.DataFrame) -> pd.DataFrame:
     )
     roles["originator"] = roles["started_reach"] > 0
     roles["amplifier"] = roles["downstream"] > 0
-    return roles.sort_values(
-        ["downstream", "started_reach", "account_id"], ascending=[False, False, True]
-    ).reset_index(drop=True)
+    ranking = [*([by] if by else []), "downstream", "started_reach", "account_id"]
+    ascending = [*([True] if by else []), False, False, True]
+    return roles.sort_values(ranking, ascending=ascending, ignore_index=True)
 
 
 def institutional_share(

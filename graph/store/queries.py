@@ -550,6 +550,13 @@ GROUP BY a.resource_id"""
 SELECT_ACCOUNT_FOLLOWERS = """
 SELECT platform, account_id, followers_count FROM accounts"""
 SELECT_FOLLOWS = "SELECT platform, follower_id, followee_id FROM follows"
+# Institutional accounts: declared as such, or on the allow-list (``allow_list``: platform and
+# lower-case account id or handle, registered by the caller).
+SELECT_INSTITUTIONAL_ACCOUNTS = """
+SELECT DISTINCT a.platform, a.account_id, a.handle FROM accounts a
+WHERE a.kind = 'institution' OR EXISTS (
+    SELECT 1 FROM allow_list l WHERE l.platform = a.platform
+    AND l.value IN (lower(a.account_id), lower(ltrim(a.handle, '@'))))"""
 
 # The sociability graph: who relates to whom, by kind (mentions are not in the data contract).
 SELECT_SOCIABILITY_EDGES = """

@@ -61,6 +61,14 @@ def test_analyze_then_show_a_resource(data, tmp_path):
     shares = [row["share"] for row in summary["communities"]]
     assert shares and sum(shares) == pytest.approx(1.0)  # every timed adopter is placed
 
+    # ana started P1 (4 adopters after her); bob's quote brought cleo, emma and dan
+    roles = {row["account"]: (row["started_reach"], row["downstream"]) for row in summary["roles"]}
+    assert roles == {"ana": (4, 0), "bob": (0, 3)}
+    (institutions,) = summary["institutions"]
+    assert institutions["adopters"] == 6 and institutions["adopters_through_institutions"] == 0
+    # every timed adoption of r1 fell on one day: too few points for a Bass fit
+    assert summary["bass"][0]["status"] == "refused: 1 time point, at least 6 are needed"
+
     human = essaim("--data", data, "show", "resource", "r1")
     assert "Largest cascades" in human.stdout and "Fractions" in human.stdout
 

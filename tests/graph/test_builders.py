@@ -7,7 +7,14 @@ import json
 import pandas as pd
 import pytest
 
-from graph.builders import adoption_events, likers, sociability_edges, sociability_graph
+from graph.builders import (
+    adoption_events,
+    institutional_accounts,
+    likers,
+    sociability_edges,
+    sociability_graph,
+)
+from graph.pseudonyms import Institutions
 from graph.store import Store
 from tests.fixtures.toy_store import add_link, add_post, fill
 
@@ -67,3 +74,24 @@ def test_sociability_edges_and_graph(store):
     assert graph.vcount() == 5 and graph.ecount() == 5
     edge = graph.es[graph.get_eid("bluesky:dan", "bluesky:bob")]
     assert (edge["follow"], edge["repost"], edge["weight"]) == (1, 0, 1)
+
+
+def test_institutional_accounts_are_declared_or_allow_listed(store):
+    insert = (
+        "INSERT INTO accounts BY NAME SELECT ? AS platform, ? AS account_id, true AS named, "
+        "? AS handle, ? AS kind, 'test' AS source, 'run' AS run_id, now() AS collected_at"
+    )
+    for row in [
+        ("bluesky", "did:plc:canope", "@Reseau-Canope.fr", None),  # on the list by handle
+        ("bluesky", "did:plc:inspe", "inspe.example", "institution"),  # declared
+        ("mastodon", "ANA", None, "person"),  # on the list by id, other case
+        ("bluesky", "ana", "ana.example", "person"),  # same id, other platform: not listed
+    ]:
+        store.connection.execute(insert, list(row))
+    allow = Institutions(frozenset({("bluesky", "reseau-canope.fr"), ("mastodon", "ana")}))
+    found = institutional_accounts(store.connection, allow)
+    assert sorted(zip(found["platform"], found["account_id"], strict=True)) == [
+        ("bluesky", "did:plc:canope"),
+        ("bluesky", "did:plc:inspe"),
+        ("mastodon", "ANA"),
+    ]

@@ -104,6 +104,18 @@ def test_cascade_roles_add_up_over_cascades():
     assert not roles.loc["dan", "originator"] and not roles.loc["eve", "amplifier"]
 
 
+def test_cascade_roles_per_resource():
+    trees = pd.concat([
+        _trees([("c1", "ana", None), ("c1", "bob", "ana")]),
+        _trees([("c2", "bob", None), ("c2", "ana", "bob"), ("c2", "cy", "ana")], "r2"),
+    ])  # fmt: skip
+    roles = cascade_roles(trees, by="resource_id")
+    assert roles[["resource_id", "account_id", "started_reach", "downstream"]].values.tolist() == [
+        ["r1", "ana", 1, 0], ["r1", "bob", 0, 0],
+        ["r2", "ana", 0, 1], ["r2", "bob", 2, 0], ["r2", "cy", 0, 0],
+    ]  # fmt: skip
+
+
 def test_cascade_roles_of_no_cascades():
     roles = cascade_roles(_trees([]).reindex(columns=["cascade", "platform", "account_id",
                                                       "parent_id"]))  # fmt: skip
