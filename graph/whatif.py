@@ -244,6 +244,8 @@ def select_seeds(
 ) -> Selection:
     """Choose k seed accounts that maximise the expected spread, greedily.
 
+    Stops early when no candidate would reach anyone more.
+
     Parameters
     ----------
     network : DiffusionNetwork
@@ -297,6 +299,8 @@ def select_seeds(
                 heapq.heapify(heap)
             negative, account, _ = heapq.heappop(heap)
             best = -negative
+        if best <= 0:
+            break
         chosen.append(account)
         for run, reached in enumerate(drawn.reach(account)):
             covered[run][reached] = True

@@ -114,3 +114,28 @@ def test_an_empty_store_gives_empty_tables(tmp_path):
     assert result.returncode == 0, result.stderr
     with duckdb.connect(str(tmp_path / "data" / "essaim.duckdb"), read_only=True) as connection:
         assert connection.execute("SELECT count(*) FROM cascades").fetchone() == (0,)
+
+
+def test_whatif_chooses_seeds_and_compares_with_the_originators(data):
+    assert essaim("--data", data, "whatif", "--resource", "r1").returncode == 1  # no analysis
+    with Store(data / "essaim.duckdb") as store:  # bob follows ana: ana → bob → dan
+        store.connection.execute(
+            "INSERT INTO follows VALUES ('bluesky', 'bob', 'ana', now(), now(), 'test', 'run')"
+        )
+    assert essaim("--data", data, "analyze").returncode == 0
+    result = essaim("--data", data, "whatif", "--resource", "r1", "--k", "2", "--json")
+    assert result.returncode == 0, result.stderr
+    found = json.loads(result.stdout)
+    # bob adopted from ana in her one cascade, dan from bob in his: both edges have p = 1
+    assert (found["accounts"], found["edges"]) == (3, 2)
+    chosen = [(row["account"], row["gain"], row["spread"]) for row in found["chosen"]]
+    assert chosen == [("bluesky:ana", 3.0, 3.0)]  # nothing is left to gain after ana
+    assert found["originators"]["in_network"] == 1  # ana (gael follows nobody)
+    assert found["originators"]["spread"] == 3.0
+    human = essaim("--data", data, "whatif", "--resource", "r1", "--model", "lt")
+    assert "real originator(s) in the network: expected spread 3.00" in human.stdout
+
+    mastodon = essaim("--data", data, "whatif", "--resource", "r2")
+    assert mastodon.returncode == 1 and "no follow edges" in mastodon.stderr
+    unknown = essaim("--data", data, "whatif", "--resource", "r9")
+    assert unknown.returncode == 1 and "no resource 'r9'" in unknown.stderr

@@ -1,0 +1,146 @@
+"""``essaim whatif``: which accounts would have spread a resource furthest?"""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from app.config import Settings
+from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, table
+from graph.store import Store
+
+__all__ = ["whatif"]
+
+
+@click.command("whatif")
+@click.option("--resource", "resource_id", required=True, help="Catalogue resource id.")
+@click.option("--k", default=5, show_default=True, type=click.IntRange(min=1),
+              help="Seed accounts to choose.")  # fmt: skip
+@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
+              help="Independent cascade or linear threshold.")  # fmt: skip
+@click.option("--runs", default=200, show_default=True, type=click.IntRange(min=2),
+              help="Monte Carlo runs.")  # fmt: skip
+@click.option("--seed", default=0, show_default=True, help="Seed of the Monte Carlo runs.")
+@click.option("--candidates", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Accounts considered: the largest expected direct reach.")  # fmt: skip
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@click.pass_context
+def whatif(context: click.Context, resource_id, k, model, runs, seed, candidates, as_json) -> int:
+    """Choose K seed accounts for RESOURCE with CELF and compare with its real originators.
+
+    Edge probabilities come from the reshares observed in the last analysis: for a follow
+    edge, the share of the followee's adoptions that the follower adopted from it.
+    """
+    from graph.whatif import DiffusionNetwork, expected_spread, select_seeds
+
+    settings: Settings = context.find_root().obj()
+    with Store(settings.database, read_only=True) as store:
+        found = _inputs(store, resource_id)
+    if found is None:
+        return EXIT_USER_ERROR
+    edges, originators, names = found
+    if edges.empty:
+        err.print(
+            "[red]error:[/red] no follow edges among the accounts of this resource's platforms:"
+            " collect follows (`essaim collect bluesky --follows`) to simulate seeding."
+        )
+        return EXIT_USER_ERROR
+    method = (
+        "p(followee → follower) = share of the followee's adoptions the follower adopted from "
+        "it (parents observed or inferred); edges without evidence get the overall rate"
+    )
+    network = DiffusionNetwork.from_edges(edges, method)
+    direct = edges.groupby("source")["probability"].sum().nlargest(candidates)
+    chosen = select_seeds(network, k, model, runs, seed, candidates=direct.index)
+    known = [name for name in originators if name in set(network.accounts)]
+    actual = expected_spread(network, known, model, runs, seed) if known else None
+    result = {
+        "resource_id": resource_id,
+        "model": model,
+        "runs": runs,
+        "seed": seed,
+        "method": method,
+        "accounts": len(network.accounts),
+        "edges": len(edges),
+        "chosen": [
+            {**row, "account": names.get(row["account"], row["account"])}
+            for row in chosen.table.to_dict(orient="records")
+        ],
+        "originators": {
+            "accounts": len(originators),
+            "in_network": len(known),
+            "spread": actual.mean if actual else None,
+            "standard_error": actual.standard_error if actual else None,
+        },
+    }
+    if as_json:
+        out.print_json(json.dumps(result))
+    else:
+        _print(result, k)
+    return EXIT_OK
+
+
+def _inputs(store: Store, resource_id: str):
+    """The probability edges on the resource's platforms, its originators, display names."""
+    from graph import builders
+    from graph.whatif import reshare_probabilities
+
+    connection = store.connection
+    tables = {name for (name,) in connection.execute("SHOW TABLES").fetchall()}
+    if "cascade_trees" not in tables:
+        err.print("[red]error:[/red] no analysis yet: run `essaim analyze` first.")
+        return None
+    known = connection.execute(
+        "SELECT count(*) FROM catalogue WHERE resource_id = ?", [resource_id]
+    ).fetchone()[0]
+    if not known:
+        err.print(
+            f"[red]error:[/red] no resource {resource_id!r} in the catalogue "
+            "(`essaim catalogue show` lists them).",
+            highlight=False,
+        )
+        return None
+    trees = connection.execute(
+        "SELECT cascade, platform, account_id, parent_id, resource_id FROM cascade_trees"
+    ).df()
+    mine = trees[trees["resource_id"] == resource_id]
+    follows = builders.follows(connection)
+    follows = follows[follows["platform"].isin(set(mine["platform"]))]
+    roots = mine[mine["parent_id"].isna()]
+    originators = (roots["platform"] + ":" + roots["account_id"]).unique().tolist()
+    named = connection.execute(
+        "SELECT DISTINCT platform || ':' || account_id, platform || ':' || handle FROM accounts "
+        "WHERE named AND handle IS NOT NULL"
+    ).fetchall()
+    return reshare_probabilities(follows, trees), originators, dict(named)
+
+
+def _print(result: dict, k: int) -> None:
+    out.print(
+        f"[bold]{result['resource_id']}[/bold]: {k} seed accounts chosen greedily (CELF) under "
+        f"the {result['model'].upper()} model, {result['runs']} Monte Carlo runs "
+        f"(seed {result['seed']}), on {result['accounts']:,} accounts and "
+        f"{result['edges']:,} follow edges.",
+        highlight=False,
+    )
+    rows = [
+        {
+            "rank": row["rank"],
+            "account": row["account"],
+            "gain": f"{row['gain']:.2f}",
+            "expected spread": f"{row['spread']:.2f} ± {row['standard_error']:.2f}",
+        }
+        for row in result["chosen"]
+    ]
+    out.print(table("Chosen seeds (spread counts the seeds themselves)", rows))
+    actual = result["originators"]
+    if actual["spread"] is None:
+        out.print("None of the resource's originators is in the follow network.")
+    else:
+        out.print(
+            f"Its {actual['in_network']} real originator(s) in the network: expected spread "
+            f"{actual['spread']:.2f} ± {actual['standard_error']:.2f} on the same runs.",
+            highlight=False,
+        )
+    out.print(f"Edge probabilities: {result['method']}.", highlight=False)
