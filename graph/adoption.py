@@ -27,6 +27,7 @@ __all__ = [
 CATEGORIES = ("innovator", "early adopter", "early majority", "late majority", "laggard")
 _DAY = pd.Timedelta(days=1)
 _HOUR = pd.Timedelta(hours=1)
+_GOOD_FIT = 0.01  # residuals below 1 % of the variance (R² ≥ 0.99): no other first guess
 _STARTS = [(0.03, 0.38), (0.01, 0.1), (0.1, 0.9), (0.3, 0.01)]  # (p, q) first guesses
 
 
@@ -107,8 +108,9 @@ def fit_bass(t, cumulative, min_points: int = 6) -> BassFit:
         return BassFit("refused: adoption never grows after the first time point", points)
     final = cumulative[-1]
     bounds = ([final, 1e-7, 0.0], [100 * final, 1.0, 10.0])
+    spread = float(np.sum((cumulative - cumulative.mean()) ** 2))
     best = None
-    for p0, q0 in _STARTS:
+    for p0, q0 in _STARTS:  # the next first guess only when the fit is poor
         try:
             values, covariance = optimize.curve_fit(
                 bass_curve, t, cumulative, p0=[1.2 * final, p0, q0], bounds=bounds,
@@ -119,10 +121,11 @@ def fit_bass(t, cumulative, min_points: int = 6) -> BassFit:
         residuals = float(np.sum((cumulative - bass_curve(t, *values)) ** 2))
         if best is None or residuals < best[0]:
             best = (residuals, values, covariance)
+        if spread > 0 and residuals <= _GOOD_FIT * spread:
+            break
     if best is None:
         return BassFit("refused: the least-squares fit did not converge", points)
     residuals, (m, p, q), covariance = best
-    spread = float(np.sum((cumulative - cumulative.mean()) ** 2))
     with np.errstate(invalid="ignore"):
         errors = np.sqrt(np.diag(covariance)) * stats.t.ppf(0.975, points - 3)
     errors = np.where(np.isfinite(errors), errors, math.nan)

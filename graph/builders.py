@@ -142,32 +142,26 @@ def sociability_graph(edges: pd.DataFrame, platform: str | None = None) -> ig.Gr
         empty = ig.Graph(directed=True)
         empty.vs["name"] = empty.vs["platform"] = empty.vs["account_id"] = []
         return empty
-    kinds = pd.Categorical(edges["kind"], categories=["follow", "repost", "quote", "reply"])
-    pairs = pd.DataFrame(
-        {
-            "source": edges["platform"] + ":" + edges["source"],
-            "target": edges["platform"] + ":" + edges["target"],
-            "kind": kinds,
-            "weight": edges["weight"],
-        }
+    with duckdb.connect() as local:
+        local.register("edges", edges)
+        local.execute(q.SOCIABILITY_ACCOUNTS)
+        accounts = local.execute("SELECT platform, account_id FROM accounts ORDER BY id").df()
+        pairs = local.execute(q.SOCIABILITY_PAIRS).df()
+    ends = pairs[["source", "target"]].to_numpy(dtype="int64")
+    return ig.Graph(
+        n=len(accounts),
+        edges=ends,
+        directed=True,
+        vertex_attrs={
+            "name": (accounts["platform"] + ":" + accounts["account_id"]).tolist(),
+            "platform": accounts["platform"].tolist(),
+            "account_id": accounts["account_id"].tolist(),
+        },
+        edge_attrs={kind: pairs[kind].astype("int64").tolist() for kind in _PAIR_COUNTS},
     )
-    wide = pairs.pivot_table(
-        index=["source", "target"], columns="kind", values="weight", aggfunc="sum",
-        fill_value=0, observed=False,
-    )  # fmt: skip
-    wide.columns = [str(column) for column in wide.columns]
-    wide = wide.reset_index()
-    wide["weight"] = wide[["follow", "repost", "quote", "reply"]].sum(axis=1)
-    names = pd.unique(pd.concat([wide["source"], wide["target"]], ignore_index=True))
-    split = pd.Series(names).str.split(":", n=1, expand=True) if len(names) else None
-    vertices = pd.DataFrame(
-        {
-            "name": names,
-            "platform": split[0] if split is not None else [],
-            "account_id": split[1] if split is not None else [],
-        }
-    )
-    return ig.Graph.DataFrame(wide, directed=True, vertices=vertices, use_vids=False)
+
+
+_PAIR_COUNTS = ["weight", "follow", "repost", "quote", "reply"]
 
 
 def _with_adoptions(connection, adoptions: pd.DataFrame, query: str) -> pd.DataFrame:
