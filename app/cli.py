@@ -15,6 +15,7 @@ from app.analyze import analyze_command, show
 from app.collect import collect
 from app.config import CONFIG_NAME, TEMPLATE, ConfigError, Settings, load_settings
 from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, cell, err, out, table
+from app.export import export
 from app.whatif import whatif
 from collectors import __version__
 from collectors.rawrun import RawRunError, copy_run, find_runs
@@ -298,6 +299,7 @@ cli.add_command(collect)
 cli.add_command(analyze_command)
 cli.add_command(show)
 cli.add_command(whatif)
+cli.add_command(export)
 
 
 def main() -> None:

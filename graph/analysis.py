@@ -191,6 +191,9 @@ def _roles(graph, found, trees, institutional, seed: int) -> pd.DataFrame:
     )
     counts = ["cascades_started", "started_reach", "cascades_joined", "downstream"]
     table[counts] = table[counts].fillna(0).astype("int64")
+    # accounts seen only in cascades have no place in the sociability graph
+    graph_only = ["community", "coreness", "other_communities"]
+    table[graph_only] = table[graph_only].astype("Int64")
     for flag in ("originator", "amplifier", "bridge"):
         table[flag] = table[flag].astype("boolean").fillna(False).astype(bool)
     table = table.merge(institutional.assign(institution=True), on=keys, how="left")

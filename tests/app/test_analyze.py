@@ -9,19 +9,6 @@ import pytest
 
 from graph.store import Store
 from tests.app.test_cli import SAMPLE, essaim
-from tests.fixtures.toy_store import fill
-
-
-@pytest.fixture
-def data(tmp_path):
-    folder = tmp_path / "data"
-    with Store(folder / "essaim.duckdb") as store:
-        fill(store)
-        store.connection.execute(
-            "INSERT INTO catalogue VALUES ('r1', 'Fractions', 'maths', NULL, NULL, [], NULL, true),"
-            " ('r2', 'Géométrie', 'maths', NULL, NULL, [], NULL, true)"
-        )
-    return folder
 
 
 def test_analyze_then_show_a_resource(data, tmp_path):
