@@ -241,8 +241,9 @@ def adoption_delays(adoptions: pd.DataFrame, memberships: pd.DataFrame) -> pd.Da
 
 
 def _first_adoptions(adoptions: pd.DataFrame) -> pd.DataFrame:
-    """Each account's first timed adoption of each resource."""
-    timed = adoptions.dropna(subset=["adopted_at"])
-    timed = timed.sort_values(["adopted_at", "account_id"], kind="stable")
-    first = timed.drop_duplicates(["resource_id", "platform", "account_id"])
-    return first[["resource_id", "platform", "account_id", "adopted_at"]].reset_index(drop=True)
+    """Each account's first timed adoption of each resource, in order of time."""
+    timed = adoptions.dropna(subset=["adopted_at"]).reset_index(drop=True)
+    keys = ["resource_id", "platform", "account_id"]
+    first = timed.loc[timed.groupby(keys, sort=False)["adopted_at"].idxmin()]
+    first = first.sort_values("adopted_at", kind="stable")
+    return first[[*keys, "adopted_at"]].reset_index(drop=True)

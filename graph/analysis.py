@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from collectors import __version__
 from graph import builders
@@ -54,6 +55,11 @@ RESULT_TABLES = {
     "adopter_categories": "per resource and adopter, Rogers' category",
     "adoption_delays": "per resource and community, hours from first adoption to its members'",
 }
+
+
+#: What ``cascade_trees`` keeps of the reconstructed trees (the rest is in ``adoptions``).
+TREE_COLUMNS = ["resource_id", "platform", "cascade", "account_id", "adopted_at", "kind",
+                "parent_id", "method"]  # fmt: skip
 
 
 @dataclass
@@ -105,7 +111,7 @@ def analyze(
     views = builders.reported_views(connection, adoptions)
     results = {
         "adoptions": adoptions,
-        "cascade_trees": trees,
+        "cascade_trees": trees[TREE_COLUMNS],
         "cascades": cascades,
         "journeys": journey(adoptions),
         "reach": reach(adoptions, followers, follows, likers, views),
@@ -147,7 +153,7 @@ def analyze(
     counts = {name: len(frame) for name, frame in results.items()}
     with store.transaction():
         for name, frame in results.items():
-            connection.register("result", frame)
+            connection.register("result", pa.Table.from_pandas(frame, preserve_index=False))
             connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM result")
             connection.unregister("result")
         connection.execute(

@@ -10,6 +10,7 @@ import duckdb
 import igraph as ig
 import pandas as pd
 
+from graph.frames import fetch_frame
 from graph.pseudonyms import Institutions
 from graph.store import queries as q
 
@@ -51,7 +52,7 @@ def adoption_events(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     A cascade starts at a post linking the resource that no other post linking it leads to
     through quotes and replies.
     """
-    frame = connection.execute(q.SELECT_ADOPTIONS, [FORUM_PLATFORMS, WEB_PLATFORMS]).df()
+    frame = fetch_frame(connection, q.SELECT_ADOPTIONS, [FORUM_PLATFORMS, WEB_PLATFORMS])
     return frame.astype({"adopted_at": "datetime64[us, UTC]"})
 
 
@@ -78,7 +79,7 @@ def follower_counts(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def follows(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Return the follow edges (``platform``, ``follower_id``, ``followee_id``)."""
-    return connection.execute(q.SELECT_FOLLOWS).df()
+    return fetch_frame(connection, q.SELECT_FOLLOWS)
 
 
 def institutional_accounts(
@@ -103,7 +104,7 @@ def sociability_edges(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     follow goes from follower to followee; a repost, quote or reply from its author to the
     author of the post it acts on. Mentions are not part of the data contract yet.
     """
-    return connection.execute(q.SELECT_SOCIABILITY_EDGES).df()
+    return fetch_frame(connection, q.SELECT_SOCIABILITY_EDGES)
 
 
 def sociability_graph(edges: pd.DataFrame, platform: str | None = None) -> ig.Graph:
@@ -145,8 +146,8 @@ def sociability_graph(edges: pd.DataFrame, platform: str | None = None) -> ig.Gr
     with duckdb.connect() as local:
         local.register("edges", edges)
         local.execute(q.SOCIABILITY_ACCOUNTS)
-        accounts = local.execute("SELECT platform, account_id FROM accounts ORDER BY id").df()
-        pairs = local.execute(q.SOCIABILITY_PAIRS).df()
+        accounts = fetch_frame(local, "SELECT platform, account_id FROM accounts ORDER BY id")
+        pairs = fetch_frame(local, q.SOCIABILITY_PAIRS)
     ends = pairs[["source", "target"]].to_numpy(dtype="int64")
     return ig.Graph(
         n=len(accounts),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from graph.frames import query_frames
+
 __all__ = ["SHARING_KINDS", "exposure", "reach"]
 
 #: Adoptions that put the resource in front of the sharer's followers (a reply does not).
@@ -81,10 +83,9 @@ def reach(
     declared = sharers.merge(followers, on=_ACCOUNT, how="left")
     counts = pd.to_numeric(declared["followers_count"], errors="coerce")
     declared["followers_count"] = counts.astype("float64")  # nullable integers: NA → NaN
-    audience = sharers.merge(
-        follows.rename(columns={"followee_id": "account_id"}), on=_ACCOUNT
-    ).drop_duplicates([by, "platform", "account_id", "follower_id"])
-    collected = audience.groupby([by, *_ACCOUNT]).size().rename("collected").reset_index()
+    grouped = sharers.rename(columns={by: "grp"})
+    edges = follows[["platform", "follower_id", "followee_id"]]
+    collected = query_frames(_COLLECTED, sharers=grouped, follows=edges).rename(columns={"grp": by})
     declared = declared.merge(collected, on=[by, *_ACCOUNT], how="left").fillna({"collected": 0})
     # Followers not collected: unknown (NaN) for a sharer whose count is unknown and whose
     # list was not read; none for one whose list was read.
@@ -104,15 +105,8 @@ def reach(
             "declared": groups["followers_count"].sum(),
         }
     )
-    union = audience.drop_duplicates([by, "platform", "follower_id"])
-    with_sharers = union.groupby(by).size()
-    is_sharer = union.merge(
-        sharers.rename(columns={"account_id": "follower_id"}),
-        on=[by, "platform", "follower_id"],
-        how="left",
-        indicator=True,
-    )["_merge"].eq("both")
-    without_sharers = union[~is_sharer.to_numpy()].groupby(by).size()
+    audiences = query_frames(_AUDIENCES, sharers=grouped, follows=edges).set_index("grp")
+    with_sharers, without_sharers = audiences["with_sharers"], audiences["without_sharers"]
     engaged = pd.concat(
         [adoptions[[by, *_ACCOUNT]], likers[[by, *_ACCOUNT]] if likers is not None else None]
     ).drop_duplicates()
@@ -171,32 +165,49 @@ def exposure(adoptions: pd.DataFrame, follows: pd.DataFrame) -> pd.DataFrame:
     ----------
     T. W. Valente, *Network Models of the Diffusion of Innovations*, Hampton Press, 1995.
     """
-    first = (
-        adoptions.dropna(subset=["adopted_at"])
-        .groupby(["resource_id", *_ACCOUNT], as_index=False)["adopted_at"]
-        .min()
-    )
-    followees = follows.groupby(["platform", "follower_id"]).size().rename("followees")
-    seen = follows.merge(
-        first.rename(columns={"account_id": "followee_id", "adopted_at": "followee_at"}),
-        on=["platform", "followee_id"],
-    ).merge(
-        first.rename(columns={"account_id": "follower_id"}),
-        on=["resource_id", "platform", "follower_id"],
-        how="left",
-    )
-    seen["counts"] = seen["adopted_at"].isna() | (seen["followee_at"] < seen["adopted_at"])
-    table = (
-        seen.groupby(["resource_id", "platform", "follower_id"])
-        .agg(adopted=("adopted_at", "count"), adopted_followees=("counts", "sum"))
-        .reset_index()
-        .join(followees, on=["platform", "follower_id"])
-        .rename(columns={"follower_id": "account_id"})
-    )
-    table["adopted"] = table["adopted"] > 0
-    table["exposure"] = table["adopted_followees"] / table["followees"]
-    columns = ["resource_id", "platform", "account_id", "adopted", "followees"]
-    return table[[*columns, "adopted_followees", "exposure"]]
+    columns = ["resource_id", "platform", "account_id", "adopted_at"]
+    table = query_frames(_EXPOSURE, adoptions=adoptions[columns], follows=follows)
+    return table.astype({"adopted_followees": "int64", "followees": "int64"})
+
+
+# The followers collected of each sharer of each group (``grp``), and the union of them.
+_AUDIENCE = """
+WITH audience AS (
+    SELECT DISTINCT s.grp, s.platform, s.account_id, f.follower_id FROM sharers s
+    JOIN follows f ON f.platform = s.platform AND f.followee_id = s.account_id)"""
+_COLLECTED = (
+    _AUDIENCE
+    + """
+SELECT grp, platform, account_id, count(*)::DOUBLE AS collected FROM audience GROUP BY ALL"""
+)
+_AUDIENCES = (
+    _AUDIENCE
+    + """,
+union_of AS (SELECT DISTINCT grp, platform, follower_id FROM audience)
+SELECT u.grp, count(*) AS with_sharers, count(*) FILTER (s.account_id IS NULL) AS without_sharers
+FROM union_of u LEFT JOIN (SELECT DISTINCT grp, platform, account_id FROM sharers) s
+    ON s.grp = u.grp AND s.platform = u.platform AND s.account_id = u.follower_id
+GROUP BY u.grp"""
+)
+_EXPOSURE = """
+WITH first AS (
+    SELECT resource_id, platform, account_id, min(adopted_at) AS adopted_at FROM adoptions
+    WHERE adopted_at IS NOT NULL GROUP BY ALL),
+followees AS (SELECT platform, follower_id, count(*) AS followees FROM follows GROUP BY ALL),
+seen AS (
+    SELECT f.resource_id, w.platform, w.follower_id, f.adopted_at AS followee_at,
+        a.adopted_at
+    FROM follows w
+    JOIN first f ON f.platform = w.platform AND f.account_id = w.followee_id
+    LEFT JOIN first a ON a.resource_id = f.resource_id AND a.platform = w.platform
+        AND a.account_id = w.follower_id)
+SELECT s.resource_id, s.platform, s.follower_id AS account_id,
+    count(s.adopted_at) > 0 AS adopted, any_value(n.followees) AS followees,
+    count(*) FILTER (s.adopted_at IS NULL OR s.followee_at < s.adopted_at) AS adopted_followees,
+    adopted_followees / any_value(n.followees) AS exposure
+FROM seen s JOIN followees n ON n.platform = s.platform AND n.follower_id = s.follower_id
+GROUP BY s.resource_id, s.platform, s.follower_id
+ORDER BY s.resource_id, s.platform, s.follower_id"""
 
 
 def _figure(by, group, figure, kind, value, low=None, high=None, coverage=np.nan) -> dict:

@@ -25,7 +25,7 @@ def centralities(
     membership: list[int],
     *,
     exact_limit: int = EXACT_BETWEENNESS_LIMIT,
-    pivots: int = 64,
+    pivots: int = 32,
     seed: int = 0,
 ) -> pd.DataFrame:
     """Return PageRank, coreness, betweenness and bridging of every account.

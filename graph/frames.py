@@ -1,0 +1,32 @@
+"""SQL over DataFrames: DuckDB joins and aggregates large tables faster than pandas."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+__all__ = ["fetch_frame", "query_frames"]
+
+
+def fetch_frame(connection: duckdb.DuckDBPyConnection, sql: str, parameters=None) -> pd.DataFrame:
+    """Run a query and return its rows as a DataFrame.
+
+    Rows go through Arrow: several times faster than ``.df()`` for text columns. Integer
+    columns with nulls come back as floats (NaN for null).
+    """
+    table = connection.sql(sql, params=parameters).to_arrow_table()
+    return table.combine_chunks().to_pandas()  # one chunk per column: faster pandas ops
+
+
+def query_frames(sql: str, **frames: pd.DataFrame) -> pd.DataFrame:
+    """Run ``sql`` on an in-memory DuckDB where each keyword names a DataFrame.
+
+    >>> numbers = pd.DataFrame({"n": [1, 2, 3]})
+    >>> query_frames("SELECT count(*) AS big FROM numbers WHERE n > 1", numbers=numbers)["big"]
+    0    2
+    Name: big, dtype: int64
+    """
+    with duckdb.connect() as local:
+        for name, frame in frames.items():
+            local.register(name, frame)
+        return fetch_frame(local, sql)
