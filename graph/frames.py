@@ -18,8 +18,11 @@ def fetch_frame(connection: duckdb.DuckDBPyConnection, sql: str, parameters=None
     return table.combine_chunks().to_pandas()  # one chunk per column: faster pandas ops
 
 
-def query_frames(sql: str, **frames: pd.DataFrame) -> pd.DataFrame:
+def query_frames(sql: str | list[str], **frames: pd.DataFrame):
     """Run ``sql`` on an in-memory DuckDB where each keyword names a DataFrame.
+
+    Given a list of queries, runs them in order on the same database (so that the first can
+    create temporary tables the others read) and returns the result of each.
 
     >>> numbers = pd.DataFrame({"n": [1, 2, 3]})
     >>> query_frames("SELECT count(*) AS big FROM numbers WHERE n > 1", numbers=numbers)["big"]
@@ -29,4 +32,6 @@ def query_frames(sql: str, **frames: pd.DataFrame) -> pd.DataFrame:
     with duckdb.connect() as local:
         for name, frame in frames.items():
             local.register(name, frame)
-        return fetch_frame(local, sql)
+        if isinstance(sql, str):
+            return fetch_frame(local, sql)
+        return [fetch_frame(local, query) for query in sql]

@@ -85,7 +85,10 @@ def reach(
     declared["followers_count"] = counts.astype("float64")  # nullable integers: NA → NaN
     grouped = sharers.rename(columns={by: "grp"})
     edges = follows[["platform", "follower_id", "followee_id"]]
-    collected = query_frames(_COLLECTED, sharers=grouped, follows=edges).rename(columns={"grp": by})
+    _, collected, audiences = query_frames(
+        [_AUDIENCE, _COLLECTED, _AUDIENCES], sharers=grouped, follows=edges
+    )
+    collected = collected.rename(columns={"grp": by})
     declared = declared.merge(collected, on=[by, *_ACCOUNT], how="left").fillna({"collected": 0})
     # Followers not collected: unknown (NaN) for a sharer whose count is unknown and whose
     # list was not read; none for one whose list was read.
@@ -105,7 +108,7 @@ def reach(
             "declared": groups["followers_count"].sum(),
         }
     )
-    audiences = query_frames(_AUDIENCES, sharers=grouped, follows=edges).set_index("grp")
+    audiences = audiences.set_index("grp")
     with_sharers, without_sharers = audiences["with_sharers"], audiences["without_sharers"]
     engaged = pd.concat(
         [adoptions[[by, *_ACCOUNT]], likers[[by, *_ACCOUNT]] if likers is not None else None]
@@ -172,23 +175,17 @@ def exposure(adoptions: pd.DataFrame, follows: pd.DataFrame) -> pd.DataFrame:
 
 # The followers collected of each sharer of each group (``grp``), and the union of them.
 _AUDIENCE = """
-WITH audience AS (
-    SELECT DISTINCT s.grp, s.platform, s.account_id, f.follower_id FROM sharers s
-    JOIN follows f ON f.platform = s.platform AND f.followee_id = s.account_id)"""
-_COLLECTED = (
-    _AUDIENCE
-    + """
+CREATE TEMP TABLE audience AS
+SELECT DISTINCT s.grp, s.platform, s.account_id, f.follower_id FROM sharers s
+JOIN follows f ON f.platform = s.platform AND f.followee_id = s.account_id"""
+_COLLECTED = """
 SELECT grp, platform, account_id, count(*)::DOUBLE AS collected FROM audience GROUP BY ALL"""
-)
-_AUDIENCES = (
-    _AUDIENCE
-    + """,
-union_of AS (SELECT DISTINCT grp, platform, follower_id FROM audience)
+_AUDIENCES = """
+WITH union_of AS (SELECT DISTINCT grp, platform, follower_id FROM audience)
 SELECT u.grp, count(*) AS with_sharers, count(*) FILTER (s.account_id IS NULL) AS without_sharers
 FROM union_of u LEFT JOIN (SELECT DISTINCT grp, platform, account_id FROM sharers) s
     ON s.grp = u.grp AND s.platform = u.platform AND s.account_id = u.follower_id
 GROUP BY u.grp"""
-)
 _EXPOSURE = """
 WITH first AS (
     SELECT resource_id, platform, account_id, min(adopted_at) AS adopted_at FROM adoptions

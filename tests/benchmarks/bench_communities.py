@@ -3,8 +3,8 @@
 A planted-partition graph of N nodes (default 100,000) in N/100 communities of 100 nodes and
 E edges (default 1,000,000; 90 % inside communities; pairs drawn uniformly, repeated pairs
 and loops removed, then cut to E edges at random). Prints, for
-:func:`graph.communities.detect` (one run, and the three runs ``essaim analyze`` keeps the
-best of), the time (target ≤ 5 s for one run) and the modularity against the planted
+:func:`graph.communities.detect` (one run, as ``essaim analyze`` makes by default, and the
+best of three), the time (target ≤ 5 s for one run) and the modularity against the planted
 partition's (target ≥ 99 %), and against the baseline of the same run,
 ``networkx.community.louvain_communities`` on the same graph (target ≥ 10× faster).
 """
