@@ -57,7 +57,7 @@ def _parameters(settings: Settings):
 @click.option("--seed", type=int, help="Seed of community detection [default: config].")
 @click.pass_context
 def analyze_command(context: click.Context, rule, window_hours, campaigns, seed) -> int:
-    """Compute cascades, reach, timelines and campaign effects into the database.
+    """Compute cascades, reach, timelines, campaigns, communities, roles and adoption models.
 
     Every result table is replaced, and the parameters used are recorded with it.
     """

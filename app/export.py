@@ -109,7 +109,7 @@ def _tables(connection, folder: Path, provenance: dict) -> list[dict]:
             path = folder / f"{name}.{extension}"
             connection.execute(f"COPY ({query}) TO '{_quoted(path)}' ({options})")
             write_sidecar(path, provenance, {"holds": holds[name], "rows": rows})
-        written.append({"file": f"tables/{name}.csv, .parquet", "rows": rows})
+        written.append({"file": f"tables/{name}.csv, .parquet", "rows or nodes": rows})
     return written
 
 
@@ -126,7 +126,7 @@ def _graphs(connection, folder: Path, provenance, resources, min_size) -> list[d
         for extension in ("gexf", "graphml", "json"):
             write_sidecar(path.with_suffix(f".{extension}"), provenance, about)
         name = path.relative_to(folder.parent)
-        return {"file": f"{name}.gexf, .graphml, .json", "rows": about["nodes"]}
+        return {"file": f"{name}.gexf, .graphml, .json", "rows or nodes": about["nodes"]}
 
     written = [save(_sociability(connection), folder / "sociability",
                     "the sociability graph: accounts, their communities and roles")]  # fmt: skip

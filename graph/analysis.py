@@ -1,4 +1,4 @@
-"""``essaim analyze``: every metric of graph layer I, computed into tables of the store.
+"""``essaim analyze``: every metric of the graph layers, computed into tables of the store.
 
 The result tables are replaced whole, in one transaction, with a row in ``analyses`` saying
 with which parameters and from which data they were computed.

@@ -559,11 +559,11 @@ FROM (SELECT platform, source AS account_id FROM edges
       UNION SELECT platform, target FROM edges)"""
 SOCIABILITY_PAIRS = """
 SELECT s.id AS source, t.id AS target, e.* EXCLUDE (platform, source, target) FROM (
-    SELECT platform, source, target, sum(weight) AS weight,
-        coalesce(sum(weight) FILTER (kind = 'follow'), 0) AS follow,
-        coalesce(sum(weight) FILTER (kind = 'repost'), 0) AS repost,
-        coalesce(sum(weight) FILTER (kind = 'quote'), 0) AS quote,
-        coalesce(sum(weight) FILTER (kind = 'reply'), 0) AS reply
+    SELECT platform, source, target, sum(weight)::BIGINT AS weight,
+        coalesce(sum(weight) FILTER (kind = 'follow'), 0)::BIGINT AS follow,
+        coalesce(sum(weight) FILTER (kind = 'repost'), 0)::BIGINT AS repost,
+        coalesce(sum(weight) FILTER (kind = 'quote'), 0)::BIGINT AS quote,
+        coalesce(sum(weight) FILTER (kind = 'reply'), 0)::BIGINT AS reply
     FROM edges GROUP BY platform, source, target) e
 JOIN accounts s ON s.platform = e.platform AND s.account_id = e.source
 JOIN accounts t ON t.platform = e.platform AND t.account_id = e.target
