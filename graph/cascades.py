@@ -9,12 +9,12 @@ rule; every edge says how it was obtained. :func:`cascade_metrics` measures the 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from graph.frames import query_frames
 from graph.virality import subtree_sizes, tree_depths
 
 __all__ = ["RULES", "cascade_metrics", "journey", "reconstruct"]
@@ -190,9 +190,9 @@ def cascade_metrics(
     n = frame["cascade"].map(result["size"]).to_numpy()
     pairs = np.where(is_root, 0, frame["subtree"].to_numpy() * (n - frame["subtree"].to_numpy()))
     wiener = pd.Series(pairs, index=frame.index).groupby(frame["cascade"], sort=False).sum()
-    result["structural_virality"] = [
-        wiener[c] / math.comb(int(s), 2) if s > 1 else math.nan for c, s in result["size"].items()
-    ]
+    size = result["size"].to_numpy(dtype="float64")
+    pairs_of_nodes = np.where(size > 1, size * (size - 1) / 2, np.nan)  # C(n, 2); ν undefined at 1
+    result["structural_virality"] = wiener.reindex(result.index).to_numpy() / pairs_of_nodes
     per_depth = frame.groupby(["cascade", "depth"], sort=False).size()
     result["max_breadth"] = per_depth.groupby(level="cascade", sort=False).max()
     result = result.join(_times(frame, result["started_at"], sizes, max_depth_times))
@@ -259,22 +259,27 @@ def _infer(
     pending: pd.DataFrame, adopters: pd.DataFrame, follows: pd.DataFrame, rule: str
 ) -> pd.DataFrame:
     """For each pending adopter, the followee the rule picks among earlier adopters."""
-    followed = pending[["cascade", "platform", "account_id", "adopted_at"]].merge(
-        follows, left_on=["platform", "account_id"], right_on=["platform", "follower_id"]
+    order = "DESC" if rule == "most_recent" else "ASC"
+    return query_frames(
+        _INFER.format(order=order),
+        pending=pending[["cascade", "platform", "account_id", "adopted_at"]],
+        adopters=adopters[["cascade", "account_id", "adopted_at"]],
+        follows=follows[["platform", "follower_id", "followee_id"]],
     )
-    candidates = followed.merge(
-        adopters.rename(columns={"account_id": "followee_id", "adopted_at": "followee_at"}),
-        on=["cascade", "followee_id"],
-    )
-    candidates = candidates[candidates["followee_at"] < candidates["adopted_at"]]
-    latest_first = rule == "most_recent"
-    candidates = candidates.sort_values(
-        ["cascade", "account_id", "followee_at", "followee_id"],
-        ascending=[True, True, not latest_first, True],
-    )
-    return candidates.drop_duplicates(["cascade", "account_id"])[
-        ["cascade", "account_id", "followee_id"]
-    ]
+
+
+# Among the followees of each pending adopter that adopted before it in the same cascade, the
+# most recent or the first ({order}); ties go to the smaller account id.
+_INFER = """
+WITH followed AS MATERIALIZED (
+    SELECT p.cascade, p.account_id, p.adopted_at, f.followee_id FROM pending p
+    JOIN follows f ON f.platform = p.platform AND f.follower_id = p.account_id)
+SELECT w.cascade, w.account_id, w.followee_id
+FROM followed w
+JOIN adopters a ON a.cascade = w.cascade AND a.account_id = w.followee_id
+WHERE a.adopted_at < w.adopted_at
+QUALIFY row_number() OVER (
+    PARTITION BY w.cascade, w.account_id ORDER BY a.adopted_at {order}, a.account_id) = 1"""
 
 
 def _metric_columns(sizes: Sequence[int]) -> list[str]:

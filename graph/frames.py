@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import duckdb
 import pandas as pd
 
@@ -14,7 +16,11 @@ def fetch_frame(connection: duckdb.DuckDBPyConnection, sql: str, parameters=None
     Rows go through Arrow: several times faster than ``.df()`` for text columns. Integer
     columns with nulls come back as floats (NaN for null).
     """
-    table = connection.sql(sql, params=parameters).to_arrow_table()
+    # ``connection.sql`` would avoid one copy of the rows, but it refuses to run while an
+    # earlier ``execute`` result is still open on the connection; the copy is cheap.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Arrow output on a DB-API result", UserWarning)
+        table = connection.execute(sql, parameters or []).to_arrow_table()
     return table.combine_chunks().to_pandas()  # one chunk per column: faster pandas ops
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from graph.builders import (
     adoption_events,
+    follows,
     institutional_accounts,
     likers,
     sociability_edges,
@@ -95,3 +96,8 @@ def test_institutional_accounts_are_declared_or_allow_listed(store):
         ("bluesky", "did:plc:inspe"),
         ("mastodon", "ANA"),
     ]
+
+
+def test_frames_are_read_after_an_unfinished_result(store):
+    store.connection.execute("SELECT * FROM range(10)").fetchone()  # nine rows left unread
+    assert len(follows(store.connection)) == 1
