@@ -145,9 +145,9 @@ def sociability_graph(edges: pd.DataFrame, platform: str | None = None) -> ig.Gr
         return empty
     with duckdb.connect() as local:
         local.register("edges", edges)
-        local.execute(q.SOCIABILITY_ACCOUNTS)
+        local.execute(_SOCIABILITY_ACCOUNTS)
         accounts = fetch_frame(local, "SELECT platform, account_id FROM accounts ORDER BY id")
-        pairs = fetch_frame(local, q.SOCIABILITY_PAIRS)
+        pairs = fetch_frame(local, _SOCIABILITY_PAIRS)
     graph = ig.Graph(
         n=len(accounts),
         directed=True,
@@ -164,6 +164,24 @@ def sociability_graph(edges: pd.DataFrame, platform: str | None = None) -> ig.Gr
 
 
 _PAIR_COUNTS = ["weight", "follow", "repost", "quote", "reply"]
+# The sociability graph's edges and vertices, from an ``edges`` table (platform, source, target,
+# kind, weight) registered by sociability_graph: one row per ordered pair, a count per kind.
+_SOCIABILITY_ACCOUNTS = """
+CREATE TEMP TABLE accounts AS
+SELECT platform, account_id, (row_number() OVER (ORDER BY platform, account_id) - 1)::BIGINT AS id
+FROM (SELECT platform, source AS account_id FROM edges
+      UNION SELECT platform, target FROM edges)"""
+_SOCIABILITY_PAIRS = """
+SELECT s.id AS source, t.id AS target, e.* EXCLUDE (platform, source, target) FROM (
+    SELECT platform, source, target, sum(weight)::BIGINT AS weight,
+        coalesce(sum(weight) FILTER (kind = 'follow'), 0)::BIGINT AS follow,
+        coalesce(sum(weight) FILTER (kind = 'repost'), 0)::BIGINT AS repost,
+        coalesce(sum(weight) FILTER (kind = 'quote'), 0)::BIGINT AS quote,
+        coalesce(sum(weight) FILTER (kind = 'reply'), 0)::BIGINT AS reply
+    FROM edges GROUP BY platform, source, target) e
+JOIN accounts s ON s.platform = e.platform AND s.account_id = e.source
+JOIN accounts t ON t.platform = e.platform AND t.account_id = e.target
+ORDER BY s.id, t.id"""
 
 
 def _with_adoptions(connection, adoptions: pd.DataFrame, query: str) -> pd.DataFrame:

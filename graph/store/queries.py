@@ -550,24 +550,6 @@ GROUP BY a.resource_id"""
 SELECT_ACCOUNT_FOLLOWERS = """
 SELECT platform, account_id, followers_count FROM accounts"""
 SELECT_FOLLOWS = "SELECT platform, follower_id, followee_id FROM follows"
-# The sociability graph's edges and vertices, from an ``edges`` table (platform, source, target,
-# kind, weight) registered by the caller: one row per ordered pair, a count per kind.
-SOCIABILITY_ACCOUNTS = """
-CREATE TEMP TABLE accounts AS
-SELECT platform, account_id, (row_number() OVER (ORDER BY platform, account_id) - 1)::BIGINT AS id
-FROM (SELECT platform, source AS account_id FROM edges
-      UNION SELECT platform, target FROM edges)"""
-SOCIABILITY_PAIRS = """
-SELECT s.id AS source, t.id AS target, e.* EXCLUDE (platform, source, target) FROM (
-    SELECT platform, source, target, sum(weight)::BIGINT AS weight,
-        coalesce(sum(weight) FILTER (kind = 'follow'), 0)::BIGINT AS follow,
-        coalesce(sum(weight) FILTER (kind = 'repost'), 0)::BIGINT AS repost,
-        coalesce(sum(weight) FILTER (kind = 'quote'), 0)::BIGINT AS quote,
-        coalesce(sum(weight) FILTER (kind = 'reply'), 0)::BIGINT AS reply
-    FROM edges GROUP BY platform, source, target) e
-JOIN accounts s ON s.platform = e.platform AND s.account_id = e.source
-JOIN accounts t ON t.platform = e.platform AND t.account_id = e.target
-ORDER BY s.id, t.id"""
 # Institutional accounts: declared as such, or on the allow-list (``allow_list``: platform and
 # lower-case account id or handle, registered by the caller).
 SELECT_INSTITUTIONAL_ACCOUNTS = """
