@@ -53,7 +53,8 @@ def whatif(context: click.Context, resource_id, k, model, runs, seed, candidates
     network = DiffusionNetwork.from_edges(edges, method)
     direct = edges.groupby("source")["probability"].sum().nlargest(candidates)
     chosen = select_seeds(network, k, model, runs, seed, candidates=direct.index)
-    known = [name for name in originators if name in set(network.accounts)]
+    accounts = set(network.accounts)
+    known = [name for name in originators if name in accounts]
     actual = expected_spread(network, known, model, runs, seed) if known else None
     result = {
         "resource_id": resource_id,
