@@ -1,0 +1,1 @@
+"""The embedded demo: a synthetic teacher network and its diffusion, replayed as payloads."""
