@@ -55,6 +55,17 @@ def export(context: click.Context, folder, tables, graphs, resources, min_cascad
         if analysis.empty:
             err.print("[red]error:[/red] no analysis yet: run `essaim analyze` first.")
             return EXIT_USER_ERROR
+        known = {
+            row[0] for row in connection.execute("SELECT resource_id FROM catalogue").fetchall()
+        }
+        unknown = [resource for resource in resources if resource not in known]
+        if unknown:
+            err.print(
+                f"[red]error:[/red] no resource {', '.join(map(repr, unknown))} in the catalogue "
+                "(`essaim catalogue show` lists them).",
+                highlight=False,
+            )
+            return EXIT_USER_ERROR
         folder = folder or settings.data_dir / "exports" / datetime.now().strftime("%Y%m%d-%H%M%S")
         folder.mkdir(parents=True, exist_ok=True)
         provenance = _provenance(connection, analysis.iloc[0])

@@ -119,6 +119,13 @@ def test_cascades_are_dynamic_gexf_with_adoption_times(exported):
     assert not (folder / "graphs" / "cascades" / "r2.gexf").exists()  # one adopter only
 
 
+def test_export_names_an_unknown_resource(exported, tmp_path):
+    data, _ = exported
+    result = essaim("--data", data, "export", "--out", tmp_path / "y", "--resource", "r9")
+    assert result.returncode == 1 and "no resource 'r9' in the catalogue" in result.stderr
+    assert not (tmp_path / "y").exists()
+
+
 def test_export_needs_an_analysis(data, tmp_path):
     result = essaim("--data", data, "export", "--out", tmp_path / "x")
     assert result.returncode == 1 and "run `essaim analyze` first" in result.stderr
