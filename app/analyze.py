@@ -15,7 +15,7 @@ from graph.store import queries as q
 # graph.analysis (pandas, scipy, igraph) is imported by the commands that need it, so that
 # every other command starts quickly.
 
-__all__ = ["analyze_command", "show"]
+__all__ = ["analysis_ready", "analyze_command", "resources_known", "show"]
 
 
 def _settings(context: click.Context) -> Settings:
@@ -109,25 +109,41 @@ def show_resource(context: click.Context, resource_id: str, as_json: bool, top: 
     return EXIT_OK
 
 
+def analysis_ready(connection, tables=()) -> bool:
+    """Tell whether an analysis was made and left ``tables``; say what to do if not."""
+    present = {name for (name,) in connection.execute("SHOW TABLES").fetchall()}
+    analysed = connection.execute("SELECT count(*) FROM analyses").fetchone()[0] > 0
+    if analysed and set(tables) <= present:
+        return True
+    err.print("[red]error:[/red] no analysis yet: run `essaim analyze` first.")
+    return False
+
+
+def resources_known(connection, resource_ids) -> bool:
+    """Tell whether every resource id is in the catalogue; name those that are not."""
+    known = {row[0] for row in connection.execute("SELECT resource_id FROM catalogue").fetchall()}
+    unknown = [resource for resource in resource_ids if resource not in known]
+    if unknown:
+        err.print(
+            f"[red]error:[/red] no resource {', '.join(map(repr, unknown))} in the catalogue "
+            "(`essaim catalogue show` lists them).",
+            highlight=False,
+        )
+    return not unknown
+
+
 def _resource_summary(store: Store, resource_id: str, top: int) -> dict | None:
     from graph.analysis import RESULT_TABLES
 
     connection = store.connection
-    tables = {name for (name,) in connection.execute("SHOW TABLES").fetchall()}
-    analysis = connection.execute(q.SELECT_LAST_ANALYSIS).df()
-    if analysis.empty or not set(RESULT_TABLES) <= tables:
-        err.print("[red]error:[/red] no analysis yet: run `essaim analyze` first.")
+    if not analysis_ready(connection, RESULT_TABLES) or not resources_known(
+        connection, [resource_id]
+    ):
         return None
+    analysis = connection.execute(q.SELECT_LAST_ANALYSIS).df()
     catalogue = connection.execute(
         "SELECT title, parcours FROM catalogue WHERE resource_id = ?", [resource_id]
     ).fetchone()
-    if catalogue is None:
-        err.print(
-            f"[red]error:[/red] no resource {resource_id!r} in the catalogue "
-            "(`essaim catalogue show` lists them).",
-            highlight=False,
-        )
-        return None
 
     def rows(sql: str) -> list[dict]:
         frame = connection.execute(sql, [resource_id] * sql.count("?")).df()
@@ -172,8 +188,7 @@ def _resource_summary(store: Store, resource_id: str, top: int) -> dict | None:
         "roles": rows(
             "SELECT r.platform, coalesce(a.handle, r.account_id) AS account, "
             "r.cascades_started, r.started_reach, r.downstream, r.originator, r.amplifier "
-            "FROM resource_roles r LEFT JOIN (SELECT DISTINCT platform, account_id, handle "
-            "FROM accounts WHERE named) a USING (platform, account_id) "
+            f"FROM resource_roles r LEFT JOIN {q.NAMED_HANDLES} a USING (platform, account_id) "
             "WHERE r.resource_id = ? AND (r.originator OR r.amplifier) "
             f"ORDER BY r.started_reach + r.downstream DESC, account LIMIT {int(top)}"
         ),

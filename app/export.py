@@ -19,8 +19,9 @@ from pathlib import Path
 
 import click
 
+from app.analyze import analysis_ready, resources_known
 from app.config import Settings
-from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, table
+from app.console import EXIT_OK, EXIT_USER_ERROR, out, table
 from collectors import __version__
 from graph.store import Store
 from graph.store import queries as q
@@ -51,21 +52,9 @@ def export(context: click.Context, folder, tables, graphs, resources, min_cascad
     settings: Settings = context.find_root().obj()
     with Store(settings.database, read_only=True) as store:
         connection = store.connection
+        if not analysis_ready(connection) or not resources_known(connection, resources):
+            return EXIT_USER_ERROR
         analysis = connection.execute(q.SELECT_LAST_ANALYSIS).df()
-        if analysis.empty:
-            err.print("[red]error:[/red] no analysis yet: run `essaim analyze` first.")
-            return EXIT_USER_ERROR
-        known = {
-            row[0] for row in connection.execute("SELECT resource_id FROM catalogue").fetchall()
-        }
-        unknown = [resource for resource in resources if resource not in known]
-        if unknown:
-            err.print(
-                f"[red]error:[/red] no resource {', '.join(map(repr, unknown))} in the catalogue "
-                "(`essaim catalogue show` lists them).",
-                highlight=False,
-            )
-            return EXIT_USER_ERROR
         folder = folder or settings.data_dir / "exports" / datetime.now().strftime("%Y%m%d-%H%M%S")
         folder.mkdir(parents=True, exist_ok=True)
         provenance = _provenance(connection, analysis.iloc[0])
@@ -156,26 +145,22 @@ def _graphs(connection, folder: Path, provenance, resources, min_size) -> list[d
 def _sociability(connection):
     import networkx as nx
 
+    from graph.builders import sociability_graph
+    from graph.frames import fetch_frame
+
     graph = nx.DiGraph()
     nodes = connection.execute(
         "SELECT r.platform || ':' || r.account_id AS id, "
         "coalesce(a.handle, r.account_id) AS label, r.* EXCLUDE (betweenness_method) "
-        "FROM account_roles r LEFT JOIN (SELECT DISTINCT platform, account_id, handle "
-        "FROM accounts WHERE named AND handle IS NOT NULL) a USING (platform, account_id)"
+        f"FROM account_roles r LEFT JOIN {q.NAMED_HANDLES} a USING (platform, account_id)"
     ).df()
     for row in nodes.to_dict(orient="records"):
         graph.add_node(row.pop("id"), **row)
-    edges = connection.execute(
-        "SELECT platform || ':' || source AS source, platform || ':' || target AS target, "
-        "sum(weight)::BIGINT AS weight, "
-        + ", ".join(
-            f"coalesce(sum(weight) FILTER (kind = '{kind}'), 0)::BIGINT AS {kind}"
-            for kind in ("follow", "repost", "quote", "reply")
-        )
-        + " FROM sociability_edges GROUP BY ALL ORDER BY source, target"
-    ).df()
-    for row in edges.to_dict(orient="records"):
-        graph.add_edge(row.pop("source"), row.pop("target"), **row)
+    stored = fetch_frame(connection, "SELECT * FROM sociability_edges")  # as analysed
+    social = sociability_graph(stored)
+    names = social.vs["name"]
+    for edge in social.es:
+        graph.add_edge(names[edge.source], names[edge.target], **edge.attributes())
     return graph
 
 
@@ -185,8 +170,7 @@ def _cascades(connection, resource: str, min_size: int):
     trees = connection.execute(
         "SELECT t.cascade, t.platform, t.account_id, t.parent_id, t.kind, t.method, "
         "t.adopted_at, coalesce(a.handle, t.account_id) AS label FROM cascade_trees t "
-        "JOIN cascades c ON c.cascade = t.cascade LEFT JOIN (SELECT DISTINCT platform, account_id, "
-        "handle FROM accounts WHERE named AND handle IS NOT NULL) a "
+        f"JOIN cascades c ON c.cascade = t.cascade LEFT JOIN {q.NAMED_HANDLES} a "
         "ON a.platform = t.platform AND a.account_id = t.account_id "
         "WHERE c.resource_id = ? AND c.size >= ? ORDER BY t.cascade, t.adopted_at NULLS LAST",
         [resource, min_size],

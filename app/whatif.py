@@ -6,9 +6,11 @@ import json
 
 import click
 
+from app.analyze import analysis_ready, resources_known
 from app.config import Settings
 from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, table
 from graph.store import Store
+from graph.store import queries as q
 
 __all__ = ["whatif"]
 
@@ -88,19 +90,9 @@ def _inputs(store: Store, resource_id: str):
     from graph.whatif import reshare_probabilities
 
     connection = store.connection
-    tables = {name for (name,) in connection.execute("SHOW TABLES").fetchall()}
-    if "cascade_trees" not in tables:
-        err.print("[red]error:[/red] no analysis yet: run `essaim analyze` first.")
-        return None
-    known = connection.execute(
-        "SELECT count(*) FROM catalogue WHERE resource_id = ?", [resource_id]
-    ).fetchone()[0]
-    if not known:
-        err.print(
-            f"[red]error:[/red] no resource {resource_id!r} in the catalogue "
-            "(`essaim catalogue show` lists them).",
-            highlight=False,
-        )
+    if not analysis_ready(connection, ["cascade_trees"]) or not resources_known(
+        connection, [resource_id]
+    ):
         return None
     trees = connection.execute(
         "SELECT cascade, platform, account_id, parent_id, resource_id FROM cascade_trees"
@@ -111,8 +103,7 @@ def _inputs(store: Store, resource_id: str):
     roots = mine[mine["parent_id"].isna()]
     originators = (roots["platform"] + ":" + roots["account_id"]).unique().tolist()
     named = connection.execute(
-        "SELECT DISTINCT platform || ':' || account_id, platform || ':' || handle FROM accounts "
-        "WHERE named AND handle IS NOT NULL"
+        "SELECT platform || ':' || account_id, platform || ':' || handle FROM " + q.NAMED_HANDLES
     ).fetchall()
     return reshare_probabilities(follows, trees), originators, dict(named)
 

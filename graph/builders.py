@@ -10,7 +10,7 @@ import duckdb
 import igraph as ig
 import pandas as pd
 
-from graph.frames import fetch_frame
+from graph.frames import fetch_frame, query_frames
 from graph.pseudonyms import Institutions
 from graph.store import queries as q
 
@@ -143,11 +143,11 @@ def sociability_graph(edges: pd.DataFrame, platform: str | None = None) -> ig.Gr
         empty = ig.Graph(directed=True)
         empty.vs["name"] = empty.vs["platform"] = empty.vs["account_id"] = []
         return empty
-    with duckdb.connect() as local:
-        local.register("edges", edges)
-        local.execute(_SOCIABILITY_ACCOUNTS)
-        accounts = fetch_frame(local, "SELECT platform, account_id FROM accounts ORDER BY id")
-        pairs = fetch_frame(local, _SOCIABILITY_PAIRS)
+    _, accounts, pairs = query_frames(
+        [_SOCIABILITY_ACCOUNTS, "SELECT platform, account_id FROM accounts ORDER BY id",
+         _SOCIABILITY_PAIRS],
+        edges=edges,
+    )  # fmt: skip
     graph = ig.Graph(
         n=len(accounts),
         directed=True,

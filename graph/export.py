@@ -98,19 +98,12 @@ def write_graphml(graph: nx.Graph, path: Path) -> None:
     >>> nx.read_graphml(path).nodes["a"]["start"]
     '2026-09-01T00:00:00+00:00'
     """
-    clean = graph.__class__()
-    clean.graph.update(graph.graph)
-    clean.add_nodes_from((node, _plain(data)) for node, data in graph.nodes(data=True))
-    clean.add_edges_from((s, t, _plain(data)) for s, t, data in graph.edges(data=True))
-    nx.write_graphml(clean, path)
+    nx.write_graphml(_plain_graph(graph), path)
 
 
 def write_json(graph: nx.Graph, path: Path) -> None:
     """Write a graph as node-link JSON (what the app and d3-style viewers read)."""
-    plain = graph.__class__()
-    plain.add_nodes_from((node, _plain(data)) for node, data in graph.nodes(data=True))
-    plain.add_edges_from((s, t, _plain(data)) for s, t, data in graph.edges(data=True))
-    data = nx.node_link_data(plain, edges="edges")
+    data = nx.node_link_data(_plain_graph(graph), edges="edges")
     path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
 
 
@@ -257,3 +250,12 @@ def _plain(data: dict) -> dict:
     """Data GraphML and JSON accept: no missing values, times as ISO strings."""
     return {key: _time(value) if isinstance(value, datetime) else value
             for key, value in data.items() if _present(value)}  # fmt: skip
+
+
+def _plain_graph(graph: nx.Graph) -> nx.Graph:
+    """A copy of ``graph`` whose node and edge data GraphML and JSON accept."""
+    plain = graph.__class__()
+    plain.graph.update(graph.graph)
+    plain.add_nodes_from((node, _plain(data)) for node, data in graph.nodes(data=True))
+    plain.add_edges_from((s, t, _plain(data)) for s, t, data in graph.edges(data=True))
+    return plain

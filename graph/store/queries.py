@@ -476,6 +476,9 @@ FROM catalogue ORDER BY resource_id"""
 # ``analyze`` replaces each result table whole from a registered DataFrame (``result``).
 
 INSERT_ANALYSIS = "INSERT INTO analyses VALUES (?, ?, ?, ?, ?, ?)"
+# Allow-listed accounts and their handles: what replaces an account id for display.
+NAMED_HANDLES = """(SELECT DISTINCT platform, account_id, handle FROM accounts
+    WHERE named AND handle IS NOT NULL)"""
 SELECT_LAST_ANALYSIS = "SELECT * FROM analyses ORDER BY finished_at DESC LIMIT 1"
 
 # --- analysis inputs ------------------------------------------------------------------------
