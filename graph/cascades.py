@@ -17,7 +17,7 @@ import pandas as pd
 from graph.frames import query_frames
 from graph.virality import subtree_sizes, tree_depths
 
-__all__ = ["RULES", "cascade_metrics", "journey", "reconstruct"]
+__all__ = ["RULES", "cascade_metrics", "journey", "reconstruct", "tree_parents"]
 
 #: Parent-inference rules: the followee who adopted most recently before, or first.
 RULES = ("most_recent", "first")
@@ -170,13 +170,8 @@ def cascade_metrics(
     tree = tree.reset_index(drop=True)
     if tree.empty:
         return pd.DataFrame(columns=_metric_columns(sizes))
-    keys = pd.MultiIndex.from_frame(tree[["cascade", "account_id"]])
-    parent = keys.get_indexer(pd.MultiIndex.from_arrays([tree["cascade"], tree["parent_id"]]))
-    is_root = tree["parent_id"].isna().to_numpy()
-    if ((parent < 0) & ~is_root).any():
-        bad = tree.loc[(parent < 0) & ~is_root, "cascade"].iloc[0]
-        raise ValueError(f"cascade {bad!r} is not a tree: a parent did not adopt in it")
-    parent[is_root] = -1
+    parent = tree_parents(tree)
+    is_root = parent < 0
     depth = tree_depths(parent)
     frame = tree.assign(depth=depth)
     order = np.argsort(depth, kind="stable")
@@ -201,6 +196,27 @@ def cascade_metrics(
         (edges["method"] == "observed").groupby(edges["cascade"], sort=False).mean()
     )
     return result.reset_index()[_metric_columns(sizes)]
+
+
+def tree_parents(tree: pd.DataFrame) -> np.ndarray:
+    """Return the row position of each row's parent in its cascade, -1 for roots.
+
+    ``tree`` has ``cascade``, ``account_id`` and ``parent_id`` (null for roots) and a default
+    index. Raises ``ValueError`` when a parent did not adopt in the cascade.
+
+    >>> tree = pd.DataFrame({"cascade": ["c1", "c1", "c1"], "account_id": ["a", "b", "c"],
+    ...     "parent_id": [None, "a", "b"]})
+    >>> tree_parents(tree).tolist()
+    [-1, 0, 1]
+    """
+    keys = pd.MultiIndex.from_frame(tree[["cascade", "account_id"]])
+    parent = keys.get_indexer(pd.MultiIndex.from_arrays([tree["cascade"], tree["parent_id"]]))
+    is_root = tree["parent_id"].isna().to_numpy()
+    if ((parent < 0) & ~is_root).any():
+        bad = tree.loc[(parent < 0) & ~is_root, "cascade"].iloc[0]
+        raise ValueError(f"cascade {bad!r} is not a tree: a parent did not adopt in it")
+    parent[is_root] = -1
+    return parent
 
 
 def journey(adoptions: pd.DataFrame) -> pd.DataFrame:

@@ -12,6 +12,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from graph.cascades import tree_parents
 from graph.virality import subtree_sizes, tree_depths
 
 __all__ = ["EXACT_BETWEENNESS_LIMIT", "cascade_roles", "centralities", "institutional_share"]
@@ -158,9 +159,7 @@ def cascade_roles(trees: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
         empty["originator"] = empty["amplifier"] = pd.Series(dtype=bool)
         return empty
     nodes = trees[["cascade", *group, "parent_id"]].reset_index(drop=True)
-    keys = pd.MultiIndex.from_frame(nodes[["cascade", "account_id"]])
-    parent_keys = pd.MultiIndex.from_arrays([nodes["cascade"], nodes["parent_id"]])
-    parents = keys.get_indexer(parent_keys)
+    parents = tree_parents(nodes)
     order = np.argsort(tree_depths(parents), kind="stable")
     below = subtree_sizes(order, parents) - 1
     nodes["below"] = below
@@ -230,8 +229,7 @@ def institutional_share(
     flagged = institutional[["platform", "account_id"]].drop_duplicates().assign(flag=True)
     nodes = nodes.merge(flagged, on=["platform", "account_id"], how="left")
     nodes["institution"] = nodes["flag"].fillna(False).astype(bool)
-    keys = pd.MultiIndex.from_frame(nodes[["cascade", "account_id"]])
-    parents = keys.get_indexer(pd.MultiIndex.from_arrays([nodes["cascade"], nodes["parent_id"]]))
+    parents = tree_parents(nodes)
     depth = tree_depths(parents)
     through = nodes["institution"].to_numpy().copy()
     for level in range(1, int(depth.max(initial=0)) + 1):
