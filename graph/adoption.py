@@ -196,8 +196,6 @@ def adopter_categories(adoptions: pd.DataFrame) -> pd.DataFrame:
     Models of the Diffusion of Innovations*, 1995.
     """
     first = _first_adoptions(adoptions)
-    start = first.groupby("resource_id")["adopted_at"].transform("min")
-    first["hours"] = (first["adopted_at"] - start) / _HOUR
     groups = first.groupby("resource_id")["hours"]
     mean, deviation = groups.transform("mean"), groups.transform(lambda h: h.std(ddof=0))
     score = ((first["hours"] - mean) / deviation.where(deviation > 0)).to_numpy()
@@ -228,9 +226,6 @@ def adoption_delays(adoptions: pd.DataFrame, memberships: pd.DataFrame) -> pd.Da
     1          1         10.0          20.0
     """
     first = _first_adoptions(adoptions)
-    first["hours"] = (
-        first["adopted_at"] - first.groupby("resource_id")["adopted_at"].transform("min")
-    ) / _HOUR
     placed = first.merge(memberships, on=["platform", "account_id"])
     return placed.groupby(["resource_id", "community"], as_index=False).agg(
         adopters=("account_id", "size"),
@@ -241,9 +236,12 @@ def adoption_delays(adoptions: pd.DataFrame, memberships: pd.DataFrame) -> pd.Da
 
 
 def _first_adoptions(adoptions: pd.DataFrame) -> pd.DataFrame:
-    """Each account's first timed adoption of each resource, in order of time."""
+    """Each account's first timed adoption of each resource, in order of time, with the
+    ``hours`` since the resource's first adoption."""
     timed = adoptions.dropna(subset=["adopted_at"]).reset_index(drop=True)
     keys = ["resource_id", "platform", "account_id"]
     first = timed.loc[timed.groupby(keys, sort=False)["adopted_at"].idxmin()]
-    first = first.sort_values("adopted_at", kind="stable")
-    return first[[*keys, "adopted_at"]].reset_index(drop=True)
+    first = first.sort_values("adopted_at", kind="stable")[[*keys, "adopted_at"]]
+    start = first.groupby("resource_id")["adopted_at"].transform("min")
+    first["hours"] = (first["adopted_at"] - start) / _HOUR
+    return first.reset_index(drop=True)
