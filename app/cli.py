@@ -15,15 +15,15 @@ from app.analyze import analyze_command, show
 from app.collect import collect
 from app.config import CONFIG_NAME, TEMPLATE, ConfigError, Settings, load_settings
 from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, cell, err, out, table
+from app.demo import demo
 from app.export import export
+from app.loading import configured_resolver, linker_for, load_into_store, sync_catalogue
 from app.whatif import whatif
 from collectors import __version__
 from collectors.rawrun import RawRunError, copy_run, find_runs
 from collectors.reparse import reparse_run
-from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
-from graph.resources import CatalogueError, Linker, http_resolver, read_catalogue
-from graph.store import RunResult, Store, StoreError, load_runs
-from graph.store.catalogue import catalogue_digest, install_catalogue
+from graph.resources import CatalogueError, read_catalogue
+from graph.store import RunResult, Store, StoreError
 from graph.store.status import store_status
 
 __all__ = ["cli", "main"]
@@ -72,34 +72,6 @@ def _progress(description: str, total: int | None) -> Iterator[Progress]:
     with Progress(*columns, TimeElapsedColumn(), console=err, transient=True) as progress:
         progress.add_task(description, total=total)
         yield progress
-
-
-def _linker(settings: Settings, offline: bool) -> Linker:
-    links = settings.config.links
-    resolver = None
-    if links.resolve_shorteners and not offline:
-        resolver = http_resolver(links.resolve_timeout, links.user_agent)
-    return Linker(
-        settings.config.tracking.domains, read_catalogue(settings.catalogue), {}, resolver
-    )
-
-
-def _sync_catalogue(store: Store, settings: Settings, linker: Linker) -> None:
-    rematched = install_catalogue(
-        store, linker.catalogue, catalogue_digest(settings.catalogue), linker
-    )
-    if rematched:
-        err.print(f"Catalogue {settings.catalogue} installed; {rematched} URLs matched again.")
-
-
-def _pseudonymiser(settings: Settings, store: Store, no_pseudonymise: bool):
-    """Pseudonymise unless asked not to; a store created without it stays without it."""
-    asked_off = no_pseudonymise or not settings.config.privacy.pseudonymise
-    if asked_off or store.setting("pseudonymisation") == "off":
-        return None
-    return Pseudonymiser(
-        load_or_create_secret(settings.secret_file), read_institutions(settings.institutions)
-    )
 
 
 def _manifests_in(paths: tuple[Path, ...]) -> list[Path]:
@@ -157,18 +129,14 @@ def load(context: click.Context, paths: tuple[Path, ...], no_pseudonymise: bool,
                 manifests.append(copy_run(manifest, settings.raw_dir))
             except RawRunError as error:
                 rejected.append(RunResult(manifest.name, "rejected", message=str(error)))
-    with Store(settings.database) as store:
-        pseudonymiser = _pseudonymiser(settings, store, no_pseudonymise)
-        linker = _linker(settings, offline)
-        _sync_catalogue(store, settings, linker)
-        with _progress("Loading runs", len(manifests)) as progress:
-            report = load_runs(
-                store,
-                manifests,
-                linker=linker,
-                pseudonymiser=pseudonymiser,
-                progress=lambda _: progress.advance(progress.task_ids[0]),
-            )
+    with _progress("Loading runs", len(manifests)) as progress:
+        report = load_into_store(
+            settings,
+            manifests,
+            no_pseudonymise=no_pseudonymise,
+            resolver=None if offline else configured_resolver(settings),
+            progress=lambda _: progress.advance(progress.task_ids[0]),
+        )
     loaded, skipped = report.with_status("loaded"), report.with_status("skipped")
     out.print(
         f"Loaded {len(loaded)} run(s), {report.records:,} records; {len(skipped)} already loaded."
@@ -272,7 +240,11 @@ def catalogue_import(context: click.Context, file: Path, offline: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(file.read_bytes())
     with Store(settings.database) as store:
-        _sync_catalogue(store, settings, _linker(settings, offline))
+        sync_catalogue(
+            store,
+            settings,
+            linker_for(settings, None if offline else configured_resolver(settings)),
+        )
     out.print(f"{file} is now the catalogue ({target}).")
 
 
@@ -300,6 +272,7 @@ cli.add_command(analyze_command)
 cli.add_command(show)
 cli.add_command(whatif)
 cli.add_command(export)
+cli.add_command(demo)
 
 
 def main() -> None:

@@ -90,6 +90,14 @@ def _report(outcome: CollectOutcome) -> int:
         err.print(f"[red]failed[/red] {incident.where}: {incident.message}", highlight=False)
     if len(failed) > 10:
         err.print(f"… and {len(failed) - 10} more failed pages (see the run manifest).")
+    unreadable = [i for i in run.incidents if i.kind == "error" and i.where.startswith("payload")]
+    for incident in unreadable[:10]:
+        err.print(
+            f"[yellow]not parsed[/yellow] {incident.where}: {incident.message} (kept in the run)",
+            highlight=False,
+        )
+    if len(unreadable) > 10:
+        err.print(f"… and {len(unreadable) - 10} more payloads not parsed (see the manifest).")
     waits = [incident for incident in run.incidents if incident.kind == "rate-limit"]
     if waits:
         total = sum(incident.wait_seconds or 0 for incident in waits)

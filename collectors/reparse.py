@@ -85,7 +85,9 @@ def reparse_run(raw_dir: Path, run_id: str) -> Run:
             try:
                 writer.add_records(parse(payload, context))
             except ParseError as error:
-                writer.add_incident("error", f"payload {payload.seq}", str(error))
+                writer.add_incident(
+                    "error", f"payload {payload.seq} from {payload.url}", str(error)
+                )
     except BaseException:
         writer.discard()
         raise

@@ -3,8 +3,9 @@
 For each tracked domain and catalogue URL, ``searchPosts`` (logged in: Bluesky no longer
 serves search to logged-out clients) is paged with its cursor; when a cursor chain ends at
 the ~10,000-result cap, a new chain starts with ``until`` set just after the oldest post seen.
-For every post found, and every quote of it, the public AppView gives quotes, reposters and
-the reply thread; the authors and sharers get their profiles (follower counts). Optionally:
+For every post found, every quote of it and every reply to it, the public AppView gives
+quotes, reposters and the reply thread (only those its counts say exist); the authors and
+sharers get their profiles (follower counts). Optionally:
 the accounts sharers follow (``--follows``) and repost times read from the reposters'
 repositories (``--repost-times``). An access token that expires during a long run is renewed
 with ``refreshSession`` and the refused pages are asked again; tokens live in memory only.
@@ -19,6 +20,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import scrapy
+from scrapy import signals
+from scrapy.exceptions import DontCloseSpider
 
 from collectors.bluesky.parsers import parse_did_document
 from collectors.engine import ApiSpider
@@ -73,9 +76,17 @@ class BlueskySpider(ApiSpider):
         self.token: str | None = None
         self.refresh_token: str | None = None
         self.awaiting_session: list[scrapy.Request] = []  # refused while the token expired
+        self.unprofiled: list[str] = []  # accounts whose profiles wait for a full batch
         self.expanded: set[str] = set()
         self.profiled: set[str] = set()
-        self.followed: set[str] = set()
+        self.repository_hosts: dict[str, str | None] = {}  # DID -> PDS, once read
+        self.awaiting_host: dict[str, list[str]] = {}  # DID -> reposted posts waiting for it
+
+    @classmethod
+    def from_crawler(cls, crawler, *args, **kwargs):
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider.idle, signal=signals.spider_idle)
+        return spider
 
     def xrpc(self, host: str, nsid: str) -> str:
         return f"{host.rstrip('/')}/xrpc/{nsid}"
@@ -193,8 +204,9 @@ class BlueskySpider(ApiSpider):
 
     # --- interactions ------------------------------------------------------------------
 
-    def expand(self, view: dict[str, Any]) -> Iterator[scrapy.Request]:
-        """Ask for the interactions of a post (once per post)."""
+    def expand(self, view: dict[str, Any], thread: bool = True) -> Iterator[scrapy.Request]:
+        """Ask for the interactions of a post (once per post), skipping those its counts say
+        it has none of; ``thread=False`` for a reply read within its thread already."""
         uri, author = view.get("uri"), (view.get("author") or {}).get("did")
         yield from self.profiles([author])
         if not isinstance(uri, str) or uri in self.expanded or not self.options.interactions:
@@ -202,13 +214,16 @@ class BlueskySpider(ApiSpider):
         self.expanded.add(uri)
         appview = self.options.appview
         listing = {"uri": uri, "limit": _PAGE}
-        yield self.get(self.xrpc(appview, "app.bsky.feed.getQuotes"), listing, self.quotes)
-        yield self.get(self.xrpc(appview, "app.bsky.feed.getRepostedBy"), listing, self.reposts)
-        yield self.get(
-            self.xrpc(appview, "app.bsky.feed.getPostThread"),
-            {"uri": uri, "depth": 1000, "parentHeight": 0},
-            self.thread,
-        )
+        if view.get("quoteCount") != 0:
+            yield self.get(self.xrpc(appview, "app.bsky.feed.getQuotes"), listing, self.quotes)
+        if view.get("repostCount") != 0:
+            yield self.get(self.xrpc(appview, "app.bsky.feed.getRepostedBy"), listing, self.reposts)
+        if thread and view.get("replyCount") != 0:
+            yield self.get(
+                self.xrpc(appview, "app.bsky.feed.getPostThread"),
+                {"uri": uri, "depth": 1000, "parentHeight": 0},
+                self.thread,
+            )
 
     def quotes(self, data, response):
         for view in data.get("posts") or []:
@@ -220,37 +235,53 @@ class BlueskySpider(ApiSpider):
     def reposts(self, data, response):
         dids = [p.get("did") for p in data.get("repostedBy") or [] if isinstance(p, dict)]
         yield from self.profiles(dids)
-        if self.options.repost_times:
+        subject = data.get("uri")
+        if self.options.repost_times and isinstance(subject, str):
             for did in filter(None, dids):
-                yield self.get(
-                    f"{self.options.plc.rstrip('/')}/{did}",
-                    None,
-                    lambda document, _, did=did: self.repository(document, did, data["uri"]),
-                )
+                yield from self.repost_time(did, subject)
         if data.get("cursor"):
             yield self.next_page(response, data["cursor"])
 
     def thread(self, data, response):
-        pending = [data.get("thread")]
+        root = data.get("thread")
+        pending = [root]
         while pending:
             node = pending.pop()
             if isinstance(node, dict) and isinstance(node.get("post"), dict):
-                yield from self.profiles([(node["post"].get("author") or {}).get("did")])
+                if node is root:
+                    yield from self.profiles([(node["post"].get("author") or {}).get("did")])
+                else:  # a reply: its quotes and reposts too
+                    yield from self.expand(node["post"], thread=False)
                 pending.extend(node.get("replies") or [])
 
     def profiles(self, dids) -> Iterator[scrapy.Request]:
-        """Ask for the profiles (follower counts), and follows, of accounts not seen yet."""
+        """Ask for the profiles (follower counts), and follows, of accounts not seen yet.
+
+        Profiles are asked 25 at a time; the last, smaller batch when the crawl runs dry.
+        """
         new = sorted({did for did in dids if isinstance(did, str)} - self.profiled)
         self.profiled.update(new)
         if self.options.interactions:
-            url = self.xrpc(self.options.appview, "app.bsky.actor.getProfiles")
-            for start in range(0, len(new), _PROFILES_PER_CALL):
-                batch = new[start : start + _PROFILES_PER_CALL]
-                yield self.get(url, [("actors", did) for did in batch], _nothing)
+            self.unprofiled.extend(new)
+            while len(self.unprofiled) >= _PROFILES_PER_CALL:
+                yield self._profile_batch()
         if self.options.follows:
             url = self.xrpc(self.options.appview, "app.bsky.graph.getFollows")
             for did in new:
                 yield self.get(url, {"actor": did, "limit": _PAGE}, self.follows)
+
+    def _profile_batch(self) -> scrapy.Request:
+        batch = self.unprofiled[:_PROFILES_PER_CALL]
+        del self.unprofiled[:_PROFILES_PER_CALL]
+        url = self.xrpc(self.options.appview, "app.bsky.actor.getProfiles")
+        return self.get(url, [("actors", did) for did in batch], _nothing)
+
+    def idle(self) -> None:
+        """Before closing, ask for the profiles still waiting for a full batch."""
+        if self.unprofiled:
+            while self.unprofiled:
+                self.crawler.engine.crawl(self._profile_batch())
+            raise DontCloseSpider
 
     def follows(self, data, response):
         seen = response.request.meta.get("seen", 0) + len(data.get("follows") or [])
@@ -261,29 +292,56 @@ class BlueskySpider(ApiSpider):
 
     # --- repost times --------------------------------------------------------------------
 
-    def repository(self, document, did: str, subject: str):
-        """Read the reposter's repository, on the host its DID document names."""
+    def repost_time(self, did: str, subject: str) -> Iterator[scrapy.Request]:
+        """Find when ``did`` reposted ``subject``, reading its DID document once; the
+        reposts seen while the document was on its way are looked for in one reading."""
+        if did in self.repository_hosts:
+            yield from self.repository(did, [subject])
+        elif did in self.awaiting_host:
+            self.awaiting_host[did].append(subject)
+        else:
+            self.awaiting_host[did] = [subject]
+            yield self.get(
+                f"{self.options.plc.rstrip('/')}/{did}",
+                None,
+                lambda document, _: self.host_found(document, did),
+            )
+
+    def host_found(self, document, did: str) -> Iterator[scrapy.Request]:
         pds = parse_did_document(document) if isinstance(document, dict) else None
+        self.repository_hosts[did] = pds
         if pds is None:
             self.page_failed(f"{self.options.plc}/{did}", "no repository host in the DID document")
+        yield from self.repository(did, self.awaiting_host.pop(did, []))
+
+    def repository(self, did: str, subjects: list[str]) -> Iterator[scrapy.Request]:
+        """Read the reposter's repository, on the host its DID document names."""
+        pds = self.repository_hosts[did]
+        if pds is None or not subjects:
             return
         yield self.get(
             self.xrpc(pds, "com.atproto.repo.listRecords"),
             {"repo": did, "collection": "app.bsky.feed.repost", "limit": _PAGE},
-            lambda data, response: self.reposted(data, response, subject),
-            note={"subjects": [subject]},
-            dont_filter=True,  # one reading per reposted post: the note differs
+            lambda data, response: self.reposted(data, response, set(subjects)),
+            note={"subjects": subjects},
+            dont_filter=True,  # one reading per group of reposted posts: the note differs
         )
 
-    def reposted(self, data, response, subject: str):
-        """Page back through the reposts until the one of ``subject`` is found."""
+    def reposted(self, data, response, missing: set[str]):
+        """Page back through the reposts until those of every subject are found."""
         records = [r for r in data.get("records") or [] if isinstance(r, dict)]
-        found = any(
-            ((r.get("value") or {}).get("subject") or {}).get("uri") == subject for r in records
-        )
+        missing = missing - {
+            ((r.get("value") or {}).get("subject") or {}).get("uri") for r in records
+        }
         pages = response.request.meta.get("pages", 1)
-        if data.get("cursor") and records and not found and pages < _MAX_REPOSITORY_PAGES:
-            request = self.next_page(response, data["cursor"])
+        if data.get("cursor") and records and missing and pages < _MAX_REPOSITORY_PAGES:
+            request = self.get(
+                response.request.url.split("?", 1)[0],
+                {**response.request.meta["params"], "cursor": data["cursor"]},
+                lambda data, response: self.reposted(data, response, missing),
+                note=response.request.meta["note"],
+                dont_filter=True,
+            )
             request.meta["pages"] = pages + 1
             yield request
 

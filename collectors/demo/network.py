@@ -43,7 +43,7 @@ _SECONDARY = {"collège", "lycée", "voie professionnelle"}
 class NetworkShape:
     """What the generated network looks like."""
 
-    teachers: int = 3_000
+    teachers: int = 4_000
     mean_following: float = 25.0  # mean number of accounts a teacher follows
     tail: float = 2.2  # Pareto exponent of following and popularity (lower: heavier tail)
     inside: float = 0.8  # share of a teacher's follows inside its planted community

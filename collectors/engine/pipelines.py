@@ -32,7 +32,7 @@ class RawRunPipeline:
         try:
             records = parser_for(spider.name)(payload, context)
         except ParseError as error:
-            run.add_incident("error", f"payload {payload.seq}", str(error))
+            run.add_incident("error", f"payload {payload.seq} from {payload.url}", str(error))
             records = []
         run.add_records(records)
         run.flush()

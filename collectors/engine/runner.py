@@ -56,6 +56,12 @@ def engine_settings(
         "LOG_LEVEL": "INFO" if verbose else "ERROR",
         "DOWNLOAD_TIMEOUT": timeout,
         "CONCURRENT_REQUESTS": 16,
+        # Items go to one synchronous pipeline: Scrapy's default of 100 concurrent items
+        # makes 100 asyncio tasks per response for nothing (most of a collection's CPU).
+        "CONCURRENT_ITEMS": 2,
+        # Callbacks are ``ApiSpider._received``: Scrapy's check of generator callbacks re-reads
+        # its source for every response (its cache misses on bound methods).
+        "WARN_ON_GENERATOR_RETURN_VALUE": False,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 8,
         "RANDOMIZE_DOWNLOAD_DELAY": False,
         "DOWNLOAD_SLOTS": slots,

@@ -20,10 +20,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from collectors.replay import ReplayServer, Reply
 from tests.collectors.collecting import command, environment, write_config
 from tests.fixtures import bluesky_world as world
 from tests.fixtures.bluesky import author, post_view
-from tests.replay import ReplayServer, Reply
 
 PAGE = 100
 SEARCHES = 10

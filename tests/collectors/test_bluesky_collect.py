@@ -15,9 +15,9 @@ import duckdb
 import pytest
 
 from collectors.rawrun import find_runs, read_manifest
+from collectors.replay import ReplayServer, Reply
 from tests.collectors.collecting import command, environment, essaim, store_counts, write_config
 from tests.fixtures import bluesky_world as world
-from tests.replay import ReplayServer, Reply
 
 CREDENTIALS = {
     "ESSAIM_BLUESKY_HANDLE": world.HANDLE,

@@ -54,7 +54,7 @@ def test_a_payload_the_parser_rejects_is_noted_and_the_others_parsed(raw_dir):
         run.add_payload(search_body(view), url=SEARCH_URL, status=200, received_at=at("2026-09-01"))
     new = reparse_run(raw_dir, run.run_id)
     assert new.counts == {"accounts": 1, "posts": 1}
-    assert [(i.kind, i.where) for i in new.incidents] == [("error", "payload 1")]
+    assert [(i.kind, i.where) for i in new.incidents] == [("error", f"payload 1 from {SEARCH_URL}")]
     assert "expected JSON" in new.incidents[0].message
 
 

@@ -3,6 +3,11 @@
 Routes are keyed by path and query (parameter order does not matter). Each route holds a list
 of replies served in turn, the last one repeating, so that "500 then 200" or "429 then 200"
 are two replies. A reply can be slow (timeouts), cut short (truncated bodies) or HTML.
+
+The server is also an HTTP proxy: a request for an absolute URL (``GET http://piaille.fr/…``,
+what a client sends to a proxy) is answered from the route of that host, path and query. So
+one server plays several hosts, and a crawl through it sees the hosts' real names; the demo
+replays its recordings through it (with ``http_proxy`` pointing at it). Tests use it too.
 """
 
 from __future__ import annotations
@@ -31,6 +36,11 @@ class Reply:
 
 
 def route_key(path: str, query: str | list[tuple[str, str]] = "") -> str:
+    """The key of a route: ``path`` (``host/path`` for a host's) and the sorted query.
+
+    >>> route_key("piaille.fr/api/v1/trends/links", "limit=20&b=1")
+    'piaille.fr/api/v1/trends/links?b=1&limit=20'
+    """
     pairs = parse_qsl(query, keep_blank_values=True) if isinstance(query, str) else query
     return path + "?" + "&".join(f"{k}={v}" for k, v in sorted((k, str(v)) for k, v in pairs))
 
@@ -53,7 +63,7 @@ class ReplayServer:
         self.routes[route_key(path, list(items))] = list(replies)
 
     def add_dynamic(self, path: str, answer) -> None:
-        """Answer every request to ``path`` with ``answer(list of query pairs)``."""
+        """Answer every request to ``path`` (``host/path``) with ``answer(query pairs)``."""
         self.dynamic[path] = answer
 
     def count(self, path_prefix: str) -> int:
@@ -82,11 +92,12 @@ class ReplayServer:
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
                 server.requests.append((self.command, self.path, dict(self.headers), body))
-                dynamic = server.dynamic.get(parts.path)
+                path = parts.netloc + parts.path  # a proxied request names its host
+                dynamic = server.dynamic.get(path)
                 if dynamic is not None:
                     reply = dynamic(parse_qsl(parts.query))
                 else:
-                    reply = server._next(route_key(parts.path, parts.query))
+                    reply = server._next(route_key(path, parts.query))
                 reply = reply or Reply(
                     {"error": "NotFound", "message": f"no route for {self.path}"}, status=404
                 )

@@ -1,0 +1,296 @@
+"""``essaim demo``: try essaim on synthetic data, collected, loaded and analysed for real.
+
+The committed demo (``datasets/demo``) holds the responses of a synthetic Bluesky and four
+Mastodon instances. ``essaim demo`` serves them on 127.0.0.1, points the real collectors at
+them (``essaim collect bluesky`` and ``essaim collect mastodon``, in child processes, with
+``http_proxy`` set to the replay server, so the hosts keep their real names), loads the
+raw runs (shortened links resolved from the recorded redirections), analyses them, and says
+what it found. ``--evaluate`` compares the result with the ground truth.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+import pandas as pd
+
+from app.analyze import analyze_command
+from app.config import DATASETS, Settings, load_settings
+from app.console import EXIT_OK, EXIT_PARTIAL, err, out, table
+from app.loading import load_into_store, pseudonymiser_for
+from collectors.demo.generate import DEMO_SEED, generate
+from collectors.demo.recording import Recording
+from collectors.rawrun import find_runs
+from collectors.replay import ReplayServer
+from graph.store import Store
+
+__all__ = ["demo"]
+
+DEMO_SOURCE = DATASETS / "demo"
+DEMO_DATA = Path("essaim-demo")
+_CONFIG = "essaim-demo.toml"  # written in the demo's data directory; marks it as the demo's
+_RECORDING = "recording.jsonl.xz"
+_CREDENTIALS = {
+    "ESSAIM_BLUESKY_HANDLE": "collector.essaim.example",
+    "ESSAIM_BLUESKY_APP_PASSWORD": "demo-demo-demo-demo",
+}
+
+
+@click.command()
+@click.option(
+    "--generate",
+    "regenerate",
+    is_flag=True,
+    help="Draw the demo data again into --source (from --seed and --scale), then stop.",
+)
+@click.option(
+    "--scale",
+    type=click.FloatRange(min=0.01),
+    default=1.0,
+    show_default=True,
+    help="With --generate: times the teachers of the default demo (4,000 accounts).",
+)
+@click.option("--seed", type=int, default=DEMO_SEED, show_default=True, help="With --generate.")
+@click.option(
+    "--source",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=DEMO_SOURCE,
+    help="Folder of the demo data [default: datasets/demo].",
+)
+@click.option("--evaluate", is_flag=True, help="Compare the reconstruction with the truth.")
+@click.pass_context
+def demo(context, regenerate: bool, scale: float, seed: int, source: Path, evaluate: bool):
+    """Collect, load and analyse the embedded synthetic demo (no account, no network needed).
+
+    Everything goes into ./essaim-demo (or --data), emptied first. Then use the other
+    commands with --config essaim-demo/essaim-demo.toml.
+    """
+    if regenerate:
+        return _generate(source, scale, seed)
+    description = _description(source)
+    settings = _prepare(context.find_root().params["data_dir"] or DEMO_DATA, description, source)
+    recording = Recording.read(source / _RECORDING)
+    with ReplayServer() as server, err.status("Collecting (replayed on 127.0.0.1)…"):
+        recording.serve(server)
+        _collect(settings, _collections(description), server.url)
+    report = load_into_store(
+        settings,
+        find_runs(settings.raw_dir),
+        no_pseudonymise=False,
+        resolver=lambda url: _redirect(recording, url),
+    )
+    out.print(f"Loaded {len(report.results)} runs, {report.records:,} records.")
+    context.find_root().obj = lambda: settings  # the commands below read the demo's settings
+    code = context.invoke(analyze_command)
+    _summary(settings, description)
+    if evaluate:
+        _evaluate(settings, source)
+    out.print(
+        f"\nThe demo's data is in {settings.data_dir}. Go on with, for example:\n"
+        f"  essaim --config {settings.config_path} show resource "
+        f"{_top_resource(settings)}\n"
+        f"  essaim --config {settings.config_path} export --to demo-export"
+    )
+    return code if report.with_status("rejected") == [] else EXIT_PARTIAL
+
+
+def _generate(source: Path, scale: float, seed: int) -> int:
+    with err.status(f"Generating the demo (seed {seed}, scale {scale})…"):
+        description = generate(
+            source,
+            DATASETS / "catalogue" / "e-inspe.csv",
+            DATASETS / "institutions.csv",
+            scale=scale,
+            seed=seed,
+        )
+    counts = description["counts"]
+    out.print(
+        f"Wrote {source}: {counts['accounts']:,} accounts, {counts['follows']:,} follows, "
+        f"{counts['adoptions']:,} adoptions, {counts['likes']:,} likes, "
+        f"{counts['responses']:,} recorded responses; {len(description['malformed'])} "
+        "deliberately malformed."
+    )
+    return EXIT_OK
+
+
+def _description(source: Path) -> dict:
+    path = source / "demo.json"
+    if not path.exists() or not (source / _RECORDING).exists():
+        raise click.ClickException(
+            f"no demo data in {source}: run `essaim demo --generate --source {source}` first"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _prepare(data_dir: Path, description: dict, source: Path) -> Settings:
+    """Empty the demo's data directory (only if it is one) and write its configuration."""
+    config = data_dir / _CONFIG
+    if data_dir.exists() and any(data_dir.iterdir()) and not config.exists():
+        raise click.ClickException(
+            f"{data_dir} holds other data: give the demo an empty or new folder with --data"
+        )
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    bluesky, mastodon = description["bluesky"], description["mastodon"]
+    hosts = [urlsplit(url).netloc for url in (bluesky["service"], bluesky["appview"])]
+    config.write_text(
+        f"""# The essaim demo: synthetic data replayed from {source.resolve()}.
+data_dir = "."
+
+[privacy]
+secret_file = "pseudonymisation.key"
+
+[collect]
+contact = "essaim demo"
+timeout = 10.0
+max_retries = 1
+backoff = 0.1
+
+[sources.bluesky]
+service = "{bluesky["service"]}"
+appview = "{bluesky["appview"]}"
+plc = "{bluesky["plc"]}"
+requests_per_5min = 3000000  # {", ".join(hosts)} are replayed locally
+
+[sources.mastodon]
+instances = {json.dumps(mastodon["instances"])}
+tags = {json.dumps(mastodon["tags"])}
+requests_per_5min = 3000000
+
+[analysis]
+campaigns = "{(source / "campaigns.csv").resolve()}"
+""",
+        encoding="utf-8",
+    )
+    return load_settings(config, None)
+
+
+def _collections(description: dict) -> list[list[str]]:
+    bluesky = ["bluesky", "--follows", "--repost-times"]
+    bluesky += [f"--domain={domain}" for domain in description["bluesky"]["domains"]]
+    bluesky += [f"--query={query}" for query in description["bluesky"]["queries"]]
+    return [bluesky, ["mastodon", "--follows"]]
+
+
+def _collect(settings: Settings, collections: list[list[str]], proxy: str) -> None:
+    """Run ``essaim collect`` for every source at once, through the replay server."""
+    environment = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
+    environment.update(_CREDENTIALS, http_proxy=proxy, HTTP_PROXY=proxy)
+    command = [sys.executable, "-m", "app", "--config", str(settings.config_path), "collect"]
+    running = [
+        subprocess.Popen(
+            [*command, *arguments],
+            env=environment,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        for arguments in collections
+    ]
+    for arguments, process in zip(collections, running, strict=True):
+        output, _ = process.communicate()
+        err.print(output.rstrip(), highlight=False)
+        if process.returncode not in (EXIT_OK, EXIT_PARTIAL):
+            raise click.ClickException(f"the demo's `essaim collect {' '.join(arguments)}` failed")
+
+
+def _redirect(recording: Recording, url: str) -> str:
+    """Where a shortened link leads, from the shortener's recorded answer."""
+    answer = recording.responses.get(Recording.key(url))
+    if answer is None or answer["status"] not in (301, 302):
+        raise LookupError(f"{url}: HTTP {answer['status'] if answer else 'unknown'}")
+    return answer["headers"]["Location"]
+
+
+def _summary(settings: Settings, description: dict) -> None:
+    with Store(settings.database, read_only=True) as store:
+        rows = store.connection.execute(
+            """SELECT c.resource_id, c.title, count(*) AS adoptions,
+                   count(DISTINCT a.account_id) AS accounts,
+                   count(DISTINCT a.platform) AS platforms
+               FROM adoptions a JOIN catalogue c USING (resource_id)
+               GROUP BY ALL ORDER BY adoptions DESC, c.resource_id"""
+        ).df()
+    out.print(table("Resources of the demo, by adoptions", rows.to_dict("records")))
+    if description["malformed"]:
+        err.print("The demo holds deliberately malformed answers (reported above, not parsed):")
+        for answer in description["malformed"]:
+            err.print(f"  {answer['what']}", highlight=False)
+
+
+def _top_resource(settings: Settings) -> str:
+    with Store(settings.database, read_only=True) as store:
+        found = store.connection.execute(
+            "SELECT resource_id FROM adoptions GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
+        ).fetchone()
+    return found[0] if found else "<resource>"
+
+
+def _evaluate(settings: Settings, source: Path) -> None:
+    """Print how well parents and communities are recovered."""
+    from graph import builders
+    from graph.cascades import RULES, reconstruct
+    from graph.evaluation import community_agreement, parent_accuracy
+
+    with Store(settings.database, read_only=True) as store:
+        ids = _stored_ids(settings, store, source)
+        truth = _true_parents(source, ids)
+        adoptions = builders.adoption_events(store.connection)
+        follows = builders.follows(store.connection)
+        found = store.connection.execute(
+            "SELECT platform, account_id, community FROM account_communities"
+        ).df()
+    rows = []
+    for rule in RULES:
+        accuracy = parent_accuracy(reconstruct(adoptions, follows, rule), truth)
+        rows += [{"rule": rule, **row} for row in accuracy.to_dict("records")]
+    out.print(table("Parents recovered (true parent = reconstructed parent)", rows))
+    accounts = pd.read_csv(source / "accounts.csv.xz", keep_default_na=False)
+    people = accounts[accounts["kind"] == "person"]
+    planted = pd.Series(
+        people["community"].to_numpy(),
+        index=pd.MultiIndex.from_arrays([people["platform"], people["account_id"].map(ids)]),
+    )
+    detected = found.set_index(["platform", "account_id"])["community"]
+    agreement = community_agreement(detected, planted)
+    out.print(
+        f"Communities: {agreement['found']} found for {agreement['planted']} planted "
+        f"over {agreement['accounts']:,} accounts; NMI {agreement['nmi']:.3f}."
+    )
+
+
+def _stored_ids(settings: Settings, store: Store, source: Path) -> dict[str, str]:
+    """Platform account id -> the id the store keeps (a pseudonym unless allow-listed)."""
+    accounts = pd.read_csv(source / "accounts.csv.xz", keep_default_na=False)
+    pseudonymiser = pseudonymiser_for(settings, store, no_pseudonymise=False)
+    if pseudonymiser is None:
+        return dict(zip(accounts["account_id"], accounts["account_id"], strict=True))
+    return {
+        account: account
+        if pseudonymiser.is_named(platform, account, handle)
+        else pseudonymiser.account(platform, account)
+        for platform, account, handle in accounts[["platform", "account_id", "handle"]].itertuples(
+            index=False
+        )
+    }
+
+
+def _true_parents(source: Path, ids: dict[str, str]) -> pd.DataFrame:
+    events = pd.read_csv(source / "events.csv.xz")
+    events = events[events["resource_id"].notna()]
+    return pd.DataFrame(
+        {
+            "resource_id": events["resource_id"],
+            "platform": events["platform"],
+            "account_id": events["account_id"].map(ids),
+            "true_parent": events["parent_account_id"].map(ids),
+        }
+    )
