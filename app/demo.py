@@ -238,7 +238,7 @@ def _evaluate(settings: Settings, source: Path) -> None:
     """Print how well parents and communities are recovered."""
     from graph import builders
     from graph.cascades import RULES, reconstruct
-    from graph.evaluation import community_agreement, parent_accuracy
+    from graph.evaluation import community_agreement, coverage, parent_accuracy
 
     with Store(settings.database, read_only=True) as store:
         ids = _stored_ids(settings, store, source)
@@ -248,6 +248,8 @@ def _evaluate(settings: Settings, source: Path) -> None:
         found = store.connection.execute(
             "SELECT platform, account_id, community FROM account_communities"
         ).df()
+    collected = coverage(adoptions, truth)
+    out.print(table("Adoptions collected, against the truth", collected.to_dict("records")))
     rows = []
     for rule in RULES:
         accuracy = parent_accuracy(reconstruct(adoptions, follows, rule), truth)

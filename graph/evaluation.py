@@ -11,7 +11,40 @@ from __future__ import annotations
 import igraph as ig
 import pandas as pd
 
-__all__ = ["community_agreement", "parent_accuracy"]
+__all__ = ["community_agreement", "coverage", "parent_accuracy"]
+
+_ADOPTION = ["resource_id", "platform", "account_id"]
+
+
+def coverage(adoptions: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
+    """Per platform: true adoptions, how many were collected, and any not in the truth.
+
+    Both frames have ``resource_id``, ``platform`` and ``account_id`` (one row per adoption;
+    duplicates count once).
+
+    Examples
+    --------
+    >>> truth = pd.DataFrame({"resource_id": "r", "platform": "p", "account_id": ["a", "b"]})
+    >>> found = pd.DataFrame({"resource_id": "r", "platform": "p", "account_id": ["a", "z"]})
+    >>> coverage(found, truth).to_dict("records")
+    [{'platform': 'p', 'true': 2, 'collected': 1, 'share': 0.5, 'not_in_truth': 1}]
+    """
+    true = truth[_ADOPTION].drop_duplicates()
+    found = adoptions[_ADOPTION].drop_duplicates()
+    both = true.merge(found, on=_ADOPTION, how="outer", indicator=True)
+    counts = pd.crosstab(both["platform"], both["_merge"]).reindex(
+        columns=["both", "left_only", "right_only"], fill_value=0
+    )
+    result = pd.DataFrame(
+        {
+            "platform": counts.index,
+            "true": counts["both"] + counts["left_only"],
+            "collected": counts["both"],
+            "not_in_truth": counts["right_only"],
+        }
+    ).reset_index(drop=True)
+    result.insert(3, "share", result["collected"] / result["true"])
+    return result
 
 
 def parent_accuracy(trees: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
@@ -42,8 +75,9 @@ def parent_accuracy(trees: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     >>> parent_accuracy(trees, truth).to_dict("records")[-1]
     {'method': 'all', 'adopters': 3, 'correct': 2, 'accuracy': 0.6666666666666666}
     """
-    keys = ["resource_id", "platform", "account_id"]
-    compared = trees[trees["method"] != "root"].merge(truth[[*keys, "true_parent"]], on=keys)
+    compared = trees[trees["method"] != "root"].merge(
+        truth[[*_ADOPTION, "true_parent"]], on=_ADOPTION
+    )
     compared = compared.assign(correct=compared["parent_id"] == compared["true_parent"])
     rows = [
         {"method": method, "adopters": len(group), "correct": int(group["correct"].sum())}

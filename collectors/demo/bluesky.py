@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from collectors.demo.recording import Recording
-from collectors.demo.world import World
+from collectors.demo.world import World, iso_time
 
 __all__ = ["APPVIEW", "PLC", "SERVICE", "add_bluesky"]
 
@@ -165,7 +165,7 @@ class Bluesky:
             repostCount=len(self.children.get("repost", {}).get(event, [])),
             likeCount=int(self.likes.get(event, 0)),
             quoteCount=len(self.children.get("quote", {}).get(event, [])),
-            indexedAt=_time(row["at"]),
+            indexedAt=iso_time(row["at"]),
             labels=[],
         )
         self.views[event] = view
@@ -184,7 +184,7 @@ class Bluesky:
         record: dict[str, Any] = {
             "$type": "app.bsky.feed.post",
             "text": text,
-            "createdAt": _time(row["at"]),
+            "createdAt": iso_time(row["at"]),
             "langs": ["fr"],
         }
         if facets:
@@ -342,7 +342,7 @@ class Bluesky:
                     "value": {
                         "$type": "app.bsky.feed.repost",
                         "subject": {"uri": self.uri(row.target), "cid": _cid(self.uri(row.target))},
-                        "createdAt": _time(row.at),
+                        "createdAt": iso_time(row.at),
                     },
                 }
                 for row in done.itertuples()
@@ -405,10 +405,6 @@ def _cid(seed: str) -> str:
     """A CID-shaped content id (``bafyrei`` and base32 of a digest)."""
     digest = hashlib.sha256(seed.encode()).hexdigest()
     return "bafyrei" + "".join(_TID_ALPHABET[int(c, 16) * 2 % 32] for c in digest[:52])
-
-
-def _time(at: pd.Timestamp) -> str:
-    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def _did_document(did: str, handle: str, pds: str) -> dict[str, Any]:

@@ -7,7 +7,8 @@ the cascade itself. Every post exposes the author's followers on the same platfo
 follower gets one independent chance to react (Kempe, Kleinberg & Tardos, KDD 2003), higher
 for an appealing resource and for teachers of the resource's level. A reaction is a repost,
 a quote, a reply or a post of one's own with the link; it comes a heavy-tailed delay after
-the post it reacts to, moved to an active hour (:mod:`collectors.demo.timing`). Followers
+the post it reacts to, moved to an active hour, and happens with the day's activity (weekday,
+school holidays: :mod:`collectors.demo.timing`). Followers
 who do not react may like the post. Everyone adopts a resource at most once.
 
 The result is the ground truth: every event with its true parent.
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from collectors.demo.timing import settle
+from collectors.demo.timing import settle, thin
 
 __all__ = ["DiffusionShape", "spread"]
 
@@ -34,11 +35,12 @@ class DiffusionShape:
 
     start: str = "2026-09-01"  # first day of the period (UTC)
     end: str = "2026-11-20"  # the moment of collection: nothing happens after it
-    transmission: float = 0.045  # chance that a follower reacts to a post, at appeal 1
+    transmission: float = 0.05  # chance that a follower reacts to a post, at appeal 1
     level_match: float = 2.5  # multiplier for teachers of the resource's level
-    spontaneous: float = 30.0  # teachers who find a resource on their own, at appeal 1
+    spontaneous: float = 80.0  # teachers who find a resource on their own, at appeal 1
     newsletter: float = 30.0  # teachers who post a newsletter's link, at appeal 1
     appeal_spread: float = 0.8  # sigma of the log-normal appeal of resources
+    post_spread: float = 1.6  # sigma of the log-normal catchiness of each post (mean 1)
     reactions: dict[str, float] = field(
         default_factory=lambda: {"repost": 0.6, "quote": 0.15, "reply": 0.1, "post": 0.15}
     )
@@ -176,7 +178,8 @@ def _seeds(resource, appeal, campaigns, teachers, index, start, end, shape, rng)
     )
     seeds["at"] = seeds["at"].astype("datetime64[ns, UTC]")
     seeds.loc[settled, "at"] = settle(pd.DatetimeIndex(seeds.loc[settled, "at"]), rng)
-    seeds = seeds[seeds["at"] < end].sort_values("at", kind="stable")
+    happen = ~settled.to_numpy() | thin(pd.DatetimeIndex(seeds["at"]), rng)
+    seeds = seeds[happen & (seeds["at"] < end)].sort_values("at", kind="stable")
     return seeds.drop_duplicates("account").reset_index(drop=True)
 
 
@@ -203,9 +206,12 @@ def _cascade(seeds, followers, chance, end, shape, rng) -> tuple[pd.DataFrame, p
     kinds, shares = list(shape.reactions), list(shape.reactions.values())
     while len(frontier):
         current = _concatenated(generations)
-        exposed, source = _exposures(current["account"][frontier], frontier, offsets, listed)
+        authors = current["account"][frontier]
+        exposed, source = _exposures(authors, frontier, offsets, listed)
         draws = rng.random(len(exposed))
-        react = (draws < chance[exposed]) & ~adopted[exposed]
+        catchy = rng.lognormal(-(shape.post_spread**2) / 2, shape.post_spread, len(frontier))
+        boost = np.repeat(catchy, offsets[authors + 1] - offsets[authors])
+        react = (draws < np.minimum(chance[exposed] * boost, 0.9)) & ~adopted[exposed]
         like = ~react & (draws > 1 - shape.like_chance)
         likes.append((exposed[like], current["shown"][source[like]], current["at"][source[like]]))
         exposed, source = exposed[react], source[react]
@@ -213,8 +219,9 @@ def _cascade(seeds, followers, chance, end, shape, rng) -> tuple[pd.DataFrame, p
         first = np.lexsort((at, exposed))
         keep = first[np.diff(exposed[first], prepend=-1) != 0]
         exposed, source = exposed[keep], source[keep]
-        at = settle(pd.DatetimeIndex(at[keep], tz="UTC"), rng).asi8
-        inside = at < end.value
+        settled = settle(pd.DatetimeIndex(at[keep], tz="UTC"), rng)
+        at = settled.asi8
+        inside = (at < end.value) & thin(settled, rng)
         exposed, source, at = exposed[inside], source[inside], at[inside]
         adopted[exposed] = True
         kind = rng.choice(kinds, size=len(exposed), p=shares).astype(object)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from collectors.demo.recording import Recording
-from collectors.demo.world import INSTANCES, World
+from collectors.demo.world import INSTANCES, World, iso_time
 
 __all__ = ["add_mastodon"]
 
@@ -144,7 +144,7 @@ class Mastodon:
         card = self.card_url.get(event)
         status = {
             "id": self.status_id(event, host),
-            "created_at": row["at"].strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "created_at": iso_time(row["at"]),
             "in_reply_to_id": self.status_id(target, host) if row["kind"] == "reply" else None,
             "in_reply_to_account_id": (
                 self.account_id(self.rows[target]["account"], host)

@@ -22,7 +22,7 @@ import pandas as pd
 from collectors.demo.diffusion import DiffusionShape, spread
 from collectors.demo.network import NetworkShape, teacher_network
 
-__all__ = ["INSTANCES", "World", "WorldShape", "build_world", "read_resources"]
+__all__ = ["INSTANCES", "World", "WorldShape", "build_world", "iso_time", "read_resources"]
 
 #: Mastodon instances and the share of Mastodon teachers on each.
 INSTANCES = {
@@ -145,6 +145,15 @@ class World:
     events: pd.DataFrame  # see diffusion.spread, plus platform, link, form
     likes: pd.DataFrame  # account, target, at
     redirects: dict[str, str | None]  # shortened link -> where it leads (None: dead)
+
+
+def iso_time(at: pd.Timestamp) -> str:
+    """A time as the APIs write it: UTC, milliseconds, ``Z``.
+
+    >>> iso_time(pd.Timestamp("2026-09-01 08:00:00.123456", tz="UTC"))
+    '2026-09-01T08:00:00.123Z'
+    """
+    return at.strftime("%Y-%m-%dT%H:%M:%S.") + f"{at.microsecond // 1000:03d}Z"
 
 
 def read_resources(path: Path) -> pd.DataFrame:

@@ -311,3 +311,69 @@ def test_repost_times_come_from_the_reposters_repositories(config, server):
             "SELECT count(*) FROM interactions WHERE kind = 'repost' AND created_at IS NOT NULL"
         )
         assert timed.fetchone()[0] == 3
+
+
+def _requested(server, endpoint: str) -> list[dict[str, list[str]]]:
+    return [
+        parse_qs(urlsplit(target).query)
+        for _, target, *_ in server.requests
+        if urlsplit(target).path == f"/xrpc/{endpoint}"
+    ]
+
+
+def test_a_reposter_of_two_posts_gets_both_times_from_one_did_document(config, server):
+    server.add(
+        "/xrpc/app.bsky.feed.getRepostedBy",
+        {"uri": world.P2["uri"], "limit": "100"},
+        Reply({"uri": world.P2["uri"], "repostedBy": [world.person("farid")]}),
+    )
+    service = {
+        "id": "#atproto_pds",
+        "type": "AtprotoPersonalDataServer",
+        "serviceEndpoint": server.url,
+    }
+    for name in ("farid", "gael"):
+        server.add(
+            f"/plc/did:plc:{name}", None, Reply({"id": f"did:plc:{name}", "service": [service]})
+        )
+    reposts = {"farid": [world.P1, world.P2], "gael": [world.P1]}
+    for name, posts in reposts.items():
+        records = [
+            {
+                "uri": f"at://did:plc:{name}/app.bsky.feed.repost/{number}",
+                "cid": "c",
+                "value": {
+                    "$type": "app.bsky.feed.repost",
+                    "subject": {"uri": post["uri"], "cid": "c"},
+                    "createdAt": f"2026-09-0{number + 2}T11:00:00Z",
+                },
+            }
+            for number, post in enumerate(posts)
+        ]
+        params = {"repo": f"did:plc:{name}", "collection": "app.bsky.feed.repost", "limit": "100"}
+        server.add("/xrpc/com.atproto.repo.listRecords", params, Reply({"records": records}))
+    assert collect(config, "--repost-times").returncode == 0
+    load(config)
+    assert server.count("/plc/did:plc:farid") == 1
+    with duckdb.connect(str(config.parent / "data" / "essaim.duckdb"), read_only=True) as db:
+        days = db.execute(
+            "SELECT day(created_at) FROM interactions WHERE kind = 'repost' ORDER BY 1"
+        ).fetchall()
+    assert days == [(2,), (2,), (3,)]  # farid: P1 on the 2nd, P2 on the 3rd; gael: P1 on the 2nd
+
+
+def test_only_the_interactions_the_counts_announce_are_asked_for(config, server):
+    assert collect(config).returncode == 0
+    quoted = {query["uri"][0] for query in _requested(server, "app.bsky.feed.getQuotes")}
+    threads = {query["uri"][0] for query in _requested(server, "app.bsky.feed.getPostThread")}
+    reposted = {query["uri"][0] for query in _requested(server, "app.bsky.feed.getRepostedBy")}
+    assert quoted == {world.P1["uri"], world.Q1["uri"]}  # quoteCount 1; others 0
+    assert threads == {world.P1["uri"], world.P3["uri"]}  # R2's replies come in P3's thread
+    assert reposted == {world.P1["uri"], world.P2["uri"]}
+
+
+def test_profiles_are_asked_for_in_batches_the_last_one_when_the_crawl_runs_dry(config, server):
+    assert collect(config).returncode == 0
+    batches = [query["actors"] for query in _requested(server, "app.bsky.actor.getProfiles")]
+    assert len(batches) == 1  # eight people: one batch, under the limit of 25
+    assert sorted(batches[0]) == sorted(f"did:plc:{name}" for name in world.PEOPLE)

@@ -1,0 +1,114 @@
+"""``essaim demo``: the committed demo replayed through the real collectors, then checked
+against its ground truth."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import duckdb
+import pandas as pd
+import pytest
+
+from app.config import DATASETS
+from collectors.demo.recording import Recording
+from collectors.rawrun import find_runs, read_manifest
+from graph.evaluation import coverage
+from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
+
+DEMO = DATASETS / "demo"
+TRACKED = ("e-inspe.fr", "reseau-canope.fr")
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("demo")
+    environment = {**os.environ, "HOME": str(folder), "ESSAIM_CONFIG": ""}
+    finished = subprocess.run(
+        [sys.executable, "-m", "app", "--data", str(folder / "data"), "demo", "--evaluate"],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return finished, folder / "data"
+
+
+@pytest.fixture(scope="module")
+def truth(demo_run):
+    """The true adoptions, with account ids as the store keeps them (pseudonyms)."""
+    _, data = demo_run
+    pseudonymiser = Pseudonymiser(
+        load_or_create_secret(data / "pseudonymisation.key"),
+        read_institutions(DATASETS / "institutions.csv"),
+    )
+    accounts = pd.read_csv(DEMO / "accounts.csv.xz", keep_default_na=False)
+    rows = accounts[["platform", "account_id", "handle"]].itertuples(index=False)
+    stored = {
+        account: account if pseudonymiser.is_named(platform, account, handle)
+        else pseudonymiser.account(platform, account)
+        for platform, account, handle in rows
+    }  # fmt: skip
+    events = pd.read_csv(DEMO / "events.csv.xz")
+    return events.assign(account_id=events["account_id"].map(stored))
+
+
+def _query(data, sql: str) -> pd.DataFrame:
+    with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
+        return connection.execute(sql).df()
+
+
+def test_the_demo_runs_and_evaluates_itself(demo_run):
+    finished, data = demo_run
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    assert "Parents recovered" in finished.stdout and "NMI" in finished.stdout
+    assert (data / "essaim.duckdb").exists()
+
+
+def test_every_payload_parses_except_the_malformed_ones_named_in_the_demo(demo_run):
+    _, data = demo_run
+    description = json.loads((DEMO / "demo.json").read_text(encoding="utf-8"))
+    runs = [read_manifest(path) for path in find_runs(data / "raw")]
+    assert sorted(run.source for run in runs) == ["bluesky", "mastodon"]
+    assert all(run.status == "complete" for run in runs)  # every request was answered
+    unparsed = [
+        incident.where.split(" from ", 1)[1]
+        for run in runs
+        for incident in run.incidents
+        if incident.kind == "error"
+    ]
+    malformed = [
+        {Recording.key(url) for url in answer["urls"]} for answer in description["malformed"]
+    ]
+    assert len(unparsed) == len(malformed) == 4
+    for answer in malformed:  # each malformed answer was met once, and nothing else failed
+        assert sum(Recording.key(url) in answer for url in unparsed) == 1
+
+
+def test_collected_adoptions_are_true_ones_with_their_true_times(demo_run, truth):
+    _, data = demo_run
+    adoptions = _query(data, "SELECT * FROM adoptions")
+    true = truth[truth["resource_id"].notna()]
+    found = coverage(adoptions, true).set_index("platform")
+    assert (found["not_in_truth"] == 0).all()  # no adoption the truth does not hold
+    assert found.loc["bluesky", "share"] > 0.6 and found.loc["mastodon", "share"] > 0.2
+    posted = adoptions[adoptions["kind"].isin(["original", "quote", "reply"])]
+    times = posted.merge(true, on=["resource_id", "platform", "account_id"])
+    expected = pd.to_datetime(times["at"], utc=True).dt.floor("ms")
+    assert len(times) == len(posted)
+    assert (pd.to_datetime(times["adopted_at"], utc=True) == expected).all()
+    assert set(adoptions["resource_id"]) == set(true["resource_id"])  # every resource seen
+
+
+def test_every_bluesky_post_linking_a_tracked_site_is_collected(demo_run, truth):
+    _, data = demo_run
+    links = _query(data, "SELECT post_id, url FROM links WHERE platform = 'bluesky'")
+    hosts = links["url"].map(lambda url: urlsplit(url).hostname or "")
+    collected = links.loc[hosts.str.endswith(TRACKED), "post_id"].nunique()
+    posts = truth[(truth["platform"] == "bluesky") & (truth["kind"] != "repost")]
+    written = posts["link"].dropna().map(lambda url: urlsplit(url).hostname or "")
+    assert collected == written.str.endswith(TRACKED).sum()  # searchPosts domain= finds each
