@@ -96,7 +96,7 @@ def demo(context, regenerate: bool, scale: float, seed: int, source: Path, evalu
         f"\nThe demo's data is in {settings.data_dir}. Go on with, for example:\n"
         f"  essaim --config {settings.config_path} show resource "
         f"{_top_resource(settings)}\n"
-        f"  essaim --config {settings.config_path} export --to demo-export"
+        f"  essaim --config {settings.config_path} export --out demo-export"
     )
     return code if report.with_status("rejected") == [] else EXIT_PARTIAL
 

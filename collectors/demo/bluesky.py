@@ -225,8 +225,10 @@ class Bluesky:
             },
         )
         newest_first = self.posts.sort_values(["at", "event"], ascending=False)["event"]
+        searched = set()
         for search in searches:
             found = [event for event in newest_first if self.matches(event, search)]
+            searched.update(found)
             self.pages(
                 f"{SERVICE}/xrpc/app.bsky.feed.searchPosts",
                 {**search, "sort": "latest", "limit": _PAGE},
@@ -234,7 +236,7 @@ class Bluesky:
                 [self.view(event) for event in found],
                 {"hitsTotal": len(found)},
             )
-        broken = self.malformed_ones()
+        broken = self.malformed_ones(searched)
         for event in self.posts.index:
             view, uri = self.view(event), self.uri(event)
             listing = {"uri": uri, "limit": _PAGE}
@@ -312,8 +314,12 @@ class Bluesky:
             "replies": [self.thread(reply) for reply in replies],
         }
 
-    def malformed_ones(self) -> dict[str, int | None]:
-        """The posts whose reposters and thread answers are deliberately broken."""
+    def malformed_ones(self, searched: set[int]) -> dict[str, int | None]:
+        """The posts whose reposters and thread answers are deliberately broken.
+
+        They are among the ``searched`` posts (those the searches find), so that a collector
+        asks for them.
+        """
         counts = {
             kind: pd.Series({e: len(c) for e, c in self.children.get(kind, {}).items()})
             for kind in ("repost", "reply")
@@ -321,7 +327,7 @@ class Bluesky:
         pick = {}
         for name, kind in (("reposts", "repost"), ("thread", "reply")):
             small = counts[kind][counts[kind].between(1, 2)] if len(counts[kind]) else counts[kind]
-            small = small[small.index.isin(self.posts.index)]
+            small = small[small.index.isin(list(searched))]
             pick[name] = int(small.index.min()) if len(small) else None
         return pick
 
@@ -395,7 +401,7 @@ def _tid(at: pd.Timestamp, clock: int) -> str:
     """A record key in the TID format: microseconds since 1970 and a clock id, base32-sortable.
 
     >>> _tid(pd.Timestamp("2026-09-01", tz="UTC"), 0)
-    '3lxohzr3qpc22'
+    '3mug4gt2s2222'
     """
     value = (at.value // 1_000) << 10 | (clock % 1024)
     return "".join(_TID_ALPHABET[(value >> shift) & 31] for shift in range(60, -1, -5))

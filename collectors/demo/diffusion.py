@@ -35,7 +35,7 @@ class DiffusionShape:
 
     start: str = "2026-09-01"  # first day of the period (UTC)
     end: str = "2026-11-20"  # the moment of collection: nothing happens after it
-    transmission: float = 0.05  # chance that a follower reacts to a post, at appeal 1
+    transmission: float = 0.065  # chance that a follower reacts to a post, at appeal 1
     level_match: float = 2.5  # multiplier for teachers of the resource's level
     spontaneous: float = 80.0  # teachers who find a resource on their own, at appeal 1
     newsletter: float = 30.0  # teachers who post a newsletter's link, at appeal 1

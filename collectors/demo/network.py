@@ -5,8 +5,10 @@ secondary teachers, an académie, and for some an INSPÉ trainee cohort; each be
 planted community: its level and académie. Follow edges come from a degree-corrected
 planted-partition model: each account follows a heavy-tailed number of others (Pareto), most
 of them in its own community, chosen in proportion to a heavy-tailed popularity, so that
-in-degrees are heavy-tailed too; shared discipline and cohort make a tie more likely.
-Institutional accounts (from the allow-list) are followed across communities.
+in-degrees are heavy-tailed too. Shared discipline and cohort make ties more likely: a share
+of each teacher's follows inside its community goes to colleagues of its discipline, and a
+share of those outside to its discipline or cohort across France. Institutional accounts
+(from the allow-list) are followed across communities.
 
 Everything is drawn from one ``numpy.random.Generator`` seeded by the caller: the same seed
 gives the same network.
@@ -47,7 +49,7 @@ class NetworkShape:
     mean_following: float = 25.0  # mean number of accounts a teacher follows
     tail: float = 2.2  # Pareto exponent of following and popularity (lower: heavier tail)
     inside: float = 0.8  # share of a teacher's follows inside its planted community
-    affinity: float = 3.0  # weight multiplier for a shared discipline or cohort
+    affinity: float = 0.3  # share of follows going to the same discipline (or cohort)
     trainee_share: float = 0.15  # teachers in an INSPÉ trainee cohort
     institution_reach: float = 0.3  # chance that a teacher follows a given institution
 
@@ -105,16 +107,29 @@ def teacher_network(
     following = np.maximum(
         1, np.rint((rng.pareto(shape.tail - 1, size=n) + 1) * shape.mean_following / 2)
     ).astype(int)  # the Pareto mean with a = tail − 1 is about 2 here
-    members = pd.Series(np.arange(n)).groupby(communities).apply(np.asarray).to_dict()
-    affinities = [(disciplines, disciplines != None), (cohorts, cohorts != None)]  # noqa: E711
-    everyone = np.arange(n)
+    pools = _Pools(popularity)
+    everyone = pools.of("all", lambda: np.ones(n, dtype=bool))
     rows = []
     for follower in range(n):
         inside_count = rng.binomial(following[follower], shape.inside)
-        own = members[communities[follower]]
-        draw = (follower, popularity, affinities, shape.affinity, rng)
-        rows.append(_choose(own, inside_count, *draw))
-        rows.append(_choose(everyone, following[follower] - inside_count, *draw))
+        outside_count = following[follower] - inside_count
+        near = rng.binomial(inside_count, shape.affinity) if disciplines[follower] else 0
+        far = rng.binomial(outside_count, shape.affinity)
+        mine = communities[follower]
+        community = pools.of(mine, lambda mine=mine: communities == mine)
+        draws = [(community, inside_count - near), (everyone, outside_count - far)]
+        if disciplines[follower]:
+            key = (mine, disciplines[follower])
+            pool = pools.of(key, lambda k=key: (communities == k[0]) & (disciplines == k[1]))
+            draws.append((pool, near))
+        group = cohorts[follower] or disciplines[follower]
+        if group:
+            pool = pools.of(group, lambda g=group: (cohorts == g) | (disciplines == g))
+            draws.append((pool, far))
+        else:
+            draws[1] = (everyone, outside_count)
+        chosen = np.unique(np.concatenate([pool.draw(k, follower, rng) for pool, k in draws]))
+        rows.append(np.column_stack([np.full(len(chosen), follower), chosen]))
     pairs = np.concatenate(rows)
     follows = pd.DataFrame({"follower": pairs[:, 0], "followee": pairs[:, 1]})
     follows = follows[follows["follower"] != follows["followee"]].drop_duplicates()
@@ -133,15 +148,34 @@ def teacher_network(
     return accounts, pd.concat([follows, *followed], ignore_index=True)
 
 
-def _choose(pool, count, follower, popularity, affinities, affinity, rng) -> np.ndarray:
-    """``count`` distinct followees from ``pool``, by popularity and shared affinity."""
-    pool = pool[pool != follower]
-    count = min(count, len(pool))
-    if count <= 0:
-        return np.empty((0, 2), dtype=int)
-    weights = popularity[pool].copy()
-    for values, known in affinities:
-        if known[follower]:
-            weights[values[pool] == values[follower]] *= affinity
-    chosen = rng.choice(pool, size=count, replace=False, p=weights / weights.sum())
-    return np.column_stack([np.full(count, follower), chosen])
+class _Pools:
+    """Popularity-weighted samplers of groups of teachers, built once per group."""
+
+    def __init__(self, popularity: np.ndarray):
+        self.popularity = popularity
+        self.samplers: dict = {}
+
+    def of(self, key, members) -> _Sampler:
+        """The sampler of group ``key``; ``members()`` gives its mask when first asked."""
+        if key not in self.samplers:
+            self.samplers[key] = _Sampler(np.flatnonzero(members()), self.popularity)
+        return self.samplers[key]
+
+
+class _Sampler:
+    def __init__(self, members: np.ndarray, popularity: np.ndarray):
+        self.members = members
+        self.cumulative = np.cumsum(popularity[members]) / popularity[members].sum()
+
+    def draw(self, count: int, follower: int, rng: np.random.Generator) -> np.ndarray:
+        """Up to ``count`` distinct members other than ``follower``, by popularity."""
+        count = min(count, len(self.members) - (follower in self.members))
+        found = np.empty(0, dtype=int)
+        for _ in range(20):
+            if len(found) >= count:
+                break
+            picks = np.searchsorted(self.cumulative, rng.random(2 * (count - len(found)) + 2))
+            picks = self.members[np.minimum(picks, len(self.members) - 1)]
+            merged = np.concatenate([found, picks[picks != follower]])
+            found = merged[np.sort(np.unique(merged, return_index=True)[1])]
+        return found[:count]

@@ -1,16 +1,19 @@
 """``essaim analyze`` at scale (run on demand: python -m tests.benchmarks.bench_analyze).
 
-Generates, straight into a DuckDB store, A accounts (default 100,000; heavy-tailed follower
-counts), F follow edges (default 1,000,000) and about P adoptions (default 1,000,000) of 50
-resources over 90 days: 10 % original posts linking a resource, 10 % quotes, 10 % replies and
-70 % reposts, their targets drawn with a heavy tail (a few posts get most reshares). Then runs
-``essaim analyze`` in a child process and prints its wall time and peak memory (targets:
-≤ 60 s, ≤ 4 GB on 2 cores), with, as the baseline of the same run, the time to read the
-adoption events alone (the query every analysis starts with).
+The data comes from the demo's generator (:mod:`collectors.demo.world`), shaped like the
+analysis targets: 100,000 teachers following about ten accounts each (1,000,000 follow
+edges, heavy-tailed, planted communities), fifty catalogue resources (written for the run)
+spread by the same independent-cascade process to about a million adoptions over the
+autumn term, plus likes. It is written straight into a DuckDB store as the loader would have
+(posts, links matched to resources, reposts and likes with their times, follows, follower
+counts). Then ``essaim analyze`` runs in a child process; the benchmark prints its wall time
+and peak memory (targets: ≤ 60 s, ≤ 4 GB on 2 cores) with, as the baseline of the same run,
+the time to read the adoption events alone (the query every analysis starts with).
 """
 
 from __future__ import annotations
 
+import csv
 import resource
 import subprocess
 import sys
@@ -18,78 +21,155 @@ import tempfile
 import time
 from pathlib import Path
 
+import pandas as pd
+
+from app.config import DATASETS
+from collectors.demo.diffusion import DiffusionShape
+from collectors.demo.generate import bluesky_institutions
+from collectors.demo.network import NetworkShape
+from collectors.demo.world import World, WorldShape, build_world
 from graph.builders import adoption_events
 from graph.store import Store
 
-GENERATE = [
-    "SELECT setseed(0.42)",
-    """INSERT INTO accounts BY NAME
-       SELECT 'bluesky' AS platform, 'u' || i AS account_id, false AS named,
-           floor(pow(random(), 6) * 20000)::BIGINT AS followers_count,
-           100 AS following_count, TIMESTAMPTZ '2026-12-01' AS counts_observed_at,
-           'bench' AS source, 'bench' AS run_id, now() AS collected_at
-       FROM range($accounts) t(i)""",
-    """INSERT INTO catalogue
-       SELECT 'r' || i, 'Resource ' || i, 'parcours ' || (i % 10), NULL, NULL, [], NULL, true
-       FROM range(50) t(i)""",
-    """INSERT INTO posts BY NAME
-       SELECT 'bluesky' AS platform, 'p' || i AS post_id,
-           'u' || floor(random() * $accounts)::BIGINT AS author_id,
-           TIMESTAMPTZ '2026-09-01' + to_seconds(floor(random() * 90 * 86400)::BIGINT)
-               AS created_at,
-           'bench' AS source, 'bench' AS run_id, now() AS collected_at
-       FROM range($originals) t(i)""",
-    """INSERT INTO links
-       SELECT 'bluesky', 'p' || i, 'https://e-inspe.fr/r' || r, NULL, 'e-inspe.fr/r' || r,
-           'e-inspe.fr', CASE WHEN random() < 0.05 THEN '{"utm_campaign": "c1"}' END, false,
-           true, 'r' || r, 'bench', 'bench'
-       FROM (SELECT i, floor(pow(random(), 2) * 50)::INT AS r FROM range($originals) t(i))""",
-    """CREATE TEMP TABLE targets AS
-       SELECT i, 'p' || floor(pow(random(), 3) * $originals)::BIGINT AS target,
-           'u' || floor(random() * $accounts)::BIGINT AS actor,
-           floor(random() * 72 * 3600)::BIGINT AS delay
-       FROM range($reactions) t(i)""",
-    """INSERT INTO posts BY NAME
-       SELECT 'bluesky' AS platform, 'q' || t.i AS post_id, t.actor AS author_id,
-           o.created_at + to_seconds(t.delay) AS created_at,
-           CASE WHEN t.i % 2 = 0 THEN t.target END AS quote_of,
-           CASE WHEN t.i % 2 = 1 THEN t.target END AS reply_to,
-           'bench' AS source, 'bench' AS run_id, now() AS collected_at
-       FROM targets t JOIN posts o ON o.post_id = t.target
-       WHERE t.i < $posts_reacting""",
-    """INSERT INTO interactions
-       SELECT 'bluesky', 'repost', t.actor, t.target, '', o.created_at + to_seconds(t.delay),
-           'bench', 'bench', now()
-       FROM targets t JOIN posts o ON o.post_id = t.target
-       WHERE t.i >= $posts_reacting""",
-    """INSERT INTO follows
-       SELECT DISTINCT 'bluesky', 'u' || floor(random() * $accounts)::BIGINT,
-           'u' || floor(pow(random(), 2) * $accounts)::BIGINT, now(), now(), 'bench', 'bench'
-       FROM range($follows) t(i)""",
-]
+#: About 100,000 accounts, 1,000,000 follows and 1,000,000 adoptions of 50 resources.
+SHAPE = WorldShape(
+    NetworkShape(teachers=100_000, mean_following=6.5),
+    DiffusionShape(spontaneous=15_000, transmission=0.05, newsletter=0),
+)
+_LEVELS = ["maternelle", "élémentaire", "collège", "lycée", "voie professionnelle", "tous niveaux"]
+END = pd.Timestamp("2026-11-20", tz="UTC")
 
 
-def generate(database: Path, accounts: int, follows: int, adoptions: int) -> None:
-    sizes = {
-        "accounts": accounts,
-        "follows": follows,
-        "originals": adoptions // 10,
-        "reactions": adoptions - adoptions // 10,
-        "posts_reacting": 2 * (adoptions // 10),
-    }
+def write_catalogue(path: Path, count: int = 50) -> Path:
+    """A catalogue of ``count`` resources, one per level in turn (for the benchmark only)."""
+    with open(path, "w", newline="", encoding="utf-8") as file:
+        writer = csv.writer(file)
+        writer.writerow(["resource_id", "title", "parcours", "level", "discipline",
+                         "url_patterns", "published", "illustrative"])  # fmt: skip
+        for i in range(count):
+            writer.writerow([f"r{i:02d}", f"Ressource {i}", f"Parcours {i % 10}",
+                             _LEVELS[i % len(_LEVELS)], "transversal",
+                             f"https://www.e-inspe.fr/course/view.php?id={1000 + i}",
+                             "2024-01-01", "yes"])  # fmt: skip
+    return path
+
+
+def generate(database: Path, shape: WorldShape = SHAPE, seed: int = 1) -> World:
+    """Draw the demo world in ``shape`` and store it as if collected and loaded."""
+    world = build_world(
+        shape,
+        seed,
+        write_catalogue(database.parent / "catalogue.csv"),
+        bluesky_institutions(DATASETS / "institutions.csv"),
+    )
+    people = world.accounts.set_index("account")
+    address = people["address"]
+    events = world.events.assign(
+        platform=lambda e: people["platform"].reindex(e["account"]).to_numpy(),
+        actor=lambda e: address.reindex(e["account"]).to_numpy(),
+        post_id="e" + world.events["event"].astype(str),
+        target_id="e" + world.events["target"].astype(str),
+    )
+    indegree = world.follows["followee"].value_counts()
+    outdegree = world.follows["follower"].value_counts()
+    accounts = pd.DataFrame(
+        {
+            "platform": people["platform"].to_numpy(),
+            "account_id": address.to_numpy(),
+            "named": (people["kind"] == "institution").to_numpy(),
+            "handle": people["handle"].to_numpy(),
+            "followers_count": indegree.reindex(people.index, fill_value=0).to_numpy(),
+            "following_count": outdegree.reindex(people.index, fill_value=0).to_numpy(),
+            "kind": people["kind"].to_numpy(),
+        }
+    )
+    posted = events[events["kind"] != "repost"]
+    posts = pd.DataFrame(
+        {
+            "platform": posted["platform"],
+            "post_id": posted["post_id"],
+            "author_id": posted["actor"],
+            "created_at": posted["at"],
+            "quote_of": posted["target_id"].where(posted["kind"] == "quote"),
+            "reply_to": posted["target_id"].where(posted["kind"] == "reply"),
+        }
+    )
+    linked = posted[posted["link"].notna()]
+    links = pd.DataFrame(
+        {
+            "platform": linked["platform"],
+            "post_id": linked["post_id"],
+            "url": linked["link"],
+            "resource_id": linked["resource_id"],
+            "campaign": linked["campaign"].map(
+                lambda c: None if pd.isna(c) else f'{{"utm_campaign": "{c}"}}'
+            ),
+        }
+    )
+    reposts = events[events["kind"] == "repost"]
+    likes = world.likes.assign(
+        platform=lambda frame: people["platform"].reindex(frame["account"]).to_numpy(),
+        actor=lambda frame: address.reindex(frame["account"]).to_numpy(),
+        target_id="e" + world.likes["target"].astype(str),
+    )
+    acts = pd.concat(
+        [
+            pd.DataFrame({"platform": reposts["platform"], "kind": "repost",
+                          "actor_id": reposts["actor"], "target_post_id": reposts["target_id"],
+                          "created_at": reposts["at"]}),
+            pd.DataFrame({"platform": likes["platform"], "kind": "like",
+                          "actor_id": likes["actor"], "target_post_id": likes["target_id"],
+                          "created_at": likes["at"]}),
+        ]
+    )  # fmt: skip
+    follows = pd.DataFrame(
+        {
+            "platform": people["platform"].reindex(world.follows["follower"]).to_numpy(),
+            "follower_id": address.reindex(world.follows["follower"]).to_numpy(),
+            "followee_id": address.reindex(world.follows["followee"]).to_numpy(),
+        }
+    )
+    resources = world.resources[["resource_id", "title"]]
     with Store(database) as store:
-        for statement in GENERATE:
-            for name, value in sorted(sizes.items(), key=lambda item: -len(item[0])):
-                statement = statement.replace(f"${name}", str(value))
-            store.connection.execute(statement)
+        run = "'bench' AS source, 'bench' AS run_id, now() AS collected_at"
+        for table, frame, extra in (
+            ("accounts", accounts, f"TIMESTAMPTZ '{END}' AS counts_observed_at, {run}"),
+            ("posts", posts, run),
+            ("interactions", acts, f"'' AS post_id, {run}"),
+        ):
+            store.connection.register("frame", frame)
+            store.connection.execute(f"INSERT INTO {table} BY NAME SELECT *, {extra} FROM frame")
+        store.connection.register("frame", links)
+        store.connection.execute(
+            r"""INSERT INTO links BY NAME SELECT *, NULL AS resolved_url,
+                   regexp_replace(url, '^https?://(www\.)?', '') AS url_key,
+                   'e-inspe.fr' AS host, false AS shortened, true AS tracked,
+                   'bench' AS run_id FROM frame"""
+        )
+        store.connection.register("frame", follows)
+        store.connection.execute(
+            f"""INSERT INTO follows BY NAME SELECT *, TIMESTAMPTZ '{END}' AS first_observed_at,
+                   TIMESTAMPTZ '{END}' AS last_observed_at, 'bench' AS source,
+                   'bench' AS run_id FROM frame"""
+        )
+        store.connection.register("frame", resources)
+        store.connection.execute(
+            "INSERT INTO catalogue SELECT resource_id, title, title, NULL, NULL, [], NULL, true "
+            "FROM frame"
+        )
+    return world
 
 
-def main(accounts: int, follows: int, adoptions: int) -> None:
+def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         data = Path(folder) / "data"
+        data.mkdir()
         start = time.perf_counter()
-        generate(data / "essaim.duckdb", accounts, follows, adoptions)
-        print(f"generated in {time.perf_counter() - start:.1f} s")
+        world = generate(data / "essaim.duckdb")
+        print(
+            f"generated in {time.perf_counter() - start:.1f} s: {len(world.accounts):,} "
+            f"accounts, {len(world.follows):,} follows, {len(world.likes):,} likes"
+        )
         with Store(data / "essaim.duckdb", read_only=True) as store:
             start = time.perf_counter()
             events = adoption_events(store.connection)
@@ -112,5 +192,4 @@ def main(accounts: int, follows: int, adoptions: int) -> None:
 
 
 if __name__ == "__main__":
-    arguments = [int(value) for value in sys.argv[1:4]]
-    main(*(arguments or [100_000, 1_000_000, 1_000_000]))
+    main()

@@ -80,7 +80,7 @@ def test_teachers_post_in_the_day_less_at_weekends_and_in_the_holidays(world):
     holidays = per_day[(per_day.index >= "2026-10-17") & (per_day.index <= "2026-11-01")]
     before = per_day[(per_day.index >= "2026-09-15") & (per_day.index < "2026-10-17")]
     assert holidays.mean() < before.mean()
-    weekday = local.dt.dayofweek
+    weekday = local.dt.day_of_week
     assert (weekday == 5).sum() < 0.7 * (weekday == 2).sum()  # Saturdays against Wednesdays
 
 
