@@ -18,6 +18,7 @@ from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, cell, err, out, 
 from app.demo import demo
 from app.export import export
 from app.loading import configured_resolver, linker_for, load_into_store, sync_catalogue
+from app.serve import app_command
 from app.whatif import whatif
 from collectors import __version__
 from collectors.rawrun import RawRunError, copy_run, find_runs
@@ -273,6 +274,7 @@ cli.add_command(show)
 cli.add_command(whatif)
 cli.add_command(export)
 cli.add_command(demo)
+cli.add_command(app_command)
 
 
 def main() -> None:

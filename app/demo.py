@@ -25,6 +25,7 @@ from app.analyze import analyze_command
 from app.config import DATASETS, Settings, load_settings
 from app.console import EXIT_OK, EXIT_PARTIAL, err, out, table
 from app.loading import load_into_store, pseudonymiser_for
+from app.serve import serve
 from collectors.demo.generate import DEMO_SEED, generate
 from collectors.demo.recording import Recording
 from collectors.rawrun import find_runs
@@ -65,12 +66,20 @@ _CREDENTIALS = {
     help="Folder of the demo data [default: datasets/demo].",
 )
 @click.option("--evaluate", is_flag=True, help="Compare the reconstruction with the truth.")
+@click.option(
+    "--app/--no-app",
+    "open_app",
+    default=True,
+    show_default=True,
+    help="Open the app on the result (--no-app for scripts and CI).",
+)
+@click.option("--port", default=8501, show_default=True, help="The app's port.")
 @click.pass_context
-def demo(context, regenerate: bool, scale: float, seed: int, source: Path, evaluate: bool):
-    """Collect, load and analyse the embedded synthetic demo (no account, no network needed).
+def demo(context, regenerate, scale, seed, source: Path, evaluate: bool, open_app: bool, port):
+    """Collect, load and analyse the embedded synthetic demo, then open the app on it.
 
-    Everything goes into ./essaim-demo (or --data), emptied first. Then use the other
-    commands with --config essaim-demo/essaim-demo.toml.
+    No account and no network are needed. Everything goes into ./essaim-demo (or --data),
+    emptied first. Then use the other commands with --config essaim-demo/essaim-demo.toml.
     """
     if regenerate:
         return _generate(source, scale, seed)
@@ -96,9 +105,14 @@ def demo(context, regenerate: bool, scale: float, seed: int, source: Path, evalu
         f"\nThe demo's data is in {settings.data_dir}. Go on with, for example:\n"
         f"  essaim --config {settings.config_path} show resource "
         f"{_top_resource(settings)}\n"
-        f"  essaim --config {settings.config_path} export --out demo-export"
+        f"  essaim --config {settings.config_path} export --out demo-export\n"
+        f"  essaim --config {settings.config_path} app"
     )
-    return code if report.with_status("rejected") == [] else EXIT_PARTIAL
+    code = code if report.with_status("rejected") == [] else EXIT_PARTIAL
+    if open_app:
+        out.print(f"\nOpening the app on http://localhost:{port} (Ctrl-C stops it)…")
+        serve(settings, "127.0.0.1", port, browser=True)
+    return code
 
 
 def _generate(source: Path, scale: float, seed: int) -> int:

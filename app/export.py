@@ -26,7 +26,7 @@ from collectors import __version__
 from graph.store import Store
 from graph.store import queries as q
 
-__all__ = ["export"]
+__all__ = ["cascade_forest", "export", "provenance_of", "sociability_network"]
 
 #: Store tables exported besides the analysis results (no post text, no opt-out flags).
 EXTRA_TABLES = {
@@ -54,10 +54,9 @@ def export(context: click.Context, folder, tables, graphs, resources, min_cascad
         connection = store.connection
         if not analysis_ready(connection) or not resources_known(connection, resources):
             return EXIT_USER_ERROR
-        analysis = connection.execute(q.SELECT_LAST_ANALYSIS).df()
         folder = folder or settings.data_dir / "exports" / datetime.now().strftime("%Y%m%d-%H%M%S")
         folder.mkdir(parents=True, exist_ok=True)
-        provenance = _provenance(connection, analysis.iloc[0])
+        provenance = provenance_of(connection)
         (folder / "METHODS.md").write_text(_methods_markdown(provenance), encoding="utf-8")
         written = []
         if tables:
@@ -70,9 +69,11 @@ def export(context: click.Context, folder, tables, graphs, resources, min_cascad
     return EXIT_OK
 
 
-def _provenance(connection, analysis) -> dict:
+def provenance_of(connection) -> dict:
+    """What every exported file's sidecar says: version, last analysis, source runs, methods."""
     from graph.export import methods_text
 
+    analysis = connection.execute(q.SELECT_LAST_ANALYSIS).df().iloc[0]
     parameters = json.loads(analysis["parameters"])
     modularity = connection.execute("SELECT any_value(modularity) FROM communities").fetchone()[0]
     runs = connection.execute(
@@ -128,7 +129,7 @@ def _graphs(connection, folder: Path, provenance, resources, min_size) -> list[d
         name = path.relative_to(folder.parent)
         return {"file": f"{name}.gexf, .graphml, .json", "rows or nodes": about["nodes"]}
 
-    written = [save(_sociability(connection), folder / "sociability",
+    written = [save(sociability_network(connection), folder / "sociability",
                     "the sociability graph: accounts, their communities and roles")]  # fmt: skip
     wanted = list(resources) or [
         resource for (resource,) in connection.execute(
@@ -136,13 +137,14 @@ def _graphs(connection, folder: Path, provenance, resources, min_size) -> list[d
         ).fetchall()
     ]  # fmt: skip
     for resource in wanted:
-        forest = _cascades(connection, resource, min_size)
+        forest = cascade_forest(connection, resource, min_size)
         holds = f"the cascade trees of {resource} (size ≥ {min_size}), nodes timed by adoption"
         written.append(save(forest, folder / "cascades" / _file_name(resource), holds))
     return written
 
 
-def _sociability(connection):
+def sociability_network(connection):
+    """The analysed sociability graph (networkx), accounts with their communities and roles."""
     import networkx as nx
 
     from graph.builders import sociability_graph
@@ -164,7 +166,8 @@ def _sociability(connection):
     return graph
 
 
-def _cascades(connection, resource: str, min_size: int):
+def cascade_forest(connection, resource: str, min_size: int = 1):
+    """The cascade trees of ``resource`` of at least ``min_size`` adopters (networkx)."""
     import networkx as nx
 
     trees = connection.execute(

@@ -21,8 +21,8 @@ import numpy as np
 
 from collectors import __version__
 
-__all__ = ["GEXF_NAMESPACE", "methods_text", "write_gexf", "write_graphml", "write_json",
-           "write_sidecar"]  # fmt: skip
+__all__ = ["GEXF_NAMESPACE", "methods_text", "sidecar_bytes", "write_gexf", "write_graphml",
+           "write_json", "write_sidecar"]  # fmt: skip
 
 #: The namespace of GEXF 1.3 documents.
 GEXF_NAMESPACE = "http://gexf.net/1.3"
@@ -114,17 +114,28 @@ def write_sidecar(path: Path, provenance: dict[str, Any], about: dict[str, Any])
     methods); ``about`` what is specific to this file (what it holds, rows…). The file's
     SHA-256 and the date are added.
     """
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
     sidecar = path.with_name(path.name + ".meta.json")
-    content = {
-        "file": path.name,
-        "sha256": digest,
+    sidecar.write_bytes(sidecar_bytes(path.name, path.read_bytes(), provenance, about))
+    return sidecar
+
+
+def sidecar_bytes(
+    name: str, content: bytes, provenance: dict[str, Any], about: dict[str, Any]
+) -> bytes:
+    """The ``.meta.json`` sidecar of a file called ``name`` holding ``content``.
+
+    >>> meta = json.loads(sidecar_bytes("t.csv", b"a\n1\n", {"essaim_version": "0"}, {"rows": 1}))
+    >>> meta["file"], meta["rows"], meta["sha256"][:12]
+    ('t.csv', 1, '309b0e45a73d')
+    """
+    sidecar = {
+        "file": name,
+        "sha256": hashlib.sha256(content).hexdigest(),
         "created_at": datetime.now(UTC).isoformat(),
         **about,
         **provenance,
     }
-    sidecar.write_text(json.dumps(content, ensure_ascii=False, indent=2, default=str), "utf-8")
-    return sidecar
+    return json.dumps(sidecar, ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
 
 def methods_text(parameters: dict[str, Any], modularity: float | None = None) -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +11,7 @@ import duckdb
 
 from graph.store import queries as q
 
-__all__ = ["DATABASE_NAME", "MIGRATIONS", "Store", "StoreError"]
+__all__ = ["DATABASE_NAME", "MIGRATIONS", "Store", "StoreBusy", "StoreError"]
 
 DATABASE_NAME = "essaim.duckdb"
 
@@ -37,6 +38,9 @@ class Store:
         Open for reading only: no migration, and other readers may open it at the same time.
     threads : int, optional
         DuckDB worker threads (all cores by default).
+    lock_wait : float
+        Seconds to keep trying while another process holds the file (the app reads it in
+        short bursts; a load waits for them to end rather than failing).
 
     Examples
     --------
@@ -45,7 +49,14 @@ class Store:
     True
     """
 
-    def __init__(self, path: Path | str, *, read_only: bool = False, threads: int | None = None):
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        read_only: bool = False,
+        threads: int | None = None,
+        lock_wait: float = 30.0,
+    ):
         self.path = path
         # Checkpoint after 256 MB of WAL rather than DuckDB's 16 MB: bulk loads then rewrite
         # each table once instead of at every run (a quarter less work in the load benchmark,
@@ -57,12 +68,7 @@ class Store:
             raise StoreError(f"{path}: no database yet (run `essaim load` first)")
         if not read_only and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self.connection = duckdb.connect(str(path), read_only=read_only, config=config)
-        except duckdb.IOException as error:
-            raise StoreError(f"{path}: cannot open the database ({_first_line(error)})") from None
-        except duckdb.Error as error:
-            raise StoreError(f"{path}: the database is damaged ({_first_line(error)})") from None
+        self.connection = _connect(path, read_only, config, lock_wait)
         self.connection.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self.migrate()
@@ -114,6 +120,26 @@ class Store:
 
     def __exit__(self, *exc_info) -> None:
         self.close()
+
+
+class StoreBusy(StoreError):
+    """Another process holds the database file (a load or an analysis is writing)."""
+
+
+def _connect(path, read_only: bool, config: dict, lock_wait: float) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + lock_wait
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only, config=config)
+        except duckdb.IOException as error:
+            message = _first_line(error)
+            if "lock" not in message.lower():
+                raise StoreError(f"{path}: cannot open the database ({message})") from None
+            if time.monotonic() >= deadline:
+                raise StoreBusy(f"{path}: another essaim process is using the database") from None
+            time.sleep(0.1)
+        except duckdb.Error as error:
+            raise StoreError(f"{path}: the database is damaged ({_first_line(error)})") from None
 
 
 def _first_line(error: Exception) -> str:

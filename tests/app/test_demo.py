@@ -4,9 +4,6 @@ against its ground truth."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from urllib.parse import urlsplit
 
 import duckdb
@@ -21,21 +18,6 @@ from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institut
 
 DEMO = DATASETS / "demo"
 TRACKED = ("e-inspe.fr", "reseau-canope.fr")
-
-
-@pytest.fixture(scope="module")
-def demo_run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("demo")
-    environment = {**os.environ, "HOME": str(folder), "ESSAIM_CONFIG": ""}
-    finished = subprocess.run(
-        [sys.executable, "-m", "app", "--data", str(folder / "data"), "demo", "--evaluate"],
-        cwd=folder,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return finished, folder / "data"
 
 
 @pytest.fixture(scope="module")

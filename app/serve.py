@@ -1,0 +1,75 @@
+"""``essaim app``: the Streamlit app on the store of the configured data directory."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import click
+
+from app.config import Settings
+from app.console import EXIT_USER_ERROR, err
+from app.web import MAIN_SCRIPT
+
+__all__ = ["app_command", "serve"]
+
+
+@click.command("app")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on. The app has no login of its own: keep it on "
+    "localhost, or put it behind your organisation's authentication.",
+)
+@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--browser/--no-browser", default=True, show_default=True, help="Open a web browser on the app."
+)
+@click.pass_context
+def app_command(context: click.Context, host: str, port: int, browser: bool) -> int:
+    """Open the app: overview, resources, network, communities, accounts, data quality.
+
+    It reads the database read-only and keeps working while a collection or a load runs.
+    Stop it with Ctrl-C.
+    """
+    settings: Settings = context.find_root().obj()
+    if not settings.database.exists():
+        err.print(
+            f"[red]error:[/red] no database in {settings.data_dir}: run `essaim load` "
+            "and `essaim analyze` first (or `essaim demo`).",
+            highlight=False,
+        )
+        return EXIT_USER_ERROR
+    return serve(settings, host, port, browser)
+
+
+def serve(settings: Settings, host: str, port: int, browser: bool) -> int:
+    """Run Streamlit on the app until interrupted; return its exit code."""
+    environment = {**os.environ, "ESSAIM_DATA": str(settings.data_dir.resolve())}
+    if settings.config_path is not None:
+        environment["ESSAIM_CONFIG"] = str(settings.config_path.resolve())
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(MAIN_SCRIPT),
+        "--server.address",
+        host,
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "false" if browser else "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--global.developmentMode",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+    ]
+    try:
+        return subprocess.call(command, env=environment)
+    except KeyboardInterrupt:
+        return 0

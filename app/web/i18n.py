@@ -1,0 +1,266 @@
+"""The app's words in French (the default) and English, and how numbers and dates are written.
+
+>>> number(12345.5, "fr"), number(12345.5, "en"), number(0.25, "fr"), number(3, "en")
+('12 345,5', '12,345.5', '0,25', '3')
+>>> day(pd.Timestamp("2026-09-01 10:00", tz="UTC"), "fr"), day("2026-09-01", "en")
+('1 sept. 2026', '1 Sep 2026')
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+__all__ = ["LANGUAGES", "column_name", "day", "number", "text"]
+
+LANGUAGES = {"fr": "Français", "en": "English"}
+
+_MONTHS = {
+    "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
+           "nov.", "déc."],
+    "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}  # fmt: skip
+
+# key: (French, English)
+_TEXTS = {
+    # navigation and sidebar
+    "app.title": ("essaim : l'essaimage des ressources", "essaim: how resources spread"),
+    "page.overview": ("Vue d'ensemble", "Overview"),
+    "page.resource": ("Ressource", "Resource"),
+    "page.network": ("Réseau", "Network"),
+    "page.communities": ("Communautés", "Communities"),
+    "page.accounts": ("Comptes", "Accounts"),
+    "page.quality": ("Qualité des données", "Data quality"),
+    "page.compare": ("Comparer", "Compare"),
+    "sidebar.language": ("Langue", "Language"),
+    "sidebar.filters": ("Filtres", "Filters"),
+    "filter.period": ("Période", "Period"),
+    "filter.platforms": ("Plateformes", "Platforms"),
+    "filter.parcours": ("Parcours", "Parcours"),
+    "filter.resources": ("Ressources", "Resources"),
+    "filter.communities": ("Communautés", "Communities"),
+    "filter.all": ("toutes", "all"),
+    "filter.note": (
+        "Les filtres s'appliquent aux adoptions (une période écarte celles dont l'heure "
+        "est inconnue) ; les mesures calculées par l'analyse (portée, cascades, communautés) "
+        "portent sur toute la période analysée.",
+        "Filters apply to adoptions (a period leaves out those whose time is unknown); the "
+        "figures computed by the analysis (reach, cascades, communities) cover the whole "
+        "period analysed.",
+    ),
+    "data.busy": (
+        "Un chargement est en cours : les chiffres affichés sont ceux d'avant ; la page se "
+        "mettra à jour quand il sera fini.",
+        "A load is running: the figures shown are from before it; the page refreshes when it ends.",
+    ),
+    "data.busy_empty": (
+        "Un chargement est en cours et cette vue n'a pas encore été lue ; elle apparaîtra "
+        "quand il sera fini.",
+        "A load is running and this view has not been read yet; it appears when the load ends.",
+    ),
+    "data.none": (
+        "Pas encore de base de données dans {path} : lancez `essaim load` puis "
+        "`essaim analyze` (ou `essaim demo`).",
+        "No database yet in {path}: run `essaim load` then `essaim analyze` (or `essaim demo`).",
+    ),
+    "data.no_analysis": (
+        "Pas encore d'analyse : lancez `essaim analyze`.",
+        "No analysis yet: run `essaim analyze`.",
+    ),
+    "data.empty": ("Aucune donnée pour cette sélection.", "No data for this selection."),
+    "data.analysis": (
+        "Analyse du {when}, règle de parenté « {rule} ».",
+        "Analysis of {when}, parent rule '{rule}'.",
+    ),
+    # downloads
+    "download.csv": ("CSV", "CSV"),
+    "download.parquet": ("Parquet", "Parquet"),
+    "download.png": ("PNG", "PNG"),
+    "download.svg": ("SVG", "SVG"),
+    "download.gexf": ("GEXF", "GEXF"),
+    "download.graphml": ("GraphML", "GraphML"),
+    "download.meta": ("métadonnées", "metadata"),
+    "download.label": ("Télécharger", "Download"),
+    # overview
+    "overview.figures": ("Chiffres clés", "Key figures"),
+    "overview.adoptions": ("Adoptions", "Adoptions"),
+    "overview.adopters": ("Comptes adoptants", "Adopting accounts"),
+    "overview.resources_reached": ("Ressources diffusées", "Resources spread"),
+    "overview.potential_reach": ("Portée potentielle", "Potential reach"),
+    "overview.unique_audience": ("Audience unique", "Unique audience"),
+    "overview.engaged_accounts": ("Comptes engagés", "Engaged accounts"),
+    "kind.potential": (
+        "potentielle : somme des abonnés des adoptants",
+        "potential: adopters' followers summed",
+    ),
+    "kind.range": (
+        "fourchette : abonnés observés … borne haute",
+        "range: followers observed … upper bound",
+    ),
+    "kind.observed": ("observée : comptes vus agir", "observed: accounts seen acting"),
+    "overview.ranking": ("Ressources par portée et viralité", "Resources by reach and virality"),
+    "overview.takeoff": ("Ce qui décolle maintenant", "Taking off now"),
+    "overview.no_takeoff": (
+        "Aucune ressource ne décolle à la dernière heure analysée.",
+        "No resource is taking off at the last hour analysed.",
+    ),
+    "overview.timeline": (
+        "Adoptions dans le temps, par plateforme (campagnes en traits verticaux)",
+        "Adoptions over time by platform (campaigns as vertical rules)",
+    ),
+    # resource
+    "resource.choose": ("Ressource", "Resource"),
+    "resource.timeline": ("Chronologie", "Timeline"),
+    "resource.per_day": ("par jour", "per day"),
+    "resource.cumulative": ("cumulé", "cumulative"),
+    "resource.cascades": ("Cascades", "Cascades"),
+    "resource.tree": ("Arbre de cascade", "Cascade tree"),
+    "resource.choose_cascade": ("Cascade", "Cascade"),
+    "resource.journey": ("Parcours entre plateformes", "Journey across platforms"),
+    "resource.communities": (
+        "Communautés atteintes (ordre d'arrivée)",
+        "Communities reached (order of arrival)",
+    ),
+    "resource.roles": ("Initiateurs et amplificateurs", "Originators and amplifiers"),
+    "resource.institutions": (
+        "Part institutionnelle et part de terrain",
+        "Institutional and grassroots share",
+    ),
+    "resource.bass": ("Modèle de Bass", "Bass model"),
+    "resource.categories": ("Catégories d'adoptants (Rogers)", "Adopter categories (Rogers)"),
+    "resource.reach": ("Portée", "Reach"),
+    # network
+    "network.centrality": ("Taille des nœuds selon", "Node size by"),
+    "network.budget": ("Nœuds affichés au plus", "Nodes shown at most"),
+    "network.overlay": ("Adoptions superposées de", "Overlay the adoptions of"),
+    "network.none": ("aucune", "none"),
+    "network.aggregate": (
+        "Graphe des communautés (agrégé)",
+        "Community graph (aggregated)",
+    ),
+    "network.pruned": (
+        "{shown} comptes affichés sur {total} : les {shown} de plus forte {centrality}, "
+        "liens entre eux seulement.",
+        "{shown} of {total} accounts shown: the {shown} with the highest {centrality}, with the "
+        "ties among them only.",
+    ),
+    "network.complete": ("Les {total} comptes sont affichés.", "All {total} accounts are shown."),
+    "network.legend": (
+        "Couleur : communauté ; nœuds cerclés de noir : adoptants de la ressource choisie. "
+        "Survolez un nœud pour sa fiche, cliquez pour voir ses voisins.",
+        "Colour: community; nodes ringed in black: adopters of the chosen resource. Hover a "
+        "node for its card, click it to focus on its neighbours.",
+    ),
+    "network.aggregated_note": (
+        "Un nœud par communauté (taille : membres), liens : relations entre communautés.",
+        "One node per community (size: members); edges: ties between communities.",
+    ),
+    # communities
+    "communities.table": ("Communautés", "Communities"),
+    "communities.modularity": ("Modularité", "Modularity"),
+    "communities.stability": ("Stabilité (IMN entre 5 graines)", "Stability (NMI across 5 seeds)"),
+    "communities.stability_button": ("Calculer la stabilité", "Compute stability"),
+    "communities.resources": (
+        "Ressources adoptées par communauté (adoptants)",
+        "Resources adopted by each community (adopters)",
+    ),
+    "communities.bridges": ("Comptes passerelles", "Bridge accounts"),
+    # accounts
+    "accounts.search": ("Chercher un compte", "Search an account"),
+    "accounts.note": (
+        "Les comptes de personnes sont pseudonymisés ; seuls les comptes institutionnels de la "
+        "liste blanche gardent leur nom.",
+        "Individuals' accounts are pseudonymised; only allow-listed institutional accounts keep "
+        "their names.",
+    ),
+    # quality
+    "quality.runs": ("Collectes", "Runs"),
+    "quality.counts": (
+        "Enregistrements par source et plateforme",
+        "Records by source and platform",
+    ),
+    "quality.coverage": ("Couverture et trous", "Coverage and gaps"),
+    "quality.incidents": (
+        "Incidents (limites de débit, pages en échec)",
+        "Incidents (rate limits, failed pages)",
+    ),
+    "quality.links": ("Liens", "Links"),
+    "quality.unmatched": (
+        "Liens vers des domaines suivis sans ressource du catalogue",
+        "Links to tracked domains matching no catalogue resource",
+    ),
+    "quality.methods": ("Méthodes", "Methods"),
+    # compare
+    "compare.mode": ("Comparer", "Compare"),
+    "compare.resources": ("des ressources", "resources"),
+    "compare.periods": ("des périodes", "periods"),
+    "compare.choose": ("Ressources à comparer", "Resources to compare"),
+    "compare.first": ("Première période", "First period"),
+    "compare.second": ("Seconde période", "Second period"),
+    "compare.need_two": ("Choisissez au moins deux ressources.", "Choose at least two resources."),
+    "compare.curves": ("Adoptions cumulées", "Cumulative adoptions"),
+}
+
+_COLUMNS = {
+    "resource_id": ("ressource", "resource"),
+    "title": ("titre", "title"),
+    "platform": ("plateforme", "platform"),
+    "adoptions": ("adoptions", "adoptions"),
+    "adopters": ("adoptants", "adopters"),
+    "account": ("compte", "account"),
+    "community": ("communauté", "community"),
+    "label": ("libellé", "label"),
+    "size": ("taille", "size"),
+    "depth": ("profondeur", "depth"),
+    "max_breadth": ("largeur max.", "max breadth"),
+    "structural_virality": ("viralité structurelle", "structural virality"),
+    "lifetime_hours": ("durée (h)", "lifetime (h)"),
+    "half_life_hours": ("demi-vie (h)", "half-life (h)"),
+    "started_at": ("début", "started"),
+    "share": ("part", "share"),
+    "arrived_at": ("arrivée", "arrived"),
+    "bridge": ("passerelle", "bridge"),
+    "figure": ("mesure", "figure"),
+    "kind": ("nature", "kind"),
+    "value": ("valeur", "value"),
+    "low": ("bas", "low"),
+    "high": ("haut", "high"),
+    "day": ("jour", "day"),
+    "period": ("période", "period"),
+    "pagerank": ("PageRank", "PageRank"),
+    "coreness": ("k-cœur", "coreness"),
+    "betweenness": ("intermédiarité", "betweenness"),
+    "velocity": ("vitesse (par h)", "velocity (per h)"),
+    "baseline": ("niveau de base", "baseline"),
+}
+
+
+def text(key: str, language: str, **values) -> str:
+    """The words for ``key`` in ``language`` (``fr`` or ``en``), with ``values`` filled in."""
+    french, english = _TEXTS[key]
+    words = english if language == "en" else french
+    return words.format(**values) if values else words
+
+
+def column_name(name: str, language: str) -> str:
+    """A table column's header in ``language`` (its own name, spaced, if not translated)."""
+    if name in _COLUMNS:
+        return _COLUMNS[name][language == "en"]
+    return name.replace("_", " ")
+
+
+def number(value, language: str) -> str:
+    """A number as written in ``language``: thin-space thousands and decimal comma in French."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    written = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+    if language == "en":
+        return written
+    return written.replace(",", " ").replace(".", ",")
+
+
+def day(value, language: str) -> str:
+    """A date as written in ``language`` (``1 sept. 2026``, ``1 Sep 2026``)."""
+    stamp = pd.Timestamp(value)
+    return f"{stamp.day} {_MONTHS[language][stamp.month - 1]} {stamp.year}"

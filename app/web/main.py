@@ -1,0 +1,83 @@
+"""The essaim app (``essaim app`` runs it with Streamlit): sidebar, language, pages.
+
+It reads the store named by the essaim configuration (``ESSAIM_CONFIG``, ``ESSAIM_DATA``, or
+``./essaim.toml``), read-only.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from app.config import load_settings
+from app.web import PAGES, VIEWS
+from app.web.context import Context, Filters, sidebar_filters
+from app.web.data import Database, DatabaseBusy, version_of
+from app.web.i18n import LANGUAGES, text
+
+ICONS = {
+    "overview": "dashboard",
+    "resource": "timeline",
+    "network": "hub",
+    "communities": "groups",
+    "accounts": "person_search",
+    "quality": "fact_check",
+    "compare": "compare_arrows",
+}
+
+
+@st.fragment(run_every=10)
+def _refresh_when_the_file_changes(database: Database) -> None:
+    """Rerun the page once a load has changed the file (checked every 10 s)."""
+    seen = version_of(database.path)
+    if st.session_state.setdefault("essaim_version", seen) != seen:
+        st.session_state["essaim_version"] = seen
+        st.rerun(scope="app")
+
+
+def main() -> None:
+    st.set_page_config(page_title="essaim", page_icon=":material/hub:", layout="wide")
+    language = st.sidebar.radio(
+        "Langue / Language",
+        list(LANGUAGES),
+        format_func=LANGUAGES.get,
+        horizontal=True,
+        key="language",
+    )
+    database = Database(load_settings(None, None).database)
+    pages = [
+        st.Page(
+            VIEWS / f"{name}.py",
+            title=text(f"page.{name}", language),
+            icon=f":material/{ICONS[name]}:",
+            url_path=name,
+            default=name == "overview",
+        )
+        for name in PAGES
+    ]
+    page = st.navigation(pages)
+    st.sidebar.title(text("app.title", language))
+    filters = Filters()
+    ready = False
+    try:
+        ready = database.exists() and database.analysed()
+        if ready:
+            filters = sidebar_filters(database, language)
+    except DatabaseBusy:
+        st.info(text("data.busy_empty", language))
+        return
+    if not database.exists():
+        st.info(text("data.none", language, path=database.path))
+    elif not ready:
+        st.info(text("data.no_analysis", language))
+    st.session_state["essaim_context"] = Context(database, language, filters)
+    st.session_state["essaim_ready"] = ready
+    _refresh_when_the_file_changes(database)
+    try:
+        page.run()
+    except DatabaseBusy:
+        st.info(text("data.busy_empty", language))
+    if database.busy:
+        st.toast(text("data.busy", language), icon=":material/hourglass:")
+
+
+main()

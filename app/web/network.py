@@ -1,0 +1,153 @@
+"""Network views: one adapter over pyvis, with the layout computed here and a node budget.
+
+The browser only draws: positions come from igraph (physics stays off above
+:data:`PHYSICS_LIMIT` nodes), and graphs larger than the budget are pruned to their most
+central nodes, which the page states. Names and texts go into the page as data, never as
+markup: pyvis' template writes them as JSON with ``<``, ``>``, ``&`` and ``'`` escaped, and
+vis-network shows hover cards with ``innerText``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import igraph as ig
+import pandas as pd
+
+__all__ = ["PHYSICS_LIMIT", "network_html", "palette", "pruned"]
+
+#: Above this many nodes the layout is fixed (no physics in the browser).
+PHYSICS_LIMIT = 300
+
+_PALETTE = ["#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2",
+            "#97bbf5", "#9c6b4e", "#9498a0"]  # fmt: skip
+
+
+def palette(group: int) -> str:
+    """A colour per group (communities), cycling through ten distinct ones.
+
+    >>> palette(0), palette(10)
+    ('#4269d0', '#4269d0')
+    """
+    return _PALETTE[int(group) % len(_PALETTE)]
+
+
+def pruned(
+    nodes: pd.DataFrame, edges: pd.DataFrame, budget: int, by: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``budget`` nodes with the highest ``by`` (ties: by id) and the edges among them.
+
+    >>> nodes = pd.DataFrame({"id": ["a", "b", "c"], "rank": [0.5, 0.2, 0.3]})
+    >>> edges = pd.DataFrame({"source": ["a", "b"], "target": ["c", "c"]})
+    >>> kept, ties = pruned(nodes, edges, 2, "rank")
+    >>> list(kept["id"]), list(zip(ties["source"], ties["target"]))
+    (['a', 'c'], [('a', 'c')])
+    """
+    if len(nodes) <= budget:
+        return nodes, edges
+    kept = nodes.sort_values([by, "id"], ascending=[False, True]).head(budget)
+    ids = set(kept["id"])
+    inside = edges["source"].isin(ids) & edges["target"].isin(ids)
+    return kept.reset_index(drop=True), edges[inside].reset_index(drop=True)
+
+
+def network_html(
+    nodes: pd.DataFrame,
+    edges: pd.DataFrame,
+    *,
+    height: int = 650,
+    directed: bool = True,
+    tree: bool = False,
+) -> str:
+    """A self-contained HTML page (no network access) drawing the graph with vis-network.
+
+    Parameters
+    ----------
+    nodes : DataFrame
+        ``id``, ``label``, ``title`` (the hover card, plain text), ``color``, ``size``;
+        optionally ``ring`` (True: drawn with a thick black border).
+    edges : DataFrame
+        ``source``, ``target``; optionally ``weight``.
+    tree : bool
+        Lay out top-down as a tree (cascades) rather than by forces.
+
+    Examples
+    --------
+    >>> nodes = pd.DataFrame({"id": ["a", "b"], "label": ["<i id=x>", "b"],
+    ...                       "title": ["x", "y"], "color": ["#000", "#111"], "size": [10, 12]})
+    >>> page = network_html(nodes, pd.DataFrame({"source": ["a"], "target": ["b"]}))
+    >>> "<i id=x>" in page, r"\\u003ci id=x\\u003e" in page, "cdn.jsdelivr" in page
+    (False, True, False)
+    """
+    from pyvis.network import Network
+
+    positions = _layout(nodes, edges, tree)
+    view = Network(
+        height=f"{height}px",
+        width="100%",
+        directed=directed,
+        cdn_resources="in_line",
+        neighborhood_highlight=True,
+    )
+    physics = len(nodes) <= PHYSICS_LIMIT and not tree
+    view.toggle_physics(physics)
+    rings = nodes["ring"] if "ring" in nodes else pd.Series(False, index=nodes.index)
+    for row, (x, y), ring in zip(nodes.itertuples(index=False), positions, rings, strict=True):
+        view.add_node(
+            str(row.id),
+            label=str(row.label),
+            title=str(row.title),
+            color={"background": row.color, "border": "#111111" if ring else row.color},
+            borderWidth=4 if ring else 1,
+            size=float(row.size),
+            x=x,
+            y=y,
+        )
+    weights = edges["weight"] if "weight" in edges else pd.Series(1, index=edges.index)
+    for source, target, weight in zip(edges["source"], edges["target"], weights, strict=True):
+        view.add_edge(str(source), str(target), value=float(weight), color="#b8b8b8")
+    view.set_options(_options(physics))
+    return _without_remote_assets(view.generate_html(notebook=False))
+
+
+def _layout(nodes: pd.DataFrame, edges: pd.DataFrame, tree: bool) -> list[tuple[float, float]]:
+    """Positions in pixels: Reingold–Tilford for trees, else DrL (large) or Fruchterman–Reingold."""
+    if nodes.empty:
+        return []
+    index = {node: position for position, node in enumerate(nodes["id"])}
+    pairs = [(index[s], index[t]) for s, t in zip(edges["source"], edges["target"], strict=True)]
+    graph = ig.Graph(n=len(nodes), edges=pairs, directed=True)
+    if tree:
+        roots = [v for v in range(graph.vcount()) if graph.indegree(v) == 0] or [0]
+        layout = graph.layout_reingold_tilford(mode="out", root=roots)
+        spacing = 60.0
+    elif len(nodes) > 1000:
+        layout = graph.as_undirected().layout_drl()
+        spacing = 8.0
+    else:
+        layout = graph.as_undirected().layout_fruchterman_reingold(niter=300)
+        spacing = 25.0
+    return [(x * spacing, y * spacing) for x, y in layout.coords]
+
+
+def _options(physics: bool) -> str:
+    return (
+        '{"interaction": {"hover": true, "tooltipDelay": 100, "hideEdgesOnDrag": true},'
+        ' "edges": {"smooth": false, "arrows": {"to": {"scaleFactor": 0.4}},'
+        ' "scaling": {"min": 1, "max": 6}},'
+        ' "nodes": {"shape": "dot", "font": {"size": 12}},'
+        f' "physics": {{"enabled": {str(physics).lower()},'
+        ' "stabilization": {"iterations": 150}}}'
+    )
+
+
+_REMOTE = re.compile(
+    r"<link[^>]*cdn\.jsdelivr[^>]*/>|<script[^>]*cdn\.jsdelivr[^>]*>\s*</script>"
+    r"|<center>\s*<h1>\s*</h1>\s*</center>",
+    re.S,
+)
+
+
+def _without_remote_assets(page: str) -> str:
+    """Drop the Bootstrap links and empty heading of pyvis' template (nothing is fetched)."""
+    return _REMOTE.sub("", page)

@@ -1,0 +1,133 @@
+"""Réseau / Network: the sociability graph by community, with a resource's adopters ringed."""
+
+import pandas as pd
+import streamlit as st
+
+from app.export import sociability_network
+from app.web.context import current
+from app.web.i18n import number
+from app.web.network import network_html, palette, pruned
+from app.web.widgets import graph_downloads, table
+from graph.store import Store
+from graph.store import queries as q
+
+context = current()
+t, database, language = context.t, context.database, context.language
+st.header(t("page.network"))
+
+accounts = database.query(
+    "SELECT r.platform || ':' || r.account_id AS id, r.platform, r.account_id, "
+    "coalesce(n.handle, r.account_id) AS name, r.community, r.pagerank, r.coreness, "
+    "r.betweenness, r.cascades_started, r.institution FROM account_roles r "
+    f"LEFT JOIN {q.NAMED_HANDLES} n USING (platform, account_id) WHERE r.community IS NOT NULL"
+)
+if context.filters.platforms:
+    accounts = accounts[accounts["platform"].isin(context.filters.platforms)]
+if context.filters.communities:
+    accounts = accounts[accounts["community"].isin(context.filters.communities)]
+if accounts.empty:
+    st.info(t("data.empty"))
+    st.stop()
+
+controls = st.columns(3)
+centrality = controls[0].selectbox(
+    t("network.centrality"), ["pagerank", "coreness", "betweenness"], key="centrality"
+)
+budget = controls[1].select_slider(
+    t("network.budget"), [100, 250, 500, 1000, 2000, 5000], value=500, key="budget"
+)
+resources = database.query("SELECT DISTINCT resource_id FROM adoptions ORDER BY 1")["resource_id"]
+overlay = controls[2].selectbox(
+    t("network.overlay"),
+    [None, *resources],
+    key="overlay",
+    format_func=lambda r: r or t("network.none"),
+)
+aggregate = st.toggle(t("network.aggregate"), value=len(accounts) > 5000, key="aggregate")
+
+edges = database.query(
+    "SELECT platform || ':' || source AS source, platform || ':' || target AS target, "
+    "sum(weight) AS weight FROM sociability_edges GROUP BY ALL"
+)
+if aggregate:
+    membership = accounts.set_index("id")["community"]
+    ties = edges.assign(
+        source=edges["source"].map(membership), target=edges["target"].map(membership)
+    ).dropna()
+    ties = ties[ties["source"] != ties["target"]]
+    ties = ties.groupby(["source", "target"], as_index=False)["weight"].sum()
+    labels = database.query("SELECT community, label, size FROM communities")
+    labels = labels[labels["community"].isin(membership.unique())]
+    nodes = pd.DataFrame(
+        {
+            "id": labels["community"],
+            "label": labels["community"].astype(str),
+            "title": labels["label"] + "\n" + labels["size"].map(lambda n: number(n, language)),
+            "color": labels["community"].map(palette),
+            "size": 8 + 40 * (labels["size"] / labels["size"].max()) ** 0.5,
+        }
+    )
+    st.caption(t("network.aggregated_note"))
+    st.iframe(network_html(nodes, ties, height=650), height=670)
+    st.stop()
+
+shown, ties = pruned(accounts, edges, budget, centrality)
+if len(shown) < len(accounts):
+    st.caption(
+        t(
+            "network.pruned",
+            shown=number(len(shown), language),
+            total=number(len(accounts), language),
+            centrality=centrality,
+        )
+    )
+else:
+    st.caption(t("network.complete", total=number(len(accounts), language)))
+adopters = set()
+if overlay:
+    adopters = set(
+        database.query(
+            "SELECT DISTINCT platform || ':' || account_id AS id FROM adoptions "
+            "WHERE resource_id = ?",
+            overlay,
+        )["id"]
+    )
+values = shown[centrality].astype(float)
+scale = (values - values.min()) / ((values.max() - values.min()) or 1.0)
+nodes = pd.DataFrame(
+    {
+        "id": shown["id"],
+        "label": shown["name"].where(shown["institution"], ""),
+        "title": shown["name"]
+        + "\n"
+        + shown["platform"]
+        + " · community "
+        + shown["community"].astype(str)
+        + f"\n{centrality}: "
+        + values.round(4).astype(str),
+        "color": shown["community"].map(palette),
+        "size": 6 + 24 * scale,
+        "ring": shown["id"].isin(adopters),
+    }
+)
+st.caption(t("network.legend"))
+st.iframe(network_html(nodes, ties, height=650), height=670)
+
+
+def whole_graph():
+    with Store(database.path, read_only=True, lock_wait=0) as store:
+        return sociability_network(store.connection)
+
+
+graph_downloads(
+    context,
+    whole_graph,
+    "sociability",
+    "the sociability graph: accounts, their communities and roles",
+)
+table(
+    context,
+    shown.drop(columns=["id"]),
+    "network-nodes-shown",
+    "the accounts shown in the network view",
+)

@@ -1,0 +1,146 @@
+"""Tables, charts and graphs on a page, each with its downloads and their ``.meta.json``.
+
+Every download carries the same sidecar as ``essaim export`` writes: the essaim version, the
+analysis and its parameters, the source runs, the methods paragraph, and what the file holds.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import re
+import tempfile
+from pathlib import Path
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from app.export import provenance_of
+from app.web.context import Context
+from app.web.data import version_of
+from app.web.i18n import column_name
+from graph.export import sidecar_bytes, write_gexf, write_graphml
+from graph.store import Store
+
+__all__ = ["chart", "graph_downloads", "table"]
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _provenance(path: str, version) -> dict:
+    with Store(path, read_only=True, lock_wait=0) as store:
+        return provenance_of(store.connection)
+
+
+def _sidecar(context: Context, name: str, content: bytes, about: dict) -> bytes:
+    path = context.database.path
+    try:
+        provenance = _provenance(str(path), version_of(path))
+    except Exception:  # busy or no analysis: the file's own facts still go with it
+        provenance = {}
+    return sidecar_bytes(name, content, provenance, about)
+
+
+def _buttons(context: Context, name: str, files: dict[str, tuple], about) -> None:
+    """One row of download buttons: each format, then the sidecar of the first.
+
+    ``files`` maps an extension to (a function making the file's bytes, its MIME type); the
+    bytes are made when the button is clicked, once. ``about`` is what the sidecar says of
+    the file (a dict, or a function returning it).
+    """
+    columns = st.columns(len(files) + 1, gap="small")
+    made = {extension: functools.cache(make) for extension, (make, _) in files.items()}
+    for column, (extension, (_, mime)) in zip(columns, files.items(), strict=False):
+        column.download_button(
+            context.t(f"download.{extension}"),
+            made[extension],
+            file_name=f"{name}.{extension}",
+            mime=mime,
+            key=f"download-{name}-{extension}",
+            icon=":material/download:",
+        )
+    first = next(iter(files))
+    columns[-1].download_button(
+        context.t("download.meta"),
+        lambda: _sidecar(
+            context, f"{name}.{first}", made[first](), about() if callable(about) else about
+        ),
+        file_name=f"{name}.{first}.meta.json",
+        mime="application/json",
+        key=f"download-{name}-meta",
+        icon=":material/info:",
+    )
+
+
+def table(context: Context, frame: pd.DataFrame, name: str, holds: str, **options) -> None:
+    """Show ``frame`` (headers in the chosen language) with CSV and Parquet downloads."""
+    if frame.empty:
+        st.info(context.t("data.empty"))
+        return
+    shown = frame.rename(columns=lambda column: column_name(column, context.language))
+    st.dataframe(shown, hide_index=True, width="stretch", **options)
+
+    def parquet() -> bytes:
+        buffer = io.BytesIO()
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+
+    files = {
+        "csv": (lambda: frame.to_csv(index=False).encode("utf-8"), "text/csv"),
+        "parquet": (parquet, "application/vnd.apache.parquet"),
+    }
+    _buttons(context, _file_name(name), files, {"holds": holds, "rows": len(frame)})
+
+
+def chart(context: Context, figure: alt.Chart, name: str, holds: str) -> None:
+    """Show an Altair chart with PNG and SVG downloads (drawn by vl-convert, no browser)."""
+    st.altair_chart(figure, width="stretch")
+    specification = figure.to_json()
+    files = {
+        "png": (lambda: _rendered(specification, "png"), "image/png"),
+        "svg": (lambda: _rendered(specification, "svg").encode("utf-8"), "image/svg+xml"),
+    }
+    _buttons(context, _file_name(name), files, {"holds": holds})
+
+
+def _rendered(specification: str, kind: str):
+    import vl_convert
+
+    if kind == "png":
+        return vl_convert.vegalite_to_png(specification, scale=2)
+    return vl_convert.vegalite_to_svg(specification)
+
+
+def graph_downloads(context: Context, make_graph, name: str, holds: str) -> None:
+    """GEXF 1.3 and GraphML downloads of the networkx graph ``make_graph()`` returns.
+
+    The graph is built, and written as ``essaim export`` writes it, when a button is clicked.
+    """
+    graph = functools.cache(make_graph)
+
+    def written(write, extension: str) -> bytes:
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / f"graph.{extension}"
+            write(graph(), path)
+            return path.read_bytes()
+
+    files = {
+        "gexf": (
+            lambda: written(lambda g, p: write_gexf(g, p, description=holds), "gexf"),
+            "application/gexf+xml",
+        ),
+        "graphml": (lambda: written(write_graphml, "graphml"), "application/graphml+xml"),
+    }
+
+    def about() -> dict:
+        return {
+            "holds": holds,
+            "nodes": graph().number_of_nodes(),
+            "edges": graph().number_of_edges(),
+        }
+
+    _buttons(context, _file_name(name), files, about)
+
+
+def _file_name(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)

@@ -1,0 +1,146 @@
+"""The Streamlit app, run by Streamlit's AppTest on the demo's store and on empty ones."""
+
+from __future__ import annotations
+
+import shutil
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from app.web import MAIN_SCRIPT, PAGES
+from graph.store import Store
+
+HEADERS = {
+    "fr": {"overview": "Vue d'ensemble", "resource": "Ressource", "network": "Réseau",
+           "communities": "Communautés", "accounts": "Comptes",
+           "quality": "Qualité des données", "compare": "Comparer"},
+    "en": {"overview": "Overview", "resource": "Resource", "network": "Network",
+           "communities": "Communities", "accounts": "Accounts", "quality": "Data quality",
+           "compare": "Compare"},
+}  # fmt: skip
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def _app(monkeypatch, data, page: str = "overview") -> AppTest:
+    monkeypatch.setenv("ESSAIM_DATA", str(data))
+    monkeypatch.setenv("ESSAIM_CONFIG", "")
+    app = AppTest.from_file(str(MAIN_SCRIPT), default_timeout=120).run()
+    if page != "overview":
+        app.switch_page(f"views/{page}.py").run()
+    return app
+
+
+def _metric(app: AppTest, label: str) -> str:
+    return next(metric.value for metric in app.metric if metric.label == label)
+
+
+def _query(data, sql: str, *parameters):
+    with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
+        return connection.execute(sql, list(parameters)).fetchone()[0]
+
+
+@pytest.fixture(scope="module")
+def demo_data(demo_run, tmp_path_factory):
+    """A copy of the demo's data in which one institution is named like an XSS attempt."""
+    finished, data = demo_run
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    copy = tmp_path_factory.mktemp("web") / "data"
+    shutil.copytree(data, copy)
+    with duckdb.connect(str(copy / "essaim.duckdb")) as connection:
+        connection.execute(
+            "UPDATE accounts SET handle = ? WHERE account_id = (SELECT min(account_id) "
+            "FROM accounts WHERE named AND account_id IN (SELECT account_id FROM account_roles))",
+            [XSS],
+        )
+    return copy
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_on_the_demo(monkeypatch, demo_data, page):
+    app = _app(monkeypatch, demo_data, page)
+    assert not app.exception, [item.value for item in app.exception]
+    assert [header.value for header in app.header] == [HEADERS["fr"][page]]
+    assert not app.error
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_says_what_to_do_on_an_empty_database(monkeypatch, tmp_path, page):
+    Store(tmp_path / "essaim.duckdb").close()  # migrated, nothing loaded
+    app = _app(monkeypatch, tmp_path, page)
+    assert not app.exception, [item.value for item in app.exception]
+    assert any("essaim analyze" in info.value for info in app.info)
+
+
+def test_without_a_database_the_app_says_how_to_make_one(monkeypatch, tmp_path):
+    app = _app(monkeypatch, tmp_path / "nothing-here")
+    assert not app.exception
+    assert any("essaim load" in info.value for info in app.info)
+
+
+def test_the_platform_filter_changes_the_key_figures(monkeypatch, demo_data):
+    app = _app(monkeypatch, demo_data)
+    everything = _query(demo_data, "SELECT count(*) FROM adoptions")
+    mastodon = _query(demo_data, "SELECT count(*) FROM adoptions WHERE platform = 'mastodon'")
+    assert _metric(app, "Adoptions") == f"{everything:,}".replace(",", " ")
+    app.multiselect(key="platforms").set_value(["mastodon"]).run()
+    assert _metric(app, "Adoptions") == f"{mastodon:,}".replace(",", " ")
+    adopters = _query(
+        demo_data,
+        "SELECT count(DISTINCT account_id) FROM adoptions WHERE platform = 'mastodon'",
+    )
+    assert _metric(app, "Comptes adoptants") == f"{adopters:,}".replace(",", " ")
+
+
+def test_the_period_and_resource_filters_narrow_the_adoptions(monkeypatch, demo_data):
+    app = _app(monkeypatch, demo_data)
+    first, last = app.date_input(key="period").value
+    app.date_input(key="period").set_value((first, first)).run()
+    on_first_day = _query(
+        demo_data, "SELECT count(*) FROM adoptions WHERE adopted_at::DATE = ?", first
+    )
+    assert _metric(app, "Adoptions") == f"{on_first_day:,}".replace(",", " ")
+    app.date_input(key="period").set_value((first, last)).run()
+    app.multiselect(key="resources").set_value(["einspe-oral"]).run()
+    oral = _query(demo_data, "SELECT count(*) FROM adoptions WHERE resource_id = 'einspe-oral'")
+    assert _metric(app, "Adoptions") == f"{oral:,}".replace(",", " ")
+    assert _metric(app, "Ressources diffusées") == "1"
+
+
+def test_the_language_switch_changes_labels_and_numbers(monkeypatch, demo_data):
+    app = _app(monkeypatch, demo_data)
+    app.sidebar.radio(key="language").set_value("en").run()
+    assert [header.value for header in app.header] == ["Overview"]
+    everything = _query(demo_data, "SELECT count(*) FROM adoptions")
+    assert _metric(app, "Adoptions") == f"{everything:,}"  # English thousands separator
+    assert [item.label for item in app.multiselect][:1] == ["Platforms"]
+    app.switch_page("views/quality.py").run()
+    assert [header.value for header in app.header] == ["Data quality"]
+    assert "Methods" in [subheader.value for subheader in app.subheader]
+
+
+def test_a_name_that_looks_like_html_is_shown_as_text(monkeypatch, demo_data):
+    app = _app(monkeypatch, demo_data, "accounts")
+    app.text_input(key="account_search").set_value("onerror").run()
+    (shown,) = [frame.value for frame in app.dataframe]
+    assert list(shown["compte"]) == [XSS]
+    assert not any(XSS in markdown.value for markdown in app.markdown)
+
+
+def test_the_resource_page_follows_the_chosen_resource(monkeypatch, demo_data):
+    app = _app(monkeypatch, demo_data, "resource")
+    app.selectbox(key="resource").set_value("einspe-oral").run()
+    cascades = _query(demo_data, "SELECT count(*) FROM cascades WHERE resource_id = 'einspe-oral'")
+    tables = {len(frame.value) for frame in app.dataframe}
+    assert cascades in tables
+
+
+def test_comparing_two_resources_shows_one_row_each(monkeypatch, demo_data):
+    app = _app(monkeypatch, demo_data, "compare")
+    app.multiselect(key="compare_resources").set_value(["einspe-oral", "einspe-accueil"]).run()
+    summary = app.dataframe[0].value
+    assert list(summary.iloc[:, 0]) == ["einspe-accueil", "einspe-oral"]
+    adoptions = _query(
+        demo_data, "SELECT count(*) FROM adoptions WHERE resource_id = 'einspe-oral'"
+    )
+    assert summary.set_index(summary.columns[0]).loc["einspe-oral", "adoptions"] == adoptions
