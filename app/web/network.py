@@ -12,7 +12,9 @@ from __future__ import annotations
 import re
 
 import igraph as ig
+import numpy as np
 import pandas as pd
+from scipy.spatial import cKDTree
 
 __all__ = ["PHYSICS_LIMIT", "network_html", "palette", "pruned"]
 
@@ -81,6 +83,7 @@ def network_html(
     """
     from pyvis.network import Network
 
+    nodes = nodes.sort_values("size", kind="stable")  # the largest drawn last, on top
     positions = _layout(nodes, edges, tree)
     view = Network(
         height=f"{height}px",
@@ -120,14 +123,16 @@ def _layout(nodes: pd.DataFrame, edges: pd.DataFrame, tree: bool) -> list[tuple[
     if tree:
         roots = [v for v in range(graph.vcount()) if graph.indegree(v) == 0] or [0]
         layout = graph.layout_reingold_tilford(mode="out", root=roots)
-        spacing = 60.0
-    elif len(nodes) > 1000:
+        return [(x * 60.0, y * 60.0) for x, y in layout.coords]
+    if len(nodes) > 1000:
         layout = graph.as_undirected().layout_drl()
-        spacing = 8.0
     else:
         layout = graph.as_undirected().layout_fruchterman_reingold(niter=300)
-        spacing = 25.0
-    return [(x * spacing, y * spacing) for x, y in layout.coords]
+    # scaled so that nodes sit about two and a half typical sizes from their nearest neighbour
+    coords = np.array(layout.coords, dtype=float)
+    nearest = cKDTree(coords).query(coords, k=2)[0][:, 1] if len(coords) > 1 else [1.0]
+    coords *= 2.5 * float(nodes["size"].median()) / (float(np.median(nearest)) or 1.0)
+    return [(float(x), float(y)) for x, y in coords - coords.mean(axis=0)]
 
 
 def _options(physics: bool) -> str:

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
+import duckdb
 import pytest
 
 from graph.store import Store
 from tests.fixtures.toy_store import fill
+
+#: The name given to one institution of the demo in ``demo_data``.
+XSS = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture
@@ -48,3 +53,19 @@ def demo_run(tmp_path_factory):
         timeout=600,
     )
     return finished, folder / "data"
+
+
+@pytest.fixture(scope="session")
+def demo_data(demo_run, tmp_path_factory):
+    """A copy of the demo's data in which one institution is named like an XSS attempt."""
+    finished, data = demo_run
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    copy = tmp_path_factory.mktemp("web") / "data"
+    shutil.copytree(data, copy)
+    with duckdb.connect(str(copy / "essaim.duckdb")) as connection:
+        connection.execute(
+            "UPDATE accounts SET handle = ? WHERE account_id = (SELECT min(account_id) "
+            "FROM accounts WHERE named AND account_id IN (SELECT account_id FROM account_roles))",
+            [XSS],
+        )
+    return copy

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
-import shutil
-
 import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.web import MAIN_SCRIPT, PAGES
 from graph.store import Store
+from tests.app.conftest import XSS
 
 HEADERS = {
-    "fr": {"overview": "Vue d'ensemble", "resource": "Ressource", "network": "Réseau",
-           "communities": "Communautés", "accounts": "Comptes",
-           "quality": "Qualité des données", "compare": "Comparer"},
-    "en": {"overview": "Overview", "resource": "Resource", "network": "Network",
-           "communities": "Communities", "accounts": "Accounts", "quality": "Data quality",
-           "compare": "Compare"},
-}  # fmt: skip
-XSS = "<img src=x onerror=alert(1)>"
+    "fr": {
+        "overview": "Vue d'ensemble",
+        "resource": "Ressource",
+        "network": "Réseau",
+        "communities": "Communautés",
+        "accounts": "Comptes",
+        "quality": "Qualité des données",
+        "compare": "Comparer",
+    },
+    "en": {
+        "overview": "Overview",
+        "resource": "Resource",
+        "network": "Network",
+        "communities": "Communities",
+        "accounts": "Accounts",
+        "quality": "Data quality",
+        "compare": "Compare",
+    },
+}
 
 
 def _app(monkeypatch, data, page: str = "overview") -> AppTest:
@@ -38,22 +48,6 @@ def _metric(app: AppTest, label: str) -> str:
 def _query(data, sql: str, *parameters):
     with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
         return connection.execute(sql, list(parameters)).fetchone()[0]
-
-
-@pytest.fixture(scope="module")
-def demo_data(demo_run, tmp_path_factory):
-    """A copy of the demo's data in which one institution is named like an XSS attempt."""
-    finished, data = demo_run
-    assert finished.returncode == 0, finished.stderr[-2000:]
-    copy = tmp_path_factory.mktemp("web") / "data"
-    shutil.copytree(data, copy)
-    with duckdb.connect(str(copy / "essaim.duckdb")) as connection:
-        connection.execute(
-            "UPDATE accounts SET handle = ? WHERE account_id = (SELECT min(account_id) "
-            "FROM accounts WHERE named AND account_id IN (SELECT account_id FROM account_roles))",
-            [XSS],
-        )
-    return copy
 
 
 @pytest.mark.parametrize("page", PAGES)

@@ -97,7 +97,7 @@ scale = (values - values.min()) / ((values.max() - values.min()) or 1.0)
 nodes = pd.DataFrame(
     {
         "id": shown["id"],
-        "label": shown["name"].where(shown["institution"], ""),
+        "label": shown["name"].where(shown["institution"].fillna(False).astype(bool), " "),
         "title": shown["name"]
         + "\n"
         + shown["platform"]

@@ -1,0 +1,228 @@
+"""The app in a real browser: ``essaim app`` on the demo, driven in headless Chromium.
+
+Debian's ``chromium`` (``.ci/run`` installs it) is driven by Playwright; no browser is
+downloaded. Screenshots go to ``$ESSAIM_SCREENSHOTS`` (default: the test's temporary folder).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from app.web import PAGES
+from tests.app.conftest import XSS
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGUMENTS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+HEADINGS = {
+    "overview": "Vue d'ensemble",
+    "resource": "Ressource",
+    "network": "Réseau",
+    "communities": "Communautés",
+    "accounts": "Comptes",
+    "quality": "Qualité des données",
+    "compare": "Comparer",
+}
+CONTENT = {
+    "overview": "Chiffres clés",
+    "resource": "Arbre de cascade",
+    "network": "comptes",
+    "communities": "Comptes passerelles",
+    "accounts": "pseudonymisés",
+    "quality": "Méthodes",
+    "compare": "Adoptions cumulées",
+}
+
+pytestmark = pytest.mark.skipif(
+    not CHROMIUM.exists(), reason="Debian's chromium is not installed (.ci/run installs it)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_data, tmp_path_factory):
+    port = _free_port()
+    log = tmp_path_factory.mktemp("app") / "app.log"
+    environment = {**os.environ, "ESSAIM_CONFIG": "", "HOME": str(log.parent)}
+    with open(log, "w") as output:
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "app",
+                "--data",
+                str(demo_data),
+                "app",
+                "--no-browser",
+                "--port",
+                str(port),
+            ],
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            env=environment,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    break
+        except OSError:
+            if time.monotonic() > deadline or server.poll() is not None:
+                server.kill()
+                pytest.fail(f"the app did not start: {log.read_text()[-2000:]}")
+            time.sleep(0.5)
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    opened = context.new_page()
+    opened.dialogs = []
+    opened.on("dialog", lambda dialog: (opened.dialogs.append(dialog.message), dialog.dismiss()))
+    yield opened
+    context.close()
+
+
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory) -> Path:
+    folder = os.environ.get("ESSAIM_SCREENSHOTS")
+    folder = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _open(page, app_url: str, name: str):
+    page.goto(f"{app_url}/{'' if name == 'overview' else name}")
+    heading = page.get_by_role("heading", name=HEADINGS[name], exact=True)
+    heading.wait_for(timeout=60_000)
+    page.get_by_text(CONTENT[name]).first.wait_for(timeout=60_000)
+    return heading
+
+
+def _network(page):
+    """The vis-network frame, once its canvas is drawn and in view, and where it is."""
+    frame = page.frame_locator("iframe").first
+    frame.locator("canvas").first.wait_for(timeout=60_000)
+    element = page.locator("iframe").first
+    element.scroll_into_view_if_needed()
+    handle = element.element_handle()
+    frame = handle.content_frame()
+    frame.wait_for_function("typeof network !== 'undefined' && nodes.length > 0")
+    return frame, handle.bounding_box()
+
+
+# Zoom on a node (the first whose hover card starts with ``start``, or else the first with
+# neighbours) and return a point of the frame where it is the node on top, and its
+# neighbours; null if other nodes cover it entirely.
+_ZOOM_ON_NODE = """(start) => {
+  const frame = document.getElementById("mynetwork").getBoundingClientRect();
+  for (const node of nodes.get()) {
+    const wanted = start === null
+      ? network.getConnectedNodes(node.id).length > 0 : node.title.startsWith(start);
+    if (!wanted) continue;
+    network.focus(node.id, {scale: 4, animation: false});
+    const box = network.getBoundingBox(node.id);
+    for (let i = 1; i < 8; i++) for (let j = 1; j < 8; j++) {
+      const at = network.canvasToDOM({x: box.left + (box.right - box.left) * i / 8,
+                                      y: box.top + (box.bottom - box.top) * j / 8});
+      if (network.getNodeAt(at) === node.id)
+        return {id: node.id, x: at.x + frame.left, y: at.y + frame.top,
+                neighbours: network.getConnectedNodes(node.id)};
+    }
+  }
+  return null;
+}"""
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_opens_with_its_content(page, app_url, screenshots, name):
+    _open(page, app_url, name)
+    if name in ("network", "resource"):
+        _network(page)
+        page.evaluate("window.scrollTo(0, 0)")
+    page.wait_for_timeout(1500)  # let charts finish drawing
+    page.screenshot(path=str(screenshots / f"{name}.png"))
+    assert page.get_by_text("Traceback").count() == 0
+    assert page.dialogs == []
+
+
+def test_clicking_a_node_focuses_on_it_and_its_neighbours(page, app_url):
+    _open(page, app_url, "network")
+    frame, box = _network(page)
+    target = frame.evaluate(_ZOOM_ON_NODE, None)
+    colours = "Object.fromEntries(nodes.get().map(n => [n.id, n.color]))"
+    before = frame.evaluate(colours)
+    page.mouse.click(box["x"] + target["x"], box["y"] + target["y"])
+    assert frame.evaluate("network.getSelectedNodes()") == [target["id"]]
+    # the focus greys the others: lighter for neighbours of neighbours, faint for the rest
+    after = frame.evaluate(colours)
+    greys = ["rgba(150,150,150,0.75)", "rgba(200,200,200,0.5)"]
+    kept = {target["id"], *target["neighbours"]}
+    assert all(after[node] == before[node] for node in kept)
+    assert all(colour in greys for node, colour in after.items() if node not in kept)
+    assert greys[1] in after.values()
+
+
+def test_an_html_like_name_is_shown_as_text_in_the_hover_card(page, app_url):
+    _open(page, app_url, "network")
+    frame, box = _network(page)
+    node = frame.evaluate(_ZOOM_ON_NODE, XSS)
+    assert node is not None, "the institution named like HTML is not in the view"
+    page.mouse.move(box["x"] + node["x"], box["y"] + node["y"])
+    tooltip = frame.locator("div.vis-tooltip")
+    tooltip.wait_for(state="visible", timeout=10_000)
+    assert tooltip.inner_text().startswith(XSS)  # the characters, not an image
+    assert frame.locator("img").count() == 0
+    assert page.dialogs == []
+
+
+def test_a_table_downloads_as_csv_with_its_sidecar(page, app_url, tmp_path):
+    _open(page, app_url, "accounts")
+    with page.expect_download() as started:
+        page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first.click()
+    saved = tmp_path / started.value.suggested_filename
+    started.value.save_as(saved)
+    assert saved.name == "accounts.csv"
+    assert saved.read_text(encoding="utf-8").splitlines()[0].startswith("platform,account,")
+    with page.expect_download() as started:
+        page.get_by_test_id("stDownloadButton").filter(has_text="métadonnées").first.click()
+    sidecar = tmp_path / started.value.suggested_filename
+    started.value.save_as(sidecar)
+    assert sidecar.name == "accounts.csv.meta.json"
+    assert '"analysis"' in sidecar.read_text(encoding="utf-8")
