@@ -145,6 +145,10 @@ _TEXTS = {
         "{shown} of {total} accounts shown: the {shown} with the highest {centrality}, with the "
         "ties among them only.",
     ),
+    "network.ties": (
+        "Seuls les {drawn} liens les plus forts sont dessinés.",
+        "Only the {drawn} strongest ties are drawn.",
+    ),
     "network.complete": ("Les {total} comptes sont affichés.", "All {total} accounts are shown."),
     "network.legend": (
         "Couleur : communauté ; nœuds cerclés de noir : adoptants de la ressource choisie. "

@@ -16,10 +16,12 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-__all__ = ["PHYSICS_LIMIT", "network_html", "palette", "pruned"]
+__all__ = ["MAX_EDGES", "PHYSICS_LIMIT", "network_html", "palette", "pruned"]
 
 #: Above this many nodes the layout is fixed (no physics in the browser).
 PHYSICS_LIMIT = 300
+#: At most this many edges are drawn (the heaviest).
+MAX_EDGES = 15_000
 
 _PALETTE = ["#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2",
             "#97bbf5", "#9c6b4e", "#9498a0"]  # fmt: skip
@@ -35,22 +37,29 @@ def palette(group: int) -> str:
 
 
 def pruned(
-    nodes: pd.DataFrame, edges: pd.DataFrame, budget: int, by: str
+    nodes: pd.DataFrame, edges: pd.DataFrame, budget: int, by: str, max_edges: int = MAX_EDGES
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The ``budget`` nodes with the highest ``by`` (ties: by id) and the edges among them.
 
+    Of those edges, the ``max_edges`` of highest ``weight`` are kept (a browser draws
+    about that many smoothly).
+
     >>> nodes = pd.DataFrame({"id": ["a", "b", "c"], "rank": [0.5, 0.2, 0.3]})
-    >>> edges = pd.DataFrame({"source": ["a", "b"], "target": ["c", "c"]})
+    >>> edges = pd.DataFrame({"source": ["a", "b", "a"], "target": ["c", "c", "b"],
+    ...                       "weight": [1, 1, 2]})
     >>> kept, ties = pruned(nodes, edges, 2, "rank")
     >>> list(kept["id"]), list(zip(ties["source"], ties["target"]))
     (['a', 'c'], [('a', 'c')])
+    >>> list(zip(*pruned(nodes, edges, 3, "rank", max_edges=1)[1][["source", "target"]].T.values))
+    [('a', 'b')]
     """
-    if len(nodes) <= budget:
-        return nodes, edges
-    kept = nodes.sort_values([by, "id"], ascending=[False, True]).head(budget)
-    ids = set(kept["id"])
-    inside = edges["source"].isin(ids) & edges["target"].isin(ids)
-    return kept.reset_index(drop=True), edges[inside].reset_index(drop=True)
+    if len(nodes) > budget:
+        nodes = nodes.sort_values([by, "id"], ascending=[False, True]).head(budget)
+        ids = set(nodes["id"])
+        edges = edges[edges["source"].isin(ids) & edges["target"].isin(ids)]
+    if len(edges) > max_edges:
+        edges = edges.sort_values("weight", ascending=False, kind="stable").head(max_edges)
+    return nodes.reset_index(drop=True), edges.reset_index(drop=True)
 
 
 def network_html(
@@ -93,28 +102,36 @@ def network_html(
         neighborhood_highlight=True,
     )
     physics = len(nodes) <= PHYSICS_LIMIT and not tree
-    view.toggle_physics(physics)
-    rings = nodes["ring"] if "ring" in nodes else pd.Series(False, index=nodes.index)
-    for row, (x, y), ring in zip(nodes.itertuples(index=False), positions, rings, strict=True):
-        view.add_node(
-            str(row.id),
-            label=str(row.label),
-            title=str(row.title),
-            color={"background": row.color, "border": "#111111" if ring else row.color},
-            borderWidth=4 if ring else 1,
-            size=float(row.size),
-            x=x,
-            y=y,
-        )
+    rings = nodes["ring"].astype(bool) if "ring" in nodes else pd.Series(False, index=nodes.index)
+    # pyvis' add_node and add_edge check every node and edge already added (quadratic): its
+    # lists of node and edge options are filled here directly, as pyvis would fill them.
+    view.nodes = [
+        {
+            "id": str(row.id),
+            "label": str(row.label),
+            "title": str(row.title),
+            "shape": "dot",
+            "color": {"background": row.color, "border": "#111111" if ring else row.color},
+            "borderWidth": 4 if ring else 1,
+            "size": float(row.size),
+            "x": x,
+            "y": y,
+        }
+        for row, (x, y), ring in zip(nodes.itertuples(index=False), positions, rings, strict=True)
+    ]
+    view.node_ids = [node["id"] for node in view.nodes]
+    view.node_map = {node["id"]: node for node in view.nodes}
     weights = edges["weight"] if "weight" in edges else pd.Series(1, index=edges.index)
-    for source, target, weight in zip(edges["source"], edges["target"], weights, strict=True):
-        view.add_edge(str(source), str(target), value=float(weight), color="#b8b8b8")
+    view.edges = [
+        {"from": str(source), "to": str(target), "value": float(weight), "color": "#b8b8b8"}
+        for source, target, weight in zip(edges["source"], edges["target"], weights, strict=True)
+    ]
     view.set_options(_options(physics))
     return _without_remote_assets(view.generate_html(notebook=False))
 
 
 def _layout(nodes: pd.DataFrame, edges: pd.DataFrame, tree: bool) -> list[tuple[float, float]]:
-    """Positions in pixels: Reingold–Tilford for trees, else DrL (large) or Fruchterman–Reingold."""
+    """Positions in pixels: Reingold–Tilford for trees, else Fruchterman–Reingold."""
     if nodes.empty:
         return []
     index = {node: position for position, node in enumerate(nodes["id"])}
@@ -124,10 +141,7 @@ def _layout(nodes: pd.DataFrame, edges: pd.DataFrame, tree: bool) -> list[tuple[
         roots = [v for v in range(graph.vcount()) if graph.indegree(v) == 0] or [0]
         layout = graph.layout_reingold_tilford(mode="out", root=roots)
         return [(x * 60.0, y * 60.0) for x, y in layout.coords]
-    if len(nodes) > 1000:
-        layout = graph.as_undirected().layout_drl()
-    else:
-        layout = graph.as_undirected().layout_fruchterman_reingold(niter=300)
+    layout = graph.as_undirected().layout_fruchterman_reingold(niter=300)  # grid above 1,000
     # scaled so that nodes sit about two and a half typical sizes from their nearest neighbour
     coords = np.array(layout.coords, dtype=float)
     nearest = cKDTree(coords).query(coords, k=2)[0][:, 1] if len(coords) > 1 else [1.0]

@@ -20,10 +20,11 @@ from app.export import provenance_of
 from app.web.context import Context
 from app.web.data import version_of
 from app.web.i18n import column_name
+from app.web.network import network_html
 from graph.export import sidecar_bytes, write_gexf, write_graphml
 from graph.store import Store
 
-__all__ = ["chart", "graph_downloads", "table"]
+__all__ = ["chart", "graph_downloads", "network", "table"]
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -140,6 +141,16 @@ def graph_downloads(context: Context, make_graph, name: str, holds: str) -> None
         }
 
     _buttons(context, _file_name(name), files, about)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _network_page(nodes: pd.DataFrame, edges: pd.DataFrame, height: int, tree: bool) -> str:
+    return network_html(nodes, edges, height=height, tree=tree)
+
+
+def network(nodes: pd.DataFrame, edges: pd.DataFrame, *, height: int = 650, tree=False) -> None:
+    """Draw a network view (see :func:`app.web.network.network_html`), built once per data."""
+    st.iframe(_network_page(nodes, edges, height, tree), height=height + 20)
 
 
 def _file_name(name: str) -> str:

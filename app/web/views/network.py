@@ -6,8 +6,8 @@ import streamlit as st
 from app.export import sociability_network
 from app.web.context import current
 from app.web.i18n import number
-from app.web.network import network_html, palette, pruned
-from app.web.widgets import graph_downloads, table
+from app.web.network import MAX_EDGES, palette, pruned
+from app.web.widgets import graph_downloads, network, table
 from graph.store import Store
 from graph.store import queries as q
 
@@ -68,7 +68,7 @@ if aggregate:
         }
     )
     st.caption(t("network.aggregated_note"))
-    st.iframe(network_html(nodes, ties, height=650), height=670)
+    network(nodes, ties, height=650)
     st.stop()
 
 shown, ties = pruned(accounts, edges, budget, centrality)
@@ -83,6 +83,8 @@ if len(shown) < len(accounts):
     )
 else:
     st.caption(t("network.complete", total=number(len(accounts), language)))
+if len(ties) == MAX_EDGES:
+    st.caption(t("network.ties", drawn=number(MAX_EDGES, language)))
 adopters = set()
 if overlay:
     adopters = set(
@@ -111,7 +113,7 @@ nodes = pd.DataFrame(
     }
 )
 st.caption(t("network.legend"))
-st.iframe(network_html(nodes, ties, height=650), height=670)
+network(nodes, ties, height=650)
 
 
 def whole_graph():

@@ -6,8 +6,8 @@ import streamlit as st
 
 from app.export import cascade_forest
 from app.web.context import current
-from app.web.network import network_html, palette
-from app.web.widgets import chart, graph_downloads, table
+from app.web.network import palette
+from app.web.widgets import chart, graph_downloads, network, table
 from graph.store import Store
 from graph.store import queries as q
 
@@ -134,7 +134,7 @@ else:
     edges = tree.dropna(subset=["parent_id"]).rename(
         columns={"parent_id": "source", "account_id": "target"}
     )[["source", "target"]]
-    st.iframe(network_html(nodes, edges, height=480, tree=True), height=500)
+    network(nodes, edges, height=480, tree=True)
     st.caption(
         "original · repost · quote · reply · post: " + " ".join(palette(k) for k in range(5))
     )
