@@ -27,6 +27,10 @@ from graph.store import Store
 __all__ = ["chart", "graph_downloads", "network", "table"]
 
 
+#: Tables of at most this many rows are drawn as plain tables, larger ones as scrolling grids.
+SMALL_TABLE = 20
+
+
 @st.cache_data(show_spinner=False, max_entries=8)
 def _provenance(path: str, version) -> dict:
     with Store(path, read_only=True, lock_wait=0) as store:
@@ -79,7 +83,10 @@ def table(context: Context, frame: pd.DataFrame, name: str, holds: str, **option
         st.info(context.t("data.empty"))
         return
     shown = frame.rename(columns=lambda column: column_name(column, context.language))
-    st.dataframe(shown, hide_index=True, width="stretch", **options)
+    if len(frame) <= SMALL_TABLE and not options:
+        st.table(shown, hide_index=True)  # plain HTML: much lighter for the browser than a grid
+    else:
+        st.dataframe(shown, hide_index=True, width="stretch", **options)
 
     def parquet() -> bytes:
         buffer = io.BytesIO()

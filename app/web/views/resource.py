@@ -135,8 +135,11 @@ else:
         columns={"parent_id": "source", "account_id": "target"}
     )[["source", "target"]]
     network(nodes, edges, height=480, tree=True)
-    st.caption(
-        "original · repost · quote · reply · post: " + " ".join(palette(k) for k in range(5))
+    st.html(  # a legend of fixed words: nothing from the data goes into this markup
+        " &nbsp; ".join(
+            f'<span style="color:{palette(number)}">●</span> {kind}'
+            for kind, number in kinds.items()
+        )
     )
 
     def forest():
