@@ -124,7 +124,7 @@ def sidecar_bytes(
 ) -> bytes:
     """The ``.meta.json`` sidecar of a file called ``name`` holding ``content``.
 
-    >>> meta = json.loads(sidecar_bytes("t.csv", b"a\n1\n", {"essaim_version": "0"}, {"rows": 1}))
+    >>> meta = json.loads(sidecar_bytes("t.csv", b"a\\n1\\n", {"essaim_version": "0"}, {"rows": 1}))
     >>> meta["file"], meta["rows"], meta["sha256"][:12]
     ('t.csv', 1, '309b0e45a73d')
     """

@@ -24,7 +24,7 @@ from app.web.network import network_html
 from graph.export import sidecar_bytes, write_gexf, write_graphml
 from graph.store import Store
 
-__all__ = ["chart", "graph_downloads", "network", "table"]
+__all__ = ["chart", "daily_adoptions", "daily_bars", "graph_downloads", "network", "table"]
 
 
 #: Tables of at most this many rows are drawn as plain tables, larger ones as scrolling grids.
@@ -47,16 +47,16 @@ def _sidecar(context: Context, name: str, content: bytes, about: dict) -> bytes:
 
 
 def _buttons(context: Context, name: str, files: dict[str, tuple], about) -> None:
-    """One row of download buttons: each format, then the sidecar of the first.
+    """A download menu: a button per format, then the sidecar of the first.
 
     ``files`` maps an extension to (a function making the file's bytes, its MIME type); the
     bytes are made when the button is clicked, once. ``about`` is what the sidecar says of
     the file (a dict, or a function returning it).
     """
-    columns = st.columns(len(files) + 1, gap="small")
+    menu = st.popover(context.t("download.label"), icon=":material/download:")
     made = {extension: functools.cache(make) for extension, (make, _) in files.items()}
-    for column, (extension, (_, mime)) in zip(columns, files.items(), strict=False):
-        column.download_button(
+    for extension, (_, mime) in files.items():
+        menu.download_button(
             context.t(f"download.{extension}"),
             made[extension],
             file_name=f"{name}.{extension}",
@@ -65,7 +65,7 @@ def _buttons(context: Context, name: str, files: dict[str, tuple], about) -> Non
             icon=":material/download:",
         )
     first = next(iter(files))
-    columns[-1].download_button(
+    menu.download_button(
         context.t("download.meta"),
         lambda: _sidecar(
             context, f"{name}.{first}", made[first](), about() if callable(about) else about
@@ -109,6 +109,29 @@ def chart(context: Context, figure: alt.Chart, name: str, holds: str) -> None:
         "svg": (lambda: _rendered(specification, "svg").encode("utf-8"), "image/svg+xml"),
     }
     _buttons(context, _file_name(name), files, {"holds": holds})
+
+
+def daily_adoptions(context: Context, where: str, parameters: list) -> pd.DataFrame:
+    """Adoptions per day and platform among those ``where`` selects (table alias ``a``)."""
+    return context.database.query(
+        "SELECT date_trunc('day', adopted_at) AS day, platform, count(*) AS adoptions "
+        f"FROM adoptions a WHERE {where} AND adopted_at IS NOT NULL GROUP BY ALL ORDER BY ALL",
+        *parameters,
+    )
+
+
+def daily_bars(context: Context, daily: pd.DataFrame) -> alt.Chart:
+    """Bars of :func:`daily_adoptions`, stacked by platform."""
+    return (
+        alt.Chart(daily)
+        .mark_bar()
+        .encode(
+            x=alt.X("day:T", title=None),
+            y=alt.Y("adoptions:Q", stack=True, title=context.t("overview.adoptions")),
+            color=alt.Color("platform:N", title=context.t("filter.platforms")),
+            tooltip=["day:T", "platform:N", "adoptions:Q"],
+        )
+    )
 
 
 def _rendered(specification: str, kind: str):

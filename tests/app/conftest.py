@@ -13,6 +13,15 @@ import pytest
 from graph.store import Store
 from tests.fixtures.toy_store import fill
 
+#: Each page's heading, per language.
+HEADINGS = {
+    "fr": {"overview": "Vue d'ensemble", "resource": "Ressource", "network": "Réseau",
+           "communities": "Communautés", "accounts": "Comptes",
+           "quality": "Qualité des données", "compare": "Comparer"},
+    "en": {"overview": "Overview", "resource": "Resource", "network": "Network",
+           "communities": "Communities", "accounts": "Accounts", "quality": "Data quality",
+           "compare": "Compare"},
+}  # fmt: skip
 #: The name given to one institution of the demo in ``demo_data``.
 XSS = "<img src=x onerror=alert(1)>"
 

@@ -17,28 +17,9 @@ from pathlib import Path
 import pytest
 
 from app.web import PAGES
-from tests.app.conftest import XSS
+from tests.app.conftest import HEADINGS, XSS
+from tests.fixtures.browser import ARGUMENTS, CHROMIUM
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGUMENTS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-HEADINGS = {
-    "overview": "Vue d'ensemble",
-    "resource": "Ressource",
-    "network": "Réseau",
-    "communities": "Communautés",
-    "accounts": "Comptes",
-    "quality": "Qualité des données",
-    "compare": "Comparer",
-}
 CONTENT = {
     "overview": "Chiffres clés",
     "resource": "Arbre de cascade",
@@ -129,7 +110,7 @@ def screenshots(tmp_path_factory) -> Path:
 
 def _open(page, app_url: str, name: str):
     page.goto(f"{app_url}/{'' if name == 'overview' else name}")
-    heading = page.get_by_role("heading", name=HEADINGS[name], exact=True)
+    heading = page.get_by_role("heading", name=HEADINGS["fr"][name], exact=True)
     heading.wait_for(timeout=60_000)
     page.get_by_text(CONTENT[name]).first.wait_for(timeout=60_000)
     return heading
@@ -214,15 +195,18 @@ def test_an_html_like_name_is_shown_as_text_in_the_hover_card(page, app_url):
 
 def test_a_table_downloads_as_csv_with_its_sidecar(page, app_url, tmp_path):
     _open(page, app_url, "accounts")
-    with page.expect_download() as started:
-        page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first.click()
-    saved = tmp_path / started.value.suggested_filename
-    started.value.save_as(saved)
-    assert saved.name == "accounts.csv"
-    assert saved.read_text(encoding="utf-8").splitlines()[0].startswith("platform,account,")
-    with page.expect_download() as started:
-        page.get_by_test_id("stDownloadButton").filter(has_text="métadonnées").first.click()
-    sidecar = tmp_path / started.value.suggested_filename
-    started.value.save_as(sidecar)
+    menu = page.get_by_test_id("stPopover").first
+    saved = []
+    for label in ("CSV", "métadonnées"):
+        menu.get_by_role("button").first.click()  # opens the download menu
+        with page.expect_download() as started:
+            page.get_by_test_id("stDownloadButton").filter(has_text=label).first.click()
+        path = tmp_path / started.value.suggested_filename
+        started.value.save_as(path)
+        saved.append(path)
+        page.keyboard.press("Escape")
+    table, sidecar = saved
+    assert table.name == "accounts.csv"
+    assert table.read_text(encoding="utf-8").splitlines()[0].startswith("platform,account,")
     assert sidecar.name == "accounts.csv.meta.json"
     assert '"analysis"' in sidecar.read_text(encoding="utf-8")

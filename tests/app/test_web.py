@@ -8,28 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from app.web import MAIN_SCRIPT, PAGES
 from graph.store import Store
-from tests.app.conftest import XSS
-
-HEADERS = {
-    "fr": {
-        "overview": "Vue d'ensemble",
-        "resource": "Ressource",
-        "network": "Réseau",
-        "communities": "Communautés",
-        "accounts": "Comptes",
-        "quality": "Qualité des données",
-        "compare": "Comparer",
-    },
-    "en": {
-        "overview": "Overview",
-        "resource": "Resource",
-        "network": "Network",
-        "communities": "Communities",
-        "accounts": "Accounts",
-        "quality": "Data quality",
-        "compare": "Compare",
-    },
-}
+from tests.app.conftest import HEADINGS, XSS
 
 
 def _app(monkeypatch, data, page: str = "overview") -> AppTest:
@@ -54,7 +33,7 @@ def _query(data, sql: str, *parameters):
 def test_every_page_renders_on_the_demo(monkeypatch, demo_data, page):
     app = _app(monkeypatch, demo_data, page)
     assert not app.exception, [item.value for item in app.exception]
-    assert [header.value for header in app.header] == [HEADERS["fr"][page]]
+    assert [header.value for header in app.header] == [HEADINGS["fr"][page]]
     assert not app.error
 
 

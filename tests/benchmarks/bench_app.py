@@ -32,18 +32,8 @@ from app.web.i18n import text
 from app.web.network import network_html, palette, pruned
 from collectors.demo.network import NetworkShape, teacher_network
 from graph.store import Store
+from tests.fixtures.browser import ARGUMENTS, CHROMIUM
 
-CHROMIUM = "/usr/bin/chromium"
-ARGUMENTS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PAGES = {"overview": "Chiffres clés", "resource": "Catégories d'adoptants (Rogers)"}
 EMPTY_PAGES = {"overview": "essaim analyze", "resource": "essaim analyze"}
 LOADS = 5
@@ -165,7 +155,7 @@ def main() -> None:
         servers = [_serve(demo), _serve(empty)]
         try:
             with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGUMENTS)
+                browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS)
                 loaded = _warm_loads(browser, servers[0][1], PAGES)
                 baseline = _warm_loads(browser, servers[1][1], EMPTY_PAGES)
                 for name, seconds in loaded.items():

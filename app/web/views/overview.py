@@ -5,7 +5,7 @@ import streamlit as st
 
 from app.web.context import current
 from app.web.i18n import day, number
-from app.web.widgets import chart, table
+from app.web.widgets import chart, daily_adoptions, daily_bars, table
 
 context = current()
 t, database = context.t, context.database
@@ -101,24 +101,11 @@ else:
     table(context, taking_off, "taking-off", "resources taking off in the last 24 hours analysed")
 
 st.subheader(t("overview.timeline"))
-daily = database.query(
-    "SELECT date_trunc('day', adopted_at) AS day, platform, count(*) AS adoptions "
-    f"FROM adoptions a WHERE {where} AND adopted_at IS NOT NULL GROUP BY ALL ORDER BY ALL",
-    *parameters,
-)
+daily = daily_adoptions(context, where, parameters)
 if daily.empty:
     st.info(t("data.empty"))
 else:
-    bars = (
-        alt.Chart(daily)
-        .mark_bar()
-        .encode(
-            x=alt.X("day:T", title=None),
-            y=alt.Y("adoptions:Q", stack=True, title=t("overview.adoptions")),
-            color=alt.Color("platform:N", title=t("filter.platforms")),
-            tooltip=["day:T", "platform:N", "adoptions:Q"],
-        )
-    )
+    bars = daily_bars(context, daily)
     actions = (
         database.query("SELECT DISTINCT date, channel FROM campaign_effects")
         if ("campaign_effects" in database.tables())

@@ -7,7 +7,14 @@ import streamlit as st
 from app.export import cascade_forest
 from app.web.context import current
 from app.web.network import palette
-from app.web.widgets import chart, graph_downloads, network, table
+from app.web.widgets import (
+    chart,
+    daily_adoptions,
+    daily_bars,
+    graph_downloads,
+    network,
+    table,
+)
 from graph.store import Store
 from graph.store import queries as q
 
@@ -35,11 +42,7 @@ where, parameters = context.filters.adoption_clause()
 where, parameters = f"{where} AND a.resource_id = ?", [*parameters, resource]
 
 st.subheader(t("resource.timeline"))
-daily = database.query(
-    "SELECT date_trunc('day', adopted_at) AS day, platform, count(*) AS adoptions "
-    f"FROM adoptions a WHERE {where} AND adopted_at IS NOT NULL GROUP BY ALL ORDER BY ALL",
-    *parameters,
-)
+daily = daily_adoptions(context, where, parameters)
 if daily.empty:
     st.info(t("data.empty"))
 else:
@@ -49,15 +52,7 @@ else:
     with per_day:
         chart(
             context,
-            alt.Chart(daily)
-            .mark_bar()
-            .encode(
-                x=alt.X("day:T", title=None),
-                y=alt.Y("adoptions:Q", title=t("overview.adoptions")),
-                color=alt.Color("platform:N", title=t("filter.platforms")),
-                tooltip=["day:T", "platform:N", "adoptions:Q"],
-            )
-            .properties(height=260),
+            daily_bars(context, daily).properties(height=260),
             f"{resource}-per-day",
             f"adoptions of {resource} per day and platform",
         )
