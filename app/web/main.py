@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from app.config import load_settings
+from app.config import ConfigError, load_settings
 from app.web import PAGES, VIEWS
 from app.web.context import Context, Filters, sidebar_filters
 from app.web.data import Database, DatabaseBusy, version_of
@@ -43,7 +43,11 @@ def main() -> None:
         horizontal=True,
         key="language",
     )
-    database = Database(load_settings(None, None).database)
+    try:
+        database = Database(load_settings(None, None).database)
+    except ConfigError as error:  # one sentence naming the file and the key
+        st.error(str(error))
+        return
     pages = [
         st.Page(
             VIEWS / f"{name}.py",

@@ -24,6 +24,11 @@ def _metric(app: AppTest, label: str) -> str:
     return next(metric.value for metric in app.metric if metric.label == label)
 
 
+def _tables(app: AppTest) -> list:
+    """Every table of the page as a DataFrame (small ones are plain tables, large ones grids)."""
+    return [element.value for element in [*app.table, *app.dataframe]]
+
+
 def _query(data, sql: str, *parameters):
     with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
         return connection.execute(sql, list(parameters)).fetchone()[0]
@@ -95,7 +100,7 @@ def test_the_language_switch_changes_labels_and_numbers(monkeypatch, demo_data):
 def test_a_name_that_looks_like_html_is_shown_as_text(monkeypatch, demo_data):
     app = _app(monkeypatch, demo_data, "accounts")
     app.text_input(key="account_search").set_value("onerror").run()
-    (shown,) = [frame.value for frame in app.dataframe]
+    (shown,) = _tables(app)
     assert list(shown["compte"]) == [XSS]
     assert not any(XSS in markdown.value for markdown in app.markdown)
 
@@ -104,16 +109,26 @@ def test_the_resource_page_follows_the_chosen_resource(monkeypatch, demo_data):
     app = _app(monkeypatch, demo_data, "resource")
     app.selectbox(key="resource").set_value("einspe-oral").run()
     cascades = _query(demo_data, "SELECT count(*) FROM cascades WHERE resource_id = 'einspe-oral'")
-    tables = {len(frame.value) for frame in app.dataframe}
+    tables = {len(frame) for frame in _tables(app)}
     assert cascades in tables
 
 
 def test_comparing_two_resources_shows_one_row_each(monkeypatch, demo_data):
     app = _app(monkeypatch, demo_data, "compare")
     app.multiselect(key="compare_resources").set_value(["einspe-oral", "einspe-accueil"]).run()
-    summary = app.dataframe[0].value
+    summary = _tables(app)[0]
     assert list(summary.iloc[:, 0]) == ["einspe-accueil", "einspe-oral"]
     adoptions = _query(
         demo_data, "SELECT count(*) FROM adoptions WHERE resource_id = 'einspe-oral'"
     )
     assert summary.set_index(summary.columns[0]).loc["einspe-oral", "adoptions"] == adoptions
+
+
+def test_a_bad_configuration_is_named_not_a_traceback(monkeypatch, tmp_path):
+    config = tmp_path / "essaim.toml"
+    config.write_text('data_dir = "."\nunknown_key = 1\n', encoding="utf-8")
+    monkeypatch.setenv("ESSAIM_CONFIG", str(config))
+    monkeypatch.delenv("ESSAIM_DATA", raising=False)
+    app = AppTest.from_file(str(MAIN_SCRIPT), default_timeout=60).run()
+    assert not app.exception
+    assert [error.value for error in app.error] and "unknown_key" in app.error[0].value
