@@ -185,8 +185,13 @@ def test_an_html_like_name_is_shown_as_text_in_the_hover_card(page, app_url):
     frame, box = _network(page)
     node = frame.evaluate(_ZOOM_ON_NODE, XSS)
     assert node is not None, "the institution named like HTML is not in the view"
-    page.mouse.move(box["x"] + node["x"], box["y"] + node["y"])
     tooltip = frame.locator("div.vis-tooltip")
+    for _ in range(3):  # a hover card needs the pointer to arrive on the node, and rest
+        page.mouse.move(box["x"] + 5, box["y"] + 5)
+        page.mouse.move(box["x"] + node["x"], box["y"] + node["y"], steps=8)
+        page.wait_for_timeout(600)
+        if tooltip.is_visible():
+            break
     tooltip.wait_for(state="visible", timeout=10_000)
     assert tooltip.inner_text().startswith(XSS)  # the characters, not an image
     assert frame.locator("img").count() == 0
@@ -198,13 +203,15 @@ def test_a_table_downloads_as_csv_with_its_sidecar(page, app_url, tmp_path):
     menu = page.get_by_test_id("stPopover").first
     saved = []
     for label in ("CSV", "métadonnées"):
-        menu.get_by_role("button").first.click()  # opens the download menu
+        button = page.get_by_test_id("stDownloadButton").filter(has_text=label).first
+        if not button.is_visible():
+            menu.get_by_role("button").first.click()  # opens the download menu
+        button.wait_for(state="visible", timeout=10_000)
         with page.expect_download() as started:
-            page.get_by_test_id("stDownloadButton").filter(has_text=label).first.click()
+            button.click()
         path = tmp_path / started.value.suggested_filename
         started.value.save_as(path)
         saved.append(path)
-        page.keyboard.press("Escape")
     table, sidecar = saved
     assert table.name == "accounts.csv"
     assert table.read_text(encoding="utf-8").splitlines()[0].startswith("platform,account,")

@@ -48,15 +48,15 @@ if daily.empty:
 else:
     totals = daily.groupby("day", as_index=False)["adoptions"].sum()
     totals["cumulative"] = totals["adoptions"].cumsum()
-    per_day, cumulative = st.tabs([t("resource.per_day"), t("resource.cumulative")])
-    with per_day:
-        chart(
-            context,
-            daily_bars(context, daily).properties(height=260),
-            f"{resource}-per-day",
-            f"adoptions of {resource} per day and platform",
-        )
-    with cumulative:
+    shown = st.segmented_control(
+        t("resource.timeline"),
+        ["per_day", "cumulative"],
+        default="per_day",
+        format_func=lambda view: t(f"resource.{view}"),
+        label_visibility="collapsed",
+        key="timeline_view",
+    )  # one chart drawn at a time, lighter for the browser than both in tabs
+    if shown == "cumulative":
         chart(
             context,
             alt.Chart(totals)
@@ -69,6 +69,13 @@ else:
             .properties(height=260),
             f"{resource}-cumulative",
             f"cumulative adoptions of {resource}",
+        )
+    else:
+        chart(
+            context,
+            daily_bars(context, daily).properties(height=260),
+            f"{resource}-per-day",
+            f"adoptions of {resource} per day and platform",
         )
 
 st.subheader(t("resource.reach"))
