@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+import urllib.request
+import webbrowser
 
 import click
 
@@ -46,30 +50,41 @@ def app_command(context: click.Context, host: str, port: int, browser: bool) -> 
 
 
 def serve(settings: Settings, host: str, port: int, browser: bool) -> int:
-    """Run Streamlit on the app until interrupted; return its exit code."""
+    """Run Streamlit on the app until interrupted; return its exit code.
+
+    Streamlit runs headless (it would otherwise ask for an e-mail address on its first run);
+    the browser is opened here once the app answers.
+    """
     environment = {**os.environ, "ESSAIM_DATA": str(settings.data_dir.resolve())}
     if settings.config_path is not None:
         environment["ESSAIM_CONFIG"] = str(settings.config_path.resolve())
     command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(MAIN_SCRIPT),
-        "--server.address",
-        host,
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "false" if browser else "true",
-        "--browser.gatherUsageStats",
-        "false",
-        "--global.developmentMode",
-        "false",
-        "--client.toolbarMode",
-        "minimal",
-    ]
+        sys.executable, "-m", "streamlit", "run", str(MAIN_SCRIPT),
+        "--server.address", host, "--server.port", str(port), "--server.headless", "true",
+        "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
+        "--client.toolbarMode", "minimal",
+    ]  # fmt: skip
+    server = subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL)
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())  # stopped: stop it too
     try:
-        return subprocess.call(command, env=environment)
+        if browser:
+            _open_when_ready(
+                f"http://{'localhost' if host == '127.0.0.1' else host}:{port}", server
+            )
+        return server.wait()
     except KeyboardInterrupt:
+        server.terminate()
+        server.wait()
         return 0
+
+
+def _open_when_ready(url: str, server: subprocess.Popen) -> None:
+    for _ in range(120):
+        if server.poll() is not None:
+            return
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                webbrowser.open(url)
+                return
+        except OSError:
+            time.sleep(0.5)

@@ -137,6 +137,7 @@ _ZOOM_ON_NODE = """(start) => {
     const wanted = start === null
       ? network.getConnectedNodes(node.id).length > 0 : node.title.startsWith(start);
     if (!wanted) continue;
+    if (start !== null) { nodes.remove(node.id); nodes.add(node); }  // now drawn on top
     network.focus(node.id, {scale: 4, animation: false});
     const box = network.getBoundingBox(node.id);
     for (let i = 1; i < 8; i++) for (let j = 1; j < 8; j++) {
