@@ -28,7 +28,6 @@ left.metric(
 
 @st.cache_data(show_spinner=True, max_entries=4)
 def _stability(path: str, version) -> float:
-    from app.export import sociability_network  # noqa: F401  (the same graph as analysed)
     from graph.builders import sociability_graph
     from graph.communities import stability
     from graph.frames import fetch_frame
