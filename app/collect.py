@@ -7,6 +7,7 @@ import os
 import signal
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
@@ -17,6 +18,7 @@ from collectors.bluesky.spider import BlueskyOptions, BlueskySpider
 from collectors.checkpoint import last_run, resumable_run, runs_of, salvage_unfinished
 from collectors.engine import CollectOutcome, engine_settings
 from collectors.engine import collect as run_collection
+from collectors.forum.spider import ForumOptions, ForumSpider
 from collectors.mastodon.spider import MastodonOptions, MastodonSpider, instance_url
 from collectors.rawrun import PAYLOAD_PREFIX, RawRunWriter, iter_lines, run_paths
 from collectors.records import Run, decode_record
@@ -102,6 +104,12 @@ def _report(outcome: CollectOutcome) -> int:
     if waits:
         total = sum(incident.wait_seconds or 0 for incident in waits)
         err.print(f"Waited {total:.0f} s for rate limits ({len(waits)} times).")
+    forbidden = outcome.stats.get("essaim/robots_forbidden", 0)
+    if forbidden:
+        err.print(f"{forbidden:,} pages left out: the site's robots.txt forbids them.")
+    over_budget = outcome.stats.get("essaim/over_page_budget", 0)
+    if over_budget:
+        err.print(f"{over_budget:,} pages not read: the --max-pages budget was reached.")
     if outcome.fatal:
         err.print(f"[red]error:[/red] {outcome.fatal}", highlight=False)
     if run.status != "complete":
@@ -236,6 +244,61 @@ def collect_mastodon(context: click.Context, **options) -> int:
         wanted.since = _since(options["since"], settings.raw_dir, "mastodon", wanted.query())
     hosts = {urlsplit(instance_url(i)).netloc: config.requests_per_5min for i in wanted.instances}
     return _collect(MastodonSpider, settings, wanted, hosts, previous, options["verbose"])
+
+
+@collect.command("forum")
+@click.option("--url", help="Where to start: the forum's index, a board or a topic.")
+@click.option(
+    "--engine",
+    type=click.Choice(["phpbb", "forumactif"]),
+    default="phpbb",
+    show_default=True,
+    help="The forum software.",
+)
+@click.option("--search", "searches", multiple=True, help="Use the forum's search for this text.")
+@click.option("--search-domains", is_flag=True, help="Search the forum for each tracked domain.")
+@click.option("--timezone", help="The forum's time zone (default: [sources.forums] timezone).")
+@click.option("--max-pages", default=5000, show_default=True, help="Pages read at most.")
+@click.option("--resume", is_flag=True, help="Finish the last interrupted or incomplete run.")
+@click.option("--verbose", is_flag=True, help="Log every request.")
+@click.pass_context
+def collect_forum(context: click.Context, **options) -> int:
+    """Messages of a phpBB or Forumactif forum: boards, topics, quotes as replies.
+
+    Reads every board and topic reachable from --url (or, with --search, the topics the
+    forum's own search finds), one page every 2 seconds at most by default, obeying
+    robots.txt and its Crawl-delay. No account is used: only public pages are read.
+    """
+    settings = _settings(context)
+    config = settings.config.sources.forums
+    previous = _to_resume(settings, "forum") if options["resume"] else None
+    if previous is not None:
+        wanted = ForumOptions(**previous.parameters)
+    else:
+        if not options["url"]:
+            raise click.UsageError("give the forum to read with --url")
+        searches = list(options["searches"])
+        if options["search_domains"]:
+            searches += settings.config.tracking.domains
+        wanted = ForumOptions(
+            url=options["url"],
+            engine=options["engine"],
+            search=searches,
+            timezone=options["timezone"] or config.timezone,
+            max_pages=options["max_pages"],
+        )
+    _check_timezone(wanted.timezone)
+    hosts = {urlsplit(wanted.url).netloc: config.requests_per_5min}
+    return _collect(ForumSpider, settings, wanted, hosts, previous, options["verbose"])
+
+
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(
+            f"{name!r} is not a time zone name such as Europe/Paris", param_hint="--timezone"
+        ) from None
 
 
 @collect.command("bluesky-live")

@@ -86,9 +86,15 @@ class Mastodon(_Section):
     requests_per_5min: PositiveInt = 300
 
 
+class Forums(_Section):
+    timezone: str = "Europe/Paris"
+    requests_per_5min: PositiveInt = 150
+
+
 class Sources(_Section):
     bluesky: Bluesky = msgspec.field(default_factory=Bluesky)
     mastodon: Mastodon = msgspec.field(default_factory=Mastodon)
+    forums: Forums = msgspec.field(default_factory=Forums)
 
 
 class Analysis(_Section):
@@ -171,6 +177,13 @@ instances = ["mastodon.social", "piaille.fr", "framapiaf.org"]
 tags = ["INSPE", "eINSPE", "ReseauCanope", "FormationEnseignants"]
 # Requests per 5 minutes to each instance (Mastodon's default limit is 300).
 requests_per_5min = 300
+
+[sources.forums]
+# phpBB, Forumactif and Discourse forums: the time zone forums print their times in (when a
+# page does not say), and requests per 5 minutes to each forum (150: one every 2 seconds;
+# a longer Crawl-delay in the forum's robots.txt wins).
+timezone = "Europe/Paris"
+requests_per_5min = 150
 
 [analysis]
 # Parent of an adopter whose platform does not say where it saw the resource: among the

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collectors import bluesky, mastodon
+from collectors import bluesky, forum, mastodon
 from collectors.bluesky import jetstream
 from collectors.parsing import Parser
 
@@ -13,6 +13,7 @@ PARSERS: dict[str, Parser] = {
     "bluesky": bluesky.parse_payload,
     "bluesky-live": jetstream.parse_events,
     "mastodon": mastodon.parse_payload,
+    "forum": forum.parse_payload,
 }
 
 

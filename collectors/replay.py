@@ -53,6 +53,7 @@ class ReplayServer:
         self.dynamic: dict[str, Any] = {}  # path -> function(query pairs) -> Reply
         self.served: dict[str, int] = {}
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
+        self.arrivals: list[float] = []  # monotonic time each request arrived, in order
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -92,6 +93,7 @@ class ReplayServer:
                 body = self.rfile.read(length) if length else b""
                 parts = urlsplit(self.path)
                 server.requests.append((self.command, self.path, dict(self.headers), body))
+                server.arrivals.append(time.monotonic())
                 path = parts.netloc + parts.path  # a proxied request names its host
                 dynamic = server.dynamic.get(path)
                 if dynamic is not None:
@@ -106,10 +108,11 @@ class ReplayServer:
                 data = reply.encoded()
                 try:
                     self.send_response(reply.status)
-                    content_type = "application/json"
-                    if data[:20].lstrip().lower().startswith((b"<!doctype", b"<html")):
-                        content_type = "text/html"
-                    self.send_header("Content-Type", content_type)
+                    if not any(name.lower() == "content-type" for name in reply.headers):
+                        content_type = "application/json"
+                        if data[:20].lstrip().lower().startswith((b"<!doctype", b"<html")):
+                            content_type = "text/html; charset=utf-8"
+                        self.send_header("Content-Type", content_type)
                     for name, value in reply.headers.items():
                         self.send_header(name, value)
                     self.send_header("Content-Length", str(len(data)))

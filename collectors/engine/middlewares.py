@@ -5,6 +5,7 @@ received, so a resumed collection asks the network only for what is missing.
 :class:`PoliteRetryMiddleware` replaces Scrapy's retry middleware: on 429 (and 503 with a
 reset header) it waits until the time the platform names, for the whole host, then asks
 again; on other 5xx and on network errors it backs off exponentially.
+:class:`CrawlDelayMiddleware` slows a host down to the ``Crawl-delay`` of its robots.txt.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from protego import Protego
 from scrapy import Request
 from scrapy.http import Response, TextResponse
 
 from collectors.checkpoint import request_key
 
-__all__ = ["CheckpointMiddleware", "PoliteRetryMiddleware", "reset_wait"]
+__all__ = ["CheckpointMiddleware", "CrawlDelayMiddleware", "PoliteRetryMiddleware", "reset_wait"]
 
 
 class CheckpointMiddleware:
@@ -175,3 +177,31 @@ class PoliteRetryMiddleware:
         retry = request.replace(dont_filter=True)
         retry.meta.update(counters)
         return retry
+
+
+class CrawlDelayMiddleware:
+    """Space the requests to a host by the ``Crawl-delay`` its robots.txt asks for.
+
+    Scrapy reads robots.txt for its ``Disallow`` rules only; this middleware sees the same
+    response go by and lengthens the host's download delay (never shortens it).
+    """
+
+    def __init__(self, crawler):
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler):
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        if urlsplit(request.url).path != "/robots.txt" or response.status != 200:
+            return response
+        agent = self.crawler.settings.get("USER_AGENT", "")
+        rules = Protego.parse(response.body.decode("utf-8", "replace"))
+        delay = rules.crawl_delay(agent)
+        downloader = self.crawler.engine.downloader
+        slot = downloader.slots.get(downloader.get_slot_key(request))
+        if delay and slot is not None and delay > slot.delay:
+            slot.delay = float(delay)
+            self.crawler.stats.set_value("essaim/crawl_delay", float(delay))
+        return response

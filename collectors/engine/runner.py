@@ -68,6 +68,7 @@ def engine_settings(
         "DOWNLOADER_MIDDLEWARES": {
             f"{_ENGINE}.middlewares.CheckpointMiddleware": 50,
             f"{_ENGINE}.middlewares.PoliteRetryMiddleware": 100,
+            f"{_ENGINE}.middlewares.CrawlDelayMiddleware": 110,
         },
         "ITEM_PIPELINES": {f"{_ENGINE}.pipelines.RawRunPipeline": 100},
         "EXTENSIONS": {f"{_ENGINE}.progress.ProgressExtension": 0},

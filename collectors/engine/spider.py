@@ -1,4 +1,8 @@
-"""The base of API spiders: every response is kept, JSON is decoded once, failures are noted."""
+"""The bases of spiders: every response is kept, failures are noted.
+
+:class:`ApiSpider` decodes JSON bodies once; :class:`PageSpider` hands HTML pages over as
+Scrapy responses (robots.txt and its crawl delay obeyed).
+"""
 
 from __future__ import annotations
 
@@ -10,16 +14,18 @@ from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 import scrapy
-from scrapy.exceptions import CloseSpider
-from scrapy.http import Response
+from scrapy.exceptions import CloseSpider, IgnoreRequest
+from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from collectors.rawrun import Payload, RawRunWriter
 
-__all__ = ["ApiSpider", "Fetched"]
+__all__ = ["ApiSpider", "CollectSpider", "Fetched", "PageSpider"]
 
 #: Navigation callback: receives the decoded JSON body and the response, yields requests.
 OnData = Callable[[Any, Response], Iterator[scrapy.Request]]
+#: Navigation callback of pages: receives the response, yields requests.
+OnPage = Callable[[Response], Iterator[scrapy.Request]]
 
 
 @dataclass
@@ -35,8 +41,8 @@ class Fetched:
     received_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
-class ApiSpider(scrapy.Spider):
-    """A spider over a JSON API.
+class CollectSpider(scrapy.Spider):
+    """What every spider shares: the raw run it writes to, checkpoints, failure notes.
 
     Parameters
     ----------
@@ -47,15 +53,36 @@ class ApiSpider(scrapy.Spider):
         middleware answers from it instead of the network.
     """
 
-    custom_settings: ClassVar[dict[str, Any]] = {"ROBOTSTXT_OBEY": False}  # APIs: no robots.txt
-    #: Attempts at a page whose body is not the JSON expected (truncated, HTML).
-    bad_body_attempts = 3
-
     def __init__(self, run: RawRunWriter, checkpoint: dict[str, Payload], **kwargs: Any):
         super().__init__(**kwargs)
         self.run = run
         self.checkpoint = checkpoint
         self.fatal: str | None = None  # why the spider stopped early, in one sentence
+
+    def _failed(self, failure: Failure):
+        if failure.check(IgnoreRequest) and "robots" in failure.getErrorMessage().lower():
+            self.crawler.stats.inc_value("essaim/robots_forbidden")
+            return
+        self.page_failed(failure.request.url, failure.getErrorMessage() or repr(failure.value))
+
+    def page_failed(self, url: str, message: str) -> None:
+        """Note a page given up for good; ``--resume`` will ask for it again."""
+        self.run.add_incident("failed-page", url, message)
+        self.crawler.stats.inc_value("essaim/failed_pages")
+
+    def stop(self, message: str) -> None:
+        """Stop the whole collection because of ``message`` (bad credentials…)."""
+        self.fatal = message
+        self.run.add_incident("error", self.name, message)
+        raise CloseSpider("fatal")
+
+
+class ApiSpider(CollectSpider):
+    """A spider over a JSON API (robots.txt does not apply to APIs)."""
+
+    custom_settings: ClassVar[dict[str, Any]] = {"ROBOTSTXT_OBEY": False}
+    #: Attempts at a page whose body is not the JSON expected (truncated, HTML).
+    bad_body_attempts = 3
 
     def get(
         self,
@@ -129,19 +156,44 @@ class ApiSpider(scrapy.Spider):
         """What to do instead of failing a refused page (renew a session…); None: fail it."""
         return None
 
-    def _failed(self, failure: Failure):
-        self.page_failed(failure.request.url, failure.getErrorMessage() or repr(failure.value))
 
-    def page_failed(self, url: str, message: str) -> None:
-        """Note a page given up for good; ``--resume`` will ask for it again."""
-        self.run.add_incident("failed-page", url, message)
-        self.crawler.stats.inc_value("essaim/failed_pages")
+class PageSpider(CollectSpider):
+    """A spider over web pages: robots.txt obeyed (its ``Crawl-delay`` too), HTML expected.
 
-    def stop(self, message: str) -> None:
-        """Stop the whole collection because of ``message`` (bad credentials…)."""
-        self.fatal = message
-        self.run.add_incident("error", self.name, message)
-        raise CloseSpider("fatal")
+    Pages answering with an error status are noted as failed, except those in
+    ``ok_statuses`` (a deleted topic's 404…), which reach ``on_page`` like any other.
+    """
+
+    def page(
+        self,
+        url: str,
+        on_page: OnPage,
+        *,
+        note: dict[str, Any] | None = None,
+        ok_statuses: tuple[int, ...] = (),
+    ) -> scrapy.Request:
+        """Build a GET request of ``url`` whose response goes to ``on_page``.
+
+        ``note`` is stored with the payload as what the parser needs to read it.
+        """
+        return scrapy.Request(
+            url,
+            callback=self._page_received,
+            errback=self._failed,
+            cb_kwargs={"on_page": on_page},
+            meta={"note": note or {}, "ok_statuses": ok_statuses},
+        )
+
+    def _page_received(self, response: Response, on_page: OnPage):
+        yield fetched(response)
+        request = response.request
+        if response.status >= 400 and response.status not in request.meta["ok_statuses"]:
+            self.page_failed(request.url, f"HTTP {response.status}")
+            return
+        if not isinstance(response, TextResponse):
+            self.page_failed(request.url, "the answer is not a web page")
+            return
+        yield from on_page(response)
 
 
 def fetched(response: Response) -> Fetched:

@@ -28,6 +28,8 @@ service = "{server_url}"
 appview = "{server_url}"
 plc = "{server_url}/plc"
 requests_per_5min = 1000000
+[sources.forums]
+requests_per_5min = 1000000
 [sources.mastodon]
 requests_per_5min = 1000000
 {extra}
