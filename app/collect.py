@@ -22,6 +22,7 @@ from collectors.forum.spider import ForumOptions, ForumSpider
 from collectors.mastodon.spider import MastodonOptions, MastodonSpider, instance_url
 from collectors.rawrun import PAYLOAD_PREFIX, RawRunWriter, iter_lines, run_paths
 from collectors.records import Run, decode_record
+from collectors.telegram.spider import TelegramOptions, TelegramSpider
 from graph.resources import read_catalogue
 
 __all__ = ["collect"]
@@ -299,6 +300,38 @@ def _check_timezone(name: str) -> None:
         raise click.BadParameter(
             f"{name!r} is not a time zone name such as Europe/Paris", param_hint="--timezone"
         ) from None
+
+
+@collect.command("telegram")
+@click.option("--channel", "channels", multiple=True, help="Public channel, without '@'.")
+@click.option("--since", help="Stop paging at this date or time; 'last': since the last run.")
+@click.option("--max-pages", default=200, show_default=True, help="Pages read per channel.")
+@click.option("--resume", is_flag=True, help="Finish the last interrupted or incomplete run.")
+@click.option("--verbose", is_flag=True, help="Log every request.")
+@click.pass_context
+def collect_telegram(context: click.Context, **options) -> int:
+    """Messages of public Telegram channels: links, views, forwards, replies.
+
+    Reads the channels' public web preview (t.me/s/<channel>), newest first, without an
+    account. Groups and private channels have no preview and are reported as such.
+    """
+    settings = _settings(context)
+    config = settings.config.sources.telegram
+    previous = _to_resume(settings, "telegram") if options["resume"] else None
+    if previous is not None:
+        wanted = TelegramOptions(**previous.parameters)
+    else:
+        channels = [name.lstrip("@") for name in options["channels"] or config.channels]
+        if not channels:
+            raise click.UsageError(
+                "name the channels to read with --channel (or [sources.telegram] channels)"
+            )
+        wanted = TelegramOptions(
+            channels=channels, max_pages=options["max_pages"], base=config.base.rstrip("/")
+        )
+        wanted.since = _since(options["since"], settings.raw_dir, "telegram", wanted.query())
+    hosts = {urlsplit(wanted.base).netloc: config.requests_per_5min}
+    return _collect(TelegramSpider, settings, wanted, hosts, previous, options["verbose"])
 
 
 @collect.command("bluesky-live")

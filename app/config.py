@@ -91,10 +91,17 @@ class Forums(_Section):
     requests_per_5min: PositiveInt = 150
 
 
+class Telegram(_Section):
+    channels: list[str] = []
+    base: str = "https://t.me"
+    requests_per_5min: PositiveInt = 300
+
+
 class Sources(_Section):
     bluesky: Bluesky = msgspec.field(default_factory=Bluesky)
     mastodon: Mastodon = msgspec.field(default_factory=Mastodon)
     forums: Forums = msgspec.field(default_factory=Forums)
+    telegram: Telegram = msgspec.field(default_factory=Telegram)
 
 
 class Analysis(_Section):
@@ -184,6 +191,12 @@ requests_per_5min = 300
 # a longer Crawl-delay in the forum's robots.txt wins).
 timezone = "Europe/Paris"
 requests_per_5min = 150
+
+[sources.telegram]
+# Public channels to read (names without "@"), the preview site, and requests per 5 minutes.
+channels = []
+base = "https://t.me"
+requests_per_5min = 300
 
 [analysis]
 # Parent of an adopter whose platform does not say where it saw the resource: among the

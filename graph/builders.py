@@ -43,7 +43,7 @@ def adoption_events(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     Columns: ``resource_id``, ``platform``, ``cascade`` (``<resource_id>/<root_post_id>``),
     ``root_post_id`` (the post that started the cascade), ``account_id``, ``adopted_at``
     (UTC; NaT for reposts whose time the platform did not give), ``kind`` (one of
-    :data:`ADOPTION_KINDS`), ``post_id`` ('' for a repost),
+    :data:`ADOPTION_KINDS`), ``post_id`` ('' for a repost known only as an interaction),
     ``parent_post_id`` (the post quoted, answered or reposted), ``observed_parent`` (the
     account the platform says the adoption came from: the author of the post quoted or
     answered, or of the non-original post reposted; else null) and ``campaign`` (the campaign

@@ -483,8 +483,8 @@ SELECT_LAST_ANALYSIS = "SELECT * FROM analyses ORDER BY finished_at DESC LIMIT 1
 
 # --- analysis inputs ------------------------------------------------------------------------
 # A cascade starts at a post linking a resource that no other post linking it leads to
-# through quotes and replies; quotes and replies of cascade posts (at any depth) join it,
-# and so do reposts of cascade posts. ``?`` 1 and 2: the forum and web platforms, whose
+# through quotes, replies and reposts that are posts (Telegram forwards); those of cascade
+# posts (at any depth) join it, and so do reposts known as interactions. ``?`` 1 and 2: the forum and web platforms, whose
 # posts are 'link-in-forum' and 'web-page' adoptions rather than 'original' ones.
 
 SELECT_ADOPTIONS = """
@@ -498,7 +498,9 @@ post_edges AS (
     SELECT platform, quote_of AS parent_post, post_id AS child_post, 'quote' AS kind
     FROM posts WHERE quote_of IS NOT NULL
     UNION ALL
-    SELECT platform, reply_to, post_id, 'reply' FROM posts WHERE reply_to IS NOT NULL),
+    SELECT platform, reply_to, post_id, 'reply' FROM posts WHERE reply_to IS NOT NULL
+    UNION ALL
+    SELECT platform, repost_of, post_id, 'repost' FROM posts WHERE repost_of IS NOT NULL),
 reached(resource_id, platform, root_post, post_id, parent_post, kind, hops) AS (
     SELECT resource_id, platform, post_id, post_id, NULL::VARCHAR, 'original', 0 FROM linking
     UNION ALL
@@ -567,10 +569,11 @@ SELECT platform, source, target, kind, count(*) AS weight FROM (
     SELECT platform, follower_id AS source, followee_id AS target, 'follow' AS kind
     FROM follows
     UNION ALL
-    SELECT i.platform, i.actor_id, p.author_id, i.kind
+    SELECT i.platform, i.actor_id, p.author_id,
+        CASE i.kind WHEN 'forward' THEN 'repost' ELSE i.kind END
     FROM interactions i JOIN posts p ON p.platform = i.platform
         AND p.post_id = i.target_post_id
-    WHERE i.kind IN ('repost', 'quote', 'reply'))
+    WHERE i.kind IN ('repost', 'forward', 'quote', 'reply'))
 WHERE source <> target
 GROUP BY ALL ORDER BY ALL"""
 

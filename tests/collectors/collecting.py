@@ -30,6 +30,9 @@ plc = "{server_url}/plc"
 requests_per_5min = 1000000
 [sources.forums]
 requests_per_5min = 1000000
+[sources.telegram]
+base = "{server_url}"
+requests_per_5min = 1000000
 [sources.mastodon]
 requests_per_5min = 1000000
 {extra}
