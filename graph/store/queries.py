@@ -484,8 +484,9 @@ SELECT_LAST_ANALYSIS = "SELECT * FROM analyses ORDER BY finished_at DESC LIMIT 1
 # --- analysis inputs ------------------------------------------------------------------------
 # A cascade starts at a post linking a resource that no other post linking it leads to
 # through quotes, replies and reposts that are posts (Telegram forwards); those of cascade
-# posts (at any depth) join it, and so do reposts known as interactions. ``?`` 1 and 2: the forum and web platforms, whose
-# posts are 'link-in-forum' and 'web-page' adoptions rather than 'original' ones.
+# posts (at any depth) join it, and so do reposts known as interactions. ``?`` 1 and 2: the
+# forum and web platforms, whose posts are 'link-in-forum' and 'web-page' adoptions rather
+# than 'original' ones.
 
 SELECT_ADOPTIONS = """
 WITH RECURSIVE
