@@ -16,6 +16,7 @@ from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out
 from collectors.bluesky.jetstream import JetstreamCollector, last_cursor
 from collectors.bluesky.spider import BlueskyOptions, BlueskySpider
 from collectors.checkpoint import last_run, resumable_run, runs_of, salvage_unfinished
+from collectors.discourse.spider import DiscourseOptions, DiscourseSpider
 from collectors.engine import CollectOutcome, engine_settings
 from collectors.engine import collect as run_collection
 from collectors.forum.spider import ForumOptions, ForumSpider
@@ -291,6 +292,35 @@ def collect_forum(context: click.Context, **options) -> int:
     _check_timezone(wanted.timezone)
     hosts = {urlsplit(wanted.url).netloc: config.requests_per_5min}
     return _collect(ForumSpider, settings, wanted, hosts, previous, options["verbose"])
+
+
+@collect.command("discourse")
+@click.option("--url", help="The Discourse site, e.g. https://forum.example.org")
+@click.option("--query", "queries", multiple=True, help="Search this (default: tracked domains).")
+@click.option("--max-search-pages", default=20, show_default=True, help="Result pages per query.")
+@click.option("--resume", is_flag=True, help="Finish the last interrupted or incomplete run.")
+@click.option("--verbose", is_flag=True, help="Log every request.")
+@click.pass_context
+def collect_discourse(context: click.Context, **options) -> int:
+    """Topics of a Discourse forum whose posts link tracked resources, read whole.
+
+    Uses the site's public JSON API without an account: search, then every post of each
+    topic found (replies, quotes, likes, reads, and the clicks Discourse counted on links).
+    """
+    settings = _settings(context)
+    previous = _to_resume(settings, "discourse") if options["resume"] else None
+    if previous is not None:
+        wanted = DiscourseOptions(**previous.parameters)
+    else:
+        if not options["url"]:
+            raise click.UsageError("give the Discourse site to read with --url")
+        wanted = DiscourseOptions(
+            url=options["url"],
+            queries=list(options["queries"] or settings.config.tracking.domains),
+            max_search_pages=options["max_search_pages"],
+        )
+    hosts = {urlsplit(wanted.url).netloc: settings.config.sources.forums.requests_per_5min}
+    return _collect(DiscourseSpider, settings, wanted, hosts, previous, options["verbose"])
 
 
 def _check_timezone(name: str) -> None:

@@ -38,7 +38,8 @@ def fragment_text(
 ) -> tuple[str, list[str]]:
     """The text and outbound links of an HTML fragment, without its ``leave_out`` elements.
 
-    Quotes are left out by default: what a message quotes belongs to the quoted message.
+    ``leave_out`` is an XPath step; quotes are left out by default: what a message quotes
+    belongs to the quoted message.
     Relative links are made absolute; ``mailto:`` and in-page anchors are dropped.
 
     >>> page = Selector(text='<div>Voir <a href="/x">x</a><blockquote>cité '

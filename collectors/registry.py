@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collectors import bluesky, forum, mastodon, telegram
+from collectors import bluesky, discourse, forum, mastodon, telegram
 from collectors.bluesky import jetstream
 from collectors.parsing import Parser
 
@@ -14,6 +14,7 @@ PARSERS: dict[str, Parser] = {
     "bluesky-live": jetstream.parse_events,
     "mastodon": mastodon.parse_payload,
     "forum": forum.parse_payload,
+    "discourse": discourse.parse_payload,
     "telegram": telegram.parse_payload,
 }
 
