@@ -17,6 +17,7 @@ from app.config import CONFIG_NAME, TEMPLATE, ConfigError, Settings, load_settin
 from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, cell, err, out, table
 from app.demo import demo
 from app.export import export
+from app.importing import import_command
 from app.loading import configured_resolver, linker_for, load_into_store, sync_catalogue
 from app.serve import app_command
 from app.whatif import whatif
@@ -269,6 +270,7 @@ def reparse(context: click.Context, run_id: str, offline: bool) -> int:
 
 
 cli.add_command(collect)
+cli.add_command(import_command)
 cli.add_command(analyze_command)
 cli.add_command(show)
 cli.add_command(whatif)

@@ -1,0 +1,61 @@
+"""``essaim import <format> <file>``: an exported file becomes a raw run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from app.console import EXIT_OK, EXIT_PARTIAL, err, out
+from collectors.imports import FORMATS, import_file
+from collectors.imports.files import ImportFileError
+from collectors.imports.mapping import MappingError
+
+__all__ = ["import_command"]
+
+_SHOWN = 20  # refused rows printed; the manifest lists them all
+
+
+@click.command("import")
+@click.argument("kind", metavar="FORMAT", type=click.Choice(list(FORMATS)))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--mapping", help="Column mapping: a shipped name or a TOML file.")
+@click.option("--platform", help="The platform the rows come from (4CAT, custom CSV).")
+@click.option("--account", help="Whose export it is (X archive, LinkedIn page).")
+@click.pass_context
+def import_command(context: click.Context, kind, file, mapping, platform, account) -> int:
+    """Import an exported FILE as a new raw run (then: essaim load).
+
+    \b
+    Formats:
+      x-archive      an X/Twitter account archive (.zip, or its data/tweets.js)
+      csv            any CSV, with --mapping (see datasets/mappings/ for examples)
+      4cat           a 4CAT dataset (CSV, or NDJSON with --mapping), with --platform
+      minet          a minet tweet CSV
+      crowdtangle    a legacy CrowdTangle CSV (--mapping crowdtangle-instagram for IG)
+      mcl            a Meta Content Library CSV
+      linkedin       a LinkedIn page's post analytics (CSV), with --account
+      meta-business  a Meta Business Suite post export (CSV)
+
+    Rows that cannot be read are reported with their line and reason; the others load.
+    """
+    settings = context.find_root().obj()
+    try:
+        outcome = import_file(
+            settings.raw_dir, kind, file, mapping=mapping, platform=platform, account=account
+        )
+    except (ImportFileError, MappingError) as error:
+        raise click.ClickException(str(error)) from None
+    run = outcome.run
+    records = sum(n for name, n in run.counts.items() if name != "payloads")
+    out.print(
+        f"Run {run.run_id}: {outcome.rows:,} rows read, {records:,} records, "
+        f"{len(outcome.refused):,} rows refused.",
+        highlight=False,
+    )
+    for line, reason in outcome.refused[:_SHOWN]:
+        err.print(f"[yellow]line {line}[/yellow]: {reason}", highlight=False)
+    if len(outcome.refused) > _SHOWN:
+        err.print(f"… and {len(outcome.refused) - _SHOWN} more (see the run manifest).")
+    out.print("Next: essaim load")
+    return EXIT_PARTIAL if outcome.refused else EXIT_OK

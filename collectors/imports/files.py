@@ -1,0 +1,132 @@
+"""Reading export files row by row, keeping each row's text exactly as it is in the file.
+
+Every reader yields :class:`Row` items: the line the row starts on, its text as written
+(what the raw run keeps) and, when the file's structure is broken there, why.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "ImportFileError",
+    "Row",
+    "csv_layout",
+    "csv_rows",
+    "json_lines",
+    "x_archive_account",
+    "x_archive_tweets",
+]
+
+_SAMPLE = 64 * 1024
+
+
+class ImportFileError(ValueError):
+    """A file that cannot be read at all; the message names it and says why."""
+
+
+@dataclass
+class Row:
+    line: int  # the line of the file the row starts on (1 = the first line)
+    text: str  # the row as written in the file
+    error: str | None = None  # why the row cannot be read, when the file is broken there
+
+
+def _decode(path: Path) -> str:
+    """The text of a file in UTF-8 (with or without BOM), else Windows-1252 (Excel's)."""
+    data = path.read_bytes()
+    if b"\x00" in data[:_SAMPLE]:
+        raise ImportFileError(f"{path}: this is a binary file, not a text export")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace")
+
+
+def csv_layout(path: Path) -> tuple[list[str], str]:
+    """The columns and the delimiter of a CSV file (comma, semicolon or tab)."""
+    text = _decode(path)
+    first = text[:_SAMPLE].split("\n", 1)[0]
+    delimiter = max(",;\t", key=first.count)
+    header = next(csv.reader([first], delimiter=delimiter), [])
+    columns = [name.strip() for name in header]
+    if len([c for c in columns if c]) < 2:
+        raise ImportFileError(f"{path}: the first line is not a header of columns")
+    return columns, delimiter
+
+
+def csv_rows(path: Path, delimiter: str) -> Iterator[Row]:
+    """The data rows of a CSV file after its header, each with its exact text."""
+    lines = io.StringIO(_decode(path), newline="")
+    lines.readline()  # the header
+    line = 2
+    while True:
+        start, text = line, lines.readline()
+        if not text:
+            return
+        while text.count('"') % 2 and (more := lines.readline()):
+            text += more  # a quoted value holding line breaks
+        line = start + text.count("\n")
+        if text.strip():
+            yield Row(start, text.rstrip("\r\n"))
+
+
+def json_lines(path: Path) -> Iterator[Row]:
+    """The lines of an NDJSON file (one JSON object per line)."""
+    for number, text in enumerate(_decode(path).splitlines(), start=1):
+        if text.strip():
+            yield Row(number, text)
+
+
+def x_archive_tweets(path: Path) -> Iterator[Row]:
+    """The tweets of an X/Twitter archive: the ``.zip`` or its ``data/tweets.js`` file.
+
+    The archive's JavaScript (``window.YTD.tweets.part0 = [...]``) is read as JSON after
+    the ``=``, never run. Each tweet's row text is its JSON; its line is its position.
+    """
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = sorted(
+                n
+                for n in archive.namelist()
+                if n.rsplit("/", 1)[-1].startswith("tweets") and n.endswith(".js")
+            )
+            if not names:
+                raise ImportFileError(f"{path}: no data/tweets.js in this archive")
+            scripts = [(f"{path}:{n}", archive.read(n).decode("utf-8-sig")) for n in names]
+    else:
+        scripts = [(str(path), _decode(path))]
+    position = 0
+    for where, script in scripts:
+        start = script.find("[")
+        try:
+            items = json.loads(script[start:]) if start >= 0 else None
+        except ValueError as error:
+            raise ImportFileError(f"{where}: not a tweets.js file ({error})") from None
+        if not isinstance(items, list):
+            raise ImportFileError(f"{where}: not a tweets.js file (no list of tweets)")
+        for item in items:
+            position += 1
+            yield Row(position, json.dumps(item, ensure_ascii=False))
+
+
+def x_archive_account(path: Path) -> str | None:
+    """The username of an archive's owner, from its ``data/account.js`` (zip only)."""
+    if not zipfile.is_zipfile(path):
+        return None
+    with zipfile.ZipFile(path) as archive:
+        names = [n for n in archive.namelist() if n.endswith("account.js")]
+        if not names:
+            return None
+        script = archive.read(names[0]).decode("utf-8-sig")
+    try:
+        items = json.loads(script[script.find("[") :])
+        return items[0]["account"]["username"]
+    except (ValueError, LookupError, TypeError):
+        return None

@@ -1,0 +1,125 @@
+"""``essaim import``: a file becomes a raw run like any collection, row by row.
+
+Every row is kept as it is in the file (a payload), then parsed; a row that cannot be read
+is noted with its line and reason, and the other rows go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from collectors.imports.files import (
+    ImportFileError,
+    csv_layout,
+    csv_rows,
+    json_lines,
+    x_archive_account,
+    x_archive_tweets,
+)
+from collectors.imports.mapping import Mapping, load_mapping
+from collectors.imports.parsers import parse_payload
+from collectors.parsing import ParseContext, ParseError
+from collectors.rawrun import RawRunWriter
+from collectors.records import Run
+
+__all__ = ["FORMATS", "ImportOutcome", "import_file"]
+
+#: Import formats and the mapping each uses by default (None: code, or --mapping needed).
+FORMATS: dict[str, str | None] = {
+    "x-archive": None,
+    "csv": None,
+    "4cat": "4cat",
+    "minet": "minet-twitter",
+    "crowdtangle": "crowdtangle-facebook",
+    "mcl": "meta-content-library",
+    "linkedin": "linkedin-page",
+    "meta-business": "meta-business-suite",
+}
+#: Formats whose files are one account's (a page's own analytics): --account names it.
+ONE_ACCOUNT = {"linkedin", "x-archive"}
+
+
+@dataclass
+class ImportOutcome:
+    """The closed run, and the rows read and refused (line, reason)."""
+
+    run: Run
+    rows: int
+    refused: list[tuple[int, str]]
+
+
+def import_file(
+    raw_dir: Path,
+    kind: str,
+    path: Path,
+    *,
+    mapping: str | None = None,
+    platform: str | None = None,
+    account: str | None = None,
+) -> ImportOutcome:
+    """Import ``path`` (format ``kind``) into a new raw run ``import-<kind>``.
+
+    Raise :class:`ImportFileError` or ``MappingError`` when the file or mapping cannot be
+    used at all (nothing is written then).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ImportFileError(f"{path}: no such file")
+    note: dict = {"format": kind}
+    if kind == "x-archive":
+        account = account or x_archive_account(path)
+        if not account:
+            raise ImportFileError(f"{path}: say whose archive it is with --account")
+        rows = x_archive_tweets(path)
+    else:
+        chosen = _mapping(kind, mapping, platform)
+        note["mapping"] = chosen.as_note()
+        if path.suffix.lower() in (".ndjson", ".jsonl"):
+            rows = json_lines(path)
+        else:
+            note["columns"], note["delimiter"] = csv_layout(path)
+            rows = csv_rows(path, note["delimiter"])
+        if kind in ONE_ACCOUNT and not account:
+            raise ImportFileError(f"{path}: say which account the export is of, with --account")
+    if account:
+        note["account"] = account
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    parameters = {"format": kind, "file": str(path), "file_sha256": digest, **note}
+    parameters.pop("columns", None)
+    run = RawRunWriter(raw_dir, f"import-{kind}", path.name, parameters)
+    count, refused = 0, []
+    try:
+        for row in rows:
+            count += 1
+            payload = run.add_payload(
+                row.text, url=str(path), method="FILE", params={**note, "line": row.line}
+            )
+            context = ParseContext(run.manifest.source, run.run_id, payload.received_at)
+            try:
+                records = parse_payload(payload, context)
+            except ParseError as error:
+                refused.append((row.line, str(error).split(": ", 1)[-1]))
+                run.add_incident("error", f"{path.name}, line {row.line}", str(error))
+                continue
+            run.add_records(records)
+    except ImportFileError:
+        run.discard()
+        raise
+    except BaseException:
+        run.close("interrupted")
+        raise
+    return ImportOutcome(run.close(), count, refused)
+
+
+def _mapping(kind: str, name: str | None, platform: str | None) -> Mapping:
+    chosen = name or FORMATS[kind]
+    if chosen is None:
+        raise ImportFileError(f"the {kind} format needs a column mapping: --mapping FILE")
+    mapping = load_mapping(chosen)
+    if platform:
+        mapping.platform, mapping.platform_column = platform, None
+    if not mapping.platform and not mapping.platform_column:
+        raise ImportFileError(f"say which platform the {kind} file comes from: --platform")
+    return mapping
