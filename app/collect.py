@@ -23,6 +23,7 @@ from collectors.forum.spider import ForumOptions, ForumSpider
 from collectors.mastodon.spider import MastodonOptions, MastodonSpider, instance_url
 from collectors.rawrun import PAYLOAD_PREFIX, RawRunWriter, iter_lines, run_paths
 from collectors.records import Run, decode_record
+from collectors.reddit.spider import RedditOptions, RedditSpider
 from collectors.telegram.spider import TelegramOptions, TelegramSpider
 from graph.resources import read_catalogue
 
@@ -362,6 +363,59 @@ def collect_telegram(context: click.Context, **options) -> int:
         wanted.since = _since(options["since"], settings.raw_dir, "telegram", wanted.query())
     hosts = {urlsplit(wanted.base).netloc: config.requests_per_5min}
     return _collect(TelegramSpider, settings, wanted, hosts, previous, options["verbose"])
+
+
+@collect.command("reddit")
+@click.option("--domain", "domains", multiple=True, help="Tracked domain (default: config).")
+@click.option("--url", "urls", multiple=True, help="Exact URL (default: catalogue URLs).")
+@click.option("--since", help="Stop paging at this date or time; 'last': since the last run.")
+@click.option("--max-pages", default=10, show_default=True, help="Pages per listing.")
+@click.option("--no-comments", is_flag=True, help="Submissions only: no comments, crossposts.")
+@click.option("--resume", is_flag=True, help="Finish the last interrupted or incomplete run.")
+@click.option("--verbose", is_flag=True, help="Log every request.")
+@click.pass_context
+def collect_reddit(context: click.Context, **options) -> int:
+    """Reddit submissions linking tracked resources, with crossposts and comment trees.
+
+    Needs a Reddit OAuth app: set ESSAIM_REDDIT_CLIENT_ID and ESSAIM_REDDIT_CLIENT_SECRET
+    (read from the environment only, never written anywhere).
+    """
+    client_id = os.environ.get("ESSAIM_REDDIT_CLIENT_ID")
+    secret = os.environ.get("ESSAIM_REDDIT_CLIENT_SECRET")
+    if not client_id or not secret:
+        raise click.ClickException(
+            "Reddit needs an OAuth app: set ESSAIM_REDDIT_CLIENT_ID and "
+            "ESSAIM_REDDIT_CLIENT_SECRET (since November 2025 Reddit approves new apps at "
+            "reddit.com/prefs/apps). Without one, export the posts with another tool and "
+            "load them with: essaim import csv FILE --mapping MAPPING.toml"
+        )
+    settings = _settings(context)
+    config = settings.config.sources.reddit
+    previous = _to_resume(settings, "reddit") if options["resume"] else None
+    if previous is not None:
+        wanted = RedditOptions(**previous.parameters)
+    else:
+        chosen = options["domains"] or options["urls"]
+        wanted = RedditOptions(
+            domains=list(options["domains"] if chosen else settings.config.tracking.domains),
+            urls=list(options["urls"] if chosen else _catalogue_urls(settings)),
+            max_pages=options["max_pages"],
+            comments=not options["no_comments"],
+            auth=config.auth.rstrip("/"),
+            api=config.api.rstrip("/"),
+        )
+        wanted.since = _since(options["since"], settings.raw_dir, "reddit", wanted.query())
+    hosts = {urlsplit(url).netloc: config.requests_per_5min for url in (wanted.auth, wanted.api)}
+    return _collect(
+        RedditSpider,
+        settings,
+        wanted,
+        hosts,
+        previous,
+        options["verbose"],
+        client_id=client_id,
+        client_secret=secret,
+    )
 
 
 @collect.command("bluesky-live")

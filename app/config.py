@@ -97,11 +97,18 @@ class Telegram(_Section):
     requests_per_5min: PositiveInt = 300
 
 
+class Reddit(_Section):
+    auth: str = "https://www.reddit.com"
+    api: str = "https://oauth.reddit.com"
+    requests_per_5min: PositiveInt = 450
+
+
 class Sources(_Section):
     bluesky: Bluesky = msgspec.field(default_factory=Bluesky)
     mastodon: Mastodon = msgspec.field(default_factory=Mastodon)
     forums: Forums = msgspec.field(default_factory=Forums)
     telegram: Telegram = msgspec.field(default_factory=Telegram)
+    reddit: Reddit = msgspec.field(default_factory=Reddit)
 
 
 class Analysis(_Section):
@@ -197,6 +204,12 @@ requests_per_5min = 150
 channels = []
 base = "https://t.me"
 requests_per_5min = 300
+
+[sources.reddit]
+# Token and API hosts, and requests per 5 minutes (Reddit allows 100 per minute per app).
+auth = "https://www.reddit.com"
+api = "https://oauth.reddit.com"
+requests_per_5min = 450
 
 [analysis]
 # Parent of an adopter whose platform does not say where it saw the resource: among the

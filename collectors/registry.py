@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collectors import bluesky, discourse, forum, imports, mastodon, telegram
+from collectors import bluesky, discourse, forum, imports, mastodon, reddit, telegram
 from collectors.bluesky import jetstream
 from collectors.parsing import Parser
 
@@ -16,6 +16,7 @@ PARSERS: dict[str, Parser] = {
     "forum": forum.parse_payload,
     "discourse": discourse.parse_payload,
     "telegram": telegram.parse_payload,
+    "reddit": reddit.parse_payload,
     **{f"import-{kind}": imports.parse_payload for kind in imports.FORMATS},
 }
 

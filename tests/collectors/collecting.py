@@ -33,6 +33,10 @@ requests_per_5min = 1000000
 [sources.telegram]
 base = "{server_url}"
 requests_per_5min = 1000000
+[sources.reddit]
+auth = "{server_url}"
+api = "{server_url}/oauth"
+requests_per_5min = 1000000
 [sources.mastodon]
 requests_per_5min = 1000000
 {extra}
