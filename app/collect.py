@@ -25,6 +25,7 @@ from collectors.rawrun import PAYLOAD_PREFIX, RawRunWriter, iter_lines, run_path
 from collectors.records import Run, decode_record
 from collectors.reddit.spider import RedditOptions, RedditSpider
 from collectors.telegram.spider import TelegramOptions, TelegramSpider
+from collectors.youtube.spider import YoutubeOptions, YoutubeSpider
 from graph.resources import read_catalogue
 
 __all__ = ["collect"]
@@ -415,6 +416,46 @@ def collect_reddit(context: click.Context, **options) -> int:
         options["verbose"],
         client_id=client_id,
         client_secret=secret,
+    )
+
+
+@collect.command("youtube")
+@click.option("--query", "queries", multiple=True, help="Search words (default: config).")
+@click.option("--since", help="Only videos published from this date or time; 'last' too.")
+@click.option("--max-search-pages", default=4, show_default=True, help="Pages per query.")
+@click.option("--max-comment-pages", default=5, show_default=True, help="Pages per video.")
+@click.option("--resume", is_flag=True, help="Finish the last interrupted or incomplete run.")
+@click.option("--verbose", is_flag=True, help="Log every request.")
+@click.pass_context
+def collect_youtube(context: click.Context, **options) -> int:
+    """YouTube videos whose description links tracked resources, with comments linking them.
+
+    Needs a YouTube Data API v3 key: set ESSAIM_YOUTUBE_API_KEY (read from the environment
+    only, never written anywhere). A search page costs 100 of the 10,000 daily units.
+    """
+    key = os.environ.get("ESSAIM_YOUTUBE_API_KEY")
+    if not key:
+        raise click.ClickException(
+            "YouTube needs an API key: create one for the YouTube Data API v3 in the Google "
+            "Cloud console and set ESSAIM_YOUTUBE_API_KEY in the environment"
+        )
+    settings = _settings(context)
+    config = settings.config.sources.youtube
+    previous = _to_resume(settings, "youtube") if options["resume"] else None
+    if previous is not None:
+        wanted = YoutubeOptions(**previous.parameters)
+    else:
+        wanted = YoutubeOptions(
+            domains=list(settings.config.tracking.domains),
+            queries=list(options["queries"] or config.queries),
+            max_search_pages=options["max_search_pages"],
+            max_comment_pages=options["max_comment_pages"],
+            api=config.api.rstrip("/"),
+        )
+        wanted.since = _since(options["since"], settings.raw_dir, "youtube", wanted.query())
+    hosts = {urlsplit(wanted.api).netloc: config.requests_per_5min}
+    return _collect(
+        YoutubeSpider, settings, wanted, hosts, previous, options["verbose"], api_key=key
     )
 
 

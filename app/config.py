@@ -103,12 +103,19 @@ class Reddit(_Section):
     requests_per_5min: PositiveInt = 450
 
 
+class Youtube(_Section):
+    queries: list[str] = msgspec.field(default_factory=lambda: ["e-INSPÉ", "Réseau Canopé"])
+    api: str = "https://www.googleapis.com/youtube/v3"
+    requests_per_5min: PositiveInt = 300
+
+
 class Sources(_Section):
     bluesky: Bluesky = msgspec.field(default_factory=Bluesky)
     mastodon: Mastodon = msgspec.field(default_factory=Mastodon)
     forums: Forums = msgspec.field(default_factory=Forums)
     telegram: Telegram = msgspec.field(default_factory=Telegram)
     reddit: Reddit = msgspec.field(default_factory=Reddit)
+    youtube: Youtube = msgspec.field(default_factory=Youtube)
 
 
 class Analysis(_Section):
@@ -210,6 +217,13 @@ requests_per_5min = 300
 auth = "https://www.reddit.com"
 api = "https://oauth.reddit.com"
 requests_per_5min = 450
+
+[sources.youtube]
+# Search words besides the tracked domains (videos are kept only if their description
+# links a tracked domain), the API host, and requests per 5 minutes.
+queries = ["e-INSPÉ", "Réseau Canopé"]
+api = "https://www.googleapis.com/youtube/v3"
+requests_per_5min = 300
 
 [analysis]
 # Parent of an adopter whose platform does not say where it saw the resource: among the

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from collectors import bluesky, discourse, forum, imports, mastodon, reddit, telegram
+from collectors import (
+    bluesky,
+    discourse,
+    forum,
+    imports,
+    mastodon,
+    reddit,
+    telegram,
+    youtube,
+)
 from collectors.bluesky import jetstream
 from collectors.parsing import Parser
 
@@ -17,6 +26,7 @@ PARSERS: dict[str, Parser] = {
     "discourse": discourse.parse_payload,
     "telegram": telegram.parse_payload,
     "reddit": reddit.parse_payload,
+    "youtube": youtube.parse_payload,
     **{f"import-{kind}": imports.parse_payload for kind in imports.FORMATS},
 }
 

@@ -33,6 +33,9 @@ requests_per_5min = 1000000
 [sources.telegram]
 base = "{server_url}"
 requests_per_5min = 1000000
+[sources.youtube]
+api = "{server_url}/youtube/v3"
+requests_per_5min = 1000000
 [sources.reddit]
 auth = "{server_url}"
 api = "{server_url}/oauth"

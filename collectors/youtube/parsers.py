@@ -1,0 +1,161 @@
+"""YouTube Data API answers into records (pure functions of the stored payloads).
+
+A video is a post of its channel; its links are the URLs written in its description. Only
+videos and comments linking a tracked domain are kept (the domains travel with the request
+as a note): a keyword search finds far more than what links the resources. Counts arrive as
+strings. A comment answers its video, a reply its comment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from ural import urls_from_text
+
+from collectors.parsing import ParseContext, ParseError, decode_json, links_to, parse_datetime
+from collectors.rawrun import Payload
+from collectors.records import Account, Community, Engagement, Interaction, Post, Record
+
+__all__ = ["PLATFORM", "parse_payload", "video_links"]
+
+PLATFORM = "youtube"
+
+
+def _number(value: Any) -> int | None:
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        raise ParseError(f"expected a count, got {value!r}") from None
+
+
+def video_links(video: dict[str, Any]) -> list[str]:
+    """The URLs written in a video's description.
+
+    >>> video_links({"snippet": {"description": "Le parcours : https://e-inspe.fr/a ."}})
+    ['https://e-inspe.fr/a']
+    """
+    return list(
+        dict.fromkeys(urls_from_text((video.get("snippet") or {}).get("description") or ""))
+    )
+
+
+def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
+    """Parse one stored YouTube answer; search results give no records (videos.list does)."""
+    if payload.status is not None and payload.status >= 400:
+        return []
+    path = urlsplit(payload.url).path
+    try:
+        data = decode_json(payload)
+    except ParseError as error:
+        raise ParseError(f"payload {payload.seq}: {error}") from None
+    domains = payload.params.get("domains") or []
+    try:
+        items = data["items"]
+        if path.endswith("/search"):
+            return []
+        if path.endswith("/videos"):
+            return [
+                r for v in items if _tracked(video_links(v), domains) for r in _video(v, context)
+            ]
+        if path.endswith("/commentThreads"):
+            return [r for thread in items for r in _thread(thread, domains, context)]
+        if path.endswith("/channels"):
+            return [_channel(channel, context) for channel in items]
+    except (KeyError, TypeError, ParseError) as error:
+        what = f"missing {error.args[0]!r}" if isinstance(error, KeyError) else str(error)
+        raise ParseError(f"payload {payload.seq} ({path}): {what}") from None
+    raise ParseError(f"payload {payload.seq}: no YouTube parser for {path!r}")
+
+
+def _tracked(links: list[str], domains: list[str]) -> bool:
+    return any(links_to(link, domains) for link in links)
+
+
+def _video(video: dict[str, Any], context: ParseContext) -> list[Record]:
+    snippet, statistics = video["snippet"], video.get("statistics") or {}
+    provenance = context.provenance(PLATFORM)
+    channel = snippet["channelId"]
+    return [
+        Post(
+            **provenance,
+            post_id=video["id"],
+            url=f"https://www.youtube.com/watch?v={video['id']}",
+            author_id=channel,
+            created_at=parse_datetime(snippet.get("publishedAt")),
+            text=f"{snippet.get('title', '')}\n\n{snippet.get('description', '')}".strip(),
+            language=snippet.get("defaultAudioLanguage") or snippet.get("defaultLanguage"),
+            links=video_links(video),
+            engagement=Engagement(
+                observed_at=context.collected_at,
+                views=_number(statistics.get("viewCount")),
+                likes=_number(statistics.get("likeCount")),
+                replies=_number(statistics.get("commentCount")),
+            ),
+            community=Community(
+                channel=channel, hashtags=[t.lower() for t in snippet.get("tags") or []]
+            ),
+        ),
+        Account(**provenance, account_id=channel, handle=channel),
+    ]
+
+
+def _thread(thread: dict[str, Any], domains: list[str], context) -> list[Record]:
+    snippet = thread["snippet"]
+    top = snippet["topLevelComment"]
+    video = snippet["videoId"]
+    records = _comment(top, video, domains, context)
+    for reply in (thread.get("replies") or {}).get("comments") or []:
+        records.extend(
+            _comment(reply, reply["snippet"].get("parentId") or top["id"], domains, context)
+        )
+    return records
+
+
+def _comment(comment: dict[str, Any], parent: str, domains: list[str], context) -> list[Record]:
+    """A comment linking a tracked domain (others are left out), answering ``parent``."""
+    snippet = comment["snippet"]
+    text = snippet.get("textOriginal") or snippet.get("textDisplay") or ""
+    links = list(dict.fromkeys(urls_from_text(text)))
+    if not _tracked(links, domains):
+        return []
+    provenance = context.provenance(PLATFORM)
+    author = (snippet.get("authorChannelId") or {}).get("value") or f"anonymous-{comment['id']}"
+    created_at = parse_datetime(snippet.get("publishedAt"))
+    post = Post(
+        **provenance,
+        post_id=comment["id"],
+        url=f"https://www.youtube.com/watch?v={snippet.get('videoId', '')}&lc={comment['id']}",
+        author_id=author,
+        created_at=created_at,
+        text=text,
+        links=links,
+        reply_to=parent,
+        engagement=Engagement(
+            observed_at=context.collected_at, likes=_number(snippet.get("likeCount"))
+        ),
+    )
+    interaction = Interaction(
+        **provenance,
+        kind="reply",
+        actor_id=author,
+        target_post_id=parent,
+        post_id=post.post_id,
+        created_at=created_at,
+    )
+    account = Account(**provenance, account_id=author, handle=author)
+    return [post, interaction] if author.startswith("anonymous-") else [post, account, interaction]
+
+
+def _channel(channel: dict[str, Any], context) -> Account:
+    statistics = channel.get("statistics") or {}
+    hidden = statistics.get("hiddenSubscriberCount")
+    followers = None if hidden else _number(statistics.get("subscriberCount"))
+    return Account(
+        **context.provenance(PLATFORM),
+        account_id=channel["id"],
+        handle=(channel.get("snippet") or {}).get("customUrl", "").lstrip("@") or channel["id"],
+        display_name=(channel.get("snippet") or {}).get("title"),
+        followers_count=followers,
+        counts_observed_at=context.collected_at if followers is not None else None,
+    )
