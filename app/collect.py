@@ -6,6 +6,7 @@ import asyncio
 import os
 import signal
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -25,6 +26,7 @@ from collectors.rawrun import PAYLOAD_PREFIX, RawRunWriter, iter_lines, run_path
 from collectors.records import Run, decode_record
 from collectors.reddit.spider import RedditOptions, RedditSpider
 from collectors.telegram.spider import TelegramOptions, TelegramSpider
+from collectors.web.spider import WebOptions, WebSpider
 from collectors.youtube.spider import YoutubeOptions, YoutubeSpider
 from graph.resources import read_catalogue
 
@@ -457,6 +459,61 @@ def collect_youtube(context: click.Context, **options) -> int:
     return _collect(
         YoutubeSpider, settings, wanted, hosts, previous, options["verbose"], api_key=key
     )
+
+
+@collect.command("web")
+@click.option(
+    "--seeds",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="A file of start pages, one URL per line (# starts a comment).",
+)
+@click.option("--depth", default=1, show_default=True, help="Links followed from a seed.")
+@click.option("--allow-domain", "allowed", multiple=True, help="Also crawl this host.")
+@click.option("--max-pages", default=2000, show_default=True, help="Pages read at most.")
+@click.option("--resume", is_flag=True, help="Finish the last interrupted or incomplete run.")
+@click.option("--verbose", is_flag=True, help="Log every request.")
+@click.pass_context
+def collect_web(context: click.Context, **options) -> int:
+    """Web pages linking tracked resources: a polite crawl from seed pages.
+
+    Follows links within the seeds' sites (and --allow-domain hosts) up to --depth hops,
+    obeying robots.txt and its Crawl-delay, and records every page that links a tracked
+    domain: its title, date when it says it, and the paragraph around the link.
+    """
+    settings = _settings(context)
+    previous = _to_resume(settings, "web") if options["resume"] else None
+    if previous is not None:
+        wanted = WebOptions(**previous.parameters)
+    else:
+        if options["seeds"] is None:
+            raise click.UsageError("give the start pages with --seeds FILE")
+        wanted = WebOptions(
+            seeds=_seeds(options["seeds"]),
+            depth=options["depth"],
+            domains=list(settings.config.tracking.domains),
+            allowed=list(options["allowed"]),
+            max_pages=options["max_pages"],
+        )
+    limit = settings.config.sources.web.requests_per_5min
+    hosts = {urlsplit(url).netloc: limit for url in wanted.seeds}
+    return _collect(WebSpider, settings, wanted, hosts, previous, options["verbose"])
+
+
+def _seeds(path: Path) -> list[str]:
+    """The URLs of a seeds file; a line that is not a web address is named."""
+    seeds = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        url = line.split("#", 1)[0].strip()
+        if not url:
+            continue
+        if not url.startswith(("http://", "https://")) or not urlsplit(url).hostname:
+            raise click.BadParameter(
+                f"line {number} of {path} is not a web address: {url!r}", param_hint="--seeds"
+            )
+        seeds.append(url)
+    if not seeds:
+        raise click.BadParameter(f"{path} holds no URL", param_hint="--seeds")
+    return seeds
 
 
 @collect.command("bluesky-live")

@@ -109,6 +109,10 @@ class Youtube(_Section):
     requests_per_5min: PositiveInt = 300
 
 
+class Web(_Section):
+    requests_per_5min: PositiveInt = 150
+
+
 class Sources(_Section):
     bluesky: Bluesky = msgspec.field(default_factory=Bluesky)
     mastodon: Mastodon = msgspec.field(default_factory=Mastodon)
@@ -116,6 +120,7 @@ class Sources(_Section):
     telegram: Telegram = msgspec.field(default_factory=Telegram)
     reddit: Reddit = msgspec.field(default_factory=Reddit)
     youtube: Youtube = msgspec.field(default_factory=Youtube)
+    web: Web = msgspec.field(default_factory=Web)
 
 
 class Analysis(_Section):
@@ -224,6 +229,11 @@ requests_per_5min = 450
 queries = ["e-INSPÉ", "Réseau Canopé"]
 api = "https://www.googleapis.com/youtube/v3"
 requests_per_5min = 300
+
+[sources.web]
+# Requests per 5 minutes to each site crawled (150: one every 2 seconds; a longer
+# Crawl-delay in the site's robots.txt wins).
+requests_per_5min = 150
 
 [analysis]
 # Parent of an adopter whose platform does not say where it saw the resource: among the

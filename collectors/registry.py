@@ -10,6 +10,7 @@ from collectors import (
     mastodon,
     reddit,
     telegram,
+    web,
     youtube,
 )
 from collectors.bluesky import jetstream
@@ -27,6 +28,7 @@ PARSERS: dict[str, Parser] = {
     "telegram": telegram.parse_payload,
     "reddit": reddit.parse_payload,
     "youtube": youtube.parse_payload,
+    "web": web.parse_payload,
     **{f"import-{kind}": imports.parse_payload for kind in imports.FORMATS},
 }
 

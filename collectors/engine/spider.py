@@ -190,8 +190,8 @@ class PageSpider(CollectSpider):
         if response.status >= 400 and response.status not in request.meta["ok_statuses"]:
             self.page_failed(request.url, f"HTTP {response.status}")
             return
-        if not isinstance(response, TextResponse):
-            self.page_failed(request.url, "the answer is not a web page")
+        if not isinstance(response, TextResponse):  # a PDF, an image: kept, not read
+            self.crawler.stats.inc_value("essaim/not_pages")
             return
         yield from on_page(response)
 

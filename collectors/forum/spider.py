@@ -69,7 +69,7 @@ class ForumSpider(PageSpider):
         self.options = options
         self.root = forum_root(options.url, options.engine)
         self.forum = forum_key(self.root)
-        self.requested = 0
+        self.seen: set[str] = set()  # pages asked for (a listing names a topic twice)
 
     def _note(self, **extra: Any) -> dict[str, Any]:
         engine, timezone = self.options.engine, self.options.timezone
@@ -77,11 +77,12 @@ class ForumSpider(PageSpider):
 
     def _page(self, url: str, on_page, **note: Any) -> Iterator[scrapy.Request]:
         """A request for a page of this forum, within the page budget."""
-        if not url.startswith(self.root) or self.requested >= self.options.max_pages:
-            if self.requested >= self.options.max_pages:
-                self.crawler.stats.inc_value("essaim/over_page_budget")
+        if not url.startswith(self.root) or url in self.seen:
             return
-        self.requested += 1
+        if len(self.seen) >= self.options.max_pages:
+            self.crawler.stats.inc_value("essaim/over_page_budget")
+            return
+        self.seen.add(url)
         # A topic deleted since it was listed answers 404: normal, nothing to read.
         yield self.page(url, on_page, note=self._note(**note), ok_statuses=(404, 410))
 
