@@ -244,6 +244,18 @@ def test_a_forumactif_topic_is_read_across_pages_and_a_server_error_retried(tmp_
     assert server.count("/t501-sortie-scolaire") == 2
 
 
+def test_the_forums_search_leads_to_the_topics_it_finds(tmp_path, server):
+    url = forums.serve_phpbb(server, search_allowed=True)
+    config, result, _ = collect(tmp_path, server, url, "--search-domains")
+    assert result.returncode == 0, result.stderr
+    targets = {target for _, target, *_ in server.requests}
+    assert "/ecole/search.php?keywords=e-inspe.fr&sr=topics" in targets
+    assert "/ecole/search.php?keywords=reseau-canope.fr&sr=topics" in targets  # no results
+    assert not [t for t in targets if "viewforum" in t or "t=12" in t]  # only what was found
+    assert essaim(config, "load", "--offline").returncode == 0
+    assert store_counts(tmp_path / "data" / "essaim.duckdb")["posts"] == 5  # topic 10
+
+
 def test_search_pages_forbidden_by_robots_are_counted_not_failed(tmp_path, server):
     url = forums.serve_forumactif(server)
     _, result, manifest = collect(

@@ -153,6 +153,19 @@ class TestMappedCsv:
         assert (post.platform, post.created_at) == ("newsletter", when(2026, 9, 14, 9, 5))
         assert post.links == [COURSE.format(102)] and post.engagement.reposts == 4
 
+    def test_ndjson_with_nested_keys_and_a_broken_line(self, tmp_path):
+        mapping = str(FIXTURES / "zeeschuimer.toml")
+        outcome, found = imported(tmp_path, "4cat", "zeeschuimer.ndjson", mapping=mapping)
+        (line, reason) = outcome.refused[0]
+        assert len(outcome.refused) == 1 and line == 2 and reason.startswith("not JSON")
+        first, second = found[Post]
+        assert (first.post_id, first.author_id, first.platform) == ("3311", "77", "threads")
+        assert first.created_at == when(2026, 9, 14, 7, 30)  # taken_at, unix seconds
+        assert first.links == [COURSE.format(103)]
+        assert (first.engagement.likes, first.engagement.replies) == (14, 2)
+        assert first.engagement.reposts == 1 and second.engagement.reposts is None
+        assert {a.handle for a in found[Account]} == {"prof.ines", "prof.jo"}
+
     @pytest.mark.parametrize(
         ("mapping", "message"),
         [
