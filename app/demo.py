@@ -1,9 +1,11 @@
 """``essaim demo``: try essaim on synthetic data, collected, loaded and analysed for real.
 
-The committed demo (``datasets/demo``) holds the responses of a synthetic Bluesky and four
-Mastodon instances. ``essaim demo`` serves them on 127.0.0.1, points the real collectors at
-them (``essaim collect bluesky`` and ``essaim collect mastodon``, in child processes, with
-``http_proxy`` set to the replay server, so the hosts keep their real names), loads the
+The committed demo (``datasets/demo``) holds the responses of a synthetic Bluesky, four
+Mastodon instances, a phpBB teacher forum, a Discourse forum and Telegram channels.
+``essaim demo`` serves them on 127.0.0.1, points the real collectors at them (``essaim
+collect bluesky``, ``mastodon``, ``forum``, ``discourse`` and ``telegram``, in child
+processes, with ``http_proxy`` set to the replay server, so the hosts keep their real
+names), loads the
 raw runs (shortened links resolved from the recorded redirections), analyses them, and says
 what it found. ``--evaluate`` compares the result with the ground truth.
 """
@@ -179,6 +181,13 @@ instances = {json.dumps(mastodon["instances"])}
 tags = {json.dumps(mastodon["tags"])}
 requests_per_5min = 3000000
 
+[sources.forums]
+requests_per_5min = 3000000
+
+[sources.telegram]
+base = "{description["telegram"]["base"]}"
+requests_per_5min = 3000000
+
 [analysis]
 campaigns = "{(source / "campaigns.csv").resolve()}"
 """,
@@ -191,7 +200,12 @@ def _collections(description: dict) -> list[list[str]]:
     bluesky = ["bluesky", "--follows", "--repost-times"]
     bluesky += [f"--domain={domain}" for domain in description["bluesky"]["domains"]]
     bluesky += [f"--query={query}" for query in description["bluesky"]["queries"]]
-    return [bluesky, ["mastodon", "--follows"]]
+    forum = ["forum", f"--url={description['forum']['url']}"]
+    forum += [f"--engine={description['forum']['engine']}"]
+    discourse = ["discourse", f"--url={description['discourse']['url']}"]
+    discourse += [f"--query={query}" for query in description["discourse"]["queries"]]
+    telegram = ["telegram", *(f"--channel={c}" for c in description["telegram"]["channels"])]
+    return [bluesky, ["mastodon", "--follows"], forum, discourse, telegram]
 
 
 def _collect(settings: Settings, collections: list[list[str]], proxy: str) -> None:
@@ -270,7 +284,8 @@ def _evaluate(settings: Settings, source: Path) -> None:
         rows += [{"rule": rule, **row} for row in accuracy.to_dict("records")]
     out.print(table("Parents recovered (true parent = reconstructed parent)", rows))
     accounts = pd.read_csv(source / "accounts.csv.xz", keep_default_na=False)
-    people = accounts[accounts["kind"] == "person"]
+    # Forum members and channels have no planted community: they are not in the network.
+    people = accounts[(accounts["kind"] == "person") & (accounts["community"] != "")]
     planted = pd.Series(
         people["community"].to_numpy(),
         index=pd.MultiIndex.from_arrays([people["platform"], people["account_id"].map(ids)]),

@@ -3,7 +3,9 @@
 The folder holds:
 
 - ``recording.jsonl.xz``: every response the collectors will be given
-  (:mod:`collectors.demo.recording`), Bluesky's and every Mastodon instance's;
+  (:mod:`collectors.demo.recording`), Bluesky's, every Mastodon instance's, and the pages
+  of the teachers' phpBB forum, Discourse forum and Telegram channels
+  (:mod:`collectors.demo.forums`);
 - ``campaigns.csv``: the communication actions, in the format ``[analysis] campaigns`` reads;
 - ``accounts.csv.xz``: the ground truth about accounts (platform id, planted community,
   level, discipline, académie, cohort);
@@ -27,6 +29,7 @@ import pandas as pd
 
 from collectors import __version__
 from collectors.demo.bluesky import APPVIEW, PLC, SERVICE, add_bluesky
+from collectors.demo.forums import DISCOURSE, FORUM_INDEX, TELEGRAM, ForumShape, add_forums
 from collectors.demo.mastodon import add_mastodon
 from collectors.demo.recording import Recording
 from collectors.demo.world import HASHTAGS, INSTANCES, World, WorldShape, build_world
@@ -58,20 +61,31 @@ def generate(
     ``catalogue`` is the catalogue CSV whose resources spread; ``institutions`` the
     allow-list CSV, whose Bluesky accounts take part.
     """
-    world = build_world(
-        WorldShape().scaled(scale), seed, catalogue, bluesky_institutions(institutions)
-    )
+    shape = WorldShape().scaled(scale)
+    world = build_world(shape, seed, catalogue, bluesky_institutions(institutions))
     rng = np.random.default_rng([seed, 1])
     recording, malformed = Recording(), []
     searches = [{"q": d, "domain": d} for d in TRACKED_DOMAINS] + [{"q": TEXT_QUERY}]
     add_bluesky(recording, world, searches, malformed, rng)
     add_mastodon(recording, world, HASHTAGS, malformed, rng)
     shortener_responses(recording, world.redirects)
+    forum_events, forum_accounts = add_forums(
+        recording,
+        world.resources,
+        shape.diffusion.start,
+        shape.diffusion.end,
+        len(world.events),
+        np.random.default_rng([seed, 2]),
+        ForumShape().scaled(scale),
+    )
     folder.mkdir(parents=True, exist_ok=True)
     recording.write(folder / "recording.jsonl.xz")
     _campaigns(world).to_csv(folder / "campaigns.csv", index=False)
-    _truth_accounts(world).to_csv(folder / "accounts.csv.xz", index=False, compression=_XZ)
-    _truth_events(world).to_csv(folder / "events.csv.xz", index=False, compression=_XZ)
+    accounts = pd.concat([_truth_accounts(world), forum_accounts], ignore_index=True)
+    accounts.to_csv(folder / "accounts.csv.xz", index=False, compression=_XZ)
+    events = pd.concat([_truth_events(world), forum_events], ignore_index=True)
+    events.to_csv(folder / "events.csv.xz", index=False, compression=_XZ)
+    channels = forum_accounts.loc[forum_accounts["platform"] == "telegram", "account_id"]
     description = {
         "about": "Synthetic data for the essaim demo: no real person's post or account.",
         "essaim": __version__,
@@ -85,11 +99,14 @@ def generate(
             "queries": [TEXT_QUERY],
         },
         "mastodon": {"instances": [f"http://{host}" for host in INSTANCES], "tags": HASHTAGS},
+        "forum": {"url": FORUM_INDEX, "engine": "phpbb"},
+        "discourse": {"url": DISCOURSE, "queries": TRACKED_DOMAINS},
+        "telegram": {"base": TELEGRAM, "channels": sorted(channels)},
         "counts": {
-            "accounts": len(world.accounts),
+            "accounts": len(accounts),
             "follows": len(world.follows),
-            "adoptions": int(world.events["resource_id"].notna().sum()),
-            "events": world.events["kind"].value_counts().sort_index().to_dict(),
+            "adoptions": int(events["resource_id"].notna().sum()),
+            "events": events["kind"].value_counts().sort_index().to_dict(),
             "likes": len(world.likes),
             "responses": len(recording),
         },

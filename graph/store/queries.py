@@ -537,7 +537,7 @@ SELECT c.resource_id, c.platform, c.resource_id || '/' || c.root_post, c.root_po
 FROM interactions i
 JOIN cascade_posts c ON c.platform = i.platform AND c.post_id = i.target_post_id
 JOIN posts target ON target.platform = c.platform AND target.post_id = c.post_id
-WHERE i.kind = 'repost' AND i.post_id IS NULL  -- reposts that are posts joined above
+WHERE i.kind = 'repost' AND i.post_id = ''  -- reposts that are posts joined above
 ORDER BY 1, 2, 3, 6 NULLS LAST, 5"""
 
 # Per resource, the accounts that liked a cascade post, and the views and clicks platforms

@@ -55,7 +55,8 @@ def test_every_payload_parses_except_the_malformed_ones_named_in_the_demo(demo_r
     _, data = demo_run
     description = json.loads((DEMO / "demo.json").read_text(encoding="utf-8"))
     runs = [read_manifest(path) for path in find_runs(data / "raw")]
-    assert sorted(run.source for run in runs) == ["bluesky", "mastodon"]
+    sources = ["bluesky", "discourse", "forum", "mastodon", "telegram"]
+    assert sorted(run.source for run in runs) == sources
     assert all(run.status == "complete" for run in runs)  # every request was answered
     unparsed = [
         incident.where.split(" from ", 1)[1]
@@ -78,7 +79,9 @@ def test_collected_adoptions_are_true_ones_with_their_true_times(demo_run, truth
     found = coverage(adoptions, true).set_index("platform")
     assert (found["not_in_truth"] == 0).all()  # no adoption the truth does not hold
     assert found.loc["bluesky", "share"] > 0.6 and found.loc["mastodon", "share"] > 0.2
-    posted = adoptions[adoptions["kind"].isin(["original", "quote", "reply"])]
+    # Forums and channels show every message: everything is found.
+    assert (found.loc[["forum", "discourse", "telegram"], "share"] == 1).all()
+    posted = adoptions[adoptions["kind"].isin(["original", "link-in-forum", "quote", "reply"])]
     times = posted.merge(true, on=["resource_id", "platform", "account_id"])
     expected = pd.to_datetime(times["at"], utc=True).dt.floor("ms")
     assert len(times) == len(posted)

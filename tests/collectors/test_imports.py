@@ -9,6 +9,7 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from collectors.imports import import_file
@@ -205,3 +206,22 @@ def test_import_then_load_keeps_the_good_rows_and_reparse_reads_them_again(tmp_p
     again = reparse_run(raw, manifest.name.removesuffix(".manifest.json"))
     assert again.counts == {"accounts": 2, "posts": 2}
     assert [incident.message[:7] for incident in again.incidents] == ["line 5:", "line 6:"]
+
+
+def test_an_imported_retweet_is_one_adoption_in_its_cascade(tmp_path):
+    config = write_config(tmp_path, "http://127.0.0.1:9")
+    assert essaim(config, "import", "minet", str(FIXTURES / "minet-twitter.csv")).returncode == 0
+    assert essaim(config, "load", "--offline", "--no-pseudonymise").returncode == 0
+    assert essaim(config, "analyze").returncode == 0
+    with duckdb.connect(str(tmp_path / "data" / "essaim.duckdb"), read_only=True) as db:
+        rows = db.execute(
+            "SELECT account_id, kind, parent_post_id FROM adoptions ORDER BY adopted_at"
+        ).fetchall()
+    original = "1900000000000000001"
+    # The retweet is a post of its own (repost_of) and a repost interaction: once, not twice;
+    # the quote joins the cascade too.
+    assert rows == [
+        ("111", "original", None),
+        ("222", "repost", original),
+        ("333", "quote", original),
+    ]
