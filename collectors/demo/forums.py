@@ -203,16 +203,18 @@ def _threads(resources, appeal, members, period, shape, rng, truth, platform, pl
     topics: list[dict[str, Any]] = []
     number = 0
     for position, resource in enumerate(resources.itertuples(index=False)):
+        adopted: set[str] = set()  # everyone adopts a resource once, whatever the topic
         for _ in range(rng.poisson(shape.topics * appeal[position])):
             opened = _moment(start, end, rng)
-            author = str(rng.choice(members))
+            author = str(rng.choice([member for member in members if member not in adopted]))
             link, form = _link(resource.url, rng)
             number += 1
             root = _Message(number, author, _settled(opened, rng), str(rng.choice(_OPENERS)),
                             link, form, resource.resource_id)  # fmt: skip
             truth.account(platform, f"{author}@{place}", author)
             truth.adopt(platform, f"{author}@{place}", root, "post", None)
-            messages, adopted = [root], {author}
+            messages = [root]
+            adopted.add(author)
             at = root.at
             for _ in range(rng.geometric(1 / (1 + shape.answers)) - 1):
                 at = _settled(at + _delay(shape, rng), rng)
@@ -504,6 +506,7 @@ def _channels(resources, period, shape, rng, truth) -> dict[str, dict[str, Any]]
         kind = "institution" if name in INSTITUTION_CHANNELS else "person"
         truth.account("telegram", name, name, kind)
     for resource in resources.itertuples(index=False):
+        adopted: set[str] = set()  # channels that posted or forwarded the resource
         for name in INSTITUTION_CHANNELS:
             if rng.random() < 0.5:
                 continue
@@ -513,15 +516,16 @@ def _channels(resources, period, shape, rng, truth) -> dict[str, dict[str, Any]]
             truth.adopt("telegram", name, post, "post", None)
             channels[name]["messages"].append(post)
             for teacher in teachers:
-                if rng.random() < shape.forward:
+                if rng.random() < shape.forward and teacher not in adopted:
                     when = _settled(at + _delay(shape, rng), rng)
                     if when < end:
                         forward = _Message(0, teacher, when, post.text, post.link, "clean",
                                            resource.resource_id, forwarded=(name, 0))  # fmt: skip
+                        adopted.add(teacher)
                         truth.adopt("telegram", teacher, forward, "repost", post)
                         channels[teacher]["messages"].append((forward, post))
         for teacher in teachers:
-            if rng.random() < shape.channel_post:
+            if rng.random() < shape.channel_post and teacher not in adopted:
                 at = _settled(_moment(start, end, rng), rng)
                 link, form = _link(resource.url, rng)
                 own = _Message(0, teacher, at, "À voir :", link, form, resource.resource_id)

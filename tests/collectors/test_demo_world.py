@@ -8,9 +8,11 @@ import pandas as pd
 import pytest
 
 from app.config import DATASETS
+from collectors.demo.forums import add_forums
 from collectors.demo.generate import bluesky_institutions, generate
+from collectors.demo.recording import Recording
 from collectors.demo.timing import thin
-from collectors.demo.world import WorldShape, build_world
+from collectors.demo.world import WorldShape, build_world, read_resources
 
 CATALOGUE = DATASETS / "catalogue" / "e-inspe.csv"
 INSTITUTIONS = DATASETS / "institutions.csv"
@@ -104,3 +106,21 @@ def test_thinning_keeps_a_third_of_the_holiday_posts():
     holidays = per_day["2026-10-19":"2026-10-30"].mean()  # two whole holiday weeks
     term = per_day["2026-09-21":"2026-10-16"].mean()  # four whole term weeks
     assert abs(holidays / term - 0.35) < 0.05  # the calendar keeps 35 % of a day's activity
+
+
+def test_forums_and_channels_adopt_once_after_their_parent():
+    recording = Recording()
+    resources = read_resources(CATALOGUE)
+    events, accounts = add_forums(
+        recording, resources, "2026-09-01", "2026-11-20", 1000, np.random.default_rng(5)
+    )
+    assert set(events["platform"]) == {"forum", "discourse", "telegram"}
+    assert not events.duplicated(["resource_id", "platform", "account_id"]).any()
+    timed = events.set_index("event")
+    reactions = timed[timed["parent"] >= 0]
+    parent_times = pd.to_datetime(timed.loc[reactions["parent"], "at"]).to_numpy()
+    assert (pd.to_datetime(reactions["at"]).to_numpy() > parent_times).all()
+    assert set(events["event"]) == set(range(1000, 1000 + len(events)))  # after the network's
+    assert set(accounts["platform"]) == {"forum", "discourse", "telegram"}
+    hosts = {key.split("/")[0] for key in recording.responses}
+    assert hosts == {"forum.profs-ecoles.example", "echanges.enseignants.example", "t.me"}
