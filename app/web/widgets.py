@@ -63,6 +63,7 @@ def _buttons(context: Context, name: str, files: dict[str, tuple], about) -> Non
             mime=mime,
             key=f"download-{name}-{extension}",
             icon=":material/download:",
+            on_click="ignore",  # no rerun: the menu stays open for the next file
         )
     first = next(iter(files))
     menu.download_button(
@@ -74,6 +75,7 @@ def _buttons(context: Context, name: str, files: dict[str, tuple], about) -> Non
         mime="application/json",
         key=f"download-{name}-meta",
         icon=":material/info:",
+        on_click="ignore",
     )
 
 
