@@ -12,7 +12,15 @@ from urllib.parse import urlsplit
 from collectors.rawrun import Payload
 from collectors.records import Record
 
-__all__ = ["ParseContext", "ParseError", "Parser", "decode_json", "links_to", "parse_datetime"]
+__all__ = [
+    "ParseContext",
+    "ParseError",
+    "Parser",
+    "decode_json",
+    "json_answer",
+    "links_to",
+    "parse_datetime",
+]
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,19 @@ def decode_json(payload: Payload) -> Any:
     except (ValueError, UnicodeDecodeError):
         start = payload.content()[:40].decode("utf-8", "replace").strip()
         raise ParseError(f"expected JSON, got {start!r}…") from None
+
+
+def json_answer(payload: Payload) -> Any | None:
+    """The JSON body of an API answer; None for an error answer (4xx, 5xx: no records).
+
+    A body that is not JSON raises a :class:`ParseError` naming the payload.
+    """
+    if payload.status is not None and payload.status >= 400:
+        return None
+    try:
+        return decode_json(payload)
+    except ParseError as error:
+        raise ParseError(f"payload {payload.seq}: {error}") from None
 
 
 def links_to(url: str, domains: Iterable[str]) -> bool:

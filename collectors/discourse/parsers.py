@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from parsel import Selector
 
 from collectors.html import fragment_text
-from collectors.parsing import ParseContext, ParseError, decode_json, parse_datetime
+from collectors.parsing import ParseContext, ParseError, json_answer, parse_datetime
 from collectors.rawrun import Payload
 from collectors.records import Account, Community, Engagement, Interaction, Post, Record
 
@@ -31,13 +31,10 @@ _TOPIC = re.compile(r"/t/(?:[^/]+/)?(?P<topic>\d+)(?P<posts>/posts)?\.json$")
 
 def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
     """Parse one stored Discourse answer; search results and errors give no records."""
-    if payload.status is not None and payload.status >= 400:
-        return []
     parts = urlsplit(payload.url)
-    try:
-        data = decode_json(payload)
-    except ParseError as error:
-        raise ParseError(f"payload {payload.seq}: {error}") from None
+    data = json_answer(payload)
+    if data is None:
+        return []
     if parts.path.endswith("/search.json"):
         return []
     found = _TOPIC.search(parts.path)

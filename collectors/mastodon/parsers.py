@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-from collectors.parsing import ParseContext, ParseError, decode_json, parse_datetime
+from collectors.parsing import ParseContext, ParseError, json_answer, parse_datetime
 from collectors.rawrun import Payload
 from collectors.records import (
     Account,
@@ -47,14 +47,11 @@ _FOLLOWERS = re.compile(r"/api/v1/accounts/[^/]+/followers$")
 
 def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
     """Parse one stored Mastodon response; error responses give no records."""
-    if payload.status is not None and payload.status >= 400:
-        return []
     parts = urlsplit(payload.url)
     path, instance = parts.path, parts.netloc
-    try:
-        data = decode_json(payload)
-    except ParseError as error:
-        raise ParseError(f"payload {payload.seq}: {error}") from None
+    data = json_answer(payload)
+    if data is None:
+        return []
     params = payload.params
     try:
         if "/api/v1/timelines/" in path:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from parsel import Selector
 
 from collectors.html import fragment_text
-from collectors.parsing import ParseContext, ParseError, decode_json
+from collectors.parsing import ParseContext, ParseError, json_answer
 from collectors.rawrun import Payload
 from collectors.records import Account, Community, Engagement, Interaction, Post, Record
 
@@ -55,13 +55,10 @@ def thing_links(data: dict[str, Any]) -> tuple[str, list[str]]:
 
 def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
     """Parse one stored Reddit answer (listings, comment trees, more comments)."""
-    if payload.status is not None and payload.status >= 400:
-        return []
     path = urlsplit(payload.url).path
-    try:
-        data = decode_json(payload)
-    except ParseError as error:
-        raise ParseError(f"payload {payload.seq}: {error}") from None
+    data = json_answer(payload)
+    if data is None:
+        return []
     try:
         if path.endswith("/api/morechildren"):
             things = data["json"]["data"]["things"]

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 from ural import urls_from_text
 
-from collectors.parsing import ParseContext, ParseError, decode_json, links_to, parse_datetime
+from collectors.parsing import ParseContext, ParseError, json_answer, links_to, parse_datetime
 from collectors.rawrun import Payload
 from collectors.records import Account, Community, Engagement, Interaction, Post, Record
 
@@ -42,13 +42,10 @@ def video_links(video: dict[str, Any]) -> list[str]:
 
 def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
     """Parse one stored YouTube answer; search results give no records (videos.list does)."""
-    if payload.status is not None and payload.status >= 400:
-        return []
     path = urlsplit(payload.url).path
-    try:
-        data = decode_json(payload)
-    except ParseError as error:
-        raise ParseError(f"payload {payload.seq}: {error}") from None
+    data = json_answer(payload)
+    if data is None:
+        return []
     domains = payload.params.get("domains") or []
     try:
         items = data["items"]
