@@ -93,7 +93,7 @@ class _Message:
     resource_id: str | None = None
     answers: int | None = None  # the message it answers (its number), if it says so
     quoted: bool = False  # answers by quoting (else by replying, on Discourse)
-    forwarded: tuple[str, int] | None = None  # (channel, number) of the message forwarded
+    source: _Message | None = None  # the channel message this one forwards
     post_id: int | None = None  # its id across the Discourse site
     event: int | None = None  # its row in the truth, when it adopts a resource
 
@@ -158,7 +158,7 @@ def add_forums(
     topics = _threads(resources, appeal, members, period, shape, rng, truth, "forum", FORUM_KEY)
     for title in _CHATTER * (shape.chatter_topics // len(_CHATTER)):
         topics.append(_chatter(title, members, period, shape, rng))
-    _write_phpbb(recording, topics, rng)
+    _write_phpbb(recording, topics)
     people = _names(rng, shape.discourse_members, ".")
     threads = _threads(
         resources, appeal, people, period, shape, rng, truth, "discourse", DISCOURSE_HOST
@@ -261,7 +261,7 @@ def _chatter(title, members, period, shape, rng) -> dict[str, Any]:
 # --- phpBB --------------------------------------------------------------------------------
 
 
-def _write_phpbb(recording: Recording, topics: list[dict[str, Any]], rng) -> None:
+def _write_phpbb(recording: Recording, topics: list[dict[str, Any]]) -> None:
     """The forum's index, boards (25 topics a page) and topics (15 messages a page)."""
     order = np.argsort([topic["messages"][0].at for topic in topics], kind="stable")
     topics = [topics[i] for i in order]
@@ -520,10 +520,10 @@ def _channels(resources, period, shape, rng, truth) -> dict[str, dict[str, Any]]
                     when = _settled(at + _delay(shape, rng), rng)
                     if when < end:
                         forward = _Message(0, teacher, when, post.text, post.link, "clean",
-                                           resource.resource_id, forwarded=(name, 0))  # fmt: skip
+                                           resource.resource_id, source=post)  # fmt: skip
                         adopted.add(teacher)
                         truth.adopt("telegram", teacher, forward, "repost", post)
-                        channels[teacher]["messages"].append((forward, post))
+                        channels[teacher]["messages"].append(forward)
         for teacher in teachers:
             if rng.random() < shape.channel_post and teacher not in adopted:
                 at = _settled(_moment(start, end, rng), rng)
@@ -531,21 +531,10 @@ def _channels(resources, period, shape, rng, truth) -> dict[str, dict[str, Any]]
                 own = _Message(0, teacher, at, "À voir :", link, form, resource.resource_id)
                 truth.adopt("telegram", teacher, own, "post", None)
                 channels[teacher]["messages"].append(own)
-    for channel in channels.values():
-        items = channel["messages"]
-        items.sort(key=lambda item: (item[0] if isinstance(item, tuple) else item).at)
-    for channel in channels.values():  # number the messages, oldest first
-        for number, item in enumerate(channel["messages"], start=1):
-            (item[0] if isinstance(item, tuple) else item).number = number
-    for channel in channels.values():
-        resolved = []
-        for item in channel["messages"]:
-            if isinstance(item, tuple):
-                forward, source = item
-                forward.forwarded = (source.author, source.number)
-                item = forward
-            resolved.append(item)
-        channel["messages"] = resolved
+    for channel in channels.values():  # numbered oldest first, as Telegram does
+        channel["messages"].sort(key=lambda message: message.at)
+        for number, message in enumerate(channel["messages"], start=1):
+            message.number = number
     return channels
 
 
@@ -584,8 +573,8 @@ def _telegram_page(name: str, channel: dict[str, Any], shown, older: int | None)
 
 def _telegram_message(name: str, message: _Message) -> str:
     forwarded = ""
-    if message.forwarded:
-        source, number = message.forwarded
+    if message.source is not None:
+        source, number = message.source.author, message.source.number
         forwarded = (
             '<div class="tgme_widget_message_forwarded_from accent_color">Forwarded from '
             f'<a class="tgme_widget_message_forwarded_from_name" '
