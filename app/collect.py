@@ -298,6 +298,15 @@ def collect_forum(context: click.Context, **options) -> int:
     return _collect(ForumSpider, settings, wanted, hosts, previous, options["verbose"])
 
 
+def _check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise click.BadParameter(
+            f"{name!r} is not a time zone name such as Europe/Paris", param_hint="--timezone"
+        ) from None
+
+
 @collect.command("discourse")
 @click.option("--url", help="The Discourse site, e.g. https://forum.example.org")
 @click.option("--query", "queries", multiple=True, help="Search this (default: tracked domains).")
@@ -325,15 +334,6 @@ def collect_discourse(context: click.Context, **options) -> int:
         )
     hosts = {urlsplit(wanted.url).netloc: settings.config.sources.forums.requests_per_5min}
     return _collect(DiscourseSpider, settings, wanted, hosts, previous, options["verbose"])
-
-
-def _check_timezone(name: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise click.BadParameter(
-            f"{name!r} is not a time zone name such as Europe/Paris", param_hint="--timezone"
-        ) from None
 
 
 @collect.command("telegram")
