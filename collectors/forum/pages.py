@@ -110,7 +110,7 @@ def read_board(page: Selector, url: str) -> BoardPage:
         title=title.strip() if title else None,
         topics=_links(page, url, "a.topictitle::attr(href)"),
         boards=_links(page, url, "a.forumtitle::attr(href), a.forumlink::attr(href)"),
-        next_url=next_page(page, url),
+        next_url=_next_page(page, url),
     )
 
 
@@ -123,7 +123,7 @@ def read_topic(
     to resolve quotes that name only an author; it is updated with this page's messages.
     """
     title = page.css(".topic-title a::text, h1.page-title a::text, h2 a::text").get()
-    topic = TopicPage(title=title.strip() if title else None, next_url=next_page(page, url))
+    topic = TopicPage(title=title.strip() if title else None, next_url=_next_page(page, url))
     for post in page.css("div.post[id^=p]"):
         number = post.attrib["id"][1:]
         if not number.isdigit():
@@ -181,7 +181,7 @@ def _quoted(quote: Selector) -> tuple[str | None, str | None]:
     return None, (found["name"] if found else None)
 
 
-def next_page(page: Selector, url: str) -> str | None:
+def _next_page(page: Selector, url: str) -> str | None:
     """The next page of a paginated listing or topic: ``rel="next"``, else the link to the
     page after the current one in the pagination block."""
     following = page.css(
