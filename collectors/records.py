@@ -33,6 +33,7 @@ __all__ = [
     "Record",
     "Run",
     "RunIncident",
+    "acts_of",
     "decode_record",
     "encode_record",
 ]
@@ -192,6 +193,36 @@ class Run(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         for name in ("started_at", "finished_at", "window_start", "window_end"):
             setattr(self, name, _utc(getattr(self, name)))
+
+
+def acts_of(post: Post, repost: InteractionKind = "repost") -> list[Interaction]:
+    """The interactions a post embodies, by its author at its time: a reply to its
+    ``reply_to``, a quote of its ``quote_of``, a ``repost`` (a Telegram "forward"…) of its
+    ``repost_of``. A post never acts on itself.
+
+    >>> from datetime import datetime, UTC
+    >>> at = datetime(2026, 9, 1, tzinfo=UTC)
+    >>> reply = Post(source="forum", run_id="r", collected_at=at, platform="forum",
+    ...              post_id="f/p2", author_id="bob@f", reply_to="f/p1", created_at=at)
+    >>> [(a.kind, a.actor_id, a.target_post_id, a.post_id) for a in acts_of(reply)]
+    [('reply', 'bob@f', 'f/p1', 'f/p2')]
+    """
+    targets = (("reply", post.reply_to), ("quote", post.quote_of), (repost, post.repost_of))
+    return [
+        Interaction(
+            source=post.source,
+            run_id=post.run_id,
+            collected_at=post.collected_at,
+            platform=post.platform,
+            kind=kind,
+            actor_id=post.author_id,
+            target_post_id=target,
+            post_id=post.post_id,
+            created_at=post.created_at,
+        )
+        for kind, target in targets
+        if target and target != post.post_id
+    ]
 
 
 #: Record classes by their ``type`` tag.

@@ -20,6 +20,7 @@ from collectors.records import (
     Interaction,
     Post,
     Record,
+    acts_of,
 )
 
 __all__ = [
@@ -141,19 +142,7 @@ def parse_post_view(
     account = parse_profile(author, context, where=f"{where}.author")
     if account.opt_out:  # the author asked not to be shown to logged-out readers
         post.text = None
-    records: list[Record] = [post, account]
-    for kind, target in (("quote", quote_of), ("reply", reply_to)):
-        if target:
-            records.append(
-                Interaction(
-                    **provenance,
-                    kind=kind,
-                    actor_id=did,
-                    target_post_id=target,
-                    post_id=uri,
-                    created_at=created_at,
-                )
-            )
+    records: list[Record] = [post, account, *acts_of(post)]
     quoted_view = (view.get("embed") or {}).get("record")
     if isinstance(quoted_view, dict) and "record" in quoted_view:  # recordWithMedia#view
         quoted_view = quoted_view["record"]

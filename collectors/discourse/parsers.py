@@ -19,7 +19,7 @@ from parsel import Selector
 from collectors.html import fragment_text
 from collectors.parsing import ParseContext, ParseError, json_answer, parse_datetime
 from collectors.rawrun import Payload
-from collectors.records import Account, Community, Engagement, Interaction, Post, Record
+from collectors.records import Account, Community, Engagement, Post, Record, acts_of
 
 __all__ = ["PLATFORM", "parse_payload", "post_links", "topic_context"]
 
@@ -144,16 +144,4 @@ def parse_post(
             kind="bot" if post.get("user_id", 0) < 0 else None,  # system users are negative
         ),
     ]
-    for kind, target in (("reply", reply_to), ("quote", quote_of)):
-        if target and target != post_id:
-            records.append(
-                Interaction(
-                    **provenance,
-                    kind=kind,
-                    actor_id=author,
-                    target_post_id=target,
-                    post_id=post_id,
-                    created_at=created_at,
-                )
-            )
-    return records
+    return [*records, *acts_of(records[0])]

@@ -12,7 +12,7 @@ from collectors.forum.pages import ANONYMOUS, Message, page_kind, read_topic
 from collectors.html import page_selector
 from collectors.parsing import ParseContext, ParseError
 from collectors.rawrun import Payload
-from collectors.records import Account, Community, Interaction, Post, Record
+from collectors.records import Account, Community, Post, Record, acts_of
 
 __all__ = ["PLATFORM", "author_id", "parse_payload"]
 
@@ -82,15 +82,4 @@ def _records(message: Message, forum: str, page_url: str, community, context) ->
     ]
     if not author.startswith("anonymous-"):
         records.append(Account(**provenance, account_id=author, handle=message.author))
-    if reply_to:
-        records.append(
-            Interaction(
-                **provenance,
-                kind="reply",
-                actor_id=author,
-                target_post_id=reply_to,
-                post_id=post_id,
-                created_at=message.created_at,
-            )
-        )
-    return records
+    return [*records, *acts_of(records[0])]

@@ -32,7 +32,7 @@ from typing import Any
 from ural import urls_from_text
 
 from collectors.parsing import ParseContext, ParseError
-from collectors.records import Account, Community, Engagement, Interaction, Post, Record
+from collectors.records import Account, Community, Engagement, Post, Record, acts_of
 
 __all__ = ["FIELDS", "Mapping", "MappingError", "load_mapping", "parse_time", "row_records"]
 
@@ -234,20 +234,7 @@ def row_records(
             kind=mapping.account_kind,
         ),
     ]
-    kinds = {"reply_to": "reply", "quote_of": "quote", "repost_of": "repost"}
-    for name, target in targets.items():
-        if target:
-            records.append(
-                Interaction(
-                    **provenance,
-                    kind=kinds[name],
-                    actor_id=author,
-                    target_post_id=target,
-                    post_id=post_id,
-                    created_at=created_at,
-                )
-            )
-    return records
+    return [*records, *acts_of(post)]
 
 
 def _split(values: list[str], separator: str) -> list[str]:

@@ -12,7 +12,7 @@ from typing import Any
 
 from collectors.imports.mapping import parse_time
 from collectors.parsing import ParseContext, ParseError
-from collectors.records import Account, Community, Engagement, Interaction, Post, Record
+from collectors.records import Account, Community, Engagement, Post, Record, acts_of
 
 __all__ = ["PLATFORM", "tweet_records"]
 
@@ -70,15 +70,4 @@ def tweet_records(text: str, account: str, context: ParseContext) -> list[Record
         ),
         Account(**provenance, account_id=account, handle=account),
     ]
-    if reply_to:
-        records.append(
-            Interaction(
-                **provenance,
-                kind="reply",
-                actor_id=account,
-                target_post_id=reply_to,
-                post_id=post_id,
-                created_at=created_at,
-            )
-        )
-    return records
+    return [*records, *acts_of(records[0])]

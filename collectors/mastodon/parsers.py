@@ -27,6 +27,7 @@ from collectors.records import (
     OptOut,
     Post,
     Record,
+    acts_of,
 )
 
 __all__ = [
@@ -233,19 +234,7 @@ def parse_status(
             hashtags=list(dict.fromkeys(t["name"].lower() for t in status.get("tags") or [])),
         ),
     )
-    records: list[Record] = [post, account]
-    for kind, target in (("reply", reply_to), ("quote", quote_of)):
-        if target:
-            records.append(
-                Interaction(
-                    **provenance,
-                    kind=kind,
-                    actor_id=account.account_id,
-                    target_post_id=target,
-                    post_id=post.post_id,
-                    created_at=created_at,
-                )
-            )
+    records: list[Record] = [post, account, *acts_of(post)]
     if quote_of:
         records.extend(parse_status(quoted, context, instance, replied))
     return records

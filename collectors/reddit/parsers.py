@@ -18,7 +18,7 @@ from parsel import Selector
 from collectors.html import fragment_text
 from collectors.parsing import ParseContext, ParseError, json_answer
 from collectors.rawrun import Payload
-from collectors.records import Account, Community, Engagement, Interaction, Post, Record
+from collectors.records import Account, Community, Engagement, Post, Record, acts_of
 
 __all__ = ["PLATFORM", "is_internal", "parse_payload", "thing_links"]
 
@@ -111,18 +111,7 @@ def parse_thing(thing: dict[str, Any], context: ParseContext) -> list[Record]:
     ]
     if not deleted:
         records.append(Account(**provenance, account_id=author, handle=author))
-    for act, target in (("reply", reply_to), ("repost", repost_of)):
-        if target:
-            records.append(
-                Interaction(
-                    **provenance,
-                    kind=act,
-                    actor_id=author_id,
-                    target_post_id=target,
-                    post_id=post_id,
-                    created_at=created_at,
-                )
-            )
+    records.extend(acts_of(records[0]))
     replies = data.get("replies")
     if isinstance(replies, dict):  # a nested listing, or "" when there are none
         for child in replies["data"]["children"]:

@@ -19,7 +19,7 @@ from parsel import Selector
 from collectors.html import fragment_text, page_selector, parse_count
 from collectors.parsing import ParseContext, ParseError, parse_datetime
 from collectors.rawrun import Payload
-from collectors.records import Account, Community, Engagement, Interaction, Post, Record
+from collectors.records import Account, Community, Engagement, Post, Record, acts_of
 
 __all__ = ["ChannelPage", "parse_payload", "read_channel_page"]
 
@@ -143,17 +143,4 @@ def _message(message: Selector, channel: str, page_url: str, context) -> list[Re
             channel=channel, hashtags=list(dict.fromkeys(h.lstrip("#").lower() for h in hashtags))
         ),
     )
-    records: list[Record] = [post]
-    for kind, target in (("forward", source), ("reply", reply_to)):
-        if target:
-            records.append(
-                Interaction(
-                    **provenance,
-                    kind=kind,
-                    actor_id=channel,
-                    target_post_id=target,
-                    post_id=post_id,
-                    created_at=created_at,
-                )
-            )
-    return records
+    return [post, *acts_of(post, repost="forward")]

@@ -15,7 +15,7 @@ from ural import urls_from_text
 
 from collectors.parsing import ParseContext, ParseError, json_answer, links_to, parse_datetime
 from collectors.rawrun import Payload
-from collectors.records import Account, Community, Engagement, Interaction, Post, Record
+from collectors.records import Account, Community, Engagement, Post, Record, acts_of
 
 __all__ = ["PLATFORM", "parse_payload", "video_links"]
 
@@ -132,16 +132,9 @@ def _comment(comment: dict[str, Any], parent: str, domains: list[str], context) 
             observed_at=context.collected_at, likes=_number(snippet.get("likeCount"))
         ),
     )
-    interaction = Interaction(
-        **provenance,
-        kind="reply",
-        actor_id=author,
-        target_post_id=parent,
-        post_id=post.post_id,
-        created_at=created_at,
-    )
-    account = Account(**provenance, account_id=author, handle=author)
-    return [post, interaction] if author.startswith("anonymous-") else [post, account, interaction]
+    if author.startswith("anonymous-"):
+        return [post, *acts_of(post)]
+    return [post, Account(**provenance, account_id=author, handle=author), *acts_of(post)]
 
 
 def _channel(channel: dict[str, Any], context) -> Account:
