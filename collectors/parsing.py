@@ -20,6 +20,7 @@ __all__ = [
     "json_answer",
     "links_to",
     "parse_datetime",
+    "written_count",
 ]
 
 
@@ -65,6 +66,21 @@ def json_answer(payload: Payload) -> Any | None:
         return decode_json(payload)
     except ParseError as error:
         raise ParseError(f"payload {payload.seq}: {error}") from None
+
+
+def written_count(data: dict[str, Any], name: str) -> int | None:
+    """The count ``data[name]``, which APIs such as YouTube's and X archives write as a string.
+
+    >>> written_count({"viewCount": "1520"}, "viewCount"), written_count({}, "likeCount")
+    (1520, None)
+    """
+    value = data.get(name)
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ParseError(f"{name} is not a number ({value!r})") from None
 
 
 def links_to(url: str, domains: Iterable[str]) -> bool:

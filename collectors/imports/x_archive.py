@@ -8,26 +8,15 @@ hashtags, the tweet it answers, and its counts (which the archive writes as stri
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from collectors.imports.mapping import parse_time
-from collectors.parsing import ParseContext, ParseError
+from collectors.parsing import ParseContext, ParseError, written_count
 from collectors.records import Account, Community, Engagement, Post, Record, acts_of
 
 __all__ = ["PLATFORM", "tweet_records"]
 
 PLATFORM = "x"
 _TIME = ["%a %b %d %H:%M:%S %z %Y"]  # "Wed Oct 10 20:19:24 +0000 2018"
-
-
-def _count(tweet: dict[str, Any], name: str) -> int | None:
-    value = tweet.get(name)
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise ParseError(f"{name} is not a number ({value!r})") from None
 
 
 def tweet_records(text: str, account: str, context: ParseContext) -> list[Record]:
@@ -59,8 +48,8 @@ def tweet_records(text: str, account: str, context: ParseContext) -> list[Record
             reply_to=reply_to,
             engagement=Engagement(
                 observed_at=context.collected_at,
-                likes=_count(tweet, "favorite_count"),
-                reposts=_count(tweet, "retweet_count"),
+                likes=written_count(tweet, "favorite_count"),
+                reposts=written_count(tweet, "retweet_count"),
             ),
             community=Community(
                 hashtags=[

@@ -13,20 +13,20 @@ from urllib.parse import urlsplit
 
 from ural import urls_from_text
 
-from collectors.parsing import ParseContext, ParseError, json_answer, links_to, parse_datetime
+from collectors.parsing import (
+    ParseContext,
+    ParseError,
+    json_answer,
+    links_to,
+    parse_datetime,
+    written_count,
+)
 from collectors.rawrun import Payload
 from collectors.records import Account, Community, Engagement, Post, Record, acts_of
 
 __all__ = ["PLATFORM", "parse_payload", "video_links"]
 
 PLATFORM = "youtube"
-
-
-def _number(value: Any) -> int | None:
-    try:
-        return int(value) if value is not None else None
-    except (TypeError, ValueError):
-        raise ParseError(f"expected a count, got {value!r}") from None
 
 
 def video_links(video: dict[str, Any]) -> list[str]:
@@ -85,9 +85,9 @@ def _video(video: dict[str, Any], context: ParseContext) -> list[Record]:
             links=video_links(video),
             engagement=Engagement(
                 observed_at=context.collected_at,
-                views=_number(statistics.get("viewCount")),
-                likes=_number(statistics.get("likeCount")),
-                replies=_number(statistics.get("commentCount")),
+                views=written_count(statistics, "viewCount"),
+                likes=written_count(statistics, "likeCount"),
+                replies=written_count(statistics, "commentCount"),
             ),
             community=Community(
                 channel=channel, hashtags=[t.lower() for t in snippet.get("tags") or []]
@@ -129,7 +129,7 @@ def _comment(comment: dict[str, Any], parent: str, domains: list[str], context) 
         links=links,
         reply_to=parent,
         engagement=Engagement(
-            observed_at=context.collected_at, likes=_number(snippet.get("likeCount"))
+            observed_at=context.collected_at, likes=written_count(snippet, "likeCount")
         ),
     )
     if author.startswith("anonymous-"):
@@ -140,7 +140,7 @@ def _comment(comment: dict[str, Any], parent: str, domains: list[str], context) 
 def _channel(channel: dict[str, Any], context) -> Account:
     statistics = channel.get("statistics") or {}
     hidden = statistics.get("hiddenSubscriberCount")
-    followers = None if hidden else _number(statistics.get("subscriberCount"))
+    followers = None if hidden else written_count(statistics, "subscriberCount")
     return Account(
         **context.provenance(PLATFORM),
         account_id=channel["id"],
