@@ -1,7 +1,8 @@
 """Reading export files row by row, keeping each row's text exactly as it is in the file.
 
-Every reader yields :class:`Row` items: the line the row starts on, its text as written
-(what the raw run keeps) and, when the file's structure is broken there, why.
+Every reader yields :class:`Row` items: the line the row starts on and its text as written
+(what the raw run keeps). A text export is decoded once (:func:`decode_export`) and read
+from that text.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = [
     "Row",
     "csv_layout",
     "csv_rows",
+    "decode_export",
     "json_lines",
     "x_archive_account",
     "x_archive_tweets",
@@ -35,12 +37,11 @@ class ImportFileError(ValueError):
 class Row:
     line: int  # the line of the file the row starts on (1 = the first line)
     text: str  # the row as written in the file
-    error: str | None = None  # why the row cannot be read, when the file is broken there
 
 
-def _decode(path: Path) -> str:
-    """The text of a file in UTF-8 (with or without BOM), else Windows-1252 (Excel's)."""
-    data = path.read_bytes()
+def decode_export(data: bytes, path: Path) -> str:
+    """The text of an export (the bytes of ``path``): UTF-8 with or without BOM, else
+    Windows-1252 (Excel's)."""
     if b"\x00" in data[:_SAMPLE]:
         raise ImportFileError(f"{path}: this is a binary file, not a text export")
     try:
@@ -49,9 +50,8 @@ def _decode(path: Path) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def csv_layout(path: Path) -> tuple[list[str], str]:
-    """The columns and the delimiter of a CSV file (comma, semicolon or tab)."""
-    text = _decode(path)
+def csv_layout(text: str, path: Path) -> tuple[list[str], str]:
+    """The columns and the delimiter of a CSV export's text (comma, semicolon or tab)."""
     first = text[:_SAMPLE].split("\n", 1)[0]
     delimiter = max(",;\t", key=first.count)
     header = next(csv.reader([first], delimiter=delimiter), [])
@@ -61,9 +61,9 @@ def csv_layout(path: Path) -> tuple[list[str], str]:
     return columns, delimiter
 
 
-def csv_rows(path: Path, delimiter: str) -> Iterator[Row]:
-    """The data rows of a CSV file after its header, each with its exact text."""
-    lines = io.StringIO(_decode(path), newline="")
+def csv_rows(text: str) -> Iterator[Row]:
+    """The data rows of a CSV export's text after its header, each as written."""
+    lines = io.StringIO(text, newline="")
     lines.readline()  # the header
     line = 2
     while True:
@@ -77,11 +77,11 @@ def csv_rows(path: Path, delimiter: str) -> Iterator[Row]:
             yield Row(start, text.rstrip("\r\n"))
 
 
-def json_lines(path: Path) -> Iterator[Row]:
-    """The lines of an NDJSON file (one JSON object per line)."""
-    for number, text in enumerate(_decode(path).splitlines(), start=1):
-        if text.strip():
-            yield Row(number, text)
+def json_lines(text: str) -> Iterator[Row]:
+    """The lines of an NDJSON export's text (one JSON object per line)."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            yield Row(number, line)
 
 
 def x_archive_tweets(path: Path) -> Iterator[Row]:
@@ -101,7 +101,7 @@ def x_archive_tweets(path: Path) -> Iterator[Row]:
                 raise ImportFileError(f"{path}: no data/tweets.js in this archive")
             scripts = [(f"{path}:{n}", archive.read(n).decode("utf-8-sig")) for n in names]
     else:
-        scripts = [(str(path), _decode(path))]
+        scripts = [(str(path), decode_export(path.read_bytes(), path))]
     position = 0
     for where, script in scripts:
         start = script.find("[")

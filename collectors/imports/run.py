@@ -14,6 +14,7 @@ from collectors.imports.files import (
     ImportFileError,
     csv_layout,
     csv_rows,
+    decode_export,
     json_lines,
     x_archive_account,
     x_archive_tweets,
@@ -67,6 +68,7 @@ def import_file(
     path = Path(path)
     if not path.is_file():
         raise ImportFileError(f"{path}: no such file")
+    data = path.read_bytes()
     note: dict = {"format": kind}
     if kind == "x-archive":
         account = account or x_archive_account(path)
@@ -76,18 +78,22 @@ def import_file(
     else:
         chosen = _mapping(kind, mapping, platform)
         note["mapping"] = chosen.as_note()
+        text = decode_export(data, path)
         if path.suffix.lower() in (".ndjson", ".jsonl"):
-            rows = json_lines(path)
+            rows = json_lines(text)
         else:
-            note["columns"], note["delimiter"] = csv_layout(path)
-            rows = csv_rows(path, note["delimiter"])
+            note["columns"], note["delimiter"] = csv_layout(text, path)
+            rows = csv_rows(text)
         if kind in ONE_ACCOUNT and not account:
             raise ImportFileError(f"{path}: say which account the export is of, with --account")
     if account:
         note["account"] = account
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    parameters = {"format": kind, "file": str(path), "file_sha256": digest, **note}
-    parameters.pop("columns", None)
+    parameters = {
+        "format": kind,
+        "file": str(path),
+        "file_sha256": hashlib.sha256(data).hexdigest(),
+    }
+    parameters |= {key: value for key, value in note.items() if key != "columns"}
     run = RawRunWriter(raw_dir, f"import-{kind}", path.name, parameters)
     count, refused = 0, []
     try:
