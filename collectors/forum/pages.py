@@ -54,7 +54,6 @@ class Message:
 
     number: str  # the forum's message number
     author: str | None  # username as printed; None if the page shows none
-    author_has_profile: bool  # a profile link: a registered account (not a guest)
     created_at: datetime | None  # UTC
     text: str  # the message without what it quotes
     links: list[str]  # outbound links of the message, quotes left out
@@ -156,7 +155,6 @@ def _message(post: Selector, number: str, url: str, timezone: str, read_at: date
     return Message(
         number=number,
         author=author,
-        author_has_profile=bool(profile),
         created_at=created_at,
         text=text,
         links=links,

@@ -1,9 +1,10 @@
 """Forum pages into records (pure functions of the stored pages).
 
 Only topic pages hold records; board, index and search pages are kept for provenance.
-Messages are ``<forum>/p<number>``; registered authors are ``<username>@<forum>``; guests
-and deleted accounts (no profile, or "Invité") get one anonymous id per message, so that
-they are not merged into one busy account. A quote is a reply to the quoted message.
+Messages are ``<forum>/p<number>``; authors are ``<username>@<forum>``, except messages
+shown under the generic name of guests and deleted accounts ("Invité", "Guest"…), which
+get one anonymous id each, so that they are not merged into one busy account. A quote is a
+reply to the quoted message.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ def author_id(message: Message, forum: str) -> str:
     """The account id of a message's author.
 
     >>> from collectors.forum.pages import Message
-    >>> author_id(Message("7", "alice", True, None, "", []), "forum.fr")
+    >>> author_id(Message("7", "alice", None, "", []), "forum.fr")
     'alice@forum.fr'
-    >>> author_id(Message("8", "Invité", False, None, "", []), "forum.fr")
+    >>> author_id(Message("8", "Invité", None, "", []), "forum.fr")
     'anonymous-p8@forum.fr'
     """
     if message.author and message.author.lower() not in ANONYMOUS:
