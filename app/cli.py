@@ -19,11 +19,13 @@ from app.demo import demo
 from app.export import export
 from app.importing import import_command
 from app.loading import configured_resolver, linker_for, load_into_store, sync_catalogue
+from app.privacy import forget, privacy_report_command, prune
 from app.serve import app_command
 from app.whatif import whatif
 from collectors import __version__
 from collectors.rawrun import RawRunError, copy_run, find_runs
 from collectors.reparse import reparse_run
+from graph.privacy import KEEP_TEXT
 from graph.resources import CatalogueError, read_catalogue
 from graph.store import RunResult, Store, StoreError
 from graph.store.status import store_status
@@ -113,14 +115,26 @@ def init(context: click.Context, force: bool) -> None:
     is_flag=True,
     help="Keep real identifiers (only with a legal basis; recorded with every run loaded).",
 )
+@click.option(
+    "--keep-text",
+    type=click.Choice(KEEP_TEXT),
+    help="What to keep of post texts [default: privacy.keep_text, excerpt].",
+)
 @click.option("--offline", is_flag=True, help="Do not resolve shortened links over the network.")
 @click.pass_context
-def load(context: click.Context, paths: tuple[Path, ...], no_pseudonymise: bool, offline: bool):
+def load(
+    context: click.Context,
+    paths: tuple[Path, ...],
+    no_pseudonymise: bool,
+    keep_text: str | None,
+    offline: bool,
+):
     """Load new raw runs into the database.
 
     Without PATHS, loads every run under <data>/raw. PATHS may be run files or folders
     holding runs kept elsewhere: they are first copied into <data>/raw (raw data is kept).
-    Runs already loaded are skipped, so loading twice changes nothing.
+    Runs already loaded are skipped, so loading twice changes nothing. Accounts erased with
+    `essaim forget` are left out, and the configured retention is applied afterwards.
     """
     settings = _settings(context)
     manifests, rejected = find_runs(settings.raw_dir), []
@@ -137,6 +151,7 @@ def load(context: click.Context, paths: tuple[Path, ...], no_pseudonymise: bool,
             manifests,
             no_pseudonymise=no_pseudonymise,
             resolver=None if offline else configured_resolver(settings),
+            keep_text=keep_text,
             progress=lambda _: progress.advance(progress.task_ids[0]),
         )
     loaded, skipped = report.with_status("loaded"), report.with_status("skipped")
@@ -265,7 +280,7 @@ def reparse(context: click.Context, run_id: str, offline: bool) -> int:
     out.print(f"Wrote run {manifest.run_id} ({manifest.counts}).")
     for incident in manifest.incidents:
         err.print(f"[yellow]{incident.where}[/yellow]: {incident.message}", highlight=False)
-    code = context.invoke(load, paths=(), no_pseudonymise=False, offline=offline)
+    code = context.invoke(load, paths=(), no_pseudonymise=False, keep_text=None, offline=offline)
     return EXIT_PARTIAL if manifest.incidents else code
 
 
@@ -277,6 +292,9 @@ cli.add_command(whatif)
 cli.add_command(export)
 cli.add_command(demo)
 cli.add_command(app_command)
+cli.add_command(prune)
+cli.add_command(forget)
+cli.add_command(privacy_report_command)
 
 
 def main() -> None:
@@ -285,7 +303,8 @@ def main() -> None:
         code = cli.main(prog_name="essaim", standalone_mode=False)
     except click.ClickException as error:
         error.show()
-        code = error.exit_code
+        # a wrong option or argument is a user error too (click would exit with 2)
+        code = EXIT_USER_ERROR if isinstance(error, click.UsageError) else error.exit_code
     except click.exceptions.Abort:
         err.print("Aborted.")
         code = EXIT_USER_ERROR

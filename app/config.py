@@ -47,6 +47,8 @@ class Tracking(_Section):
 class Privacy(_Section):
     pseudonymise: bool = True
     secret_file: str = "~/.config/essaim/pseudonymisation.key"
+    keep_text: Literal["none", "excerpt", "full"] = "excerpt"
+    retention: Annotated[str, msgspec.Meta(pattern=r"^([1-9][0-9]*[dwmy])?$")] = ""
 
 
 class Links(_Section):
@@ -168,6 +170,13 @@ institutions = ""
 pseudonymise = true
 # The secret key of the pseudonyms, kept outside the database. ESSAIM_SECRET_FILE overrides it.
 secret_file = "~/.config/essaim/pseudonymisation.key"
+# What the database keeps of post texts: "full", "excerpt" (200 characters, @mentions
+# masked) or "none" (no analysis needs them). `essaim load --keep-text` overrides it.
+keep_text = "excerpt"
+# How long data is kept: "" keeps it until `essaim prune`; "18m" (or 90d, 6w, 2y) makes every
+# `essaim load` remove posts, interactions and follows older than that, and raw runs
+# collected before then.
+retention = ""
 
 [links]
 # Resolve shortened links (bit.ly, t.co, lnkd.in…) over HTTP when loading; results are cached.

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.config import Settings
 from app.console import err
+from app.privacy import apply_retention, erased_accounts
 from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
 from graph.resources import Linker, Resolver, http_resolver, read_catalogue
 from graph.store import Store
@@ -65,13 +66,26 @@ def load_into_store(
     *,
     no_pseudonymise: bool,
     resolver: Resolver | None,
+    keep_text: str | None = None,
     progress: Callable[[object], None] = lambda _: None,
 ) -> LoadReport:
-    """Load the runs of ``manifests`` into the configured store."""
+    """Load the runs of ``manifests`` into the configured store, leaving out accounts erased
+    on request, keeping texts as ``keep_text`` (default: the configuration) says, then
+    applying the configured retention."""
+    privacy = settings.config.privacy
     with Store(settings.database) as store:
         pseudonymiser = pseudonymiser_for(settings, store, no_pseudonymise)
         linker = linker_for(settings, resolver)
         sync_catalogue(store, settings, linker)
-        return load_runs(
-            store, manifests, linker=linker, pseudonymiser=pseudonymiser, progress=progress
+        report = load_runs(
+            store,
+            manifests,
+            linker=linker,
+            pseudonymiser=pseudonymiser,
+            keep_text=keep_text or privacy.keep_text,
+            erased=erased_accounts(settings),
+            progress=progress,
         )
+        if privacy.retention:
+            apply_retention(settings, store, privacy.retention)
+        return report

@@ -189,6 +189,7 @@ class Run(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     # when stopped (Ctrl-C, crash, kill) before the end. Both can be finished with --resume.
     status: RunStatus = "complete"
     file_sha256: str | None = None  # SHA-256 of the run's .jsonl.gz, written when it is closed
+    erased_lines: int = 0  # lines removed since by erasure requests (``essaim forget``)
 
     def __post_init__(self) -> None:
         for name in ("started_at", "finished_at", "window_start", "window_end"):

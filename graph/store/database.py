@@ -20,6 +20,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (1, "core tables", q.MIGRATION_1_CORE_TABLES),
     (2, "run status and resumed runs", q.MIGRATION_2_RUN_STATUS),
     (3, "analyses", q.MIGRATION_3_ANALYSES),
+    (4, "raw runs deleted by retention", q.MIGRATION_4_PRUNED_RUNS),
 ]
 
 

@@ -11,7 +11,7 @@ strictly newer observations, so loading the same run twice changes nothing.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,6 +38,7 @@ _ACCOUNT_IDS = pa.schema(
     [("platform", _TEXT), ("raw", _TEXT), ("stored", _TEXT), ("named", pa.bool_())]
 )
 _POST_IDS = pa.schema([("platform", _TEXT), ("raw", _TEXT), ("stored", _TEXT)])
+_ERASED = pa.schema([("platform", _TEXT), ("raw", _TEXT)])
 _RENAMED = pa.schema([("platform", _TEXT), ("pseudonym", _TEXT), ("account_id", _TEXT)])
 #: Arrow tables registered on the connection while a run is written.
 _REGISTERED = ("renamed_accounts", "new_account_ids", "new_post_ids", "staged_link_info")
@@ -73,6 +74,8 @@ def load_runs(
     *,
     linker: Linker,
     pseudonymiser: Pseudonymiser | None,
+    keep_text: str = "full",
+    erased: Container[tuple[str, str]] = (),
     progress: Callable[[RunResult], None] | None = None,
 ) -> LoadReport:
     """Load raw runs (given by their manifest paths) into the store.
@@ -89,6 +92,11 @@ def load_runs(
     pseudonymiser : Pseudonymiser or None
         ``None`` loads real identifiers (``--no-pseudonymise``). A store keeps the mode of its
         first load; mixing modes raises :class:`StoreError`.
+    keep_text : {"full", "excerpt", "none"}
+        What the store keeps of post texts (see :mod:`graph.privacy`).
+    erased : container of (platform, account id)
+        Accounts erased on request (:class:`graph.privacy.ErasureList`): their lines are left
+        out.
     progress : callable, optional
         Called with each :class:`RunResult` as it is decided.
 
@@ -100,11 +108,12 @@ def load_runs(
     linker.resolutions.update(dict(store.connection.execute(q.SELECT_RESOLUTIONS).fetchall()))
     report = LoadReport()
     identities = _Identities(store, pseudonymiser)
+    rules = _Rules(keep_text, erased)
     for statement in q.CREATE_ID_MAPS:
         store.connection.execute(statement)
     try:
         for manifest_path in manifests:
-            result = _load_run(store, Path(manifest_path), linker, identities)
+            result = _load_run(store, Path(manifest_path), linker, identities, rules)
             report.results.append(result)
             if progress:
                 progress(result)
@@ -126,7 +135,29 @@ def _check_mode(store: Store, pseudonymised: bool) -> None:
         )
 
 
-def _load_run(store: Store, manifest_path: Path, linker: Linker, ids: _Identities) -> RunResult:
+@dataclass(frozen=True)
+class _Rules:
+    """What the privacy settings leave out of a run."""
+
+    keep_text: str
+    erased: Container[tuple[str, str]]
+
+    def leave_out_erased(self, connection: duckdb.DuckDBPyConnection) -> None:
+        if not self.erased:
+            return
+        keys = connection.execute(q.SELECT_RUN_ACCOUNT_KEYS).fetchall()
+        found = [key for key in keys if key in self.erased]
+        if found:
+            table = pa.table([list(column) for column in zip(*found, strict=True)],
+                             schema=_ERASED)  # fmt: skip
+            connection.register("erased_ids", table)
+            connection.execute(q.DELETE_ERASED_LINES)
+            connection.unregister("erased_ids")
+
+
+def _load_run(
+    store: Store, manifest_path: Path, linker: Linker, ids: _Identities, rules: _Rules
+) -> RunResult:
     try:
         run = read_manifest(manifest_path)
     except RawRunError as error:
@@ -152,7 +183,7 @@ def _load_run(store: Store, manifest_path: Path, linker: Linker, ids: _Identitie
         message = f"{run_path}: unreadable ({str(error).splitlines()[0]})"
         return RunResult(run.run_id, "rejected", message=message)
     try:
-        _write_run(store, run, run_path, records, linker, ids)
+        _write_run(store, run, run_path, records, linker, ids, rules)
     finally:
         connection.execute(q.DROP_RUN_LINES)
         for statement in q.DROP_STAGED:
@@ -163,9 +194,16 @@ def _load_run(store: Store, manifest_path: Path, linker: Linker, ids: _Identitie
 
 
 def _write_run(
-    store: Store, run: Run, run_path: Path, records: int, linker: Linker, ids: _Identities
+    store: Store,
+    run: Run,
+    run_path: Path,
+    records: int,
+    linker: Linker,
+    ids: _Identities,
+    rules: _Rules,
 ) -> None:
     connection = store.connection
+    rules.leave_out_erased(connection)
     renamed = ids.begin_run(connection.execute(q.SELECT_RUN_ACCOUNTS).fetchall())
     if renamed.num_rows:
         connection.execute(q.FORGET_ACCOUNT_IDS)
@@ -182,6 +220,8 @@ def _write_run(
         connection.register(name, table)
     for statement in [*q.MAP_RUN_IDS, *q.STAGE_RUN.values()]:
         connection.execute(statement)
+    if rules.keep_text != "full":
+        connection.execute(q.MINIMISE_STAGED_TEXTS, [rules.keep_text])
     with store.transaction():
         save_resolutions(connection, linker)
         replaced = run.reparse_of or run.resumes

@@ -160,7 +160,7 @@ INSERT INTO settings VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excl
 
 SELECT_RUN_HASH = "SELECT file_sha256 FROM runs WHERE run_id = ?"
 INSERT_RUN = """
-INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, now(), ?, ?, ?)"""
+INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, now(), ?, ?, ?, NULL)"""
 SELECT_REPLACING_RUN = "SELECT run_id FROM runs WHERE reparse_of = ? OR resumes = ?"
 MARK_RUN_SUPERSEDED = "UPDATE runs SET superseded_by = ? WHERE run_id = ?"
 DELETE_ROWS_OF_RUN = {
@@ -227,6 +227,14 @@ MAP_RUN_IDS = [
 ]
 SELECT_RUN_ACCOUNTS = """
 SELECT DISTINCT platform, account_id, handle FROM run_lines WHERE type = 'account'"""
+SELECT_RUN_ACCOUNT_KEYS = """
+SELECT DISTINCT platform, raw FROM (SELECT platform,
+    unnest([author_id, account_id, actor_id, follower_id, followee_id]) AS raw FROM run_lines)
+WHERE raw IS NOT NULL"""
+#: Leaves out the lines of accounts erased on request (``erased_ids``: platform, raw).
+DELETE_ERASED_LINES = """
+DELETE FROM run_lines l USING erased_ids e WHERE l.platform = e.platform
+    AND e.raw IN (l.author_id, l.account_id, l.actor_id, l.follower_id, l.followee_id)"""
 SELECT_RUN_URLS = "SELECT DISTINCT unnest(links) FROM run_lines WHERE type = 'post'"
 DROP_RUN_LINES = "DROP TABLE run_lines"
 
@@ -588,3 +596,73 @@ SELECT platform, author_id AS account_id, context FROM (
     UNION ALL SELECT platform, author_id, 'r/' || subreddit FROM posts
     UNION ALL SELECT platform, author_id, channel FROM posts)
 WHERE context IS NOT NULL"""
+
+# --- privacy: retention, minimisation, erasure ----------------------------------------------
+# ``?`` is the retention cut-off (a timestamp) or the texts' fate ('none' or 'excerpt').
+# An excerpt keeps the first 200 characters with every @mention masked; excerpting an
+# excerpt changes nothing.
+
+MIGRATION_4_PRUNED_RUNS = ["ALTER TABLE runs ADD COLUMN pruned_at TIMESTAMPTZ"]
+
+_MASKED = "regexp_replace(text, '@[A-Za-z0-9_.-]+(@[A-Za-z0-9_.-]+)?', '@…', 'g')"
+_EXCERPT = (
+    f"CASE WHEN ? = 'none' THEN NULL WHEN length({_MASKED}) > 200 "
+    f"THEN left({_MASKED}, 199) || '…' ELSE {_MASKED} END"
+)
+MINIMISE_STAGED_TEXTS = f"UPDATE staged_posts SET text = {_EXCERPT} WHERE text IS NOT NULL"
+MINIMISE_TEXTS = f"""
+UPDATE posts SET text = {_EXCERPT}
+WHERE text IS NOT NULL AND text IS DISTINCT FROM ({_EXCERPT})"""
+#: Rows older than the cut-off: posts by date (else collection time), interactions likewise,
+#: follows not seen since; then links of removed posts and accounts nothing refers to.
+PRUNE = {
+    "posts": "DELETE FROM posts WHERE coalesce(created_at, collected_at) < ?",
+    "interactions": "DELETE FROM interactions WHERE coalesce(created_at, collected_at) < ?",
+    "follows": "DELETE FROM follows WHERE last_observed_at < ?",
+    "links": """DELETE FROM links l WHERE NOT EXISTS (
+        SELECT 1 FROM posts p WHERE p.platform = l.platform AND p.post_id = l.post_id)""",
+    "accounts": """DELETE FROM accounts a WHERE collected_at < ?
+        AND NOT EXISTS (SELECT 1 FROM posts p
+            WHERE p.platform = a.platform AND p.author_id = a.account_id)
+        AND NOT EXISTS (SELECT 1 FROM interactions i
+            WHERE i.platform = a.platform AND i.actor_id = a.account_id)
+        AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.platform = a.platform
+            AND a.account_id IN (f.follower_id, f.followee_id))""",
+}
+MARK_RUN_PRUNED = "UPDATE runs SET pruned_at = now() WHERE run_id = ?"
+#: Everything of one account (``?`` 1: platform, 2: stored id) and the posts it wrote.
+FORGET = {
+    "links": """DELETE FROM links l USING posts p WHERE l.platform = p.platform
+        AND l.post_id = p.post_id AND p.platform = $1 AND p.author_id = $2""",
+    "posts": "DELETE FROM posts WHERE platform = $1 AND author_id = $2",
+    "interactions": "DELETE FROM interactions WHERE platform = $1 AND actor_id = $2",
+    "follows": """DELETE FROM follows WHERE platform = $1
+        AND (follower_id = $2 OR followee_id = $2)""",
+    "accounts": "DELETE FROM accounts WHERE platform = $1 AND account_id = $2",
+}
+UPDATE_RUN_HASH = "UPDATE runs SET file_sha256 = ? WHERE run_id = ?"
+DELETE_ANALYSES = "DELETE FROM analyses"
+
+# --- privacy report -------------------------------------------------------------------------
+
+PRIVACY_SOURCES = """
+SELECT source, count(*) AS runs, min(started_at) AS first_run, max(started_at) AS last_run,
+    count(*) FILTER (WHERE pruned_at IS NOT NULL) AS raw_runs_deleted,
+    bool_and(pseudonymised) AS pseudonymised
+FROM runs WHERE superseded_by IS NULL GROUP BY source ORDER BY source"""
+PRIVACY_ACCOUNTS = """
+SELECT platform, count(*) AS accounts, count(*) FILTER (WHERE named) AS named,
+    count(*) FILTER (WHERE NOT named) AS pseudonymised,
+    count(*) FILTER (WHERE len(opt_out) > 0) AS with_opt_out
+FROM accounts GROUP BY platform ORDER BY platform"""
+PRIVACY_POSTS = """
+SELECT platform, count(*) AS posts, count(text) AS with_text,
+    min(created_at) AS oldest, max(created_at) AS newest
+FROM posts GROUP BY platform ORDER BY platform"""
+PRIVACY_COUNTS = """
+SELECT (SELECT count(*) FROM interactions) AS interactions,
+    (SELECT count(*) FROM follows) AS follows, (SELECT count(*) FROM links) AS links"""
+DROP_RESULT_TABLE = "DROP TABLE IF EXISTS {table}"
+PRIVACY_FIELDS = """
+SELECT table_name, column_name FROM information_schema.columns
+WHERE table_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY table_name, ordinal_position"""

@@ -83,6 +83,7 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
             (1, "core tables"),
             (2, "run status and resumed runs"),
             (3, "analyses"),
+            (4, "raw runs deleted by retention"),
         ]
     with Store(tmp_path / "essaim.duckdb") as store:
         assert store.migrate() == []
@@ -90,13 +91,13 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
 
 def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
     Store(tmp_path / "essaim.duckdb").close()
-    broken = (4, "broken", ["CREATE TABLE half_done (x INTEGER)", "CREATE TABLE oops ("])
+    broken = (5, "broken", ["CREATE TABLE half_done (x INTEGER)", "CREATE TABLE oops ("])
     monkeypatch.setattr(database_module, "MIGRATIONS", [*database_module.MIGRATIONS, broken])
     with pytest.raises(Exception, match=r"(?i)syntax|parser"):
         Store(tmp_path / "essaim.duckdb")
     monkeypatch.undo()
     with Store(tmp_path / "essaim.duckdb") as store:
-        assert store.schema_version() == 3
+        assert store.schema_version() == 4
         tables = {t for (t,) in rows(store, "SELECT table_name FROM information_schema.tables")}
         assert "half_done" not in tables
 
