@@ -15,6 +15,7 @@ from app.analyze import analyze_command, show
 from app.collect import collect
 from app.config import CONFIG_NAME, TEMPLATE, ConfigError, Settings, load_settings
 from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, cell, err, out, table
+from app.credentials import credentials
 from app.demo import demo
 from app.export import export
 from app.importing import import_command
@@ -295,6 +296,7 @@ cli.add_command(app_command)
 cli.add_command(prune)
 cli.add_command(forget)
 cli.add_command(privacy_report_command)
+cli.add_command(credentials)
 
 
 def main() -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,6 +16,7 @@ from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out
 from collectors.bluesky.jetstream import JetstreamCollector, last_cursor
 from collectors.bluesky.spider import BlueskyOptions, BlueskySpider
 from collectors.checkpoint import last_run, resumable_run, runs_of, salvage_unfinished
+from collectors.credentials import credential
 from collectors.discourse.spider import DiscourseOptions, DiscourseSpider
 from collectors.engine import CollectOutcome, engine_settings
 from collectors.engine import collect as run_collection
@@ -168,18 +168,19 @@ def collect_bluesky(context: click.Context, **options) -> int:
     """Bluesky posts linking to tracked resources, with quotes, reposts, replies and profiles.
 
     Searches need an account: set ESSAIM_BLUESKY_HANDLE and ESSAIM_BLUESKY_APP_PASSWORD
-    (an app password, from Settings → Privacy and security → App passwords). They are read
-    from the environment only, and never written anywhere. Without --domain/--url/--query,
-    searches the tracked domains and every catalogue URL.
+    (an app password, from Settings → Privacy and security → App passwords) in the
+    environment or with `essaim credentials set`. They are never written anywhere. Without
+    --domain/--url/--query, searches the tracked domains and every catalogue URL.
     """
     settings = _settings(context)
     config = settings.config.sources.bluesky
-    handle = os.environ.get("ESSAIM_BLUESKY_HANDLE")
-    password = os.environ.get("ESSAIM_BLUESKY_APP_PASSWORD")
+    handle = credential("ESSAIM_BLUESKY_HANDLE")
+    password = credential("ESSAIM_BLUESKY_APP_PASSWORD")
     if not handle or not password:
         raise click.ClickException(
             "Bluesky search needs an account: set ESSAIM_BLUESKY_HANDLE and "
-            "ESSAIM_BLUESKY_APP_PASSWORD (an app password) in the environment"
+            "ESSAIM_BLUESKY_APP_PASSWORD (an app password) in the environment or the keyring "
+            "(essaim credentials set NAME)"
         )
     previous = _to_resume(settings, "bluesky") if options["resume"] else None
     if previous is not None:
@@ -381,10 +382,10 @@ def collect_reddit(context: click.Context, **options) -> int:
     """Reddit submissions linking tracked resources, with crossposts and comment trees.
 
     Needs a Reddit OAuth app: set ESSAIM_REDDIT_CLIENT_ID and ESSAIM_REDDIT_CLIENT_SECRET
-    (read from the environment only, never written anywhere).
+    (in the environment or with `essaim credentials set`; never written anywhere).
     """
-    client_id = os.environ.get("ESSAIM_REDDIT_CLIENT_ID")
-    secret = os.environ.get("ESSAIM_REDDIT_CLIENT_SECRET")
+    client_id = credential("ESSAIM_REDDIT_CLIENT_ID")
+    secret = credential("ESSAIM_REDDIT_CLIENT_SECRET")
     if not client_id or not secret:
         raise click.ClickException(
             "Reddit needs an OAuth app: set ESSAIM_REDDIT_CLIENT_ID and "
@@ -432,14 +433,15 @@ def collect_reddit(context: click.Context, **options) -> int:
 def collect_youtube(context: click.Context, **options) -> int:
     """YouTube videos whose description links tracked resources, with comments linking them.
 
-    Needs a YouTube Data API v3 key: set ESSAIM_YOUTUBE_API_KEY (read from the environment
-    only, never written anywhere). A search page costs 100 of the 10,000 daily units.
+    Needs a YouTube Data API v3 key: set ESSAIM_YOUTUBE_API_KEY (in the environment or with
+    `essaim credentials set`; never written anywhere). A search page costs 100 of the 10,000
+    daily units.
     """
-    key = os.environ.get("ESSAIM_YOUTUBE_API_KEY")
+    key = credential("ESSAIM_YOUTUBE_API_KEY")
     if not key:
         raise click.ClickException(
             "YouTube needs an API key: create one for the YouTube Data API v3 in the Google "
-            "Cloud console and set ESSAIM_YOUTUBE_API_KEY in the environment"
+            "Cloud console and set ESSAIM_YOUTUBE_API_KEY in the environment or the keyring"
         )
     settings = _settings(context)
     config = settings.config.sources.youtube

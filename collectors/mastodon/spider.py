@@ -4,12 +4,12 @@ Every instance is a silo that only knows what federated to it, so several are re
 status is expanded (boosts, favourites, replies, quotes) once, on the first instance that
 shows it. Only statuses linking to a tracked domain are expanded. Full-text search and quotes
 need a user token: ``ESSAIM_MASTODON_TOKEN_<HOST>`` (host upper-cased, dots and dashes as
-underscores, e.g. ``ESSAIM_MASTODON_TOKEN_PIAILLE_FR``), read from the environment only.
+underscores, e.g. ``ESSAIM_MASTODON_TOKEN_PIAILLE_FR``), read from the environment or the
+keyring (:mod:`collectors.credentials`).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 import scrapy
 
+from collectors.credentials import credential
 from collectors.engine import ApiSpider
 from collectors.mastodon.parsers import opt_outs, status_links
 from collectors.parsing import links_to, parse_datetime
@@ -83,7 +84,7 @@ class MastodonSpider(ApiSpider):
         self.follow_read: set[str] = set()
 
     def _token(self, base: str) -> str | None:
-        return os.environ.get(token_variable(base))
+        return credential(token_variable(base))
 
     def _headers(self, base: str) -> dict[str, str] | None:
         token = self._token(base)

@@ -1,0 +1,72 @@
+"""``essaim credentials``: keep the collectors' credentials in the OS keyring, not in files."""
+
+from __future__ import annotations
+
+import click
+
+from app.console import EXIT_OK, out, table
+from collectors.credentials import KNOWN, SERVICE, keyring_error, where
+
+__all__ = ["credentials"]
+
+_MASTODON = "ESSAIM_MASTODON_TOKEN_"
+
+
+def _name(_context, _parameter, value: str) -> str:
+    name = value.upper()
+    if name not in KNOWN and not (name.startswith(_MASTODON) and len(name) > len(_MASTODON)):
+        known = ", ".join([*KNOWN, f"{_MASTODON}<HOST>"])
+        raise click.BadParameter(f"{value!r} is not a credential essaim reads ({known})")
+    return name
+
+
+def _keyring():
+    problem = keyring_error()
+    if problem:
+        raise click.ClickException(problem)
+    import keyring
+
+    return keyring
+
+
+@click.group()
+def credentials() -> None:
+    """Store, list or remove credentials in the operating system's keyring.
+
+    Collectors read each credential from its environment variable, else from the keyring.
+    essaim never writes a credential anywhere else.
+    """
+
+
+@credentials.command("list")
+def credentials_list() -> int:
+    """Show which credentials are set, and where (never their values)."""
+    rows = [{"name": name, "for": purpose, "found in": where(name)}
+            for name, purpose in KNOWN.items()]  # fmt: skip
+    out.print(table("Credentials", rows))
+    return EXIT_OK
+
+
+@credentials.command("set")
+@click.argument("name", callback=_name)
+@click.option("--value", prompt=True, hide_input=True, help="The value [default: prompted].")
+def credentials_set(name: str, value: str) -> int:
+    """Store NAME in the keyring (the value is prompted for, not echoed)."""
+    _keyring().set_password(SERVICE, name, value)
+    out.print(f"{name} is stored in the keyring.")
+    return EXIT_OK
+
+
+@credentials.command("delete")
+@click.argument("name", callback=_name)
+def credentials_delete(name: str) -> int:
+    """Remove NAME from the keyring."""
+    keyring = _keyring()
+    from keyring.errors import PasswordDeleteError
+
+    try:
+        keyring.delete_password(SERVICE, name)
+    except PasswordDeleteError:
+        raise click.ClickException(f"{name} is not in the keyring") from None
+    out.print(f"{name} is no longer in the keyring.")
+    return EXIT_OK
