@@ -9,12 +9,23 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import click
+import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.analyze import analyze_command, show
 from app.collect import collect
 from app.config import CONFIG_NAME, TEMPLATE, ConfigError, Settings, load_settings
-from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, cell, err, out, table
+from app.console import (
+    EXIT_OK,
+    EXIT_PARTIAL,
+    EXIT_USER_ERROR,
+    cell,
+    err,
+    explain_io_error,
+    explain_os_error,
+    out,
+    table,
+)
 from app.credentials import credentials
 from app.demo import demo
 from app.export import export
@@ -310,8 +321,16 @@ def main() -> None:
     except click.exceptions.Abort:
         err.print("Aborted.")
         code = EXIT_USER_ERROR
+    except duckdb.IOException as error:
+        err.print(f"[red]error:[/red] {explain_io_error(error)}", highlight=False)
+        code = EXIT_USER_ERROR
     except _USER_ERRORS as error:
-        message = error.args[0] if isinstance(error, KeyError) else str(error)
+        if isinstance(error, KeyError):
+            message = error.args[0]
+        elif isinstance(error, OSError) and error.filename:
+            message = explain_os_error(error)
+        else:
+            message = str(error)
         err.print(f"[red]error:[/red] {message}", highlight=False)
         code = EXIT_USER_ERROR
     sys.exit(code if isinstance(code, int) else EXIT_OK)

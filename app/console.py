@@ -4,13 +4,25 @@ Exit codes: 0 everything worked; 1 a user error, explained in one sentence; 2 pa
 (some inputs were rejected or some pages failed; each is listed with the reason).
 """
 
+import errno
 import math
+import re
 from datetime import datetime
 
 from rich.console import Console
 from rich.table import Table
 
-__all__ = ["EXIT_OK", "EXIT_PARTIAL", "EXIT_USER_ERROR", "cell", "err", "out", "table"]
+__all__ = [
+    "EXIT_OK",
+    "EXIT_PARTIAL",
+    "EXIT_USER_ERROR",
+    "cell",
+    "err",
+    "explain_io_error",
+    "explain_os_error",
+    "out",
+    "table",
+]
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL = 0, 1, 2
 
@@ -48,3 +60,40 @@ def cell(value) -> str:
     if isinstance(value, float):
         return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
     return str(value)
+
+
+_NO_SPACE = {errno.ENOSPC, errno.EFBIG, errno.EDQUOT}
+_NOT_ALLOWED = {errno.EACCES, errno.EPERM, errno.EROFS}
+
+
+def explain_os_error(error: OSError) -> str:
+    """One sentence for a file that could not be used, naming it.
+
+    >>> explain_os_error(OSError(errno.ENOSPC, "No space left on device", "/d/raw/x.gz"))[:35]
+    'no space left to write /d/raw/x.gz:'
+    """
+    where = error.filename or "a file"
+    if error.errno in _NO_SPACE:
+        return no_space(where)
+    if error.errno in _NOT_ALLOWED:
+        return f"cannot write {where}: {error.strerror.lower()} (is the data directory read-only?)"
+    return f"{where}: {error.strerror}"
+
+
+def no_space(where: str) -> str:
+    return (
+        f"no space left to write {where}: free some disk space (or move data_dir), then run "
+        "the command again"
+    )
+
+
+def explain_io_error(error: Exception) -> str:
+    """One sentence for a database input/output error (DuckDB's), naming the file."""
+    message = str(error).strip().splitlines()[0]
+    quoted = re.search(r'"([^"]+)"', message)
+    where = quoted[1] if quoted else "the database"
+    if "No space left" in message or "File too large" in message:
+        return no_space(where)
+    if "Permission denied" in message or "Read-only file system" in message:
+        return f"cannot write {where}: permission denied (is the data directory read-only?)"
+    return f"{where}: {message}"

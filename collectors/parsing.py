@@ -17,6 +17,7 @@ __all__ = [
     "ParseError",
     "Parser",
     "decode_json",
+    "guarded",
     "json_answer",
     "links_to",
     "parse_datetime",
@@ -44,6 +45,29 @@ class ParseContext:
 
 class ParseError(ValueError):
     """A payload a parser cannot read; the message says what was expected and where."""
+
+
+#: What a parser raises when a payload has an unexpected shape (a missing key, a list where
+#: an object was expected…), beside the errors it raises itself.
+_SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)
+
+
+def guarded(parser: Parser) -> Parser:
+    """``parser``, raising only :class:`ParseError` whatever the payload: a payload of an
+    unexpected shape is named, with what was wrong, instead of stopping the run."""
+
+    def parse(payload: Payload, context: ParseContext) -> list[Record]:
+        try:
+            return parser(payload, context)
+        except ParseError:
+            raise
+        except _SHAPE_ERRORS as error:
+            raise ParseError(
+                f"payload {payload.seq}: not the shape expected ({type(error).__name__}: {error})"
+            ) from None
+
+    parse.__doc__ = parser.__doc__
+    return parse
 
 
 def decode_json(payload: Payload) -> Any:

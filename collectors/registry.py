@@ -14,7 +14,7 @@ from collectors import (
     youtube,
 )
 from collectors.bluesky import jetstream
-from collectors.parsing import Parser
+from collectors.parsing import Parser, guarded
 
 __all__ = ["PARSERS", "parser_for"]
 
@@ -34,8 +34,9 @@ PARSERS: dict[str, Parser] = {
 
 
 def parser_for(source: str) -> Parser:
-    """Return the payload parser of a source; raise ``KeyError`` if it has none."""
+    """Return the payload parser of a source, raising only ``ParseError`` whatever the
+    payload (see :func:`collectors.parsing.guarded`); raise ``KeyError`` if it has none."""
     try:
-        return PARSERS[source]
+        return guarded(PARSERS[source])
     except KeyError:
         raise KeyError(f"no parser for source {source!r}") from None

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,3 +56,28 @@ def write_record_run(raw_dir: Path, make: Callable[[str], Iterable[Record]], **k
     with RawRunWriter(raw_dir, kw.pop("source", "test"), "test query", **kw) as run:
         run.add_records(make(run.run_id))
     return run.manifest_path
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory):
+    """``essaim demo --evaluate --no-app`` run once: (the finished process, its data folder)."""
+    folder = tmp_path_factory.mktemp("demo")
+    environment = {**os.environ, "HOME": str(folder), "ESSAIM_CONFIG": ""}
+    finished = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "app",
+            "--data",
+            str(folder / "data"),
+            "demo",
+            "--evaluate",
+            "--no-app",
+        ],
+        cwd=folder,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return finished, folder / "data"

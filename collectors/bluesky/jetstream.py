@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 import websockets
 
 from collectors.bluesky.parsers import parse_post_view
-from collectors.parsing import ParseContext, ParseError, links_to, parse_datetime
+from collectors.parsing import ParseContext, ParseError, guarded, links_to, parse_datetime
 from collectors.rawrun import Payload, RawRunWriter
 from collectors.records import Interaction, Record
 
@@ -177,7 +177,7 @@ class JetstreamCollector:
         )
         context = ParseContext(self.run.manifest.source, self.run.run_id, payload.received_at)
         try:
-            self.run.add_records(parse_events(payload, context))
+            self.run.add_records(guarded(parse_events)(payload, context))
         except ParseError as error:
             self.run.add_incident("error", f"payload {payload.seq}", str(error))
         self.run.flush()

@@ -21,7 +21,7 @@ from collectors.imports.files import (
 )
 from collectors.imports.mapping import Mapping, load_mapping
 from collectors.imports.parsers import parse_payload
-from collectors.parsing import ParseContext, ParseError
+from collectors.parsing import ParseContext, ParseError, guarded
 from collectors.rawrun import RawRunWriter
 from collectors.records import Run
 
@@ -104,7 +104,7 @@ def import_file(
             )
             context = ParseContext(run.manifest.source, run.run_id, payload.received_at)
             try:
-                records = parse_payload(payload, context)
+                records = guarded(parse_payload)(payload, context)
             except ParseError as error:
                 refused.append((row.line, str(error).split(": ", 1)[-1]))
                 run.add_incident("error", f"{path.name}, line {row.line}", str(error))

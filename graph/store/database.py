@@ -134,6 +134,10 @@ def _connect(path, read_only: bool, config: dict, lock_wait: float) -> duckdb.Du
             return duckdb.connect(str(path), read_only=read_only, config=config)
         except duckdb.IOException as error:
             message = _first_line(error)
+            if "Permission denied" in message or "Read-only file system" in message:
+                raise StoreError(
+                    f"cannot write {path}: permission denied (is the data directory read-only?)"
+                ) from None
             if "lock" not in message.lower():
                 raise StoreError(f"{path}: cannot open the database ({message})") from None
             if time.monotonic() >= deadline:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 
 import duckdb
 import pytest
@@ -37,31 +34,6 @@ def data(tmp_path):
             " ('r2', 'Géométrie', 'maths', NULL, NULL, [], NULL, true)"
         )
     return folder
-
-
-@pytest.fixture(scope="session")
-def demo_run(tmp_path_factory):
-    """``essaim demo --evaluate --no-app`` run once: (the finished process, its data folder)."""
-    folder = tmp_path_factory.mktemp("demo")
-    environment = {**os.environ, "HOME": str(folder), "ESSAIM_CONFIG": ""}
-    finished = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "app",
-            "--data",
-            str(folder / "data"),
-            "demo",
-            "--evaluate",
-            "--no-app",
-        ],
-        cwd=folder,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return finished, folder / "data"
 
 
 @pytest.fixture(scope="session")

@@ -83,3 +83,22 @@ def store_counts(database: Path) -> dict:
             "accounts": one("SELECT count(*) FROM accounts"),
             "follows": one("SELECT count(*) FROM follows"),
         }
+
+
+#: What a collection stored, without when or by which run (which differ between two runs).
+_CONTENT = {
+    "posts": "SELECT * EXCLUDE (source, run_id, collected_at, counts_observed_at) FROM posts",
+    "accounts": "SELECT * EXCLUDE (source, run_id, collected_at, counts_observed_at) FROM accounts",
+    "links": "SELECT * EXCLUDE (run_id) FROM links",
+    "interactions": "SELECT * EXCLUDE (source, run_id, collected_at) FROM interactions",
+    "follows": "SELECT platform, follower_id, followee_id FROM follows",
+}
+
+
+def store_content(database: Path) -> dict[str, list[str]]:
+    """Every row the store holds, sorted, as text."""
+    with duckdb.connect(str(database), read_only=True) as connection:
+        return {
+            table: sorted(map(repr, connection.execute(sql).fetchall()))
+            for table, sql in _CONTENT.items()
+        }

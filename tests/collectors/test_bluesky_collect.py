@@ -16,7 +16,14 @@ import pytest
 
 from collectors.rawrun import find_runs, read_manifest
 from collectors.replay import ReplayServer, Reply
-from tests.collectors.collecting import command, environment, essaim, store_counts, write_config
+from tests.collectors.collecting import (
+    command,
+    environment,
+    essaim,
+    store_content,
+    store_counts,
+    write_config,
+)
 from tests.fixtures import bluesky_world as world
 
 CREDENTIALS = {
@@ -259,6 +266,13 @@ def test_an_interrupted_collection_resumes_to_the_same_records(tmp_path, server,
     assert second.status == "complete" and second.resumes == first.run_id
     assert server.count(world.SEARCH) == searches_before  # answered from the checkpoint
     assert load(config) == expected()
+    calm = tmp_path / "calm"
+    calm.mkdir()
+    calm_config = write_config(calm, server.url)
+    assert collect(calm_config).returncode == 0
+    load(calm_config)
+    database = Path("data") / "essaim.duckdb"
+    assert store_content(tmp_path / database) == store_content(calm / database)
 
 
 def test_a_capped_search_continues_in_an_earlier_window(config, server):
