@@ -15,14 +15,15 @@ from graph.store import queries as q
 # graph.analysis (pandas, scipy, igraph) is imported by the commands that need it, so that
 # every other command starts quickly.
 
-__all__ = ["analysis_ready", "analyze_command", "resources_known", "show"]
+__all__ = ["analysis_parameters", "analysis_ready", "analyze_command", "resources_known", "show"]
 
 
 def _settings(context: click.Context) -> Settings:
     return context.find_root().obj()
 
 
-def _parameters(settings: Settings):
+def analysis_parameters(settings: Settings):
+    """The analysis parameters the configuration sets."""
     from graph.analysis import AnalysisParameters
 
     analysis = settings.config.analysis
@@ -65,7 +66,7 @@ def analyze_command(context: click.Context, rule, window_hours, campaigns, seed)
     from graph.campaigns import CampaignError
 
     settings = _settings(context)
-    parameters = _parameters(settings)
+    parameters = analysis_parameters(settings)
     chosen = {"rule": rule, "window_hours": window_hours, "campaigns": campaigns, "seed": seed}
     parameters = replace(parameters, **{k: v for k, v in chosen.items() if v is not None})
     with Store(settings.database) as store, err.status("Analysing…") as status:

@@ -33,6 +33,7 @@ from app.importing import import_command
 from app.loading import configured_resolver, linker_for, load_into_store, sync_catalogue
 from app.privacy import forget, privacy_report_command, prune
 from app.serve import app_command
+from app.watch import watch
 from app.whatif import whatif
 from collectors import __version__
 from collectors.rawrun import RawRunError, copy_run, find_runs
@@ -108,13 +109,15 @@ def _manifests_in(paths: tuple[Path, ...]) -> list[Path]:
 @click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
 @click.pass_context
 def init(context: click.Context, force: bool) -> None:
-    """Write a commented essaim.toml and create the data directory and database."""
+    """Write a commented essaim.toml and create the data directory (readable by its owner
+    only) and database."""
     target = context.find_root().params["config_path"] or Path(CONFIG_NAME)
     if target.exists() and not force:
         raise click.ClickException(f"{target} exists already (use --force to overwrite it)")
     target.write_text(TEMPLATE, encoding="utf-8")
     settings = load_settings(target, context.find_root().params["data_dir"])
-    (settings.raw_dir).mkdir(parents=True, exist_ok=True)
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the owner's only
+    settings.raw_dir.mkdir(exist_ok=True)
     with Store(settings.database):
         pass
     out.print(f"Wrote {target}; data directory {settings.data_dir} is ready.")
@@ -308,6 +311,7 @@ cli.add_command(prune)
 cli.add_command(forget)
 cli.add_command(privacy_report_command)
 cli.add_command(credentials)
+cli.add_command(watch)
 
 
 def main() -> None:
@@ -321,13 +325,13 @@ def main() -> None:
     except click.exceptions.Abort:
         err.print("Aborted.")
         code = EXIT_USER_ERROR
-    except duckdb.IOException as error:
+    except duckdb.Error as error:  # the file could not be written or read
         err.print(f"[red]error:[/red] {explain_io_error(error)}", highlight=False)
         code = EXIT_USER_ERROR
     except _USER_ERRORS as error:
         if isinstance(error, KeyError):
             message = error.args[0]
-        elif isinstance(error, OSError) and error.filename:
+        elif isinstance(error, OSError) and error.errno:
             message = explain_os_error(error)
         else:
             message = str(error)

@@ -139,6 +139,23 @@ class Analysis(_Section):
     bass_min_points: PositiveInt = 6
 
 
+class Alerts(_Section):
+    file: str = ""
+    webhook: str = ""
+    smtp_host: str = ""
+    smtp_port: PositiveInt = 587
+    smtp_security: Literal["starttls", "ssl", "none"] = "starttls"
+    smtp_user: str = ""
+    smtp_from: str = ""
+    smtp_to: list[str] = []
+
+
+class Watch(_Section):
+    every: Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]*[smhd]$")] = "1h"
+    collections: list[list[str]] = []
+    alerts: Alerts = msgspec.field(default_factory=Alerts)
+
+
 class Config(_Section):
     data_dir: str = "essaim-data"
     tracking: Tracking = msgspec.field(default_factory=Tracking)
@@ -147,6 +164,7 @@ class Config(_Section):
     collect: Collect = msgspec.field(default_factory=Collect)
     sources: Sources = msgspec.field(default_factory=Sources)
     analysis: Analysis = msgspec.field(default_factory=Analysis)
+    watch: Watch = msgspec.field(default_factory=Watch)
 
 
 TEMPLATE = """\
@@ -266,6 +284,26 @@ resolution = 1.0
 restarts = 1
 # A Bass model is fitted to a resource's daily adopters only with this many days of data.
 bass_min_points = 6
+
+[watch]
+# `essaim watch`: every cycle runs these collections (the arguments of `essaim collect`; an
+# interrupted one is resumed), then loads and analyses, then sends an alert for each
+# resource newly taking off. Cycles start this often (30m, 1h, 1d…).
+every = "1h"
+collections = []  # e.g. [["bluesky"], ["mastodon"], ["telegram"]]
+
+[watch.alerts]
+# Alerts always go to this JSON-lines file (empty: <data_dir>/alerts.jsonl); also to a
+# webhook (JSON POST) and by e-mail when set. The SMTP password is read from
+# ESSAIM_SMTP_PASSWORD (environment or keyring), never from this file.
+file = ""
+webhook = ""
+smtp_host = ""
+smtp_port = 587
+smtp_security = "starttls"  # or "ssl", "none"
+smtp_user = ""
+smtp_from = ""
+smtp_to = []
 """
 
 _AT_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)
@@ -297,6 +335,7 @@ class Settings:
     secret_file: Path
     configured_catalogue: Path | None  # tracking.catalogue, if set
     campaigns: Path | None  # analysis.campaigns, if set
+    alerts_file: Path  # watch.alerts.file, else <data_dir>/alerts.jsonl
 
     @property
     def raw_dir(self) -> Path:
@@ -346,10 +385,12 @@ def load_settings(config_path: Path | None = None, data_dir: Path | None = None)
         data_dir = Path(os.environ["ESSAIM_DATA"])
     secret = os.environ.get("ESSAIM_SECRET_FILE") or config.privacy.secret_file
     tracking = config.tracking
+    data_dir = Path(data_dir).resolve() if data_dir else resolve(config.data_dir)
+    alerts = config.watch.alerts.file
     return Settings(
         config=config,
         config_path=config_path,
-        data_dir=Path(data_dir).resolve() if data_dir else resolve(config.data_dir),
+        data_dir=data_dir,
         institutions=(
             resolve(tracking.institutions)
             if tracking.institutions
@@ -358,4 +399,5 @@ def load_settings(config_path: Path | None = None, data_dir: Path | None = None)
         secret_file=resolve(secret),
         configured_catalogue=resolve(tracking.catalogue) if tracking.catalogue else None,
         campaigns=resolve(config.analysis.campaigns) if config.analysis.campaigns else None,
+        alerts_file=resolve(alerts) if alerts else data_dir / "alerts.jsonl",
     )

@@ -88,7 +88,12 @@ def no_space(where: str) -> str:
 
 
 def explain_io_error(error: Exception) -> str:
-    """One sentence for a database input/output error (DuckDB's), naming the file."""
+    """One sentence for a DuckDB error, naming the file when DuckDB does.
+
+    >>> cause = 'Failed to commit: Could not write file "/d/x.wal": File too large'
+    >>> explain_io_error(Exception(cause)).split(":")[0]
+    'no space left to write /d/x.wal'
+    """
     message = str(error).strip().splitlines()[0]
     quoted = re.search(r'"([^"]+)"', message)
     where = quoted[1] if quoted else "the database"

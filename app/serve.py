@@ -53,7 +53,7 @@ def serve(settings: Settings, host: str, port: int, browser: bool) -> int:
     """Run Streamlit on the app until interrupted; return its exit code.
 
     Streamlit runs headless (it would otherwise ask for an e-mail address on its first run);
-    the browser is opened here once the app answers.
+    the browser is opened here once the app answers. Errors never show a traceback to users.
     """
     environment = {**os.environ, "ESSAIM_DATA": str(settings.data_dir.resolve())}
     if settings.config_path is not None:
@@ -62,7 +62,7 @@ def serve(settings: Settings, host: str, port: int, browser: bool) -> int:
         sys.executable, "-m", "streamlit", "run", str(MAIN_SCRIPT),
         "--server.address", host, "--server.port", str(port), "--server.headless", "true",
         "--browser.gatherUsageStats", "false", "--global.developmentMode", "false",
-        "--client.toolbarMode", "minimal",
+        "--client.toolbarMode", "minimal", "--client.showErrorDetails", "none",
     ]  # fmt: skip
     server = subprocess.Popen(command, env=environment, stdin=subprocess.DEVNULL)
     signal.signal(signal.SIGTERM, lambda *_: server.terminate())  # stopped: stop it too

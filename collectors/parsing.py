@@ -21,6 +21,7 @@ __all__ = [
     "json_answer",
     "links_to",
     "parse_datetime",
+    "text_params",
     "written_count",
 ]
 
@@ -90,6 +91,16 @@ def json_answer(payload: Payload) -> Any | None:
         return decode_json(payload)
     except ParseError as error:
         raise ParseError(f"payload {payload.seq}: {error}") from None
+
+
+def text_params(payload: Payload, *names: str) -> dict[str, str]:
+    """The request parameters ``names`` that the payload has, each of which must be a string
+    (else a :class:`ParseError`: the run file was altered)."""
+    found = {name: payload.params[name] for name in names if payload.params.get(name) is not None}
+    for name, value in found.items():
+        if not isinstance(value, str):
+            raise ParseError(f"payload {payload.seq}: parameter {name!r} is not a string")
+    return found
 
 
 def written_count(data: dict[str, Any], name: str) -> int | None:

@@ -168,7 +168,7 @@ class RawRunWriter:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._partial = _partial(self.path)
         self._partial_manifest = _partial(self.manifest_path)
-        self._partial_manifest.write_bytes(msgspec.json.encode(self.manifest))
+        _write_file(self._partial_manifest, msgspec.json.encode(self.manifest))
         self._lock = _hold_lock(self._partial_manifest)  # tells salvage_run the run is alive
         # Level 6 (zlib's default) compresses almost as well as 9 at a fraction of the time.
         self._file = gzip.open(self._partial, "wb", compresslevel=6)  # noqa: SIM115
@@ -234,12 +234,18 @@ class RawRunWriter:
         )
 
     def _write(self, line: bytes, counter: str) -> None:
-        self._file.write(line + b"\n")
+        try:
+            self._file.write(line + b"\n")
+        except OSError as error:
+            raise _naming(error, self._partial) from None
         self._counts[counter] += 1
 
     def flush(self) -> None:
         """Make everything written so far readable from disk, should the process die."""
-        self._file.flush()
+        try:
+            self._file.flush()
+        except OSError as error:
+            raise _naming(error, self._partial) from None
 
     def close(self, status: RunStatus | None = None) -> Run:
         """Finish the run: write the manifest, rename both files, make them read-only.
@@ -248,7 +254,10 @@ class RawRunWriter:
         """
         if self._file.closed:
             return self.manifest
-        self._file.close()
+        try:
+            self._file.close()
+        except OSError as error:
+            raise _naming(error, self._partial) from None
         failed = any(incident.kind == "failed-page" for incident in self.manifest.incidents)
         self.manifest.status = status or ("incomplete" if failed else "complete")
         self.manifest.counts = dict(sorted(self._counts.items()))
@@ -272,6 +281,18 @@ class RawRunWriter:
         self.close("interrupted" if exc is not None else None)
 
 
+def _naming(error: OSError, path: Path) -> OSError:
+    """``error`` with the file it happened to (a full disk says "File too large" alone)."""
+    return error if error.filename else OSError(error.errno, error.strerror, str(path))
+
+
+def _write_file(path: Path, content: bytes) -> None:
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        raise _naming(error, path) from None
+
+
 class _Tagged(msgspec.Struct):
     type: str
 
@@ -286,7 +307,7 @@ def _finish(run: Run, partial_file: Path, path: Path, manifest_path: Path) -> No
     run.file_sha256 = sha256_of(partial_file)
     os.replace(partial_file, path)
     partial_manifest = _partial(manifest_path)
-    partial_manifest.write_bytes(msgspec.json.format(msgspec.json.encode(run)))
+    _write_file(partial_manifest, msgspec.json.format(msgspec.json.encode(run)))
     os.replace(partial_manifest, manifest_path)
     for sealed in (path, manifest_path):
         sealed.chmod(0o444)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterable
@@ -49,6 +50,14 @@ def write_search_run(
                 parse_payload(payload, ParseContext("bluesky", run.run_id, payload.received_at))
             )
     return run.manifest_path
+
+
+def copy_raw(raw: Path, folder: Path) -> Path:
+    """Copy the raw runs under ``raw`` into ``folder / "raw"``, writable; return ``folder``."""
+    shutil.copytree(raw, folder / "raw")
+    for path in (folder / "raw").rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return folder
 
 
 def write_record_run(raw_dir: Path, make: Callable[[str], Iterable[Record]], **kw) -> Path:

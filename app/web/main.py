@@ -13,6 +13,7 @@ from app.web import PAGES, VIEWS
 from app.web.context import Context, Filters, sidebar_filters
 from app.web.data import Database, DatabaseBusy, version_of
 from app.web.i18n import LANGUAGES, text
+from graph.store import StoreError
 
 ICONS = {
     "overview": "dashboard",
@@ -69,6 +70,9 @@ def main() -> None:
     except DatabaseBusy:
         st.info(text("data.busy_empty", language))
         return
+    except StoreError as error:  # a damaged or unreadable file: one sentence naming it
+        st.error(str(error))
+        return
     if not database.exists():
         st.info(text("data.none", language, path=database.path))
     elif not ready:
@@ -80,6 +84,8 @@ def main() -> None:
         page.run()
     except DatabaseBusy:
         st.info(text("data.busy_empty", language))
+    except StoreError as error:
+        st.error(str(error))
     if database.busy:
         st.toast(text("data.busy", language), icon=":material/hourglass:")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from itemadapter import ItemAdapter
+from scrapy.utils.defer import deferred_from_coro
 
 from collectors.parsing import ParseContext, ParseError
 from collectors.registry import parser_for
@@ -25,8 +26,16 @@ class RawRunPipeline:
 
     def process_item(self, item):
         spider = self.crawler.spider
+        try:
+            self._keep(spider, ItemAdapter(item).asdict())
+        except OSError as error:  # a full disk: stop the collection, say which file
+            if spider.fatal is None:
+                spider.fatal = f"cannot write {error.filename}: {error.strerror}"
+                deferred_from_coro(self.crawler.engine.close_spider_async(reason="fatal"))
+        return item
+
+    def _keep(self, spider, fields: dict) -> None:
         run = spider.run
-        fields = ItemAdapter(item).asdict()
         payload = run.add_payload(fields.pop("body"), **fields)
         context = ParseContext(spider.name, run.run_id, payload.received_at)
         try:
@@ -37,4 +46,3 @@ class RawRunPipeline:
         run.add_records(records)
         run.flush()
         self.crawler.stats.inc_value("essaim/records", len(records))
-        return item

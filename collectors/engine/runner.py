@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,10 @@ def collect(
         resumes=resume.run_id if resume else None,
     )
     process = AsyncCrawlerProcess(settings)
+    if settings.get("LOG_LEVEL") == "ERROR":
+        # robots.txt out of reach is logged with a traceback; the page itself then fails
+        # and is reported, so the traceback only frightens users
+        logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
     crawler = process.create_crawler(spider_class)
     try:
         process.crawl(crawler, run=run, checkpoint=checkpoint, **spider_arguments)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collectors.forum.pages import ANONYMOUS, Message, page_kind, read_topic
 from collectors.html import page_selector
-from collectors.parsing import ParseContext, ParseError
+from collectors.parsing import ParseContext, ParseError, text_params
 from collectors.rawrun import Payload
 from collectors.records import Account, Community, Post, Record, acts_of
 
@@ -36,7 +36,7 @@ def author_id(message: Message, forum: str) -> str:
 
 def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
     """Parse one stored forum page; pages answered with an error give no records."""
-    note = payload.params
+    note = text_params(payload, "engine", "forum", "timezone", "board")
     if payload.status is not None and payload.status >= 400:
         return []
     try:
@@ -50,7 +50,7 @@ def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
         payload.url,
         timezone=timezone,
         read_at=payload.received_at,
-        earlier=dict(note.get("earlier") or {}),
+        earlier=dict(payload.params.get("earlier") or {}),
     )
     if not topic.messages and b"<html" not in payload.content()[:2000].lower():
         raise ParseError(f"payload {payload.seq}: expected a forum page, got something else")

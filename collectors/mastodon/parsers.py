@@ -16,7 +16,7 @@ from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urlsplit
 
-from collectors.parsing import ParseContext, ParseError, json_answer, parse_datetime
+from collectors.parsing import ParseContext, ParseError, json_answer, parse_datetime, text_params
 from collectors.rawrun import Payload
 from collectors.records import (
     Account,
@@ -53,7 +53,7 @@ def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
     data = json_answer(payload)
     if data is None:
         return []
-    params = payload.params
+    params = text_params(payload, "status_uri", "status_id", "account")
     try:
         if "/api/v1/timelines/" in path:
             return _statuses(_expect(data, list), context, instance)

@@ -666,3 +666,18 @@ DROP_RESULT_TABLE = "DROP TABLE IF EXISTS {table}"
 PRIVACY_FIELDS = """
 SELECT table_name, column_name FROM information_schema.columns
 WHERE table_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY table_name, ordinal_position"""
+
+# --- watch ----------------------------------------------------------------------------------
+# A take-off episode starts at an hour flagged as taking off whose previous hour was not.
+
+SELECT_TAKEOFFS = """
+WITH flagged AS (
+    SELECT resource_id, hour, velocity, baseline, taking_off,
+        lag(hour) OVER (PARTITION BY resource_id ORDER BY hour) AS previous_hour,
+        lag(taking_off) OVER (PARTITION BY resource_id ORDER BY hour) AS previous_flag
+    FROM velocity)
+SELECT f.resource_id, c.title, f.hour, f.velocity, f.baseline
+FROM flagged f LEFT JOIN catalogue c USING (resource_id)
+WHERE f.taking_off AND NOT (coalesce(f.previous_flag, false)
+    AND f.hour - f.previous_hour <= INTERVAL 1 HOUR)
+ORDER BY f.hour, f.resource_id"""

@@ -7,11 +7,13 @@ downloaded. Screenshots go to ``$ESSAIM_SCREENSHOTS`` (default: the test's tempo
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -41,28 +43,22 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def app_url(demo_data, tmp_path_factory):
+#: The process id of the app server behind each URL.
+SERVERS: dict[str, int] = {}
+
+
+@contextmanager
+def running_app(data: Path, folder: Path):
+    """``essaim app`` on ``data`` until the block ends; yields its URL."""
     port = _free_port()
-    log = tmp_path_factory.mktemp("app") / "app.log"
-    environment = {**os.environ, "ESSAIM_CONFIG": "", "HOME": str(log.parent)}
+    log = folder / "app.log"
+    environment = {**os.environ, "ESSAIM_CONFIG": "", "HOME": str(folder)}
     with open(log, "w") as output:
         server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "app",
-                "--data",
-                str(demo_data),
-                "app",
-                "--no-browser",
-                "--port",
-                str(port),
-            ],
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            env=environment,
-        )
+            [sys.executable, "-m", "app", "--data", str(data), "app", "--no-browser",
+             "--port", str(port)],
+            stdout=output, stderr=subprocess.STDOUT, env=environment,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 90
     while True:
@@ -75,9 +71,16 @@ def app_url(demo_data, tmp_path_factory):
                 server.kill()
                 pytest.fail(f"the app did not start: {log.read_text()[-2000:]}")
             time.sleep(0.5)
+    SERVERS[url] = server.pid
     yield url
     server.terminate()
     server.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def app_url(demo_data, tmp_path_factory):
+    with running_app(demo_data, tmp_path_factory.mktemp("app")) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -216,3 +219,52 @@ def test_a_table_downloads_as_csv_with_its_sidecar(page, app_url, tmp_path):
     assert table.read_text(encoding="utf-8").splitlines()[0].startswith("platform,account,")
     assert sidecar.name == "accounts.csv.meta.json"
     assert '"analysis"' in sidecar.read_text(encoding="utf-8")
+
+
+def _memory_mib(pid: int) -> tuple[float, float]:
+    """(resident, peak resident) memory of a process and its children, in MiB."""
+    total = [0.0, 0.0]
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for process in [pid, *map(int, children)]:
+        status = Path(f"/proc/{process}/status").read_text()
+        for index, field in enumerate(("VmRSS", "VmHWM")):
+            total[index] += int(re.search(rf"{field}:\s+(\d+) kB", status)[1]) / 1024
+    return total[0], total[1]
+
+
+def test_twenty_sessions_at_once_are_served_without_error(browser, app_url):
+    """A bounded load test: 20 sessions open pages at once; each must render, none may show
+    an error. The server's memory is printed (README, "Security and operations")."""
+    names = ["overview", "resource", "communities", "accounts", "network"] * 4
+    contexts = [browser.new_context(viewport={"width": 1200, "height": 900}) for _ in names]
+    pages = [context.new_page() for context in contexts]
+    for page, name in zip(pages, names, strict=True):  # every session starts at once
+        page.goto(f"{app_url}/{'' if name == 'overview' else name}", wait_until="commit")
+    try:
+        for page, name in zip(pages, names, strict=True):
+            page.get_by_role("heading", name=HEADINGS["fr"][name], exact=True).wait_for(
+                timeout=180_000
+            )
+            page.get_by_text(CONTENT[name]).first.wait_for(timeout=180_000)
+        for page in pages:
+            assert page.locator("[data-testid='stException']").count() == 0
+            assert "Traceback" not in page.content()
+        resident, peak = _memory_mib(SERVERS[app_url])
+        print(f"\napp server with 20 sessions: {resident:.0f} MiB resident, peak {peak:.0f} MiB")
+        assert peak < 4096
+    finally:
+        for context in contexts:
+            context.close()
+
+
+def test_a_damaged_database_is_one_sentence_not_a_traceback(browser, tmp_path):
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "essaim.duckdb").write_bytes(b"not a database" * 4096)
+    with running_app(data, tmp_path) as url:
+        context = browser.new_context()
+        page = context.new_page()
+        page.goto(url)
+        page.get_by_text("the database is damaged").wait_for(timeout=60_000)
+        assert "Traceback" not in page.content() and 'File "' not in page.content()
+        context.close()

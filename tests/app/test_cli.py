@@ -54,6 +54,7 @@ def test_init_writes_a_configuration_once(tmp_path):
     assert first.returncode == 0, first.stderr
     assert (tmp_path / "essaim.toml").read_text().startswith("# essaim configuration")
     assert (tmp_path / "essaim-data" / "essaim.duckdb").exists()
+    assert (tmp_path / "essaim-data").stat().st_mode & 0o777 == 0o700
     again = essaim("init", cwd=tmp_path)
     assert again.returncode == 1
     assert "exists already" in again.stderr

@@ -93,5 +93,5 @@ def test_a_seeds_file_with_a_bad_line_is_named(tmp_path):
     seeds.write_text("https://ok.example.org/\nblog.example.org\n")
     config = write_config(tmp_path, "http://127.0.0.1:9")
     result = essaim(config, "collect", "web", "--seeds", str(seeds))
-    assert result.returncode == 2
+    assert result.returncode == 1  # a user error: nothing is collected
     assert "line 2 of" in result.stderr and "'blog.example.org'" in result.stderr
