@@ -148,8 +148,12 @@ def _collect(settings: Settings, arguments: list[str]) -> None:
         command += ["--config", str(settings.config_path)]
     _say(f"collect {' '.join(arguments)}")
     finished = subprocess.run([*command, "collect", *arguments], stdin=subprocess.DEVNULL)
-    if finished.returncode not in (0, 2):
-        err.print(f"[yellow]collect {arguments[0]} failed[/yellow]; the next cycle tries again")
+    if finished.returncode == 2:
+        err.print(f"[yellow]collect {arguments[0]}: some pages failed[/yellow]; the next cycle "
+                  "collects again")  # fmt: skip
+    elif finished.returncode != 0:
+        err.print(f"[yellow]collect {arguments[0]} failed[/yellow] (exit code "
+                  f"{finished.returncode}); the next cycle tries again")  # fmt: skip
 
 
 def _analyse(settings: Settings):

@@ -138,6 +138,8 @@ def _connect(path, read_only: bool, config: dict, lock_wait: float) -> duckdb.Du
                 raise StoreError(
                     f"cannot write {path}: permission denied (is the data directory read-only?)"
                 ) from None
+            if "not a valid DuckDB database" in message:
+                raise StoreError(f"{path}: the database is damaged ({message})") from None
             if "lock" not in message.lower():
                 raise StoreError(f"{path}: cannot open the database ({message})") from None
             if time.monotonic() >= deadline:

@@ -4,8 +4,10 @@ Each run is checked completely before anything is written: its file against the 
 its manifest, every line against the data contract (a damaged run is rejected with its file
 and line). DuckDB's JSON reader then turns the run into columns, and Python only computes
 what needs Python once per distinct value: the pseudonym of each identifier and the identity
-of each URL. One transaction writes the run. Rows have natural keys and are only replaced by
-strictly newer observations, so loading the same run twice changes nothing.
+of each URL. Accounts erased on request are left out and texts are cut down as the privacy
+settings say (:mod:`graph.privacy`) before one transaction writes the run. Rows have natural
+keys and are only replaced by strictly newer observations, so loading the same run twice
+changes nothing.
 """
 
 from __future__ import annotations
