@@ -15,7 +15,7 @@ import click
 
 from app.config import Settings
 from app.console import EXIT_OK, EXIT_USER_ERROR, err, out
-from app.privacy_report import privacy_report, report_markdown
+from app.privacy_report import AUDIT_NAME, ERASED_NAME, privacy_report, report_markdown
 from collectors.erasure import account_ids_named, delete_runs_before, erase_account, erased_runs
 from graph.privacy import (
     KEEP_TEXT,
@@ -30,7 +30,6 @@ from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institut
 from graph.store import Store
 
 __all__ = [
-    "AUDIT_NAME",
     "apply_retention",
     "audit",
     "erased_accounts",
@@ -39,9 +38,6 @@ __all__ = [
     "privacy_report_command",
     "prune",
 ]
-
-AUDIT_NAME = "audit.jsonl"
-_ERASED_NAME = "erased-accounts.txt"
 
 
 def _settings(context: click.Context) -> Settings:
@@ -58,15 +54,13 @@ def audit(settings: Settings, action: str, **details) -> None:
 
 def erasure_list(settings: Settings) -> ErasureList:
     """The accounts erased on request in this data directory."""
-    return ErasureList(
-        settings.data_dir / _ERASED_NAME, load_or_create_secret(settings.secret_file)
-    )
+    return ErasureList(settings.data_dir / ERASED_NAME, load_or_create_secret(settings.secret_file))
 
 
 def erased_accounts(settings: Settings) -> Container[tuple[str, str]]:
     """What a load leaves out: the erasure list if there is one (no secret is created
     for an installation that never erased anyone)."""
-    if not (settings.data_dir / _ERASED_NAME).exists():
+    if not (settings.data_dir / ERASED_NAME).exists():
         return ()
     return erasure_list(settings)
 

@@ -14,7 +14,10 @@ from collectors import __version__
 from graph.store import Store
 from graph.store import queries as q
 
-__all__ = ["privacy_report", "report_markdown"]
+__all__ = ["AUDIT_NAME", "ERASED_NAME", "privacy_report", "report_markdown"]
+
+#: The audit log and the erasure list, in the data directory.
+AUDIT_NAME, ERASED_NAME = "audit.jsonl", "erased-accounts.txt"
 
 #: What each stored table is for, and what it keeps of people.
 _TABLE_NOTES = {
@@ -44,7 +47,7 @@ def privacy_report(settings: Settings) -> dict:
     if settings.database.exists():
         with Store(settings.database, read_only=True) as store:
             _from_store(store, report)
-    report["audit"] = _audit_summary(settings.data_dir / "audit.jsonl")
+    report["audit"] = _audit_summary(settings.data_dir / AUDIT_NAME)
     return report
 
 
@@ -72,8 +75,8 @@ def _files(settings: Settings) -> list[dict]:
         ("database", settings.database),
         ("raw runs (payloads as received)", settings.raw_dir),
         ("pseudonymisation secret", settings.secret_file),
-        ("audit log", settings.data_dir / "audit.jsonl"),
-        ("erased accounts (keyed digests)", settings.data_dir / "erased-accounts.txt"),
+        ("audit log", settings.data_dir / AUDIT_NAME),
+        ("erased accounts (keyed digests)", settings.data_dir / ERASED_NAME),
     ]
     return [{"what": what, "path": str(path), "mode": _mode(path)} for what, path in files]
 
