@@ -9,8 +9,10 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import msgspec
+
 from collectors.rawrun import Payload
-from collectors.records import Record
+from collectors.records import Record, decode_record, encode_record
 
 __all__ = [
     "ParseContext",
@@ -55,17 +57,25 @@ _SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError)
 
 def guarded(parser: Parser) -> Parser:
     """``parser``, raising only :class:`ParseError` whatever the payload: a payload of an
-    unexpected shape is named, with what was wrong, instead of stopping the run."""
+    unexpected shape, or one that gives a record breaking the data contract (a count that is
+    a list…), is named with what was wrong instead of stopping the run or its load."""
 
     def parse(payload: Payload, context: ParseContext) -> list[Record]:
         try:
-            return parser(payload, context)
+            records = parser(payload, context)
         except ParseError:
             raise
         except _SHAPE_ERRORS as error:
             raise ParseError(
                 f"payload {payload.seq}: not the shape expected ({type(error).__name__}: {error})"
             ) from None
+        for record in records:  # a value of the wrong type would make the loader refuse the run
+            try:
+                decode_record(encode_record(record))
+            except msgspec.ValidationError as error:
+                message = f"payload {payload.seq}: a value of the wrong type ({error})"
+                raise ParseError(message) from None
+        return records
 
     parse.__doc__ = parser.__doc__
     return parse
