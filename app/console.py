@@ -74,17 +74,21 @@ def explain_os_error(error: OSError) -> str:
     """
     where = error.filename or "a file"
     if error.errno in _NO_SPACE:
-        return no_space(where)
+        return _no_space(where)
     if error.errno in _NOT_ALLOWED:
-        return f"cannot write {where}: {error.strerror.lower()} (is the data directory read-only?)"
+        return _not_allowed(where, error.strerror.lower())
     return f"{where}: {error.strerror}"
 
 
-def no_space(where: str) -> str:
+def _no_space(where: str) -> str:
     return (
         f"no space left to write {where}: free some disk space (or move data_dir), then run "
         "the command again"
     )
+
+
+def _not_allowed(where: str, reason: str) -> str:
+    return f"cannot write {where}: {reason} (is the data directory read-only?)"
 
 
 def explain_io_error(error: Exception) -> str:
@@ -98,7 +102,7 @@ def explain_io_error(error: Exception) -> str:
     quoted = re.search(r'"([^"]+)"', message)
     where = quoted[1] if quoted else "the database"
     if "No space left" in message or "File too large" in message:
-        return no_space(where)
+        return _no_space(where)
     if "Permission denied" in message or "Read-only file system" in message:
-        return f"cannot write {where}: permission denied (is the data directory read-only?)"
+        return _not_allowed(where, "permission denied")
     return f"{where}: {message}"

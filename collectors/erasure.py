@@ -75,10 +75,7 @@ def account_ids_named(raw_dir: Path, platform: str, name: str) -> set[str]:
             record = msgspec.json.decode(line, type=_Line)
             if record.platform != platform:
                 continue
-            if record.type == "account" and wanted in (
-                (record.handle or "").lower(),
-                (record.account_id or "").lower(),
-            ):
+            if record.type == "account" and (record.handle or "").lower() == wanted:
                 found.add(record.account_id)
             found.update(
                 value

@@ -20,6 +20,7 @@ import pytest
 
 from graph.analysis import RESULT_TABLES
 from tests.app.test_cli import essaim
+from tests.collectors.collecting import table_rows
 from tests.conftest import copy_raw
 
 #: Every table a load writes, whole (the runs without the time and place of loading).
@@ -28,19 +29,6 @@ STORE = {
        for table in ("posts", "accounts", "links", "interactions", "follows", "catalogue")},
     "runs": "SELECT * EXCLUDE (loaded_at, file_path) FROM runs",
 }  # fmt: skip
-
-
-def content(database: Path, queries: dict[str, str]) -> dict[str, list]:
-    """The rows of each query, sorted by their values other than floats."""
-    with duckdb.connect(str(database), read_only=True) as connection:
-        return {
-            name: sorted(connection.execute(sql).fetchall(), key=_without_floats)
-            for name, sql in queries.items()
-        }
-
-
-def _without_floats(row: tuple) -> str:
-    return repr(tuple(None if isinstance(value, float) else value for value in row))
 
 
 def same(left: dict[str, list], right: dict[str, list]) -> bool:
@@ -104,7 +92,7 @@ def test_load_killed_then_run_again_gives_the_uninterrupted_store(tmp_path, demo
     kill_during(["--data", killed, "load", "--offline"], started=database.exists)
     again = essaim("--data", killed, "load", "--offline")
     assert again.returncode == 0, again.stderr
-    assert content(database, STORE) == content(calm / "essaim.duckdb", STORE)
+    assert table_rows(database, STORE) == table_rows(calm / "essaim.duckdb", STORE)
 
 
 def test_analyze_killed_then_run_again_gives_the_same_results(tmp_path, demo_raw):
@@ -121,7 +109,7 @@ def test_analyze_killed_then_run_again_gives_the_same_results(tmp_path, demo_raw
     assert again.returncode == 0, again.stderr
     queries = {name: f"SELECT * FROM {name}" for name in RESULT_TABLES}
     assert same(
-        content(killed / "essaim.duckdb", queries), content(calm / "essaim.duckdb", queries)
+        table_rows(killed / "essaim.duckdb", queries), table_rows(calm / "essaim.duckdb", queries)
     )
 
 

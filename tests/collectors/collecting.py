@@ -95,10 +95,21 @@ _CONTENT = {
 }
 
 
-def store_content(database: Path) -> dict[str, list[str]]:
-    """Every row the store holds, sorted, as text."""
+def store_content(database: Path) -> dict[str, list[tuple]]:
+    """Every row the store holds, sorted."""
+    return table_rows(database, _CONTENT)
+
+
+def table_rows(database: Path, queries: dict[str, str]) -> dict[str, list[tuple]]:
+    """The rows of each query, sorted by their values other than floats, then whole (rows
+    whose floats differ in the last bits then stay face to face)."""
     with duckdb.connect(str(database), read_only=True) as connection:
         return {
-            table: sorted(map(repr, connection.execute(sql).fetchall()))
-            for table, sql in _CONTENT.items()
-        }
+            name: sorted(connection.execute(sql).fetchall(),
+                         key=lambda row: (_without_floats(row), repr(row)))
+            for name, sql in queries.items()
+        }  # fmt: skip
+
+
+def _without_floats(row: tuple) -> str:
+    return repr(tuple(None if isinstance(value, float) else value for value in row))
