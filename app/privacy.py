@@ -28,6 +28,7 @@ from graph.privacy import (
 )
 from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
 from graph.store import Store
+from graph.store.load import check_secret
 
 __all__ = [
     "apply_retention",
@@ -151,13 +152,21 @@ def forget(context: click.Context, platform: str, handle: str) -> int:
             highlight=False,
         )
         return EXIT_USER_ERROR
-    erased = erasure_list(settings)
-    for account_id in ids:
-        erased.add(platform, account_id)
+    pseudonyms = Pseudonymiser(
+        load_or_create_secret(settings.secret_file), read_institutions(settings.institutions)
+    )
     removed: dict[str, int] = {}
     if settings.database.exists():
         with Store(settings.database) as store:
-            for stored in _stored_ids(settings, platform, ids):
+            if store.setting("pseudonymisation") == "on":
+                check_secret(store, pseudonyms)  # before anything is changed
+    erased = erasure_list(settings)
+    for account_id in ids:
+        erased.add(platform, account_id)
+    if settings.database.exists():
+        with Store(settings.database) as store:
+            stored_ids = ids | {pseudonyms.account(platform, account_id) for account_id in ids}
+            for stored in stored_ids:
                 for table, count in forget_account(store, platform, stored).items():
                     removed[table] = removed.get(table, 0) + count
     changed = erase_account(settings.raw_dir, platform, ids, [handle.lstrip("@")])
@@ -172,14 +181,6 @@ def forget(context: click.Context, platform: str, handle: str) -> int:
         f"{lines:,} lines from {len(changed)} raw runs. Run `essaim analyze` again."
     )
     return EXIT_OK
-
-
-def _stored_ids(settings: Settings, platform: str, ids: set[str]) -> set[str]:
-    """Every form an account id may have in the store: as is, and its pseudonym."""
-    pseudonyms = Pseudonymiser(
-        load_or_create_secret(settings.secret_file), read_institutions(settings.institutions)
-    )
-    return ids | {pseudonyms.account(platform, account_id) for account_id in ids}
 
 
 @click.command("privacy-report")

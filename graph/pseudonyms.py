@@ -99,6 +99,11 @@ class Pseudonymiser:
         """Return the pseudonym of a post id."""
         return "p_" + self._digest("post", platform, post_id)
 
+    def fingerprint(self) -> str:
+        """A keyed digest telling which secret this is, without revealing it (stored in the
+        database, so that pseudonyms of two secrets are never mixed)."""
+        return self._digest("fingerprint", "", "essaim")
+
     def is_named(self, platform: str, account_id: str, handle: str | None) -> bool:
         """Tell whether an account is on the allow-list (by id or by handle)."""
         platform = platform.lower()

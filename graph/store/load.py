@@ -28,7 +28,14 @@ from graph.resources import Linker, LinkInfo
 from graph.store import queries as q
 from graph.store.database import Store, StoreError
 
-__all__ = ["LoadReport", "RunResult", "link_info_table", "load_runs", "save_resolutions"]
+__all__ = [
+    "LoadReport",
+    "RunResult",
+    "check_secret",
+    "link_info_table",
+    "load_runs",
+    "save_resolutions",
+]
 
 _TEXT = pa.string()
 _LINK_INFO = pa.schema(
@@ -107,6 +114,8 @@ def load_runs(
     LoadReport
     """
     _check_mode(store, pseudonymised=pseudonymiser is not None)
+    if pseudonymiser is not None:
+        check_secret(store, pseudonymiser)
     linker.resolutions.update(dict(store.connection.execute(q.SELECT_RESOLUTIONS).fetchall()))
     report = LoadReport()
     identities = _Identities(store, pseudonymiser)
@@ -123,6 +132,21 @@ def load_runs(
         for statement in q.DROP_ID_MAPS:
             store.connection.execute(statement)
     return report
+
+
+def check_secret(store: Store, pseudonymiser: Pseudonymiser) -> None:
+    """Refuse a secret other than the one the store's pseudonyms were made with (the first
+    pseudonymised load records its fingerprint)."""
+    fingerprint = pseudonymiser.fingerprint()
+    recorded = store.setting("secret_fingerprint")
+    if recorded is None:
+        store.set_setting("secret_fingerprint", fingerprint)
+    elif recorded != fingerprint:
+        raise StoreError(
+            f"{store.path}: its pseudonyms were made with another secret than the one "
+            "configured; use the secret file it was loaded with (privacy.secret_file or "
+            "ESSAIM_SECRET_FILE, e.g. the --config of the data directory)"
+        )
 
 
 def _check_mode(store: Store, pseudonymised: bool) -> None:

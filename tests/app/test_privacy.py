@@ -291,3 +291,16 @@ def test_privacy_report_describes_the_processing(tmp_path, raw_dir, two_runs):
         {"platform": "bluesky", "accounts": 2, "named": 1, "pseudonymised": 1, "with_opt_out": 0}
     ]
     assert as_json["posts"][0]["posts"] == 2 and as_json["posts"][0]["with_text"] == 2
+
+
+def test_another_secret_is_refused_before_anything_changes(
+    tmp_path, raw_dir, two_runs, monkeypatch
+):
+    before = all_raw_bytes(raw_dir)
+    monkeypatch.setenv("ESSAIM_SECRET_FILE", str(tmp_path / "another.key"))
+    forgot = essaim("--config", two_runs, "forget", "bluesky", "ana.example")
+    assert forgot.returncode == 1 and "another secret" in forgot.stderr
+    assert all_raw_bytes(raw_dir) == before and not (tmp_path / "data" / "audit.jsonl").exists()
+    write_search_run(raw_dir, [search_body(share)], received_at="2026-09-30T06:00:00Z")
+    loaded = essaim("--config", two_runs, "load")  # mixing pseudonyms of two secrets
+    assert loaded.returncode == 1 and "another secret" in loaded.stderr
