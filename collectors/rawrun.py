@@ -423,25 +423,34 @@ def iter_lines(run_path: Path, expected_sha256: str | None = None) -> Iterator[t
     RawRunError
         If the file is missing, does not match its manifest's SHA-256, or is not valid gzip.
     """
+    for first_number, lines in iter_line_blocks(run_path, expected_sha256):
+        yield from enumerate(lines, first_number)
+
+
+def iter_line_blocks(
+    run_path: Path, expected_sha256: str | None = None
+) -> Iterator[tuple[int, list[bytes]]]:
+    """Yield ``(number of the first line, lines without their newline)`` block by block: the
+    lines of :func:`iter_lines`, for loops that must not pay a generator step per line."""
     run_path = Path(run_path)
     if not run_path.exists():
         raise RawRunError(run_path, "file not found")
     if expected_sha256 is not None and sha256_of(run_path) != expected_sha256:
         raise RawRunError(run_path, "file does not match the SHA-256 in its manifest (corrupted)")
-    line_number, pending = 0, b""
+    lines_read, pending = 0, b""
     try:
         for block in _decompressed_blocks(run_path):
             lines = (pending + block).split(b"\n")
             pending = lines.pop()
-            for line in lines:
-                line_number += 1
-                yield line_number, line
+            if lines:
+                yield lines_read + 1, lines
+                lines_read += len(lines)
     except (EOFError, OSError, zlib.error) as error:
         raise RawRunError(
-            run_path, f"compressed data is damaged after this line ({error})", line_number
+            run_path, f"compressed data is damaged after this line ({error})", lines_read
         ) from None
     if pending:
-        yield line_number + 1, pending
+        yield lines_read + 1, [pending]
 
 
 def _decompressed_blocks(path: Path) -> Iterator[bytes]:

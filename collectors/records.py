@@ -70,9 +70,11 @@ class Record(
 
     _times: ClassVar[tuple[str, ...]] = ("collected_at",)  # fields converted to UTC
 
-    def __post_init__(self) -> None:
+    def __post_init__(self) -> None:  # runs for every record decoded: kept lean
         for name in self._times:
-            setattr(self, name, _utc(getattr(self, name)))
+            value = getattr(self, name)
+            if value is not None and value.tzinfo is not UTC:
+                setattr(self, name, value.astimezone(UTC))
 
 
 class Engagement(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -231,7 +233,6 @@ RECORD_TYPES: dict[str, type[Record]] = {
     cls.__struct_config__.tag: cls for cls in (Post, Account, Interaction, Follow)
 }
 
-_record_decoder = msgspec.json.Decoder(Post | Account | Interaction | Follow)
 _encoder = msgspec.json.Encoder()
 
 
@@ -240,6 +241,6 @@ def encode_record(record: Record) -> bytes:
     return _encoder.encode(record)
 
 
-def decode_record(data: bytes | str) -> Record:
-    """Decode one JSON object into its record class; raise ``msgspec.ValidationError``."""
-    return _record_decoder.decode(data)
+#: Decode one JSON object (bytes or str) into its record class; raises
+#: ``msgspec.ValidationError`` (the decoder's own method: the loader calls it for every line).
+decode_record = msgspec.json.Decoder(Post | Account | Interaction | Follow).decode

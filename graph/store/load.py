@@ -21,7 +21,7 @@ import duckdb
 import msgspec
 import pyarrow as pa
 
-from collectors.rawrun import PAYLOAD_PREFIX, RawRunError, iter_lines, read_manifest
+from collectors.rawrun import PAYLOAD_PREFIX, RawRunError, iter_line_blocks, read_manifest
 from collectors.records import Run, decode_record
 from graph.pseudonyms import Pseudonymiser
 from graph.resources import Linker, LinkInfo
@@ -279,18 +279,18 @@ def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], l
 def _validate(run_path: Path, run: Run) -> int:
     """Check every record line against the data contract; return how many there are."""
     count = 0
-    for number, line in iter_lines(run_path, expected_sha256=run.file_sha256):
-        if line.startswith(PAYLOAD_PREFIX) or not line.strip():
-            continue
-        try:
-            record = decode_record(line)
-        except msgspec.DecodeError as error:
-            raise RawRunError(run_path, f"not a valid record ({error})", number) from None
-        if record.run_id != run.run_id:
-            raise RawRunError(
-                run_path, f"record belongs to run {record.run_id!r}, not {run.run_id!r}", number
-            )
-        count += 1
+    for first_number, lines in iter_line_blocks(run_path, expected_sha256=run.file_sha256):
+        for number, line in enumerate(lines, first_number):
+            if line.startswith(PAYLOAD_PREFIX) or not line.strip():
+                continue
+            try:
+                record_run = decode_record(line).run_id
+            except msgspec.DecodeError as error:
+                raise RawRunError(run_path, f"not a valid record ({error})", number) from None
+            if record_run != run.run_id:
+                message = f"record belongs to run {record_run!r}, not {run.run_id!r}"
+                raise RawRunError(run_path, message, number)
+            count += 1
     return count
 
 

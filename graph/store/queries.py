@@ -202,35 +202,34 @@ CREATE_ID_MAPS = [
 ]
 DROP_ID_MAPS = ["DROP TABLE IF EXISTS account_ids", "DROP TABLE IF EXISTS post_ids"]
 FORGET_ACCOUNT_IDS = "DELETE FROM account_ids"
-_RUN_IDS = """
-CREATE OR REPLACE TEMP TABLE run_{kind}_keys AS
-SELECT DISTINCT platform, raw FROM (
-    SELECT platform, unnest([{columns}]) AS raw FROM run_lines)
+_ACCOUNT_COLUMNS = "author_id, account_id, actor_id, follower_id, followee_id"
+_POST_COLUMNS = "post_id, reply_to, quote_of, repost_of, target_post_id"
+_RUN_KEYS = """
+SELECT DISTINCT platform, raw FROM (SELECT platform, unnest([{columns}]) AS raw FROM run_lines)
 WHERE raw IS NOT NULL"""
+#: Every (platform, account id) a run's lines name.
+SELECT_RUN_ACCOUNT_KEYS = _RUN_KEYS.format(columns=_ACCOUNT_COLUMNS)
+# The run's identifiers with what the maps know of them; those not mapped yet (``stored`` is
+# NULL) are computed by Python, added to the maps and replace their unmapped rows.
+_RUN_IDS = """
+CREATE OR REPLACE TEMP TABLE run_{kind}s AS
+SELECT * FROM ({keys}) LEFT JOIN {kind}_ids USING (platform, raw)"""
 COLLECT_RUN_IDS = [
-    _RUN_IDS.format(kind="account", columns="author_id, account_id, actor_id, follower_id, "
-                                            "followee_id"),
-    _RUN_IDS.format(kind="post", columns="post_id, reply_to, quote_of, repost_of, target_post_id"),
-]  # fmt: skip
-SELECT_NEW_ACCOUNT_IDS = (
-    "SELECT * FROM run_account_keys ANTI JOIN account_ids USING (platform, raw)"
-)
-SELECT_NEW_POST_IDS = "SELECT * FROM run_post_keys ANTI JOIN post_ids USING (platform, raw)"
-# After the new identifiers are added, the maps narrowed to the run's identifiers.
+    _RUN_IDS.format(kind="account", keys=SELECT_RUN_ACCOUNT_KEYS),
+    _RUN_IDS.format(kind="post", keys=_RUN_KEYS.format(columns=_POST_COLUMNS)),
+]
+SELECT_NEW_ACCOUNT_IDS = "SELECT platform, raw FROM run_accounts WHERE stored IS NULL"
+SELECT_NEW_POST_IDS = "SELECT platform, raw FROM run_posts WHERE stored IS NULL"
 MAP_RUN_IDS = [
     "INSERT INTO account_ids SELECT * FROM new_account_ids",
     "INSERT INTO post_ids SELECT * FROM new_post_ids",
-    """CREATE OR REPLACE TEMP TABLE run_accounts AS
-       SELECT m.* FROM account_ids m SEMI JOIN run_account_keys USING (platform, raw)""",
-    """CREATE OR REPLACE TEMP TABLE run_posts AS
-       SELECT m.* FROM post_ids m SEMI JOIN run_post_keys USING (platform, raw)""",
+    "DELETE FROM run_accounts WHERE stored IS NULL",
+    "DELETE FROM run_posts WHERE stored IS NULL",
+    "INSERT INTO run_accounts SELECT * FROM new_account_ids",
+    "INSERT INTO run_posts SELECT * FROM new_post_ids",
 ]
 SELECT_RUN_ACCOUNTS = """
 SELECT DISTINCT platform, account_id, handle FROM run_lines WHERE type = 'account'"""
-SELECT_RUN_ACCOUNT_KEYS = """
-SELECT DISTINCT platform, raw FROM (SELECT platform,
-    unnest([author_id, account_id, actor_id, follower_id, followee_id]) AS raw FROM run_lines)
-WHERE raw IS NOT NULL"""
 #: Leaves out the lines of accounts erased on request (``erased_ids``: platform, raw).
 DELETE_ERASED_LINES = """
 DELETE FROM run_lines l USING erased_ids e WHERE l.platform = e.platform
@@ -301,18 +300,20 @@ WHERE l.type = 'follow'
 GROUP BY l.platform, f.stored, e.stored""",
 }
 DROP_STAGED = [
-    f"DROP TABLE IF EXISTS {name}"
-    for name in ("staged_accounts", "staged_posts", "staged_links", "staged_interactions",
-                 "staged_follows", "run_account_keys", "run_post_keys", "run_accounts",
-                 "run_posts")
+    *(f"DROP TABLE IF EXISTS {prefix}_{name}"
+      for prefix in ("staged", "existing")
+      for name in ("accounts", "posts", "links", "interactions", "follows")),
+    "DROP TABLE IF EXISTS run_accounts",
+    "DROP TABLE IF EXISTS run_posts",
 ]  # fmt: skip
 
 # --- upserts from staging tables ----------------------------------------------------------
 # Natural keys are kept unique by these statements rather than by indexes (DuckDB's indexes
-# make bulk upserts about three times slower): staging keeps one row per key, existing rows
-# are updated from it, then the new keys are inserted. A row is only
-# replaced by a strictly newer observation, so loading the same data twice changes nothing.
-# Counts follow their own observation time.
+# make bulk upserts about three times slower): staging keeps one row per key; the staged rows
+# whose key the table already has are found with one join (``existing_*``), those rows are
+# updated from them, and the other staged rows are inserted. A row is only replaced by a
+# strictly newer observation, so loading the same data twice changes nothing. Counts follow
+# their own observation time.
 
 NATURAL_KEYS = {
     "accounts": ("platform", "account_id"),
@@ -323,13 +324,19 @@ NATURAL_KEYS = {
 }
 
 
-def _same_key(table: str, other: str = "s") -> str:
-    return " AND ".join(f"{table}.{c} = {other}.{c}" for c in NATURAL_KEYS[table])
+def _same_key(table: str, alias: str | None = None) -> str:
+    """Rows of ``table`` (or its ``alias``) and staged rows ``s`` with the same natural key."""
+    return " AND ".join(f"{alias or table}.{c} = s.{c}" for c in NATURAL_KEYS[table])
+
+
+def _existing(table: str) -> str:
+    return f"""CREATE OR REPLACE TEMP TABLE existing_{table} AS
+SELECT s.* FROM {table} JOIN staged_{table} s ON {_same_key(table)}"""
 
 
 def _insert_new(table: str) -> str:
     return f"""INSERT INTO {table} BY NAME SELECT * FROM staged_{table} s
-WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {_same_key(table)})"""
+ANTI JOIN existing_{table} e ON {_same_key(table, "e")}"""
 
 
 def _newer_counts(table: str) -> str:
@@ -347,7 +354,7 @@ def _if(condition: str, table: str, column: str, value: str) -> str:
 
 
 _ACCOUNT_FIELDS = ("handle", "display_name", "kind")
-UPSERT_ACCOUNTS = [f"""
+UPSERT_ACCOUNTS = [_existing("accounts"), f"""
 UPDATE accounts SET
     named = s.named OR accounts.named,
     {", ".join(_if(_NEWER.format(t="accounts"), "accounts", c, f"coalesce(s.{c}, accounts.{c})")
@@ -359,7 +366,7 @@ UPDATE accounts SET
     {", ".join(_if(_NEWER.format(t="accounts"), "accounts", c, f"s.{c}")
                for c in ("source", "run_id"))},
     collected_at = greatest(s.collected_at, accounts.collected_at)
-FROM staged_accounts s
+FROM existing_accounts s
 WHERE {_same_key("accounts")} AND ({_NEWER.format(t="accounts")} OR {_newer_counts("accounts")}
     OR (s.named AND NOT accounts.named))""", _insert_new("accounts")]  # fmt: skip
 
@@ -368,7 +375,7 @@ _POST_FIELDS = (
     "url", "author_id", "created_at", "text", "language", "reply_to", "quote_of",
     "repost_of", "forum", "board", "subreddit", "channel", "instance", "hashtags",
 )  # fmt: skip
-UPSERT_POSTS = [f"""
+UPSERT_POSTS = [_existing("posts"), f"""
 UPDATE posts SET
     {", ".join(_if(_newer_counts("posts"), "posts", c, f"s.{c}") for c in _POST_COUNTS)},
     counts_observed_at = greatest(s.counts_observed_at, posts.counts_observed_at),
@@ -376,24 +383,25 @@ UPDATE posts SET
                for c in _POST_FIELDS)},
     {", ".join(_if(_NEWER.format(t="posts"), "posts", c, f"s.{c}") for c in ("source", "run_id"))},
     collected_at = greatest(s.collected_at, posts.collected_at)
-FROM staged_posts s
+FROM existing_posts s
 WHERE {_same_key("posts")}
     AND ({_NEWER.format(t="posts")} OR {_newer_counts("posts")})""",
     _insert_new("posts")]  # fmt: skip
 
-INSERT_LINKS = [_insert_new("links")]
+INSERT_LINKS = [_existing("links"), _insert_new("links")]
 
-UPSERT_INTERACTIONS = [f"""
+UPSERT_INTERACTIONS = [_existing("interactions"), f"""
 UPDATE interactions SET created_at = s.created_at, run_id = s.run_id
-FROM staged_interactions s
+FROM existing_interactions s
 WHERE {_same_key("interactions")} AND interactions.created_at IS NULL
     AND s.created_at IS NOT NULL""", _insert_new("interactions")]  # fmt: skip
 
 UPSERT_FOLLOWS = [
+    _existing("follows"),
     f"""UPDATE follows SET
     first_observed_at = least(s.first_observed_at, follows.first_observed_at),
     last_observed_at = greatest(s.last_observed_at, follows.last_observed_at)
-FROM staged_follows s
+FROM existing_follows s
 WHERE {_same_key("follows")} AND (s.first_observed_at < follows.first_observed_at
     OR s.last_observed_at > follows.last_observed_at)""",
     _insert_new("follows"),
