@@ -258,8 +258,12 @@ def _write_run(
         if renamed.num_rows:
             for statement in q.RENAME_ACCOUNT_REFERENCES:
                 connection.execute(statement)
-        for statement in q.UPSERT_RUN:
-            connection.execute(statement)
+        for table, insert_new in q.INSERT_NEW.items():
+            connection.execute(q.FIND_EXISTING[table])
+            update = q.UPDATE_EXISTING.get(table)
+            if update and connection.execute(q.COUNT_EXISTING[table]).fetchone()[0]:
+                connection.execute(update)
+            connection.execute(insert_new)
         connection.execute(q.INSERT_RUN, _run_row(run, run_path, ids.pseudonymiser, records))
     linker.new_resolutions.clear()
 

@@ -276,10 +276,9 @@ QUALIFY row_number() OVER (PARTITION BY l.platform, l.post_id
     "links": f"""
 CREATE OR REPLACE TEMP TABLE staged_links AS
 SELECT l.platform, p.stored AS post_id, l.url, i.* EXCLUDE (url), l.run_id
-FROM (SELECT platform, post_id, unnest(links) AS url, run_id
-      FROM run_lines WHERE type = 'post') l
-    {_POST.format(a="p", column="post_id")} JOIN staged_link_info i ON i.url = l.url
-QUALIFY row_number() OVER (PARTITION BY l.platform, l.post_id, l.url) = 1""",
+FROM (SELECT DISTINCT * FROM (
+        SELECT platform, post_id, unnest(links) AS url, run_id FROM run_lines WHERE type = 'post')
+    ) l {_POST.format(a="p", column="post_id")} JOIN staged_link_info i ON i.url = l.url""",
     "interactions": f"""
 CREATE OR REPLACE TEMP TABLE staged_interactions AS
 SELECT l.platform, l.kind, a.stored AS actor_id, t.stored AS target_post_id,
@@ -309,9 +308,10 @@ DROP_STAGED = [
 
 # --- upserts from staging tables ----------------------------------------------------------
 # Natural keys are kept unique by these statements rather than by indexes (DuckDB's indexes
-# make bulk upserts about three times slower): staging keeps one row per key; the staged rows
-# whose key the table already has are found with one join (``existing_*``), those rows are
-# updated from them, and the other staged rows are inserted. A row is only replaced by a
+# make bulk upserts about three times slower): staging keeps one row per key; the keys the
+# table already has are found with one join (``existing_*``); when there are some, those rows
+# are updated from staging (a scan of the table the loader skips otherwise, as for most rows
+# of a first load); then the other staged rows are inserted. A row is only replaced by a
 # strictly newer observation, so loading the same data twice changes nothing. Counts follow
 # their own observation time.
 
@@ -331,7 +331,8 @@ def _same_key(table: str, alias: str | None = None) -> str:
 
 def _existing(table: str) -> str:
     return f"""CREATE OR REPLACE TEMP TABLE existing_{table} AS
-SELECT s.* FROM {table} JOIN staged_{table} s ON {_same_key(table)}"""
+SELECT {", ".join(f"s.{c}" for c in NATURAL_KEYS[table])}
+FROM {table} JOIN staged_{table} s ON {_same_key(table)}"""
 
 
 def _insert_new(table: str) -> str:
@@ -354,7 +355,7 @@ def _if(condition: str, table: str, column: str, value: str) -> str:
 
 
 _ACCOUNT_FIELDS = ("handle", "display_name", "kind")
-UPSERT_ACCOUNTS = [_existing("accounts"), f"""
+_UPDATE_ACCOUNTS = f"""
 UPDATE accounts SET
     named = s.named OR accounts.named,
     {", ".join(_if(_NEWER.format(t="accounts"), "accounts", c, f"coalesce(s.{c}, accounts.{c})")
@@ -366,16 +367,16 @@ UPDATE accounts SET
     {", ".join(_if(_NEWER.format(t="accounts"), "accounts", c, f"s.{c}")
                for c in ("source", "run_id"))},
     collected_at = greatest(s.collected_at, accounts.collected_at)
-FROM existing_accounts s
+FROM staged_accounts s
 WHERE {_same_key("accounts")} AND ({_NEWER.format(t="accounts")} OR {_newer_counts("accounts")}
-    OR (s.named AND NOT accounts.named))""", _insert_new("accounts")]  # fmt: skip
+    OR (s.named AND NOT accounts.named))"""  # fmt: skip
 
 _POST_COUNTS = ("likes", "reposts", "replies", "quotes", "views", "clicks")
 _POST_FIELDS = (
     "url", "author_id", "created_at", "text", "language", "reply_to", "quote_of",
     "repost_of", "forum", "board", "subreddit", "channel", "instance", "hashtags",
 )  # fmt: skip
-UPSERT_POSTS = [_existing("posts"), f"""
+_UPDATE_POSTS = f"""
 UPDATE posts SET
     {", ".join(_if(_newer_counts("posts"), "posts", c, f"s.{c}") for c in _POST_COUNTS)},
     counts_observed_at = greatest(s.counts_observed_at, posts.counts_observed_at),
@@ -383,38 +384,34 @@ UPDATE posts SET
                for c in _POST_FIELDS)},
     {", ".join(_if(_NEWER.format(t="posts"), "posts", c, f"s.{c}") for c in ("source", "run_id"))},
     collected_at = greatest(s.collected_at, posts.collected_at)
-FROM existing_posts s
+FROM staged_posts s
 WHERE {_same_key("posts")}
-    AND ({_NEWER.format(t="posts")} OR {_newer_counts("posts")})""",
-    _insert_new("posts")]  # fmt: skip
+    AND ({_NEWER.format(t="posts")} OR {_newer_counts("posts")})"""  # fmt: skip
 
-INSERT_LINKS = [_existing("links"), _insert_new("links")]
-
-UPSERT_INTERACTIONS = [_existing("interactions"), f"""
+_UPDATE_INTERACTIONS = f"""
 UPDATE interactions SET created_at = s.created_at, run_id = s.run_id
-FROM existing_interactions s
+FROM staged_interactions s
 WHERE {_same_key("interactions")} AND interactions.created_at IS NULL
-    AND s.created_at IS NOT NULL""", _insert_new("interactions")]  # fmt: skip
+    AND s.created_at IS NOT NULL"""  # fmt: skip
 
-UPSERT_FOLLOWS = [
-    _existing("follows"),
-    f"""UPDATE follows SET
+_UPDATE_FOLLOWS = f"""UPDATE follows SET
     first_observed_at = least(s.first_observed_at, follows.first_observed_at),
     last_observed_at = greatest(s.last_observed_at, follows.last_observed_at)
-FROM existing_follows s
+FROM staged_follows s
 WHERE {_same_key("follows")} AND (s.first_observed_at < follows.first_observed_at
-    OR s.last_observed_at > follows.last_observed_at)""",
-    _insert_new("follows"),
-]  # fmt: skip
+    OR s.last_observed_at > follows.last_observed_at)"""  # fmt: skip
 
-#: Every upsert of a run, in order.
-UPSERT_RUN = [
-    *UPSERT_ACCOUNTS,
-    *UPSERT_POSTS,
-    *INSERT_LINKS,
-    *UPSERT_INTERACTIONS,
-    *UPSERT_FOLLOWS,
-]
+#: Per table, in the order a run is written: the keys staging shares with the table.
+FIND_EXISTING = {table: _existing(table) for table in NATURAL_KEYS}
+COUNT_EXISTING = {table: f"SELECT count(*) FROM existing_{table}" for table in NATURAL_KEYS}
+#: The update of the rows whose key exists (links never change once written).
+UPDATE_EXISTING = {
+    "accounts": _UPDATE_ACCOUNTS,
+    "posts": _UPDATE_POSTS,
+    "interactions": _UPDATE_INTERACTIONS,
+    "follows": _UPDATE_FOLLOWS,
+}
+INSERT_NEW = {table: _insert_new(table) for table in NATURAL_KEYS}
 
 # --- pseudonyms of accounts that turn out to be institutions --------------------------------
 # When an allow-listed account is first recognised, rows written earlier under its pseudonym

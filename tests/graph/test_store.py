@@ -6,7 +6,7 @@ import msgspec
 import pytest
 
 from collectors.rawrun import RawRunWriter, read_manifest
-from collectors.records import Account, Follow
+from collectors.records import Account, Follow, Interaction
 from graph.pseudonyms import Institutions, Pseudonymiser
 from graph.resources import Catalogue, CatalogueResource, Linker
 from graph.store import Store, StoreError, load_runs, queries
@@ -152,6 +152,38 @@ def corrupt_copy(manifest_path, raw_dir, bad_line_number):
     return folder / "corrupt-run.manifest.json"
 
 
+@pytest.mark.parametrize("order", ["older first", "newer first"])
+def test_rows_seen_again_keep_the_newest_observation_in_every_table(tmp_path, raw_dir, order):
+    def seen(day, followers, repost_time):
+        def make(run_id):
+            when = datetime(2026, 9, day, tzinfo=UTC)
+            return [
+                Account(source="test", run_id=run_id, collected_at=when, platform="bluesky",
+                        account_id="did:plc:ana", followers_count=followers,
+                        counts_observed_at=when),
+                follow(run_id, "did:plc:ana", "did:plc:canope", day),
+                Interaction(source="test", run_id=run_id, collected_at=when, platform="bluesky",
+                            kind="repost", actor_id="did:plc:ana", target_post_id="at://p/1",
+                            created_at=repost_time),
+            ]  # fmt: skip
+
+        return make
+
+    older = write_record_run(raw_dir, seen(1, 10, None))
+    newer = write_record_run(raw_dir, seen(5, 20, datetime(2026, 9, 4, 12, tzinfo=UTC)))
+    runs = [older, newer] if order == "older first" else [newer, older]
+    with Store(tmp_path / "essaim.duckdb") as store:
+        for run in runs:  # one load each: the second one updates what the first wrote
+            load(store, run)
+        assert rows(store, "SELECT followers_count FROM accounts") == [(20,)]
+        assert rows(store, "SELECT first_observed_at, last_observed_at FROM follows") == [
+            (datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 5, tzinfo=UTC))
+        ]
+        assert rows(store, "SELECT created_at FROM interactions") == [
+            (datetime(2026, 9, 4, 12, tzinfo=UTC),)
+        ]
+
+
 def test_a_corrupt_run_is_rejected_whole_with_its_file_and_line(tmp_path, raw_dir):
     good = write_search_run(raw_dir, [search_body(launch)])
     bad = corrupt_copy(write_search_run(tmp_path / "other", [search_body(share)]), raw_dir, 4)
@@ -190,9 +222,7 @@ def test_a_load_failing_half_way_leaves_the_database_as_it_was(tmp_path, raw_dir
     with Store(tmp_path / "essaim.duckdb") as store:
         load(store, first)
         before = snapshot(store)
-        monkeypatch.setattr(
-            queries, "UPSERT_RUN", [*queries.UPSERT_RUN, "INSERT INTO nowhere SELECT 1"]
-        )
+        monkeypatch.setitem(queries.INSERT_NEW, "follows", "INSERT INTO nowhere SELECT 1")
         with pytest.raises(Exception, match="nowhere"):
             load(store, second)
         assert snapshot(store) == before
