@@ -7,8 +7,10 @@ Exit codes: 0 everything worked; 1 a user error, explained in one sentence; 2 pa
 import errno
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime
 
+import click
 from rich.console import Console
 from rich.table import Table
 
@@ -17,6 +19,7 @@ __all__ = [
     "EXIT_PARTIAL",
     "EXIT_USER_ERROR",
     "cell",
+    "checked_by",
     "err",
     "explain_io_error",
     "explain_os_error",
@@ -28,6 +31,21 @@ EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL = 0, 1, 2
 
 out = Console()
 err = Console(stderr=True)
+
+
+def checked_by(parse: Callable[[str], object]) -> Callable:
+    """A click option callback refusing a value that ``parse`` rejects (``ValueError``), with
+    the parser's message; the option keeps the text as given."""
+
+    def check(_context, _parameter, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse(value)
+            except ValueError as error:
+                raise click.BadParameter(str(error)) from None
+        return value
+
+    return check
 
 
 def table(title: str, rows: list[dict], columns: list[str] | None = None) -> Table:

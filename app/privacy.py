@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from app.config import Settings
-from app.console import EXIT_OK, EXIT_USER_ERROR, err, out
+from app.console import EXIT_OK, EXIT_USER_ERROR, checked_by, err, out
 from app.privacy_report import AUDIT_NAME, ERASED_NAME, privacy_report, report_markdown
 from collectors.erasure import account_ids_named, delete_runs_before, erase_account, erased_runs
 from graph.privacy import (
@@ -79,19 +79,10 @@ def apply_retention(settings: Settings, store: Store, age: str) -> dict:
     return summary
 
 
-def _age(_context, _parameter, value: str | None) -> str | None:
-    if value is not None:
-        try:
-            retention_cutoff(value)
-        except ValueError as error:
-            raise click.BadParameter(str(error)) from None
-    return value
-
-
 @click.command()
 @click.option(
     "--older-than",
-    callback=_age,
+    callback=checked_by(retention_cutoff),
     help="Remove what is older than this (90d, 6w, 18m, 2y) [default: privacy.retention].",
 )
 @click.option(

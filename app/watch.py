@@ -23,7 +23,7 @@ import duckdb
 from app.alerts import deliver, takeoffs
 from app.analyze import analysis_parameters
 from app.config import Settings
-from app.console import EXIT_OK, err, out
+from app.console import EXIT_OK, checked_by, err, out
 from app.loading import configured_resolver, load_into_store
 from collectors.checkpoint import resumable_run
 from collectors.rawrun import RawRunError, find_runs
@@ -69,17 +69,10 @@ class _State:
         partial.replace(self.path)
 
 
-def _every(_context, _parameter, value: str | None) -> str | None:
-    if value is not None:
-        try:
-            interval(value)
-        except ValueError as error:
-            raise click.BadParameter(str(error)) from None
-    return value
-
-
 @click.command()
-@click.option("--every", callback=_every, help="Time between cycles [default: watch.every].")
+@click.option(
+    "--every", callback=checked_by(interval), help="Time between cycles [default: watch.every]."
+)
 @click.option("--cycles", type=click.IntRange(min=1), help="Stop after this many cycles.")
 @click.pass_context
 def watch(context: click.Context, every: str | None, cycles: int | None) -> int:

@@ -113,6 +113,14 @@ class Store:
         """Store a setting."""
         self.connection.execute(q.UPSERT_SETTING, [name, value])
 
+    def first_setting(self, name: str, value: str) -> str:
+        """Return a setting fixed by its first use: the stored one, or ``value`` stored now."""
+        recorded = self.setting(name)
+        if recorded is None:
+            self.set_setting(name, value)
+            return value
+        return recorded
+
     def close(self) -> None:
         self.connection.close()
 

@@ -138,10 +138,7 @@ def check_secret(store: Store, pseudonymiser: Pseudonymiser) -> None:
     """Refuse a secret other than the one the store's pseudonyms were made with (the first
     pseudonymised load records its fingerprint)."""
     fingerprint = pseudonymiser.fingerprint()
-    recorded = store.setting("secret_fingerprint")
-    if recorded is None:
-        store.set_setting("secret_fingerprint", fingerprint)
-    elif recorded != fingerprint:
+    if store.first_setting("secret_fingerprint", fingerprint) != fingerprint:
         raise StoreError(
             f"{store.path}: its pseudonyms were made with another secret than the one "
             "configured; use the secret file it was loaded with (privacy.secret_file or "
@@ -151,10 +148,8 @@ def check_secret(store: Store, pseudonymiser: Pseudonymiser) -> None:
 
 def _check_mode(store: Store, pseudonymised: bool) -> None:
     wanted = "on" if pseudonymised else "off"
-    current = store.setting("pseudonymisation")
-    if current is None:
-        store.set_setting("pseudonymisation", wanted)
-    elif current != wanted:
+    current = store.first_setting("pseudonymisation", wanted)
+    if current != wanted:
         raise StoreError(
             f"this database was loaded with pseudonymisation {current}; loading with it "
             f"{wanted} would mix real and pseudonymous identifiers (use another data directory)"
