@@ -6,22 +6,32 @@ Layout of an export folder::
     tables/<table>.csv, .parquet     every result table, plus accounts and resources
     graphs/sociability.gexf, .graphml, .json
     graphs/cascades/<resource>.gexf, .graphml, .json   its cascade trees (dynamic GEXF)
+    graphs/cascades/index.json       which file holds which resource
 
-and beside each file its ``.meta.json`` sidecar.
+and beside each file its ``.meta.json`` sidecar. A resource's files are named by
+:func:`graph.export.file_stem`. The export is written to a temporary folder beside ``--out``
+and put in its place once complete, so a failure leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import re
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 
 import click
+import duckdb
+from rich.markup import escape
 
 from app.analyze import analysis_ready, resources_known
 from app.config import Settings
-from app.console import EXIT_OK, EXIT_USER_ERROR, out, table
+from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, table
 from collectors import __version__
 from graph.store import Store
 from graph.store import queries as q
@@ -34,12 +44,22 @@ EXTRA_TABLES = {
     "followers_count, following_count, kind FROM accounts ORDER BY platform, account_id",
     "resources": "SELECT * FROM catalogue ORDER BY resource_id",
 }
+GRAPH_FORMATS = ("gexf", "graphml", "json")
 
 
 @click.command("export")
 @click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write [default: <data>/exports/<date and time>].")  # fmt: skip
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace --out if it holds an earlier export (once the new one is written).",
+)
 @click.option("--tables/--no-tables", default=True, show_default=True, help="CSV and Parquet.")
+@click.option("--csv-protection/--no-csv-protection", default=True, show_default=True,
+              help="Put ' before CSV text cells starting with = + - @, a tab or a carriage "
+              "return, so that spreadsheets do not run them as formulas; turn it off for R, "
+              "pandas and other tools reading CSV as data (Parquet is never changed).")  # fmt: skip
 @click.option("--graphs/--no-graphs", default=True, show_default=True,
               help="GEXF 1.3, GraphML and JSON graphs.")  # fmt: skip
 @click.option("--resource", "resources", multiple=True,
@@ -47,7 +67,10 @@ EXTRA_TABLES = {
 @click.option("--min-cascade-size", default=2, show_default=True, type=click.IntRange(min=1),
               help="Smaller cascades are left out of the cascade graphs.")  # fmt: skip
 @click.pass_context
-def export(context: click.Context, folder, tables, graphs, resources, min_cascade_size) -> int:
+def export(
+    context: click.Context, folder, force, tables, csv_protection, graphs, resources,
+    min_cascade_size,
+) -> int:  # fmt: skip
     """Write the last analysis' tables and graphs, each with a .meta.json sidecar."""
     settings: Settings = context.find_root().obj()
     with Store(settings.database, read_only=True) as store:
@@ -55,16 +78,23 @@ def export(context: click.Context, folder, tables, graphs, resources, min_cascad
         if not analysis_ready(connection) or not resources_known(connection, resources):
             return EXIT_USER_ERROR
         folder = folder or settings.data_dir / "exports" / datetime.now().strftime("%Y%m%d-%H%M%S")
-        folder.mkdir(parents=True, exist_ok=True)
+        folder = folder.resolve()  # "." or a link: the real folder, renamed in its own parent
+        refusal = _refusal(folder, force)
+        if refusal:
+            err.print(f"[red]error:[/red] {escape(refusal)}", highlight=False)
+            return EXIT_USER_ERROR
+        from graph.export import write_file
+
         provenance = provenance_of(connection)
-        (folder / "METHODS.md").write_text(_methods_markdown(provenance), encoding="utf-8")
-        written = []
-        if tables:
-            written += _tables(connection, folder / "tables", provenance)
-        if graphs:
-            written += _graphs(connection, folder / "graphs", provenance, resources,
-                               min_cascade_size)  # fmt: skip
-    out.print(table(f"Exported to {folder}", written))
+        with _staged(folder) as staging:
+            write_file(staging / "METHODS.md", _methods_markdown(provenance).encode("utf-8"))
+            written = []
+            if tables:
+                written += _tables(connection, staging / "tables", provenance, csv_protection)
+            if graphs:
+                written += _graphs(connection, staging / "graphs", provenance, resources,
+                                   min_cascade_size)  # fmt: skip
+    out.print(table(f"Exported to {escape(str(folder))}", written))
     out.print("Each file has a .meta.json sidecar; METHODS.md says how the numbers were made.")
     return EXIT_OK
 
@@ -93,7 +123,57 @@ def provenance_of(connection) -> dict:
     }
 
 
-def _tables(connection, folder: Path, provenance: dict) -> list[dict]:
+def _refusal(folder: Path, force: bool) -> str | None:
+    """Why an export may not go to ``folder``, or None if it may.
+
+    A non-empty folder is replaced only with ``force``, and only if it holds an earlier
+    export: ``--force`` must never delete a folder of other files.
+    """
+    if not folder.exists() or not any(folder.iterdir()):
+        return None
+    if not force:
+        return f"{folder} is not empty: choose another --out folder, or add --force to replace it."
+    if not (folder / "METHODS.md").is_file():
+        return (
+            f"{folder} does not hold an earlier export (it has no METHODS.md), so --force will "
+            "not replace it: choose another --out folder."
+        )
+    return None
+
+
+@contextmanager
+def _staged(folder: Path) -> Iterator[Path]:
+    """A temporary folder beside ``folder``, put in its place once the block wrote it whole.
+
+    The folder already there (empty, or an earlier export) is replaced only then. On any
+    error the temporary folder is removed and ``folder`` left as it was; a disk error names
+    the file as it would have been in ``folder``.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".partial",
+                                    dir=folder.parent))  # fmt: skip
+    try:
+        yield staging
+        _replace(folder, staging)
+    except OSError as error:
+        where = str(error.filename or staging).replace(str(staging), str(folder), 1)
+        raise OSError(error.errno, error.strerror, where) from error
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _replace(folder: Path, new: Path) -> None:
+    """Put the folder ``new`` in the place of ``folder`` (both in the same parent folder)."""
+    if not folder.exists():
+        new.rename(folder)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", suffix=".old", dir=folder.parent))
+    folder.rename(old / folder.name)
+    new.rename(folder)
+    shutil.rmtree(old)
+
+
+def _tables(connection, folder: Path, provenance: dict, protected: bool) -> list[dict]:
     from graph.analysis import RESULT_TABLES
     from graph.export import write_sidecar
 
@@ -106,41 +186,87 @@ def _tables(connection, folder: Path, provenance: dict) -> list[dict]:
     written = []
     for name, query in queries.items():
         rows = connection.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
-        for extension, options in (("csv", "FORMAT csv, HEADER"), ("parquet", "FORMAT parquet")):
-            path = folder / f"{name}.{extension}"
-            connection.execute(f"COPY ({query}) TO '{_quoted(path)}' ({options})")
-            write_sidecar(path, provenance, {"holds": holds[name], "rows": rows})
+        about = {"holds": holds[name], "rows": rows}
+        csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
+        _copy(connection, _formula_safe(connection, query) if protected else query, csv,
+              "FORMAT csv, HEADER")  # fmt: skip
+        write_sidecar(csv, provenance, {**about, "formula_protection": protected})
+        _copy(connection, query, parquet, "FORMAT parquet")
+        write_sidecar(parquet, provenance, about)
         written.append({"file": f"tables/{name}.csv, .parquet", "rows or nodes": rows})
     return written
 
 
+def _formula_safe(connection, query: str) -> str:
+    """``query`` with its text columns through :func:`graph.export.formula_safe`, in SQL."""
+    from graph.export import FORMULA_STARTS
+
+    starts = ", ".join(f"chr({ord(character)})" for character in FORMULA_STARTS)
+    columns = []
+    for name, kind, *_ in connection.execute(f"DESCRIBE ({query})").fetchall():
+        column = '"' + name.replace('"', '""') + '"'
+        if kind == "VARCHAR":
+            column = (f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr(39) || {column} "
+                      f"ELSE {column} END AS {column}")  # fmt: skip
+        columns.append(column)
+    return f"SELECT {', '.join(columns)} FROM ({query})"
+
+
+def _copy(connection, query: str, path: Path, options: str) -> None:
+    """Write what ``query`` selects to ``path``; a DuckDB write error becomes an OSError
+    naming ``path`` (DuckDB's own message is a JSON document)."""
+    try:
+        connection.execute(f"COPY ({query}) TO '{_quoted(path)}' ({options})")
+    except duckdb.IOException as error:
+        number = re.search(r'"errno":"(\d+)"', str(error))
+        raise OSError(int(number[1]) if number else errno.EIO, str(error), str(path)) from error
+
+
 def _graphs(connection, folder: Path, provenance, resources, min_size) -> list[dict]:
-    from graph.export import write_gexf, write_graphml, write_json, write_sidecar
+    from graph.export import file_stem, write_file, write_sidecar
 
-    def save(graph, path: Path, holds: str) -> dict:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        about = {"holds": holds, "nodes": graph.number_of_nodes(),
-                 "edges": graph.number_of_edges()}  # fmt: skip
-        write_gexf(graph, path.with_suffix(".gexf"), description=holds)
-        write_graphml(graph, path.with_suffix(".graphml"))
-        write_json(graph, path.with_suffix(".json"))
-        for extension in ("gexf", "graphml", "json"):
-            write_sidecar(path.with_suffix(f".{extension}"), provenance, about)
-        name = path.relative_to(folder.parent)
-        return {"file": f"{name}.gexf, .graphml, .json", "rows or nodes": about["nodes"]}
-
-    written = [save(sociability_network(connection), folder / "sociability",
-                    "the sociability graph: accounts, their communities and roles")]  # fmt: skip
+    social = sociability_network(connection)
+    _save(social, folder / "sociability", provenance,
+          {"holds": "the sociability graph: accounts, their communities and roles"})  # fmt: skip
+    written = [_row("graphs/sociability", social)]
     wanted = list(resources) or [
         resource for (resource,) in connection.execute(
             "SELECT DISTINCT resource_id FROM cascades WHERE size >= ? ORDER BY ALL", [min_size]
         ).fetchall()
     ]  # fmt: skip
+    index = []
     for resource in wanted:
+        stem = file_stem(resource)
         forest = cascade_forest(connection, resource, min_size)
         holds = f"the cascade trees of {resource} (size ≥ {min_size}), nodes timed by adoption"
-        written.append(save(forest, folder / "cascades" / _file_name(resource), holds))
+        _save(forest, folder / "cascades" / stem, provenance,
+              {"holds": holds, "resource_id": resource})  # fmt: skip
+        written.append(_row(f"graphs/cascades/{stem}", forest))
+        index.append({"resource_id": resource,
+                      "files": [f"{stem}.{extension}" for extension in GRAPH_FORMATS]})  # fmt: skip
+    if index:
+        path = folder / "cascades" / "index.json"
+        write_file(path, json.dumps(index, ensure_ascii=False, indent=2).encode("utf-8"))
+        write_sidecar(path, provenance, {"holds": "the files of each resource's cascades"})
     return written
+
+
+def _save(graph, stem: Path, provenance: dict, about: dict) -> None:
+    """Write ``graph`` as ``<stem>.gexf``, ``.graphml`` and ``.json``, each with its sidecar."""
+    from graph.export import write_gexf, write_graphml, write_json, write_sidecar
+
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    about = {**about, "nodes": graph.number_of_nodes(), "edges": graph.number_of_edges()}
+    writers = {"gexf": lambda g, p: write_gexf(g, p, description=about["holds"]),
+               "graphml": write_graphml, "json": write_json}  # fmt: skip
+    for extension in GRAPH_FORMATS:
+        path = stem.with_name(f"{stem.name}.{extension}")
+        writers[extension](graph, path)
+        write_sidecar(path, provenance, about)
+
+
+def _row(stem: str, graph) -> dict:
+    return {"file": f"{stem}.gexf, .graphml, .json", "rows or nodes": graph.number_of_nodes()}
 
 
 def sociability_network(connection):
@@ -198,10 +324,6 @@ def _methods_markdown(provenance: dict) -> str:
         f"run(s).\n\n## Français\n\n{provenance['methods']['fr']}\n\n"
         f"## English\n\n{provenance['methods']['en']}\n"
     )
-
-
-def _file_name(resource: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", resource)
 
 
 def _quoted(path: Path) -> str:

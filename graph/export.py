@@ -3,14 +3,20 @@
 Every exported file gets a ``<file>.meta.json`` sidecar saying what produced it (essaim
 version, analysis parameters, source runs and their hashes, the file's own hash, the date) with
 a short methods paragraph in French and English.
+
+Whatever the data hold, the files stay readable and in their folder: text XML 1.0 cannot hold
+becomes U+FFFD, file names come from :func:`file_stem`, and CSV text that a spreadsheet would
+run as a formula can be neutralised (:func:`formula_safe_frame`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import math
 import numbers
+import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,15 +24,88 @@ from typing import Any
 
 import networkx as nx
 import numpy as np
+import pandas as pd
 
 from collectors import __version__
 
-__all__ = ["GEXF_NAMESPACE", "methods_text", "sidecar_bytes", "write_gexf", "write_graphml",
-           "write_json", "write_sidecar"]  # fmt: skip
+__all__ = ["FORMULA_STARTS", "GEXF_NAMESPACE", "file_stem", "formula_safe", "formula_safe_frame",
+           "methods_text", "sidecar_bytes", "write_file", "write_gexf", "write_graphml",
+           "write_json", "write_sidecar", "xml_safe"]  # fmt: skip
 
 #: The namespace of GEXF 1.3 documents.
 GEXF_NAMESPACE = "http://gexf.net/1.3"
+#: How a text cell starts when a spreadsheet would read it as a formula (OWASP, CSV injection).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _TIME_KEY = "start"  # node attribute holding the time a node appears (dynamic graphs)
+# characters outside XML 1.0's Char production: controls, lone surrogates, U+FFFE and U+FFFF
+_NOT_XML = re.compile(r"[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_STEM = re.compile("[a-z0-9_-]{1,60}")  # lower case: one file on case-insensitive disks too
+
+
+def xml_safe(text: str) -> str:
+    r"""``text`` with each character XML 1.0 cannot hold replaced by U+FFFD.
+
+    >>> xml_safe("Ana\x07 B\ud800\uffff, née Sá 😀") == "Ana\ufffd B\ufffd\ufffd, née Sá 😀"
+    True
+    """
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def file_stem(identifier: str) -> str:
+    """A file name (without extension) for ``identifier``, safe on any disk and its own.
+
+    An identifier of at most 60 lower-case letters, digits, ``_`` and ``-`` is its own stem.
+    Any other is reduced to those characters and followed by a dot and a hash of the whole
+    identifier: no stem holds a ``/`` or starts with a dot, and two identifiers never share one
+    (the first kind has no dot; the second differs by the hash).
+
+    >>> file_stem("einspe-oral"), file_stem("a.b"), file_stem("a.c"), file_stem("../x")
+    ('einspe-oral', 'a_b.2e7336dc8e', 'a_c.ad4573f052', '_x.d6b96a97d1')
+    """
+    if _STEM.fullmatch(identifier):
+        return identifier
+    slug = re.sub("[^a-z0-9_-]+", "_", identifier.lower())[:60]
+    digest = hashlib.sha256(identifier.encode("utf-8", "surrogatepass")).hexdigest()
+    return f"{slug or '_'}.{digest[:10]}"
+
+
+def formula_safe(value):
+    """``value``, with a ``'`` in front if it is text a spreadsheet would run as a formula.
+
+    Only text changes: numbers, negative ones too, are returned as they are.
+
+    >>> formula_safe("=1+1"), formula_safe("-3"), formula_safe(-3), formula_safe("a=b")
+    ("'=1+1", "'-3", -3, 'a=b')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def formula_safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy of ``frame`` whose text cells went through :func:`formula_safe`.
+
+    >>> frame = pd.DataFrame({"name": ["@ana", "bob"], "change": [-2, 3]})
+    >>> formula_safe_frame(frame).to_dict(orient="list")
+    {'name': ["'@ana", 'bob'], 'change': [-2, 3]}
+    """
+    safe = frame.copy()
+    for column in frame.select_dtypes(include=["object", "string"]).columns:
+        safe[column] = frame[column].map(formula_safe)
+    return safe
+
+
+def write_file(path: Path, content: bytes) -> None:
+    """Write ``content`` to ``path``; an error names ``path`` (a failed write alone would not).
+
+    >>> write_file(Path("/nonexistent/folder/f.txt"), b"")
+    Traceback (most recent call last):
+    FileNotFoundError: [Errno 2] No such file or directory: '/nonexistent/folder/f.txt'
+    """
+    try:
+        path.write_bytes(content)
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from error
 
 
 def write_gexf(graph: nx.Graph, path: Path, description: str = "") -> None:
@@ -55,7 +134,7 @@ def write_gexf(graph: nx.Graph, path: Path, description: str = "") -> None:
     meta = ET.SubElement(root, "meta", {"lastmodifieddate": date.today().isoformat()})
     ET.SubElement(meta, "creator").text = f"essaim {__version__}"
     if description:
-        ET.SubElement(meta, "description").text = description
+        ET.SubElement(meta, "description").text = xml_safe(description)
     options = {"defaultedgetype": "directed" if graph.is_directed() else "undirected"}
     if dynamic:
         # "date" with ISO date-times: valid GEXF 1.3, read by Gephi and by networkx (which
@@ -71,24 +150,24 @@ def write_gexf(graph: nx.Graph, path: Path, description: str = "") -> None:
     nodes = ET.SubElement(element, "nodes", {"count": str(graph.number_of_nodes())})
     for node, data in graph.nodes(data=True):
         item = ET.SubElement(
-            nodes, "node", {"id": str(node), "label": str(data.get("label", node))}
+            nodes, "node", {"id": _xml(node), "label": _xml(data.get("label", node))}
         )
         if _present(data.get(_TIME_KEY)):
             item.set("start", _time(data[_TIME_KEY]))
         _values(item, data, node_keys)
     edges = ET.SubElement(element, "edges", {"count": str(graph.number_of_edges())})
     for number, (source, target, data) in enumerate(graph.edges(data=True)):
-        item = ET.SubElement(edges, "edge", {"id": str(number), "source": str(source),
-                                             "target": str(target)})  # fmt: skip
+        item = ET.SubElement(edges, "edge", {"id": str(number), "source": _xml(source),
+                                             "target": _xml(target)})  # fmt: skip
         if _present(data.get("weight")):
             item.set("weight", repr(float(data["weight"])))
         _values(item, data, edge_keys)
     ET.indent(root)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
+    write_file(path, ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def write_graphml(graph: nx.Graph, path: Path) -> None:
-    """Write a graph as GraphML (missing values left out, times as ISO strings).
+    """Write a graph as GraphML (missing values left out, times as ISO strings, text XML-safe).
 
     >>> import tempfile
     >>> graph = nx.DiGraph([("a", "b")])
@@ -98,13 +177,16 @@ def write_graphml(graph: nx.Graph, path: Path) -> None:
     >>> nx.read_graphml(path).nodes["a"]["start"]
     '2026-09-01T00:00:00+00:00'
     """
-    nx.write_graphml(_plain_graph(graph), path)
+    content = io.BytesIO()
+    nx.write_graphml(_plain_graph(graph), content)
+    write_file(path, content.getvalue())
 
 
 def write_json(graph: nx.Graph, path: Path) -> None:
-    """Write a graph as node-link JSON (what the app and d3-style viewers read)."""
+    """Write a graph as node-link JSON (what the app and d3-style viewers read), with the
+    same node ids and text as the GraphML."""
     data = nx.node_link_data(_plain_graph(graph), edges="edges")
-    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    write_file(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
 def write_sidecar(path: Path, provenance: dict[str, Any], about: dict[str, Any]) -> Path:
@@ -115,7 +197,7 @@ def write_sidecar(path: Path, provenance: dict[str, Any], about: dict[str, Any])
     SHA-256 and the date are added.
     """
     sidecar = path.with_name(path.name + ".meta.json")
-    sidecar.write_bytes(sidecar_bytes(path.name, path.read_bytes(), provenance, about))
+    write_file(sidecar, sidecar_bytes(path.name, path.read_bytes(), provenance, about))
     return sidecar
 
 
@@ -205,7 +287,7 @@ def _declare(graph: ET.Element, kind: str, rows: list[dict], skip: set[str]) -> 
     ids = {}
     for number, (key, kind_of) in enumerate(types.items()):
         ids[key] = f"{kind[0]}{number}"
-        ET.SubElement(declared, "attribute", {"id": ids[key], "title": key, "type": kind_of})
+        ET.SubElement(declared, "attribute", {"id": ids[key], "title": _xml(key), "type": kind_of})
     return ids
 
 
@@ -214,7 +296,7 @@ def _values(item: ET.Element, data: dict, ids: dict[str, str]) -> None:
     if present:
         values = ET.SubElement(item, "attvalues")
         for identifier, value in present:
-            ET.SubElement(values, "attvalue", {"for": identifier, "value": _text(value)})
+            ET.SubElement(values, "attvalue", {"for": identifier, "value": xml_safe(_text(value))})
 
 
 def _gexf_type(value) -> str:
@@ -253,20 +335,34 @@ def _text(value) -> str:
     return str(value)
 
 
+def _xml(value) -> str:
+    return xml_safe(str(value))
+
+
 def _time(value) -> str:
     return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
+def _plain_value(value):
+    if isinstance(value, datetime):
+        return _time(value)
+    return xml_safe(value) if isinstance(value, str) else value
+
+
 def _plain(data: dict) -> dict:
-    """Data GraphML and JSON accept: no missing values, times as ISO strings."""
-    return {key: _time(value) if isinstance(value, datetime) else value
+    """Data GraphML and JSON accept: no missing values, times as ISO strings, XML-safe text."""
+    return {_plain_value(key): _plain_value(value)
             for key, value in data.items() if _present(value)}  # fmt: skip
 
 
 def _plain_graph(graph: nx.Graph) -> nx.Graph:
-    """A copy of ``graph`` whose node and edge data GraphML and JSON accept."""
+    """A copy of ``graph`` whose node ids and data GraphML and JSON accept."""
     plain = graph.__class__()
-    plain.graph.update(graph.graph)
-    plain.add_nodes_from((node, _plain(data)) for node, data in graph.nodes(data=True))
-    plain.add_edges_from((s, t, _plain(data)) for s, t, data in graph.edges(data=True))
+    plain.graph.update(_plain(graph.graph))
+    plain.add_nodes_from(
+        (_plain_value(node), _plain(data)) for node, data in graph.nodes(data=True)
+    )
+    plain.add_edges_from(
+        (_plain_value(s), _plain_value(t), _plain(data)) for s, t, data in graph.edges(data=True)
+    )
     return plain

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import io
-import re
 import tempfile
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from app.web.context import Context
 from app.web.data import version_of
 from app.web.i18n import column_name
 from app.web.network import network_html
-from graph.export import sidecar_bytes, write_gexf, write_graphml
+from graph.export import file_stem, formula_safe_frame, sidecar_bytes, write_gexf, write_graphml
 from graph.store import Store
 
 __all__ = ["chart", "daily_adoptions", "daily_bars", "graph_downloads", "network", "table"]
@@ -80,7 +79,8 @@ def _buttons(context: Context, name: str, files: dict[str, tuple], about) -> Non
 
 
 def table(context: Context, frame: pd.DataFrame, name: str, holds: str, **options) -> None:
-    """Show ``frame`` (headers in the chosen language) with CSV and Parquet downloads."""
+    """Show ``frame`` (headers in the chosen language) with CSV and Parquet downloads; the CSV's
+    text cells a spreadsheet would run as formulas get a ``'`` in front."""
     if frame.empty:
         st.info(context.t("data.empty"))
         return
@@ -96,10 +96,11 @@ def table(context: Context, frame: pd.DataFrame, name: str, holds: str, **option
         return buffer.getvalue()
 
     files = {
-        "csv": (lambda: frame.to_csv(index=False).encode("utf-8"), "text/csv"),
+        "csv": (lambda: formula_safe_frame(frame).to_csv(index=False).encode("utf-8"), "text/csv"),
         "parquet": (parquet, "application/vnd.apache.parquet"),
     }
-    _buttons(context, _file_name(name), files, {"holds": holds, "rows": len(frame)})
+    about = {"holds": holds, "rows": len(frame), "formula_protection": True}
+    _buttons(context, file_stem(name), files, about)
 
 
 def chart(context: Context, figure: alt.Chart, name: str, holds: str) -> None:
@@ -110,7 +111,7 @@ def chart(context: Context, figure: alt.Chart, name: str, holds: str) -> None:
         "png": (lambda: _rendered(specification, "png"), "image/png"),
         "svg": (lambda: _rendered(specification, "svg").encode("utf-8"), "image/svg+xml"),
     }
-    _buttons(context, _file_name(name), files, {"holds": holds})
+    _buttons(context, file_stem(name), files, {"holds": holds})
 
 
 def daily_adoptions(context: Context, where: str, parameters: list) -> pd.DataFrame:
@@ -172,7 +173,7 @@ def graph_downloads(context: Context, make_graph, name: str, holds: str) -> None
             "edges": graph().number_of_edges(),
         }
 
-    _buttons(context, _file_name(name), files, about)
+    _buttons(context, file_stem(name), files, about)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -183,7 +184,3 @@ def _network_page(nodes: pd.DataFrame, edges: pd.DataFrame, height: int, tree: b
 def network(nodes: pd.DataFrame, edges: pd.DataFrame, *, height: int = 650, tree=False) -> None:
     """Draw a network view (see :func:`app.web.network.network_html`), built once per data."""
     st.iframe(_network_page(nodes, edges, height, tree), height=height + 20)
-
-
-def _file_name(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name)
