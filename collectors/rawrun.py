@@ -42,6 +42,7 @@ __all__ = [
     "Payload",
     "RawRunError",
     "RawRunWriter",
+    "check_name",
     "copy_run",
     "find_runs",
     "iter_lines",
@@ -57,6 +58,8 @@ __all__ = [
 PAYLOAD_PREFIX = b'{"type":"payload"'
 _BLOCK_SIZE = 1 << 20  # bytes of compressed data read at a time
 _SECRET_NAME = re.compile(r"auth|cookie|token|secret|passw|api[-_]?key|jwt|session", re.I)
+#: What a run id or a source may be: it names files and folders under ``raw/``.
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class Payload(msgspec.Struct, tag="payload", tag_field="type", kw_only=True, omit_defaults=True):
@@ -95,9 +98,32 @@ def new_run_id(source: str, now: datetime | None = None) -> str:
 
 
 def run_paths(raw_dir: Path, source: str, run_id: str) -> tuple[Path, Path]:
-    """Return the ``.jsonl.gz`` and manifest paths of a run."""
-    folder = Path(raw_dir) / source
+    """Return the ``.jsonl.gz`` and manifest paths of a run.
+
+    Raises
+    ------
+    RawRunError
+        If ``source`` or ``run_id`` could name a file elsewhere (see :func:`check_name`).
+    """
+    folder = Path(raw_dir) / check_name(source, "source", raw_dir)
+    run_id = check_name(run_id, "run_id", raw_dir)
     return folder / f"{run_id}.jsonl.gz", folder / f"{run_id}.manifest.json"
+
+
+def check_name(name: str, what: str, where: Path) -> str:
+    """Return ``name`` if it is safe as a file name: letters, digits, ``.``, ``_`` and ``-``,
+    starting with a letter or digit, without ``..``; else raise :class:`RawRunError` on
+    ``where``.
+
+    >>> check_name("bluesky-20260901T101500Z-3fa9c1", "run_id", Path("raw"))
+    'bluesky-20260901T101500Z-3fa9c1'
+    """
+    if not _SAFE_NAME.fullmatch(name) or ".." in name:
+        raise RawRunError(
+            Path(where),
+            f"{what} {name!r} is not a safe file name (letters, digits, '.', '_', '-'; no '..')",
+        )
+    return name
 
 
 def _without_secrets(mapping: dict[str, Any] | None) -> dict[str, Any]:
@@ -392,11 +418,15 @@ def sha256_of(path: Path) -> str:
 
 
 def read_manifest(manifest_path: Path) -> Run:
-    """Read and validate a run manifest; raise :class:`RawRunError` if it is unreadable."""
+    """Read and validate a run manifest; raise :class:`RawRunError` if it is unreadable or
+    its ``run_id`` or ``source`` is not a safe file name."""
     try:
-        return msgspec.json.decode(Path(manifest_path).read_bytes(), type=Run)
+        run = msgspec.json.decode(Path(manifest_path).read_bytes(), type=Run)
     except (OSError, msgspec.DecodeError) as error:
         raise RawRunError(Path(manifest_path), f"unreadable manifest ({error})") from None
+    check_name(run.run_id, "run_id", manifest_path)
+    check_name(run.source, "source", manifest_path)
+    return run
 
 
 def find_runs(raw_dir: Path) -> list[Path]:

@@ -345,10 +345,35 @@ class Linker:
         return final
 
     def info(self, url: str) -> LinkInfo:
-        """Describe one link (computed once per distinct URL)."""
+        """Describe one link (computed once per distinct URL).
+
+        A malformed link (a port that is not a number, a broken IPv6 host…) is kept as
+        found: its key is its text, it matches no resource and ``match_reason`` says why.
+        """
         known = self._infos.get(url)
-        if known is not None:
-            return known
+        if known is None:
+            try:
+                known = self._describe(url)
+            except ValueError as error:
+                known = self._malformed(url, error)
+            self._infos[url] = known
+        return known
+
+    def _malformed(self, url: str, error: ValueError) -> LinkInfo:
+        key = url.strip()
+        return LinkInfo(
+            url=url,
+            resolved_url=None,
+            key=key,
+            host=host_of(key),
+            campaign={},
+            shortened=False,
+            tracked=is_tracked(key, self.domains),
+            resource_id=None,
+            match_reason=f"malformed link, kept as found ({error})",
+        )
+
+    def _describe(self, url: str) -> LinkInfo:
         target = unwrap(url)
         shortened = is_shortened(target)
         resolved = self.resolve(target) if shortened else None
@@ -362,7 +387,7 @@ class Linker:
         elif shortened and resolved is None:
             reason = "shortened link not resolved yet"
         campaign = {**campaign_parameters(url), **campaign_parameters(effective)}
-        info = LinkInfo(
+        return LinkInfo(
             url=url,
             resolved_url=resolved,
             key=key,
@@ -373,5 +398,3 @@ class Linker:
             resource_id=match.resource_id if match else None,
             match_reason=reason,
         )
-        self._infos[url] = info
-        return info

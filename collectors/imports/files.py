@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,8 @@ __all__ = [
 ]
 
 _SAMPLE = 64 * 1024
+#: The most an archive may inflate to, all the members read together (bytes).
+ARCHIVE_LIMIT = 256 << 20
 
 
 class ImportFileError(ValueError):
@@ -89,6 +92,7 @@ def x_archive_tweets(path: Path) -> Iterator[Row]:
 
     The archive's JavaScript (``window.YTD.tweets.part0 = [...]``) is read as JSON after
     the ``=``, never run. Each tweet's row text is its JSON; its line is its position.
+    A zip may inflate to :data:`ARCHIVE_LIMIT` bytes at most.
     """
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as archive:
@@ -99,7 +103,8 @@ def x_archive_tweets(path: Path) -> Iterator[Row]:
             )
             if not names:
                 raise ImportFileError(f"{path}: no data/tweets.js in this archive")
-            scripts = [(f"{path}:{n}", archive.read(n).decode("utf-8-sig")) for n in names]
+            budget = _Budget(path)
+            scripts = [(f"{path}:{n}", budget.read(archive, n)) for n in names]
     else:
         scripts = [(str(path), decode_export(path.read_bytes(), path))]
     position = 0
@@ -109,6 +114,8 @@ def x_archive_tweets(path: Path) -> Iterator[Row]:
             items = json.loads(script[start:]) if start >= 0 else None
         except ValueError as error:
             raise ImportFileError(f"{where}: not a tweets.js file ({error})") from None
+        except RecursionError:
+            raise ImportFileError(f"{where}: nested too deeply to be read") from None
         if not isinstance(items, list):
             raise ImportFileError(f"{where}: not a tweets.js file (no list of tweets)")
         for item in items:
@@ -124,9 +131,34 @@ def x_archive_account(path: Path) -> str | None:
         names = [n for n in archive.namelist() if n.endswith("account.js")]
         if not names:
             return None
-        script = archive.read(names[0]).decode("utf-8-sig")
+        script = _Budget(path).read(archive, names[0])
     try:
         items = json.loads(script[script.find("[") :])
         return items[0]["account"]["username"]
-    except (ValueError, LookupError, TypeError):
+    except (ValueError, LookupError, TypeError, RecursionError):
         return None
+
+
+class _Budget:
+    """Reads members of the archive ``path``, together at most :data:`ARCHIVE_LIMIT` bytes
+    once inflated."""
+
+    def __init__(self, path: Path):
+        self.path, self.left = path, ARCHIVE_LIMIT
+
+    def read(self, archive: zipfile.ZipFile, name: str) -> str:
+        """The text of the member ``name``; :class:`ImportFileError` past the limit (as the
+        archive declares it, and as it inflates) or when the member is damaged."""
+        declared = archive.getinfo(name).file_size
+        try:
+            with archive.open(name) as member:  # read no further than the limit
+                data = member.read(self.left + 1) if declared <= self.left else b""
+            if declared > self.left or len(data) > self.left:
+                raise ImportFileError(
+                    f"{self.path}: inflates to more than {ARCHIVE_LIMIT >> 20} MiB, the limit "
+                    "for an archive (import its data/tweets.js on its own instead)"
+                )
+            self.left -= len(data)
+            return data.decode("utf-8-sig")
+        except (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError) as error:
+            raise ImportFileError(f"{self.path}:{name}: damaged archive member ({error})") from None

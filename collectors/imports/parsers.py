@@ -62,6 +62,8 @@ def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
         else:
             row = _csv_row(text, note["columns"], note["delimiter"])
         return row_records(row, mapping, context, note.get("account"))
+    except RecursionError:
+        raise ParseError(f"line {note.get('line', '?')}: nested too deeply to be read") from None
     except ParseError as error:
         raise ParseError(f"line {note.get('line', '?')}: {error}") from None
     except KeyError as error:

@@ -7,7 +7,9 @@ what needs Python once per distinct value: the pseudonym of each identifier and 
 of each URL. Accounts erased on request are left out and texts are cut down as the privacy
 settings say (:mod:`graph.privacy`) before one transaction writes the run. Rows have natural
 keys and are only replaced by strictly newer observations, so loading the same run twice
-changes nothing.
+changes nothing. A field longer than :data:`MAX_FIELD_CHARS` is cut to that length (the raw
+run keeps it whole), and an error no check foresaw rejects its run only, with its message;
+errors of the database or the machine (a full disk) stop the load.
 """
 
 from __future__ import annotations
@@ -51,6 +53,15 @@ _ERASED = pa.schema([("platform", _TEXT), ("raw", _TEXT)])
 _RENAMED = pa.schema([("platform", _TEXT), ("pseudonym", _TEXT), ("account_id", _TEXT)])
 #: Arrow tables registered on the connection while a run is written.
 _REGISTERED = ("renamed_accounts", "new_account_ids", "new_post_ids", "staged_link_info")
+#: Characters the store keeps of one field; longer ones are cut (the raw run keeps them).
+MAX_FIELD_CHARS = 1_000_000
+#: DuckDB's default largest JSON line, raised for a run holding a longer one.
+_JSON_OBJECT_SIZE = 16 << 20
+#: Errors of the database or the machine (disk full, no memory…): they stop the whole load.
+_STOPS_THE_LOAD = (
+    OSError, duckdb.OperationalError, duckdb.FatalException, duckdb.PermissionException,
+    duckdb.InterruptException,
+)  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -60,7 +71,7 @@ class RunResult:
     run_id: str
     status: str  # "loaded", "skipped" (already loaded) or "rejected"
     records: int = 0
-    message: str = ""
+    message: str = ""  # why it was skipped or rejected; for a loaded run, what was changed
 
 
 @dataclass
@@ -194,24 +205,48 @@ def _load_run(
     if replacing is not None:
         return RunResult(run.run_id, "skipped", message=f"replaced by {replacing[0]}")
     try:
-        records = _validate(run_path, run)
+        records, longest = _validate(run_path, run)
     except RawRunError as error:
         return RunResult(run.run_id, "rejected", message=str(error))
     connection = store.connection
+    object_size = max(_JSON_OBJECT_SIZE, longest + 1)
     try:
-        connection.execute(q.READ_RUN_LINES, [str(run_path), q.RECORD_COLUMNS])
+        connection.execute(q.READ_RUN_LINES, [str(run_path), q.RECORD_COLUMNS, object_size])
     except duckdb.Error as error:
-        message = f"{run_path}: unreadable ({str(error).splitlines()[0]})"
+        message = f"{run_path}: unreadable ({_first_line(error)})"
         return RunResult(run.run_id, "rejected", message=message)
+    named = set(ids.named)
     try:
+        note = _cut_long_fields(connection, run_path) if longest > MAX_FIELD_CHARS else ""
         _write_run(store, run, run_path, records, linker, ids, rules)
+    except _STOPS_THE_LOAD:
+        raise
+    except Exception as error:  # a bug or an input no check foresaw: this run only
+        ids.named = named
+        message = f"{run_path}: not loaded ({type(error).__name__}: {_first_line(error)})"
+        return RunResult(run.run_id, "rejected", message=message)
     finally:
         connection.execute(q.DROP_RUN_LINES)
         for statement in q.DROP_STAGED:
             connection.execute(statement)
         for name in _REGISTERED:
             connection.unregister(name)
-    return RunResult(run.run_id, "loaded", records=records)
+    return RunResult(run.run_id, "loaded", records=records, message=note)
+
+
+def _first_line(error: Exception) -> str:
+    return (str(error).strip().splitlines() or [""])[0]
+
+
+def _cut_long_fields(connection: duckdb.DuckDBPyConnection, run_path: Path) -> str:
+    """Cut the run's fields longer than :data:`MAX_FIELD_CHARS`; return a note saying so."""
+    (cut,) = connection.execute(q.CUT_LONG_FIELDS, [MAX_FIELD_CHARS]).fetchone()
+    if not cut:
+        return ""
+    return (
+        f"{run_path}: {cut} record(s) had a field longer than {MAX_FIELD_CHARS:,} characters, "
+        "cut to that length in the database (the raw run keeps it whole)"
+    )
 
 
 def _write_run(
@@ -275,10 +310,12 @@ def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], l
     return table.column(0).to_pylist(), table.column(1).to_pylist()
 
 
-def _validate(run_path: Path, run: Run) -> int:
-    """Check every record line against the data contract; return how many there are."""
-    count = 0
+def _validate(run_path: Path, run: Run) -> tuple[int, int]:
+    """Check every record line against the data contract; return how many there are and the
+    length of the longest line (payloads included)."""
+    count = longest = 0
     for first_number, lines in iter_line_blocks(run_path, expected_sha256=run.file_sha256):
+        longest = max(longest, max(map(len, lines)))
         for number, line in enumerate(lines, first_number):
             if line.startswith(PAYLOAD_PREFIX) or not line.strip():
                 continue
@@ -290,7 +327,7 @@ def _validate(run_path: Path, run: Run) -> int:
                 message = f"record belongs to run {record_run!r}, not {run.run_id!r}"
                 raise RawRunError(run_path, message, number)
             count += 1
-    return count
+    return count, longest
 
 
 def _run_row(run: Run, run_path: Path, pseudonymiser: Pseudonymiser | None, count: int) -> list:

@@ -191,8 +191,31 @@ RECORD_COLUMNS = {
 }  # fmt: skip
 READ_RUN_LINES = """
 CREATE OR REPLACE TEMP TABLE run_lines AS
-SELECT * FROM read_json(?, format = 'newline_delimited', columns = ?)
+SELECT * FROM read_json(?, format = 'newline_delimited', columns = ?, maximum_object_size = ?)
 WHERE type <> 'payload'"""
+# Cuts every text of the run's lines to $1 characters, in the rows holding a longer one
+# (the community's texts included); answers how many rows changed.
+_TEXTS = [column for column, kind in RECORD_COLUMNS.items() if kind == "VARCHAR"]
+_TEXT_LISTS = [column for column, kind in RECORD_COLUMNS.items() if kind == "VARCHAR[]"]
+_COMMUNITY_TEXTS = ("forum", "board", "subreddit", "channel", "instance")
+_CUT_COMMUNITY = ", ".join(
+    [f"{name} := left(community.{name}, $1)" for name in _COMMUNITY_TEXTS]
+    + ["hashtags := list_transform(community.hashtags, lambda x: left(x, $1))"]
+)
+CUT_LONG_FIELDS = (
+    "UPDATE run_lines SET "
+    + ", ".join(
+        [f"{c} = left({c}, $1)" for c in _TEXTS]
+        + [f"{c} = list_transform({c}, lambda x: left(x, $1))" for c in _TEXT_LISTS]
+        + [f"community = struct_pack({_CUT_COMMUNITY})"]
+    )
+    + " WHERE "
+    + " OR ".join(
+        [f"length({c}) > $1" for c in (*_TEXTS, *(f"community.{n}" for n in _COMMUNITY_TEXTS))]
+        + [f"list_bool_or(list_transform({c}, lambda x: length(x) > $1))"
+           for c in (*_TEXT_LISTS, "community.hashtags")]
+    )
+)  # fmt: skip
 # The identifiers a load has mapped so far (platform id → stored id), kept for the whole load
 # so that Python hashes each identifier once; the run's new identifiers are found by SQL.
 CREATE_ID_MAPS = [

@@ -5,6 +5,8 @@ Expected records are read off the fixture files by hand (tests/fixtures/imports)
 
 from __future__ import annotations
 
+import struct
+import tracemalloc
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +15,7 @@ import duckdb
 import pytest
 
 from collectors.imports import import_file
-from collectors.imports.files import ImportFileError
+from collectors.imports.files import ARCHIVE_LIMIT, ImportFileError
 from collectors.imports.mapping import MappingError
 from collectors.rawrun import iter_lines, run_paths
 from collectors.records import Account, Interaction, Post, decode_record
@@ -73,6 +75,40 @@ class TestXArchive:
         with pytest.raises(ImportFileError, match=r"custom\.csv: not a tweets\.js file"):
             import_file(tmp_path, "x-archive", FIXTURES / "custom.csv", account="a")
         assert not list(tmp_path.rglob("*.jsonl.gz"))  # nothing half-written
+
+    def test_an_archive_inflating_past_the_limit_is_refused_in_one_sentence(self, tmp_path):
+        bomb = tmp_path / "bomb.zip"
+        with (
+            zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as bundle,
+            bundle.open("data/tweets.js", "w", force_zip64=True) as member,
+        ):
+            member.write(b"window.YTD.tweets.part0 = [")
+            for _ in range((ARCHIVE_LIMIT >> 20) + 1):
+                member.write(b" " * (1 << 20))
+        assert bomb.stat().st_size < 2 << 20
+        tracemalloc.start()
+        try:
+            with pytest.raises(ImportFileError) as error:
+                import_file(tmp_path / "raw", "x-archive", bomb, account="a")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert str(error.value).startswith(
+            f"{bomb}: inflates to more than 256 MiB, the limit for an archive"
+        )
+        assert peak < 64 << 20  # never inflated
+        assert not list(tmp_path.rglob("*.jsonl.gz"))
+
+    def test_an_archive_member_larger_than_it_declares_is_not_read_past_it(self, tmp_path):
+        liar = tmp_path / "liar.zip"
+        with zipfile.ZipFile(liar, "w", zipfile.ZIP_DEFLATED) as bundle:
+            bundle.writestr("data/tweets.js", b"[" + b" " * (8 << 20) + b"]")
+        data = bytearray(liar.read_bytes())
+        directory = data.rfind(b"PK\x01\x02")
+        struct.pack_into("<I", data, directory + 24, 100)  # declares 100 bytes inflated
+        liar.write_bytes(data)
+        with pytest.raises(ImportFileError, match=r"liar\.zip:data/tweets\.js: damaged archive"):
+            import_file(tmp_path / "raw", "x-archive", liar, account="a")
 
 
 class TestMappedCsv:
@@ -166,6 +202,17 @@ class TestMappedCsv:
         assert (first.engagement.likes, first.engagement.replies) == (14, 2)
         assert first.engagement.reposts == 1 and second.engagement.reposts is None
         assert {a.handle for a in found[Account]} == {"prof.ines", "prof.jo"}
+
+    def test_a_row_nested_too_deeply_is_refused_by_line_and_the_rest_imported(self, tmp_path):
+        rows = (FIXTURES / "zeeschuimer.ndjson").read_text().splitlines()
+        deep = '{"data": ' + "[" * 100_000 + "]" * 100_000 + "}"
+        source = tmp_path / "deep.ndjson"
+        source.write_text("\n".join([rows[0], deep, *rows[2:]]) + "\n")
+        mapping = str(FIXTURES / "zeeschuimer.toml")
+        outcome, found = imported(tmp_path, "4cat", source, mapping=mapping)
+        assert outcome.refused == [(2, "nested too deeply to be read")]
+        assert outcome.run.status == "complete"
+        assert [post.post_id for post in found[Post]] == ["3311", "3313"]
 
     @pytest.mark.parametrize(
         ("mapping", "message"),

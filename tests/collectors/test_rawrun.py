@@ -148,3 +148,24 @@ def test_lines_are_read_across_gzip_members_and_blocks(tmp_path):
     assert lines[:3] == [(1, b"first"), (2, b"second"), (3, b'{"n": 0}')]
     assert lines[-1] == (300_003, b"last")
     assert len(lines) == 300_003
+
+
+def test_unsafe_run_ids_and_sources_are_refused_wherever_a_manifest_is_read(raw_dir, tmp_path):
+    good = RawRunWriter(raw_dir, "bluesky", "q", run_id="bluesky-good")
+    good.close()
+    for n, (field, value) in enumerate(
+        [("source", "../../outside-raw"), ("run_id", "a/b"), ("run_id", ".."), ("source", "")]
+    ):
+        run = msgspec.json.decode(good.manifest_path.read_bytes())
+        run[field] = value
+        manifest = raw_dir / "bluesky" / f"bad{n}.manifest.json"
+        manifest.write_bytes(msgspec.json.encode(run))
+        with pytest.raises(RawRunError, match=f"{field} '.*' is not a safe file name"):
+            read_manifest(manifest)
+        with pytest.raises(RawRunError, match="is not a safe file name"):
+            copy_run(manifest, tmp_path / "data" / "elsewhere")
+        assert find_runs(raw_dir)[0] == good.manifest_path
+    assert not (tmp_path / "data" / "elsewhere").exists()
+    assert [p.name for p in tmp_path.iterdir()] == ["data"]
+    with pytest.raises(RawRunError, match=r"'\.\./x' is not a safe file name"):
+        RawRunWriter(raw_dir, "../x", "q")

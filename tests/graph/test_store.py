@@ -2,17 +2,20 @@ import gzip
 import hashlib
 from datetime import UTC, datetime
 
+import duckdb
 import msgspec
 import pytest
 
 from collectors.rawrun import RawRunWriter, read_manifest
-from collectors.records import Account, Follow, Interaction
+from collectors.records import Account, Community, Follow, Interaction, Post
 from graph.pseudonyms import Institutions, Pseudonymiser
 from graph.resources import Catalogue, CatalogueResource, Linker
 from graph.store import Store, StoreError, load_runs, queries
 from graph.store import database as database_module
+from graph.store import load as load_module
 from graph.store.catalogue import install_catalogue
 from graph.store.queries import NATURAL_KEYS
+from graph.store.status import store_status
 from tests.conftest import write_record_run, write_search_run
 from tests.fixtures.bluesky import author, post_view, search_body
 
@@ -210,7 +213,9 @@ def test_a_run_whose_file_changed_is_rejected(tmp_path, raw_dir):
     assert "does not match the SHA-256 in its manifest" in result.message
 
 
-def test_a_load_failing_half_way_leaves_the_database_as_it_was(tmp_path, raw_dir, monkeypatch):
+def test_a_run_failing_half_way_is_rejected_and_leaves_the_database_as_it_was(
+    tmp_path, raw_dir, monkeypatch
+):
     first = write_search_run(raw_dir, [search_body(launch)])
     second = write_record_run(
         raw_dir,
@@ -219,13 +224,93 @@ def test_a_load_failing_half_way_leaves_the_database_as_it_was(tmp_path, raw_dir
             follow(run_id, "did:plc:new", "did:plc:ana", day=9),
         ],
     )
+    third = write_record_run(raw_dir, lambda run_id: [account(run_id, "did:plc:third", day=9)])
     with Store(tmp_path / "essaim.duckdb") as store:
         load(store, first)
         before = snapshot(store)
-        monkeypatch.setitem(queries.INSERT_NEW, "follows", "INSERT INTO nowhere SELECT 1")
-        with pytest.raises(Exception, match="nowhere"):
-            load(store, second)
+        with monkeypatch.context() as patched:
+            patched.setitem(queries.INSERT_NEW, "follows", "INSERT INTO nowhere SELECT 1")
+            second_result = load(store, second).results[0]
         assert snapshot(store) == before
+        assert second_result.status == "rejected"
+        assert second_result.message.startswith(f"{second.parent}")
+        assert "not loaded (CatalogException" in second_result.message
+        assert "nowhere" in second_result.message and "\n" not in second_result.message
+        assert load(store, third).results[0].status == "loaded"
+
+
+def test_an_unexpected_error_rejects_its_run_and_the_others_load(tmp_path, raw_dir, monkeypatch):
+    good = write_search_run(raw_dir, [search_body(launch)])
+    failing = write_record_run(raw_dir, lambda run_id: [account(run_id, "did:plc:x", day=9)])
+    last = write_search_run(raw_dir, [search_body(share)], received_at="2026-09-09T00:00:00Z")
+    real_rows = load_module._Identities.account_rows
+
+    def fail_on_x(self, ids):
+        if "did:plc:x" in ids[1]:
+            raise TypeError("an unforeseen value")
+        return real_rows(self, ids)
+
+    monkeypatch.setattr(load_module._Identities, "account_rows", fail_on_x)
+    with Store(tmp_path / "essaim.duckdb") as store:
+        report = load(store, good, failing, last)
+        assert [r.status for r in report.results] == ["loaded", "rejected", "loaded"]
+        assert "not loaded (TypeError: an unforeseen value)" in report.results[1].message
+        assert rows(store, "SELECT count(*) FROM runs") == [(2,)]
+        assert rows(store, "SELECT count(*) FROM posts") == [(2,)]
+
+
+def test_a_database_failure_still_stops_the_load(tmp_path, raw_dir, monkeypatch):
+    run = write_search_run(raw_dir, [search_body(launch)])
+
+    def disk_full(*_):
+        raise duckdb.IOException('Could not write file "x.wal": No space left on device')
+
+    monkeypatch.setattr(load_module, "save_resolutions", disk_full)
+    with Store(tmp_path / "essaim.duckdb") as store, pytest.raises(duckdb.IOException):
+        load(store, run)
+
+
+def test_a_field_too_long_for_duckdbs_json_reader_is_cut_and_the_run_loads(tmp_path, raw_dir):
+    huge = "é" * (17 << 20)  # 34 MiB of UTF-8: DuckDB's JSON reader refuses more than 32 MiB
+
+    def posts(run_id):
+        return [
+            Post(source="test", run_id=run_id, collected_at=datetime(2026, 9, 1, tzinfo=UTC),
+                 platform="forum", post_id=str(n), author_id="a", text=text,
+                 community=Community(board=text))
+            for n, text in enumerate(["before", huge, "after"])
+        ]  # fmt: skip
+
+    manifest = write_record_run(raw_dir, posts)
+    with Store(tmp_path / "essaim.duckdb") as store:
+        result = load_runs(store, [manifest], linker=linker(), pseudonymiser=None).results[0]
+        assert (result.status, result.records) == ("loaded", 3)
+        assert "1 record(s) had a field longer than 1,000,000 characters" in result.message
+        kept = rows(store, "SELECT post_id, text, board FROM posts WHERE post_id <> '1' ORDER BY 1")
+        assert kept == [("0", "before", "before"), ("2", "after", "after")]
+        assert store.connection.execute(
+            "SELECT text = repeat('é', ?), board = text FROM posts WHERE post_id = '1'",
+            [load_module.MAX_FIELD_CHARS],
+        ).fetchall() == [(True, True)]
+    kept = gzip.decompress(manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl.gz"))
+                           .read_bytes())  # fmt: skip
+    assert huge.encode() in kept
+
+
+def test_a_malformed_link_is_kept_with_its_reason_and_the_run_loads(tmp_path, raw_dir):
+    bad = "https://www.e-inspe.fr:8o80/x"
+    odd = post_view(ana, "3", "2026-09-01T10:00:00Z", facet_links=(bad, "http://[::1/y"))
+    manifest = write_search_run(raw_dir, [search_body(launch, odd)])
+    with Store(tmp_path / "essaim.duckdb") as store:
+        assert load(store, manifest).results[0].status == "loaded"
+        links = rows(store, "SELECT url, url_key, tracked, resource_id, match_reason FROM links")
+        assert len(links) == 3
+        found = {url: row for url, *row in links}
+        assert found[bad][:3] == [bad, True, None]
+        assert found[bad][3].startswith("malformed link, kept as found (Port could not be cast")
+        assert found["http://[::1/y"][1:3] == [False, None]
+        assert rows(store, "SELECT count(*) FROM links WHERE resource_id = 'course'") == [(1,)]
+        assert [bad] in [[r["example"]] for r in store_status(store)["unmatched_links"]]
 
 
 def test_individuals_are_pseudonymised_consistently_and_institutions_named(tmp_path, raw_dir):
@@ -297,6 +382,28 @@ def test_an_institution_recognised_later_is_renamed_everywhere(tmp_path, raw_dir
             "AND account_id NOT LIKE 'u_%'",
         ) == [("did:plc:canope", True)]
         assert rows(store, "SELECT count(*) FROM accounts") == [(1,)]  # the pseudonym row is gone
+
+
+def test_an_institution_first_seen_in_a_rejected_run_is_renamed_when_it_loads(
+    tmp_path, raw_dir, monkeypatch
+):
+    follow_run = write_record_run(
+        raw_dir, lambda run_id: [follow(run_id, "did:plc:ana", "did:plc:canope", day=1)]
+    )
+    profile = write_search_run(raw_dir, [search_body(launch)], received_at="2026-09-02T00:00:00Z")
+    calls = []
+    real_table = load_module.link_info_table
+
+    def fail_once(infos):
+        calls.append(1)
+        return real_table(infos) if len(calls) > 1 else 1 / 0
+
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, follow_run)
+        monkeypatch.setattr(load_module, "link_info_table", fail_once)
+        report = load(store, profile, profile)  # rejected, then loaded in the same load
+        assert [result.status for result in report.results] == ["rejected", "loaded"]
+        assert rows(store, "SELECT followee_id FROM follows") == [("did:plc:canope",)]
 
 
 def test_links_are_keyed_matched_and_campaigns_kept(tmp_path, raw_dir):
