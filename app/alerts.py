@@ -7,11 +7,14 @@ once: the watch keeps the episodes it has told about.
 
 from __future__ import annotations
 
+import http.client
 import json
 import smtplib
 import ssl
+import urllib.error
+import urllib.parse
 import urllib.request
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from email.message import EmailMessage
 
@@ -20,7 +23,7 @@ from collectors.credentials import credential
 from graph.store import Store
 from graph.store import queries as q
 
-__all__ = ["Alert", "deliver", "takeoffs"]
+__all__ = ["Alert", "channels", "record", "recorded", "send", "shown_url", "takeoffs"]
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,12 @@ class Alert:
     adoptions: int  # adoptions in the velocity window ending with that hour
     velocity: float  # adoptions per hour over the window
     baseline: float  # mean adoptions per hour before the window
+
+    @classmethod
+    def from_record(cls, record: dict) -> Alert:
+        """The alert a JSON record of it describes (as :func:`record` and the watch keep)."""
+        values = {field.name: record[field.name] for field in fields(cls)}
+        return cls(**{**values, "since": datetime.fromisoformat(values["since"])})
 
     @property
     def key(self) -> str:
@@ -48,6 +57,8 @@ class Alert:
 
 def takeoffs(store: Store, window_hours: int) -> list[Alert]:
     """Every take-off episode of the last analysis, oldest first."""
+    if not store.connection.execute("SELECT count(*) FROM velocity").fetchone()[0]:
+        return []  # nothing adopted yet (the empty table's hours are not typed as times)
     rows = store.connection.execute(q.SELECT_TAKEOFFS).fetchall()
     return [
         Alert(resource, title, since, round(velocity * window_hours), velocity, baseline)
@@ -55,42 +66,84 @@ def takeoffs(store: Store, window_hours: int) -> list[Alert]:
     ]
 
 
-def deliver(settings: Settings, alerts: list[Alert]) -> list[str]:
-    """Send ``alerts`` everywhere the configuration says; return what could not be done
-    (one sentence each). The alerts file is always written."""
+def record(settings: Settings, alerts: list[Alert]) -> None:
+    """Append ``alerts`` to the alerts file, once each."""
     if not alerts:
-        return []
+        return
     settings.alerts_file.parent.mkdir(parents=True, exist_ok=True)
     with open(settings.alerts_file, "a", encoding="utf-8") as file:
         for alert in alerts:
             file.write(json.dumps({**asdict(alert), "message": alert.sentence()},
                                   default=str) + "\n")  # fmt: skip
-    problems = []
+
+
+def recorded(settings: Settings) -> set[str]:
+    """The keys of the alerts in the alerts file (a line cut short by a crash is skipped)."""
+    if not settings.alerts_file.exists():
+        return set()
+    keys = set()
+    for line in settings.alerts_file.read_text("utf-8", errors="replace").splitlines():
+        try:
+            keys.add(Alert.from_record(json.loads(line)).key)
+        except (ValueError, TypeError, KeyError):
+            continue
+    return keys
+
+
+def channels(settings: Settings) -> list[str]:
+    """The channels the configuration sends alerts to: ``webhook``, ``e-mail``."""
     config = settings.config.watch.alerts
-    if config.webhook:
-        problems += _post(config.webhook, alerts)
-    if config.smtp_host and config.smtp_to:
-        problems += _mail(settings, alerts)
-    return problems
+    configured = {"webhook": config.webhook, "e-mail": config.smtp_host and config.smtp_to}
+    return [name for name, setting in configured.items() if setting]
 
 
-def _post(url: str, alerts: list[Alert]) -> list[str]:
+def send(settings: Settings, channel: str, alerts: list[Alert]) -> str | None:
+    """Send ``alerts`` to one channel; return why it failed (one sentence), or ``None``."""
+    if channel == "webhook":
+        return _post(settings.config.watch.alerts.webhook, alerts)
+    return _mail(settings, alerts)
+
+
+def shown_url(url: str) -> str:
+    """A URL without what may be secret (its path, query and user): scheme and host only.
+
+    >>> shown_url("https://hooks.example/services/T000/SECRET?token=x")
+    'https://hooks.example/…'
+    >>> shown_url("http://user:pass@127.0.0.1:8080/hook")
+    'http://127.0.0.1:8080/…'
+    """
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/…"
+
+
+def _post(url: str, alerts: list[Alert]) -> str | None:
     body = json.dumps(
         {"text": "\n".join(a.sentence() for a in alerts), "alerts": [asdict(a) for a in alerts]},
         default=str,
     ).encode()
-    request = urllib.request.Request(
-        url, data=body, headers={"Content-Type": "application/json"}, method="POST"
-    )
     try:
+        request = urllib.request.Request(
+            url, data=body, headers={"Content-Type": "application/json"}, method="POST"
+        )
         with urllib.request.urlopen(request, timeout=30) as answer:
             answer.read()
-    except (OSError, ValueError) as error:
-        return [f"webhook {url}: not delivered ({error})"]
-    return []
+    except (OSError, ValueError, http.client.HTTPException) as error:
+        return f"webhook {shown_url(url)} failed: {_reason(error)}"
+    return None
 
 
-def _mail(settings: Settings, alerts: list[Alert]) -> list[str]:
+def _reason(error: Exception) -> str:
+    """Why a request failed, in words that never repeat its URL."""
+    if isinstance(error, urllib.error.HTTPError):
+        return f"HTTP {error.code}"
+    if isinstance(error, urllib.error.URLError):
+        return str(error.reason)
+    if isinstance(error, ValueError):
+        return "not a valid URL"
+    return str(error) or type(error).__name__
+
+
+def _mail(settings: Settings, alerts: list[Alert]) -> str | None:
     config = settings.config.watch.alerts
     message = EmailMessage()
     message["Subject"] = f"essaim: {len(alerts)} resource(s) taking off"
@@ -111,5 +164,5 @@ def _mail(settings: Settings, alerts: list[Alert]) -> list[str]:
                 server.login(config.smtp_user, password or "")
             server.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
-        return [f"e-mail through {config.smtp_host}:{config.smtp_port}: not sent ({error})"]
-    return []
+        return f"e-mail through {config.smtp_host}:{config.smtp_port} failed: {error}"
+    return None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -173,6 +174,9 @@ def load(
     out.print(
         f"Loaded {len(loaded)} run(s), {report.records:,} records; {len(skipped)} already loaded."
     )
+    for result in loaded:
+        if result.message:
+            err.print(f"[yellow]Note[/yellow] {result.run_id}: {result.message}", highlight=False)
     rejected += report.with_status("rejected")
     for result in rejected:
         err.print(f"[red]Rejected[/red] {result.run_id}: {result.message}", highlight=False)
@@ -316,6 +320,7 @@ cli.add_command(watch)
 
 def main() -> None:
     """Entry point of the ``essaim`` console script."""
+    os.umask(0o077)  # what essaim writes (data, raw runs, exports) is its owner's only
     try:
         code = cli.main(prog_name="essaim", standalone_mode=False)
     except click.ClickException as error:

@@ -294,8 +294,10 @@ collections = []  # e.g. [["bluesky"], ["mastodon"], ["telegram"]]
 
 [watch.alerts]
 # Alerts always go to this JSON-lines file (empty: <data_dir>/alerts.jsonl); also to a
-# webhook (JSON POST) and by e-mail when set. The SMTP password is read from
-# ESSAIM_SMTP_PASSWORD (environment or keyring), never from this file.
+# webhook (JSON POST) and by e-mail when set; a failed delivery is tried again at the next
+# cycle, and messages show the webhook's scheme and host only (its path is often a token).
+# The SMTP password is read from ESSAIM_SMTP_PASSWORD (environment or keyring), never from
+# this file.
 file = ""
 webhook = ""
 smtp_host = ""

@@ -3,8 +3,10 @@
 Each cycle runs the configured collections, each in its own process (a failing network or
 platform fails that collection only, and an interrupted one is resumed from its checkpoint
 at the next cycle), loads every new run, analyses, and alerts on resources newly taking off.
-``<data>/watch/state.json`` keeps when the last cycle started and which take-offs were
-alerted, so that a restarted watch keeps its schedule and never alerts twice.
+``<data>/watch/state.json`` keeps when the last cycle started, which take-offs were
+alerted and which deliveries failed, so that a restarted watch keeps its schedule, never
+alerts twice and sends again what did not go through. A damaged state file is set aside and
+rebuilt from the alerts file.
 """
 
 from __future__ import annotations
@@ -14,13 +16,14 @@ import re
 import subprocess
 import sys
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import click
 import duckdb
 
-from app.alerts import deliver, takeoffs
+from app.alerts import Alert, channels, record, recorded, send, takeoffs
 from app.analyze import analysis_parameters
 from app.config import Settings
 from app.console import EXIT_OK, checked_by, err, out
@@ -48,13 +51,43 @@ def interval(text: str) -> timedelta:
 
 
 class _State:
-    """What a watch remembers across restarts."""
+    """What a watch remembers across restarts: when the last cycle started, the take-offs
+    alerted, and the alerts still to deliver to each channel (``pending``)."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, settings: Settings):
         self.path = path
-        saved = json.loads(path.read_text("utf-8")) if path.exists() else {}
+        self.last_started: str | None = None
+        self.alerted: set[str] = set()
+        self.pending: dict[str, list[Alert]] = {}
+        if path.exists():
+            try:
+                self._read()
+            except (ValueError, TypeError, KeyError, AttributeError):
+                self._rebuild(settings)
+
+    def _read(self) -> None:
+        saved = json.loads(self.path.read_text("utf-8"))
         self.last_started = saved.get("last_started")
-        self.alerted: set[str] = set(saved.get("alerted", []))
+        if self.last_started is not None:
+            datetime.fromisoformat(self.last_started)
+        self.alerted = set(saved.get("alerted", []))
+        self.pending = {
+            channel: [Alert.from_record(record) for record in records]
+            for channel, records in saved.get("pending", {}).items()
+        }
+
+    def _rebuild(self, settings: Settings) -> None:
+        """Set the damaged file aside and start again from the alerts file, saying so."""
+        aside = self.path.with_name(f"{self.path.name}.corrupt-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
+        self.path.replace(aside)
+        self.last_started, self.pending = None, {}
+        self.alerted = recorded(settings)
+        err.print(
+            f"[yellow]warning:[/yellow] {self.path} is damaged; it is kept as {aside.name} and "
+            f"rebuilt from the {len(self.alerted)} alert(s) in {settings.alerts_file}, so the "
+            "next cycle starts now and deliveries that were still failing are not retried.",
+            highlight=False,
+        )
 
     def due(self, every: timedelta) -> datetime:
         if not self.last_started:
@@ -64,8 +97,13 @@ class _State:
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_name(self.path.name + ".partial")
-        state = {"last_started": self.last_started, "alerted": sorted(self.alerted)}
-        partial.write_text(json.dumps(state, indent=1), "utf-8")
+        state = {
+            "last_started": self.last_started,
+            "alerted": sorted(self.alerted),
+            "pending": {channel: [asdict(alert) for alert in alerts]
+                        for channel, alerts in self.pending.items() if alerts},
+        }  # fmt: skip
+        partial.write_text(json.dumps(state, indent=1, default=str), "utf-8")
         partial.replace(self.path)
 
 
@@ -84,7 +122,7 @@ def watch(context: click.Context, every: str | None, cycles: int | None) -> int:
     """
     settings = context.find_root().obj()
     period = interval(every or settings.config.watch.every)
-    state = _State(settings.data_dir / "watch" / "state.json")
+    state = _State(settings.data_dir / "watch" / "state.json", settings)
     done = 0
     while cycles is None or done < cycles:
         wait = (state.due(period) - datetime.now(UTC)).total_seconds()
@@ -119,14 +157,32 @@ def _cycle(settings: Settings, state: _State) -> None:
         alerts = _analyse(settings)
     except (StoreError, RawRunError, CampaignError, OSError, duckdb.Error) as error:
         err.print(f"[red]cycle stopped:[/red] {error}", highlight=False)
-        return
-    new = [alert for alert in alerts if alert.key not in state.alerted]
-    for alert in new:
-        _say(f"[bold]taking off[/bold]: {alert.sentence()}")
-    for problem in deliver(settings, new):
-        err.print(f"[yellow]alert[/yellow] {problem}", highlight=False)
-    state.alerted.update(alert.key for alert in new)
-    _say(f"cycle done: {len(new)} new take-off(s)")
+    else:
+        new = [alert for alert in alerts if alert.key not in state.alerted]
+        for alert in new:
+            _say(f"[bold]taking off[/bold]: {alert.sentence()}")
+        record(settings, new)
+        state.alerted.update(alert.key for alert in new)
+        for channel in channels(settings):
+            state.pending.setdefault(channel, []).extend(new)
+        state.save()
+        _say(f"cycle done: {len(new)} new take-off(s)")
+    _deliver(settings, state)
+
+
+def _deliver(settings: Settings, state: _State) -> None:
+    """Send each channel the alerts it has not received yet; a failure waits for the next
+    cycle. Alerts for a channel no longer configured are dropped."""
+    configured = channels(settings)
+    for channel in list(state.pending):
+        alerts = state.pending.pop(channel)
+        if channel not in configured or not alerts:
+            continue
+        problem = send(settings, channel, alerts)
+        if problem:
+            state.pending[channel] = alerts
+            err.print(f"[yellow]alert[/yellow] {problem}; {len(alerts)} alert(s) will be "
+                      "sent again at the next cycle", highlight=False)  # fmt: skip
 
 
 def _collect(settings: Settings, arguments: list[str]) -> None:

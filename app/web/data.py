@@ -17,7 +17,11 @@ import streamlit as st
 
 from graph.store import Store, StoreBusy
 
-__all__ = ["Database", "DatabaseBusy", "version_of"]
+__all__ = ["KNOWN_AUDIENCE", "Database", "DatabaseBusy", "version_of"]
+
+#: A condition on ``reach`` rows: false for a unique audience of 0 to an unknown bound, which
+#: rests on no follower list collected and is unknown rather than 0.
+KNOWN_AUDIENCE = "(value > 0 OR high IS NOT NULL)"
 
 
 class DatabaseBusy(Exception):
@@ -75,6 +79,11 @@ class Database:
     def tables(self) -> set[str]:
         """The tables in the store."""
         return set(self.query("SELECT table_name FROM duckdb_tables()")["table_name"])
+
+    def columns(self, table: str) -> set[str]:
+        """The columns of ``table`` (none when there is no such table)."""
+        found = self.query("SELECT column_name FROM duckdb_columns() WHERE table_name = ?", table)
+        return set(found["column_name"])
 
     def analysed(self) -> bool:
         """Whether an analysis has written its tables."""

@@ -98,6 +98,8 @@ _TEXTS = {
         "fourchette : abonnés observés … borne haute",
         "range: followers observed … upper bound",
     ),
+    "figure.unknown": ("inconnue", "unknown"),
+    "figure.at_least": ("au moins {low}", "at least {low}"),
     "kind.observed": ("observée : comptes vus agir", "observed: accounts seen acting"),
     "overview.ranking": ("Ressources par portée et viralité", "Resources by reach and virality"),
     "overview.takeoff": ("Ce qui décolle maintenant", "Taking off now"),

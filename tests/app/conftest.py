@@ -23,10 +23,8 @@ HEADINGS = {
 XSS = "<img src=x onerror=alert(1)>"
 
 
-@pytest.fixture
-def data(tmp_path):
-    """A data folder holding the toy store and a catalogue of r1 and r2."""
-    folder = tmp_path / "data"
+def toy_data(folder):
+    """Make ``folder`` a data folder holding the toy store and a catalogue of r1 and r2."""
     with Store(folder / "essaim.duckdb") as store:
         fill(store)
         store.connection.execute(
@@ -34,6 +32,12 @@ def data(tmp_path):
             " ('r2', 'Géométrie', 'maths', NULL, NULL, [], NULL, true)"
         )
     return folder
+
+
+@pytest.fixture
+def data(tmp_path):
+    """A data folder holding the toy store and a catalogue of r1 and r2."""
+    return toy_data(tmp_path / "data")
 
 
 @pytest.fixture(scope="session")

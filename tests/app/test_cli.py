@@ -142,3 +142,46 @@ def test_the_ci_runs_the_readme_test_command():
 def test_no_credentials_in_raw_runs(loaded):
     for path in (loaded / "raw").rglob("*.jsonl.gz"):
         assert b"Authorization" not in gzip.decompress(path.read_bytes())
+
+
+def sample_copy(folder, **changes):
+    """A writable copy of the sample runs in ``folder``; ``changes`` go into the first
+    manifest."""
+    manifests = []
+    for manifest in sorted((SAMPLE / "raw" / "bluesky").glob("*.manifest.json")):
+        run_file = manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl.gz"))
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / run_file.name).write_bytes(run_file.read_bytes())
+        (folder / manifest.name).write_bytes(manifest.read_bytes())
+        manifests.append(folder / manifest.name)
+    run = json.loads(manifests[0].read_text()) | changes
+    manifests[0].write_text(json.dumps(run))
+    return manifests
+
+
+def files_under(folder):
+    return {path for path in folder.rglob("*") if path.is_file()}
+
+
+def test_a_manifest_naming_a_folder_outside_raw_writes_nothing_there(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    sample_copy(elsewhere, source="../../outside-raw")
+    before = files_under(tmp_path)
+    result = essaim("--data", tmp_path / "data", "load", elsewhere, "--offline")
+    assert result.returncode == 2, result.stderr
+    assert "Loaded 1 run(s)" in result.stdout
+    assert "source '../../outside-raw' is not a safe file name" in result.stderr
+    written = files_under(tmp_path) - before - {tmp_path / "secret.key"}  # the test's secret
+    assert written and all((tmp_path / "data") in path.parents for path in written)
+
+
+def test_a_run_id_with_a_slash_is_rejected_and_the_other_runs_load(tmp_path):
+    data = tmp_path / "data"
+    bad, _ = sample_copy(data / "raw" / "bluesky", run_id="bluesky/evil")
+    result = essaim("--data", data, "load", "--offline")
+    assert result.returncode == 2, result.stderr
+    assert "Loaded 1 run(s)" in result.stdout
+    assert " ".join(result.stderr.split()) == (
+        f"Rejected {bad.name}: {bad}: run_id 'bluesky/evil' is not a safe file name "
+        "(letters, digits, '.', '_', '-'; no '..')"
+    )

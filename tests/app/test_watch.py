@@ -16,7 +16,9 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
+from app import alerts
 from app import watch as watch_module
+from app.alerts import Alert
 from app.config import load_settings
 from collectors.rawrun import RawRunWriter
 from tests.app.test_cli import essaim
@@ -132,13 +134,14 @@ smtp_to = ["com@example.org"]
 
 
 def test_a_restarted_watch_keeps_its_schedule(tmp_path):
-    state = watch_module._State(tmp_path / "state.json")
+    settings = load_settings(None, tmp_path)
+    state = watch_module._State(tmp_path / "state.json", settings)
     assert state.due(timedelta(hours=1)) <= datetime.now(UTC)  # never ran: now
     started = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
     state.last_started = started.isoformat()
     state.alerted.add("r1@2026-09-01T08:00:00+00:00")
     state.save()
-    restarted = watch_module._State(tmp_path / "state.json")
+    restarted = watch_module._State(tmp_path / "state.json", settings)
     assert restarted.due(timedelta(hours=1)) == started + timedelta(hours=1)
     assert restarted.alerted == {"r1@2026-09-01T08:00:00+00:00"}
 
@@ -162,3 +165,129 @@ def test_an_interrupted_collection_is_resumed_by_the_next_cycle(tmp_path, monkey
 def test_a_wrong_period_is_refused(tmp_path, every):
     result = essaim("watch", "--every", every, "--cycles", "1", cwd=tmp_path)
     assert result.returncode == 1 and "30m, 1h or 1d" in result.stderr
+
+
+class Flaky:
+    """Answers the first delivery with a failure, later ones with success; keeps them all."""
+
+    def __init__(self):
+        self.received = []
+
+    def answer(self, success, failure):
+        return failure if len(self.received) == 1 else success
+
+
+@pytest.fixture
+def flaky_webhook():
+    """A webhook on 127.0.0.1 at a secret path: HTTP 500 first, then 204."""
+    flaky = Flaky()
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            flaky.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(flaky.answer(204, 500))
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/services/T000/SECRET", flaky.received
+    server.shutdown()
+
+
+@pytest.fixture
+def flaky_smtp():
+    """An SMTP server on 127.0.0.1: "451" to the first message, then "250"."""
+    flaky = Flaky()
+
+    class Handler:
+        async def handle_DATA(self, server, session, envelope):
+            flaky.received.append(envelope.content.decode())
+            return flaky.answer("250 OK", "451 Try again later")
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Handler(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, flaky.received
+    controller.stop()
+
+
+def _settings(tmp_path, webhook: str, smtp_port: int):
+    config = tmp_path / "essaim.toml"
+    config.write_text(f"""
+data_dir = "data"
+[watch.alerts]
+webhook = "{webhook}"
+smtp_host = "127.0.0.1"
+smtp_port = {smtp_port}
+smtp_security = "none"
+smtp_to = ["com@example.org"]
+""")
+    return load_settings(config)
+
+
+ALERT = Alert("r1", "Fractions", datetime(2026, 9, 1, 8, tzinfo=UTC), 6, 0.25, 0.01)
+
+
+def test_a_failed_delivery_is_sent_again_at_the_next_cycle_without_its_secret(
+    tmp_path, monkeypatch, capsys, flaky_webhook, flaky_smtp
+):
+    hook_url, posts = flaky_webhook
+    smtp_port, messages = flaky_smtp
+    settings = _settings(tmp_path, hook_url, smtp_port)
+    monkeypatch.setattr(watch_module, "_analyse", lambda settings: [ALERT])
+    state_file = settings.data_dir / "watch" / "state.json"
+    state = watch_module._State(state_file, settings)
+
+    watch_module._cycle(settings, state)
+    state.save()
+    said = " ".join(capsys.readouterr().err.split())
+    port = hook_url.split(":")[2].split("/")[0]
+    assert f"webhook http://127.0.0.1:{port}/… failed: HTTP 500" in said
+    assert f"e-mail through 127.0.0.1:{smtp_port} failed" in said
+    assert "SECRET" not in said and "T000" not in said
+    pending = watch_module._State(state_file, settings).pending
+    assert pending == {"webhook": [ALERT], "e-mail": [ALERT]}  # kept across a restart
+    recorded = settings.alerts_file.read_text().splitlines()
+    assert len(recorded) == 1
+
+    watch_module._cycle(settings, state)  # the take-off is not new: only the retries go out
+    state.save()
+    assert [post["alerts"][0]["resource_id"] for post in posts] == ["r1", "r1"]
+    assert len(messages) == 2 and "Fractions (r1) is taking off" in messages[1]
+    assert watch_module._State(state_file, settings).pending == {}
+    assert settings.alerts_file.read_text().splitlines() == recorded  # written once
+
+    watch_module._cycle(settings, state)
+    assert len(posts) == 2 and len(messages) == 2  # delivered: never sent again
+    assert "SECRET" not in capsys.readouterr().err
+
+
+def test_a_damaged_state_is_named_set_aside_and_rebuilt(tmp_path, capsys):
+    settings = load_settings(None, tmp_path)
+    alerts.record(settings, [ALERT])
+    state_file = tmp_path / "watch" / "state.json"
+    state_file.parent.mkdir()
+    state_file.write_text('{"last_started": "2026-09-01T08:00:00+00:00", "alert')
+    state = watch_module._State(state_file, settings)
+    said = " ".join(capsys.readouterr().err.split())
+    (aside,) = state_file.parent.glob("state.json.corrupt-*")
+    assert f"warning: {state_file} is damaged; it is kept as {aside.name}" in said
+    assert aside.read_text().endswith('"alert') and not state_file.exists()
+    assert state.alerted == {ALERT.key}  # what the alerts file says was alerted
+    assert state.due(timedelta(hours=1)) <= datetime.now(UTC)
+
+
+def test_a_watch_goes_on_after_its_state_was_damaged(tmp_path):
+    (tmp_path / "data" / "watch").mkdir(parents=True)
+    (tmp_path / "data" / "watch" / "state.json").write_bytes(b"\x00\xff not json")
+    result = essaim("--data", tmp_path / "data", "watch", "--cycles", "1", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "is damaged" in result.stderr and "Traceback" not in result.stderr
+    assert "cycle done" in result.stdout
+    saved = json.loads((tmp_path / "data" / "watch" / "state.json").read_text())
+    assert saved["last_started"]

@@ -6,6 +6,7 @@ import altair as alt
 import streamlit as st
 
 from app.web.context import current
+from app.web.data import KNOWN_AUDIENCE
 from app.web.widgets import chart, table
 
 context = current()
@@ -48,7 +49,8 @@ if mode == "resources":
     reach = database.query(
         "SELECT resource_id AS compared, "
         "max(value) FILTER (WHERE figure = 'potential_reach') AS potential_reach, "
-        "max(value) FILTER (WHERE figure = 'unique_audience') AS unique_audience "
+        f"max(value) FILTER (WHERE figure = 'unique_audience' AND {KNOWN_AUDIENCE}) "
+        "AS unique_audience "
         "FROM reach WHERE list_contains(?, resource_id) GROUP BY ALL",
         chosen,
     )

@@ -1,9 +1,11 @@
 """Vue d'ensemble / Overview: key figures, rankings, what is taking off, adoptions over time."""
 
 import altair as alt
+import pandas as pd
 import streamlit as st
 
 from app.web.context import current
+from app.web.data import KNOWN_AUDIENCE
 from app.web.i18n import day, number
 from app.web.widgets import chart, daily_adoptions, daily_bars, table
 
@@ -29,9 +31,25 @@ counts = database.query(
 ).iloc[0]
 figures = database.query(
     "SELECT figure, any_value(kind) AS kind, sum(value) AS value, sum(low) AS low, "
-    f"sum(high) AS high FROM reach WHERE resource_id IN {resources} GROUP BY figure",
+    "CASE WHEN count(high) = count(*) THEN sum(high) END AS high "  # one unknown: unknown
+    f"FROM reach WHERE resource_id IN {resources} GROUP BY figure",
     *parameters,
 ).set_index("figure")
+
+
+def shown(row) -> str:
+    """A key figure as text; a range as its bounds, what is unknown said so (never 0)."""
+    low, high = row["low"], row["high"]
+    if row["kind"] != "range" or low == high:
+        known = not pd.isna(row["value"])
+        return number(row["value"], context.language) if known else t("figure.unknown")
+    if not pd.isna(high):
+        return f"{number(low, context.language)} … {number(high, context.language)}"
+    if low > 0:
+        return t("figure.at_least", low=number(low, context.language))
+    return t("figure.unknown")  # no follower list collected and no upper bound
+
+
 columns = st.columns(6)
 columns[0].metric(t("overview.adoptions"), number(counts["adoptions"], context.language))
 columns[1].metric(t("overview.adopters"), number(counts["adopters"], context.language))
@@ -41,11 +59,7 @@ for column, figure in zip(
 ):
     if figure in figures.index:
         row = figures.loc[figure]
-        column.metric(
-            t(f"overview.{figure}"),
-            number(row["value"], context.language),
-            help=t(f"kind.{row['kind']}"),
-        )
+        column.metric(t(f"overview.{figure}"), shown(row), help=t(f"kind.{row['kind']}"))
         column.caption(t(f"kind.{row['kind']}"))
 
 st.subheader(t("overview.ranking"))
@@ -56,7 +70,8 @@ ranking = database.query(
                     FROM adoptions a WHERE {where} GROUP BY resource_id),
     figures AS (SELECT resource_id,
                        max(value) FILTER (WHERE figure = 'potential_reach') AS potential_reach,
-                       max(value) FILTER (WHERE figure = 'unique_audience') AS unique_audience,
+                       max(value) FILTER (WHERE figure = 'unique_audience' AND {KNOWN_AUDIENCE})
+                           AS unique_audience,
                        max(value) FILTER (WHERE figure = 'engaged_accounts') AS engaged_accounts
                 FROM reach GROUP BY resource_id),
     spread AS (SELECT resource_id, count(*) AS cascades, max(size) AS largest_cascade,
@@ -105,20 +120,16 @@ daily = daily_adoptions(context, where, parameters)
 if daily.empty:
     st.info(t("data.empty"))
 else:
-    bars = daily_bars(context, daily)
-    actions = (
-        database.query("SELECT DISTINCT date, channel FROM campaign_effects")
-        if ("campaign_effects" in database.tables())
-        else None
-    )
-    figure = bars
-    if actions is not None and not actions.empty:
+    figure = daily_bars(context, daily)
+    # without a campaign file, the analysis leaves campaign_effects with no date column
+    if {"date", "channel"} <= database.columns("campaign_effects"):
+        actions = database.query("SELECT DISTINCT date, channel FROM campaign_effects")
         rules = (
             alt.Chart(actions)
             .mark_rule(color="#444", strokeDash=[4, 3])
             .encode(x="date:T", tooltip=["date:T", "channel:N"])
         )
-        figure = bars + rules
+        figure = figure + rules
     chart(
         context,
         figure.properties(height=300),
