@@ -34,7 +34,8 @@ class Store:
     Parameters
     ----------
     path : Path
-        The ``.duckdb`` file (created if absent unless ``read_only``), or ``":memory:"``.
+        The ``.duckdb`` file, or ``":memory:"``. Unless ``read_only``, created if absent
+        (mode 0600), with its folder if absent (mode 0700).
     read_only : bool
         Open for reading only: no migration, and other readers may open it at the same time.
     threads : int, optional
@@ -67,9 +68,12 @@ class Store:
             config["threads"] = threads
         if read_only and not Path(path).exists():
             raise StoreError(f"{path}: no database yet (run `essaim load` first)")
-        if not read_only and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        new = not read_only and path != ":memory:" and not Path(path).exists()
+        if new:
+            _private_folder(Path(path).parent)
         self.connection = _connect(path, read_only, config, lock_wait)
+        if new:
+            Path(path).chmod(0o600)  # its owner's only, whatever the umask
         self.connection.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self.migrate()
@@ -155,6 +159,13 @@ def _connect(path, read_only: bool, config: dict, lock_wait: float) -> duckdb.Du
             time.sleep(0.1)
         except duckdb.Error as error:
             raise StoreError(f"{path}: the database is damaged ({_first_line(error)})") from None
+
+
+def _private_folder(folder: Path) -> None:
+    """Create ``folder`` if absent (with its parents), readable by its owner only (0700)."""
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        folder.chmod(0o700)
 
 
 def _first_line(error: Exception) -> str:
