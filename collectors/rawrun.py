@@ -42,6 +42,7 @@ __all__ = [
     "Payload",
     "RawRunError",
     "RawRunWriter",
+    "SEALED_MODE",
     "check_name",
     "copy_run",
     "find_runs",
@@ -56,6 +57,8 @@ __all__ = [
 
 #: Every payload line starts so (the writer puts the tag first), which lets readers skip them.
 PAYLOAD_PREFIX = b'{"type":"payload"'
+#: Sealed run files and manifests: read-only, and for their owner only.
+SEALED_MODE = 0o400
 _BLOCK_SIZE = 1 << 20  # bytes of compressed data read at a time
 _SECRET_NAME = re.compile(r"auth|cookie|token|secret|passw|api[-_]?key|jwt|session", re.I)
 #: What a run id or a source may be: it names files and folders under ``raw/``.
@@ -336,7 +339,7 @@ def _finish(run: Run, partial_file: Path, path: Path, manifest_path: Path) -> No
     _write_file(partial_manifest, msgspec.json.format(msgspec.json.encode(run)))
     os.replace(partial_manifest, manifest_path)
     for sealed in (path, manifest_path):
-        sealed.chmod(0o444)
+        sealed.chmod(SEALED_MODE)
 
 
 def _hold_lock(path: Path):
@@ -521,5 +524,5 @@ def copy_run(manifest_path: Path, raw_dir: Path) -> Path:
         partial = target.with_name(target.name + ".partial")
         shutil.copyfile(source, partial)
         os.replace(partial, target)
-        target.chmod(0o444)
+        target.chmod(SEALED_MODE)
     return target_manifest

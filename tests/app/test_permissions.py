@@ -33,9 +33,9 @@ def _assert_private(data: Path) -> None:
     assert modes["essaim.duckdb"] == 0o600, modes
     folders = {path: mode for path, mode in modes.items() if (data / path).is_dir()}
     assert set(folders.values()) == {0o700}, folders  # nobody else reaches what they hold
-    readable = {path: mode for path, mode in modes.items() if mode & 0o077}
-    # sealed raw runs are made read-only (0444) by collectors.rawrun, inside 0700 folders
-    assert all(path.startswith("raw/") and mode == 0o444 for path, mode in readable.items())
+    assert not {path: mode for path, mode in modes.items() if mode & 0o077}, modes
+    sealed = {path: mode for path, mode in modes.items() if path.startswith("raw/") and "." in path}
+    assert sealed and set(sealed.values()) <= {0o400}, sealed  # raw runs: read-only, owner's
 
 
 def test_import_then_load_keep_the_data_to_their_owner(tmp_path):
