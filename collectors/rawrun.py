@@ -39,10 +39,10 @@ from collectors.records import AwareDatetime, Record, Run, RunIncident, RunStatu
 
 __all__ = [
     "PAYLOAD_PREFIX",
+    "SEALED_MODE",
     "Payload",
     "RawRunError",
     "RawRunWriter",
-    "SEALED_MODE",
     "check_name",
     "copy_run",
     "find_runs",
