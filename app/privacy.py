@@ -16,7 +16,15 @@ import click
 from app.config import Settings
 from app.console import EXIT_OK, EXIT_USER_ERROR, checked_by, err, out
 from app.privacy_report import AUDIT_NAME, ERASED_NAME, privacy_report, report_markdown
-from collectors.erasure import account_ids_named, delete_runs_before, erase_account, erased_runs
+from collectors.erasure import (
+    ErasureError,
+    Identifiers,
+    delete_runs_before,
+    erased_runs,
+    find_account,
+    prepare_erasure,
+    seal_unfinished_runs,
+)
 from graph.privacy import (
     KEEP_TEXT,
     ErasureList,
@@ -71,7 +79,7 @@ def apply_retention(settings: Settings, store: Store, age: str) -> dict:
     rows removed per table and the raw runs deleted."""
     cutoff = retention_cutoff(age)
     removed = prune_store(store, cutoff)
-    deleted = delete_runs_before(settings.raw_dir, cutoff)
+    deleted = delete_runs_before(settings.raw_dir, cutoff, _warn)
     note_raw_changes(store, deleted=deleted)
     summary = {"older_than": age, "cutoff": cutoff, "rows_removed": removed,
                "raw_runs_deleted": len(deleted)}  # fmt: skip
@@ -120,25 +128,38 @@ def prune(context: click.Context, older_than: str | None, keep_text: str | None)
     return EXIT_OK
 
 
+def _warn(message: str) -> None:
+    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+
+
 @click.command()
 @click.argument("platform")
-@click.argument("handle")
+@click.argument("name")
 @click.pass_context
-def forget(context: click.Context, platform: str, handle: str) -> int:
+def forget(context: click.Context, platform: str, name: str) -> int:
     """Erase one account on request: from the database, the raw runs and later loads.
 
-    HANDLE is the account's handle or platform id (e.g. alice.bsky.social, @alice@piaille.fr,
-    did:plc:…). Its account, posts, their links, interactions and follows leave the database;
-    raw runs holding it are rewritten without its records and without the payloads that name
-    it. The audit log records the erasure without the identifier; a keyed digest keeps later
-    loads from bringing the account back.
+    NAME is any identifier of the account: its handle or id (alice.bsky.social, did:plc:…;
+    @alice@piaille.fr, alice@piaille.fr, alice, or the numeric id an instance gives it), a
+    profile link (https://bsky.app/profile/…, https://piaille.fr/@alice, https://t.me/…), a
+    Telegram channel, the account of an X archive. Every form the account has in the raw
+    runs is erased: its account, posts, their links, interactions and follows, and the
+    payloads naming it; others' interactions with its posts go, their replies, quotes and
+    reposts of its posts lose the reference, and texts, run queries, parameters and manifests
+    naming it have the name replaced by "[effacé]". The audit log records counts only; a
+    keyed digest keeps later loads from bringing the account back.
     """
     settings = _settings(context)
     platform = platform.lower()
-    ids = account_ids_named(settings.raw_dir, platform, handle)
-    if not ids:
+    try:
+        seal_unfinished_runs(settings.raw_dir, _warn)
+        who = find_account(settings.raw_dir, platform, name, _warn)
+    except ErasureError as error:
+        err.print(f"[red]error:[/red] {error}.", highlight=False)
+        return EXIT_USER_ERROR
+    if who is None:
         err.print(
-            f"[red]error:[/red] no {platform} account {handle!r} in the raw runs of "
+            f"[red]error:[/red] no {platform} account {name!r} in the raw runs of "
             f"{settings.data_dir}; nothing was changed.",
             highlight=False,
         )
@@ -146,32 +167,59 @@ def forget(context: click.Context, platform: str, handle: str) -> int:
     pseudonyms = Pseudonymiser(
         load_or_create_secret(settings.secret_file), read_institutions(settings.institutions)
     )
-    removed: dict[str, int] = {}
     if settings.database.exists():
         with Store(settings.database) as store:
             if store.setting("pseudonymisation") == "on":
                 check_secret(store, pseudonyms)  # before anything is changed
-    erased = erasure_list(settings)
-    for account_id in ids:
-        erased.add(platform, account_id)
+    try:
+        prepared = prepare_erasure(settings.raw_dir, who, settings.data_dir, _warn)
+    except ErasureError as error:
+        err.print(f"[red]error:[/red] {error}.", highlight=False)
+        return EXIT_USER_ERROR
+    counts: dict[str, dict[str, int]] = {"removed": {}, "redacted": {}}
+    try:
+        erased = erasure_list(settings)
+        for account_id in who.account_ids:
+            erased.add(platform, account_id)
+        if settings.database.exists():
+            counts = _forget_in_store(settings, who, pseudonyms)
+    except BaseException:
+        prepared.discard()
+        raise
+    changed = prepared.commit()
     if settings.database.exists():
         with Store(settings.database) as store:
-            stored_ids = ids | {pseudonyms.account(platform, account_id) for account_id in ids}
-            for stored in stored_ids:
-                for table, count in forget_account(store, platform, stored).items():
-                    removed[table] = removed.get(table, 0) + count
-    changed = erase_account(settings.raw_dir, platform, ids, [handle.lstrip("@")])
-    if settings.database.exists():
-        with Store(settings.database) as store:
-            note_raw_changes(store, rewritten=erased_runs(settings.raw_dir))
+            note_raw_changes(store, rewritten=erased_runs(settings.raw_dir, _warn))
     lines = sum(run.lines for run in changed)
-    audit(settings, "forget", platform=platform, rows_removed=removed,
-          raw_runs_rewritten=len(changed), raw_lines_removed=lines)  # fmt: skip
+    rewritten = sum(run.redacted for run in changed)
+    audit(settings, "forget", platform=platform, rows_removed=counts["removed"],
+          rows_redacted=counts["redacted"], raw_runs_rewritten=len(changed),
+          raw_lines_removed=lines, raw_lines_redacted=rewritten)  # fmt: skip
     out.print(
-        f"Erased the {platform} account: {sum(removed.values()):,} rows from the database, "
-        f"{lines:,} lines from {len(changed)} raw runs. Run `essaim analyze` again."
+        f"Erased the {platform} account: {sum(counts['removed'].values()):,} rows removed "
+        f"from the database and {sum(counts['redacted'].values()):,} redacted; "
+        f"{lines:,} lines removed from {len(changed)} raw runs and {rewritten:,} redacted. "
+        "Run `essaim analyze` again."
     )
     return EXIT_OK
+
+
+def _forget_in_store(
+    settings: Settings, who: Identifiers, pseudonyms: Pseudonymiser
+) -> dict[str, dict[str, int]]:
+    """Forget the account in the database, under its ids and pseudonyms both (institutions
+    keep their ids)."""
+    platform = who.platform
+    accounts = {pseudonyms.account(platform, account_id) for account_id in who.account_ids}
+    posts = {pseudonyms.post(platform, post_id) for post_id in who.post_ids}
+    with Store(settings.database) as store:
+        return forget_account(
+            store,
+            platform,
+            who.account_ids | accounts,
+            who.post_ids | posts,
+            who.with_forms(accounts),
+        )
 
 
 @click.command("privacy-report")

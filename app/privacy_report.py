@@ -13,20 +13,62 @@ from app.console import cell
 from collectors import __version__
 from graph.store import Store
 from graph.store import queries as q
+from graph.store.load import IDENTIFIER_RULES
 
-__all__ = ["AUDIT_NAME", "ERASED_NAME", "privacy_report", "report_markdown"]
+__all__ = ["AUDIT_NAME", "ERASED_NAME", "STORED", "TREATMENTS", "privacy_report", "report_markdown"]
 
 #: The audit log and the erasure list, in the data directory.
 AUDIT_NAME, ERASED_NAME = "audit.jsonl", "erased-accounts.txt"
 
-#: What each stored table is for, and what it keeps of people.
+#: What each stored table is for.
 _TABLE_NOTES = {
-    "accounts": "accounts seen; handle and display name only for allow-listed institutions",
-    "posts": "public posts linking or spreading resources; URL only for institutions; "
-    "text as privacy.keep_text says",
+    "accounts": "accounts seen",
+    "posts": "public posts linking or spreading resources",
     "links": "links found in posts, with the catalogue resource they match",
     "interactions": "who reposted, quoted, replied to or liked which post, and when",
     "follows": "who follows whom, with when it was first and last observed",
+    "runs": "each collection or import: its query, options, counts and incidents",
+    "url_resolutions": "where shortened links lead",
+    "catalogue": "the resources tracked",
+    "settings": "the store's own settings: pseudonymisation mode, secret fingerprint…",
+    "analyses": "when each analysis ran, with its options",
+}
+#: The four treatments a column can have, as the report explains them.
+TREATMENTS = {
+    "pseudonymised": "every value is a keyed pseudonym (u_… for accounts, p_… for posts) or "
+    "the own id or name of an allow-listed institution",
+    "masked": "kept, with every identifier in it replaced: accounts named by pseudonyms, "
+    "mentions (@ in every Unicode form, e-mail addresses), DIDs and profile links masked or "
+    "pseudonymised (graph/identifiers.py)",
+    "dropped": "empty, except for allow-listed institutions",
+    "kept": "as collected",
+}
+#: What a pseudonymised store does to each column that could name someone; every other
+#: column is kept. ``posts.text`` is measured in the database (see :func:`_text_treatment`).
+STORED: dict[str, dict[str, str]] = {
+    "accounts": {"account_id": "pseudonymised", "handle": "dropped", "display_name": "dropped"},
+    "posts": {
+        "post_id": "pseudonymised", "url": "dropped", "author_id": "pseudonymised",
+        "reply_to": "pseudonymised", "quote_of": "pseudonymised", "repost_of": "pseudonymised",
+        "channel": "pseudonymised", "subreddit": "masked",
+    },
+    "links": {"post_id": "pseudonymised", "url": "masked", "resolved_url": "masked",
+              "url_key": "masked", "match_reason": "masked"},
+    "interactions": {"actor_id": "pseudonymised", "target_post_id": "pseudonymised",
+                     "post_id": "pseudonymised"},
+    "follows": {"follower_id": "pseudonymised", "followee_id": "pseudonymised"},
+    "runs": {"query": "masked", "parameters": "masked", "incidents": "masked"},
+    "url_resolutions": {"final_url": "masked"},
+}  # fmt: skip
+#: Why a column is treated so (shown in the report).
+_WHY = {
+    ("posts", "post_id"): "p_… for every post, institutions' too",
+    ("posts", "channel"): "a channel is its account",
+    ("posts", "subreddit"): "a user's own subreddit, u_name, becomes its pseudonym",
+    ("links", "url"): "profile links: whom they name pseudonymised, the rest of the path "
+    "digested; other links as found",
+    ("runs", "parameters"): "channels, the account of an import, actors… pseudonymised",
+    ("runs", "incidents"): "request locations also lose query values and long numbers",
 }
 
 
@@ -42,7 +84,8 @@ def privacy_report(settings: Settings) -> dict:
         "keep_text": privacy.keep_text,
         "retention": privacy.retention or None,
         "files": _files(settings),
-        "sources": [], "fields": {}, "accounts": [], "posts": [], "totals": {},
+        "sources": [], "fields": {}, "stored": {}, "accounts": [], "posts": [], "totals": {},
+        "warnings": [],
     }  # fmt: skip
     if settings.database.exists():
         with Store(settings.database, read_only=True) as store:
@@ -59,9 +102,38 @@ def _from_store(store: Store, report: dict) -> None:
     report["sources"] = _rows(connection, q.PRIVACY_SOURCES)
     for table, column in connection.execute(q.PRIVACY_FIELDS, [list(_TABLE_NOTES)]).fetchall():
         report["fields"].setdefault(table, []).append(column)
+    report["stored"] = _stored(connection, report["fields"], report["pseudonymisation"])
+    if report["pseudonymisation"] and report["sources"] and store.setting(IDENTIFIER_RULES) != "1":
+        report["warnings"].append(
+            "Some runs were loaded by an earlier version of essaim, which kept channel names, "
+            "profile links, the accounts run options name and unmasked forms of mentions: "
+            "load the raw runs again into a new database to pseudonymise them."
+        )
     report["accounts"] = _rows(connection, q.PRIVACY_ACCOUNTS)
     report["posts"] = _rows(connection, q.PRIVACY_POSTS)
     report["totals"] = _rows(connection, q.PRIVACY_COUNTS)[0]
+
+
+def _stored(connection, fields: dict[str, list[str]], pseudonymised: bool) -> dict:
+    """Per table, its columns by treatment (every column once, in table order)."""
+    text = _text_treatment(connection)
+    stored = {}
+    for table, columns in fields.items():
+        treatments = {name: [] for name in TREATMENTS}
+        for column in columns:
+            treatment = STORED.get(table, {}).get(column, "kept") if pseudonymised else "kept"
+            if (table, column) == ("posts", "text"):
+                treatment = text
+            treatments[treatment].append(column)
+        stored[table] = treatments
+    return stored
+
+
+def _text_treatment(connection) -> str:
+    """What the posts' texts are: none stored ("dropped"), every one its own excerpt
+    ("masked": 200 characters, identifiers masked), or some kept whole ("kept")."""
+    texts, whole = connection.execute(q.PRIVACY_TEXTS, ["excerpt"]).fetchall()[0]
+    return "dropped" if not texts else "kept" if whole else "masked"
 
 
 def _rows(connection, sql: str) -> list[dict]:
@@ -120,8 +192,10 @@ def report_markdown(report: dict) -> str:
         "## Safeguards",
         "",
         f"- Pseudonymisation: {'on' if report['pseudonymisation'] else 'OFF'} "
-        "(individuals' ids become keyed HMAC-SHA256 pseudonyms; handles and names dropped; "
-        "institutions on the allow-list keep their names).",
+        "(individuals' ids, the channels they post in and the accounts runs name become keyed "
+        "HMAC-SHA256 pseudonyms; handles, names and post URLs dropped; profile links, "
+        "mentions and DIDs pseudonymised or masked; institutions on the allow-list keep "
+        "their names).",
         f"- Post texts kept: {report['keep_text']}.",
         f"- Retention: {report['retention'] or 'none configured (data kept until pruned)'}.",
         f"- Erasure requests carried out: {report['audit']['erasures']}; prunes: "
@@ -131,17 +205,36 @@ def report_markdown(report: dict) -> str:
         "## Sources",
         "",
         *_markdown_table(report["sources"]),
-        "## Fields kept",
+        *(f"**Warning**: {warning}\n" for warning in report.get("warnings", [])),
+        "## What is stored",
+        "",
+        *(f"- {name.capitalize()}: {meaning}." for name, meaning in TREATMENTS.items()),
         "",
     ]
-    for table_name, columns in report["fields"].items():
-        lines.append(f"- **{table_name}** ({_TABLE_NOTES[table_name]}): {', '.join(columns)}")
+    for table_name, treatments in report["stored"].items():
+        parts = [
+            f"{name} " + ", ".join(_with_why(table_name, column) for column in columns)
+            for name, columns in treatments.items()
+            if columns
+        ]
+        lines.append(f"- **{table_name}** ({_TABLE_NOTES[table_name]}): {'; '.join(parts)}")
+    lines += [
+        "",
+        "Analysis results (the tables `essaim analyze` writes) are computed from these: "
+        "accounts and posts appear in them as stored, community labels name hashtags, "
+        "instances, forums and channels as stored.",
+    ]
     lines += ["", "## Accounts", "", *_markdown_table(report["accounts"])]
     lines += ["## Posts", "", *_markdown_table(report["posts"])]
     lines += ["## Other records", "", *_markdown_table([report["totals"]] if report["totals"]
                                                       else [])]  # fmt: skip
     lines += ["## Where the data is", "", *_markdown_table(report["files"])]
     return "\n".join(lines).rstrip()
+
+
+def _with_why(table: str, column: str) -> str:
+    why = _WHY.get((table, column))
+    return f"{column} ({why})" if why else column
 
 
 def _markdown_table(rows: list[dict]) -> list[str]:

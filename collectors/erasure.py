@@ -1,55 +1,107 @@
 """Erasing from raw runs: one account on request, or whole runs past their retention.
 
+An account is found under every identifier it has on its platform (:func:`find_account`):
+the ids and handles of its records and, in the payloads, the forms the platform writes: a
+Bluesky DID and its handles; a Mastodon address with and without its host, the numeric id
+each instance gives it, its profile and ActivityPub URLs; a Telegram channel name and its
+``t.me`` links; an X account and its ``x.com`` links; a forum or Discourse user name on its
+own site. Names are matched whole and without case: ``pierre38`` does not match
+``pierre382``, ``ana.example`` does not match ``diana.example``.
+
 Raw runs never change, with two exceptions the law requires. An erasure request rewrites
-every run that holds the account: its records go (the account, its posts, interactions and
-follows) and so does every payload whose body names it, since a payload cannot be cut
-without parsing it; records parsed from those payloads about other people stay. The
-manifest then carries the new SHA-256 and the number of lines erased. Retention deletes
-runs collected before the cut-off.
+every run that names the account (:func:`erase_account`):
+
+- its records go (the account, its posts, interactions and follows), and so does every
+  payload naming it, since a payload cannot be cut without parsing it;
+- other people's records keep what is theirs: interactions with its posts go, replies,
+  quotes and reposts of its posts lose that reference (set to null), list entries naming it
+  (links, hashtags) go, and every other text naming it has the name replaced by
+  :data:`REDACTED`;
+- the manifest's query, parameters and incidents are scrubbed the same way; it carries the
+  new SHA-256 and the number of lines erased (removed or rewritten).
+
+Files are rewritten under a temporary name, then renamed, read-only. A run file or manifest
+reached through a symbolic link is rewritten where it lies if that is inside the data
+directory; if it lies elsewhere (or has other hard links) and must change, the erasure is
+refused before anything changes. Retention deletes runs collected before the cut-off.
 """
 
 from __future__ import annotations
 
+import base64
 import gzip
+import html
 import os
-from collections.abc import Iterable
-from dataclasses import dataclass
+import re
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import msgspec
 
 from collectors.rawrun import (
     PAYLOAD_PREFIX,
+    SEALED_MODE,
+    Payload,
+    RawRunError,
     find_runs,
+    iter_line_blocks,
     iter_lines,
     read_manifest,
     run_paths,
+    salvage_run,
     sha256_of,
+    unfinished_runs,
 )
+from collectors.records import Run, decode_record, encode_record
 
 __all__ = [
+    "REDACTED",
+    "ErasureError",
+    "Identifiers",
+    "PreparedErasure",
     "RunErasure",
     "account_ids_named",
     "delete_runs_before",
     "erase_account",
     "erased_runs",
+    "find_account",
+    "name_forms",
+    "prepare_erasure",
+    "seal_unfinished_runs",
 ]
 
+#: What replaces a name in the texts that are kept.
+REDACTED = "[effacé]"
+
+Warn = Callable[[str], None]
+
 _ACCOUNT_FIELDS = ("author_id", "account_id", "actor_id", "follower_id", "followee_id")
+_POST_FIELDS = ("post_id", "target_post_id")
+_REFERENCE_FIELDS = ("reply_to", "quote_of", "repost_of")
+#: Record fields never rewritten: provenance, times, the platform and closed vocabularies.
+_KEPT_FIELDS = frozenset(
+    {"type", "source", "run_id", "collected_at", "created_at", "counts_observed_at",
+     "observed_at", "platform", "kind", "opt_out", "language"}
+)  # fmt: skip
+#: Values a platform gives many accounts: never a name of one.
+_NOT_NAMES = frozenset({"handle.invalid"})
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
+_JSON_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[\"\\/bfnrt])")
+_SKELETON = re.compile(rb"[a-z0-9]+")
+_BASE64 = b'"encoding":"base64"'
 
 
-class _Line(msgspec.Struct):
-    """The fields of a record line that say whose it is."""
+def _ignore(message: str) -> None:
+    """The default of ``warn``: say nothing."""
 
-    type: str
-    platform: str | None = None
-    handle: str | None = None
-    author_id: str | None = None
-    account_id: str | None = None
-    actor_id: str | None = None
-    follower_id: str | None = None
-    followee_id: str | None = None
+
+class ErasureError(Exception):
+    """An erasure that cannot be done as asked (one sentence); nothing was changed."""
 
 
 @dataclass(frozen=True)
@@ -59,100 +111,799 @@ class RunErasure:
     run_id: str
     file_sha256: str  # the new SHA-256 of its .jsonl.gz
     lines: int  # lines removed (records and payloads)
+    redacted: int = 0  # lines kept with a reference or a name taken out
+    manifest: bool = False  # whether its query, parameters or incidents named the account
 
 
-def account_ids_named(raw_dir: Path, platform: str, name: str) -> set[str]:
-    """The ids of the accounts of ``platform`` whose handle or id is ``name`` in any raw run
-    (handles compared without case or a leading @)."""
-    wanted = name.strip().lstrip("@").lower()
-    found = set()
+# --- the forms of one account ---------------------------------------------------------------
+
+
+def _without_scheme(url: str) -> str:
+    """``url`` without its scheme and trailing slash, lower-cased: how a link is searched."""
+    return _SCHEME.sub("", url.strip()).rstrip("/").lower()
+
+
+def name_forms(platform: str, name: str) -> set[str]:
+    """What ``name``, as a user types it, may be on ``platform`` (lower-cased): the name
+    without its leading @, and what a profile URL names.
+
+    >>> sorted(name_forms("mastodon", "https://piaille.fr/@maxime3207"))
+    ['maxime3207@piaille.fr', 'piaille.fr/@maxime3207']
+    >>> sorted(name_forms("bluesky", "https://bsky.app/profile/Ana.example"))
+    ['ana.example', 'bsky.app/profile/ana.example']
+    >>> sorted(name_forms("telegram", "t.me/s/Profs_Marie"))
+    ['profs_marie', 't.me/s/profs_marie']
+    >>> name_forms("mastodon", "@pierre382@framapiaf.org")
+    {'pierre382@framapiaf.org'}
+    """
+    text = name.strip()
+    if not _SCHEME.match(text) and re.match(r"(www\.)?[a-z0-9.-]+\.[a-z]+/", text, re.I):
+        text = "https://" + text
+    if not _SCHEME.match(text):
+        return {text.lstrip("@").lower()} - {""}
+    parts = urlsplit(text)
+    host = (parts.hostname or "").removeprefix("www.")
+    path = [unquote(segment) for segment in parts.path.split("/") if segment]
+    found = {_without_scheme(text)}
+    if path:
+        first, rest = path[0], path[1:]
+        if host == "bsky.app" and first == "profile" and rest:
+            found.add(rest[0])
+        elif host in ("t.me", "telegram.me"):
+            found.add(rest[0] if first == "s" and rest else first)
+        elif host in ("x.com", "twitter.com", "mobile.twitter.com"):
+            found.add(first)
+        elif first in ("u", "user") and rest and "reddit" in host:
+            found.add(rest[0])
+        elif first.startswith("@"):
+            user = first[1:]
+            found.add(user if "@" in user else f"{user}@{host}")
+        elif first == "users" and rest:
+            found.add(f"{rest[0]}@{host}")
+        elif first == "channel" and rest:
+            found.add(rest[0])
+    return {form.lstrip("@").lower() for form in found} - {""}
+
+
+def _needle_regex(needle: str) -> str:
+    """The regular expression finding ``needle`` whole: not inside a longer name."""
+    escaped = re.escape(needle)
+    letters = r"\w\-" if "-" in needle else r"\w"
+    after = rf"(?![{letters}]|[.@]\w)"
+    if "/" in needle:  # a link: may follow a subdomain ("mobile.twitter.com/…")
+        return rf"(?<![{letters}]){escaped}{after}"
+    if len(needle) < 4 and re.fullmatch(r"\w+", needle):
+        # a short plain name only as a whole JSON value, a path segment, a tag's text or a
+        # mention: a word of a text is anyone's
+        return (
+            rf'(?:(?<="){escaped}(?=")|(?<=/){escaped}(?=[/?#"]|$)|(?<=>){escaped}(?=<)'
+            rf"|(?<=@){escaped}{after})"
+        )
+    return rf"(?<![{letters}.])@?{escaped}{after}"
+
+
+def _compile(needles: Iterable[str]) -> re.Pattern[str] | None:
+    ordered = sorted(set(needles), key=lambda needle: (-len(needle), needle))
+    if not ordered:
+        return None
+    return re.compile("|".join(map(_needle_regex, ordered)), re.IGNORECASE)
+
+
+def _skeleton(needle: str) -> tuple[bytes, ...] | None:
+    """The runs of ASCII letters and digits of ``needle`` (three or more), lower-cased: a line
+    holding the needle in any escaping holds them all (None: too short to tell, every line
+    is searched).
+
+    >>> _skeleton("Chloe-540.bsky.social")
+    (b'chloe', b'540', b'bsky', b'social')
+    """
+    runs = tuple(run for run in _SKELETON.findall(needle.lower().encode()) if len(run) >= 3)
+    return runs or None
+
+
+def _holds(line: bytes, skeletons: Iterable[tuple[bytes, ...]]) -> bool:
+    lowered = line.lower()
+    return any(all(run in lowered for run in skeleton) for skeleton in skeletons)
+
+
+@dataclass(eq=False)
+class Identifiers:
+    """Every form under which one account appears, and where each form names it.
+
+    ``forms`` name it wherever they are found (a DID, a handle with a dot, a Mastodon
+    address, a profile link); ``words`` (a Telegram channel, an X account: plain names) only
+    in runs and rows of its platform; ``local`` only in the pages of one host (a Mastodon
+    user without its host, the numeric id an instance gives it, a forum user name);
+    ``mentions`` (``@user``) only in texts of its platform.
+
+    >>> who = Identifiers("x", {"pierre38"})
+    >>> who.names("merci @pierre38 !", in_platform=True)
+    True
+    >>> who.names("merci @pierre382 !", in_platform=True)
+    False
+    >>> who.redact("voir x.com/Pierre38/status/1 et pierre38-bis", in_platform=True)
+    'voir [effacé]/status/1 et [effacé]-bis'
+    >>> who.redact("pierre38", in_platform=False)  # a plain name elsewhere is anyone's
+    'pierre38'
+    """
+
+    platform: str
+    account_ids: set[str]
+    forms: set[str] = field(default_factory=set)
+    words: set[str] = field(default_factory=set)
+    local: dict[str, set[str]] = field(default_factory=dict)
+    mentions: set[str] = field(default_factory=set)
+    post_ids: set[str] = field(default_factory=set)  # raw ids: its posts, posts naming it
+    runs: set[str] = field(default_factory=set)  # runs holding records of its platform
+
+    def __post_init__(self) -> None:
+        self._patterns: dict[tuple, re.Pattern[str] | None] = {}
+        for account_id in list(self.account_ids):
+            self.add_name(account_id)
+        if self.platform == "telegram":
+            for name in list(self.words):
+                hosts = ("t.me", "t.me/s", "telegram.me", "telegram.me/s")
+                self.forms.update(f"{host}/{name}" for host in hosts)
+        elif self.platform == "x":
+            for name in list(self.words):
+                self.forms.update(f"{host}/{name}" for host in ("x.com", "twitter.com"))
+
+    # -- building --
+
+    def add_name(self, name: str | None, host: str | None = None) -> None:
+        """Add a form of the account; ``host``: a form only that host's pages use."""
+        name = (name or "").strip().lstrip("@")
+        if len(name) < 2 or name.lower() in _NOT_NAMES:
+            return
+        self._patterns.clear()
+        if host:
+            self.local.setdefault(host.lower(), set()).add(name)
+        elif _SCHEME.match(name) or "/" in name.partition("@")[0]:  # a link
+            self.forms.add(_without_scheme(name))
+        elif "@" in name:
+            user, _, home = name.partition("@")
+            self.forms.add(name)
+            if user and home:  # user@host: the user alone, on its own site
+                self.add_name(user, home.split("/")[0])
+                self.mentions.add("@" + user)
+                if self.platform == "mastodon":  # its profile and ActivityPub links
+                    self.forms.update({f"{home}/@{user}", f"{home}/users/{user}"})
+        elif any(mark in name for mark in ".:"):
+            self.forms.add(name)
+        else:
+            self.words.add(name)
+
+    def with_forms(self, forms: Iterable[str]) -> Identifiers:
+        """A copy that also finds ``forms`` everywhere (e.g. the pseudonyms in a store)."""
+        return replace(
+            self,
+            account_ids=set(self.account_ids),
+            forms=self.forms | {form for form in forms if form},
+            words=set(self.words),
+            local={host: set(names) for host, names in self.local.items()},
+            mentions=set(self.mentions),
+            post_ids=set(self.post_ids),
+            runs=set(self.runs),
+        )
+
+    # -- matching --
+
+    def _pattern(self, in_platform: bool, host: str | None = None, texts: bool = False):
+        key = (in_platform, host, texts)
+        if key not in self._patterns:
+            needles = set(self.forms)
+            if in_platform:
+                needles |= self.words
+                if texts:
+                    needles |= self.mentions
+                if host == "*":
+                    needles |= set().union(*self.local.values())
+                elif host:
+                    needles |= self.local.get(host, set())
+            self._patterns[key] = _compile(needles)
+        return self._patterns[key]
+
+    def _skeletons(self) -> list[tuple[bytes, ...]] | None:
+        if "skeletons" not in self._patterns:
+            needles = self.forms | self.words | self.mentions | set().union(*self.local.values())
+            found = {_skeleton(needle) for needle in needles}
+            self._patterns["skeletons"] = None if None in found else sorted(found)
+        return self._patterns["skeletons"]
+
+    def may_name(self, line: bytes) -> bool:
+        """A quick test: False when ``line`` holds no form of the account in any spelling."""
+        skeletons = self._skeletons()
+        return skeletons is None or _holds(line, skeletons)
+
+    def names(self, text: str, in_platform: bool, host: str | None = None) -> bool:
+        """Whether ``text`` names the account (``in_platform``: ``text`` comes from its
+        platform, where plain names and mentions count too)."""
+        pattern = self._pattern(in_platform, host, texts=True)
+        if pattern is None or not text:
+            return False
+        return bool(pattern.search(text) or ("%" in text and pattern.search(unquote(text))))
+
+    def redact(self, text: str, in_platform: bool, host: str | None = None) -> str:
+        """``text`` with every name of the account replaced by :data:`REDACTED`."""
+        pattern = self._pattern(in_platform, host, texts=True)
+        if pattern is None or not text:
+            return text
+        redacted = pattern.sub(REDACTED, text)
+        if "%" in redacted and pattern.search(unquote(redacted)):
+            return REDACTED  # named in an escaped form that cannot be cut out
+        return redacted
+
+    def scrub(self, value: Any, in_platform: bool, host: str | None = None) -> Any:
+        """A JSON value without the account: strings redacted, list entries and keys naming
+        it left out."""
+        if isinstance(value, str):
+            return self.redact(value, in_platform, host)
+        if isinstance(value, list):
+            return [
+                self.scrub(item, in_platform, host)
+                for item in value
+                if not (isinstance(item, str) and self.names(item, in_platform, host))
+            ]
+        if isinstance(value, dict):
+            return {
+                key: self.scrub(item, in_platform, host)
+                for key, item in value.items()
+                if not (isinstance(key, str) and self.names(key, in_platform, host))
+            }
+        return value
+
+    def payload_names(self, line: bytes, in_platform: bool) -> bool:
+        """Whether a payload line names the account (its URL, parameters, headers, body in
+        any JSON, HTML or URL escaping, base64 bodies decoded)."""
+        base64_body = _BASE64 in line
+        if not base64_body and not self.may_name(line):
+            return False
+        try:
+            payload = msgspec.json.decode(line, type=Payload)
+        except msgspec.DecodeError:
+            return self.names(_searchable(line.decode("utf-8", "replace")), in_platform, "*")
+        host = (urlsplit(payload.url).hostname or "").lower() or None
+        pattern = self._pattern(in_platform, host)
+        if pattern is None:
+            return False
+        texts = [line.decode("utf-8", "replace")]
+        if base64_body:
+            try:
+                content = base64.b64decode(payload.body)
+            except ValueError:
+                content = b""
+            for encoding in ("utf-8", "cp1252", "latin-1"):
+                try:
+                    texts.append(content.decode(encoding))
+                    break
+                except UnicodeDecodeError:
+                    continue
+        return any(pattern.search(_searchable(text)) for text in texts)
+
+    def in_scope(self, run: Run) -> bool:
+        """Whether plain names count in ``run``: it holds records of the platform, is of
+        that source, or is an import (which may hold any platform)."""
+        return self.source_in_scope(run.run_id, run.source)
+
+    def source_in_scope(self, run_id: str, source: str) -> bool:
+        """:meth:`in_scope` for a run known by its id and source."""
+        return run_id in self.runs or source == self.platform or source.startswith("import-")
+
+    def sql_pattern(self) -> str | None:
+        """A regular expression (RE2) any text naming the account matches: the quick test
+        a store runs before :meth:`names` decides."""
+        needles = self.forms | self.words | self.mentions
+        if not needles:
+            return None
+        return "(?i)(" + "|".join(re.escape(needle) for needle in sorted(needles)) + ")"
+
+
+def _searchable(text: str) -> str:
+    """``text`` with JSON escapes (nested ones too), HTML entities and URL escapes undone:
+    where the forms of an account are searched (never written back)."""
+    for _ in range(3):
+        unescaped = _JSON_ESCAPE.sub(_unescape, text)
+        if unescaped == text:
+            break
+        text = unescaped
+    if "&" in text:
+        text = html.unescape(text)
+    if "%" in text:
+        text = text + "\n" + unquote(text)
+    return text
+
+
+def _unescape(match: re.Match[str]) -> str:
+    escape = match[1]
+    if escape[0] == "u":
+        return chr(int(escape[1:], 16))
+    return " " if escape in "bfnrt" else escape
+
+
+# --- finding the account --------------------------------------------------------------------
+
+
+class _Line(msgspec.Struct):
+    """The fields of a record line that say whose it is and what it refers to."""
+
+    type: str
+    platform: str | None = None
+    handle: str | None = None
+    author_id: str | None = None
+    account_id: str | None = None
+    actor_id: str | None = None
+    follower_id: str | None = None
+    followee_id: str | None = None
+    post_id: str | None = None
+    target_post_id: str | None = None
+    reply_to: str | None = None
+    quote_of: str | None = None
+    repost_of: str | None = None
+
+
+_decode_line = msgspec.json.Decoder(_Line).decode
+
+
+def _runs(raw_dir: Path, warn: Warn) -> Iterator[tuple[Path, Run, Path]]:
+    """``(manifest, run, run file)`` of every finished run; unreadable manifests are named
+    through ``warn`` and passed over."""
     for manifest in find_runs(raw_dir):
-        run = read_manifest(manifest)
-        path = manifest.with_name(f"{run.run_id}.jsonl.gz")
+        try:
+            run = read_manifest(manifest)
+        except RawRunError as error:
+            warn(f"{error}; this run was passed over.")
+            continue
+        yield manifest, run, manifest.with_name(f"{run.run_id}.jsonl.gz")
+
+
+def _lines(path: Path, warn: Warn) -> Iterator[bytes]:
+    """The lines of a run file; a damaged file is named through ``warn`` after its readable
+    lines."""
+    try:
         for _, line in iter_lines(path):
+            yield line
+    except RawRunError as error:
+        warn(f"{error}; the rest of this run was not searched.")
+
+
+def _objects(value: Any) -> Iterator[dict]:
+    """Every JSON object inside ``value`` (without recursion: nesting may be deep)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            yield item
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
+def _profiles(line: bytes) -> Iterator[tuple[str, dict, str]]:
+    """``(platform, object, host)`` for the account objects of a payload: Mastodon accounts
+    (``acct`` and ``username``) and Bluesky profiles (``did`` and ``handle``)."""
+    try:
+        payload = msgspec.json.decode(line, type=Payload)
+        if payload.encoding != "utf-8" or payload.body.lstrip()[:1] not in ("{", "["):
+            return
+        body = msgspec.json.decode(payload.body)
+    except (msgspec.DecodeError, RecursionError):
+        return
+    host = (urlsplit(payload.url).hostname or "").lower()
+    for item in _objects(body):
+        if isinstance(item.get("acct"), str) and isinstance(item.get("username"), str):
+            yield "mastodon", item, host
+        elif isinstance(item.get("did"), str) and isinstance(item.get("handle"), str):
+            yield "bluesky", item, host
+
+
+def _address(account: dict, host: str) -> str:
+    acct = account["acct"].lstrip("@")
+    return acct if "@" in acct else f"{acct}@{host}"
+
+
+def _profile_forms(platform: str, item: dict, host: str) -> set[str]:
+    """The forms under which a payload's account object may be asked for (lower-cased)."""
+    if platform == "bluesky":
+        return {item["did"].lower(), item["handle"].lower()}
+    forms = {_address(item, host).lower()}
+    forms.update(
+        _without_scheme(item[key]) for key in ("url", "uri") if isinstance(item.get(key), str)
+    )
+    if item.get("id") is not None:
+        forms.add(str(item["id"]))
+    return forms
+
+
+def _account_of(platform: str, item: dict, host: str) -> str:
+    return item["did"] if platform == "bluesky" else _address(item, host)
+
+
+def find_account(
+    raw_dir: Path, platform: str, name: str, warn: Warn = _ignore
+) -> Identifiers | None:
+    """The account of ``platform`` that ``name`` names in the raw runs, with every form it
+    has there; None if none.
+
+    ``name`` may be an id or a handle (``@`` or not), a Mastodon address with or without its
+    host or the numeric id an instance gives it, a profile link, a channel name.
+
+    Raises
+    ------
+    ErasureError
+        If ``name`` names several accounts (e.g. a Mastodon user on two instances).
+    """
+    platform = platform.lower()
+    wanted = name_forms(platform, name)
+    runs = list(_runs(raw_dir, warn))
+    exact: set[str] = set()
+    loose: set[str] = set()  # by handle, or a user without its host
+    for _, _, path in runs:
+        for line in _lines(path, warn):
             if line.startswith(PAYLOAD_PREFIX) or not line.strip():
                 continue
-            record = msgspec.json.decode(line, type=_Line)
+            record = _decode_line(line)
             if record.platform != platform:
                 continue
-            if record.type == "account" and (record.handle or "").lower() == wanted:
-                found.add(record.account_id)
-            found.update(
-                value
-                for value in (getattr(record, f) for f in _ACCOUNT_FIELDS)
-                if value and value.lower() == wanted
-            )
+            for value in (getattr(record, f) for f in _ACCOUNT_FIELDS):
+                if not value:
+                    continue
+                if value.lower() in wanted:
+                    exact.add(value)
+                elif "@" in value and value.partition("@")[0].lower() in wanted:
+                    loose.add(value)
+            if record.type == "account" and (record.handle or "").lstrip("@").lower() in wanted:
+                loose.add(record.account_id)
+    found = exact or loose
+    if not found:
+        found = _named_in_payloads(runs, platform, wanted, warn)
+    if not found:
+        return None
+    if len({account.lower() for account in found}) > 1:
+        raise ErasureError(
+            f"{name!r} names {len(found)} {platform} accounts in the raw runs; give its full "
+            "id (user@host, a DID…) to say which, nothing was changed"
+        )
+    return _gather(runs, Identifiers(platform, set(found)), warn)
+
+
+def _named_in_payloads(runs, platform: str, wanted: set[str], warn: Warn) -> set[str]:
+    """The accounts whose objects in the payloads have a form in ``wanted`` (a numeric id,
+    a profile URL on another domain)."""
+    skeletons = [s for s in map(_skeleton, wanted) if s] or [()]
+    found = set()
+    for _, _, path in runs:
+        for line in _lines(path, warn):
+            if not line.startswith(PAYLOAD_PREFIX) or not _holds(line, skeletons):
+                continue
+            for kind, item, host in _profiles(line):
+                if kind == platform and _profile_forms(kind, item, host) & wanted:
+                    found.add(_account_of(kind, item, host))
     return found
 
 
-def erase_account(
-    raw_dir: Path, platform: str, account_ids: set[str], names: Iterable[str]
-) -> list[RunErasure]:
-    """Rewrite every finished run holding the account; return what changed.
-
-    ``names`` are the strings whose presence in a payload body makes it go (ids, handles;
-    compared without case).
-    """
-    needles = [n.lower().encode() for n in {*account_ids, *names} if n]
-    changed = []
-    for manifest in find_runs(raw_dir):
-        run = read_manifest(manifest)
-        path = manifest.with_name(f"{run.run_id}.jsonl.gz")
-        partial = path.with_name(path.name + ".erasing")
-        removed = 0
-        with gzip.open(partial, "wb") as out:
-            for _, line in iter_lines(path, expected_sha256=run.file_sha256):
-                if _names_account(line, platform, account_ids, needles):
-                    removed += 1
+def _gather(runs, who: Identifiers, warn: Warn) -> Identifiers:
+    """Add every form the account has in the runs: its handles, its posts, and the ids and
+    links its payload objects carry."""
+    wanted = {account.lower() for account in who.account_ids}
+    skeletons = [s for s in map(_skeleton, {a.partition("@")[0] for a in wanted}) if s]
+    for _, run, path in runs:
+        for line in _lines(path, warn):
+            if line.startswith(PAYLOAD_PREFIX):
+                if skeletons and not _holds(line, skeletons):
                     continue
-                out.write(line + b"\n")
-        if not removed:
-            partial.unlink()
-            continue
-        run.file_sha256 = sha256_of(partial)
-        run.erased_lines += removed
-        _replace_sealed(partial, path)
-        _replace_sealed(manifest, manifest, msgspec.json.format(msgspec.json.encode(run)))
-        changed.append(RunErasure(run.run_id, run.file_sha256, removed))
+                for kind, item, host in _profiles(line):
+                    if kind == who.platform and _account_of(kind, item, host).lower() in wanted:
+                        _add_profile(who, kind, item, host)
+                continue
+            if not line.strip():
+                continue
+            record = _decode_line(line)
+            if record.platform != who.platform:
+                continue
+            who.runs.add(run.run_id)
+            if record.type == "account" and record.account_id in who.account_ids:
+                _add_handle(who, record.account_id, record.handle)
+            elif record.type == "post" and record.author_id in who.account_ids:
+                who.post_ids.add(record.post_id)
+    return who
+
+
+def _add_handle(who: Identifiers, account_id: str, handle: str | None) -> None:
+    """A handle without the host its id has (a forum's user name) names the account on that
+    host's pages, and as a mention."""
+    home = account_id.partition("@")[2].split("/")[0]
+    handle = (handle or "").lstrip("@")
+    if home and handle and "@" not in handle:
+        who.add_name(handle, home)
+        who.mentions.add("@" + handle)
+    else:
+        who.add_name(handle)
+
+
+def _add_profile(who: Identifiers, kind: str, item: dict, host: str) -> None:
+    if kind == "bluesky":
+        who.add_name(item["handle"])
+        return
+    if item.get("id") is not None:
+        who.add_name(str(item["id"]), host)  # the numeric id is the instance's own
+    for key in ("url", "uri"):
+        if isinstance(item.get(key), str):
+            who.add_name(_without_scheme(item[key]))
+
+
+def account_ids_named(raw_dir: Path, platform: str, name: str, warn: Warn = _ignore) -> set[str]:
+    """The ids of the account of ``platform`` that ``name`` names in the raw runs (see
+    :func:`find_account`); empty if none."""
+    found = find_account(raw_dir, platform, name, warn)
+    return set(found.account_ids) if found else set()
+
+
+# --- rewriting the runs ---------------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """One run to rewrite: its files where they really lie, the rewritten lines waiting in
+    ``partial``, and the new manifest."""
+
+    run: Run
+    manifest: Path
+    run_file: Path
+    partial: Path | None
+    removed: int
+    redacted: int
+    manifest_changed: bool
+
+
+@dataclass
+class PreparedErasure:
+    """The rewritten runs, written aside: :meth:`commit` puts them in place, :meth:`discard`
+    forgets them. Nothing changes until :meth:`commit`."""
+
+    plans: list[_Plan]
+
+    def commit(self) -> list[RunErasure]:
+        changed = []
+        for plan in self.plans:
+            if plan.partial is not None:
+                plan.run.file_sha256 = sha256_of(plan.partial)
+                _replace_sealed(plan.partial, plan.run_file)
+            plan.run.erased_lines += plan.removed + plan.redacted
+            content = msgspec.json.format(msgspec.json.encode(plan.run))
+            _replace_sealed(None, plan.manifest, content)
+            run = plan.run
+            erasure = RunErasure(
+                run.run_id,
+                run.file_sha256 or "",
+                plan.removed,
+                plan.redacted,
+                plan.manifest_changed,
+            )
+            changed.append(erasure)
+        self.plans = []
+        return changed
+
+    def discard(self) -> None:
+        for plan in self.plans:
+            if plan.partial is not None:
+                plan.partial.unlink(missing_ok=True)
+        self.plans = []
+
+
+class _Refused(Exception):
+    pass
+
+
+def _where(path: Path, data_dir: Path) -> Path:
+    """Where ``path`` really lies, if it may be rewritten there; else :class:`_Refused`."""
+    real = path.resolve()
+    if not real.is_relative_to(data_dir):
+        raise _Refused(
+            f"{path} is a link to {real}, outside the data directory {data_dir}, and must be "
+            "rewritten to erase the account: copy the run into the data directory and try "
+            "again; nothing was changed"
+        )
+    if real.exists() and real.stat().st_nlink > 1:
+        raise _Refused(
+            f"{path} has other hard links, which would keep what is erased: make it a file "
+            "of its own and try again; nothing was changed"
+        )
+    return real
+
+
+def prepare_erasure(
+    raw_dir: Path, who: Identifiers, data_dir: Path | None = None, warn: Warn = _ignore
+) -> PreparedErasure:
+    """Write aside every run rewritten without the account (nothing changes yet).
+
+    Raises
+    ------
+    ErasureError
+        If a file that must change is a link out of the data directory (``raw_dir``'s parent
+        by default) or has other hard links; nothing is left behind.
+    """
+    data_dir = Path(data_dir or Path(raw_dir).parent).resolve()
+    prepared = PreparedErasure([])
+    try:
+        for manifest, run, path in _runs(raw_dir, warn):
+            try:
+                plan = _plan(manifest, run, path, who, data_dir)
+            except RawRunError as error:
+                warn(f"{error}; this run was left as it is and may still name the account.")
+                continue
+            if plan is not None:
+                prepared.plans.append(plan)
+    except _Refused as refusal:
+        prepared.discard()
+        raise ErasureError(str(refusal)) from None
+    except BaseException:
+        prepared.discard()
+        raise
+    return prepared
+
+
+def erase_account(
+    raw_dir: Path, who: Identifiers, data_dir: Path | None = None, warn: Warn = _ignore
+) -> list[RunErasure]:
+    """Rewrite every finished run naming the account; return what changed (see
+    :func:`prepare_erasure`)."""
+    return prepare_erasure(raw_dir, who, data_dir, warn).commit()
+
+
+def _plan(manifest: Path, run: Run, path: Path, who: Identifiers, data_dir: Path) -> _Plan | None:
+    in_scope = who.in_scope(run)
+    manifest_changed = _scrub_manifest(run, who, in_scope)
+    changes = any(_rewrite(path, run, who, in_scope, None))  # a look first: most runs stay
+    if not (changes or manifest_changed):
+        return None
+    manifest_file = _where(manifest, data_dir)
+    run_file, partial, removed, redacted = path, None, 0, 0
+    if changes:
+        run_file = _where(path, data_dir)
+        partial = run_file.with_name(run_file.name + ".erasing")
+        try:
+            removed, redacted = _rewrite(path, run, who, in_scope, partial)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    return _Plan(run, manifest_file, run_file, partial, removed, redacted, manifest_changed)
+
+
+def _rewrite(
+    path: Path, run: Run, who: Identifiers, in_scope: bool, partial: Path | None
+) -> tuple[int, int]:
+    """Write the run's lines without the account to ``partial``; return how many lines go
+    and how many are rewritten. Without ``partial``, only tell whether any would change:
+    ``(0, 0)`` or the first change."""
+    removed = redacted = 0
+    with gzip.open(partial, "wb", compresslevel=6) if partial else nullcontext() as out:
+        for _, lines in iter_line_blocks(path, expected_sha256=run.file_sha256):
+            kept = []
+            for line in lines:
+                new = _erase_line(line, who, in_scope)
+                if new is None:
+                    removed += 1
+                else:
+                    redacted += new is not line
+                    kept.append(new)
+                if out is None and (removed or redacted):
+                    return removed, redacted
+            if kept and out is not None:
+                out.write(b"\n".join(kept) + b"\n")
+    return removed, redacted
+
+
+def _scrub_manifest(run: Run, who: Identifiers, in_scope: bool) -> bool:
+    """Take the account out of a run's query, parameters and incidents; say if any did."""
+    host = "*" if in_scope else None
+    query = who.redact(run.query, in_scope, host)
+    parameters = who.scrub(run.parameters, in_scope, host)
+    changed = query != run.query or parameters != run.parameters
+    run.query, run.parameters = query, parameters
+    for incident in run.incidents:
+        where, message = (
+            who.redact(incident.where, in_scope, host),
+            who.redact(incident.message, in_scope, host),
+        )
+        changed |= (where, message) != (incident.where, incident.message)
+        incident.where, incident.message = where, message
     return changed
 
 
-def erased_runs(raw_dir: Path) -> list[tuple[str, str]]:
-    """``(run_id, SHA-256)`` of every run an erasure has rewritten."""
-    runs = (read_manifest(manifest) for manifest in find_runs(raw_dir))
-    return [(run.run_id, run.file_sha256) for run in runs if run.erased_lines]
-
-
-def _names_account(line: bytes, platform: str, ids: set[str], needles: list[bytes]) -> bool:
+def _erase_line(line: bytes, who: Identifiers, in_scope: bool) -> bytes | None:
+    """``line`` as it is, rewritten without the account, or None when it goes."""
     if not line.strip():
-        return False
+        return line
     if line.startswith(PAYLOAD_PREFIX):
-        lowered = line.lower()
-        return any(needle in lowered for needle in needles)
-    record = msgspec.json.decode(line, type=_Line)
-    return record.platform == platform and any(
-        getattr(record, field) in ids for field in _ACCOUNT_FIELDS
-    )
+        return None if who.payload_names(line, in_scope) else line
+    record = _decode_line(line)
+    same = record.platform == who.platform
+    if same and (
+        any(getattr(record, f) in who.account_ids for f in _ACCOUNT_FIELDS)
+        or any(getattr(record, f) in who.post_ids for f in _POST_FIELDS)
+    ):
+        return None
+    refers = same and any(getattr(record, f) in who.post_ids for f in _REFERENCE_FIELDS)
+    if not refers and not who.may_name(line):
+        return line
+    fields = msgspec.json.decode(line)
+    for name in (*_ACCOUNT_FIELDS, *_POST_FIELDS):
+        value = fields.get(name)
+        if isinstance(value, str) and who.names(value, same):
+            if same and name in _POST_FIELDS:
+                who.post_ids.add(value)  # a post of the account: references to it go too
+            return None
+    changed = False
+    for name in _REFERENCE_FIELDS:
+        value = fields.get(name)
+        if isinstance(value, str) and ((same and value in who.post_ids) or who.names(value, same)):
+            if same:
+                who.post_ids.add(value)
+            del fields[name]
+            changed = True
+    for name, value in list(fields.items()):
+        if name in _KEPT_FIELDS or name in _ACCOUNT_FIELDS or name in _POST_FIELDS:
+            continue
+        scrubbed = who.scrub(value, same)
+        if scrubbed != value:
+            fields[name], changed = scrubbed, True
+    if not changed:
+        return line
+    try:
+        return encode_record(decode_record(msgspec.json.encode(fields)))
+    except msgspec.DecodeError:  # the record no longer holds without the name: it goes
+        return None
 
 
-def _replace_sealed(source: Path, target: Path, content: bytes | None = None) -> None:
+def _replace_sealed(source: Path | None, target: Path, content: bytes | None = None) -> None:
     """Put ``source`` (or ``content``) in place of the read-only ``target``, read-only too."""
     if content is not None:
         source = target.with_name(target.name + ".erasing")
+        source.unlink(missing_ok=True)
         source.write_bytes(content)
-    source.chmod(0o444)
+    source.chmod(SEALED_MODE)
     os.replace(source, target)
 
 
-def delete_runs_before(raw_dir: Path, cutoff: datetime) -> list[str]:
+def erased_runs(raw_dir: Path, warn: Warn = _ignore) -> list[tuple[str, str]]:
+    """``(run_id, SHA-256)`` of every run an erasure has rewritten."""
+    return [(run.run_id, run.file_sha256) for _, run, _ in _runs(raw_dir, warn) if run.erased_lines]
+
+
+def seal_unfinished_runs(raw_dir: Path, warn: Warn = _ignore) -> None:
+    """Seal the runs that stopped without being closed (crash, kill), as a resumed collection
+    does, so that an erasure reaches them; runs still being written are named."""
+    raw_dir = Path(raw_dir)
+    folders = sorted(p for p in raw_dir.iterdir() if p.is_dir()) if raw_dir.is_dir() else []
+    for folder in folders:
+        try:
+            for run in unfinished_runs(raw_dir, folder.name):
+                salvage_run(raw_dir, run)
+        except (OSError, RawRunError) as error:
+            warn(f"{error}; an unfinished run there was left as it is.")
+        for partial in sorted(folder.glob("*.manifest.json.partial")):
+            if not partial.with_suffix("").exists():
+                warn(
+                    f"{partial} is a run not finished (still being written, or damaged), which "
+                    "the erasure cannot reach: run `essaim forget` again once it is sealed."
+                )
+
+
+def delete_runs_before(raw_dir: Path, cutoff: datetime, warn: Warn = _ignore) -> list[str]:
     """Delete the finished runs collected before ``cutoff``; return their ids."""
     deleted = []
-    for manifest in find_runs(raw_dir):
-        run = read_manifest(manifest)
+    data_dir = Path(raw_dir).parent.resolve()
+    for manifest, run, _ in _runs(raw_dir, warn):
         if (run.finished_at or run.started_at) >= cutoff:
             continue
         path, _ = run_paths(raw_dir, run.source, run.run_id)
-        path.unlink(missing_ok=True)
-        manifest.unlink()
+        for file in (path, manifest):
+            real = file.resolve()
+            if file.is_symlink() and real.is_relative_to(data_dir):
+                real.unlink(missing_ok=True)  # the link's target, where the run really is
+            elif file.is_symlink():
+                warn(f"{file} is a link to {real}, outside the data directory: only the link "
+                     "was deleted.")  # fmt: skip
+            file.unlink(missing_ok=True)
         deleted.append(run.run_id)
     return deleted

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ from typing import Literal
 
 import pandas as pd
 
+from collectors.erasure import Identifiers
 from graph.store import Store
 from graph.store import queries as q
 
@@ -88,15 +90,115 @@ def minimise_texts(store: Store, keep: KeepText) -> int:
         return connection.execute(q.MINIMISE_TEXTS, [keep, keep]).fetchone()[0]
 
 
-def forget_account(store: Store, platform: str, account_id: str) -> dict[str, int]:
-    """Remove one account (its id as stored) and everything it wrote or did; return the rows
-    removed per table."""
-    removed = {}
+#: Where a store may hold a name of an erased account, and what becomes of a row naming it:
+#: its ``account`` or ``post`` goes (with all the rows of it), the ``row`` goes, the
+#: reference is set to ``null``, the text is ``redact``-ed, a ``list`` loses the entries naming
+#: it, a ``json`` value is scrubbed.
+_NAMING_PLACES: list[tuple[str, str, str]] = [
+    ("accounts", "account_id", "account"),
+    ("posts", "author_id", "account"),
+    ("interactions", "actor_id", "account"),
+    ("follows", "follower_id", "account"),
+    ("follows", "followee_id", "account"),
+    ("posts", "post_id", "post"),
+    ("interactions", "target_post_id", "post"),
+    ("interactions", "post_id", "post"),
+    ("posts", "reply_to", "post"),
+    ("posts", "quote_of", "post"),
+    ("posts", "repost_of", "post"),
+    ("links", "url", "row"),
+    ("links", "resolved_url", "row"),
+    ("url_resolutions", "short_url", "row"),
+    ("url_resolutions", "final_url", "row"),
+    *(("posts", column, "redact") for column in
+      ("text", "url", "forum", "board", "subreddit", "channel", "instance")),
+    ("posts", "hashtags", "list"),
+    ("accounts", "handle", "redact"),
+    ("accounts", "display_name", "redact"),
+    ("runs", "query", "redact"),
+    ("runs", "parameters", "json"),
+    ("runs", "incidents", "json"),
+]  # fmt: skip
+#: What tells whose a row is: its platform (a run: its source and id).
+_OWNER = {"runs": "[source, run_id]", "url_resolutions": "NULL"}
+
+
+def forget_account(
+    store: Store,
+    platform: str,
+    account_ids: Iterable[str],
+    post_ids: Iterable[str] = (),
+    names: Identifiers | None = None,
+) -> dict[str, dict[str, int]]:
+    """Remove one account and what others' rows say of it; return the rows ``removed`` and
+    ``redacted`` per table.
+
+    ``account_ids`` and ``post_ids`` are its ids and its posts' as stored (pseudonyms, or the
+    platform's ids): the account, its posts and their links, its interactions and follows go,
+    and so do others' interactions with its posts; others' replies, quotes and reposts of its
+    posts lose the reference. With ``names`` (its forms, from the raw runs), rows naming it are
+    found too: ids naming it count as its own, links to it go, texts, run queries, parameters
+    and incidents have the names replaced (:data:`collectors.erasure.REDACTED`).
+    """
+    removed: dict[str, int] = {}
+    redacted: dict[str, int] = {}
     with store.transaction() as connection:
+        connection.execute(q.FORGET_TABLES[0], [sorted(set(account_ids))])
+        connection.execute(q.FORGET_TABLES[1], [sorted(set(post_ids)), platform])
+        if names is not None:
+            for _, _, fate, _, value, owner in _naming_rows(connection, names, {"account", "post"}):
+                if owner == platform and names.names(value, in_platform=True):
+                    connection.execute(q.ADD_FORGOTTEN.format(kind=fate), [value])
         for table, statement in q.FORGET.items():
-            removed[table] = connection.execute(statement, [platform, account_id]).fetchone()[0]
+            removed[table] = connection.execute(statement, [platform]).fetchone()[0]
+        for statement in q.FORGET_REFERENCES:
+            nulled = connection.execute(statement, [platform]).fetchone()[0]
+            redacted["posts"] = redacted.get("posts", 0) + nulled
+        if names is not None:
+            _redact_naming_rows(connection, names, platform, removed, redacted)
+        for statement in q.DROP_FORGOTTEN:
+            connection.execute(statement)
         _drop_analyses(connection)
-    return removed
+    return {"removed": removed, "redacted": redacted}
+
+
+def _redact_naming_rows(
+    connection, names: Identifiers, platform: str, removed: dict, redacted: dict
+) -> None:
+    """Delete the link rows naming the account; redact the texts, lists and JSON values."""
+    fates = {"row", "redact", "list", "json"}
+    for table, column, fate, row_id, value, owner in _naming_rows(connection, names, fates):
+        if isinstance(owner, list):  # a run: its source and id
+            in_platform = names.source_in_scope(owner[1], owner[0])
+        else:
+            in_platform = owner == platform
+        host = "*" if table == "runs" else None  # a run's incidents may name pages of a host
+        if fate == "row":
+            if names.names(value, in_platform):
+                connection.execute(q.DELETE_ROW.format(table=table), [row_id])
+                removed[table] = removed.get(table, 0) + 1
+            continue
+        if fate == "json":
+            value = json.loads(value)
+        scrubbed = names.scrub(value, in_platform, host)
+        if scrubbed != value:
+            new = json.dumps(scrubbed, ensure_ascii=False) if fate == "json" else scrubbed
+            connection.execute(q.UPDATE_ROW.format(table=table, column=column), [new, row_id])
+            redacted[table] = redacted.get(table, 0) + 1
+
+
+def _naming_rows(connection, names: Identifiers, fates: set[str]):
+    """``(table, column, fate, rowid, value, owner)`` of the rows whose ``column`` may name
+    the account (a quick test in SQL: the caller decides)."""
+    pattern = names.sql_pattern()
+    if pattern is None:
+        return
+    for table, column, fate in _NAMING_PLACES:
+        if fate in fates:
+            owner = _OWNER.get(table, "platform")
+            select = q.SELECT_NAMING.format(table=table, column=column, platform=owner)
+            for row_id, value, row_owner in connection.execute(select, [pattern]).fetchall():
+                yield table, column, fate, row_id, value, row_owner
 
 
 def note_raw_changes(

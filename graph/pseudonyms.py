@@ -26,8 +26,16 @@ import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Institutions", "Pseudonymiser", "load_or_create_secret", "read_institutions"]
+__all__ = [
+    "PLATFORM_ALIASES",
+    "Institutions",
+    "Pseudonymiser",
+    "load_or_create_secret",
+    "read_institutions",
+]
 
+#: Platforms known under two names: X imports say "x", the allow-list may say "twitter".
+PLATFORM_ALIASES = {"twitter": "x", "x": "twitter"}
 _HEX_CHARS = 20  # 80 bits: collisions stay negligible for hundreds of millions of ids
 _BLOCK = 64  # SHA-256 block size in bytes
 
@@ -53,6 +61,8 @@ def read_institutions(path: Path) -> Institutions:
             value = (value or "").strip().lstrip("@").lower()
             if platform and value:
                 names.add((platform, value))
+                if platform in PLATFORM_ALIASES:
+                    names.add((PLATFORM_ALIASES[platform], value))
     return Institutions(frozenset(names))
 
 
@@ -105,8 +115,9 @@ class Pseudonymiser:
         return self._digest("fingerprint", "", "essaim")
 
     def is_named(self, platform: str, account_id: str, handle: str | None) -> bool:
-        """Tell whether an account is on the allow-list (by id or by handle)."""
+        """Tell whether an account is on the allow-list (by id or by handle; X accounts under
+        "x" or "twitter")."""
         platform = platform.lower()
-        if (platform, account_id.lower()) in self.institutions:
-            return True
-        return bool(handle) and (platform, handle.lstrip("@").lower()) in self.institutions
+        names = {account_id.lower(), (handle or "").lstrip("@").lower()} - {""}
+        platforms = {platform, PLATFORM_ALIASES.get(platform, platform)}
+        return any((p, name) in self.institutions for p in platforms for name in names)

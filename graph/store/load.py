@@ -4,12 +4,16 @@ Each run is checked completely before anything is written: its file against the 
 its manifest, every line against the data contract (a damaged run is rejected with its file
 and line). DuckDB's JSON reader then turns the run into columns, and Python only computes
 what needs Python once per distinct value: the pseudonym of each identifier and the identity
-of each URL. Accounts erased on request are left out and texts are cut down as the privacy
-settings say (:mod:`graph.privacy`) before one transaction writes the run. Rows have natural
-keys and are only replaced by strictly newer observations, so loading the same run twice
-changes nothing. A field longer than :data:`MAX_FIELD_CHARS` is cut to that length (the raw
-run keeps it whole), and an error no check foresaw rejects its run only, with its message;
-errors of the database or the machine (a full disk) stop the load.
+of each URL. Every value that could name someone goes through :mod:`graph.identifiers`:
+account ids and the channels posts are in become pseudonyms, profile links keep their site
+but not whom they name, a run's query, options and incidents name accounts by pseudonym only
+(allow-listed institutions keep their names everywhere). Accounts erased on request are left
+out and texts are cut down as the privacy settings say (:mod:`graph.privacy`) before one
+transaction writes the run. Rows have natural keys and are only replaced by strictly newer
+observations, so loading the same run twice changes nothing. A field longer than
+:data:`MAX_FIELD_CHARS` is cut to that length (the raw run keeps it whole), and an error no
+check foresaw rejects its run only, with its message; errors of the database or the machine
+(a full disk) stop the load.
 """
 
 from __future__ import annotations
@@ -22,15 +26,18 @@ from pathlib import Path
 import duckdb
 import msgspec
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from collectors.rawrun import PAYLOAD_PREFIX, RawRunError, iter_line_blocks, read_manifest
 from collectors.records import Run, decode_record
+from graph import identifiers
 from graph.pseudonyms import Pseudonymiser
 from graph.resources import Linker, LinkInfo
 from graph.store import queries as q
 from graph.store.database import Store, StoreError
 
 __all__ = [
+    "IDENTIFIER_RULES",
     "LoadReport",
     "RunResult",
     "check_secret",
@@ -127,6 +134,7 @@ def load_runs(
     _check_mode(store, pseudonymised=pseudonymiser is not None)
     if pseudonymiser is not None:
         check_secret(store, pseudonymiser)
+        _note_identifier_rules(store)
     linker.resolutions.update(dict(store.connection.execute(q.SELECT_RESOLUTIONS).fetchall()))
     report = LoadReport()
     identities = _Identities(store, pseudonymiser)
@@ -155,6 +163,18 @@ def check_secret(store: Store, pseudonymiser: Pseudonymiser) -> None:
             "configured; use the secret file it was loaded with (privacy.secret_file or "
             "ESSAIM_SECRET_FILE, e.g. the --config of the data directory)"
         )
+
+
+#: The setting telling whether every run of a store went through :mod:`graph.identifiers`
+#: ("1"), or runs loaded by an earlier version may name people in channels, profile links,
+#: run options and excerpts ("0": load again into a new database).
+IDENTIFIER_RULES = "identifier_rules"
+
+
+def _note_identifier_rules(store: Store) -> None:
+    if store.setting(IDENTIFIER_RULES) is None:
+        (loaded,) = store.connection.execute(q.COUNT_LOADED_RUNS).fetchall()[0]
+        store.set_setting(IDENTIFIER_RULES, "0" if loaded else "1")
 
 
 def _check_mode(store: Store, pseudonymised: bool) -> None:
@@ -260,26 +280,33 @@ def _write_run(
 ) -> None:
     connection = store.connection
     rules.leave_out_erased(connection)
-    renamed = ids.begin_run(connection.execute(q.SELECT_RUN_ACCOUNTS).fetchall())
+    accounts = connection.execute(q.SELECT_RUN_ACCOUNTS).fetchall()
+    renamed = ids.begin_run(accounts)
     if renamed.num_rows:
         connection.execute(q.FORGET_ACCOUNT_IDS)
     urls = [url for (url,) in connection.execute(q.SELECT_RUN_URLS).fetchall()]
     for statement in q.COLLECT_RUN_IDS:
         connection.execute(statement)
+    link_info, merged = ids.link_rows(connection, link_info_table(linker.info(u) for u in urls))
     registered = {
         "renamed_accounts": renamed,
         "new_account_ids": ids.account_rows(_rows(connection, q.SELECT_NEW_ACCOUNT_IDS)),
         "new_post_ids": ids.post_rows(_rows(connection, q.SELECT_NEW_POST_IDS)),
-        "staged_link_info": link_info_table(linker.info(url) for url in urls),
+        "staged_link_info": link_info,
     }
     for name, table in registered.items():
         connection.register(name, table)
     for statement in [*q.MAP_RUN_IDS, *q.STAGE_RUN.values()]:
         connection.execute(statement)
+    if merged:
+        connection.execute(q.DEDUPE_STAGED_LINKS)
     if rules.keep_text != "full":
         connection.execute(q.MINIMISE_STAGED_TEXTS, [rules.keep_text])
+    finals = ids.stored_urls(connection, linker.new_resolutions.values())
+    run_row = _run_row(run, run_path, ids.pseudonymiser, records,
+                       ids.run_texts(connection, run, accounts))  # fmt: skip
     with store.transaction():
-        save_resolutions(connection, linker)
+        save_resolutions(connection, linker, finals)
         replaced = run.reparse_of or run.resumes
         if replaced:
             for statement in q.DELETE_ROWS_OF_RUN.values():
@@ -294,15 +321,19 @@ def _write_run(
             if update and connection.execute(q.COUNT_EXISTING[table]).fetchone()[0]:
                 connection.execute(update)
             connection.execute(insert_new)
-        connection.execute(q.INSERT_RUN, _run_row(run, run_path, ids.pseudonymiser, records))
+        connection.execute(q.INSERT_RUN, run_row)
     linker.new_resolutions.clear()
 
 
-def save_resolutions(connection: duckdb.DuckDBPyConnection, linker: Linker) -> None:
+def save_resolutions(
+    connection: duckdb.DuckDBPyConnection, linker: Linker, stored: dict[str, str] | None = None
+) -> None:
     """Store the shortener resolutions the linker made; call inside the write transaction,
-    then clear ``linker.new_resolutions`` once it has committed."""
+    then clear ``linker.new_resolutions`` once it has committed. ``stored``: what the store
+    keeps of final URLs that are profile links (:meth:`_Identities.stored_urls`)."""
+    stored = stored or {}
     for short_url, final_url in linker.new_resolutions.items():
-        connection.execute(q.UPSERT_RESOLUTION, [short_url, final_url])
+        connection.execute(q.UPSERT_RESOLUTION, [short_url, stored.get(final_url, final_url)])
 
 
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[str]]:
@@ -330,11 +361,18 @@ def _validate(run_path: Path, run: Run) -> tuple[int, int]:
     return count, longest
 
 
-def _run_row(run: Run, run_path: Path, pseudonymiser: Pseudonymiser | None, count: int) -> list:
+def _run_row(
+    run: Run,
+    run_path: Path,
+    pseudonymiser: Pseudonymiser | None,
+    count: int,
+    texts: tuple[str, str, str],
+) -> list:
+    query, parameters, incidents = texts
     return [
-        run.run_id, run.source, run.query, json.dumps(run.parameters, default=str),
+        run.run_id, run.source, query, parameters,
         run.started_at, run.finished_at, run.window_start, run.window_end,
-        json.dumps(run.counts), msgspec.json.encode(run.incidents).decode(),
+        json.dumps(run.counts), incidents,
         run.essaim_version, run.reparse_of, run.file_sha256, str(run_path),
         pseudonymiser is not None, count, run.status, run.resumes,
     ]  # fmt: skip
@@ -379,6 +417,114 @@ class _Identities:
             for platform, raw, keep in zip(platforms, raws, named, strict=True)
         ]
         return pa.table([platforms, raws, stored, named], schema=_ACCOUNT_IDS)
+
+    def is_named(self, platform: str, account_id: str, handle: str | None = None) -> bool:
+        """Tell whether an account keeps its name (allow-listed, or loaded as named)."""
+        if self.pseudonymiser is None or (platform, account_id) in self.named:
+            return True
+        return self.pseudonymiser.is_named(platform, account_id, handle)
+
+    def stored_urls(
+        self, connection: duckdb.DuckDBPyConnection, values: Iterable[str | None] | pa.Array
+    ) -> dict[str, str]:
+        """What the store keeps of those ``values`` that are profile links of accounts not on
+        the allow-list: the part naming the account becomes its pseudonym, the rest of the
+        path a keyed digest (a post's id can lead to its author). Values absent from the
+        result are kept as they are. Computed once per distinct value, in SQL then Python."""
+        if self.pseudonymiser is None:
+            return {}
+        array = values if isinstance(values, pa.Array) else pa.array(list(values), _TEXT)
+        if not len(array):
+            return {}
+        connection.register("profile_candidates", pa.table({"value": array}))
+        try:
+            parts = connection.execute(q.SELECT_PROFILE_PARTS).fetchall()
+        finally:
+            connection.unregister("profile_candidates")
+        stored = {}
+        for value, prefix, who, rest in parts:
+            found = identifiers.profile_account(prefix, who)
+            if found is None or identifiers.is_pseudonym(who) or self.is_named(*found, who):
+                continue
+            platform, account = found
+            if rest.strip("/") and not identifiers.is_pseudonym(rest.strip("/")):
+                rest = "/" + self.pseudonymiser.post(platform, account + rest)
+            stored[value] = prefix + self.pseudonymiser.account(platform, account) + rest
+        return stored
+
+    def link_rows(
+        self, connection: duckdb.DuckDBPyConnection, table: pa.Table
+    ) -> tuple[pa.Table, bool]:
+        """The run's link table as the store keeps it, with ``raw_url`` (the link as found,
+        for the join with the run's posts); and whether two links now read the same."""
+        table = table.append_column("raw_url", table.column("url"))
+        if self.pseudonymiser is None or not table.num_rows:
+            return table, False
+        unmatched = table.filter(pc.is_null(table.column("resource_id")))
+        columns = ("url", "resolved_url", "url_key")
+        stored = self.stored_urls(
+            connection, pa.concat_arrays([unmatched.column(c).combine_chunks() for c in columns])
+        )
+        # A malformed link's reason quotes the error, which may quote the link.
+        malformed = pc.fill_null(
+            pc.starts_with(unmatched.column("match_reason"), "malformed"), False
+        )
+        reasons = list(set(unmatched.filter(malformed).column("match_reason").to_pylist()))
+        masked = dict(zip(reasons, identifiers.mask_texts(reasons, connection), strict=True))
+        masked = {reason: kept for reason, kept in masked.items() if reason != kept}
+        if not stored and not masked:
+            return table, False
+        matched = pc.is_valid(table.column("resource_id")).to_pylist()
+        for name, replaced in [*((c, stored) for c in columns), ("match_reason", masked)]:
+            values = [
+                value if keep else replaced.get(value, value)
+                for value, keep in zip(table.column(name).to_pylist(), matched, strict=True)
+            ]
+            index = table.schema.get_field_index(name)
+            table = table.set_column(index, name, pa.array(values, _TEXT))
+        urls = table.column("url").to_pylist()
+        return table, len(set(urls)) < len(urls)
+
+    def run_texts(
+        self, connection: duckdb.DuckDBPyConnection, run: Run, accounts: list[tuple]
+    ) -> tuple[str, str, str]:
+        """A run's query, options (JSON) and incidents (JSON) as the store keeps them: the
+        accounts its options name (:data:`graph.identifiers.ACCOUNT_PARAMETERS`) replaced by
+        their pseudonyms everywhere in them, every other identifier masked; incident locations
+        lose their query values and long numbers too. ``accounts``: the run's
+        ``(platform, account_id, handle)``."""
+        parameters = json.loads(json.dumps(run.parameters, default=str))
+        incidents = json.loads(msgspec.json.encode(run.incidents))
+        if self.pseudonymiser is None:
+            return run.query, json.dumps(parameters), msgspec.json.encode(incidents).decode()
+        names = identifiers.account_values(parameters)
+        platform = identifiers.run_platform(run.source, parameters, {a[0] for a in accounts})
+        known = {}
+        for account in accounts:
+            for name in account[1:]:
+                if name:
+                    known.setdefault(name.lower(), account)
+        stored = {}
+        for name in names:
+            key = identifiers.account_key(platform, name)
+            account_platform, account_id, handle = (
+                known.get(key.lower()) or known.get(name.lower()) or (platform, key, None)
+            )
+            forms = {form for form in (name, key, account_id, handle) if form}
+            if self.is_named(account_platform, account_id, handle or key):
+                stored.update((form, form) for form in forms)
+            else:
+                pseudonym = self.pseudonymiser.account(account_platform, account_id)
+                stored.update((form, pseudonym) for form in forms)
+        mask = lambda values: identifiers.mask_texts(values, connection)  # noqa: E731
+        query, parameters = identifiers.replace_accounts([run.query, parameters], stored, mask)
+        places = [[incident.get("where"), incident.get("message")] for incident in incidents]
+        places = identifiers.replace_accounts(
+            places, stored, lambda values: identifiers.mask_locators(values, connection)
+        )
+        for incident, (where, message) in zip(incidents, places, strict=True):
+            incident.update(where=where, message=message)
+        return query, json.dumps(parameters), msgspec.json.encode(incidents).decode()
 
     def post_rows(self, ids: tuple[list[str], list[str]]) -> pa.Table:
         """``(platform, raw, stored)`` for the given ``(platforms, raw ids)``."""

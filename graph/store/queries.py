@@ -4,6 +4,8 @@ Tables created by migrations are named here; the staging tables (``staged_*``) a
 tables registered on the connection by the loader for the duration of one transaction.
 """
 
+from graph import identifiers
+
 # --- migrations --------------------------------------------------------------------------
 
 CREATE_SCHEMA_VERSION = """
@@ -237,8 +239,13 @@ SELECT_RUN_ACCOUNT_KEYS = _RUN_KEYS.format(columns=_ACCOUNT_COLUMNS)
 _RUN_IDS = """
 CREATE OR REPLACE TEMP TABLE run_{kind}s AS
 SELECT * FROM ({keys}) LEFT JOIN {kind}_ids USING (platform, raw)"""
+# Accounts are also named by a post's community: a channel, a Reddit user's own subreddit.
+_COMMUNITY_ACCOUNTS = f"community.channel, {identifiers.user_subreddit_sql('run_lines')}"
 COLLECT_RUN_IDS = [
-    _RUN_IDS.format(kind="account", keys=SELECT_RUN_ACCOUNT_KEYS),
+    _RUN_IDS.format(
+        kind="account",
+        keys=_RUN_KEYS.format(columns=f"{_ACCOUNT_COLUMNS}, {_COMMUNITY_ACCOUNTS}"),
+    ),
     _RUN_IDS.format(kind="post", keys=_RUN_KEYS.format(columns=_POST_COLUMNS)),
 ]
 SELECT_NEW_ACCOUNT_IDS = "SELECT platform, raw FROM run_accounts WHERE stored IS NULL"
@@ -258,6 +265,7 @@ DELETE_ERASED_LINES = """
 DELETE FROM run_lines l USING erased_ids e WHERE l.platform = e.platform
     AND e.raw IN (l.author_id, l.account_id, l.actor_id, l.follower_id, l.followee_id)"""
 SELECT_RUN_URLS = "SELECT DISTINCT unnest(links) FROM run_lines WHERE type = 'post'"
+COUNT_LOADED_RUNS = "SELECT count(*) FROM runs"
 DROP_RUN_LINES = "DROP TABLE run_lines"
 
 # Staging: the run's rows as the store keeps them, through the identifier maps.
@@ -287,21 +295,25 @@ SELECT l.platform, p.stored AS post_id, CASE WHEN a.named THEN l.url END AS url,
     l.engagement.views AS views, l.engagement.clicks AS clicks,
     l.engagement.observed_at AS counts_observed_at,
     l.community.forum AS forum, l.community.board AS board,
-    l.community.subreddit AS subreddit, l.community.channel AS channel,
+    CASE WHEN u.named THEN l.community.subreddit ELSE coalesce(u.stored, l.community.subreddit)
+        END AS subreddit, c.stored AS channel,
     l.community.instance AS instance, coalesce(l.community.hashtags, []) AS hashtags,
     l.source, l.run_id, l.collected_at
 FROM run_lines l {_ACCOUNT.format(a="a", column="author_id")}
     {_POST.format(a="p", column="post_id")} {_POST.format(a="r", column="reply_to")}
     {_POST.format(a="q", column="quote_of")} {_POST.format(a="o", column="repost_of")}
+    LEFT JOIN run_accounts c ON c.platform = l.platform AND c.raw = l.community.channel
+    LEFT JOIN run_accounts u ON u.platform = l.platform
+        AND u.raw = {identifiers.user_subreddit_sql("l")}
 WHERE l.type = 'post'
 QUALIFY row_number() OVER (PARTITION BY l.platform, l.post_id
     ORDER BY l.engagement.observed_at DESC NULLS LAST, l.collected_at DESC) = 1""",
     "links": f"""
 CREATE OR REPLACE TEMP TABLE staged_links AS
-SELECT l.platform, p.stored AS post_id, l.url, i.* EXCLUDE (url), l.run_id
+SELECT l.platform, p.stored AS post_id, i.* EXCLUDE (raw_url), l.run_id
 FROM (SELECT DISTINCT * FROM (
         SELECT platform, post_id, unnest(links) AS url, run_id FROM run_lines WHERE type = 'post')
-    ) l {_POST.format(a="p", column="post_id")} JOIN staged_link_info i ON i.url = l.url""",
+    ) l {_POST.format(a="p", column="post_id")} JOIN staged_link_info i ON i.raw_url = l.url""",
     "interactions": f"""
 CREATE OR REPLACE TEMP TABLE staged_interactions AS
 SELECT l.platform, l.kind, a.stored AS actor_id, t.stored AS target_post_id,
@@ -321,6 +333,19 @@ FROM run_lines l {_ACCOUNT.format(a="f", column="follower_id")}
 WHERE l.type = 'follow'
 GROUP BY l.platform, f.stored, e.stored""",
 }
+#: Links of one post whose stored URLs became the same (two forms of one profile link).
+DEDUPE_STAGED_LINKS = """
+CREATE OR REPLACE TEMP TABLE staged_links AS
+SELECT DISTINCT ON (platform, post_id, url) * FROM staged_links"""
+#: The values of ``profile_candidates`` (one column, ``value``) that are profile links, cut
+#: into prefix, identifying part and rest (:data:`graph.identifiers.PROFILE_LINK`).
+SELECT_PROFILE_PARTS = f"""
+SELECT value, parts.prefix, parts.who, parts.rest FROM (
+    SELECT value, regexp_extract(value, {identifiers.sql_literal(identifiers.PROFILE_LINK)},
+        ['prefix', 'who', 'rest']) AS parts
+    FROM (SELECT DISTINCT value FROM profile_candidates WHERE value IS NOT NULL))
+WHERE parts.who <> ''"""
+
 DROP_STAGED = [
     *(f"DROP TABLE IF EXISTS {prefix}_{name}"
       for prefix in ("staged", "existing")
@@ -449,6 +474,10 @@ RENAME_ACCOUNT_REFERENCES = [
        WHERE follows.follower_id = r.pseudonym""",
     """UPDATE follows SET followee_id = r.account_id FROM renamed_accounts r
        WHERE follows.followee_id = r.pseudonym""",
+    """UPDATE posts SET channel = r.account_id FROM renamed_accounts r
+       WHERE posts.channel = r.pseudonym""",
+    """UPDATE posts SET subreddit = 'u_' || r.account_id FROM renamed_accounts r
+       WHERE posts.subreddit = r.pseudonym""",
     """DELETE FROM accounts USING renamed_accounts r
        WHERE accounts.account_id = r.pseudonym AND accounts.platform = r.platform""",
 ]
@@ -627,17 +656,21 @@ WHERE context IS NOT NULL"""
 
 # --- privacy: retention, minimisation, erasure ----------------------------------------------
 # ``?`` is the retention cut-off (a timestamp) or the texts' fate ('none' or 'excerpt').
-# An excerpt keeps the first 200 characters with every @mention masked; excerpting an
-# excerpt changes nothing.
+# An excerpt keeps the first 200 characters with every identifier masked (mentions in every
+# form, DIDs, profile links: :mod:`graph.identifiers`); excerpting an excerpt changes nothing.
 
 MIGRATION_4_PRUNED_RUNS = ["ALTER TABLE runs ADD COLUMN pruned_at TIMESTAMPTZ"]
 
-_MASKED = "regexp_replace(text, '@[A-Za-z0-9_.-]+(@[A-Za-z0-9_.-]+)?', '@…', 'g')"
+_MASKED = identifiers.masked_sql("text")
 _EXCERPT = (
     f"CASE WHEN ? = 'none' THEN NULL WHEN length({_MASKED}) > 200 "
     f"THEN left({_MASKED}, 199) || '…' ELSE {_MASKED} END"
 )
 MINIMISE_STAGED_TEXTS = f"UPDATE staged_posts SET text = {_EXCERPT} WHERE text IS NOT NULL"
+#: For the privacy report: texts stored, and those that are more than their excerpt.
+PRIVACY_TEXTS = f"""
+SELECT count(text) AS texts, count(*) FILTER (WHERE text IS DISTINCT FROM ({_EXCERPT})) AS whole
+FROM posts WHERE text IS NOT NULL"""
 MINIMISE_TEXTS = f"""
 UPDATE posts SET text = {_EXCERPT}
 WHERE text IS NOT NULL AND text IS DISTINCT FROM ({_EXCERPT})"""
@@ -658,16 +691,46 @@ PRUNE = {
             AND a.account_id IN (f.follower_id, f.followee_id))""",
 }
 MARK_RUN_PRUNED = "UPDATE runs SET pruned_at = now() WHERE run_id = ?"
-#: Everything of one account (``?`` 1: platform, 2: stored id) and the posts it wrote.
+# Erasure of one account: ``forgotten_accounts`` holds its ids as stored, ``forgotten_posts``
+# its posts' (the ids given, ``?`` 2, and every post its ids wrote, ``?`` 3 the platform).
+FORGET_TABLES = [
+    "CREATE OR REPLACE TEMP TABLE forgotten_accounts AS SELECT DISTINCT unnest(?::VARCHAR[]) AS id",
+    """CREATE OR REPLACE TEMP TABLE forgotten_posts AS SELECT DISTINCT id FROM (
+        SELECT unnest(?::VARCHAR[]) AS id UNION ALL SELECT post_id FROM posts
+        WHERE platform = ? AND author_id IN (SELECT id FROM forgotten_accounts))""",
+]
+ADD_FORGOTTEN = "INSERT INTO forgotten_{kind}s VALUES (?)"
+DROP_FORGOTTEN = [
+    "DROP TABLE IF EXISTS forgotten_accounts",
+    "DROP TABLE IF EXISTS forgotten_posts",
+]
+_FORGOTTEN_ACCOUNTS = "(SELECT id FROM forgotten_accounts)"
+_FORGOTTEN_POSTS = "(SELECT id FROM forgotten_posts)"
+#: Everything of the account (``$1``: platform): its posts and their links, what it did, what
+#: others did to its posts, its follows.
 FORGET = {
-    "links": """DELETE FROM links l USING posts p WHERE l.platform = p.platform
-        AND l.post_id = p.post_id AND p.platform = $1 AND p.author_id = $2""",
-    "posts": "DELETE FROM posts WHERE platform = $1 AND author_id = $2",
-    "interactions": "DELETE FROM interactions WHERE platform = $1 AND actor_id = $2",
-    "follows": """DELETE FROM follows WHERE platform = $1
-        AND (follower_id = $2 OR followee_id = $2)""",
-    "accounts": "DELETE FROM accounts WHERE platform = $1 AND account_id = $2",
+    "links": f"DELETE FROM links WHERE platform = $1 AND post_id IN {_FORGOTTEN_POSTS}",
+    "interactions": f"""DELETE FROM interactions WHERE platform = $1
+        AND (actor_id IN {_FORGOTTEN_ACCOUNTS} OR target_post_id IN {_FORGOTTEN_POSTS}
+            OR post_id IN {_FORGOTTEN_POSTS})""",
+    "posts": f"""DELETE FROM posts WHERE platform = $1
+        AND (author_id IN {_FORGOTTEN_ACCOUNTS} OR post_id IN {_FORGOTTEN_POSTS})""",
+    "follows": f"""DELETE FROM follows WHERE platform = $1
+        AND (follower_id IN {_FORGOTTEN_ACCOUNTS} OR followee_id IN {_FORGOTTEN_ACCOUNTS})""",
+    "accounts": f"DELETE FROM accounts WHERE platform = $1 AND account_id IN {_FORGOTTEN_ACCOUNTS}",
 }
+#: Other people's posts no longer refer to the account's posts (``$1``: platform).
+FORGET_REFERENCES = [
+    f"UPDATE posts SET {column} = NULL WHERE platform = $1 AND {column} IN {_FORGOTTEN_POSTS}"
+    for column in ("reply_to", "quote_of", "repost_of")
+]
+#: The rows whose ``column`` may name the account (``?``: a regular expression on its text),
+#: with the platform (or source) they belong to.
+SELECT_NAMING = """
+SELECT rowid, {column}, {platform} FROM {table}
+WHERE {column} IS NOT NULL AND regexp_matches(CAST({column} AS VARCHAR), ?)"""
+DELETE_ROW = "DELETE FROM {table} WHERE rowid = ?"
+UPDATE_ROW = "UPDATE {table} SET {column} = ? WHERE rowid = ?"
 UPDATE_RUN_HASH = "UPDATE runs SET file_sha256 = ? WHERE run_id = ?"
 DELETE_ANALYSES = "DELETE FROM analyses"
 

@@ -2,13 +2,18 @@
 
 import gzip
 import json
+import os
+import re
+import shutil
+from collections import Counter
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
 from app.config import ConfigError, load_settings
 from collectors.erasure import delete_runs_before
-from collectors.rawrun import find_runs, read_manifest, sha256_of
+from collectors.rawrun import RawRunWriter, find_runs, iter_lines, read_manifest, sha256_of
 from collectors.records import Account, Engagement, Follow, Interaction, Post
 from graph.privacy import minimise_texts, prune_store
 from graph.pseudonyms import Pseudonymiser
@@ -272,6 +277,288 @@ def test_forget_an_unknown_account_changes_nothing(tmp_path, raw_dir, two_runs):
     result = essaim("--config", two_runs, "forget", "bluesky", "nobody.example")
     assert result.returncode == 1 and "nothing was changed" in result.stderr
     assert all_raw_bytes(raw_dir) == before
+
+
+# Others' acts about ana's share: cleo replies to it, dan quotes it, eve likes it.
+cleo = author("cleo.example", "did:plc:cleo")
+dan = author("dan.example", "did:plc:dan")
+reply = post_view(cleo, "4", "2026-09-04T10:00:00Z", "Bravo @ana.example !", reply_to=share["uri"])
+quote = post_view(dan, "5", "2026-09-05T10:00:00Z", "À lire", quote=share)
+FORMS = ("ana.example", "did:plc:ana")
+
+
+def likes_of_share(run_id):
+    at = datetime(2026, 9, 6, tzinfo=UTC)
+    return [
+        Interaction(source="bluesky", run_id=run_id, collected_at=at, platform="bluesky",
+                    kind="like", actor_id="did:plc:eve", target_post_id=share["uri"]),
+        Follow(source="bluesky", run_id=run_id, collected_at=at, platform="bluesky",
+               follower_id="did:plc:eve", followee_id="did:plc:ana"),
+    ]  # fmt: skip
+
+
+def text_cells(store):
+    """Every text cell of every table (lists and JSON as text), lower-cased."""
+    found = []
+    for table, column in rows(
+        store,
+        "SELECT table_name, column_name FROM "
+        "information_schema.columns WHERE table_schema = 'main'",
+    ):
+        found += [
+            str(value).lower()
+            for (value,) in rows(
+                store,
+                f'SELECT CAST("{column}" AS VARCHAR) FROM "{table}" WHERE "{column}" IS NOT NULL',
+            )
+        ]
+    return found  # fmt: skip
+
+
+@pytest.mark.parametrize("pseudonymise", [True, False])
+def test_forget_takes_the_account_out_of_others_rows_in_the_database(
+    tmp_path, raw_dir, pseudonymise
+):
+    write_search_run(raw_dir, [search_body(launch, share), search_body(reply, quote)])
+    write_record_run(raw_dir, likes_of_share, source="bluesky")
+    config = write_config(tmp_path, 'keep_text = "full"')
+    flags = [] if pseudonymise else ["--no-pseudonymise"]
+    assert essaim("--config", config, "load", *flags).returncode == 0
+    names = Pseudonymiser((tmp_path / "secret.key").read_bytes().strip()) if pseudonymise else None
+    stored_share = names.post("bluesky", share["uri"]) if names else share["uri"]
+    stored_reply = names.post("bluesky", reply["uri"]) if names else reply["uri"]
+    ana_id = names.account("bluesky", "did:plc:ana") if names else "did:plc:ana"
+    database = tmp_path / "data" / "essaim.duckdb"
+    with Store(database, read_only=True) as store:  # what must go is there
+        assert rows(store, "SELECT count(*) FROM interactions WHERE target_post_id = ?",
+                    stored_share) == [(3,)]  # fmt: skip
+
+    result = essaim("--config", config, "forget", "bluesky", "ana.example")
+    assert result.returncode == 0, result.stderr
+    with Store(database, read_only=True) as store:
+        assert rows(store, "SELECT count(*) FROM interactions WHERE target_post_id = ?",
+                    stored_share) == [(0,)]  # the reply, the quote and the like  # fmt: skip
+        assert rows(store, "SELECT count(*) FROM follows") == [(0,)]
+        assert rows(store, "SELECT reply_to, text FROM posts WHERE post_id = ?", stored_reply) == [
+            (None, "Bravo [effacé] !")
+        ]
+        assert rows(store, "SELECT count(*) FROM posts WHERE quote_of IS NOT NULL") == [(0,)]
+        assert rows(store, "SELECT count(*) FROM posts") == [(3,)]  # launch, reply, quote
+        cells = text_cells(store)
+    needles = (*FORMS, ana_id.lower(), stored_share.lower())
+    assert not [cell for cell in cells if any(needle in cell for needle in needles)]
+    audit = (tmp_path / "data" / "audit.jsonl").read_text().lower()
+    printed = (result.stdout + result.stderr).lower()
+    assert '"forget"' in audit and '"rows_redacted"' in audit
+    for needle in (*needles, "bsky.app"):
+        assert needle not in audit and needle not in printed
+    assert "ana" not in (tmp_path / "data" / "erased-accounts.txt").read_text()
+
+
+def telegram_records(run_id):
+    at = datetime(2026, 9, 2, tzinfo=UTC)
+    return [
+        Account(source="telegram", run_id=run_id, collected_at=at, platform="telegram",
+                account_id="profs_marie", handle="profs_marie"),
+        Post(source="telegram", run_id=run_id, collected_at=at, platform="telegram",
+             post_id="profs_marie/7", author_id="profs_marie", created_at=at,
+             url="https://t.me/profs_marie/7", links=[COURSE]),
+    ]  # fmt: skip
+
+
+def test_forget_takes_a_telegram_channel_out_of_run_queries_and_parameters(tmp_path, raw_dir):
+    query = "telegram channels einspe_actus, profs_marie"
+    parameters = {"channels": ["einspe_actus", "profs_marie"], "max_pages": 200}
+    for make in (telegram_records, lambda run_id: []):  # the second run only asked for her
+        with RawRunWriter(raw_dir, "telegram", query, parameters) as run:
+            run.add_records(make(run.run_id))
+    config = write_config(tmp_path, "")
+    assert essaim("--config", config, "load").returncode == 0
+    result = essaim("--config", config, "forget", "telegram", "@Profs_Marie")
+    assert result.returncode == 0, result.stderr
+    assert "2 raw runs" in result.stdout
+    pseudonym = Pseudonymiser((tmp_path / "secret.key").read_bytes().strip()).account(
+        "telegram", "profs_marie"
+    )
+    with Store(tmp_path / "data" / "essaim.duckdb", read_only=True) as store:
+        runs = rows(store, "SELECT query, parameters FROM runs")
+        assert len(runs) == 2
+        for stored_query, stored_parameters in runs:  # the other channel as the store keeps it
+            assert stored_query.endswith(", [effacé]")
+            assert len(json.loads(stored_parameters)["channels"]) == 1
+        assert not [
+            cell for cell in text_cells(store) if "profs_marie" in cell or pseudonym in cell
+        ]
+    for manifest in find_runs(raw_dir):
+        assert b"profs_marie" not in manifest.read_bytes().lower()
+    assert b"profs_marie" not in all_raw_bytes(raw_dir).lower()
+
+
+def test_forget_takes_the_account_of_an_x_import_out_of_its_run(tmp_path):
+    config = write_config(tmp_path, "")
+    archive = Path(__file__).resolve().parents[1] / "fixtures" / "imports" / "tweets.js"
+    imported = essaim("--config", config, "import", "x-archive", archive,
+                      "--account", "inspe_exemple")  # fmt: skip
+    assert imported.returncode in (0, 2), imported.stderr  # one row of the fixture is refused
+    assert essaim("--config", config, "load").returncode == 0
+    result = essaim("--config", config, "forget", "x", "@inspe_exemple")
+    assert result.returncode == 0, result.stderr
+    with Store(tmp_path / "data" / "essaim.duckdb", read_only=True) as store:
+        assert not [cell for cell in text_cells(store) if "inspe_exemple" in cell]
+        assert rows(store, "SELECT count(*) FROM posts") == [(0,)]
+    assert b"inspe_exemple" not in all_raw_bytes(tmp_path / "data" / "raw").lower()
+
+
+def test_forget_refuses_a_run_file_linked_from_outside_and_changes_nothing(
+    tmp_path, raw_dir, two_runs
+):
+    manifest = find_runs(raw_dir)[0]
+    linked = manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl.gz"))
+    outside = tmp_path / "elsewhere" / linked.name
+    outside.parent.mkdir()
+    os.replace(linked, outside)
+    linked.symlink_to(outside)
+    before = all_raw_bytes(tmp_path)
+    result = essaim("--config", two_runs, "forget", "bluesky", "ana.example")
+    assert result.returncode == 1
+    message = " ".join(result.stderr.split())
+    assert str(linked) in message.replace(" ", "") or linked.name in message
+    assert "outside the data directory" in message and "nothing was changed" in message
+    assert all_raw_bytes(tmp_path) == before
+    assert not (tmp_path / "data" / "audit.jsonl").exists()
+    with Store(tmp_path / "data" / "essaim.duckdb", read_only=True) as store:
+        assert rows(store, "SELECT count(*) FROM accounts") == [(2,)]
+
+
+def test_forget_names_an_unreadable_manifest_and_goes_on(tmp_path, raw_dir, two_runs):
+    broken = raw_dir / "bluesky" / "broken.manifest.json"
+    broken.write_text("{not json")
+    result = essaim("--config", two_runs, "forget", "bluesky", "did:plc:ana")
+    assert result.returncode == 0, result.stderr
+    assert "warning" in result.stderr and "broken.manifest.json" in result.stderr
+    assert b"did:plc:ana" not in all_raw_bytes(raw_dir).replace(broken.read_bytes(), b"")
+
+
+def most_answered(raw_dir, platform):
+    """The account of ``platform`` whose posts others acted on most in the raw runs."""
+    authors, acts = {}, Counter()
+    for manifest in find_runs(raw_dir):
+        run = read_manifest(manifest)
+        for _, line in iter_lines(manifest.with_name(f"{run.run_id}.jsonl.gz")):
+            if not line.startswith(b'{"type":"payload"') and line.strip():
+                record = json.loads(line)
+                if record.get("platform") != platform:
+                    continue
+                if record["type"] == "post":
+                    authors[record["post_id"]] = record["author_id"]
+                elif record["type"] == "interaction":
+                    acts[record["target_post_id"]] += 1
+    answered = Counter()
+    for post_id, count in acts.items():
+        if post_id in authors:
+            answered[authors[post_id]] += count
+    return answered.most_common(1)[0][0]
+
+
+def teacher_channel(raw_dir):
+    """A teacher's Telegram channel the demo collected (institutions' are not ``profs_``)."""
+    (manifest,) = (raw_dir / "telegram").glob("*.manifest.json")
+    return min(c for c in read_manifest(manifest).parameters["channels"] if c.startswith("profs_"))
+
+
+def demo_forms(raw_dir, platform, account_id):
+    """The forms of a demo account, found independently of the erasure: its id, the user of
+    a Mastodon address, every handle and numeric id its payload objects give it."""
+    user = account_id.partition("@")[0] if platform == "mastodon" else None
+    forms = {account_id, *([user] if user else [])}
+    for path in raw_dir.rglob("*.jsonl.gz"):
+        for line in gzip.decompress(path.read_bytes()).splitlines():
+            if not line.startswith(b'{"type":"payload"') or (
+                account_id.encode() not in line and (not user or user.encode() not in line)
+            ):
+                continue
+            payload = json.loads(line)
+            host = payload["url"].split("/")[2]
+            stack = [json.loads(payload["body"])] if payload["body"][:1] in "[{" else []
+            while stack:
+                item = stack.pop()
+                if isinstance(item, list):
+                    stack.extend(item)
+                elif isinstance(item, dict):
+                    stack.extend(item.values())
+                    if item.get("did") == account_id and item.get("handle"):
+                        forms.add(item["handle"])
+                    acct = item.get("acct")
+                    if acct and (acct if "@" in acct else f"{acct}@{host}") == account_id:
+                        forms.add(str(item["id"]))
+    return forms
+
+
+def whole_names(text, forms):
+    """The forms found in ``text`` whole (not inside a longer name), without case."""
+    text, found = text.lower(), []
+    for form in forms:
+        start = text.find(form)
+        while start >= 0:
+            end = start + len(form)
+            before, after = text[start - 1 : start], text[end : end + 1]
+            if not re.fullmatch(r"[\w.-]", before) and not re.fullmatch(r"[\w-]", after):
+                found.append(form)
+            start = text.find(form, end)
+    return found
+
+
+def form_hits(data, forms):
+    """Where the forms occur, whole and without case, in a data directory: every file (run
+    files decompressed) and every text cell of the database."""
+    forms = sorted({form.lower() for form in forms})
+    found = []
+    for path in data.rglob("*"):
+        if path.is_file() and path.suffix != ".duckdb":
+            content = path.read_bytes()
+            content = gzip.decompress(content) if path.suffix == ".gz" else content
+            found += [(path.name, form) for form in whole_names(content.decode(), forms)]
+    anywhere = "(?i)(" + "|".join(re.escape(form) for form in forms) + ")"
+    with Store(data / "essaim.duckdb", read_only=True) as store:
+        columns = rows(store, "SELECT table_name, column_name FROM information_schema.columns "
+                              "WHERE table_schema = 'main'")  # fmt: skip
+        for table, column in columns:
+            cell = f'CAST("{column}" AS VARCHAR)'
+            select = f'SELECT {cell} FROM "{table}" WHERE regexp_matches({cell}, ?)'
+            found += [(f"{table}.{column}", form)
+                      for (text,) in rows(store, select, anywhere)
+                      for form in whole_names(text, forms)]  # fmt: skip
+    return found
+
+
+def test_forget_on_the_demo_leaves_no_form_of_the_accounts(demo_run, tmp_path, monkeypatch):
+    finished, demo = demo_run
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    data = tmp_path / "demo"
+    shutil.copytree(demo, data)
+    monkeypatch.setenv("ESSAIM_SECRET_FILE", str(data / "pseudonymisation.key"))
+    raw_dir = data / "raw"
+    secret = (data / "pseudonymisation.key").read_bytes().strip()
+    pseudonyms = Pseudonymiser(secret)
+    accounts = [
+        ("mastodon", most_answered(raw_dir, "mastodon")),  # an address its instance writes bare
+        ("bluesky", most_answered(raw_dir, "bluesky")),
+        ("telegram", teacher_channel(raw_dir)),
+    ]
+    forms = set()
+    for platform, account_id in accounts:
+        found = demo_forms(raw_dir, platform, account_id)
+        assert form_hits(data, found), account_id  # the demo has it
+        forms |= found | {pseudonyms.account(platform, account_id)}
+    typed = {"mastodon": "@{}", "bluesky": "{}", "telegram": "https://t.me/{}"}
+    for platform, account_id in accounts:
+        name = typed[platform].format(account_id)
+        result = essaim("--config", data / "essaim-demo.toml", "forget", platform, name)
+        assert result.returncode == 0, result.stderr
+        assert not [form for form in forms if form.lower() in result.stdout.lower()]
+    assert form_hits(data, forms) == []
+    loaded = essaim("--config", data / "essaim-demo.toml", "load")  # the rewritten runs load
+    assert loaded.returncode == 0, loaded.stderr
 
 
 # --- record of processing -------------------------------------------------------------------

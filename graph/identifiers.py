@@ -1,0 +1,311 @@
+"""What an identifier is: the one definition every stored value that could name someone uses.
+
+An identifier is anything that names an account on a platform:
+
+- a **mention**: an at sign in any of its Unicode forms (``@``, fullwidth ``＠``, small ``﹫``:
+  every character whose NFKC form holds ``@``) followed by a name in any script (letters,
+  marks, digits, connectors such as ``_``, dashes and dots in any width, invisible format
+  characters), optionally ``@host``; an e-mail address is one too, its local part included;
+- a **DID** (``did:plc:…``, ``did:web:…``, percent-encoded or not);
+- a **profile link**: ``bsky.app/profile/<who>``, ``t.me/<channel>``, ``x.com/<who>``,
+  ``twitter.com/<who>``, ``youtube.com/@<who>``, ``reddit.com/u/<who>``,
+  ``linkedin.com/in/<who>``, Facebook, Instagram, Threads, TikTok, Medium, and on any host
+  ``/@<who>``, ``/users/<who>`` (Mastodon) and ``/u/<who>`` (Discourse), with or without
+  a scheme;
+- a **community that is an account**: a Telegram or YouTube channel, a Reddit user's own
+  subreddit (``u_<who>``);
+- an **account named by a run's options**: a channel to read, the account an import is of,
+  any ``actor``, ``handle``, ``user``… parameter.
+
+The patterns are RE2 (DuckDB's regular expressions): the store applies them in SQL, and the
+few values handled in Python (a run's query and options, its incidents, the parts of profile
+links) go through the same SQL expressions (:func:`mask_texts`), so there is one definition.
+What replaces an identifier: in texts (excerpts, run queries and options, incidents) a mask,
+``@…``, ``did:…`` or ``<profile prefix>…``; in stored values that must stay distinct (links,
+channels, run options) the keyed pseudonym of the account (:mod:`graph.pseudonyms`) unless
+it is an allow-listed institution.
+
+Examples
+--------
+>>> mask_texts(["Merci ＠alice et @é_Martin, voir https://bsky.app/profile/bob.fr/post/1"])
+['Merci @… et @…, voir https://bsky.app/profile/…']
+>>> mask_texts(["at://did:plc:abc123/app.bsky.feed.post/1", "écrire à jean.dupont@ac-paris.fr."])
+['at://did:…/app.bsky.feed.post/1', 'écrire à @….']
+>>> profile_account("https://piaille.fr/@", "Alice")
+('mastodon', 'Alice@piaille.fr')
+>>> profile_account("x.com/", "search") is None  # a page of the site, not an account
+True
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+import duckdb
+
+__all__ = [
+    "ACCOUNT_PARAMETERS",
+    "AT_SIGNS",
+    "DID",
+    "LOCATOR_RULES",
+    "MENTION",
+    "PROFILE_LINK",
+    "PROFILE_TEXT",
+    "account_key",
+    "account_values",
+    "is_pseudonym",
+    "mask_locators",
+    "mask_texts",
+    "masked_sql",
+    "profile_account",
+    "replace_accounts",
+    "run_platform",
+    "sql_literal",
+    "user_subreddit_sql",
+]
+
+#: Every character whose NFKC form holds "@" (checked against Unicode by the tests).
+AT_SIGNS = "@\ufe6b\uff20"
+_AT = "[@\\x{FE6B}\\x{FF20}]"
+# A name: letters of any script and width, marks, digits, connectors (_ in any width),
+# invisible format characters (zero-width joiners, bidi marks); inside, dashes and dots of
+# any width too (it never ends with a dot, so "@alice." keeps its full stop).
+_NAME_CHAR = r"\pL\pM\pN\p{Pc}\p{Cf}"
+_INNER = _NAME_CHAR + r"\p{Pd}.\x{2024}\x{FE52}\x{FF0E}"
+_NAME = f"[{_NAME_CHAR}](?:[{_INNER}]*[{_NAME_CHAR}])?"
+#: A mention or an e-mail address (its local part with it): replaced by "@…".
+MENTION = f"[{_INNER}+]*{_AT}{_NAME}(?:{_AT}{_NAME})?"
+#: A decentralised identifier, percent-encoded or not: replaced by "did:…".
+DID = r"(?i)did(?::|%3a)[a-z0-9]+(?::|%3a)(?:[a-z0-9._-]|%[0-9a-f]{2})+"
+_KNOWN_PROFILES = "|".join(
+    [
+        r"bsky\.app/profile/",
+        r"(?:t|telegram)\.me/(?:s/)?",
+        r"(?:x|twitter)\.com/",
+        r"youtube\.com/(?:@|c/|channel/|user/)",
+        r"reddit\.com/(?:u|user)/",
+        r"linkedin\.com/in/",
+        r"(?:facebook|instagram|threads)\.(?:com|net)/@?",
+        r"(?:tiktok|medium)\.com/@",
+    ]
+)
+_SCHEME = r"(?:https?://)?"
+_HOST = r"(?:[a-z0-9-]+\.)+[a-z]{2,}(?::[0-9]+)?"
+_PREFIX = (
+    rf"(\b{_SCHEME}(?:[a-z0-9-]+\.)*(?:{_KNOWN_PROFILES})"
+    rf"|\b{_SCHEME}{_HOST}/(?:@|users/|u/))"
+)
+_URL_CHAR = r"[^\s\x{A0}<>\x22\x27()\[\]{}"
+_WHO = rf"({_URL_CHAR}/?#]+)"
+#: A profile link in a text, to its end: replaced by its prefix and "…".
+PROFILE_TEXT = f"(?i){_PREFIX}{_WHO}{_URL_CHAR}]*"
+#: A whole value that is a profile link: groups prefix, who, rest.
+PROFILE_LINK = f"(?i)^{_PREFIX}{_WHO}(.*)$"
+#: The replacements of texts, in order (profile links first: they may hold "@" and DIDs).
+_TEXT_RULES = ((PROFILE_TEXT, "\\1…"), (DID, "did:…"), (MENTION, "@…"))
+#: What else identifies in the location of an incident (a request URL, an API path): query
+#: values (uri=, actor=, videoId=…), long numbers (status and account ids) and Reddit ids.
+LOCATOR_RULES = (
+    ("([?&][^=&#\\s]+=)[^&#\\s]+", "\\1…"),
+    ("[0-9]{6,}", "…"),
+    ("(/comments/)[^/?#\\s]+", "\\1…"),
+)
+
+#: Platforms of profile links on known hosts (subdomains such as www. or mobile. aside).
+_PROFILE_HOSTS = {
+    "bsky.app": "bluesky", "t.me": "telegram", "telegram.me": "telegram", "x.com": "x",
+    "twitter.com": "x", "youtube.com": "youtube", "reddit.com": "reddit",
+    "linkedin.com": "linkedin", "facebook.com": "facebook", "instagram.com": "instagram",
+    "threads.net": "threads", "threads.com": "threads", "tiktok.com": "tiktok",
+    "medium.com": "medium",
+}  # fmt: skip
+#: Pages of those sites that are not accounts (compared in lower case).
+_NOT_ACCOUNTS = {
+    "x": {"i", "home", "search", "hashtag", "explore", "intent", "share", "settings",
+          "messages", "notifications", "compose", "login", "signup", "tos", "privacy",
+          "about", "account", "download", "jobs", "who_to_follow"},
+    "telegram": {"s", "joinchat", "addstickers", "addemoji", "addlist", "share", "iv", "proxy",
+                 "socks", "c", "login", "setlanguage", "contact"},
+    "facebook": {"sharer", "sharer.php", "share", "share.php", "groups", "events", "watch",
+                 "hashtag", "pages", "photo", "photo.php", "story.php", "permalink.php",
+                 "login", "dialog", "plugins", "help", "policies", "privacy", "marketplace",
+                 "gaming", "reel", "reels", "tr"},
+    "instagram": {"p", "reel", "reels", "explore", "stories", "tv", "accounts", "direct",
+                  "about", "legal"},
+    "threads": {"t", "search", "login"},
+}  # fmt: skip
+#: Platforms whose account ids are lower case (Telegram channels, Bluesky handles and DIDs).
+_LOWER_CASE = {"bluesky", "telegram"}
+#: Parameters of a run (at any depth) whose values name accounts.
+ACCOUNT_PARAMETERS = frozenset(
+    {"account", "accounts", "actor", "actors", "author", "authors", "channel", "channels",
+     "handle", "handles", "user", "users", "username", "usernames", "member", "members"}
+)  # fmt: skip
+#: The platform of the accounts a source's options name, when its records do not tell.
+_SOURCE_PLATFORMS = {"import-x-archive": "x", "import-minet": "x", "import-linkedin": "linkedin"}
+_PSEUDONYM = re.compile(r"[up]_[0-9a-f]{20}")
+
+
+def sql_literal(pattern: str) -> str:
+    """``pattern`` as an SQL string literal."""
+    return "'" + pattern.replace("'", "''") + "'"
+
+
+def masked_sql(value: str, locators: bool = False) -> str:
+    """The SQL expression masking every identifier in the text ``value`` (an SQL expression);
+    with ``locators``, also query values and long numbers (for request URLs)."""
+    rules = [*_TEXT_RULES, *(LOCATOR_RULES if locators else ())]
+    for pattern, replacement in rules:
+        value = f"regexp_replace({value}, {sql_literal(pattern)}, {sql_literal(replacement)}, 'g')"
+    return value
+
+
+def user_subreddit_sql(alias: str) -> str:
+    """SQL: the Reddit user a post's subreddit is (``u_<name>`` is a user's own page), else
+    NULL; ``alias`` names the run's lines."""
+    return (
+        f"CASE WHEN {alias}.platform = 'reddit' AND starts_with(lower({alias}.community"
+        f".subreddit), 'u_') THEN substr({alias}.community.subreddit, 3) END"
+    )
+
+
+_LOCAL = threading.local()
+
+
+def _connection(connection: duckdb.DuckDBPyConnection | None) -> duckdb.DuckDBPyConnection:
+    if connection is not None:
+        return connection
+    if getattr(_LOCAL, "connection", None) is None:
+        _LOCAL.connection = duckdb.connect()
+    return _LOCAL.connection
+
+
+def _apply(values: Iterable[str | None], sql: str, connection) -> list[str | None]:
+    values = list(values)
+    if not values:
+        return []
+    expression = f"SELECT list_transform(?::VARCHAR[], lambda x: {sql})"
+    return _connection(connection).execute(expression, [values]).fetchall()[0][0]
+
+
+def mask_texts(
+    values: Iterable[str | None], connection: duckdb.DuckDBPyConnection | None = None
+) -> list[str | None]:
+    """Mask every mention, DID and profile link in each text (through DuckDB: the same SQL
+    as excerpts). ``connection``: the store's, or a private in-memory one."""
+    return _apply(values, masked_sql("x"), connection)
+
+
+def mask_locators(
+    values: Iterable[str | None], connection: duckdb.DuckDBPyConnection | None = None
+) -> list[str | None]:
+    """:func:`mask_texts`, and query values and long numbers too (request URLs, API paths).
+
+    >>> mask_locators(["payload 3 from https://mastodon.social/api/v1/statuses/1171937930/x?a=1"])
+    ['payload 3 from https://mastodon.social/api/v1/statuses/…/x?a=…']
+    """
+    return _apply(values, masked_sql("x", locators=True), connection)
+
+
+def is_pseudonym(value: str) -> bool:
+    """Tell whether ``value`` is a pseudonym (``u_`` or ``p_`` and 20 hex digits)."""
+    return _PSEUDONYM.fullmatch(value) is not None
+
+
+def account_key(platform: str, value: str) -> str:
+    """The account id a name given by hand stands for: without "@", in lower case on the
+    platforms whose ids are (Telegram channels, Bluesky)."""
+    value = value.strip().lstrip("@" + AT_SIGNS[1:])
+    return value.lower() if platform in _LOWER_CASE else value
+
+
+def profile_account(prefix: str, who: str) -> tuple[str, str] | None:
+    """The ``(platform, account id)`` a profile link names (its prefix and identifying part,
+    as :data:`PROFILE_LINK` cuts it), or None when the part is a page of the site."""
+    address = re.sub(r"^[a-z]+://", "", prefix.lower())
+    host, _, path = address.partition("/")
+    host = host.split(":")[0]
+    platform = next(
+        (
+            name
+            for known, name in _PROFILE_HOSTS.items()
+            if host == known or host.endswith("." + known)
+        ),
+        None,
+    )
+    if platform is None:  # /@who, /users/who: Mastodon; /u/who: Discourse
+        platform = "discourse" if path == "u/" else "mastodon"
+        user = who.lstrip("@")
+        return platform, user if "@" in user else f"{user}@{host}"
+    if who.lower() in _NOT_ACCOUNTS.get(platform, ()) or who.startswith("+"):
+        return None
+    return platform, account_key(platform, who)
+
+
+def account_values(parameters: Any) -> list[str]:
+    """The strings a run's options give under account parameters (:data:`ACCOUNT_PARAMETERS`),
+    at any depth."""
+    found: list[str] = []
+    if isinstance(parameters, Mapping):
+        for key, value in parameters.items():
+            if str(key).lower() in ACCOUNT_PARAMETERS:
+                found += [v for v in (value if isinstance(value, list) else [value])
+                          if isinstance(v, str) and v.strip()]  # fmt: skip
+            else:
+                found += account_values(value)
+    elif isinstance(parameters, list):
+        for value in parameters:
+            found += account_values(value)
+    return found
+
+
+def run_platform(source: str, parameters: Mapping[str, Any], platforms: Iterable[str]) -> str:
+    """The platform of the accounts a run's options name: the run's only platform, else the
+    source's, else its ``platform`` option, else the source's name."""
+    platforms = set(platforms)
+    if len(platforms) == 1:
+        return platforms.pop()
+    given = parameters.get("platform") if isinstance(parameters, Mapping) else None
+    return _SOURCE_PLATFORMS.get(source) or (given if isinstance(given, str) else None) or source
+
+
+def replace_accounts(
+    values: Iterable[Any], stored: Mapping[str, str], mask: Callable[[list], list] = mask_texts
+) -> list[Any]:
+    """Replace in every string of ``values`` (JSON-like: strings, lists, dicts) each name of
+    ``stored`` (compared case-insensitively, longest first) by what the store keeps of it,
+    then mask the remaining identifiers with ``mask``."""
+    values = list(values)
+    by_lower = {name.lower(): kept for name, kept in stored.items()}
+    names = sorted(by_lower, key=len, reverse=True)
+    pattern = re.compile("|".join(map(re.escape, names)), re.I) if names else None
+    strings: list[str] = []
+
+    def collect(value: Any) -> Any:
+        if isinstance(value, str):
+            if pattern is not None:
+                value = pattern.sub(lambda found: by_lower[found[0].lower()], value)
+            strings.append(value)
+            return len(strings) - 1
+        if isinstance(value, Mapping):
+            return {key: collect(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [collect(item) for item in value]
+        return value
+
+    shapes = [collect(value) for value in values]
+    masked = mask(strings)
+
+    def fill(shape: Any, original: Any) -> Any:
+        if isinstance(original, str):
+            return masked[shape]
+        if isinstance(original, Mapping):
+            return {key: fill(shape[key], item) for key, item in original.items()}
+        if isinstance(original, list):
+            return [fill(s, item) for s, item in zip(shape, original, strict=True)]
+        return original
+
+    return [fill(shape, value) for shape, value in zip(shapes, values, strict=True)]

@@ -1,0 +1,496 @@
+"""Erasure in raw runs: every form of an account, every place it is named, links, bad files.
+
+Runs are written by hand (payloads as the platforms send them, records as the parsers make
+them) so that what must go, what must be rewritten and what must stay is known line by line.
+"""
+
+import gzip
+import json
+import os
+import stat
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import msgspec
+import pytest
+
+from collectors.erasure import (
+    REDACTED,
+    ErasureError,
+    delete_runs_before,
+    erase_account,
+    erased_runs,
+    find_account,
+    seal_unfinished_runs,
+)
+from collectors.imports.run import import_file
+from collectors.rawrun import RawRunWriter, iter_lines, read_manifest, sha256_of
+from collectors.records import Account, Follow, Interaction, Post
+
+AT = datetime(2026, 9, 1, tzinfo=UTC)
+IMPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
+
+
+def post(run_id, platform, post_id, author, **fields):
+    return Post(source=platform, run_id=run_id, collected_at=AT, platform=platform,
+                post_id=post_id, author_id=author, **fields)  # fmt: skip
+
+
+def account(run_id, platform, account_id, handle=None):
+    return Account(source=platform, run_id=run_id, collected_at=AT, platform=platform,
+                   account_id=account_id, handle=handle or account_id)  # fmt: skip
+
+
+def act(run_id, platform, kind, actor, target, post_id=None):
+    return Interaction(source=platform, run_id=run_id, collected_at=AT, platform=platform,
+                       kind=kind, actor_id=actor, target_post_id=target,
+                       post_id=post_id)  # fmt: skip
+
+
+def write_run(raw_dir, source, payloads=(), records=lambda run_id: [], **kw):
+    """A run of ``source``: the payloads ``(url, body)`` then the records."""
+    with RawRunWriter(raw_dir, source, kw.pop("query", "q"), kw.pop("parameters", {})) as run:
+        for url, body in payloads:
+            body = body if isinstance(body, str | bytes) else json.dumps(body)
+            run.add_payload(body, url=url,
+                            received_at=AT)  # fmt: skip
+        run.add_records(records(run.run_id))
+        for where, message in kw.pop("incidents", ()):
+            run.add_incident("failed-page", where, message)
+    return run.manifest_path
+
+
+def lines_of(manifest):
+    run = read_manifest(manifest)
+    path = manifest.with_name(f"{run.run_id}.jsonl.gz")
+    return [msgspec.json.decode(line) for _, line in iter_lines(path, run.file_sha256)]
+
+
+def payload_urls(manifest):
+    return [line["url"] for line in lines_of(manifest) if line["type"] == "payload"]
+
+
+def records_of(manifest):
+    return [line for line in lines_of(manifest) if line["type"] != "payload"]
+
+
+def everything(raw_dir):
+    """Every byte under ``raw_dir``, run files decompressed, lower-cased."""
+    found = b""
+    for path in sorted(raw_dir.rglob("*")):
+        if path.is_file():
+            content = path.read_bytes()
+            found += gzip.decompress(content) if path.name.endswith(".gz") else content
+    return found.lower()
+
+
+# --- Mastodon: an address with and without its host, per-instance numeric ids -----------------
+
+PIERRE = "pierre382@framapiaf.org"
+HER_STATUS = "https://framapiaf.org/users/pierre382/statuses/1"
+FRAMAPIAF = "https://framapiaf.org/api/v1/statuses/9/reblogged_by"
+PIAILLE = "https://piaille.fr/api/v1/timelines/tag/inspe"
+MASTODON_PAYLOADS = [
+    # her home instance writes her acct without its host, here without any link
+    (FRAMAPIAF, [{"id": "109300000000002832", "username": "pierre382", "acct": "pierre382"}]),
+    # a reply to her on her instance names her by that instance's numeric id only
+    (FRAMAPIAF + "?page=2", [{"id": "5", "in_reply_to_account_id": "109300000000002832",
+                              "account": {"id": "77", "username": "lea", "acct": "lea"}}]),
+    # another instance gives her another id, with her full address
+    (PIAILLE, [{"id": "110000000000000007", "username": "pierre382", "acct": PIERRE}]),
+    (PIAILLE + "&max_id=9", [{"id": "6", "in_reply_to_account_id": "110000000000000007"}]),
+    # what stays: another pierre382 (of mastodon.social), pierre38 of her instance and his id
+    ("https://mastodon.social/api/v1/timelines/tag/inspe",
+     [{"id": "109300000000002832", "username": "pierre382", "acct": "pierre382"}]),
+    (FRAMAPIAF + "?page=3",
+     [{"id": "109300000000002833", "username": "pierre38", "acct": "pierre38"}]),
+]  # fmt: skip
+
+
+def mastodon_records(run_id):
+    return [
+        account(run_id, "mastodon", PIERRE),
+        post(run_id, "mastodon", HER_STATUS, PIERRE, text="Mon parcours"),
+        account(run_id, "mastodon", "lea@framapiaf.org"),
+        post(run_id, "mastodon", "https://framapiaf.org/users/lea/statuses/2", "lea@framapiaf.org",
+             reply_to=HER_STATUS, text="@pierre382 merci, voir https://framapiaf.org/@pierre382"),
+        act(run_id, "mastodon", "like", "lea@framapiaf.org", HER_STATUS),
+        account(run_id, "mastodon", "pierre38@framapiaf.org"),
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def mastodon_run(raw_dir):
+    return write_run(raw_dir, "mastodon", MASTODON_PAYLOADS, mastodon_records)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "@pierre382@framapiaf.org",
+        "Pierre382@Framapiaf.org",
+        "pierre382",  # without its host: one account of that name in the runs
+        "110000000000000007",  # the numeric id an instance gives her
+        "https://framapiaf.org/@pierre382",
+        "https://framapiaf.org/users/pierre382",
+        "https://piaille.fr/@pierre382@framapiaf.org",
+    ],
+)
+def test_every_mastodon_form_names_the_account(raw_dir, mastodon_run, name):
+    assert find_account(raw_dir, "mastodon", name).account_ids == {PIERRE}
+
+
+def test_a_numeric_id_two_instances_give_is_refused(raw_dir, mastodon_run):
+    with pytest.raises(ErasureError, match="names 2 mastodon accounts"):
+        find_account(raw_dir, "mastodon", "109300000000002832")  # framapiaf's and m.s's
+
+
+def test_a_user_without_host_on_two_instances_is_refused(raw_dir, mastodon_run):
+    write_run(
+        raw_dir, "mastodon", records=lambda r: [account(r, "mastodon", "pierre382@a.example")]
+    )
+    with pytest.raises(ErasureError, match="names 2 mastodon accounts"):
+        find_account(raw_dir, "mastodon", "pierre382")
+    assert find_account(raw_dir, "mastodon", "pierre382@a.example").account_ids == {
+        "pierre382@a.example"
+    }
+
+
+def test_mastodon_erasure_reaches_the_home_instance_acct_and_every_numeric_id(
+    raw_dir, mastodon_run
+):
+    who = find_account(raw_dir, "mastodon", "@pierre382@framapiaf.org")
+    (changed,) = erase_account(raw_dir, who)
+    # worked by hand: 4 payloads, her account, her post and the like of it go
+    assert (changed.lines, changed.redacted) == (7, 1)
+    assert payload_urls(mastodon_run) == [
+        "https://mastodon.social/api/v1/timelines/tag/inspe",
+        FRAMAPIAF + "?page=3",
+    ]
+    assert records_of(mastodon_run) == [
+        {"type": "account", "source": "mastodon", "run_id": changed.run_id,
+         "collected_at": "2026-09-01T00:00:00Z", "platform": "mastodon",
+         "account_id": "lea@framapiaf.org", "handle": "lea@framapiaf.org"},
+        {"type": "post", "source": "mastodon", "run_id": changed.run_id,
+         "collected_at": "2026-09-01T00:00:00Z", "platform": "mastodon",
+         "post_id": "https://framapiaf.org/users/lea/statuses/2",
+         "author_id": "lea@framapiaf.org",
+         "text": f"{REDACTED} merci, voir https://{REDACTED}", "community": {}},  # no reply_to
+        {"type": "account", "source": "mastodon", "run_id": changed.run_id,
+         "collected_at": "2026-09-01T00:00:00Z", "platform": "mastodon",
+         "account_id": "pierre38@framapiaf.org", "handle": "pierre38@framapiaf.org"},
+    ]  # fmt: skip
+    assert who.post_ids == {HER_STATUS}
+
+
+# --- Bluesky: a DID, its handles, and what others did to its posts ------------------------------
+
+ANA = "did:plc:ana"
+ANA_POST = f"at://{ANA}/app.bsky.feed.post/1"
+ANA_UNSEEN = f"at://{ANA}/app.bsky.feed.post/9"  # a post of hers no run collected
+SEARCH = "https://public.api.bsky.app/xrpc/app.bsky.feed.searchPosts"
+BLUESKY_PAYLOADS = [
+    (SEARCH, {"posts": [{"uri": ANA_POST, "author": {"did": ANA, "handle": "ana.example"}}]}),
+    # her profile under a handle she had before
+    ("https://public.api.bsky.app/xrpc/app.bsky.actor.getProfiles",
+     {"profiles": [{"did": ANA, "handle": "ana-old.example"}]}),
+    (SEARCH + "?cursor=2", {"posts": [{"record": {"text": "merci ana-old.example !"}}]}),
+    # what stays: diana.example, did:plc:anabel
+    (SEARCH + "?cursor=3", {"posts": [{"author": {"did": "did:plc:diana",
+                                                  "handle": "diana.example"}}]}),
+    (SEARCH + "?cursor=4", {"posts": [{"author": {"did": "did:plc:anabel"}}]}),
+]  # fmt: skip
+
+
+def bluesky_records(run_id):
+    def reply(n, **fields):
+        return post(run_id, "bluesky", f"at://did:plc:bob/app.bsky.feed.post/{n}",
+                    "did:plc:bob", **fields)  # fmt: skip
+
+    return [
+        account(run_id, "bluesky", ANA, "ana.example"),
+        post(run_id, "bluesky", ANA_POST, ANA, text="Mon parcours"),
+        account(run_id, "bluesky", "did:plc:bob", "bob.example"),
+        reply(2, reply_to=ANA_POST, text="@ana.example bravo, et diana.example aussi",
+              links=["https://bsky.app/profile/ana.example", "https://www.e-inspe.fr/x"]),
+        reply(3, quote_of=ANA_UNSEEN, text="À lire"),
+        reply(4, repost_of=ANA_POST),
+        act(run_id, "bluesky", "reply", "did:plc:bob", ANA_POST, "at://did:plc:bob/app.bsky.feed.post/2"),
+        act(run_id, "bluesky", "repost", "did:plc:dan", ANA_POST),
+        act(run_id, "bluesky", "like", "did:plc:eve", ANA_UNSEEN),
+        act(run_id, "bluesky", "like", "did:plc:eve", "at://did:plc:anabel/app.bsky.feed.post/5"),
+        Follow(source="bluesky", run_id=run_id, collected_at=AT, platform="bluesky",
+               follower_id=ANA, followee_id="did:plc:bob"),
+        Follow(source="bluesky", run_id=run_id, collected_at=AT, platform="bluesky",
+               follower_id="did:plc:bob", followee_id="did:plc:diana"),
+    ]  # fmt: skip
+
+
+@pytest.fixture
+def bluesky_run(raw_dir):
+    return write_run(raw_dir, "bluesky", BLUESKY_PAYLOADS, bluesky_records)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["did:plc:ana", "ana.example", "@Ana.example", "https://bsky.app/profile/ana.example",
+     "bsky.app/profile/did:plc:ana"],
+)  # fmt: skip
+def test_every_bluesky_form_names_the_account(raw_dir, bluesky_run, name):
+    assert find_account(raw_dir, "bluesky", name).account_ids == {ANA}
+
+
+def test_others_replies_quotes_reposts_and_likes_of_her_posts_lose_her(raw_dir, bluesky_run):
+    who = find_account(raw_dir, "bluesky", "ana.example")
+    assert "ana-old.example" in who.forms  # from her profile in a payload
+    (changed,) = erase_account(raw_dir, who)
+    # by hand: 3 payloads; her account, post, follow; bob's reply act, dan's repost, eve's like
+    assert (changed.lines, changed.redacted) == (9, 3)
+    assert payload_urls(bluesky_run) == [SEARCH + "?cursor=3", SEARCH + "?cursor=4"]
+    kept = [(r["type"], r.get("post_id") or r.get("account_id") or r.get("follower_id"),
+             {k: r[k] for k in ("reply_to", "quote_of", "repost_of", "text", "links") if k in r})
+            for r in records_of(bluesky_run)]  # fmt: skip
+    assert kept == [
+        ("account", "did:plc:bob", {}),
+        ("post", "at://did:plc:bob/app.bsky.feed.post/2",
+         {"text": f"{REDACTED} bravo, et diana.example aussi",
+          "links": ["https://www.e-inspe.fr/x"]}),
+        ("post", "at://did:plc:bob/app.bsky.feed.post/3", {"text": "À lire"}),
+        ("post", "at://did:plc:bob/app.bsky.feed.post/4", {}),
+        ("interaction", None, {}),  # eve's like of anabel's post
+        ("follow", "did:plc:bob", {}),
+    ]  # fmt: skip
+    assert who.post_ids == {ANA_POST, ANA_UNSEEN}  # for the database
+    raw = everything(raw_dir)
+    assert b"did:plc:ana/" not in raw and b'did:plc:ana"' not in raw
+    assert b"ana.example" not in raw.replace(b"diana.example", b"")
+    assert b"ana-old" not in raw
+
+
+def test_a_name_inside_a_longer_name_is_left_alone(raw_dir):
+    manifest = write_run(
+        raw_dir, "x",
+        [("file", {"text": "@pierre382 et pierre38_bis et mon_pierre38"}),
+         ("file", {"text": "@pierre38 !"})],
+        lambda r: [account(r, "x", "pierre38"), account(r, "x", "pierre382"),
+                   post(r, "x", "1", "pierre382",
+                        text="cc @pierre38, pas pierre382 ni x.com/pierre382")],
+    )  # fmt: skip
+    erase_account(raw_dir, find_account(raw_dir, "x", "pierre38"))
+    assert [line.get("body") for line in lines_of(manifest) if line["type"] == "payload"] == [
+        '{"text": "@pierre382 et pierre38_bis et mon_pierre38"}'
+    ]
+    assert [r.get("text") for r in records_of(manifest)] == [
+        None,
+        f"cc {REDACTED}, pas pierre382 ni x.com/pierre382",
+    ]
+
+
+def test_payloads_name_the_account_in_any_escaping(raw_dir):
+    page = "https://forum.example/viewtopic.php?t=1"
+    manifest = write_run(
+        raw_dir, "forum",
+        [(page, "Réponse de lucie1965".encode("latin-1")),  # not UTF-8: kept as base64
+         (page + "&p=2", {"text": "merci\nlucie1965"}),  # after an escaped line break
+         ("https://forum.example/search?author=%40lucie1965", "<p>résultats</p>"),
+         (page + "&p=3", "<p>Réponse de lucie19650</p>")],
+        lambda r: [account(r, "forum", "lucie1965@forum.example", "lucie1965")],
+    )  # fmt: skip
+    (changed,) = erase_account(raw_dir, find_account(raw_dir, "forum", "lucie1965"))
+    assert changed.lines == 4 and payload_urls(manifest) == [page + "&p=3"]
+
+
+def test_a_short_name_counts_only_where_it_is_a_name(raw_dir):
+    manifest = write_run(
+        raw_dir, "import-x-archive",
+        [("file", {"text": "bo bo, il a dit bo"}), ("file", {"screen_name": "bo"})],
+        lambda r: [account(r, "x", "bo"), account(r, "x", "alice"),
+                   post(r, "x", "2", "alice", text="@bo merci, bo")],
+    )  # fmt: skip
+    (changed,) = erase_account(raw_dir, find_account(raw_dir, "x", "@bo"))
+    assert (changed.lines, changed.redacted) == (2, 1)
+    assert [r.get("text") for r in records_of(manifest)] == [None, f"@{REDACTED} merci, bo"]
+
+
+def test_acts_on_posts_whose_ids_do_not_name_the_account_go_too(raw_dir):
+    hers, theirs = "echanges.example/t/22/1", "echanges.example/t/22/2"
+    manifest = write_run(
+        raw_dir, "discourse",
+        records=lambda r: [
+            account(r, "discourse", "hugo.1026@echanges.example", "hugo.1026"),
+            post(r, "discourse", hers, "hugo.1026@echanges.example"),
+            post(r, "discourse", theirs, "sarah@echanges.example", reply_to=hers),
+            act(r, "discourse", "like", "sarah@echanges.example", hers),
+            act(r, "discourse", "reply", "sarah@echanges.example", hers, theirs),
+        ],
+    )  # fmt: skip
+    (changed,) = erase_account(raw_dir, find_account(raw_dir, "discourse", "@hugo.1026"))
+    assert (changed.lines, changed.redacted) == (4, 1)
+    assert [(r["type"], r["post_id"], r.get("reply_to")) for r in records_of(manifest)] == [
+        ("post", theirs, None)
+    ]
+
+
+# --- Telegram: a channel in the query, parameters, incidents ------------------------------------
+
+TELEGRAM_QUERY = "telegram channels einspe_actus, profs_marie"
+TELEGRAM_PARAMETERS = {"channels": ["einspe_actus", "profs_marie"], "since": None,
+                       "max_pages": 200, "base": "https://t.me"}  # fmt: skip
+
+
+def telegram_records(run_id):
+    return [
+        account(run_id, "telegram", "profs_marie"),
+        post(run_id, "telegram", "profs_marie/7", "profs_marie", url="https://t.me/profs_marie/7"),
+        account(run_id, "telegram", "einspe_actus"),
+        post(run_id, "telegram", "einspe_actus/3", "einspe_actus", repost_of="profs_marie/7",
+             text="Transféré de @Profs_Marie", url="https://t.me/einspe_actus/3"),
+        act(run_id, "telegram", "forward", "einspe_actus", "profs_marie/7", "einspe_actus/3"),
+        post(run_id, "telegram", "profs_marie_bis/1", "profs_marie_bis", text="profs_marie_bis"),
+    ]  # fmt: skip
+
+
+def test_a_telegram_channel_leaves_the_query_parameters_incidents_and_pages(raw_dir):
+    manifest = write_run(
+        raw_dir, "telegram",
+        [("https://t.me/s/profs_marie", "<div>@profs_marie</div>"),
+         ("https://t.me/s/einspe_actus", '<a href="https://t.me/profs_marie/7">transféré</a>'),
+         ("https://t.me/s/einspe_actus?before=3", "<div>einspe_actus</div>")],
+        telegram_records, query=TELEGRAM_QUERY, parameters=TELEGRAM_PARAMETERS,
+        incidents=[("https://t.me/s/profs_marie?before=7", "HTTP 500 for t.me/s/profs_marie")],
+    )  # fmt: skip
+    (changed,) = erase_account(
+        raw_dir, find_account(raw_dir, "telegram", "https://t.me/Profs_Marie")
+    )
+    assert (changed.lines, changed.redacted, changed.manifest) == (5, 1, True)
+    run = read_manifest(manifest)
+    assert run.query == f"telegram channels einspe_actus, {REDACTED}"
+    assert run.parameters == {**TELEGRAM_PARAMETERS, "channels": ["einspe_actus"]}
+    assert (run.incidents[0].where, run.incidents[0].message) == (
+        f"https://{REDACTED}?before=7",
+        f"HTTP 500 for {REDACTED}",
+    )
+    assert run.file_sha256 == sha256_of(manifest.with_name(f"{run.run_id}.jsonl.gz"))
+    assert run.erased_lines == 6
+    assert stat.S_IMODE(manifest.stat().st_mode) & 0o222 == 0  # read-only again
+    assert payload_urls(manifest) == ["https://t.me/s/einspe_actus?before=3"]
+    forwarded = [r for r in records_of(manifest) if r.get("post_id") == "einspe_actus/3"]
+    assert forwarded[0]["text"] == f"Transféré de {REDACTED}" and "repost_of" not in forwarded[0]
+    assert b"profs_marie" not in everything(raw_dir).replace(b"profs_marie_bis", b"")
+
+
+def test_a_run_naming_the_account_only_in_its_query_gets_a_new_manifest(raw_dir):
+    manifest = write_run(raw_dir, "telegram", query=TELEGRAM_QUERY, parameters=TELEGRAM_PARAMETERS)
+    other = write_run(
+        raw_dir, "telegram", records=lambda r: [account(r, "telegram", "profs_marie")]
+    )
+    before = sha256_of(manifest.with_name(f"{read_manifest(manifest).run_id}.jsonl.gz"))
+    erase_account(raw_dir, find_account(raw_dir, "telegram", "@profs_marie"))
+    run = read_manifest(manifest)
+    assert run.query == f"telegram channels einspe_actus, {REDACTED}"
+    assert run.file_sha256 == before and run.erased_lines == 0
+    assert [run_id for run_id, _ in erased_runs(raw_dir)] == [read_manifest(other).run_id]
+
+
+# --- X: the account of an archive import --------------------------------------------------------
+
+
+def test_the_account_of_an_x_archive_leaves_its_import(raw_dir):
+    outcome = import_file(raw_dir, "x-archive", IMPORTS / "tweets.js", account="inspe_exemple")
+    manifest = raw_dir / outcome.run.source / f"{outcome.run.run_id}.manifest.json"
+    who = find_account(raw_dir, "x", "https://x.com/inspe_exemple")
+    (changed,) = erase_account(raw_dir, who)
+    run = read_manifest(manifest)
+    assert run.parameters["account"] == REDACTED and changed.manifest
+    assert lines_of(manifest) == []  # every tweet was hers, and every payload names her
+    assert b"inspe_exemple" not in everything(raw_dir)
+
+
+# --- files: links, hard links, unreadable manifests ----------------------------------------------
+
+
+def test_a_linked_run_file_inside_the_data_directory_is_rewritten_where_it_lies(tmp_path, raw_dir):
+    manifest = write_run(raw_dir, "bluesky", BLUESKY_PAYLOADS, bluesky_records)
+    link = manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl.gz"))
+    target = tmp_path / "data" / "archive" / link.name
+    target.parent.mkdir()
+    os.replace(link, target)
+    link.symlink_to(target)
+    erase_account(raw_dir, find_account(raw_dir, "bluesky", ANA))
+    assert link.is_symlink() and link.resolve() == target
+    assert b"ana.example" not in gzip.decompress(target.read_bytes()).replace(b"diana", b"")
+    assert read_manifest(manifest).file_sha256 == sha256_of(target)
+    assert not list((tmp_path / "data").rglob("*.erasing"))
+
+
+def test_a_linked_run_file_outside_the_data_directory_is_refused(tmp_path, raw_dir):
+    manifest = write_run(raw_dir, "bluesky", BLUESKY_PAYLOADS, bluesky_records)
+    link = manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl.gz"))
+    target = tmp_path / "elsewhere" / link.name
+    target.parent.mkdir()
+    os.replace(link, target)
+    link.symlink_to(target)
+    write_run(raw_dir, "bluesky", records=bluesky_records)  # a run it may rewrite
+    before = everything(tmp_path)
+    who = find_account(raw_dir, "bluesky", ANA)
+    with pytest.raises(ErasureError) as refused:
+        erase_account(raw_dir, who)
+    message = str(refused.value)
+    assert str(link) in message and "outside the data directory" in message
+    assert "\n" not in message and message.count(". ") == 0
+    assert everything(tmp_path) == before and not list(tmp_path.rglob("*.erasing"))
+
+
+def test_an_unreadable_manifest_is_named_and_passed_over(raw_dir):
+    manifest = write_run(raw_dir, "bluesky", BLUESKY_PAYLOADS, bluesky_records)
+    broken = raw_dir / "bluesky" / "broken.manifest.json"
+    broken.write_text("{not json")
+    warnings = []
+    who = find_account(raw_dir, "bluesky", "ana.example", warnings.append)
+    erase_account(raw_dir, who, warn=warnings.append)
+    assert erased_runs(raw_dir, warnings.append) == [
+        (read_manifest(manifest).run_id, read_manifest(manifest).file_sha256)
+    ]
+    later = datetime.now(UTC) + timedelta(days=1)
+    assert delete_runs_before(raw_dir, later, warnings.append) == [read_manifest_id(manifest)]
+    assert len(warnings) == 4 and all(str(broken) in warning for warning in warnings)
+    assert all(warning.count(". ") == 0 and warning.endswith(".") for warning in warnings)
+    assert broken.exists()
+
+
+def read_manifest_id(manifest):
+    return manifest.name.removesuffix(".manifest.json")
+
+
+def test_a_hard_linked_run_file_is_refused(raw_dir):
+    manifest = write_run(raw_dir, "bluesky", BLUESKY_PAYLOADS, bluesky_records)
+    run_file = manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl.gz"))
+    os.link(run_file, raw_dir / "copy.jsonl.gz")
+    with pytest.raises(ErasureError, match="other hard links"):
+        erase_account(raw_dir, find_account(raw_dir, "bluesky", ANA))
+    assert b"did:plc:ana" in gzip.decompress(run_file.read_bytes())
+
+
+def test_a_run_a_crash_left_unfinished_is_sealed_and_erased(raw_dir):
+    run = RawRunWriter(raw_dir, "bluesky", "q")
+    run.add_records(bluesky_records(run.run_id))
+    run.flush()
+    run._lock.close()  # the process died: nothing holds the run any more
+    warnings = []
+    seal_unfinished_runs(raw_dir, warnings.append)
+    assert warnings == [] and read_manifest(run.manifest_path).status == "interrupted"
+    erase_account(raw_dir, find_account(raw_dir, "bluesky", ANA))
+    assert b"did:plc:ana" not in everything(raw_dir).replace(b"did:plc:anabel", b"")
+
+
+def test_retention_deletes_the_target_of_a_linked_run_inside_the_data_directory(tmp_path, raw_dir):
+    manifest = write_run(raw_dir, "bluesky", BLUESKY_PAYLOADS, bluesky_records)
+    link = manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl.gz"))
+    target = tmp_path / "data" / "archive" / link.name
+    target.parent.mkdir()
+    os.replace(link, target)
+    link.symlink_to(target)
+    assert delete_runs_before(raw_dir, datetime.now(UTC) + timedelta(days=1)) == [
+        read_manifest_id(manifest)
+    ]
+    assert not link.is_symlink() and not target.exists() and not manifest.exists()
