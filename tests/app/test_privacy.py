@@ -439,23 +439,30 @@ def test_forget_names_an_unreadable_manifest_and_goes_on(tmp_path, raw_dir, two_
     assert b"did:plc:ana" not in all_raw_bytes(raw_dir).replace(broken.read_bytes(), b"")
 
 
-def most_answered(raw_dir, platform):
-    """The account of ``platform`` whose posts others acted on most in the raw runs."""
-    authors, acts = {}, Counter()
+def demo_records(raw_dir, platform):
+    """The records of ``platform`` in the raw runs, payloads aside."""
     for manifest in find_runs(raw_dir):
         run = read_manifest(manifest)
         for _, line in iter_lines(manifest.with_name(f"{run.run_id}.jsonl.gz")):
-            if not line.startswith(b'{"type":"payload"') and line.strip():
+            if line.strip() and not line.startswith(b'{"type":"payload"'):
                 record = json.loads(line)
-                if record.get("platform") != platform:
-                    continue
-                if record["type"] == "post":
-                    authors[record["post_id"]] = record["author_id"]
-                elif record["type"] == "interaction":
-                    acts[record["target_post_id"]] += 1
+                if record.get("platform") == platform:
+                    yield record
+
+
+def most_answered(raw_dir, platform, keep=lambda account_id: True):
+    """The account of ``platform`` (among those ``keep`` accepts) whose posts others replied
+    to or acted on most in the raw runs."""
+    authors, acts = {}, Counter()
+    for record in demo_records(raw_dir, platform):
+        if record["type"] == "post":
+            authors[record["post_id"]] = record["author_id"]
+            acts[record.get("reply_to")] += 1
+        elif record["type"] == "interaction":
+            acts[record["target_post_id"]] += 1
     answered = Counter()
     for post_id, count in acts.items():
-        if post_id in authors:
+        if post_id in authors and keep(authors[post_id]):
             answered[authors[post_id]] += count
     return answered.most_common(1)[0][0]
 
@@ -471,6 +478,9 @@ def demo_forms(raw_dir, platform, account_id):
     a Mastodon address, every handle and numeric id its payload objects give it."""
     user = account_id.partition("@")[0] if platform == "mastodon" else None
     forms = {account_id, *([user] if user else [])}
+    forms |= {record["handle"] for record in demo_records(raw_dir, platform)
+              if record["type"] == "account" and record["account_id"] == account_id
+              and record.get("handle")}  # fmt: skip
     for path in raw_dir.rglob("*.jsonl.gz"):
         for line in gzip.decompress(path.read_bytes()).splitlines():
             if not line.startswith(b'{"type":"payload"') or (
@@ -532,33 +542,50 @@ def form_hits(data, forms):
 
 
 def test_forget_on_the_demo_leaves_no_form_of_the_accounts(demo_run, tmp_path, monkeypatch):
+    """One account of each kind erased, then searched for in the whole data directory (raw
+    runs, manifests, every cell of the database, the audit log) and in a full export."""
     finished, demo = demo_run
     assert finished.returncode == 0, finished.stderr[-2000:]
     data = tmp_path / "demo"
     shutil.copytree(demo, data)
+    config = data / "essaim-demo.toml"
     monkeypatch.setenv("ESSAIM_SECRET_FILE", str(data / "pseudonymisation.key"))
+    archive = Path(__file__).resolve().parents[1] / "fixtures" / "imports" / "tweets.js"
+    imported = essaim("--config", config, "import", "x-archive", archive,
+                      "--account", "prof_lemaire")  # fmt: skip
+    assert imported.returncode in (0, 2), imported.stderr  # one row of the fixture is refused
     raw_dir = data / "raw"
-    secret = (data / "pseudonymisation.key").read_bytes().strip()
-    pseudonyms = Pseudonymiser(secret)
+    pseudonyms = Pseudonymiser((data / "pseudonymisation.key").read_bytes().strip())
     accounts = [
-        ("mastodon", most_answered(raw_dir, "mastodon")),  # an address its instance writes bare
+        # its home instance, the one collected, writes its address without the host
+        ("mastodon", most_answered(raw_dir, "mastodon", lambda a: a.endswith("@piaille.fr"))),
+        ("mastodon", most_answered(raw_dir, "mastodon", lambda a: not a.endswith("@piaille.fr"))),
         ("bluesky", most_answered(raw_dir, "bluesky")),
+        ("forum", most_answered(raw_dir, "forum")),
+        ("discourse", most_answered(raw_dir, "discourse")),
         ("telegram", teacher_channel(raw_dir)),
     ]
-    forms = set()
+    forms = {"prof_lemaire", pseudonyms.account("x", "prof_lemaire")}
     for platform, account_id in accounts:
         found = demo_forms(raw_dir, platform, account_id)
         assert form_hits(data, found), account_id  # the demo has it
         forms |= found | {pseudonyms.account(platform, account_id)}
-    typed = {"mastodon": "@{}", "bluesky": "{}", "telegram": "https://t.me/{}"}
-    for platform, account_id in accounts:
-        name = typed[platform].format(account_id)
-        result = essaim("--config", data / "essaim-demo.toml", "forget", platform, name)
-        assert result.returncode == 0, result.stderr
+    typed = {"mastodon": "@{}", "bluesky": "{}", "forum": "{}", "discourse": "{}",
+             "telegram": "https://t.me/{}"}  # fmt: skip
+    requests = [(p, typed[p].format(a)) for p, a in accounts] + [("x", "@prof_lemaire")]
+    for platform, name in requests:
+        result = essaim("--config", config, "forget", platform, name)
+        assert result.returncode == 0, (name, result.stderr)
         assert not [form for form in forms if form.lower() in result.stdout.lower()]
+    assert (data / "audit.jsonl").exists()
     assert form_hits(data, forms) == []
-    loaded = essaim("--config", data / "essaim-demo.toml", "load")  # the rewritten runs load
-    assert loaded.returncode == 0, loaded.stderr
+    for command in (("load",), ("analyze",), ("export", "--out", tmp_path / "export")):
+        done = essaim("--config", config, *command)
+        assert done.returncode == 0, (command, done.stderr)
+    exported = [path for path in (tmp_path / "export").rglob("*") if path.is_file()]
+    assert any(path.suffix == ".gexf" for path in exported)
+    text = "\n".join(path.read_text(errors="replace") for path in exported)
+    assert whole_names(text, sorted({form.lower() for form in forms})) == []
 
 
 # --- record of processing -------------------------------------------------------------------
