@@ -17,6 +17,7 @@ True
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -234,11 +235,26 @@ RECORD_TYPES: dict[str, type[Record]] = {
 }
 
 _encoder = msgspec.json.Encoder()
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def encode_record(record: Record) -> bytes:
-    """Encode a record as one JSON object (no trailing newline)."""
-    return _encoder.encode(record)
+    """Encode a record as one JSON object (no trailing newline). A lone surrogate, which a
+    lenient JSON parser may give for ``"\\ud800"`` and UTF-8 cannot hold, becomes U+FFFD."""
+    try:
+        return _encoder.encode(record)
+    except UnicodeEncodeError:
+        return _encoder.encode(_without_surrogates(msgspec.to_builtins(record)))
+
+
+def _without_surrogates(value: Any) -> Any:
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {_without_surrogates(k): _without_surrogates(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_surrogates(item) for item in value]
+    return value
 
 
 #: Decode one JSON object (bytes or str) into its record class; raises

@@ -82,8 +82,15 @@ def _not_tracking(key: str, _value: str) -> bool:
 
 
 def url_key(url: str) -> str:
-    """Return the identity key of a URL (no scheme, no ``www.``, no tracking parameters)."""
-    return ural.normalize_url(unwrap(url), query_item_filter=_not_tracking)
+    """Return the identity key of a URL (no scheme, no ``www.``, no tracking parameters).
+
+    Raises ``ValueError`` for a URL that cannot have one (a port that is not a number, no
+    host at all as in ``https://``).
+    """
+    try:
+        return ural.normalize_url(unwrap(url), query_item_filter=_not_tracking)
+    except AttributeError:  # ural's answer to a URL without a host
+        raise ValueError("it has no host") from None
 
 
 def campaign_parameters(url: str) -> dict[str, str]:
@@ -355,11 +362,13 @@ class Linker:
             try:
                 known = self._describe(url)
             except ValueError as error:
-                known = self._malformed(url, error)
+                known = self._malformed(url, str(error))
+            except AttributeError:  # how ural's functions fail on a link without a host
+                known = self._malformed(url, "it has no host")
             self._infos[url] = known
         return known
 
-    def _malformed(self, url: str, error: ValueError) -> LinkInfo:
+    def _malformed(self, url: str, reason: str) -> LinkInfo:
         key = url.strip()
         return LinkInfo(
             url=url,
@@ -370,7 +379,7 @@ class Linker:
             shortened=False,
             tracked=is_tracked(key, self.domains),
             resource_id=None,
-            match_reason=f"malformed link, kept as found ({error})",
+            match_reason=f"malformed link, kept as found ({reason})",
         )
 
     def _describe(self, url: str) -> LinkInfo:

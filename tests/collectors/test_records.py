@@ -144,3 +144,13 @@ def test_decoded_offsets_become_utc():
 def test_invalid_records_are_rejected_with_the_field(line, message):
     with pytest.raises(msgspec.ValidationError, match=message.replace("$", r"\$")):
         decode_record(line)
+
+
+def test_a_lone_surrogate_becomes_a_replacement_character_and_the_rest_is_kept():
+    # json.loads('"a\\ud800"') gives such a string; UTF-8 cannot hold it
+    post = Post(**PROVENANCE, platform="x", post_id="a\ud800", author_id="b",
+                text="\udfffé 😀", community=Community(hashtags=["\ud83d"]))  # fmt: skip
+    decoded = decode_record(encode_record(post))
+    assert (decoded.post_id, decoded.text) == ("a\ufffd", "\ufffdé 😀")
+    assert decoded.community.hashtags == ["\ufffd"]
+    assert decoded.collected_at == PROVENANCE["collected_at"] and decoded.author_id == "b"

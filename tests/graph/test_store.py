@@ -299,13 +299,16 @@ def test_a_field_too_long_for_duckdbs_json_reader_is_cut_and_the_run_loads(tmp_p
 
 def test_a_malformed_link_is_kept_with_its_reason_and_the_run_loads(tmp_path, raw_dir):
     bad = "https://www.e-inspe.fr:8o80/x"
-    odd = post_view(ana, "3", "2026-09-01T10:00:00Z", facet_links=(bad, "http://[::1/y"))
+    odd = post_view(ana, "3", "2026-09-01T10:00:00Z",
+                    facet_links=(bad, "http://[::1/y", "https://", "/x"))  # fmt: skip
     manifest = write_search_run(raw_dir, [search_body(launch, odd)])
     with Store(tmp_path / "essaim.duckdb") as store:
         assert load(store, manifest).results[0].status == "loaded"
         links = rows(store, "SELECT url, url_key, tracked, resource_id, match_reason FROM links")
-        assert len(links) == 3
+        assert len(links) == 5
         found = {url: row for url, *row in links}
+        for hostless in ("https://", "/x"):
+            assert found[hostless][3] == "malformed link, kept as found (it has no host)"
         assert found[bad][:3] == [bad, True, None]
         assert found[bad][3].startswith("malformed link, kept as found (Port could not be cast")
         assert found["http://[::1/y"][1:3] == [False, None]
