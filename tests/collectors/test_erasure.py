@@ -17,6 +17,7 @@ import pytest
 from collectors.erasure import (
     REDACTED,
     ErasureError,
+    Identifiers,
     delete_runs_before,
     erase_account,
     erased_runs,
@@ -310,6 +311,43 @@ def test_a_short_name_counts_only_where_it_is_a_name(raw_dir):
     (changed,) = erase_account(raw_dir, find_account(raw_dir, "x", "@bo"))
     assert (changed.lines, changed.redacted) == (2, 1)
     assert [r.get("text") for r in records_of(manifest)] == [None, f"@{REDACTED} merci, bo"]
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "named"),
+    [
+        ("bob", "merci bob", False),  # three letters: a word of a text is anyone's
+        ("bob", "merci @bob", True),
+        ("bobby", "merci bobby", True),  # four or more: a name wherever it stands whole
+        ("bobby", "merci bobby2", False),
+    ],
+)
+def test_short_plain_names_count_as_mentions_only(name, text, named):
+    assert Identifiers("x", {name}).names(text, in_platform=True) is named
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("vu sur ana.example.", True),  # a full stop ends the sentence, not the name
+        ("vu sur ana.example.org", False),  # another account's handle
+        ("ana.example@piaille.fr", False),  # another account's address
+        ("did:plc:ana/app.bsky.feed.post/1", True),
+        ("https://bsky.app/profile/did%3Aplc%3Aana/post/1", True),  # percent-encoded
+        ("at%3A%2F%2Fdid%3Aplc%3Aana%2Fapp.bsky.feed.post%2F1", True),
+    ],
+)
+def test_a_name_followed_by_more_of_a_name_is_another_one(text, named):
+    who = Identifiers("bluesky", {"did:plc:ana"})
+    who.add_name("ana.example")
+    assert who.names(text, in_platform=True) is named
+
+
+def test_the_handle_many_accounts_share_names_none_of_them():
+    who = Identifiers("bluesky", {"did:plc:ana"})
+    who.add_name("handle.invalid")  # Bluesky's handle for accounts whose handle broke
+    assert not who.names("did:plc:bob is handle.invalid", in_platform=True)
+    assert who.names("did:plc:ana is handle.invalid", in_platform=True)
 
 
 def test_acts_on_posts_whose_ids_do_not_name_the_account_go_too(raw_dir):
