@@ -447,7 +447,7 @@ class _Identities:
             if found is None or identifiers.is_pseudonym(who) or self.is_named(*found, who):
                 continue
             platform, account = found
-            if rest.strip("/") and not identifiers.is_pseudonym(rest.strip("/")):
+            if rest.strip("/"):
                 rest = "/" + self.pseudonymiser.post(platform, account + rest)
             stored[value] = prefix + self.pseudonymiser.account(platform, account) + rest
         return stored

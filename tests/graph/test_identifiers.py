@@ -193,6 +193,24 @@ def test_channels_are_pseudonymised_and_allow_listed_channels_keep_their_names(t
     assert incident["message"] == "page https://t.me/s/… not read"
 
 
+def test_an_account_a_run_names_by_handle_gets_the_pseudonym_of_its_id(tmp_path, raw_dir):
+    feed = "https://bsky.social/xrpc/app.bsky.feed.getAuthorFeed"
+    run = RawRunWriter(raw_dir, "bluesky", "feed of ana.example", {"actor": "ana.example"})
+    with run:
+        run.add_records([Account(source="bluesky", run_id=run.run_id, collected_at=T,
+                                 platform="bluesky", account_id="did:plc:ana",
+                                 handle="ana.example")])  # fmt: skip
+        run.add_incident("failed-page", f"{feed}?limit=100&cursor=1725000000000", "not read")
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, run.manifest_path)
+        [(query, parameters, incidents)] = rows(
+            store, "SELECT query, parameters, incidents FROM runs"
+        )
+    ana = u("bluesky", "did:plc:ana")  # as in the accounts table
+    assert (query, json.loads(parameters)) == (f"feed of {ana}", {"actor": ana})
+    assert json.loads(incidents)[0]["where"] == f"{feed}?limit=…&cursor=…"
+
+
 def test_channels_and_runs_keep_real_names_without_pseudonymisation(tmp_path, raw_dir):
     with Store(tmp_path / "essaim.duckdb") as store:
         load(store, telegram_run(raw_dir), pseudonymiser=None)
@@ -274,6 +292,19 @@ def test_loading_profile_links_again_changes_nothing(tmp_path, raw_dir):
         load(store, links_run(raw_dir / "again"))  # the resolution comes from the store now
         after = rows(store, "SELECT DISTINCT * EXCLUDE (run_id) FROM links ORDER BY url")
     assert after == before
+
+
+def test_a_resolution_read_back_from_the_store_is_not_pseudonymised_twice(tmp_path, raw_dir):
+    resolved = {"https://bit.ly/abc": "https://bsky.app/profile/did:plc:zoe/post/3x"}
+    digest = NAMES.post("bluesky", "did:plc:zoe/post/3x")
+    zoe = f"https://bsky.app/profile/{u('bluesky', 'did:plc:zoe')}/{digest}"
+    bob = author("bob.example", "did:plc:bob")
+    later = post_view(bob, "9", "2026-09-02T09:00:00Z", facet_links=("https://bit.ly/abc",))
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, links_run(raw_dir), resolver=resolved.get)
+        load(store, write_search_run(raw_dir / "later", [search_body(later)]))  # no resolver
+        found = rows(store, "SELECT DISTINCT resolved_url FROM links WHERE url LIKE '%bit.ly%'")
+    assert found == [(zoe,)]
 
 
 def test_two_forms_of_one_profile_link_in_a_post_are_one_link(tmp_path, raw_dir):
