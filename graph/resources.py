@@ -258,7 +258,12 @@ def read_catalogue(path: Path) -> Catalogue:
         if resource_id in seen:
             raise CatalogueError(f"{path}, line {line}: duplicate resource_id {resource_id!r}")
         seen.add(resource_id)
-        patterns = tuple(_pattern_key(p) for p in (row["url_patterns"] or "").split())
+        try:
+            patterns = tuple(_pattern_key(p) for p in (row["url_patterns"] or "").split())
+        except ValueError as error:
+            raise CatalogueError(
+                f"{path}, line {line}: {resource_id} has a URL pattern that is not a URL ({error})"
+            ) from None
         if not patterns:
             raise CatalogueError(f"{path}, line {line}: {resource_id} has no url_patterns")
         published = (row["published"] or "").strip()

@@ -239,6 +239,14 @@ HEADER = "resource_id,title,parcours,level,discipline,url_patterns,published,ill
         (HEADER + "r1,t,p,l,d,,2025-01-01,no\n", "line 2: r1 has no url_patterns"),
         (HEADER + "r1,t,p,l,d,e-inspe.fr/a,,maybe\n", "line 2: illustrative must be yes or no"),
         (HEADER + ",t,p,l,d,e-inspe.fr/a,,no\n", "line 2: empty resource_id"),
+        (
+            HEADER + "r1,t,p,l,d,https://,,no\n",
+            r"line 2: r1 has a URL pattern that is not a URL \(it has no host\)",
+        ),
+        (
+            HEADER + "r1,t,p,l,d,e-inspe.fr:8o80/a,,no\n",
+            "line 2: r1 has a URL pattern that is not a URL",
+        ),
     ],
 )
 def test_catalogue_errors_name_the_line(tmp_path, body, message):
