@@ -25,6 +25,7 @@ from collectors.erasure import (
     prepare_erasure,
     seal_unfinished_runs,
 )
+from graph.identifiers import account_key
 from graph.privacy import (
     KEEP_TEXT,
     ErasureList,
@@ -208,17 +209,23 @@ def _forget_in_store(
     settings: Settings, who: Identifiers, pseudonyms: Pseudonymiser
 ) -> dict[str, dict[str, int]]:
     """Forget the account in the database, under its ids and pseudonyms both (institutions
-    keep their ids)."""
+    keep their ids). A profile link or a run option naming it by handle holds the pseudonym
+    of that handle: those of every name it goes by are searched for too."""
     platform = who.platform
     accounts = {pseudonyms.account(platform, account_id) for account_id in who.account_ids}
     posts = {pseudonyms.post(platform, post_id) for post_id in who.post_ids}
+    names = who.account_ids | who.words | set().union(*who.local.values())
+    names |= {form for form in who.forms if "/" not in form}
+    spellings = {spelling for name in names
+                 for spelling in (name, name.lower(), account_key(platform, name))}  # fmt: skip
+    aliases = {pseudonyms.account(platform, spelling) for spelling in spellings}
     with Store(settings.database) as store:
         return forget_account(
             store,
             platform,
             who.account_ids | accounts,
             who.post_ids | posts,
-            who.with_forms(accounts),
+            who.with_forms(accounts | aliases),
         )
 
 

@@ -391,8 +391,8 @@ class Identifiers:
 
     def sql_pattern(self) -> str | None:
         """A regular expression (RE2) any text naming the account matches: the quick test
-        a store runs before :meth:`names` decides."""
-        needles = self.forms | self.words | self.mentions
+        a store runs before :meth:`names` decides (percent-encoded forms aside)."""
+        needles = self.forms | self.words | self.mentions | set().union(*self.local.values())
         if not needles:
             return None
         return "(?i)(" + "|".join(re.escape(needle) for needle in sorted(needles)) + ")"

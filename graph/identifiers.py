@@ -276,12 +276,13 @@ def replace_accounts(
     values: Iterable[Any], stored: Mapping[str, str], mask: Callable[[list], list] = mask_texts
 ) -> list[Any]:
     """Replace in every string of ``values`` (JSON-like: strings, lists, dicts) each name of
-    ``stored`` (compared case-insensitively, longest first) by what the store keeps of it,
-    then mask the remaining identifiers with ``mask``."""
+    ``stored`` found whole (compared case-insensitively, longest first) by what the store
+    keeps of it, then mask the remaining identifiers with ``mask``."""
     values = list(values)
     by_lower = {name.lower(): kept for name, kept in stored.items()}
     names = sorted(by_lower, key=len, reverse=True)
-    pattern = re.compile("|".join(map(re.escape, names)), re.I) if names else None
+    whole = "|".join(map(re.escape, names))  # a name is not a part of a longer word
+    pattern = re.compile(rf"(?<!\w)(?:{whole})(?!\w)", re.I) if names else None
     strings: list[str] = []
 
     def collect(value: Any) -> Any:

@@ -149,6 +149,7 @@ def forget_account(
             for _, _, fate, _, value, owner in _naming_rows(connection, names, {"account", "post"}):
                 if owner == platform and names.names(value, in_platform=True):
                     connection.execute(q.ADD_FORGOTTEN.format(kind=fate), [value])
+            connection.execute(q.ADD_FORGOTTEN_AUTHORS_POSTS, [platform])
         for table, statement in q.FORGET.items():
             removed[table] = connection.execute(statement, [platform]).fetchone()[0]
         for statement in q.FORGET_REFERENCES:

@@ -700,6 +700,10 @@ FORGET_TABLES = [
         WHERE platform = ? AND author_id IN (SELECT id FROM forgotten_accounts))""",
 ]
 ADD_FORGOTTEN = "INSERT INTO forgotten_{kind}s VALUES (?)"
+#: The posts of accounts added by name after the table was made (``?``: the platform).
+ADD_FORGOTTEN_AUTHORS_POSTS = """INSERT INTO forgotten_posts SELECT post_id FROM posts
+    WHERE platform = ? AND author_id IN (SELECT id FROM forgotten_accounts)
+    AND post_id NOT IN (SELECT id FROM forgotten_posts)"""
 DROP_FORGOTTEN = [
     "DROP TABLE IF EXISTS forgotten_accounts",
     "DROP TABLE IF EXISTS forgotten_posts",

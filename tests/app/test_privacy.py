@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from app.config import ConfigError, load_settings
-from collectors.erasure import delete_runs_before
+from collectors.erasure import Identifiers, delete_runs_before
 from collectors.rawrun import RawRunWriter, find_runs, iter_lines, read_manifest, sha256_of
 from collectors.records import Account, Engagement, Follow, Interaction, Post
-from graph.privacy import minimise_texts, prune_store
+from graph.privacy import forget_account, minimise_texts, prune_store
 from graph.pseudonyms import Pseudonymiser
 from graph.resources import Catalogue, Linker
 from graph.store import Store, load_runs
@@ -353,6 +353,51 @@ def test_forget_takes_the_account_out_of_others_rows_in_the_database(
     for needle in (*needles, "bsky.app"):
         assert needle not in audit and needle not in printed
     assert "ana" not in (tmp_path / "data" / "erased-accounts.txt").read_text()
+
+
+def test_forget_takes_out_a_profile_link_naming_the_account_by_its_handle(tmp_path, raw_dir):
+    link = "https://bsky.app/profile/Ana.Example/post/2"  # her handle, not her DID
+    pointing = post_view(canope, "8", "2026-09-04T08:00:00Z", "Voir", facet_links=(link,))
+    write_search_run(raw_dir, [search_body(launch, share, pointing)])
+    config = write_config(tmp_path, 'keep_text = "full"')
+    assert essaim("--config", config, "load").returncode == 0
+    names = Pseudonymiser((tmp_path / "secret.key").read_bytes().strip())
+    stored = "https://bsky.app/profile/" + names.account("bluesky", "ana.example") + "/"
+    count = "SELECT count(*) FROM links WHERE starts_with(url, ?)"
+    database = tmp_path / "data" / "essaim.duckdb"
+    with Store(database, read_only=True) as store:
+        assert rows(store, count, stored) == [(1,)]
+    assert essaim("--config", config, "forget", "bluesky", "did:plc:ana").returncode == 0
+    with Store(database, read_only=True) as store:
+        assert rows(store, count, stored) == [(0,)]
+        assert rows(store, "SELECT count(*) FROM posts WHERE author_id = 'did:plc:canope'") == [
+            (2,)
+        ]  # hers are gone, the institution's stay
+
+
+def test_an_account_found_by_name_loses_its_posts_links_and_the_acts_on_them(tmp_path, raw_dir):
+    at = datetime(2026, 9, 2, tzinfo=UTC)
+    alice = "https://piaille.fr/users/alice"  # her id in the store names her address
+
+    def records(run_id):
+        common = {"source": "mastodon", "run_id": run_id, "collected_at": at,
+                  "platform": "mastodon"}  # fmt: skip
+        return [
+            Post(**common, post_id="s1", author_id=alice, created_at=at, links=[COURSE]),
+            Post(**common, post_id="s2", author_id="bob@piaille.fr", created_at=at,
+                 reply_to="s1", links=[COURSE]),
+            Interaction(**common, kind="like", actor_id="bob@piaille.fr", target_post_id="s1",
+                        created_at=at),
+        ]  # fmt: skip
+
+    manifest = write_record_run(raw_dir, records, source="mastodon")
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load_runs(store, [manifest], linker=Linker(["e-inspe.fr"], Catalogue([])),
+                  pseudonymiser=None)  # fmt: skip
+        forget_account(store, "mastodon", [], [], Identifiers("mastodon", {"alice@piaille.fr"}))
+        assert rows(store, "SELECT post_id, reply_to FROM posts") == [("s2", None)]
+        assert rows(store, "SELECT post_id FROM links") == [("s2",)]
+        assert rows(store, "SELECT count(*) FROM interactions") == [(0,)]
 
 
 def telegram_records(run_id):

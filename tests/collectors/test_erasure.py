@@ -7,6 +7,7 @@ them) so that what must go, what must be rewritten and what must stay is known l
 import gzip
 import json
 import os
+import re
 import stat
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -532,3 +533,8 @@ def test_retention_deletes_the_target_of_a_linked_run_inside_the_data_directory(
         read_manifest_id(manifest)
     ]
     assert not link.is_symlink() and not target.exists() and not manifest.exists()
+
+
+def test_the_quick_sql_test_finds_names_local_to_a_host():
+    who = Identifiers("forum", {"pierre38@forum.example/forum"})
+    assert re.search(who.sql_pattern(), "messages de pierre38 sur le forum")

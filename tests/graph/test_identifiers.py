@@ -125,13 +125,14 @@ def test_run_options_name_accounts_under_account_parameters_at_any_depth():
 
 
 def test_names_are_replaced_everywhere_longest_first_then_masked():
-    stored = {"profs_celine": "u_1", "profs_celine_23": "u_2", "einspe_actus": "einspe_actus"}
+    stored = {"profs_celine": "u_1", "profs_celine_23": "u_2", "einspe_actus": "einspe_actus",
+              "ed": "u_3"}  # fmt: skip
     query, parameters = identifiers.replace_accounts(
-        ["channels Profs_Celine_23, profs_celine, einspe_actus @bob",
+        ["channels Profs_Celine_23, profs_celine, einspe_actus @bob, ed (education)",
          {"channels": ["profs_celine_23"], "file": "/exports/profs_celine.zip", "n": 3}],
         stored,
     )  # fmt: skip
-    assert query == "channels u_2, u_1, einspe_actus @…"
+    assert query == "channels u_2, u_1, einspe_actus @…, u_3 (education)"
     assert parameters == {"channels": ["u_2"], "file": "/exports/u_1.zip", "n": 3}
 
 
