@@ -448,13 +448,20 @@ def test_the_account_of_an_x_archive_leaves_its_import(raw_dir):
 # --- files: links, hard links, unreadable manifests ----------------------------------------------
 
 
-def test_a_linked_run_file_inside_the_data_directory_is_rewritten_where_it_lies(tmp_path, raw_dir):
+def linked_run(raw_dir, folder):
+    """A Bluesky run whose file is moved into ``folder`` and linked from where it was:
+    ``(manifest, link, target)``."""
     manifest = write_run(raw_dir, "bluesky", BLUESKY_PAYLOADS, bluesky_records)
     link = manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl.gz"))
-    target = tmp_path / "data" / "archive" / link.name
+    target = folder / link.name
     target.parent.mkdir()
     os.replace(link, target)
     link.symlink_to(target)
+    return manifest, link, target
+
+
+def test_a_linked_run_file_inside_the_data_directory_is_rewritten_where_it_lies(tmp_path, raw_dir):
+    manifest, link, target = linked_run(raw_dir, tmp_path / "data" / "archive")
     erase_account(raw_dir, find_account(raw_dir, "bluesky", ANA))
     assert link.is_symlink() and link.resolve() == target
     assert b"ana.example" not in gzip.decompress(target.read_bytes()).replace(b"diana", b"")
@@ -463,12 +470,7 @@ def test_a_linked_run_file_inside_the_data_directory_is_rewritten_where_it_lies(
 
 
 def test_a_linked_run_file_outside_the_data_directory_is_refused(tmp_path, raw_dir):
-    manifest = write_run(raw_dir, "bluesky", BLUESKY_PAYLOADS, bluesky_records)
-    link = manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl.gz"))
-    target = tmp_path / "elsewhere" / link.name
-    target.parent.mkdir()
-    os.replace(link, target)
-    link.symlink_to(target)
+    _, link, _ = linked_run(raw_dir, tmp_path / "elsewhere")
     write_run(raw_dir, "bluesky", records=bluesky_records)  # a run it may rewrite
     before = everything(tmp_path)
     who = find_account(raw_dir, "bluesky", ANA)
@@ -523,12 +525,7 @@ def test_a_run_a_crash_left_unfinished_is_sealed_and_erased(raw_dir):
 
 
 def test_retention_deletes_the_target_of_a_linked_run_inside_the_data_directory(tmp_path, raw_dir):
-    manifest = write_run(raw_dir, "bluesky", BLUESKY_PAYLOADS, bluesky_records)
-    link = manifest.with_name(manifest.name.replace(".manifest.json", ".jsonl.gz"))
-    target = tmp_path / "data" / "archive" / link.name
-    target.parent.mkdir()
-    os.replace(link, target)
-    link.symlink_to(target)
+    manifest, link, target = linked_run(raw_dir, tmp_path / "data" / "archive")
     assert delete_runs_before(raw_dir, datetime.now(UTC) + timedelta(days=1)) == [
         read_manifest_id(manifest)
     ]
