@@ -303,9 +303,13 @@ class Identifiers:
             self._patterns[key] = _compile(needles)
         return self._patterns[key]
 
+    def _every_needle(self) -> set[str]:
+        """Every form, in any run, text or page: what the quick tests look for."""
+        return self.forms | self.words | self.mentions | set().union(*self.local.values())
+
     def _skeletons(self) -> list[tuple[bytes, ...]] | None:
         if "skeletons" not in self._patterns:
-            needles = self.forms | self.words | self.mentions | set().union(*self.local.values())
+            needles = self._every_needle()
             found = {_skeleton(needle) for needle in needles}
             self._patterns["skeletons"] = None if None in found else sorted(found)
         return self._patterns["skeletons"]
@@ -392,7 +396,7 @@ class Identifiers:
     def sql_pattern(self) -> str | None:
         """A regular expression (RE2) any text naming the account matches: the quick test
         a store runs before :meth:`names` decides (percent-encoded forms aside)."""
-        needles = self.forms | self.words | self.mentions | set().union(*self.local.values())
+        needles = self._every_needle()
         if not needles:
             return None
         return "(?i)(" + "|".join(re.escape(needle) for needle in sorted(needles)) + ")"
