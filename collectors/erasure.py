@@ -39,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import msgspec
 
@@ -90,6 +90,14 @@ _KEPT_FIELDS = frozenset(
 )  # fmt: skip
 #: Values a platform gives many accounts: never a name of one.
 _NOT_NAMES = frozenset({"handle.invalid"})
+#: The links naming an account known by a plain name, per platform.
+_PLAIN_NAME_LINKS = {
+    "telegram": ("t.me/{}", "t.me/s/{}", "telegram.me/{}", "telegram.me/s/{}"),
+    "x": ("x.com/{}", "twitter.com/{}", "screen_name={}"),
+    "reddit": ("reddit.com/user/{}", "reddit.com/u/{}", "reddit.com/r/u_{}"),
+    "youtube": ("youtube.com/@{}", "youtube.com/channel/{}", "youtube.com/c/{}",
+                "youtube.com/user/{}"),
+}  # fmt: skip
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 _JSON_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[\"\\/bfnrt])")
 _SKELETON = re.compile(rb"[a-z0-9]+")
@@ -133,6 +141,8 @@ def name_forms(platform: str, name: str) -> set[str]:
     ['ana.example', 'bsky.app/profile/ana.example']
     >>> sorted(name_forms("telegram", "t.me/s/Profs_Marie"))
     ['profs_marie', 't.me/s/profs_marie']
+    >>> sorted(name_forms("x", "https://x.com/intent/follow?screen_name=JDupont"))
+    ['jdupont', 'x.com/intent/follow?screen_name=jdupont']
     >>> name_forms("mastodon", "@pierre382@framapiaf.org")
     {'pierre382@framapiaf.org'}
     """
@@ -152,9 +162,11 @@ def name_forms(platform: str, name: str) -> set[str]:
         elif host in ("t.me", "telegram.me"):
             found.add(rest[0] if first == "s" and rest else first)
         elif host in ("x.com", "twitter.com", "mobile.twitter.com"):
-            found.add(first)
+            found.update(parse_qs(parts.query).get("screen_name", [first]))
         elif first in ("u", "user") and rest and "reddit" in host:
             found.add(rest[0])
+        elif first == "r" and rest and rest[0].startswith("u_") and "reddit" in host:
+            found.add(rest[0][2:])
         elif first.startswith("@"):
             user = first[1:]
             found.add(user if "@" in user else f"{user}@{host}")
@@ -238,15 +250,8 @@ class Identifiers:
 
     def __post_init__(self) -> None:
         self._patterns: dict[tuple, re.Pattern[str] | None] = {}
-        for account_id in list(self.account_ids):
-            self.add_name(account_id)
-        if self.platform == "telegram":
-            for name in list(self.words):
-                hosts = ("t.me", "t.me/s", "telegram.me", "telegram.me/s")
-                self.forms.update(f"{host}/{name}" for host in hosts)
-        elif self.platform == "x":
-            for name in list(self.words):
-                self.forms.update(f"{host}/{name}" for host in ("x.com", "twitter.com"))
+        for name in [*self.account_ids, *self.words]:
+            self.add_name(name)
 
     # -- building --
 
@@ -272,6 +277,11 @@ class Identifiers:
             self.forms.add(name)
         else:
             self.words.add(name)
+            self.forms.update(
+                form.format(name) for form in _PLAIN_NAME_LINKS.get(self.platform, ())
+            )
+            if self.platform == "reddit" and not name.startswith("u_"):
+                self.words.add("u_" + name)  # the user's own subreddit
 
     def with_forms(self, forms: Iterable[str]) -> Identifiers:
         """A copy that also finds ``forms`` everywhere (e.g. the pseudonyms in a store)."""

@@ -8,10 +8,11 @@ An identifier is anything that names an account on a platform:
   characters), optionally ``@host``; an e-mail address is one too, its local part included;
 - a **DID** (``did:plc:…``, ``did:web:…``, percent-encoded or not);
 - a **profile link**: ``bsky.app/profile/<who>``, ``t.me/<channel>``, ``x.com/<who>``,
-  ``twitter.com/<who>``, ``youtube.com/@<who>``, ``reddit.com/u/<who>``,
-  ``linkedin.com/in/<who>``, Facebook, Instagram, Threads, TikTok, Medium, and on any host
-  ``/@<who>``, ``/users/<who>`` (Mastodon) and ``/u/<who>`` (Discourse), with or without
-  a scheme;
+  ``twitter.com/<who>``, ``x.com/intent/…?screen_name=<who>``, ``youtube.com/@<who>``,
+  ``reddit.com/u/<who>``, ``reddit.com/r/u_<who>``, ``linkedin.com/in/<who>``, a LinkedIn
+  post (``linkedin.com/posts/<who>_…``), Facebook, Instagram, Threads, TikTok, Medium,
+  and on any host ``/@<who>``, ``/users/<who>`` (Mastodon) and ``/u/<who>`` (Discourse),
+  with or without a scheme;
 - a **community that is an account**: a Telegram or YouTube channel, a Reddit user's own
   subreddit (``u_<who>``);
 - an **account named by a run's options**: a channel to read, the account an import is of,
@@ -84,10 +85,11 @@ _KNOWN_PROFILES = "|".join(
     [
         r"bsky\.app/profile/",
         r"(?:t|telegram)\.me/(?:s/)?",
+        r"(?:x|twitter)\.com/intent/[a-z_]+\?(?:[^#\s]*&)?screen_name=",
         r"(?:x|twitter)\.com/",
         r"youtube\.com/(?:@|c/|channel/|user/)",
-        r"reddit\.com/(?:u|user)/",
-        r"linkedin\.com/in/",
+        r"reddit\.com/(?:u/|user/|r/u_)",
+        r"linkedin\.com/(?:in|posts)/",
         r"(?:facebook|instagram|threads)\.(?:com|net)/@?",
         r"(?:tiktok|medium)\.com/@",
     ]
@@ -99,7 +101,7 @@ _PREFIX = (
     rf"|\b{_SCHEME}{_HOST}/(?:@|users/|u/))"
 )
 _URL_CHAR = r"[^\s\x{A0}<>\x22\x27()\[\]{}"
-_WHO = rf"({_URL_CHAR}/?#]+)"
+_WHO = rf"({_URL_CHAR}/?#&]+)"
 #: A profile link in a text, to its end: replaced by its prefix and "…".
 PROFILE_TEXT = f"(?i){_PREFIX}{_WHO}{_URL_CHAR}]*"
 #: A whole value that is a profile link: groups prefix, who, rest.
@@ -242,6 +244,8 @@ def profile_account(prefix: str, who: str) -> tuple[str, str] | None:
         return platform, user if "@" in user else f"{user}@{host}"
     if who.lower() in _NOT_ACCOUNTS.get(platform, ()) or who.startswith("+"):
         return None
+    if platform == "linkedin":  # a member's name has no "_": a post is <member>_<words>…
+        who = who.partition("_")[0]
     return platform, account_key(platform, who)
 
 

@@ -444,9 +444,14 @@ class _Identities:
         stored = {}
         for value, prefix, who, rest in parts:
             found = identifiers.profile_account(prefix, who)
-            if found is None or identifiers.is_pseudonym(who) or self.is_named(*found, who):
+            if found is None or identifiers.is_pseudonym(who):
                 continue
             platform, account = found
+            if platform == "linkedin":  # a post's link: <member>_<words>-activity-<id>
+                who, mark, tail = who.partition("_")
+                rest = mark + tail + rest
+            if self.is_named(platform, account, who):
+                continue
             if rest.strip("/"):
                 rest = "/" + self.pseudonymiser.post(platform, account + rest)
             stored[value] = prefix + self.pseudonymiser.account(platform, account) + rest

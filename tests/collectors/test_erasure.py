@@ -535,3 +535,50 @@ def test_retention_deletes_the_target_of_a_linked_run_inside_the_data_directory(
 def test_the_quick_sql_test_finds_names_local_to_a_host():
     who = Identifiers("forum", {"pierre38@forum.example/forum"})
     assert re.search(who.sql_pattern(), "messages de pierre38 sur le forum")
+
+
+@pytest.mark.parametrize(
+    ("platform", "account_id", "handle", "text"),
+    [
+        ("x", "1234567", "JDupont", "voir https://x.com/jdupont/status/1"),
+        ("x", "1234567", "JDupont", "https://twitter.com/intent/user?screen_name=jdupont"),
+        ("telegram", "-100123", "profs_celine", "lu sur t.me/s/profs_celine"),
+        ("reddit", "t2_abc", "lea_prof", "https://old.reddit.com/user/lea_prof/"),
+        ("reddit", "t2_abc", "lea_prof", "https://www.reddit.com/r/u_lea_prof/comments/1x"),
+        ("youtube", "UCabc", "chaine_de_lea", "https://www.youtube.com/@chaine_de_lea"),
+        ("youtube", "UCabc", "chaine_de_lea", "https://youtube.com/c/chaine_de_lea/videos"),
+    ],
+)
+def test_links_name_an_account_by_a_handle_learnt_after_its_id(platform, account_id, handle, text):
+    who = Identifiers(platform, {account_id})
+    assert not who.names(text, in_platform=False)
+    who.add_name(handle)  # as find_account learns it from the account's records
+    assert who.names(text, in_platform=False)  # a link names it on any platform
+    assert REDACTED in who.redact(text, in_platform=False)
+
+
+def test_a_reddit_user_subreddit_names_the_user_in_reddit_runs_only():
+    who = Identifiers("reddit", {"lea_prof"})
+    assert who.names('{"subreddit": "u_lea_prof"}', in_platform=True)
+    assert not who.names('{"subreddit": "u_lea_prof"}', in_platform=False)
+    assert not who.names('{"subreddit": "u_lea_prof2"}', in_platform=True)
+    assert who.with_forms(()).words == {"lea_prof", "u_lea_prof"}  # a copy adds no u_u_…
+
+
+def test_a_youtube_channel_link_names_the_channel_by_its_id():
+    assert Identifiers("youtube", {"UCabc"}).names("youtube.com/channel/UCabc", in_platform=False)
+
+
+@pytest.mark.parametrize(
+    ("name", "forms"),
+    [
+        ("https://x.com/intent/follow?screen_name=JDupont",
+         {"jdupont", "x.com/intent/follow?screen_name=jdupont"}),
+        ("https://www.reddit.com/r/u_Lea_Prof/", {"lea_prof", "www.reddit.com/r/u_lea_prof"}),
+        ("https://www.reddit.com/user/Lea_Prof", {"lea_prof", "www.reddit.com/user/lea_prof"}),
+    ],
+)  # fmt: skip
+def test_profile_links_given_by_hand_name_their_account(name, forms):
+    from collectors.erasure import name_forms
+
+    assert name_forms(name.split("/")[2].split(".")[-2], name) == forms

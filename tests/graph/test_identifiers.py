@@ -69,6 +69,12 @@ MASKED = [
     ("https://www.youtube.com/@chaine_de_lea", "https://www.youtube.com/@…"),
     ("https://www.linkedin.com/in/jean-dupont-123/", "https://www.linkedin.com/in/…"),
     ("https://forum.example/u/lea_prof/summary", "https://forum.example/u/…"),
+    ("https://www.reddit.com/r/u_lea_prof/comments/1abc/x", "https://www.reddit.com/r/u_…"),
+    ("suivre https://x.com/intent/follow?screen_name=jdupont", "suivre https://x.com/intent/follow?screen_name=…"),
+    ("https://twitter.com/intent/user?lang=fr&screen_name=jdupont&x=1",
+     "https://twitter.com/intent/user?lang=fr&screen_name=…"),
+    ("https://www.linkedin.com/posts/jean-dupont-123_inspe-activity-71234-abcd",
+     "https://www.linkedin.com/posts/…"),
     # DIDs, plain or percent-encoded
     ("did:plc:ewvi7nxzyoun6zhxrhs64oiz a posté", "did:… a posté"),
     ("did:web:alice.example.com", "did:…"),
@@ -79,6 +85,7 @@ UNTOUCHED = [
     "Nouveau parcours https://www.e-inspe.fr/course/view.php?id=42 #eINSPE",
     "Rendez-vous à 14h @ l'INSPE, 3 @… déjà masqués",
     "box.com/files et https://x.com",
+    "https://www.reddit.com/r/enseignants/comments/1abc/x",  # a subreddit, not a user's
 ]
 
 
@@ -113,6 +120,14 @@ def test_request_locations_lose_query_values_and_long_numbers():
         ("https://mastodon.social/users/", "bob", ("mastodon", "bob@mastodon.social")),
         ("https://forum.example/u/", "lea", ("discourse", "lea@forum.example")),
         ("https://www.youtube.com/@", "lea", ("youtube", "lea")),
+        ("https://www.reddit.com/r/u_", "Lea_Prof", ("reddit", "Lea_Prof")),
+        ("https://x.com/intent/follow?screen_name=", "JDupont", ("x", "JDupont")),
+        (
+            "https://www.linkedin.com/posts/",
+            "jean-dupont-123_inspe-activity-7",
+            ("linkedin", "jean-dupont-123"),
+        ),
+        ("https://www.linkedin.com/in/", "jean-dupont-123", ("linkedin", "jean-dupont-123")),
     ],
 )
 def test_a_profile_link_names_an_account_of_its_platform(prefix, who, expected):
@@ -241,6 +256,10 @@ PROFILE_LINKS = [
     "https://t.me/profs_celine_23/5",
     "https://x.com/jdupont",
     "https://x.com/search?q=inspe",  # a page of the site: kept
+    "https://x.com/intent/post?text=inspe",  # sharing, without an account: kept
+    "https://x.com/intent/follow?screen_name=jdupont",
+    "https://www.reddit.com/r/u_lea_prof/comments/1abc/x",
+    "https://www.linkedin.com/posts/jean-dupont-123_inspe-activity-71234-abcd",
     "https://www.e-inspe.fr/course/view.php?id=42",  # a resource: kept, and matched
 ]
 
@@ -273,6 +292,12 @@ def test_profile_links_keep_their_site_but_not_whom_they_name(tmp_path, raw_dir)
         f"https://t.me/{celine}/{NAMES.post('telegram', 'profs_celine_23/5')}",
         f"https://x.com/{u('x', 'jdupont')}",
         "https://x.com/search?q=inspe",
+        "https://x.com/intent/post?text=inspe",
+        f"https://x.com/intent/follow?screen_name={u('x', 'jdupont')}",
+        f"https://www.reddit.com/r/u_{u('reddit', 'lea_prof')}/"
+        + NAMES.post("reddit", "lea_prof/comments/1abc/x"),
+        f"https://www.linkedin.com/posts/{u('linkedin', 'jean-dupont-123')}/"
+        + NAMES.post("linkedin", "jean-dupont-123_inspe-activity-71234-abcd"),
         "https://www.e-inspe.fr/course/view.php?id=42",
         "https://bit.ly/abc",
     }
