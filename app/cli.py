@@ -31,7 +31,13 @@ from app.credentials import credentials
 from app.demo import demo
 from app.export import export
 from app.importing import import_command
-from app.loading import configured_resolver, linker_for, load_into_store, sync_catalogue
+from app.loading import (
+    configured_resolver,
+    linker_for,
+    load_into_store,
+    pseudonymiser_for,
+    sync_catalogue,
+)
 from app.privacy import forget, privacy_report_command, prune
 from app.serve import app_command
 from app.watch import watch
@@ -280,6 +286,7 @@ def catalogue_import(context: click.Context, file: Path, offline: bool) -> None:
             store,
             settings,
             linker_for(settings, None if offline else configured_resolver(settings)),
+            pseudonymiser_for(settings, store, no_pseudonymise=False),
         )
     out.print(f"{file} is now the catalogue ({target}).")
 

@@ -25,12 +25,18 @@ __all__ = [
     "explain_os_error",
     "out",
     "table",
+    "warn",
 ]
 
 EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL = 0, 1, 2
 
 out = Console()
 err = Console(stderr=True)
+
+
+def warn(message: str) -> None:
+    """Print a warning (one sentence) on the error console."""
+    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
 
 
 def checked_by(parse: Callable[[str], object]) -> Callable:

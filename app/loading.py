@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from app.config import Settings
-from app.console import err
+from app.console import err, warn
 from app.privacy import apply_retention, erased_accounts
+from collectors.erasure import finish_erasure
 from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
 from graph.resources import Linker, Resolver, http_resolver, read_catalogue
 from graph.store import Store
@@ -39,11 +40,12 @@ def linker_for(settings: Settings, resolver: Resolver | None) -> Linker:
     )
 
 
-def sync_catalogue(store: Store, settings: Settings, linker: Linker) -> None:
+def sync_catalogue(
+    store: Store, settings: Settings, linker: Linker, pseudonymiser: Pseudonymiser | None
+) -> None:
     """Install the catalogue in use if it changed, matching every stored link again."""
-    rematched = install_catalogue(
-        store, linker.catalogue, catalogue_digest(settings.catalogue), linker
-    )
+    digest = catalogue_digest(settings.catalogue)
+    rematched = install_catalogue(store, linker.catalogue, digest, linker, pseudonymiser)
     if rematched:
         err.print(f"Catalogue {settings.catalogue} installed; {rematched} URLs matched again.")
 
@@ -69,14 +71,16 @@ def load_into_store(
     keep_text: str | None = None,
     progress: Callable[[object], None] = lambda _: None,
 ) -> LoadReport:
-    """Load the runs of ``manifests`` into the configured store, leaving out accounts erased
-    on request, keeping texts as ``keep_text`` (default: the configuration) says, then
-    applying the configured retention."""
+    """Load the runs of ``manifests`` into the configured store (after finishing an erasure
+    stopped half-way), leaving out accounts erased on request, keeping texts as
+    ``keep_text`` (default: the configuration) says, then applying the configured
+    retention."""
     privacy = settings.config.privacy
+    finish_erasure(settings.raw_dir, warn)
     with Store(settings.database) as store:
         pseudonymiser = pseudonymiser_for(settings, store, no_pseudonymise)
         linker = linker_for(settings, resolver)
-        sync_catalogue(store, settings, linker)
+        sync_catalogue(store, settings, linker, pseudonymiser)
         report = load_runs(
             store,
             manifests,

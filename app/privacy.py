@@ -14,13 +14,12 @@ from pathlib import Path
 import click
 
 from app.config import Settings
-from app.console import EXIT_OK, EXIT_USER_ERROR, checked_by, err, out
+from app.console import EXIT_OK, EXIT_USER_ERROR, checked_by, err, out, warn
 from app.privacy_report import AUDIT_NAME, ERASED_NAME, privacy_report, report_markdown
 from collectors.erasure import (
     ErasureError,
     Identifiers,
     delete_runs_before,
-    erased_runs,
     find_account,
     prepare_erasure,
     seal_unfinished_runs,
@@ -30,8 +29,8 @@ from graph.privacy import (
     KEEP_TEXT,
     ErasureList,
     forget_account,
+    mark_runs_pruned,
     minimise_texts,
-    note_raw_changes,
     prune_store,
     retention_cutoff,
 )
@@ -80,8 +79,8 @@ def apply_retention(settings: Settings, store: Store, age: str) -> dict:
     rows removed per table and the raw runs deleted."""
     cutoff = retention_cutoff(age)
     removed = prune_store(store, cutoff)
-    deleted = delete_runs_before(settings.raw_dir, cutoff, _warn)
-    note_raw_changes(store, deleted=deleted)
+    deleted = delete_runs_before(settings.raw_dir, cutoff, warn)
+    mark_runs_pruned(store, deleted)
     summary = {"older_than": age, "cutoff": cutoff, "rows_removed": removed,
                "raw_runs_deleted": len(deleted)}  # fmt: skip
     audit(settings, "prune", **summary)
@@ -129,10 +128,6 @@ def prune(context: click.Context, older_than: str | None, keep_text: str | None)
     return EXIT_OK
 
 
-def _warn(message: str) -> None:
-    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
-
-
 @click.command()
 @click.argument("platform")
 @click.argument("name")
@@ -153,8 +148,8 @@ def forget(context: click.Context, platform: str, name: str) -> int:
     settings = _settings(context)
     platform = platform.lower()
     try:
-        seal_unfinished_runs(settings.raw_dir, _warn)
-        who = find_account(settings.raw_dir, platform, name, _warn)
+        seal_unfinished_runs(settings.raw_dir, warn)
+        who = find_account(settings.raw_dir, platform, name, warn)
     except ErasureError as error:
         err.print(f"[red]error:[/red] {error}.", highlight=False)
         return EXIT_USER_ERROR
@@ -165,15 +160,8 @@ def forget(context: click.Context, platform: str, name: str) -> int:
             highlight=False,
         )
         return EXIT_USER_ERROR
-    pseudonyms = Pseudonymiser(
-        load_or_create_secret(settings.secret_file), read_institutions(settings.institutions)
-    )
-    if settings.database.exists():
-        with Store(settings.database) as store:
-            if store.setting("pseudonymisation") == "on":
-                check_secret(store, pseudonyms)  # before anything is changed
     try:
-        prepared = prepare_erasure(settings.raw_dir, who, settings.data_dir, _warn)
+        prepared = prepare_erasure(settings.raw_dir, who, settings.data_dir, warn)
     except ErasureError as error:
         err.print(f"[red]error:[/red] {error}.", highlight=False)
         return EXIT_USER_ERROR
@@ -183,14 +171,26 @@ def forget(context: click.Context, platform: str, name: str) -> int:
         for account_id in who.account_ids:
             erased.add(platform, account_id)
         if settings.database.exists():
-            counts = _forget_in_store(settings, who, pseudonyms)
+            counts = _forget_in_store(settings, who, prepared.rewritten)
     except BaseException:
         prepared.discard()
         raise
-    changed = prepared.commit()
-    if settings.database.exists():
-        with Store(settings.database) as store:
-            note_raw_changes(store, rewritten=erased_runs(settings.raw_dir, _warn))
+    try:
+        changed = prepared.commit()
+    except OSError as error:
+        audit(settings, "forget", platform=platform, rows_removed=counts["removed"],
+              rows_redacted=counts["redacted"], raw_runs_pending=len(prepared.plans))  # fmt: skip
+        if prepared.journal.exists():
+            left = (f"{prepared.journal} lists what is left to do, which `essaim forget` or "
+                    "`essaim load` finish")  # fmt: skip
+        else:
+            left = "the raw runs were left as they were: run `essaim forget` again"
+        err.print(
+            f"[red]error:[/red] the raw runs could not be rewritten ({error}); the database "
+            f"and later loads no longer hold the account, and {left} once the cause is fixed.",
+            highlight=False,
+        )
+        return EXIT_USER_ERROR
     lines = sum(run.lines for run in changed)
     rewritten = sum(run.redacted for run in changed)
     audit(settings, "forget", platform=platform, rows_removed=counts["removed"],
@@ -206,11 +206,15 @@ def forget(context: click.Context, platform: str, name: str) -> int:
 
 
 def _forget_in_store(
-    settings: Settings, who: Identifiers, pseudonyms: Pseudonymiser
+    settings: Settings, who: Identifiers, rewritten_runs: list[tuple[str, str]]
 ) -> dict[str, dict[str, int]]:
     """Forget the account in the database, under its ids and pseudonyms both (institutions
-    keep their ids). A profile link or a run option naming it by handle holds the pseudonym
-    of that handle: those of every name it goes by are searched for too."""
+    keep their ids), and record the new SHA-256 of the raw runs rewritten. A profile link or
+    a run option naming it by handle holds the pseudonym of that handle: those of every name
+    it goes by are searched for too."""
+    pseudonyms = Pseudonymiser(
+        load_or_create_secret(settings.secret_file), read_institutions(settings.institutions)
+    )
     platform = who.platform
     accounts = {pseudonyms.account(platform, account_id) for account_id in who.account_ids}
     posts = {pseudonyms.post(platform, post_id) for post_id in who.post_ids}
@@ -220,12 +224,15 @@ def _forget_in_store(
                  for spelling in (name, name.lower(), account_key(platform, name))}  # fmt: skip
     aliases = {pseudonyms.account(platform, spelling) for spelling in spellings}
     with Store(settings.database) as store:
+        if store.setting("pseudonymisation") == "on":
+            check_secret(store, pseudonyms)
         return forget_account(
             store,
             platform,
             who.account_ids | accounts,
             who.post_ids | posts,
             who.with_forms(accounts | aliases),
+            rewritten_runs,
         )
 
 

@@ -60,16 +60,16 @@ from collectors.rawrun import (
 from collectors.records import Run, decode_record, encode_record
 
 __all__ = [
+    "JOURNAL_NAME",
     "REDACTED",
     "ErasureError",
     "Identifiers",
     "PreparedErasure",
     "RunErasure",
-    "account_ids_named",
     "delete_runs_before",
     "erase_account",
-    "erased_runs",
     "find_account",
+    "finish_erasure",
     "name_forms",
     "prepare_erasure",
     "seal_unfinished_runs",
@@ -77,6 +77,8 @@ __all__ = [
 
 #: What replaces a name in the texts that are kept.
 REDACTED = "[effacé]"
+#: The list of files an erasure is putting in place, in the raw folder, while it does.
+JOURNAL_NAME = "erasure-journal.json"
 
 Warn = Callable[[str], None]
 
@@ -145,14 +147,24 @@ def name_forms(platform: str, name: str) -> set[str]:
     ['jdupont', 'x.com/intent/follow?screen_name=jdupont']
     >>> name_forms("mastodon", "@pierre382@framapiaf.org")
     {'pierre382@framapiaf.org'}
+
+    Raises
+    ------
+    ErasureError
+        If ``name`` is a link that cannot be read.
     """
     text = name.strip()
     if not _SCHEME.match(text) and re.match(r"(www\.)?[a-z0-9.-]+\.[a-z]+/", text, re.I):
         text = "https://" + text
     if not _SCHEME.match(text):
         return {text.lstrip("@").lower()} - {""}
-    parts = urlsplit(text)
-    host = (parts.hostname or "").removeprefix("www.")
+    try:
+        parts = urlsplit(text)
+        host = (parts.hostname or "").removeprefix("www.")
+    except ValueError as error:
+        raise ErasureError(
+            f"{name!r} is not a link that can be read ({error}); nothing was changed"
+        ) from None
     path = [unquote(segment) for segment in parts.path.split("/") if segment]
     found = {_without_scheme(text)}
     if path:
@@ -175,6 +187,14 @@ def name_forms(platform: str, name: str) -> set[str]:
         elif first == "channel" and rest:
             found.add(rest[0])
     return {form.lstrip("@").lower() for form in found} - {""}
+
+
+def _host(url: str) -> str:
+    """The host of a payload's ``url``, lower-cased ("" if it has none or cannot be read)."""
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def _needle_regex(needle: str) -> str:
@@ -376,7 +396,7 @@ class Identifiers:
             payload = msgspec.json.decode(line, type=Payload)
         except msgspec.DecodeError:
             return self.names(_searchable(line.decode("utf-8", "replace")), in_platform, "*")
-        host = (urlsplit(payload.url).hostname or "").lower() or None
+        host = _host(payload.url) or None
         pattern = self._pattern(in_platform, host)
         if pattern is None:
             return False
@@ -470,14 +490,34 @@ def _runs(raw_dir: Path, warn: Warn) -> Iterator[tuple[Path, Run, Path]]:
         yield manifest, run, manifest.with_name(f"{run.run_id}.jsonl.gz")
 
 
-def _lines(path: Path, warn: Warn) -> Iterator[bytes]:
-    """The lines of a run file; a damaged file is named through ``warn`` after its readable
-    lines."""
+def _lines(path: Path, warn: Warn) -> Iterator[tuple[bytes, _Line | None]]:
+    """The lines of a run file, each with its record (None: a payload or a blank line). A
+    line that is not a record and a damaged file are named through ``warn``, the first
+    passed over, the second after its readable lines."""
     try:
-        for _, line in iter_lines(path):
-            yield line
+        for number, line in iter_lines(path):
+            if line.startswith(PAYLOAD_PREFIX) or not line.strip():
+                yield line, None
+                continue
+            try:
+                yield line, _decode_line(line)
+            except msgspec.DecodeError as error:
+                warn(f"{path}, line {number}: not a record essaim can read ({error}); it was "
+                     "passed over.")  # fmt: skip
     except RawRunError as error:
         warn(f"{error}; the rest of this run was not searched.")
+
+
+def _once(warn: Warn) -> Warn:
+    """``warn``, saying each message once."""
+    said: set[str] = set()
+
+    def say(message: str) -> None:
+        if message not in said:
+            said.add(message)
+            warn(message)
+
+    return say
 
 
 def _objects(value: Any) -> Iterator[dict]:
@@ -502,7 +542,7 @@ def _profiles(line: bytes) -> Iterator[tuple[str, dict, str]]:
         body = msgspec.json.decode(payload.body)
     except (msgspec.DecodeError, RecursionError):
         return
-    host = (urlsplit(payload.url).hostname or "").lower()
+    host = _host(payload.url)
     for item in _objects(body):
         if isinstance(item.get("acct"), str) and isinstance(item.get("username"), str):
             yield "mastodon", item, host
@@ -546,17 +586,14 @@ def find_account(
     ErasureError
         If ``name`` names several accounts (e.g. a Mastodon user on two instances).
     """
-    platform = platform.lower()
+    platform, warn = platform.lower(), _once(warn)
     wanted = name_forms(platform, name)
     runs = list(_runs(raw_dir, warn))
     exact: set[str] = set()
     loose: set[str] = set()  # by handle, or a user without its host
     for _, _, path in runs:
-        for line in _lines(path, warn):
-            if line.startswith(PAYLOAD_PREFIX) or not line.strip():
-                continue
-            record = _decode_line(line)
-            if record.platform != platform:
+        for _, record in _lines(path, warn):
+            if record is None or record.platform != platform:
                 continue
             for value in (getattr(record, f) for f in _ACCOUNT_FIELDS):
                 if not value:
@@ -586,8 +623,10 @@ def _named_in_payloads(runs, platform: str, wanted: set[str], warn: Warn) -> set
     skeletons = [s for s in map(_skeleton, wanted) if s] or [()]
     found = set()
     for _, _, path in runs:
-        for line in _lines(path, warn):
-            if not line.startswith(PAYLOAD_PREFIX) or not _holds(line, skeletons):
+        for line, record in _lines(path, warn):
+            if record is not None or not line.startswith(PAYLOAD_PREFIX):
+                continue
+            if not _holds(line, skeletons):
                 continue
             for kind, item, host in _profiles(line):
                 if kind == platform and _profile_forms(kind, item, host) & wanted:
@@ -601,18 +640,15 @@ def _gather(runs, who: Identifiers, warn: Warn) -> Identifiers:
     wanted = {account.lower() for account in who.account_ids}
     skeletons = [s for s in map(_skeleton, {a.partition("@")[0] for a in wanted}) if s]
     for _, run, path in runs:
-        for line in _lines(path, warn):
-            if line.startswith(PAYLOAD_PREFIX):
+        for line, record in _lines(path, warn):
+            if record is None and line.startswith(PAYLOAD_PREFIX):
                 if skeletons and not _holds(line, skeletons):
                     continue
                 for kind, item, host in _profiles(line):
                     if kind == who.platform and _account_of(kind, item, host).lower() in wanted:
                         _add_profile(who, kind, item, host)
                 continue
-            if not line.strip():
-                continue
-            record = _decode_line(line)
-            if record.platform != who.platform:
+            if record is None or record.platform != who.platform:
                 continue
             who.runs.add(run.run_id)
             if record.type == "account" and record.account_id in who.account_ids:
@@ -645,63 +681,115 @@ def _add_profile(who: Identifiers, kind: str, item: dict, host: str) -> None:
             who.add_name(_without_scheme(item[key]))
 
 
-def account_ids_named(raw_dir: Path, platform: str, name: str, warn: Warn = _ignore) -> set[str]:
-    """The ids of the account of ``platform`` that ``name`` names in the raw runs (see
-    :func:`find_account`); empty if none."""
-    found = find_account(raw_dir, platform, name, warn)
-    return set(found.account_ids) if found else set()
-
-
 # --- rewriting the runs ---------------------------------------------------------------------
 
 
 @dataclass
 class _Plan:
-    """One run to rewrite: its files where they really lie, the rewritten lines waiting in
-    ``partial``, and the new manifest."""
+    """One run to rewrite: its files where they really lie, and whether the rewritten run
+    file waits beside it (``<file>.erasing``, as its new manifest always does)."""
 
     run: Run
     manifest: Path
     run_file: Path
-    partial: Path | None
+    file_changed: bool
     removed: int
     redacted: int
     manifest_changed: bool
 
+    def targets(self) -> list[Path]:
+        """The files a commit replaces, the run file before its manifest."""
+        return [self.run_file] * self.file_changed + [self.manifest]
+
 
 @dataclass
 class PreparedErasure:
-    """The rewritten runs, written aside: :meth:`commit` puts them in place, :meth:`discard`
-    forgets them. Nothing changes until :meth:`commit`."""
+    """The rewritten runs and manifests, written aside: :meth:`commit` puts them in place,
+    :meth:`discard` forgets them. Nothing changes until :meth:`commit`."""
 
     plans: list[_Plan]
+    journal: Path
+
+    @property
+    def rewritten(self) -> list[tuple[str, str]]:
+        """``(run_id, new SHA-256)`` of the runs whose file changes: what a store records in
+        the same transaction as its own erasure."""
+        return [(plan.run.run_id, plan.run.file_sha256) for plan in self.plans if plan.file_changed]
 
     def commit(self) -> list[RunErasure]:
-        changed = []
-        for plan in self.plans:
-            if plan.partial is not None:
-                plan.run.file_sha256 = sha256_of(plan.partial)
-                _replace_sealed(plan.partial, plan.run_file)
-            plan.run.erased_lines += plan.removed + plan.redacted
-            content = msgspec.json.format(msgspec.json.encode(plan.run))
-            _replace_sealed(None, plan.manifest, content)
-            run = plan.run
-            erasure = RunErasure(
-                run.run_id,
-                run.file_sha256 or "",
-                plan.removed,
-                plan.redacted,
-                plan.manifest_changed,
-            )
-            changed.append(erasure)
+        """Put every rewritten file in place. The list of them is written first (the
+        journal): if this stops half-way, :func:`finish_erasure` ends it."""
+        data_dir = self.journal.parent.parent
+        targets = [str(t.relative_to(data_dir)) for plan in self.plans for t in plan.targets()]
+        if targets:
+            try:
+                _write_durably(self.journal, msgspec.json.encode(targets))
+            except BaseException:
+                self.journal.unlink(missing_ok=True)
+                self.discard()
+                raise
+            for target in targets:
+                _put_in_place(data_dir / target)
+            self.journal.unlink()
+        changed = [
+            RunErasure(plan.run.run_id, plan.run.file_sha256 or "", plan.removed,
+                       plan.redacted, plan.manifest_changed)
+            for plan in self.plans
+        ]  # fmt: skip
         self.plans = []
         return changed
 
     def discard(self) -> None:
         for plan in self.plans:
-            if plan.partial is not None:
-                plan.partial.unlink(missing_ok=True)
+            for target in plan.targets():
+                _partial(target).unlink(missing_ok=True)
         self.plans = []
+
+
+def _partial(target: Path) -> Path:
+    """Where the new content of ``target`` waits."""
+    return target.with_name(target.name + ".erasing")
+
+
+def _write_durably(path: Path, content: bytes) -> None:
+    """Write ``path`` and make sure it is on disk."""
+    with open(path, "wb") as file:
+        file.write(content)
+        file.flush()
+        os.fsync(file.fileno())
+
+
+def _put_in_place(target: Path) -> None:
+    """Replace ``target`` by its waiting new content, read-only (done already: nothing)."""
+    partial = _partial(target)
+    try:
+        partial.chmod(SEALED_MODE)
+        os.replace(partial, target)
+    except FileNotFoundError:
+        if target.exists():
+            return  # put in place by another process finishing the same erasure
+        raise
+
+
+def finish_erasure(raw_dir: Path, warn: Warn = _ignore) -> bool:
+    """End an erasure whose commit stopped half-way (a crash, a full disk): put in place the
+    files its journal lists. Return whether there was one."""
+    journal = Path(raw_dir) / JOURNAL_NAME
+    try:
+        targets = msgspec.json.decode(journal.read_bytes(), type=list[str])
+    except FileNotFoundError:
+        return False
+    except msgspec.DecodeError:  # the journal never reached the disk whole: nothing moved
+        journal.unlink()
+        return False
+    data_dir = Path(raw_dir).parent
+    for target in targets:
+        path = data_dir / target
+        if _partial(path).exists():
+            _put_in_place(path)
+    journal.unlink()
+    warn(f"an erasure stopped half-way was finished ({len(targets)} files put in place).")
+    return True
 
 
 class _Refused(Exception):
@@ -728,7 +816,8 @@ def _where(path: Path, data_dir: Path) -> Path:
 def prepare_erasure(
     raw_dir: Path, who: Identifiers, data_dir: Path | None = None, warn: Warn = _ignore
 ) -> PreparedErasure:
-    """Write aside every run rewritten without the account (nothing changes yet).
+    """Write aside every run and manifest rewritten without the account (nothing changes
+    yet).
 
     Raises
     ------
@@ -737,7 +826,7 @@ def prepare_erasure(
         by default) or has other hard links; nothing is left behind.
     """
     data_dir = Path(data_dir or Path(raw_dir).parent).resolve()
-    prepared = PreparedErasure([])
+    prepared = PreparedErasure([], Path(raw_dir).resolve() / JOURNAL_NAME)
     try:
         for manifest, run, path in _runs(raw_dir, warn):
             try:
@@ -770,17 +859,21 @@ def _plan(manifest: Path, run: Run, path: Path, who: Identifiers, data_dir: Path
     changes = any(_rewrite(path, run, who, in_scope, None))  # a look first: most runs stay
     if not (changes or manifest_changed):
         return None
-    manifest_file = _where(manifest, data_dir)
-    run_file, partial, removed, redacted = path, None, 0, 0
-    if changes:
-        run_file = _where(path, data_dir)
-        partial = run_file.with_name(run_file.name + ".erasing")
-        try:
-            removed, redacted = _rewrite(path, run, who, in_scope, partial)
-        except BaseException:
-            partial.unlink(missing_ok=True)
-            raise
-    return _Plan(run, manifest_file, run_file, partial, removed, redacted, manifest_changed)
+    plan = _Plan(run, _where(manifest, data_dir), path, changes, 0, 0, manifest_changed)
+    try:
+        if changes:
+            plan.run_file = _where(path, data_dir)
+            partial = _partial(plan.run_file)
+            plan.removed, plan.redacted = _rewrite(path, run, who, in_scope, partial)
+            run.file_sha256 = sha256_of(partial)
+            run.erased_lines += plan.removed + plan.redacted
+        content = msgspec.json.format(msgspec.json.encode(run))
+        _partial(plan.manifest).write_bytes(content)
+    except BaseException:
+        for target in plan.targets():
+            _partial(target).unlink(missing_ok=True)
+        raise
+    return plan
 
 
 def _rewrite(
@@ -830,7 +923,10 @@ def _erase_line(line: bytes, who: Identifiers, in_scope: bool) -> bytes | None:
         return line
     if line.startswith(PAYLOAD_PREFIX):
         return None if who.payload_names(line, in_scope) else line
-    record = _decode_line(line)
+    try:
+        record = _decode_line(line)
+    except msgspec.DecodeError:  # not a record (named when the account was looked for)
+        return None if who.names(_searchable(line.decode("utf-8", "replace")), True, "*") else line
     same = record.platform == who.platform
     if same and (
         any(getattr(record, f) in who.account_ids for f in _ACCOUNT_FIELDS)
@@ -869,25 +965,15 @@ def _erase_line(line: bytes, who: Identifiers, in_scope: bool) -> bytes | None:
         return None
 
 
-def _replace_sealed(source: Path | None, target: Path, content: bytes | None = None) -> None:
-    """Put ``source`` (or ``content``) in place of the read-only ``target``, read-only too."""
-    if content is not None:
-        source = target.with_name(target.name + ".erasing")
-        source.unlink(missing_ok=True)
-        source.write_bytes(content)
-    source.chmod(SEALED_MODE)
-    os.replace(source, target)
-
-
-def erased_runs(raw_dir: Path, warn: Warn = _ignore) -> list[tuple[str, str]]:
-    """``(run_id, SHA-256)`` of every run an erasure has rewritten."""
-    return [(run.run_id, run.file_sha256) for _, run, _ in _runs(raw_dir, warn) if run.erased_lines]
-
-
 def seal_unfinished_runs(raw_dir: Path, warn: Warn = _ignore) -> None:
-    """Seal the runs that stopped without being closed (crash, kill), as a resumed collection
-    does, so that an erasure reaches them; runs still being written are named."""
+    """Before an erasure: finish an erasure stopped half-way, delete what one that never
+    committed wrote aside, and seal the runs that stopped without being closed (crash, kill),
+    as a resumed collection does, so that the erasure reaches them; runs still being written
+    are named."""
     raw_dir = Path(raw_dir)
+    finish_erasure(raw_dir, warn)
+    for partial in raw_dir.parent.rglob("*.erasing"):
+        partial.unlink()
     folders = sorted(p for p in raw_dir.iterdir() if p.is_dir()) if raw_dir.is_dir() else []
     for folder in folders:
         try:

@@ -41,8 +41,8 @@ __all__ = [
     "ErasureList",
     "KeepText",
     "forget_account",
+    "mark_runs_pruned",
     "minimise_texts",
-    "note_raw_changes",
     "prune_store",
     "retention_cutoff",
 ]
@@ -129,6 +129,7 @@ def forget_account(
     account_ids: Iterable[str],
     post_ids: Iterable[str] = (),
     names: Identifiers | None = None,
+    rewritten_runs: Iterable[tuple[str, str]] = (),
 ) -> dict[str, dict[str, int]]:
     """Remove one account and what others' rows say of it; return the rows ``removed`` and
     ``redacted`` per table.
@@ -139,6 +140,8 @@ def forget_account(
     posts lose the reference. With ``names`` (its forms, from the raw runs), rows naming it are
     found too: ids naming it count as its own, links to it go, texts, run queries, parameters
     and incidents have the names replaced (:data:`collectors.erasure.REDACTED`).
+    ``rewritten_runs``: ``(run_id, SHA-256)`` of the raw runs the erasure rewrites, recorded in
+    the same transaction so that loading them again accepts them.
     """
     removed: dict[str, int] = {}
     redacted: dict[str, int] = {}
@@ -159,6 +162,8 @@ def forget_account(
             _redact_naming_rows(connection, names, platform, removed, redacted)
         for statement in q.DROP_FORGOTTEN:
             connection.execute(statement)
+        for run_id, sha256 in rewritten_runs:
+            connection.execute(q.UPDATE_RUN_HASH, [sha256, run_id])
         _drop_analyses(connection)
     return {"removed": removed, "redacted": redacted}
 
@@ -202,16 +207,11 @@ def _naming_rows(connection, names: Identifiers, fates: set[str]):
                 yield table, column, fate, row_id, value, row_owner
 
 
-def note_raw_changes(
-    store: Store, deleted: Iterable[str] = (), rewritten: Iterable[tuple[str, str]] = ()
-) -> None:
-    """Record in the store the raw runs retention deleted and the new SHA-256 of the runs an
-    erasure rewrote (``(run_id, sha256)``), so that loading again accepts them."""
+def mark_runs_pruned(store: Store, run_ids: Iterable[str]) -> None:
+    """Record in the store the raw runs retention deleted."""
     with store.transaction() as connection:
-        for run_id in deleted:
+        for run_id in run_ids:
             connection.execute(q.MARK_RUN_PRUNED, [run_id])
-        for run_id, sha256 in rewritten:
-            connection.execute(q.UPDATE_RUN_HASH, [sha256, run_id])
 
 
 def _drop_analyses(connection) -> None:

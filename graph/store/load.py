@@ -43,6 +43,7 @@ __all__ = [
     "check_secret",
     "link_info_table",
     "load_runs",
+    "match_stored_links",
     "save_resolutions",
 ]
 
@@ -326,14 +327,27 @@ def _write_run(
 
 
 def save_resolutions(
-    connection: duckdb.DuckDBPyConnection, linker: Linker, stored: dict[str, str] | None = None
+    connection: duckdb.DuckDBPyConnection, linker: Linker, stored: dict[str, str]
 ) -> None:
     """Store the shortener resolutions the linker made; call inside the write transaction,
     then clear ``linker.new_resolutions`` once it has committed. ``stored``: what the store
     keeps of final URLs that are profile links (:meth:`_Identities.stored_urls`)."""
-    stored = stored or {}
     for short_url, final_url in linker.new_resolutions.items():
         connection.execute(q.UPSERT_RESOLUTION, [short_url, stored.get(final_url, final_url)])
+
+
+def match_stored_links(
+    store: Store, linker: Linker, pseudonymiser: Pseudonymiser | None
+) -> tuple[pa.Table, dict[str, str]]:
+    """Match every stored link again with ``linker`` (its resolutions seeded from the store):
+    the matches as the store keeps them (``raw_url``: the stored link), and what it keeps of
+    the final URLs of links resolved now (for :func:`save_resolutions`)."""
+    connection = store.connection
+    linker.resolutions.update(dict(connection.execute(q.SELECT_RESOLUTIONS).fetchall()))
+    urls = [row[0] for row in connection.execute(q.SELECT_LINK_URLS).fetchall()]
+    ids = _Identities(store, pseudonymiser)
+    matches, _ = ids.link_rows(connection, link_info_table(linker.info(url) for url in urls))
+    return matches, ids.stored_urls(connection, linker.new_resolutions.values())
 
 
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> tuple[list[str], list[str]]:

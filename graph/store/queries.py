@@ -497,7 +497,7 @@ UPDATE_LINK_MATCHES = """
 UPDATE links SET resolved_url = m.resolved_url, url_key = m.url_key, host = m.host,
     campaign = m.campaign, tracked = m.tracked, resource_id = m.resource_id,
     match_reason = m.match_reason
-FROM staged_matches m WHERE links.url = m.url"""
+FROM staged_matches m WHERE links.url = m.raw_url"""
 
 # --- status ---------------------------------------------------------------------------------
 

@@ -663,3 +663,45 @@ def test_another_secret_is_refused_before_anything_changes(
     write_search_run(raw_dir, [search_body(share)], received_at="2026-09-30T06:00:00Z")
     loaded = essaim("--config", two_runs, "load")  # mixing pseudonyms of two secrets
     assert loaded.returncode == 1 and "another secret" in loaded.stderr
+
+
+def test_a_forget_stopped_while_rewriting_runs_is_finished_by_the_next_load(
+    tmp_path, raw_dir, two_runs, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from app.cli import cli
+    from collectors import erasure
+
+    real_replace = os.replace
+
+    def full_disk(source, target):
+        if str(target).endswith(".manifest.json"):  # the first run file went, not its manifest
+            raise OSError(28, "No space left on device")
+        return real_replace(source, target)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(erasure.os, "replace", full_disk)
+        arguments = ["--config", str(two_runs), "forget", "bluesky", "ana.example"]
+        result = CliRunner().invoke(cli, arguments, standalone_mode=False)
+    assert result.exception is None and result.return_value == 1
+    message = " ".join(result.output.split())
+    assert "No space left on device" in message and "essaim load" in message
+    assert erasure.JOURNAL_NAME in "".join(message.split())  # the console wraps long names
+    audit = [json.loads(line) for line in (tmp_path / "data" / "audit.jsonl").open()]
+    assert audit[-1]["action"] == "forget" and audit[-1]["raw_runs_pending"] == 2
+    with Store(tmp_path / "data" / "essaim.duckdb", read_only=True) as store:
+        assert rows(store, "SELECT count(*) FROM accounts") == [(1,)]  # ana is gone already
+
+    loaded = essaim("--config", two_runs, "load")
+    assert loaded.returncode == 0, loaded.stderr
+    assert "finished" in loaded.stderr and "rejected" not in loaded.stdout + loaded.stderr
+    assert b"did:plc:ana" not in all_raw_bytes(raw_dir)
+    assert not list(raw_dir.rglob("*.erasing"))
+    for manifest in find_runs(raw_dir):  # the store accepts the runs as they now are
+        run = read_manifest(manifest)
+        assert sha256_of(manifest.with_name(f"{run.run_id}.jsonl.gz")) == run.file_sha256
+    with Store(tmp_path / "data" / "essaim.duckdb", read_only=True) as store:
+        stored = dict(rows(store, "SELECT run_id, file_sha256 FROM runs"))
+    assert stored == {read_manifest(m).run_id: read_manifest(m).file_sha256
+                      for m in find_runs(raw_dir)}  # fmt: skip

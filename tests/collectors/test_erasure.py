@@ -15,14 +15,15 @@ from pathlib import Path
 import msgspec
 import pytest
 
+from collectors import erasure
 from collectors.erasure import (
     REDACTED,
     ErasureError,
     Identifiers,
     delete_runs_before,
     erase_account,
-    erased_runs,
     find_account,
+    prepare_erasure,
     seal_unfinished_runs,
 )
 from collectors.imports.run import import_file
@@ -424,11 +425,13 @@ def test_a_run_naming_the_account_only_in_its_query_gets_a_new_manifest(raw_dir)
         raw_dir, "telegram", records=lambda r: [account(r, "telegram", "profs_marie")]
     )
     before = sha256_of(manifest.with_name(f"{read_manifest(manifest).run_id}.jsonl.gz"))
-    erase_account(raw_dir, find_account(raw_dir, "telegram", "@profs_marie"))
+    prepared = prepare_erasure(raw_dir, find_account(raw_dir, "telegram", "@profs_marie"))
+    ((other_id, other_sha),) = prepared.rewritten  # only files that change have a new SHA-256
+    prepared.commit()
     run = read_manifest(manifest)
     assert run.query == f"telegram channels einspe_actus, {REDACTED}"
     assert run.file_sha256 == before and run.erased_lines == 0
-    assert [run_id for run_id, _ in erased_runs(raw_dir)] == [read_manifest(other).run_id]
+    assert (other_id, other_sha) == (read_manifest(other).run_id, read_manifest(other).file_sha256)
 
 
 # --- X: the account of an archive import --------------------------------------------------------
@@ -488,13 +491,13 @@ def test_an_unreadable_manifest_is_named_and_passed_over(raw_dir):
     broken.write_text("{not json")
     warnings = []
     who = find_account(raw_dir, "bluesky", "ana.example", warnings.append)
-    erase_account(raw_dir, who, warn=warnings.append)
-    assert erased_runs(raw_dir, warnings.append) == [
-        (read_manifest(manifest).run_id, read_manifest(manifest).file_sha256)
-    ]
+    (changed,) = erase_account(raw_dir, who, warn=warnings.append)
+    assert (changed.run_id, changed.file_sha256) == (
+        read_manifest(manifest).run_id, read_manifest(manifest).file_sha256
+    )  # fmt: skip
     later = datetime.now(UTC) + timedelta(days=1)
     assert delete_runs_before(raw_dir, later, warnings.append) == [read_manifest_id(manifest)]
-    assert len(warnings) == 4 and all(str(broken) in warning for warning in warnings)
+    assert len(warnings) == 3 and all(str(broken) in warning for warning in warnings)
     assert all(warning.count(". ") == 0 and warning.endswith(".") for warning in warnings)
     assert broken.exists()
 
@@ -582,3 +585,134 @@ def test_profile_links_given_by_hand_name_their_account(name, forms):
     from collectors.erasure import name_forms
 
     assert name_forms(name.split("/")[2].split(".")[-2], name) == forms
+
+
+# --- an erasure stopped half-way -------------------------------------------------------------
+
+
+def two_bluesky_runs(raw_dir):
+    return [write_run(raw_dir, "bluesky", BLUESKY_PAYLOADS, bluesky_records) for _ in range(2)]
+
+
+def check_sealed(raw_dir):
+    """Every run reads whole against its manifest's SHA-256; nothing waits aside."""
+    for manifest in raw_dir.rglob("*.manifest.json"):
+        lines_of(manifest)  # raises if the run file and its manifest disagree
+    assert not list(raw_dir.parent.rglob("*.erasing"))
+    assert not (raw_dir / erasure.JOURNAL_NAME).exists()
+
+
+def failing_after(calls, real):
+    """``real``, failing as a full disk does from call number ``calls + 1`` on."""
+    done = []
+
+    def replace(*arguments):
+        if len(done) == calls:
+            raise OSError(28, "No space left on device")
+        done.append(arguments)
+        return real(*arguments)
+
+    return replace
+
+
+@pytest.mark.parametrize("calls", [0, 1, 2, 3])  # run file 1, manifest 1, run file 2, manifest 2
+def test_an_erasure_stopped_half_way_is_finished_from_its_journal(raw_dir, monkeypatch, calls):
+    manifests = two_bluesky_runs(raw_dir)
+    prepared = prepare_erasure(raw_dir, find_account(raw_dir, "bluesky", ANA))
+    with monkeypatch.context() as patched, pytest.raises(OSError):
+        patched.setattr(erasure.os, "replace", failing_after(calls, os.replace))
+        prepared.commit()
+    assert (raw_dir / erasure.JOURNAL_NAME).exists()
+    warnings = []
+    assert erasure.finish_erasure(raw_dir, warnings.append)
+    assert len(warnings) == 1 and "finished" in warnings[0]
+    check_sealed(raw_dir)
+    assert b"did:plc:ana" not in everything(raw_dir).replace(b"did:plc:anabel", b"")
+    assert all(read_manifest(m).erased_lines > 0 for m in manifests)
+    assert not erasure.finish_erasure(raw_dir)  # nothing left to do
+
+
+def test_a_journal_that_cannot_be_written_leaves_every_run_as_it_was(raw_dir, monkeypatch):
+    two_bluesky_runs(raw_dir)
+    before = everything(raw_dir)
+    prepared = prepare_erasure(raw_dir, find_account(raw_dir, "bluesky", ANA))
+
+    def full_disk(path, content):
+        path.write_bytes(content[:3])  # a torn write
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(erasure, "_write_durably", full_disk)
+    with pytest.raises(OSError):
+        prepared.commit()
+    assert everything(raw_dir) == before
+    check_sealed(raw_dir)
+
+
+def test_a_torn_journal_moves_nothing(raw_dir):
+    two_bluesky_runs(raw_dir)
+    before = everything(raw_dir)
+    (raw_dir / erasure.JOURNAL_NAME).write_bytes(b'["blue')
+    assert not erasure.finish_erasure(raw_dir)
+    assert everything(raw_dir) == before and not (raw_dir / erasure.JOURNAL_NAME).exists()
+
+
+def test_what_an_erasure_that_never_committed_wrote_aside_is_deleted_before_the_next(raw_dir):
+    (manifest,) = two_bluesky_runs(raw_dir)[:1]
+    prepare_erasure(raw_dir, find_account(raw_dir, "bluesky", ANA))  # then the process died
+    stray = list(raw_dir.rglob("*.erasing"))
+    assert len(stray) == 4
+    for partial in stray:
+        partial.chmod(0o400)  # as a commit leaves them just before it renames
+    seal_unfinished_runs(raw_dir)
+    assert not list(raw_dir.rglob("*.erasing"))
+    assert read_manifest(manifest).erased_lines == 0  # nothing was put in place
+    erase_account(raw_dir, find_account(raw_dir, "bluesky", ANA))  # not stopped by them
+    check_sealed(raw_dir)
+
+
+def test_a_file_another_process_put_in_place_already_is_left_alone(tmp_path):
+    target = tmp_path / "run.jsonl.gz"
+    target.write_bytes(b"new")
+    erasure._put_in_place(target)  # its partial is gone: the other process renamed it
+    assert target.read_bytes() == b"new"
+    with pytest.raises(FileNotFoundError):
+        erasure._put_in_place(tmp_path / "missing.jsonl.gz")
+
+
+# --- what cannot be read -------------------------------------------------------------------------
+
+
+def test_a_link_that_cannot_be_read_is_refused_in_one_sentence(raw_dir):
+    write_run(raw_dir, "bluesky", BLUESKY_PAYLOADS, bluesky_records)
+    with pytest.raises(ErasureError) as refused:
+        find_account(raw_dir, "mastodon", "https://[x/@a")
+    message = str(refused.value)
+    assert "'https://[x/@a'" in message and "nothing was changed" in message
+    assert "\n" not in message and message.count(". ") == 0
+
+
+def test_a_line_that_is_not_a_record_is_named_and_goes_only_if_it_names_the_account(raw_dir):
+    odd = [
+        b'{"type": "post", "platform": "bluesky", "author_id": 7, "text": "did:plc:ana"}',
+        b'{"type": "post", "platform": "bluesky", "author_id": 7, "text": "did:plc:bob"}',
+    ]
+    manifest = write_run(
+        raw_dir, "bluesky", [("https://[broken/xrpc", {"did": ANA, "handle": "ana.example"})],
+        bluesky_records,
+    )  # fmt: skip
+    run = read_manifest(manifest)
+    path = manifest.with_name(f"{run.run_id}.jsonl.gz")
+    content = gzip.decompress(path.read_bytes()) + b"\n".join(odd) + b"\n"
+    path.chmod(0o600)
+    path.write_bytes(gzip.compress(content))
+    run.file_sha256 = sha256_of(path)
+    manifest.chmod(0o600)
+    manifest.write_bytes(msgspec.json.encode(run))
+    warnings = []
+    who = find_account(raw_dir, "bluesky", "ana.example", warnings.append)
+    assert who is not None and len(warnings) == 2  # each odd line named once, not per pass
+    assert all(f"{path}, line " in w and "not a record" in w for w in warnings)
+    erase_account(raw_dir, who, warn=warnings.append)
+    kept = gzip.decompress(path.read_bytes())
+    assert odd[0] not in kept and odd[1] in kept
+    assert b"did:plc:ana" not in kept.replace(b"did:plc:anabel", b"")

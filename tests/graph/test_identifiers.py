@@ -20,6 +20,7 @@ from graph.privacy import minimise_texts
 from graph.pseudonyms import Institutions, Pseudonymiser
 from graph.resources import Catalogue, CatalogueResource, Linker
 from graph.store import Store, load_runs
+from graph.store.catalogue import install_catalogue
 from tests.conftest import write_search_run
 from tests.fixtures.bluesky import author, post_view, search_body
 
@@ -377,3 +378,27 @@ def test_a_reddit_users_own_subreddit_is_its_pseudonym(tmp_path, raw_dir):
         assert sorted(rows(store, "SELECT subreddit FROM posts")) == sorted(
             [(u("reddit", "lea"),), ("france",)]
         )
+
+
+def test_a_new_catalogue_keeps_links_resolved_now_as_a_load_would(tmp_path, raw_dir):
+    resolved = {"https://bit.ly/abc": "https://bsky.app/profile/did:plc:zoe"}
+    zoe = "https://bsky.app/profile/" + u("bluesky", "did:plc:zoe")
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, links_run(raw_dir))  # offline: the short link stays unresolved
+        linker = Linker(["e-inspe.fr"], CATALOGUE, resolver=resolved.get)
+        assert install_catalogue(store, CATALOGUE, "another digest", linker, NAMES) > 0
+        [(final,)] = rows(store, "SELECT final_url FROM url_resolutions")
+        [short] = rows(store, "SELECT resolved_url, url_key FROM links WHERE url LIKE '%bit.ly%'")
+        stored = " ".join(map(str, rows(store, "SELECT * FROM links")))
+    assert final == zoe and short == (zoe, zoe.removeprefix("https://"))
+    assert "did:plc:zoe" not in stored and "jdupont" not in stored and "alice" not in stored
+
+
+def test_a_new_catalogue_installed_offline_keeps_the_resolutions_the_store_has(tmp_path, raw_dir):
+    resolved = {"https://bit.ly/abc": "https://bsky.app/profile/did:plc:zoe"}
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, links_run(raw_dir), resolver=resolved.get)
+        before = rows(store, "SELECT url, resolved_url, url_key FROM links ORDER BY url")
+        offline = Linker(["e-inspe.fr"], CATALOGUE)
+        assert install_catalogue(store, CATALOGUE, "another digest", offline, NAMES) > 0
+        assert rows(store, "SELECT url, resolved_url, url_key FROM links ORDER BY url") == before

@@ -467,7 +467,9 @@ def test_installing_a_catalogue_matches_stored_links_again(tmp_path, raw_dir):
             ]
         )
         new_linker = Linker(["e-inspe.fr"], wider)
-        assert install_catalogue(store, wider, "digest-1", new_linker) == 2  # share + quoted launch
+        assert (
+            install_catalogue(store, wider, "digest-1", new_linker, names()) == 2
+        )  # share + quoted launch
         assert rows(store, "SELECT url_key, resource_id, match_reason FROM links ORDER BY 1") == [
             (COURSE, None, "on a tracked domain, but no catalogue pattern matches this URL key"),
             (
@@ -477,7 +479,7 @@ def test_installing_a_catalogue_matches_stored_links_again(tmp_path, raw_dir):
             ),
         ]
         assert rows(store, "SELECT resource_id FROM catalogue") == [("parcours",)]
-        assert install_catalogue(store, wider, "digest-1", new_linker) == 0
+        assert install_catalogue(store, wider, "digest-1", new_linker, names()) == 0
 
 
 def test_overlapping_runs_never_duplicate_a_natural_key(tmp_path, raw_dir):
