@@ -975,9 +975,17 @@ def seal_unfinished_runs(raw_dir: Path, warn: Warn = _ignore) -> None:
     for partial in raw_dir.parent.rglob("*.erasing"):
         partial.unlink()
     folders = sorted(p for p in raw_dir.iterdir() if p.is_dir()) if raw_dir.is_dir() else []
+    data_dir = raw_dir.parent.resolve()
     for folder in folders:
         try:
-            for run in unfinished_runs(raw_dir, folder.name):
+            runs = unfinished_runs(raw_dir, folder.name)
+            if runs and not folder.resolve().is_relative_to(data_dir):
+                warn(
+                    f"{folder} is a link to {folder.resolve()}, outside the data directory "
+                    f"{data_dir}: its {len(runs)} unfinished runs were left as they are."
+                )
+                continue
+            for run in runs:
                 salvage_run(raw_dir, run)
         except (OSError, RawRunError) as error:
             warn(f"{error}; an unfinished run there was left as it is.")

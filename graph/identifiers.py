@@ -1,4 +1,4 @@
-"""What an identifier is: the one definition every stored value that could name someone uses.
+"""What an identifier is, for every stored value that could name someone.
 
 An identifier is anything that names an account on a platform:
 
@@ -20,11 +20,13 @@ An identifier is anything that names an account on a platform:
 
 The patterns are RE2 (DuckDB's regular expressions): the store applies them in SQL, and the
 few values handled in Python (a run's query and options, its incidents, the parts of profile
-links) go through the same SQL expressions (:func:`mask_texts`), so there is one definition.
+links) go through the same SQL expressions (:func:`mask_texts`), so that both agree.
 What replaces an identifier: in texts (excerpts, run queries and options, incidents) a mask,
-``@…``, ``did:…`` or ``<profile prefix>…``; in stored values that must stay distinct (links,
-channels, run options) the keyed pseudonym of the account (:mod:`graph.pseudonyms`) unless
-it is an allow-listed institution.
+``@…``, ``did:…`` or ``<profile prefix>…``; in stored values that must stay distinct the
+keyed pseudonym of the account (:mod:`graph.pseudonyms`) unless it is an allow-listed
+institution: channels and the accounts run options name, and in a profile link the part
+naming the account, the rest of its path becoming a keyed digest (a post's id can lead to
+its author).
 
 Examples
 --------
@@ -220,7 +222,7 @@ def is_pseudonym(value: str) -> bool:
 def account_key(platform: str, value: str) -> str:
     """The account id a name given by hand stands for: without "@", in lower case on the
     platforms whose ids are (Telegram channels, Bluesky)."""
-    value = value.strip().lstrip("@" + AT_SIGNS[1:])
+    value = value.strip().lstrip(AT_SIGNS)
     return value.lower() if platform in _LOWER_CASE else value
 
 

@@ -3,9 +3,11 @@
 Retention removes what is older than a cut-off: posts and interactions by their date (their
 collection time when undated), follows not observed since, then the links of removed posts
 and the accounts nothing refers to any more. Texts are kept whole, as an excerpt (200
-characters, @mentions masked) or not at all. Erasure removes one account, its posts and
-their links, its interactions and follows. Each of these also removes the analyses computed
-before, which may name what was removed: ``essaim analyze`` computes them again.
+characters, every identifier masked: see :mod:`graph.identifiers`) or not at all. Erasure
+removes one account, its posts and their links, its interactions and follows, and takes it
+out of others' rows: acts on its posts go, references to them are cut, links to it go,
+texts and run options naming it are redacted. Each of these also removes the analyses
+computed before, which may name what was removed: ``essaim analyze`` computes them again.
 
 Accounts erased on request are remembered as keyed digests (:class:`ErasureList`), never by
 their identifiers, so that later loads leave them out.

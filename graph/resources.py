@@ -368,8 +368,6 @@ class Linker:
                 known = self._describe(url)
             except ValueError as error:
                 known = self._malformed(url, str(error))
-            except AttributeError:  # how ural's functions fail on a link without a host
-                known = self._malformed(url, "it has no host")
             self._infos[url] = known
         return known
 
@@ -389,6 +387,8 @@ class Linker:
 
     def _describe(self, url: str) -> LinkInfo:
         target = unwrap(url)
+        if not host_of(target):  # ural's functions fail on it
+            raise ValueError("it has no host")
         shortened = is_shortened(target)
         resolved = self.resolve(target) if shortened else None
         effective = unwrap(resolved) if resolved else target

@@ -509,8 +509,8 @@ class _Identities:
     ) -> tuple[str, str, str]:
         """A run's query, options (JSON) and incidents (JSON) as the store keeps them: the
         accounts its options name (:data:`graph.identifiers.ACCOUNT_PARAMETERS`) replaced by
-        their pseudonyms everywhere in them, every other identifier masked; incident locations
-        lose their query values and long numbers too. ``accounts``: the run's
+        their pseudonyms everywhere in them, every other identifier masked; incidents (where
+        and message) lose their query values and long numbers too. ``accounts``: the run's
         ``(platform, account_id, handle)``."""
         parameters = json.loads(json.dumps(run.parameters, default=str))
         incidents = json.loads(msgspec.json.encode(run.incidents))

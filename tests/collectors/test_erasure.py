@@ -716,3 +716,20 @@ def test_a_line_that_is_not_a_record_is_named_and_goes_only_if_it_names_the_acco
     kept = gzip.decompress(path.read_bytes())
     assert odd[0] not in kept and odd[1] in kept
     assert b"did:plc:ana" not in kept.replace(b"did:plc:anabel", b"")
+
+
+def test_unfinished_runs_in_a_folder_linked_from_outside_are_left_there(tmp_path, raw_dir):
+    outside = tmp_path / "elsewhere"
+    run = RawRunWriter(outside.parent / "elsewhere-raw", "bluesky", "q")
+    run.add_records(bluesky_records(run.run_id))
+    run.flush()
+    run._lock.close()  # the process died
+    os.replace(outside.parent / "elsewhere-raw" / "bluesky", outside)
+    raw_dir.mkdir(parents=True)
+    (raw_dir / "bluesky").symlink_to(outside)
+    before = sorted(p.name for p in outside.iterdir())
+    warnings = []
+    seal_unfinished_runs(raw_dir, warnings.append)
+    assert sorted(p.name for p in outside.iterdir()) == before  # nothing written there
+    assert len(warnings) == 1 and "outside the data directory" in warnings[0]
+    assert "1 unfinished runs" in warnings[0] and str(raw_dir / "bluesky") in warnings[0]
