@@ -160,7 +160,13 @@ def collect() -> None:
 @click.option("--follows", is_flag=True, help="Also read whom the sharers follow.")
 @click.option("--max-follows", default=1000, show_default=True, help="Follows read per sharer.")
 @click.option("--repost-times", is_flag=True, help="Read repost times in reposters' repositories.")
-@click.option("--window-cap", default=10_000, show_default=True, hidden=True)
+@click.option(
+    "--window-cap",
+    default=10_000,
+    show_default=True,
+    help="Search results after which a query is cut into a new time window (the search "
+    "stops paging deeper).",
+)
 @click.option("--resume", is_flag=True, help="Finish the last interrupted or incomplete run.")
 @click.option("--verbose", is_flag=True, help="Log every request.")
 @click.pass_context

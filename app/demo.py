@@ -76,17 +76,26 @@ _CREDENTIALS = {
     help="Open the app on the result (--no-app for scripts and CI).",
 )
 @click.option("--port", default=8501, show_default=True, help="The app's port.")
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The demo's folder, emptied first [default: essaim --data, else ./essaim-demo].",
+)
 @click.pass_context
-def demo(context, regenerate, scale, seed, source: Path, evaluate: bool, open_app: bool, port):
+def demo(
+    context, regenerate, scale, seed, source: Path, evaluate: bool, open_app: bool, port, data_dir
+):
     """Collect, load and analyse the embedded synthetic demo, then open the app on it.
 
     No account and no network are needed. Everything goes into ./essaim-demo (or --data),
-    emptied first. Then use the other commands with --config essaim-demo/essaim-demo.toml.
+    emptied first. Then use the other commands with --config <that folder>/essaim-demo.toml.
     """
     if regenerate:
         return _generate(source, scale, seed)
     description = _description(source)
-    settings = _prepare(context.find_root().params["data_dir"] or DEMO_DATA, description, source)
+    data_dir = data_dir or context.find_root().params["data_dir"] or DEMO_DATA
+    settings = _prepare(data_dir, description, source)
     recording = Recording.read(source / _RECORDING)
     with ReplayServer() as server, err.status("Collecting (replayed on 127.0.0.1)…"):
         recording.serve(server)
@@ -103,12 +112,16 @@ def demo(context, regenerate, scale, seed, source: Path, evaluate: bool, open_ap
     _summary(settings, description)
     if evaluate:
         _evaluate(settings, source)
+    essaim = f"essaim --config {settings.config_path}"
+    if os.environ.get("ESSAIM_DATA"):  # it would take the place of the demo's folder
+        essaim += f" --data {settings.data_dir}"
     out.print(
         f"\nThe demo's data is in {settings.data_dir}. Go on with, for example:\n"
-        f"  essaim --config {settings.config_path} show resource "
-        f"{_top_resource(settings)}\n"
-        f"  essaim --config {settings.config_path} export --out demo-export\n"
-        f"  essaim --config {settings.config_path} app"
+        f"  {essaim} show resource {_top_resource(settings)}\n"
+        f"  {essaim} export --out demo-export\n"
+        f"  {essaim} app",
+        highlight=False,
+        soft_wrap=True,
     )
     code = code if report.with_status("rejected") == [] else EXIT_PARTIAL
     if open_app:
@@ -193,7 +206,7 @@ campaigns = "{(source / "campaigns.csv").resolve()}"
 """,
         encoding="utf-8",
     )
-    return load_settings(config, None)
+    return load_settings(config, data_dir)  # not $ESSAIM_DATA: the demo's folder
 
 
 def _collections(description: dict) -> list[list[str]]:
@@ -212,7 +225,8 @@ def _collect(settings: Settings, collections: list[list[str]], proxy: str) -> No
     """Run ``essaim collect`` for every source at once, through the replay server."""
     environment = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
     environment.update(_CREDENTIALS, http_proxy=proxy, HTTP_PROXY=proxy)
-    command = [sys.executable, "-m", "app", "--config", str(settings.config_path), "collect"]
+    command = [sys.executable, "-m", "app", "--config", str(settings.config_path),
+               "--data", str(settings.data_dir), "collect"]  # fmt: skip
     running = [
         subprocess.Popen(
             [*command, *arguments],

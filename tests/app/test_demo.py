@@ -15,6 +15,7 @@ from collectors.demo.recording import Recording
 from collectors.rawrun import find_runs, read_manifest
 from graph.evaluation import coverage
 from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
+from tests.app.test_cli import essaim
 
 DEMO = DATASETS / "demo"
 TRACKED = ("e-inspe.fr", "reseau-canope.fr")
@@ -97,3 +98,39 @@ def test_every_bluesky_post_linking_a_tracked_site_is_collected(demo_run, truth)
     posts = truth[(truth["platform"] == "bluesky") & (truth["kind"] != "repost")]
     written = posts["link"].dropna().map(lambda url: urlsplit(url).hostname or "")
     assert collected == written.str.endswith(TRACKED).sum()  # searchPosts domain= finds each
+
+
+@pytest.fixture(scope="module")
+def small_demo(tmp_path_factory):
+    """A demo drawn at a twentieth of the default scale (quick to replay)."""
+    source = tmp_path_factory.mktemp("small") / "demo"
+    drawn = essaim("demo", "--generate", "--scale", "0.05", "--source", source)
+    assert drawn.returncode == 0, drawn.stderr
+    return source
+
+
+def test_a_second_demo_in_its_folder_works_whatever_essaim_data_says(
+    tmp_path, small_demo, monkeypatch
+):
+    elsewhere = tmp_path / "my-own-data"
+    monkeypatch.setenv("ESSAIM_DATA", str(elsewhere))
+    for _ in range(2):  # the second one empties the folder and starts again
+        done = essaim("demo", "--no-app", "--source", small_demo, "--data", "d", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+    assert not elsewhere.exists()  # ESSAIM_DATA does not take the demo's place
+    assert (tmp_path / "d" / "essaim.duckdb").exists() and list((tmp_path / "d" / "raw").iterdir())
+    hint = " ".join(done.stdout.split())
+    assert f"essaim --config d/essaim-demo.toml --data {tmp_path / 'd'} show resource" in hint
+    assert "essaim-demo/" not in hint
+
+
+def test_no_command_hides_an_option():
+    from app.cli import cli
+
+    def commands(group):
+        yield group
+        for command in getattr(group, "commands", {}).values():
+            yield from commands(command)
+
+    hidden = [(c.name, p.name) for c in commands(cli) for p in c.params if getattr(p, "hidden", 0)]
+    assert hidden == []
