@@ -15,8 +15,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from app.analyze import analyze_command, show
 from app.collect import collect
-from app.config import CONFIG_NAME, TEMPLATE, ConfigError, Settings, load_settings
+from app.config import CONFIG_NAME, TEMPLATE, Settings, load_settings
 from app.console import (
+    EXIT_BUG,
     EXIT_OK,
     EXIT_PARTIAL,
     EXIT_USER_ERROR,
@@ -43,16 +44,18 @@ from app.serve import app_command
 from app.watch import watch
 from app.whatif import whatif
 from collectors import __version__
+from collectors.errors import UserError
 from collectors.rawrun import RawRunError, copy_run, find_runs
 from collectors.reparse import reparse_run
 from graph.privacy import KEEP_TEXT
-from graph.resources import CatalogueError, read_catalogue
-from graph.store import RunResult, Store, StoreError
+from graph.resources import read_catalogue
+from graph.store import RunResult, Store
 from graph.store.status import store_status
 
 __all__ = ["cli", "main"]
 
-_USER_ERRORS = (ConfigError, StoreError, CatalogueError, RawRunError, KeyError, OSError)
+#: Where to report a bug.
+ISSUES = "https://github.com/essaim/essaim/issues"
 
 
 def _settings(context: click.Context) -> Settings:
@@ -72,9 +75,17 @@ def _settings(context: click.Context) -> Settings:
     type=click.Path(file_okay=False, path_type=Path),
     help="Data directory [default: $ESSAIM_DATA, else data_dir in the configuration].",
 )
+@click.option(
+    "--debug",
+    is_flag=True,
+    envvar="ESSAIM_DEBUG",
+    help="Show the traceback of an unexpected error (a bug) [or ESSAIM_DEBUG=1].",
+)
 @click.version_option(__version__, prog_name="essaim")
 @click.pass_context
-def cli(context: click.Context, config_path: Path | None, data_dir: Path | None) -> None:
+def cli(
+    context: click.Context, config_path: Path | None, data_dir: Path | None, debug: bool
+) -> None:
     """essaim: how teacher-training resources spread.
 
     Collect public traces into raw runs, load them into one DuckDB database
@@ -325,11 +336,17 @@ cli.add_command(credentials)
 cli.add_command(watch)
 
 
-def main() -> None:
+def main(arguments: list[str] | None = None) -> None:
     """Entry point of the ``essaim`` console script."""
     os.umask(0o077)  # what essaim writes (data, raw runs, exports) is its owner's only
+    arguments = sys.argv[1:] if arguments is None else arguments
+    debug = False
     try:
-        code = cli.main(prog_name="essaim", standalone_mode=False)
+        with cli.make_context("essaim", list(arguments)) as context:
+            debug = context.params["debug"]
+            code = cli.invoke(context)
+    except click.exceptions.Exit as done:  # --help, --version
+        code = done.exit_code
     except click.ClickException as error:
         error.show()
         # a wrong option or argument is a user error too (click would exit with 2)
@@ -340,13 +357,19 @@ def main() -> None:
     except duckdb.Error as error:  # the file could not be written or read
         err.print(f"[red]error:[/red] {explain_io_error(error)}", highlight=False)
         code = EXIT_USER_ERROR
-    except _USER_ERRORS as error:
-        if isinstance(error, KeyError):
-            message = error.args[0]
-        elif isinstance(error, OSError) and error.errno:
-            message = explain_os_error(error)
-        else:
-            message = str(error)
+    except (UserError, OSError) as error:
+        failed_file = isinstance(error, OSError) and error.errno
+        message = explain_os_error(error) if failed_file else str(error)
         err.print(f"[red]error:[/red] {message}", highlight=False)
         code = EXIT_USER_ERROR
+    except Exception as error:
+        if debug:
+            raise
+        err.print(
+            f"[red]error:[/red] essaim stopped on an unexpected {type(error).__name__} "
+            f"({error}), which is a bug: please run the command again with --debug and report "
+            f"the traceback at {ISSUES}.",
+            highlight=False,
+        )
+        code = EXIT_BUG
     sys.exit(code if isinstance(code, int) else EXIT_OK)

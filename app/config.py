@@ -15,6 +15,8 @@ from typing import Annotated, Literal
 
 import msgspec
 
+from collectors.errors import UserError
+
 __all__ = [
     "CONFIG_NAME",
     "DATASETS",
@@ -30,7 +32,7 @@ DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 CONFIG_NAME = "essaim.toml"
 
 
-class ConfigError(ValueError):
+class ConfigError(UserError, ValueError):
     """A configuration file that cannot be used: names the file and the key."""
 
 

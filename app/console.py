@@ -1,7 +1,8 @@
 """What every command shares: the two consoles and the exit codes.
 
 Exit codes: 0 everything worked; 1 a user error, explained in one sentence; 2 partial success
-(some inputs were rejected or some pages failed; each is listed with the reason).
+(some inputs were rejected or some pages failed; each is listed with the reason); 3 an
+unexpected error, which is a bug in essaim.
 """
 
 import errno
@@ -15,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 __all__ = [
+    "EXIT_BUG",
     "EXIT_OK",
     "EXIT_PARTIAL",
     "EXIT_USER_ERROR",
@@ -28,7 +30,7 @@ __all__ = [
     "warn",
 ]
 
-EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL = 0, 1, 2
+EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL, EXIT_BUG = 0, 1, 2, 3
 
 out = Console()
 err = Console(stderr=True)

@@ -43,6 +43,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import msgspec
 
+from collectors.errors import UserError
 from collectors.rawrun import (
     PAYLOAD_PREFIX,
     SEALED_MODE,
@@ -110,7 +111,7 @@ def _ignore(message: str) -> None:
     """The default of ``warn``: say nothing."""
 
 
-class ErasureError(Exception):
+class ErasureError(UserError):
     """An erasure that cannot be done as asked (one sentence); nothing was changed."""
 
 

@@ -35,6 +35,7 @@ from typing import Any, Literal
 import msgspec
 
 from collectors import __version__
+from collectors.errors import UserError
 from collectors.records import AwareDatetime, Record, Run, RunIncident, RunStatus, encode_record
 
 __all__ = [
@@ -85,7 +86,7 @@ class Payload(msgspec.Struct, tag="payload", tag_field="type", kw_only=True, omi
         return self.body.encode("utf-8")
 
 
-class RawRunError(Exception):
+class RawRunError(UserError):
     """A raw run file that cannot be read: names the file and, when known, the line."""
 
     def __init__(self, path: Path, message: str, line: int | None = None):

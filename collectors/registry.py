@@ -14,6 +14,7 @@ from collectors import (
     youtube,
 )
 from collectors.bluesky import jetstream
+from collectors.errors import NotFound
 from collectors.parsing import Parser, guarded
 
 __all__ = ["PARSERS", "parser_for"]
@@ -35,8 +36,9 @@ PARSERS: dict[str, Parser] = {
 
 def parser_for(source: str) -> Parser:
     """Return the payload parser of a source, raising only ``ParseError`` whatever the
-    payload (see :func:`collectors.parsing.guarded`); raise ``KeyError`` if it has none."""
+    payload (see :func:`collectors.parsing.guarded`); raise :class:`NotFound` if it has
+    none."""
     try:
         return guarded(PARSERS[source])
     except KeyError:
-        raise KeyError(f"no parser for source {source!r}") from None
+        raise NotFound(f"no parser for source {source!r}") from None

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import msgspec
 
+from collectors.errors import NotFound
 from collectors.parsing import ParseContext, ParseError
 from collectors.rawrun import (
     PAYLOAD_PREFIX,
@@ -55,12 +56,12 @@ def reparse_run(raw_dir: Path, run_id: str) -> Run:
 
     Raises
     ------
-    KeyError
+    NotFound
         If no run has that id, or its source has no parser.
     """
     runs = _manifests(raw_dir)
     if run_id not in runs:
-        raise KeyError(f"no run {run_id!r} in {raw_dir}")
+        raise NotFound(f"no run {run_id!r} in {raw_dir}")
     manifest_path, original = _original(runs, run_id)
     parse = parser_for(original.source)
     run_file = manifest_path.with_name(f"{original.run_id}.jsonl.gz")

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from collectors.errors import UserError
+
 __all__ = ["CampaignError", "campaign_effects", "driven_adoptions", "read_campaigns"]
 
 _PARIS = "Europe/Paris"
@@ -27,7 +29,7 @@ _REQUIRED = ("date", "channel", "resource")
 _DAY = pd.Timedelta(days=1)
 
 
-class CampaignError(ValueError):
+class CampaignError(UserError, ValueError):
     """A campaign file that cannot be used: names the file and the line."""
 
 

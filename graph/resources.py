@@ -34,6 +34,8 @@ from urllib.parse import parse_qsl, urlsplit
 
 import ural
 
+from collectors.errors import UserError
+
 __all__ = [
     "Catalogue",
     "CatalogueError",
@@ -156,7 +158,7 @@ def http_resolver(timeout: float = 5.0, user_agent: str = "essaim") -> Resolver:
     return resolve
 
 
-class CatalogueError(ValueError):
+class CatalogueError(UserError, ValueError):
     """A catalogue file that cannot be used; the message names the file and line."""
 
 

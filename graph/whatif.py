@@ -21,6 +21,8 @@ import pandas as pd
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import breadth_first_order
 
+from collectors.errors import NotFound
+
 __all__ = [
     "MODELS",
     "DiffusionNetwork",
@@ -66,12 +68,13 @@ class DiffusionNetwork:
         )
 
     def index(self, accounts: Iterable[str]) -> np.ndarray:
-        """Indices of accounts; raises ``KeyError`` naming those not in the network."""
+        """Indices of accounts; raises :class:`~collectors.errors.NotFound` naming those not
+        in the network."""
         wanted = list(accounts)
         found = pd.Index(self.accounts).get_indexer(wanted)
         missing = [name for name, at in zip(wanted, found, strict=True) if at < 0]
         if missing:
-            raise KeyError(f"not in the follow network: {', '.join(missing)}")
+            raise NotFound(f"not in the follow network: {', '.join(missing)}")
         return found.astype("int64")
 
 

@@ -16,6 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from collectors.errors import UserError
+
 __all__ = [
     "ImportFileError",
     "Row",
@@ -32,7 +34,7 @@ _SAMPLE = 64 * 1024
 ARCHIVE_LIMIT = 256 << 20
 
 
-class ImportFileError(ValueError):
+class ImportFileError(UserError, ValueError):
     """A file that cannot be read at all; the message names it and says why."""
 
 

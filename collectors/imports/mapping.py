@@ -31,6 +31,7 @@ from typing import Any
 
 from ural import urls_from_text
 
+from collectors.errors import UserError
 from collectors.parsing import ParseContext, ParseError
 from collectors.records import Account, Community, Engagement, Post, Record, acts_of
 
@@ -49,7 +50,7 @@ _ZONES = {"UTC": 0, "GMT": 0, "CET": 1, "CEST": 2, "EST": -5, "EDT": -4, "PST": 
 _ZONE_SUFFIX = re.compile(r"^(?P<time>.*\d)\s+(?P<zone>[A-Z]{3,4})$")
 
 
-class MappingError(ValueError):
+class MappingError(UserError, ValueError):
     """A mapping file that cannot be used; the message names the file and the problem."""
 
 

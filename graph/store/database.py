@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from collectors.errors import UserError
 from graph.store import queries as q
 
 __all__ = ["DATABASE_NAME", "MIGRATIONS", "Store", "StoreBusy", "StoreError"]
@@ -24,7 +25,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
 ]
 
 
-class StoreError(Exception):
+class StoreError(UserError):
     """The database cannot be used as asked (locked, damaged, read-only, wrong mode)."""
 
 

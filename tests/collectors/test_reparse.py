@@ -1,5 +1,6 @@
 import pytest
 
+from collectors.errors import NotFound
 from collectors.rawrun import RawRunWriter, iter_lines, read_manifest
 from collectors.records import decode_record
 from collectors.reparse import reparse_run
@@ -59,8 +60,8 @@ def test_a_payload_the_parser_rejects_is_noted_and_the_others_parsed(raw_dir):
 
 
 def test_unknown_run_and_source_without_parser(raw_dir):
-    with pytest.raises(KeyError, match="no run 'nope'"):
+    with pytest.raises(NotFound, match="no run 'nope'"):
         reparse_run(raw_dir, "nope")
     RawRunWriter(raw_dir, "mystery", "q", run_id="m1").close()
-    with pytest.raises(KeyError, match="no parser for source 'mystery'"):
+    with pytest.raises(NotFound, match="no parser for source 'mystery'"):
         reparse_run(raw_dir, "m1")

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from collectors.errors import NotFound
 from graph.whatif import (
     DiffusionNetwork,
     expected_spread,
@@ -114,7 +115,7 @@ def test_candidates_restrict_the_choice_and_unknown_accounts_are_named():
     network = DiffusionNetwork.from_edges(TINY)
     chosen = select_seeds(network, 2, runs=50, candidates=["c", "d"])
     assert set(chosen.table["account"]) == {"c", "d"}
-    with pytest.raises(KeyError, match="not in the follow network: zed"):
+    with pytest.raises(NotFound, match="not in the follow network: zed"):
         expected_spread(network, ["a", "zed"])
     with pytest.raises(ValueError, match="unknown model 'sir'"):
         expected_spread(network, ["a"], model="sir")
