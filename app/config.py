@@ -16,6 +16,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from collectors.errors import UserError
+from collectors.shipped import DATASETS
 
 __all__ = [
     "CONFIG_NAME",
@@ -28,7 +29,6 @@ __all__ = [
 ]
 
 #: The datasets folder shipped beside the packages (catalogue, allow-list, sample data).
-DATASETS = Path(__file__).resolve().parents[1] / "datasets"
 CONFIG_NAME = "essaim.toml"
 
 
@@ -180,9 +180,10 @@ data_dir = "essaim-data"
 # Domains whose links are tracked (subdomains included).
 domains = ["e-inspe.fr", "reseau-canope.fr"]
 # Catalogue of resources (CSV). Empty: <data_dir>/catalogue.csv after `essaim catalogue
-# import`, else the illustrative catalogue shipped in datasets/catalogue/e-inspe.csv.
+# import`, else the illustrative catalogue shipped with essaim (datasets/catalogue/).
 catalogue = ""
-# Institutional accounts that keep their names (CSV). Empty: datasets/institutions.csv.
+# Institutional accounts that keep their names (CSV). Empty: the list shipped with essaim
+# (datasets/institutions.csv).
 institutions = ""
 
 [privacy]

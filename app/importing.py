@@ -9,7 +9,7 @@ import click
 from app.console import EXIT_OK, EXIT_PARTIAL, err, out
 from collectors.imports import FORMATS, import_file
 from collectors.imports.files import ImportFileError
-from collectors.imports.mapping import MappingError
+from collectors.imports.mapping import MAPPINGS, MappingError
 
 __all__ = ["import_command"]
 
@@ -19,7 +19,12 @@ _SHOWN = 20  # refused rows printed; the manifest lists them all
 @click.command("import")
 @click.argument("kind", metavar="FORMAT", type=click.Choice(list(FORMATS)))
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option("--mapping", help="Column mapping: a shipped name or a TOML file.")
+@click.option(
+    "--mapping",
+    help="Column mapping: a TOML file, or a shipped one: "
+    + ", ".join(sorted(path.stem for path in MAPPINGS.glob("*.toml")))
+    + ".",
+)
 @click.option("--platform", help="The platform the rows come from (4CAT, custom CSV).")
 @click.option("--account", help="Whose export it is (X archive, LinkedIn page).")
 @click.pass_context
@@ -29,7 +34,7 @@ def import_command(context: click.Context, kind, file, mapping, platform, accoun
     \b
     Formats:
       x-archive      an X/Twitter account archive (.zip, or its data/tweets.js)
-      csv            any CSV, with --mapping (see datasets/mappings/ for examples)
+      csv            any CSV, with --mapping
       4cat           a 4CAT dataset (CSV, or NDJSON with --mapping), with --platform
       minet          a minet tweet CSV
       crowdtangle    a legacy CrowdTangle CSV (--mapping crowdtangle-instagram for IG)

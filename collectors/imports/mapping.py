@@ -34,10 +34,11 @@ from ural import urls_from_text
 from collectors.errors import UserError
 from collectors.parsing import ParseContext, ParseError
 from collectors.records import Account, Community, Engagement, Post, Record, acts_of
+from collectors.shipped import DATASETS
 
 __all__ = ["FIELDS", "Mapping", "MappingError", "load_mapping", "parse_time", "row_records"]
 
-MAPPINGS = Path(__file__).resolve().parents[2] / "datasets" / "mappings"
+MAPPINGS = DATASETS / "mappings"
 _COUNTS = ("likes", "reposts", "replies", "quotes", "views", "clicks")
 _LISTS = ("links", "hashtags")
 FIELDS = (
