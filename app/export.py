@@ -43,6 +43,8 @@ EXTRA_TABLES = {
     "accounts": "SELECT DISTINCT platform, account_id, named, handle, display_name, "
     "followers_count, following_count, kind FROM accounts ORDER BY platform, account_id",
     "resources": "SELECT * FROM catalogue ORDER BY resource_id",
+    "links": "SELECT platform, post_id, url, resolved_url, url_key, host, campaign, shortened, "
+    "tracked, resource_id, match_reason FROM links ORDER BY platform, post_id, url",
 }
 GRAPH_FORMATS = ("gexf", "graphml", "json")
 
@@ -60,6 +62,9 @@ GRAPH_FORMATS = ("gexf", "graphml", "json")
               help="Put ' before CSV text cells starting with = + - @, a tab or a carriage "
               "return, so that spreadsheets do not run them as formulas; turn it off for R, "
               "pandas and other tools reading CSV as data (Parquet is never changed).")  # fmt: skip
+@click.option("--excel", is_flag=True,
+              help="CSV for French spreadsheets: UTF-8 with a byte-order mark, ; between "
+              "columns, a decimal comma.")  # fmt: skip
 @click.option("--graphs/--no-graphs", default=True, show_default=True,
               help="GEXF 1.3, GraphML and JSON graphs.")  # fmt: skip
 @click.option("--resource", "resources", multiple=True,
@@ -68,7 +73,7 @@ GRAPH_FORMATS = ("gexf", "graphml", "json")
               help="Smaller cascades are left out of the cascade graphs.")  # fmt: skip
 @click.pass_context
 def export(
-    context: click.Context, folder, force, tables, csv_protection, graphs, resources,
+    context: click.Context, folder, force, tables, csv_protection, excel, graphs, resources,
     min_cascade_size,
 ) -> int:  # fmt: skip
     """Write the last analysis' tables and graphs, each with a .meta.json sidecar."""
@@ -90,7 +95,8 @@ def export(
             write_file(staging / "METHODS.md", _methods_markdown(provenance).encode("utf-8"))
             written = []
             if tables:
-                written += _tables(connection, staging / "tables", provenance, csv_protection)
+                written += _tables(connection, staging / "tables", provenance, csv_protection,
+                                   excel)  # fmt: skip
             if graphs:
                 written += _graphs(connection, staging / "graphs", provenance, resources,
                                    min_cascade_size)  # fmt: skip
@@ -173,7 +179,7 @@ def _replace(folder: Path, new: Path) -> None:
     shutil.rmtree(old)
 
 
-def _tables(connection, folder: Path, provenance: dict, protected: bool) -> list[dict]:
+def _tables(connection, folder: Path, provenance: dict, protected: bool, excel: bool) -> list:
     from graph.analysis import RESULT_TABLES
     from graph.export import write_sidecar
 
@@ -182,34 +188,53 @@ def _tables(connection, folder: Path, provenance: dict, protected: bool) -> list
     queries = {name: f"SELECT * FROM {name}" for name in RESULT_TABLES if name in present}
     queries |= EXTRA_TABLES
     holds = {**RESULT_TABLES, "accounts": "accounts (pseudonymised unless allow-listed)",
-             "resources": "the catalogue of resources"}  # fmt: skip
+             "resources": "the catalogue of resources",
+             "links": "the links of posts: each URL as stored, its key, the resource it "
+             "matches and why (or why not)"}  # fmt: skip
     written = []
     for name, query in queries.items():
         rows = connection.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
         about = {"holds": holds[name], "rows": rows}
         csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
-        _copy(connection, _formula_safe(connection, query) if protected else query, csv,
-              "FORMAT csv, HEADER")  # fmt: skip
-        write_sidecar(csv, provenance, {**about, "formula_protection": protected})
-        _copy(connection, query, parquet, "FORMAT parquet")
+        _write_csv(connection, _csv_query(connection, query, protected), csv, excel)
+        write_sidecar(csv, provenance, {**about, "formula_protection": protected,
+                                        "excel": excel})  # fmt: skip
+        metadata = json.dumps({**provenance, **about}, ensure_ascii=False, default=str)
+        _copy(connection, query, parquet,
+              f"FORMAT parquet, KV_METADATA {{essaim: '{_quoted(metadata)}'}}")  # fmt: skip
         write_sidecar(parquet, provenance, about)
         written.append({"file": f"tables/{name}.csv, .parquet", "rows or nodes": rows})
     return written
 
 
-def _formula_safe(connection, query: str) -> str:
-    """``query`` with its text columns through :func:`graph.export.formula_safe`, in SQL."""
+def _csv_query(connection, query: str, protected: bool) -> str:
+    """``query`` as a CSV holds it: lists, structs and maps as JSON, and with ``protected``
+    text cells through :func:`graph.export.formula_safe` (in SQL)."""
     from graph.export import FORMULA_STARTS
 
     starts = ", ".join(f"chr({ord(character)})" for character in FORMULA_STARTS)
     columns = []
     for name, kind, *_ in connection.execute(f"DESCRIBE ({query})").fetchall():
         column = '"' + name.replace('"', '""') + '"'
-        if kind == "VARCHAR":
+        if kind.endswith("]") or kind.startswith(("STRUCT", "MAP", "UNION")):
+            column = f"to_json({column}) AS {column}"
+        elif kind == "VARCHAR" and protected:
             column = (f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr(39) || {column} "
                       f"ELSE {column} END AS {column}")  # fmt: skip
         columns.append(column)
     return f"SELECT {', '.join(columns)} FROM ({query})"
+
+
+def _write_csv(connection, query: str, path: Path, excel: bool) -> None:
+    """Write a CSV: as DuckDB writes it, or as French spreadsheets read it."""
+    if not excel:
+        _copy(connection, query, path, "FORMAT csv, HEADER")
+        return
+    frame = connection.execute(query).df()
+    try:
+        frame.to_csv(path, sep=";", decimal=",", encoding="utf-8-sig", index=False)
+    except OSError as error:
+        raise OSError(error.errno, error.strerror, str(path)) from error
 
 
 def _copy(connection, query: str, path: Path, options: str) -> None:
@@ -293,7 +318,13 @@ def sociability_network(connection):
 
 
 def cascade_forest(connection, resource: str, min_size: int = 1):
-    """The cascade trees of ``resource`` of at least ``min_size`` adopters (networkx)."""
+    """The cascade trees of ``resource`` of at least ``min_size`` adopters (networkx).
+
+    A node is one account in one cascade: its id is ``<cascade>|<platform>:<account id>``,
+    and its ``account`` attribute the account's id in the sociability graph. Each node and
+    edge starts at the adoption time; an adopter whose time is unknown starts with its
+    cascade's root (else the cascade's first known time) and has ``time_unknown`` true.
+    """
     import networkx as nx
 
     trees = connection.execute(
@@ -304,15 +335,37 @@ def cascade_forest(connection, resource: str, min_size: int = 1):
         "WHERE c.resource_id = ? AND c.size >= ? ORDER BY t.cascade, t.adopted_at NULLS LAST",
         [resource, min_size],
     ).df()
+    known = trees["adopted_at"].notna()
+    trees["adopted_at"] = trees["adopted_at"].astype(object).where(known, None)
+    rows = trees.to_dict(orient="records")
+    nodes = {(r["cascade"], r["account_id"]): f"{r['cascade']}|{r['platform']}:{r['account_id']}"
+             for r in rows}  # fmt: skip
+    starts = _cascade_starts(rows)
     graph = nx.DiGraph()
-    for row in trees.to_dict(orient="records"):
-        node = f"{row['cascade']}|{row['account_id']}"
+    for row in rows:
+        node = nodes[row["cascade"], row["account_id"]]
         graph.add_node(node, label=row["label"], cascade=row["cascade"],
+                       account=f"{row['platform']}:{row['account_id']}",
                        platform=row["platform"], account_id=row["account_id"], kind=row["kind"],
-                       method=row["method"], start=row["adopted_at"])  # fmt: skip
-        if isinstance(row["parent_id"], str):
-            graph.add_edge(f"{row['cascade']}|{row['parent_id']}", node, method=row["method"])
+                       method=row["method"], start=row["adopted_at"] or starts[row["cascade"]],
+                       time_unknown=row["adopted_at"] is None)  # fmt: skip
+        parent = nodes.get((row["cascade"], row["parent_id"]))
+        if parent is not None:
+            graph.add_edge(parent, node, method=row["method"], start=graph.nodes[node]["start"])
     return graph
+
+
+def _cascade_starts(rows: list[dict]) -> dict:
+    """The time each cascade starts at: its root's adoption, else its first known one, else
+    the first known in any of them (None if no time is known at all)."""
+    starts = {}
+    for row in rows:  # ordered by cascade, then time, unknown times last
+        if row["adopted_at"] is not None and (
+            row["cascade"] not in starts or not isinstance(row["parent_id"], str)
+        ):
+            starts[row["cascade"]] = row["adopted_at"]
+    first = min(starts.values(), default=None)
+    return {row["cascade"]: starts.get(row["cascade"], first) for row in rows}
 
 
 def _methods_markdown(provenance: dict) -> str:

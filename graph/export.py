@@ -111,10 +111,11 @@ def write_file(path: Path, content: bytes) -> None:
 def write_gexf(graph: nx.Graph, path: Path, description: str = "") -> None:
     """Write a graph as GEXF 1.3, with typed node and edge attributes.
 
-    Node data ``label`` becomes the node label; ``start`` (a datetime) makes the graph dynamic
-    (the node appears at that time: adoption times for cascades). Other data become
-    attributes typed ``boolean``, ``long``, ``double`` or ``string``; missing values (None,
-    NaN) are left out. An edge's ``weight`` is the GEXF edge weight.
+    Node data ``label`` becomes the node label; ``start`` (a datetime), on nodes and edges,
+    makes the graph dynamic with ``timeformat="dateTime"`` (the node or edge appears at that
+    time: adoption times for cascades). Other data become attributes typed ``boolean``,
+    ``long``, ``double`` or ``string``; missing values (None, NaN) are left out. An edge's
+    ``weight`` is the GEXF edge weight.
 
     Examples
     --------
@@ -136,17 +137,15 @@ def write_gexf(graph: nx.Graph, path: Path, description: str = "") -> None:
     if description:
         ET.SubElement(meta, "description").text = xml_safe(description)
     options = {"defaultedgetype": "directed" if graph.is_directed() else "undirected"}
-    if dynamic:
-        # "date" with ISO date-times: valid GEXF 1.3, read by Gephi and by networkx (which
-        # cannot read "dateTime"), and it keeps the time of day
-        options.update(mode="dynamic", timeformat="date")
+    if dynamic:  # Gephi reads it; networkx cannot (read the GraphML there)
+        options.update(mode="dynamic", timeformat="dateTime")
     else:
         options["mode"] = "static"
     element = ET.SubElement(root, "graph", options)
     node_data = [data for _, data in graph.nodes(data=True)]
     edge_data = [data for _, _, data in graph.edges(data=True)]
     node_keys = _declare(element, "node", node_data, skip={"label", _TIME_KEY})
-    edge_keys = _declare(element, "edge", edge_data, skip={"weight"})
+    edge_keys = _declare(element, "edge", edge_data, skip={"weight", _TIME_KEY})
     nodes = ET.SubElement(element, "nodes", {"count": str(graph.number_of_nodes())})
     for node, data in graph.nodes(data=True):
         item = ET.SubElement(
@@ -161,25 +160,38 @@ def write_gexf(graph: nx.Graph, path: Path, description: str = "") -> None:
                                              "target": _xml(target)})  # fmt: skip
         if _present(data.get("weight")):
             item.set("weight", repr(float(data["weight"])))
+        if dynamic and _present(data.get(_TIME_KEY)):
+            item.set("start", _time(data[_TIME_KEY]))
         _values(item, data, edge_keys)
     ET.indent(root)
     write_file(path, ET.tostring(root, encoding="utf-8", xml_declaration=True))
 
 
 def write_graphml(graph: nx.Graph, path: Path) -> None:
-    """Write a graph as GraphML (missing values left out, times as ISO strings, text XML-safe).
+    """Write a graph as GraphML (missing values left out, times as ISO strings, text XML-safe,
+    booleans as XML Schema writes them).
 
     >>> import tempfile
     >>> graph = nx.DiGraph([("a", "b")])
-    >>> graph.nodes["a"]["start"] = datetime(2026, 9, 1, tzinfo=UTC)
+    >>> graph.nodes["a"].update(start=datetime(2026, 9, 1, tzinfo=UTC), bridge=True)
     >>> path = Path(tempfile.mkdtemp()) / "g.graphml"
     >>> write_graphml(graph, path)
-    >>> nx.read_graphml(path).nodes["a"]["start"]
-    '2026-09-01T00:00:00+00:00'
+    >>> nx.read_graphml(path).nodes["a"]
+    {'start': '2026-09-01T00:00:00+00:00', 'bridge': True}
+    >>> '<data key="d1">true</data>' in path.read_text()
+    True
     """
     content = io.BytesIO()
     nx.write_graphml(_plain_graph(graph), content)
-    write_file(path, content.getvalue())
+    text = content.getvalue().decode("utf-8")
+    booleans = re.findall(
+        r'<key id="([^"]+)" for="[a-z]+" attr\.name="[^"]*" attr\.type="boolean"', text
+    )
+    for key in booleans:  # networkx writes Python's True and False
+        for value in ("True", "False"):
+            text = text.replace(f'<data key="{key}">{value}</data>',
+                                f'<data key="{key}">{value.lower()}</data>')  # fmt: skip
+    write_file(path, text.encode("utf-8"))
 
 
 def write_json(graph: nx.Graph, path: Path) -> None:

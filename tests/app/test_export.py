@@ -104,21 +104,33 @@ def test_the_sociability_graph_reads_back_in_networkx_and_igraph(exported):
     assert len(linked["nodes"]) == len(roles) and len(linked["edges"]) == len(pairs)
 
 
+GEXF = {"g": "http://gexf.net/1.3"}
+
+
 def test_cascades_are_dynamic_gexf_with_adoption_times(exported):
     _, folder = exported
     gexf = folder / "graphs" / "cascades" / "r1.gexf"
     assert _gexf_valid(gexf)
-    root = etree.parse(str(gexf)).getroot()
-    graph = root.find("{http://gexf.net/1.3}graph")
-    assert (graph.get("mode"), graph.get("timeformat")) == ("dynamic", "date")
-    back = nx.read_gexf(gexf, version="1.3")
-    # cascade r1/P1 of the toy: ana → bob → (cleo, emma, dan); P2 (size 1) is left out
-    edges = {(back.nodes[s]["label"], back.nodes[t]["label"]) for s, t in back.edges}
-    assert edges == {("ana", "bob"), ("bob", "cleo"), ("bob", "emma"), ("bob", "dan")}
-    starts = {node["label"]: node.get("start") for _, node in back.nodes(data=True)}
-    assert starts["ana"] == "2026-09-01T08:00:00+00:00"
-    assert starts["dan"] == "2026-09-01T11:00:00+00:00"
-    assert starts["emma"] is None  # repost time unknown: present from the start
+    graph = etree.parse(str(gexf)).getroot().find("g:graph", GEXF)
+    assert (graph.get("mode"), graph.get("timeformat")) == ("dynamic", "dateTime")
+    nodes = graph.findall("g:nodes/g:node", GEXF)
+    labels = {node.get("id"): node.get("label") for node in nodes}
+    # cascade r1/P1 of the toy: ana → bob → (cleo, emma, dan); P2 (size 1) is left out;
+    # emma's repost time is unknown: she starts with the cascade's root, ana
+    hour = "2026-09-01T{:02d}:00:00+00:00".format
+    assert {labels[node.get("id")]: node.get("start") for node in nodes} == {
+        "ana": hour(8), "bob": hour(9), "cleo": hour(10), "dan": hour(11), "emma": hour(8),
+    }  # fmt: skip
+    edges = graph.findall("g:edges/g:edge", GEXF)
+    assert {(labels[e.get("source")], labels[e.get("target")]): e.get("start") for e in edges} == {
+        ("ana", "bob"): hour(9), ("bob", "cleo"): hour(10), ("bob", "emma"): hour(8),
+        ("bob", "dan"): hour(11),
+    }  # fmt: skip
+    back = nx.read_graphml(gexf.with_suffix(".graphml"))
+    assert {data["label"] for _, data in back.nodes(data=True) if data["time_unknown"]} == {"emma"}
+    social = set(nx.read_graphml(folder / "graphs" / "sociability.graphml").nodes)
+    for node, data in back.nodes(data=True):  # one id scheme: the sociability graph's account
+        assert node == f"{data['cascade']}|{data['account']}" and data["account"] in social
     sidecar = json.loads(gexf.with_name("r1.gexf.meta.json").read_text())
     assert (sidecar["nodes"], sidecar["edges"]) == (5, 4)
     assert not (folder / "graphs" / "cascades" / "r2.gexf").exists()  # one adopter only
@@ -228,9 +240,8 @@ def test_control_characters_still_give_valid_gexf_and_graphml(hostile_export):
     graphs = hostile_export / "graphs"
     for stem in ("sociability", f"cascades/{STEMS['a.b']}"):
         assert _gexf_valid(graphs / f"{stem}.gexf")
-        labels = {data["label"] for _, data in nx.read_gexf(graphs / f"{stem}.gexf").nodes(
-            data=True)}  # fmt: skip
-        assert SHOWN in labels
+        nodes = etree.parse(str(graphs / f"{stem}.gexf")).getroot().iterfind(".//g:node", GEXF)
+        assert SHOWN in {node.get("label") for node in nodes}
         from_networkx = nx.read_graphml(graphs / f"{stem}.graphml")
         from_igraph = ig.Graph.Read_GraphML(str(graphs / f"{stem}.graphml"))
         assert SHOWN in {data["label"] for _, data in from_networkx.nodes(data=True)}
@@ -340,3 +351,43 @@ def test_the_apps_downloads_have_safe_names_and_neutralised_csv(monkeypatch):
     assert made["about"]["formula_protection"] is True
     parquet = pd.read_parquet(io.BytesIO(made["files"]["parquet"][0]()))
     assert parquet["handle"].tolist() == ["=cmd|x", "@ana", "bob"]
+
+
+def test_tables_read_back_in_pandas_lists_as_json_provenance_in_parquet(exported, tmp_path):
+    import pyarrow.parquet as pq
+
+    data, folder = exported
+    tables = folder / "tables"
+    resources = pd.read_csv(tables / "resources.csv")
+    from_parquet = pd.read_parquet(tables / "resources.parquet")
+    assert [json.loads(cell) for cell in resources["url_patterns"]] == [
+        list(patterns) for patterns in from_parquet["url_patterns"]
+    ]
+    with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as store:
+        stored = store.execute("SELECT url_key, resource_id, match_reason FROM links").fetchall()
+    links = pd.read_csv(tables / "links.csv", keep_default_na=False)
+    assert sorted(links[["url_key", "resource_id", "match_reason"]].itertuples(index=False,
+                  name=None)) == sorted(tuple(v or "" for v in row) for row in stored)  # fmt: skip
+    for name in ("links", "cascades"):
+        parquet = tables / f"{name}.parquet"
+        kept = json.loads(pq.read_metadata(parquet).metadata[b"essaim"])
+        sidecar = json.loads(parquet.with_name(parquet.name + ".meta.json").read_text())
+        assert kept["analysis"] == sidecar["analysis"] and kept["holds"] == sidecar["holds"]
+        assert kept["source_runs"] == sidecar["source_runs"] and kept["rows"] == sidecar["rows"]
+
+
+def test_excel_csv_has_a_bom_semicolons_and_decimal_commas(exported, tmp_path):
+    data, _ = exported
+    folder = tmp_path / "excel"
+    result = essaim("--data", data, "export", "--excel", "--no-graphs", "--out", folder)
+    assert result.returncode == 0, result.stderr
+    path = folder / "tables" / "account_roles.csv"
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbfplatform;account_id;")
+    roles = pd.read_csv(path, sep=";", decimal=",", encoding="utf-8-sig")
+    expected = pd.read_parquet(folder / "tables" / "account_roles.parquet")
+    assert roles["pagerank"].tolist() == pytest.approx(expected["pagerank"].tolist(), nan_ok=True)
+    assert any("," in cell for cell in raw.decode("utf-8-sig").splitlines()[1].split(";"))
+    resources = pd.read_csv(folder / "tables" / "resources.csv", sep=";", encoding="utf-8-sig")
+    assert isinstance(json.loads(resources["url_patterns"][0]), list)
+    assert json.loads((path.parent / "account_roles.csv.meta.json").read_text())["excel"] is True
