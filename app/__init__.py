@@ -1,1 +1,2 @@
-"""The essaim command line and (later) the Streamlit app."""
+"""The essaim command line (``cli.py`` and one module per command) and the Streamlit app
+(``web/``)."""

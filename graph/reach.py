@@ -1,6 +1,6 @@
 """How many people a resource reached, each figure with its kind.
 
-Kinds (see ``science.md``): ``potential`` (sum of follower counts: overlapping audiences
+Kinds: ``potential`` (sum of follower counts: overlapping audiences
 counted twice), ``observed`` (counted in collected data), ``range`` (observed, plus an upper
 bound where follower lists were not collected in full) and ``platform-reported`` (views or
 clicks given by the platform, never invented).
