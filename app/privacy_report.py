@@ -187,7 +187,8 @@ def report_markdown(report: dict) -> str:
         "authors of public posts, comments and reshares that link or spread them, and the "
         "accounts that follow them. Only public traces are collected; robots.txt and opt-out "
         "signals (Bluesky !no-unauthenticated, Mastodon #nobot / #noindex / not discoverable) "
-        "are honoured: such accounts' texts are not kept and their reshares not collected.",
+        "are honoured: such accounts' texts are never kept, and Mastodon #nobot / #noindex "
+        "authors' statuses are left out and their boosts, follows and threads not collected.",
         "",
         "## Safeguards",
         "",

@@ -23,7 +23,7 @@ import scrapy
 from scrapy import signals
 from scrapy.exceptions import DontCloseSpider
 
-from collectors.bluesky.parsers import parse_did_document
+from collectors.bluesky.parsers import parse_did_document, parse_payload
 from collectors.engine import ApiSpider
 from collectors.engine.spider import error_name
 from collectors.parsing import parse_datetime
@@ -68,6 +68,7 @@ class BlueskySpider(ApiSpider):
     """Collect Bluesky posts that link to tracked resources, with their interactions."""
 
     name = "bluesky"
+    parser = staticmethod(parse_payload)
 
     def __init__(self, options: BlueskyOptions, handle: str | None, password: str | None, **kw):
         super().__init__(**kw)

@@ -15,7 +15,7 @@ from typing import Any
 
 import scrapy
 
-from collectors.discourse.parsers import topic_context
+from collectors.discourse.parsers import parse_payload, topic_context
 from collectors.engine import ApiSpider
 
 __all__ = ["DiscourseOptions", "DiscourseSpider"]
@@ -42,6 +42,7 @@ class DiscourseSpider(ApiSpider):
     """Read the Discourse topics whose posts mention the tracked domains."""
 
     name = "discourse"
+    parser = staticmethod(parse_payload)
 
     def __init__(self, options: DiscourseOptions, **kw):
         super().__init__(**kw)

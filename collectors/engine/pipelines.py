@@ -5,8 +5,7 @@ from __future__ import annotations
 from itemadapter import ItemAdapter
 from scrapy.utils.defer import deferred_from_coro
 
-from collectors.parsing import ParseContext, ParseError
-from collectors.registry import parser_for
+from collectors.parsing import ParseContext, ParseError, guarded
 
 __all__ = ["RawRunPipeline"]
 
@@ -39,7 +38,7 @@ class RawRunPipeline:
         payload = run.add_payload(fields.pop("body"), **fields)
         context = ParseContext(spider.name, run.run_id, payload.received_at)
         try:
-            records = parser_for(spider.name)(payload, context)
+            records = guarded(type(spider).parser)(payload, context)
         except ParseError as error:
             run.add_incident("error", f"payload {payload.seq} from {payload.url}", str(error))
             records = []

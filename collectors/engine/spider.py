@@ -18,6 +18,7 @@ from scrapy.exceptions import CloseSpider, IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from collectors.parsing import Parser
 from collectors.rawrun import Payload, RawRunWriter
 
 __all__ = ["ApiSpider", "CollectSpider", "Fetched", "PageSpider"]
@@ -44,6 +45,9 @@ class Fetched:
 class CollectSpider(scrapy.Spider):
     """What every spider shares: the raw run it writes to, checkpoints, failure notes.
 
+    Each source's spider names its payload parser in ``parser`` (the engine never looks a
+    source up: it knows no platform).
+
     Parameters
     ----------
     run : RawRunWriter
@@ -52,6 +56,8 @@ class CollectSpider(scrapy.Spider):
         Payloads a previous, unfinished run already received, by request key; the checkpoint
         middleware answers from it instead of the network.
     """
+
+    parser: ClassVar[Parser]
 
     def __init__(self, run: RawRunWriter, checkpoint: dict[str, Payload], **kwargs: Any):
         super().__init__(**kwargs)

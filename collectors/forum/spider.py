@@ -18,6 +18,7 @@ import scrapy
 
 from collectors.engine import PageSpider
 from collectors.forum.pages import Engine, page_kind, read_board, read_topic
+from collectors.forum.parsers import parse_payload
 
 __all__ = ["ForumOptions", "ForumSpider", "forum_root"]
 
@@ -63,6 +64,7 @@ class ForumSpider(PageSpider):
     """Read a phpBB or Forumactif forum: boards, topics and every page of messages."""
 
     name = "forum"
+    parser = staticmethod(parse_payload)
 
     def __init__(self, options: ForumOptions, **kw):
         super().__init__(**kw)

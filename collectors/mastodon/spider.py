@@ -20,7 +20,7 @@ import scrapy
 
 from collectors.credentials import credential
 from collectors.engine import ApiSpider
-from collectors.mastodon.parsers import opt_outs, status_links
+from collectors.mastodon.parsers import opt_outs, parse_payload, status_links
 from collectors.parsing import links_to, parse_datetime
 
 __all__ = ["MastodonOptions", "MastodonSpider", "instance_url", "token_variable"]
@@ -75,6 +75,7 @@ class MastodonSpider(ApiSpider):
     """Collect Mastodon statuses about tracked resources, with their interactions."""
 
     name = "mastodon"
+    parser = staticmethod(parse_payload)
 
     def __init__(self, options: MastodonOptions, **kw):
         super().__init__(**kw)

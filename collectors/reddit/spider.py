@@ -21,7 +21,7 @@ from w3lib.http import basic_auth_header
 
 from collectors.engine import ApiSpider
 from collectors.parsing import links_to, parse_datetime
-from collectors.reddit.parsers import thing_links
+from collectors.reddit.parsers import parse_payload, thing_links
 
 __all__ = ["RedditOptions", "RedditSpider"]
 
@@ -52,6 +52,7 @@ class RedditSpider(ApiSpider):
     """Collect Reddit submissions and comments about tracked resources."""
 
     name = "reddit"
+    parser = staticmethod(parse_payload)
 
     def __init__(self, options: RedditOptions, client_id: str, client_secret: str, **kw):
         super().__init__(**kw)

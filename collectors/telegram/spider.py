@@ -16,7 +16,7 @@ import scrapy
 
 from collectors.engine import PageSpider
 from collectors.parsing import parse_datetime
-from collectors.telegram.parsers import read_channel_page
+from collectors.telegram.parsers import parse_payload, read_channel_page
 
 __all__ = ["TelegramOptions", "TelegramSpider"]
 
@@ -41,6 +41,7 @@ class TelegramSpider(PageSpider):
     """Read public Telegram channels' messages through their web preview."""
 
     name = "telegram"
+    parser = staticmethod(parse_payload)
 
     def __init__(self, options: TelegramOptions, **kw):
         super().__init__(**kw)

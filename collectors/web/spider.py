@@ -16,6 +16,7 @@ import scrapy
 
 from collectors.engine import PageSpider
 from collectors.parsing import links_to
+from collectors.web.parsers import parse_payload
 
 __all__ = ["WebOptions", "WebSpider"]
 
@@ -43,6 +44,7 @@ class WebSpider(PageSpider):
     """Crawl from seed pages within their sites, keeping every page read."""
 
     name = "web"
+    parser = staticmethod(parse_payload)
 
     def __init__(self, options: WebOptions, **kw):
         super().__init__(**kw)

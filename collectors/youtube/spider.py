@@ -19,7 +19,7 @@ import scrapy
 
 from collectors.engine import ApiSpider
 from collectors.parsing import links_to
-from collectors.youtube.parsers import video_links
+from collectors.youtube.parsers import parse_payload, video_links
 
 __all__ = ["YoutubeOptions", "YoutubeSpider"]
 
@@ -48,6 +48,7 @@ class YoutubeSpider(ApiSpider):
     """Collect YouTube videos (and comments) linking tracked resources."""
 
     name = "youtube"
+    parser = staticmethod(parse_payload)
 
     def __init__(self, options: YoutubeOptions, api_key: str, **kw):
         super().__init__(**kw)

@@ -1,0 +1,48 @@
+"""The layers keep their direction: app → graph → collectors, and the collection engine
+knows no platform."""
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The packages of collectors/ that are sources (each a folder with its own spider or
+#: parsers), found on disk so that a new source is checked too.
+SOURCES = sorted(
+    path.parent.name
+    for path in (ROOT / "collectors").glob("*/__init__.py")
+    if path.parent.name not in ("engine", "demo")
+)
+
+
+def imported(path: Path) -> set[str]:
+    """The modules a file imports (absolute names)."""
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found |= {node.module, *(f"{node.module}.{alias.name}" for alias in node.names)}
+    return found
+
+
+def test_the_sources_are_found():
+    assert {"bluesky", "mastodon", "telegram", "imports"} <= set(SOURCES)
+
+
+def test_the_engine_imports_no_platform():
+    platforms = {f"collectors.{source}" for source in SOURCES} | {"collectors.registry"}
+    for path in (ROOT / "collectors" / "engine").glob("*.py"):
+        wrong = {name for name in imported(path)
+                 if any(name == p or name.startswith(p + ".") for p in platforms)}  # fmt: skip
+        assert not wrong, (path.name, wrong)
+
+
+def test_dependencies_point_one_way():
+    above = {"collectors": ("graph", "app"), "graph": ("app",)}
+    for package, forbidden in above.items():
+        for path in (ROOT / package).rglob("*.py"):
+            wrong = {name for name in imported(path) if name.split(".")[0] in forbidden}
+            assert not wrong, (str(path.relative_to(ROOT)), wrong)
+    for path in [*ROOT.glob("collectors/**/*.py"), *ROOT.glob("graph/**/*.py"),
+                 *ROOT.glob("app/**/*.py")]:  # fmt: skip
+        assert not {n for n in imported(path) if n.split(".")[0] == "tests"}, path
