@@ -8,7 +8,7 @@ from dataclasses import replace
 import click
 
 from app.config import Settings
-from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, table
+from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
 from graph.store import Store
 from graph.store import queries as q
 
@@ -16,10 +16,6 @@ from graph.store import queries as q
 # every other command starts quickly.
 
 __all__ = ["analysis_parameters", "analysis_ready", "analyze_command", "resources_known", "show"]
-
-
-def _settings(context: click.Context) -> Settings:
-    return context.find_root().obj()
 
 
 def analysis_parameters(settings: Settings):
@@ -62,10 +58,11 @@ def analyze_command(context: click.Context, rule, window_hours, campaigns, seed)
 
     Every result table is replaced, and the parameters used are recorded with it.
     """
-    from graph.analysis import RESULT_TABLES, analyze
+    from graph.analysis import analyze
     from graph.campaigns import CampaignError
+    from graph.store.results import RESULT_TABLES
 
-    settings = _settings(context)
+    settings = settings_of(context)
     parameters = analysis_parameters(settings)
     chosen = {"rule": rule, "window_hours": window_hours, "campaigns": campaigns, "seed": seed}
     parameters = replace(parameters, **{k: v for k, v in chosen.items() if v is not None})
@@ -98,7 +95,7 @@ def show() -> None:
 @click.pass_context
 def show_resource(context: click.Context, resource_id: str, as_json: bool, top: int) -> int:
     """Summarise how RESOURCE_ID spread: adoptions, journey, reach, cascades, campaigns."""
-    settings = _settings(context)
+    settings = settings_of(context)
     with Store(settings.database, read_only=True) as store:
         summary = _resource_summary(store, resource_id, top)
     if summary is None:
@@ -134,7 +131,7 @@ def resources_known(connection, resource_ids) -> bool:
 
 
 def _resource_summary(store: Store, resource_id: str, top: int) -> dict | None:
-    from graph.analysis import RESULT_TABLES
+    from graph.store.results import RESULT_TABLES
 
     connection = store.connection
     if not analysis_ready(connection, RESULT_TABLES) or not resources_known(

@@ -26,6 +26,7 @@ from app.console import (
     explain_io_error,
     explain_os_error,
     out,
+    settings_of,
     table,
 )
 from app.credentials import credentials
@@ -47,7 +48,7 @@ from collectors import __version__
 from collectors.errors import UserError
 from collectors.rawrun import RawRunError, copy_run, find_runs
 from collectors.reparse import reparse_run
-from graph.privacy import KEEP_TEXT
+from graph.privacy.store import KEEP_TEXT
 from graph.resources import read_catalogue
 from graph.store import RunResult, Store
 from graph.store.status import store_status
@@ -56,10 +57,6 @@ __all__ = ["cli", "main"]
 
 #: Where to report a bug.
 ISSUES = "https://github.com/essaim/essaim/issues"
-
-
-def _settings(context: click.Context) -> Settings:
-    return context.find_root().obj()
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -169,7 +166,7 @@ def load(
     Runs already loaded are skipped, so loading twice changes nothing. Accounts erased with
     `essaim forget` are left out, and the configured retention is applied afterwards.
     """
-    settings = _settings(context)
+    settings = settings_of(context)
     manifests, rejected = find_runs(settings.raw_dir), []
     if paths:
         manifests = []
@@ -206,7 +203,7 @@ def load(
 @click.pass_context
 def status(context: click.Context, as_json: bool, limit: int) -> None:
     """Show runs, record counts, link matching and data coverage."""
-    settings = _settings(context)
+    settings = settings_of(context)
     with Store(settings.database, read_only=True) as store:
         report = store_status(store, limit)
     report["data_dir"] = str(settings.data_dir)
@@ -251,7 +248,7 @@ def catalogue() -> None:
 @click.pass_context
 def catalogue_show(context: click.Context) -> None:
     """List the resources of the catalogue in use."""
-    settings = _settings(context)
+    settings = settings_of(context)
     resources = read_catalogue(settings.catalogue).resources
     rows = [
         {
@@ -271,7 +268,7 @@ def catalogue_show(context: click.Context) -> None:
 @click.pass_context
 def catalogue_validate(context: click.Context, file: Path | None) -> None:
     """Check a catalogue CSV (by default the one in use)."""
-    path = file or _settings(context).catalogue
+    path = file or settings_of(context).catalogue
     resources = read_catalogue(path).resources
     illustrative = sum(r.illustrative for r in resources)
     out.print(f"{path}: {len(resources)} resources, {illustrative} illustrative; valid.")
@@ -283,7 +280,7 @@ def catalogue_validate(context: click.Context, file: Path | None) -> None:
 @click.pass_context
 def catalogue_import(context: click.Context, file: Path, offline: bool) -> None:
     """Use FILE as the catalogue from now on, and match every stored link against it."""
-    settings = _settings(context)
+    settings = settings_of(context)
     read_catalogue(file)
     if settings.configured_catalogue is not None:
         raise click.ClickException(
@@ -311,7 +308,7 @@ def reparse(context: click.Context, run_id: str, offline: bool) -> int:
 
     The new run replaces the records RUN_ID contributed; the original files are untouched.
     """
-    settings = _settings(context)
+    settings = settings_of(context)
     with _progress(f"Re-parsing {run_id}", None):
         manifest = reparse_run(settings.raw_dir, run_id)
     out.print(f"Wrote run {manifest.run_id} ({manifest.counts}).")

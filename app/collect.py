@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import click
 
 from app.config import Settings
-from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out
+from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out, settings_of
 from collectors.bluesky.jetstream import JetstreamCollector, last_cursor
 from collectors.bluesky.spider import BlueskyOptions, BlueskySpider
 from collectors.checkpoint import last_run, resumable_run, runs_of, salvage_unfinished
@@ -35,10 +35,6 @@ __all__ = ["collect"]
 #: ``--since last`` starts this long before the previous run started: posts are indexed late.
 SINCE_LAST_OVERLAP = timedelta(hours=1)
 _FIVE_MINUTES = 300.0
-
-
-def _settings(context: click.Context) -> Settings:
-    return context.find_root().obj()
 
 
 def _engine(settings: Settings, hosts: dict[str, int], verbose: bool) -> dict:
@@ -178,7 +174,7 @@ def collect_bluesky(context: click.Context, **options) -> int:
     environment or with `essaim credentials set`. They are never written anywhere. Without
     --domain/--url/--query, searches the tracked domains and every catalogue URL.
     """
-    settings = _settings(context)
+    settings = settings_of(context)
     config = settings.config.sources.bluesky
     handle = credential("ESSAIM_BLUESKY_HANDLE")
     password = credential("ESSAIM_BLUESKY_APP_PASSWORD")
@@ -240,7 +236,7 @@ def collect_mastodon(context: click.Context, **options) -> int:
     (ESSAIM_MASTODON_TOKEN_<HOST>, e.g. ESSAIM_MASTODON_TOKEN_PIAILLE_FR) also full-text
     search and quotes. Accounts whose profile says #nobot or #noindex are left out.
     """
-    settings = _settings(context)
+    settings = settings_of(context)
     config = settings.config.sources.mastodon
     previous = _to_resume(settings, "mastodon") if options["resume"] else None
     if previous is not None:
@@ -282,7 +278,7 @@ def collect_forum(context: click.Context, **options) -> int:
     forum's own search finds), one page every 2 seconds at most by default, obeying
     robots.txt and its Crawl-delay. No account is used: only public pages are read.
     """
-    settings = _settings(context)
+    settings = settings_of(context)
     config = settings.config.sources.forums
     previous = _to_resume(settings, "forum") if options["resume"] else None
     if previous is not None:
@@ -327,7 +323,7 @@ def collect_discourse(context: click.Context, **options) -> int:
     Uses the site's public JSON API without an account: search, then every post of each
     topic found (replies, quotes, likes, reads, and the clicks Discourse counted on links).
     """
-    settings = _settings(context)
+    settings = settings_of(context)
     previous = _to_resume(settings, "discourse") if options["resume"] else None
     if previous is not None:
         wanted = DiscourseOptions(**previous.parameters)
@@ -356,7 +352,7 @@ def collect_telegram(context: click.Context, **options) -> int:
     Reads the channels' public web preview (t.me/s/<channel>), newest first, without an
     account. Groups and private channels have no preview and are reported as such.
     """
-    settings = _settings(context)
+    settings = settings_of(context)
     config = settings.config.sources.telegram
     previous = _to_resume(settings, "telegram") if options["resume"] else None
     if previous is not None:
@@ -399,7 +395,7 @@ def collect_reddit(context: click.Context, **options) -> int:
             "reddit.com/prefs/apps). Without one, export the posts with another tool and "
             "load them with: essaim import csv FILE --mapping MAPPING.toml"
         )
-    settings = _settings(context)
+    settings = settings_of(context)
     config = settings.config.sources.reddit
     previous = _to_resume(settings, "reddit") if options["resume"] else None
     if previous is not None:
@@ -449,7 +445,7 @@ def collect_youtube(context: click.Context, **options) -> int:
             "YouTube needs an API key: create one for the YouTube Data API v3 in the Google "
             "Cloud console and set ESSAIM_YOUTUBE_API_KEY in the environment or the keyring"
         )
-    settings = _settings(context)
+    settings = settings_of(context)
     config = settings.config.sources.youtube
     previous = _to_resume(settings, "youtube") if options["resume"] else None
     if previous is not None:
@@ -488,7 +484,7 @@ def collect_web(context: click.Context, **options) -> int:
     obeying robots.txt and its Crawl-delay, and records every page that links a tracked
     domain: its title, date when it says it, and the paragraph around the link.
     """
-    settings = _settings(context)
+    settings = settings_of(context)
     previous = _to_resume(settings, "web") if options["resume"] else None
     if previous is not None:
         wanted = WebOptions(**previous.parameters)
@@ -538,7 +534,7 @@ def collect_bluesky_live(
     --resume, starts from the last event of the previous live run (Jetstream keeps about
     36 hours).
     """
-    settings = _settings(context)
+    settings = settings_of(context)
     raw_dir = settings.raw_dir
     cursor, seen = None, set()
     if resume:

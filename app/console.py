@@ -15,6 +15,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from app.config import Settings
+
 __all__ = [
     "EXIT_BUG",
     "EXIT_OK",
@@ -26,6 +28,7 @@ __all__ = [
     "explain_io_error",
     "explain_os_error",
     "out",
+    "settings_of",
     "table",
     "warn",
 ]
@@ -34,6 +37,12 @@ EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL, EXIT_BUG = 0, 1, 2, 3
 
 out = Console()
 err = Console(stderr=True)
+
+
+def settings_of(context: click.Context) -> Settings:
+    """The settings of the command being run (read once, from --config, --data and the
+    environment, when first asked for)."""
+    return context.find_root().obj()
 
 
 def warn(message: str) -> None:

@@ -30,13 +30,11 @@ import duckdb
 from rich.markup import escape
 
 from app.analyze import analysis_ready, resources_known
-from app.config import Settings
-from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, table
-from collectors import __version__
+from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
+from graph.networks import cascade_forest, provenance_of, sociability_network
 from graph.store import Store
-from graph.store import queries as q
 
-__all__ = ["cascade_forest", "export", "provenance_of", "sociability_network"]
+__all__ = ["export"]
 
 #: Store tables exported besides the analysis results (no post text, no opt-out flags).
 EXTRA_TABLES = {
@@ -77,7 +75,7 @@ def export(
     min_cascade_size,
 ) -> int:  # fmt: skip
     """Write the last analysis' tables and graphs, each with a .meta.json sidecar."""
-    settings: Settings = context.find_root().obj()
+    settings = settings_of(context)
     with Store(settings.database, read_only=True) as store:
         connection = store.connection
         if not analysis_ready(connection) or not resources_known(connection, resources):
@@ -103,30 +101,6 @@ def export(
     out.print(table(f"Exported to {escape(str(folder))}", written))
     out.print("Each file has a .meta.json sidecar; METHODS.md says how the numbers were made.")
     return EXIT_OK
-
-
-def provenance_of(connection) -> dict:
-    """What every exported file's sidecar says: version, last analysis, source runs, methods."""
-    from graph.export import methods_text
-
-    analysis = connection.execute(q.SELECT_LAST_ANALYSIS).df().iloc[0]
-    parameters = json.loads(analysis["parameters"])
-    modularity = connection.execute("SELECT any_value(modularity) FROM communities").fetchone()[0]
-    runs = connection.execute(
-        "SELECT run_id, source, query, file_sha256, records_loaded FROM runs "
-        "WHERE superseded_by IS NULL ORDER BY run_id"
-    ).df()
-    return {
-        "essaim_version": __version__,
-        "analysis": {
-            "analysis_id": analysis["analysis_id"],
-            "finished_at": str(analysis["finished_at"]),
-            "essaim_version": analysis["essaim_version"],
-            "parameters": parameters,
-        },
-        "source_runs": json.loads(runs.to_json(orient="records")),
-        "methods": methods_text(parameters, modularity),
-    }
 
 
 def _refusal(folder: Path, force: bool) -> str | None:
@@ -180,8 +154,8 @@ def _replace(folder: Path, new: Path) -> None:
 
 
 def _tables(connection, folder: Path, provenance: dict, protected: bool, excel: bool) -> list:
-    from graph.analysis import RESULT_TABLES
     from graph.export import write_sidecar
+    from graph.store.results import RESULT_TABLES
 
     folder.mkdir(parents=True, exist_ok=True)
     present = {name for (name,) in connection.execute("SHOW TABLES").fetchall()}
@@ -292,80 +266,6 @@ def _save(graph, stem: Path, provenance: dict, about: dict) -> None:
 
 def _row(stem: str, graph) -> dict:
     return {"file": f"{stem}.gexf, .graphml, .json", "rows or nodes": graph.number_of_nodes()}
-
-
-def sociability_network(connection):
-    """The analysed sociability graph (networkx), accounts with their communities and roles."""
-    import networkx as nx
-
-    from graph.builders import sociability_graph
-    from graph.frames import fetch_frame
-
-    graph = nx.DiGraph()
-    nodes = connection.execute(
-        "SELECT r.platform || ':' || r.account_id AS id, "
-        "coalesce(a.handle, r.account_id) AS label, r.* EXCLUDE (betweenness_method) "
-        f"FROM account_roles r LEFT JOIN {q.NAMED_HANDLES} a USING (platform, account_id)"
-    ).df()
-    for row in nodes.to_dict(orient="records"):
-        graph.add_node(row.pop("id"), **row)
-    stored = fetch_frame(connection, "SELECT * FROM sociability_edges")  # as analysed
-    social = sociability_graph(stored)
-    names = social.vs["name"]
-    for edge in social.es:
-        graph.add_edge(names[edge.source], names[edge.target], **edge.attributes())
-    return graph
-
-
-def cascade_forest(connection, resource: str, min_size: int = 1):
-    """The cascade trees of ``resource`` of at least ``min_size`` adopters (networkx).
-
-    A node is one account in one cascade: its id is ``<cascade>|<platform>:<account id>``,
-    and its ``account`` attribute the account's id in the sociability graph. Each node and
-    edge starts at the adoption time; an adopter whose time is unknown starts with its
-    cascade's root (else the cascade's first known time) and has ``time_unknown`` true.
-    """
-    import networkx as nx
-
-    trees = connection.execute(
-        "SELECT t.cascade, t.platform, t.account_id, t.parent_id, t.kind, t.method, "
-        "t.adopted_at, coalesce(a.handle, t.account_id) AS label FROM cascade_trees t "
-        f"JOIN cascades c ON c.cascade = t.cascade LEFT JOIN {q.NAMED_HANDLES} a "
-        "ON a.platform = t.platform AND a.account_id = t.account_id "
-        "WHERE c.resource_id = ? AND c.size >= ? ORDER BY t.cascade, t.adopted_at NULLS LAST",
-        [resource, min_size],
-    ).df()
-    known = trees["adopted_at"].notna()
-    trees["adopted_at"] = trees["adopted_at"].astype(object).where(known, None)
-    rows = trees.to_dict(orient="records")
-    nodes = {(r["cascade"], r["account_id"]): f"{r['cascade']}|{r['platform']}:{r['account_id']}"
-             for r in rows}  # fmt: skip
-    starts = _cascade_starts(rows)
-    graph = nx.DiGraph()
-    for row in rows:
-        node = nodes[row["cascade"], row["account_id"]]
-        graph.add_node(node, label=row["label"], cascade=row["cascade"],
-                       account=f"{row['platform']}:{row['account_id']}",
-                       platform=row["platform"], account_id=row["account_id"], kind=row["kind"],
-                       method=row["method"], start=row["adopted_at"] or starts[row["cascade"]],
-                       time_unknown=row["adopted_at"] is None)  # fmt: skip
-        parent = nodes.get((row["cascade"], row["parent_id"]))
-        if parent is not None:
-            graph.add_edge(parent, node, method=row["method"], start=graph.nodes[node]["start"])
-    return graph
-
-
-def _cascade_starts(rows: list[dict]) -> dict:
-    """The time each cascade starts at: its root's adoption, else its first known one, else
-    the first known in any of them (None if no time is known at all)."""
-    starts = {}
-    for row in rows:  # ordered by cascade, then time, unknown times last
-        if row["adopted_at"] is not None and (
-            row["cascade"] not in starts or not isinstance(row["parent_id"], str)
-        ):
-            starts[row["cascade"]] = row["adopted_at"]
-    first = min(starts.values(), default=None)
-    return {row["cascade"]: starts.get(row["cascade"], first) for row in rows}
 
 
 def _methods_markdown(provenance: dict) -> str:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from app.console import EXIT_OK, EXIT_PARTIAL, err, out
+from app.console import EXIT_OK, EXIT_PARTIAL, err, out, settings_of
 from collectors.imports import FORMATS, import_file
 from collectors.imports.files import ImportFileError
 from collectors.imports.mapping import MAPPINGS, MappingError
@@ -44,7 +44,7 @@ def import_command(context: click.Context, kind, file, mapping, platform, accoun
 
     Rows that cannot be read are reported with their line and reason; the others load.
     """
-    settings = context.find_root().obj()
+    settings = settings_of(context)
     try:
         outcome = import_file(
             settings.raw_dir, kind, file, mapping=mapping, platform=platform, account=account

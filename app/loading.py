@@ -9,8 +9,8 @@ from pathlib import Path
 from app.config import Settings
 from app.console import err, warn
 from app.privacy import apply_retention, erased_accounts
-from collectors.erasure import finish_erasure
-from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
+from graph.privacy.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
+from graph.privacy.raw import finish_erasure
 from graph.resources import Linker, Resolver, http_resolver, read_catalogue
 from graph.store import Store
 from graph.store.catalogue import catalogue_digest, install_catalogue

@@ -14,9 +14,11 @@ from pathlib import Path
 import click
 
 from app.config import Settings
-from app.console import EXIT_OK, EXIT_USER_ERROR, checked_by, err, out, warn
+from app.console import EXIT_OK, EXIT_USER_ERROR, checked_by, err, out, settings_of, warn
 from app.privacy_report import AUDIT_NAME, ERASED_NAME, privacy_report, report_markdown
-from collectors.erasure import (
+from graph.privacy.identifiers import account_key
+from graph.privacy.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
+from graph.privacy.raw import (
     ErasureError,
     Identifiers,
     delete_runs_before,
@@ -24,8 +26,7 @@ from collectors.erasure import (
     prepare_erasure,
     seal_unfinished_runs,
 )
-from graph.identifiers import account_key
-from graph.privacy import (
+from graph.privacy.store import (
     KEEP_TEXT,
     ErasureList,
     forget_account,
@@ -34,7 +35,6 @@ from graph.privacy import (
     prune_store,
     retention_cutoff,
 )
-from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
 from graph.store import Store
 from graph.store.load import check_secret
 
@@ -47,10 +47,6 @@ __all__ = [
     "privacy_report_command",
     "prune",
 ]
-
-
-def _settings(context: click.Context) -> Settings:
-    return context.find_root().obj()
 
 
 def audit(settings: Settings, action: str, **details) -> None:
@@ -107,7 +103,7 @@ def prune(context: click.Context, older_than: str | None, keep_text: str | None)
     collected before the cut-off are deleted. Analyses are removed when data is: run
     `essaim analyze` again.
     """
-    settings = _settings(context)
+    settings = settings_of(context)
     age = older_than or settings.config.privacy.retention
     if not age and not keep_text:
         raise click.UsageError("give --older-than or --keep-text (or set privacy.retention)")
@@ -145,7 +141,7 @@ def forget(context: click.Context, platform: str, name: str) -> int:
     naming it have the name replaced by "[effacé]". The audit log records counts only; a
     keyed digest keeps later loads from bringing the account back.
     """
-    settings = _settings(context)
+    settings = settings_of(context)
     platform = platform.lower()
     try:
         seal_unfinished_runs(settings.raw_dir, warn)
@@ -250,7 +246,7 @@ def privacy_report_command(context: click.Context, as_json: bool, output: Path |
     Sources and runs, fields kept, pseudonymisation, text minimisation, retention, opt-outs,
     erasures and counts, from the database and the audit log.
     """
-    settings = _settings(context)
+    settings = settings_of(context)
     report = privacy_report(settings)
     text = json.dumps(report, default=str, indent=2) if as_json else report_markdown(report)
     if output:

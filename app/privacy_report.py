@@ -39,7 +39,7 @@ TREATMENTS = {
     "the own id or name of an allow-listed institution",
     "masked": "kept, with every identifier in it replaced: accounts named by pseudonyms, "
     "mentions (@ in every Unicode form, e-mail addresses), DIDs and profile links masked or "
-    "pseudonymised (graph/identifiers.py)",
+    "pseudonymised (graph/privacy/identifiers.py)",
     "dropped": "empty, except for allow-listed institutions",
     "kept": "as collected",
 }

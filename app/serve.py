@@ -13,7 +13,7 @@ import webbrowser
 import click
 
 from app.config import Settings
-from app.console import EXIT_USER_ERROR, err
+from app.console import EXIT_USER_ERROR, err, settings_of
 from app.web import MAIN_SCRIPT
 
 __all__ = ["app_command", "serve"]
@@ -38,7 +38,7 @@ def app_command(context: click.Context, host: str, port: int, browser: bool) -> 
     It reads the database read-only and keeps working while a collection or a load runs.
     Stop it with Ctrl-C.
     """
-    settings: Settings = context.find_root().obj()
+    settings = settings_of(context)
     if not settings.database.exists():
         err.print(
             f"[red]error:[/red] no database in {settings.data_dir}: run `essaim load` "

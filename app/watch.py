@@ -26,7 +26,7 @@ import duckdb
 from app.alerts import Alert, channels, record, recorded, send, takeoffs
 from app.analyze import analysis_parameters
 from app.config import Settings
-from app.console import EXIT_OK, checked_by, err, out
+from app.console import EXIT_OK, checked_by, err, out, settings_of
 from app.loading import configured_resolver, load_into_store
 from collectors.checkpoint import resumable_run
 from collectors.rawrun import RawRunError, find_runs
@@ -120,7 +120,7 @@ def watch(context: click.Context, every: str | None, cycles: int | None) -> int:
     webhook and e-mail ([watch.alerts]). Stop with Ctrl-C; started again, the watch keeps its
     schedule and resumes interrupted collections.
     """
-    settings = context.find_root().obj()
+    settings = settings_of(context)
     period = interval(every or settings.config.watch.every)
     state = _State(settings.data_dir / "watch" / "state.json", settings)
     done = 0

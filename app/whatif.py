@@ -7,8 +7,7 @@ import json
 import click
 
 from app.analyze import analysis_ready, resources_known
-from app.config import Settings
-from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, table
+from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
 from graph.store import Store
 from graph.store import queries as q
 
@@ -36,7 +35,7 @@ def whatif(context: click.Context, resource_id, k, model, runs, seed, candidates
     """
     from graph.whatif import DiffusionNetwork, expected_spread, select_seeds
 
-    settings: Settings = context.find_root().obj()
+    settings = settings_of(context)
     with Store(settings.database, read_only=True) as store:
         found = _inputs(store, resource_id)
     if found is None:

@@ -11,7 +11,7 @@ import igraph as ig
 import pandas as pd
 
 from graph.frames import fetch_frame, query_frames
-from graph.pseudonyms import Institutions
+from graph.privacy.pseudonyms import Institutions
 from graph.store import queries as q
 
 __all__ = [

@@ -46,3 +46,19 @@ def test_dependencies_point_one_way():
     for path in [*ROOT.glob("collectors/**/*.py"), *ROOT.glob("graph/**/*.py"),
                  *ROOT.glob("app/**/*.py")]:  # fmt: skip
         assert not {n for n in imported(path) if n.split(".")[0] == "tests"}, path
+
+
+def test_the_web_app_imports_no_command_module():
+    allowed = ("app.web", "app.config")
+    for path in (ROOT / "app" / "web").rglob("*.py"):
+        wrong = {name for name in imported(path)
+                 if name.split(".")[0] == "app" and not name.startswith(allowed)}  # fmt: skip
+        assert not wrong, (str(path.relative_to(ROOT)), wrong)
+
+
+def test_every_query_is_named_once():
+    tree = ast.parse((ROOT / "graph" / "store" / "queries.py").read_text(encoding="utf-8"))
+    names = [target.id for node in tree.body if isinstance(node, ast.Assign | ast.AnnAssign)
+             for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
+             if isinstance(target, ast.Name)]  # fmt: skip
+    assert len(names) > 100 and sorted({n for n in names if names.count(n) > 1}) == []

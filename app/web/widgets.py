@@ -15,12 +15,12 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app.export import provenance_of
 from app.web.context import Context
 from app.web.data import version_of
 from app.web.i18n import column_name
 from app.web.network import network_html
 from graph.export import file_stem, formula_safe_frame, sidecar_bytes, write_gexf, write_graphml
+from graph.networks import provenance_of
 from graph.store import Store
 
 __all__ = ["chart", "daily_adoptions", "daily_bars", "graph_downloads", "network", "table"]

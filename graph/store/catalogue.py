@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from graph.pseudonyms import Pseudonymiser
+from graph.privacy.pseudonyms import Pseudonymiser
 from graph.resources import Catalogue, Linker
 from graph.store import queries as q
 from graph.store.database import Store

@@ -4,11 +4,11 @@ Each run is checked completely before anything is written: its file against the 
 its manifest, every line against the data contract (a damaged run is rejected with its file
 and line). DuckDB's JSON reader then turns the run into columns, and Python only computes
 what needs Python once per distinct value: the pseudonym of each identifier and the identity
-of each URL. Every value that could name someone goes through :mod:`graph.identifiers`:
+of each URL. Every value that could name someone goes through :mod:`graph.privacy.identifiers`:
 account ids and the channels posts are in become pseudonyms, profile links keep their site
 but not whom they name, a run's query, options and incidents name accounts by pseudonym only
 (allow-listed institutions keep their names everywhere). Accounts erased on request are left
-out and texts are cut down as the privacy settings say (:mod:`graph.privacy`) before one
+out and texts are cut down as the privacy settings say (:mod:`graph.privacy.store`) before one
 transaction writes the run. Rows have natural keys and are only replaced by strictly newer
 observations, so loading the same run twice changes nothing. A field longer than
 :data:`MAX_FIELD_CHARS` is cut to that length (the raw run keeps it whole), and an error no
@@ -30,8 +30,8 @@ import pyarrow.compute as pc
 
 from collectors.rawrun import PAYLOAD_PREFIX, RawRunError, iter_line_blocks, read_manifest
 from collectors.records import Run, decode_record
-from graph import identifiers
-from graph.pseudonyms import Pseudonymiser
+from graph.privacy import identifiers
+from graph.privacy.pseudonyms import Pseudonymiser
 from graph.resources import Linker, LinkInfo
 from graph.store import queries as q
 from graph.store.database import Store, StoreError
@@ -121,9 +121,9 @@ def load_runs(
         ``None`` loads real identifiers (``--no-pseudonymise``). A store keeps the mode of its
         first load; mixing modes raises :class:`StoreError`.
     keep_text : {"full", "excerpt", "none"}
-        What the store keeps of post texts (see :mod:`graph.privacy`).
+        What the store keeps of post texts (see :mod:`graph.privacy.store`).
     erased : container of (platform, account id)
-        Accounts erased on request (:class:`graph.privacy.ErasureList`): their lines are left
+        Accounts erased on request (:class:`graph.privacy.store.ErasureList`): their lines are left
         out.
     progress : callable, optional
         Called with each :class:`RunResult` as it is decided.
@@ -166,7 +166,7 @@ def check_secret(store: Store, pseudonymiser: Pseudonymiser) -> None:
         )
 
 
-#: The setting telling whether every run of a store went through :mod:`graph.identifiers`
+#: The setting telling whether every run of a store went through :mod:`graph.privacy.identifiers`
 #: ("1"), or runs loaded by an earlier version may name people in channels, profile links,
 #: run options and excerpts ("0": load again into a new database).
 IDENTIFIER_RULES = "identifier_rules"
@@ -508,7 +508,7 @@ class _Identities:
         self, connection: duckdb.DuckDBPyConnection, run: Run, accounts: list[tuple]
     ) -> tuple[str, str, str]:
         """A run's query, options (JSON) and incidents (JSON) as the store keeps them: the
-        accounts its options name (:data:`graph.identifiers.ACCOUNT_PARAMETERS`) replaced by
+        accounts its options name (:data:`graph.privacy.identifiers.ACCOUNT_PARAMETERS`) replaced by
         their pseudonyms everywhere in them, every other identifier masked; incidents (where
         and message) lose their query values and long numbers too. ``accounts``: the run's
         ``(platform, account_id, handle)``."""

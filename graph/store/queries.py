@@ -4,7 +4,7 @@ Tables created by migrations are named here; the staging tables (``staged_*``) a
 tables registered on the connection by the loader for the duration of one transaction.
 """
 
-from graph import identifiers
+from graph.privacy import identifiers
 
 # --- migrations --------------------------------------------------------------------------
 
@@ -338,7 +338,7 @@ DEDUPE_STAGED_LINKS = """
 CREATE OR REPLACE TEMP TABLE staged_links AS
 SELECT DISTINCT ON (platform, post_id, url) * FROM staged_links"""
 #: The values of ``profile_candidates`` (one column, ``value``) that are profile links, cut
-#: into prefix, identifying part and rest (:data:`graph.identifiers.PROFILE_LINK`).
+#: into prefix, identifying part and rest (:data:`graph.privacy.identifiers.PROFILE_LINK`).
 SELECT_PROFILE_PARTS = f"""
 SELECT value, parts.prefix, parts.who, parts.rest FROM (
     SELECT value, regexp_extract(value, {identifiers.sql_literal(identifiers.PROFILE_LINK)},
@@ -657,7 +657,8 @@ WHERE context IS NOT NULL"""
 # --- privacy: retention, minimisation, erasure ----------------------------------------------
 # ``?`` is the retention cut-off (a timestamp) or the texts' fate ('none' or 'excerpt').
 # An excerpt keeps the first 200 characters with every identifier masked (mentions in every
-# form, DIDs, profile links: :mod:`graph.identifiers`); excerpting an excerpt changes nothing.
+# form, DIDs, profile links: :mod:`graph.privacy.identifiers`); excerpting an excerpt
+# changes nothing.
 
 MIGRATION_4_PRUNED_RUNS = ["ALTER TABLE runs ADD COLUMN pruned_at TIMESTAMPTZ"]
 
@@ -776,3 +777,20 @@ FROM flagged f LEFT JOIN catalogue c USING (resource_id)
 WHERE f.taking_off AND NOT (coalesce(f.previous_flag, false)
     AND f.hour - f.previous_hour <= INTERVAL 1 HOUR)
 ORDER BY f.hour, f.resource_id"""
+
+
+# --- networks of the results (graph/networks.py) -----------------------------------------------
+
+SELECT_SOURCE_RUNS = """SELECT run_id, source, query, file_sha256, records_loaded FROM runs
+WHERE superseded_by IS NULL ORDER BY run_id"""
+SELECT_MODULARITY = "SELECT any_value(modularity) FROM communities"
+SELECT_ROLE_NODES = f"""SELECT r.platform || ':' || r.account_id AS id,
+    coalesce(a.handle, r.account_id) AS label, r.* EXCLUDE (betweenness_method)
+FROM account_roles r LEFT JOIN {NAMED_HANDLES} a USING (platform, account_id)"""
+SELECT_ANALYSED_SOCIABILITY_EDGES = "SELECT * FROM sociability_edges"
+#: The trees of one resource's cascades (``?`` 1) of at least ``?`` 2 adopters.
+SELECT_CASCADE_TREES = f"""SELECT t.cascade, t.platform, t.account_id, t.parent_id, t.kind,
+    t.method, t.adopted_at, coalesce(a.handle, t.account_id) AS label
+FROM cascade_trees t JOIN cascades c ON c.cascade = t.cascade
+LEFT JOIN {NAMED_HANDLES} a ON a.platform = t.platform AND a.account_id = t.account_id
+WHERE c.resource_id = ? AND c.size >= ? ORDER BY t.cascade, t.adopted_at NULLS LAST"""

@@ -14,7 +14,7 @@ from app.config import DATASETS
 from collectors.demo.recording import Recording
 from collectors.rawrun import find_runs, read_manifest
 from graph.evaluation import coverage
-from graph.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
+from graph.privacy.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
 from tests.app.test_cli import essaim
 
 DEMO = DATASETS / "demo"

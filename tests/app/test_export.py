@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 from lxml import etree
 
-from graph.analysis import RESULT_TABLES
+from graph.store.results import RESULT_TABLES
 from tests.app.test_cli import essaim
 
 GRAMMAR = Path(__file__).parents[1] / "fixtures" / "gexf-1.3" / "gexf.rng"

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from graph.analysis import RESULT_TABLES
+from graph.store.results import RESULT_TABLES
 from tests.app.test_cli import essaim
 from tests.collectors.collecting import table_rows
 from tests.conftest import copy_raw

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from app.config import ConfigError, load_settings
-from collectors.erasure import Identifiers, delete_runs_before
 from collectors.rawrun import RawRunWriter, find_runs, iter_lines, read_manifest, sha256_of
 from collectors.records import Account, Engagement, Follow, Interaction, Post
-from graph.privacy import forget_account, minimise_texts, prune_store
-from graph.pseudonyms import Pseudonymiser
+from graph.privacy.pseudonyms import Pseudonymiser
+from graph.privacy.raw import Identifiers, delete_runs_before
+from graph.privacy.store import forget_account, minimise_texts, prune_store
 from graph.resources import Catalogue, Linker
 from graph.store import Store, load_runs
 from tests.app.test_cli import essaim
@@ -671,7 +671,7 @@ def test_a_forget_stopped_while_rewriting_runs_is_finished_by_the_next_load(
     from click.testing import CliRunner
 
     from app.cli import cli
-    from collectors import erasure
+    from graph.privacy import raw as erasure
 
     real_replace = os.replace
 

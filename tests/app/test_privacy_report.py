@@ -2,7 +2,7 @@
 
 Each claim of ``essaim privacy-report --json`` (per table: the columns pseudonymised, masked,
 dropped and kept) is checked against the database it describes, with checks written apart
-from :mod:`graph.identifiers`; and no handle or id of a person (an account not on the
+from :mod:`graph.privacy.identifiers`; and no handle or id of a person (an account not on the
 allow-list) appears in any text column of any table, nor in an export.
 """
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from app.config import DATASETS
 from collectors.rawrun import RawRunWriter, find_runs
 from collectors.records import Account, Engagement, Follow, Interaction, Post
-from graph.pseudonyms import Institutions, Pseudonymiser
+from graph.privacy.pseudonyms import Institutions, Pseudonymiser
 from graph.resources import Linker, read_catalogue
 from graph.store import Store, load_runs
 

@@ -15,7 +15,7 @@ from graph.builders import (
     sociability_edges,
     sociability_graph,
 )
-from graph.pseudonyms import Institutions
+from graph.privacy.pseudonyms import Institutions
 from graph.store import Store
 from tests.fixtures.toy_store import add_link, add_post, fill
 

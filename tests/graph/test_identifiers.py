@@ -15,9 +15,9 @@ import pytest
 from collectors.imports.run import import_file
 from collectors.rawrun import RawRunWriter
 from collectors.records import Account, Community, Post
-from graph import identifiers
-from graph.privacy import minimise_texts
-from graph.pseudonyms import Institutions, Pseudonymiser
+from graph.privacy import identifiers
+from graph.privacy.pseudonyms import Institutions, Pseudonymiser
+from graph.privacy.store import minimise_texts
 from graph.resources import Catalogue, CatalogueResource, Linker
 from graph.store import Store, load_runs
 from graph.store.catalogue import install_catalogue

@@ -5,7 +5,7 @@ import stat
 import pytest
 
 from app.config import DATASETS
-from graph.pseudonyms import (
+from graph.privacy.pseudonyms import (
     Institutions,
     Pseudonymiser,
     load_or_create_secret,

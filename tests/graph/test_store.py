@@ -8,7 +8,7 @@ import pytest
 
 from collectors.rawrun import RawRunWriter, read_manifest
 from collectors.records import Account, Community, Follow, Interaction, Post
-from graph.pseudonyms import Institutions, Pseudonymiser
+from graph.privacy.pseudonyms import Institutions, Pseudonymiser
 from graph.resources import Catalogue, CatalogueResource, Linker
 from graph.store import Store, StoreError, load_runs, queries
 from graph.store import database as database_module

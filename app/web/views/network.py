@@ -3,11 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from app.export import sociability_network
 from app.web.context import current
 from app.web.i18n import number
 from app.web.network import MAX_EDGES, palette, pruned
 from app.web.widgets import graph_downloads, network, table
+from graph.networks import sociability_network
 from graph.store import Store
 from graph.store import queries as q
 

@@ -4,7 +4,6 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from app.export import cascade_forest
 from app.web.context import current
 from app.web.network import palette
 from app.web.widgets import (
@@ -15,6 +14,7 @@ from app.web.widgets import (
     network,
     table,
 )
+from graph.networks import cascade_forest
 from graph.store import Store
 from graph.store import queries as q
 

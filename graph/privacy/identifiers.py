@@ -23,7 +23,7 @@ few values handled in Python (a run's query and options, its incidents, the part
 links) go through the same SQL expressions (:func:`mask_texts`), so that both agree.
 What replaces an identifier: in texts (excerpts, run queries and options, incidents) a mask,
 ``@…``, ``did:…`` or ``<profile prefix>…``; in stored values that must stay distinct the
-keyed pseudonym of the account (:mod:`graph.pseudonyms`) unless it is an allow-listed
+keyed pseudonym of the account (:mod:`graph.privacy.pseudonyms`) unless it is an allow-listed
 institution: channels and the accounts run options name, and in a profile link the part
 naming the account, the rest of its path becoming a keyed digest (a post's id can lead to
 its author).

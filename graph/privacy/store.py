@@ -3,8 +3,8 @@
 Retention removes what is older than a cut-off: posts and interactions by their date (their
 collection time when undated), follows not observed since, then the links of removed posts
 and the accounts nothing refers to any more. Texts are kept whole, as an excerpt (200
-characters, every identifier masked: see :mod:`graph.identifiers`) or not at all. Erasure
-removes one account, its posts and their links, its interactions and follows, and takes it
+characters, every identifier masked: see :mod:`graph.privacy.identifiers`) or not at all.
+Erasure removes one account, its posts and their links, its interactions and follows, and takes it
 out of others' rows: acts on its posts go, references to them are cut, links to it go,
 texts and run options naming it are redacted. Each of these also removes the analyses
 computed before, which may name what was removed: ``essaim analyze`` computes them again.
@@ -34,9 +34,10 @@ from typing import Literal
 
 import pandas as pd
 
-from collectors.erasure import Identifiers
+from graph.privacy.raw import Identifiers
 from graph.store import Store
 from graph.store import queries as q
+from graph.store.results import RESULT_TABLES
 
 __all__ = [
     "KEEP_TEXT",
@@ -141,7 +142,7 @@ def forget_account(
     and so do others' interactions with its posts; others' replies, quotes and reposts of its
     posts lose the reference. With ``names`` (its forms, from the raw runs), rows naming it are
     found too: ids naming it count as its own, links to it go, texts, run queries, parameters
-    and incidents have the names replaced (:data:`collectors.erasure.REDACTED`).
+    and incidents have the names replaced (:data:`graph.privacy.raw.REDACTED`).
     ``rewritten_runs``: ``(run_id, SHA-256)`` of the raw runs the erasure rewrites, recorded in
     the same transaction so that loading them again accepts them.
     """
@@ -217,8 +218,6 @@ def mark_runs_pruned(store: Store, run_ids: Iterable[str]) -> None:
 
 
 def _drop_analyses(connection) -> None:
-    from graph.analysis import RESULT_TABLES
-
     for table in RESULT_TABLES:
         connection.execute(q.DROP_RESULT_TABLE.format(table=table))
     connection.execute(q.DELETE_ANALYSES)

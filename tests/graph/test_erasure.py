@@ -15,8 +15,11 @@ from pathlib import Path
 import msgspec
 import pytest
 
-from collectors import erasure
-from collectors.erasure import (
+from collectors.imports.run import import_file
+from collectors.rawrun import RawRunWriter, iter_lines, read_manifest, sha256_of
+from collectors.records import Account, Follow, Interaction, Post
+from graph.privacy import raw as erasure
+from graph.privacy.raw import (
     REDACTED,
     ErasureError,
     Identifiers,
@@ -26,9 +29,6 @@ from collectors.erasure import (
     prepare_erasure,
     seal_unfinished_runs,
 )
-from collectors.imports.run import import_file
-from collectors.rawrun import RawRunWriter, iter_lines, read_manifest, sha256_of
-from collectors.records import Account, Follow, Interaction, Post
 
 AT = datetime(2026, 9, 1, tzinfo=UTC)
 IMPORTS = Path(__file__).resolve().parents[1] / "fixtures" / "imports"
@@ -582,7 +582,7 @@ def test_a_youtube_channel_link_names_the_channel_by_its_id():
     ],
 )  # fmt: skip
 def test_profile_links_given_by_hand_name_their_account(name, forms):
-    from collectors.erasure import name_forms
+    from graph.privacy.raw import name_forms
 
     assert name_forms(name.split("/")[2].split(".")[-2], name) == forms
 

@@ -1,0 +1,29 @@
+"""The tables an analysis writes in the store: their names and what each holds."""
+
+__all__ = ["RESULT_TABLES"]
+
+#: The tables ``essaim analyze`` writes, and what each holds.
+RESULT_TABLES = {
+    "adoptions": "every adoption event of a catalogue resource",
+    "cascade_trees": "one row per adopter and cascade, with its parent and how it was found",
+    "cascades": "size, depth, breadth, structural virality and speed of each cascade",
+    "journeys": "the platforms each resource reached, in order",
+    "reach": "reach figures per resource, each with its kind",
+    "campaign_reach": "reach figures of the adoptions each campaign drove",
+    "exposure": "each account's exposure to each resource",
+    "timelines": "adoptions per day, platform and resource, with running totals",
+    "velocity": "adoptions per hour over a sliding window, and the take-off flag",
+    "campaign_effects": "what followed each communication action",
+    "sociability_edges": "who relates to whom (follows, reposts, quotes, replies)",
+    "communities": "communities of the sociability graph, with labels for humans",
+    "account_communities": "the community of each account of the sociability graph",
+    "resource_communities": "per resource, the communities reached: share, arrival, bridge",
+    "community_spread": "per resource, communities reached and the entropy of the shares",
+    "account_roles": "per account: centralities, community bridging, cascades started and "
+    "amplified, institution or not",
+    "resource_roles": "per resource and account: cascades started, adopters amplified",
+    "institutional_share": "per resource, the adopters and reach that came through institutions",
+    "bass_fits": "per resource, the Bass model fitted to daily adopters (or why not)",
+    "adopter_categories": "per resource and adopter, Rogers' category",
+    "adoption_delays": "per resource and community, hours from first adoption to its members'",
+}
