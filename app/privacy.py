@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Container
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -156,21 +157,27 @@ def forget(context: click.Context, platform: str, name: str) -> int:
             highlight=False,
         )
         return EXIT_USER_ERROR
-    try:
-        prepared = prepare_erasure(settings.raw_dir, who, settings.data_dir, warn)
-    except ErasureError as error:
-        err.print(f"[red]error:[/red] {error}.", highlight=False)
-        return EXIT_USER_ERROR
+    pseudonyms = Pseudonymiser(
+        load_or_create_secret(settings.secret_file), read_institutions(settings.institutions)
+    )
     counts: dict[str, dict[str, int]] = {"removed": {}, "redacted": {}}
-    try:
-        erased = erasure_list(settings)
-        for account_id in who.account_ids:
-            erased.add(platform, account_id)
-        if settings.database.exists():
-            counts = _forget_in_store(settings, who, prepared.rewritten)
-    except BaseException:
-        prepared.discard()
-        raise
+    with Store(settings.database) if settings.database.exists() else nullcontext() as store:
+        if store is not None and store.setting("pseudonymisation") == "on":
+            check_secret(store, pseudonyms)  # before anything is changed
+        try:
+            prepared = prepare_erasure(settings.raw_dir, who, warn)
+        except ErasureError as error:
+            err.print(f"[red]error:[/red] {error}.", highlight=False)
+            return EXIT_USER_ERROR
+        try:
+            erased = erasure_list(settings)
+            for account_id in who.account_ids:
+                erased.add(platform, account_id)
+            if store is not None:
+                counts = _forget_in_store(store, who, pseudonyms, prepared.rewritten)
+        except BaseException:
+            prepared.discard()
+            raise
     try:
         changed = prepared.commit()
     except OSError as error:
@@ -202,15 +209,12 @@ def forget(context: click.Context, platform: str, name: str) -> int:
 
 
 def _forget_in_store(
-    settings: Settings, who: Identifiers, rewritten_runs: list[tuple[str, str]]
+    store: Store, who: Identifiers, pseudonyms: Pseudonymiser, rewritten: list[tuple[str, str]]
 ) -> dict[str, dict[str, int]]:
     """Forget the account in the database, under its ids and pseudonyms both (institutions
     keep their ids), and record the new SHA-256 of the raw runs rewritten. A profile link or
     a run option naming it by handle holds the pseudonym of that handle: those of every name
     it goes by are searched for too."""
-    pseudonyms = Pseudonymiser(
-        load_or_create_secret(settings.secret_file), read_institutions(settings.institutions)
-    )
     platform = who.platform
     accounts = {pseudonyms.account(platform, account_id) for account_id in who.account_ids}
     posts = {pseudonyms.post(platform, post_id) for post_id in who.post_ids}
@@ -219,17 +223,14 @@ def _forget_in_store(
     spellings = {spelling for name in names
                  for spelling in (name, name.lower(), account_key(platform, name))}  # fmt: skip
     aliases = {pseudonyms.account(platform, spelling) for spelling in spellings}
-    with Store(settings.database) as store:
-        if store.setting("pseudonymisation") == "on":
-            check_secret(store, pseudonyms)
-        return forget_account(
-            store,
-            platform,
-            who.account_ids | accounts,
-            who.post_ids | posts,
-            who.with_forms(accounts | aliases),
-            rewritten_runs,
-        )
+    return forget_account(
+        store,
+        platform,
+        who.account_ids | accounts,
+        who.post_ids | posts,
+        who.with_forms(accounts | aliases),
+        rewritten,
+    )
 
 
 @click.command("privacy-report")

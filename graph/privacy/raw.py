@@ -814,19 +814,17 @@ def _where(path: Path, data_dir: Path) -> Path:
     return real
 
 
-def prepare_erasure(
-    raw_dir: Path, who: Identifiers, data_dir: Path | None = None, warn: Warn = _ignore
-) -> PreparedErasure:
+def prepare_erasure(raw_dir: Path, who: Identifiers, warn: Warn = _ignore) -> PreparedErasure:
     """Write aside every run and manifest rewritten without the account (nothing changes
     yet).
 
     Raises
     ------
     ErasureError
-        If a file that must change is a link out of the data directory (``raw_dir``'s parent
-        by default) or has other hard links; nothing is left behind.
+        If a file that must change is a link out of the data directory (``raw_dir``'s
+        parent) or has other hard links; nothing is left behind.
     """
-    data_dir = Path(data_dir or Path(raw_dir).parent).resolve()
+    data_dir = Path(raw_dir).resolve().parent
     prepared = PreparedErasure([], Path(raw_dir).resolve() / JOURNAL_NAME)
     try:
         for manifest, run, path in _runs(raw_dir, warn):
@@ -846,12 +844,10 @@ def prepare_erasure(
     return prepared
 
 
-def erase_account(
-    raw_dir: Path, who: Identifiers, data_dir: Path | None = None, warn: Warn = _ignore
-) -> list[RunErasure]:
+def erase_account(raw_dir: Path, who: Identifiers, warn: Warn = _ignore) -> list[RunErasure]:
     """Rewrite every finished run naming the account; return what changed (see
     :func:`prepare_erasure`)."""
-    return prepare_erasure(raw_dir, who, data_dir, warn).commit()
+    return prepare_erasure(raw_dir, who, warn).commit()
 
 
 def _plan(manifest: Path, run: Run, path: Path, who: Identifiers, data_dir: Path) -> _Plan | None:

@@ -660,6 +660,7 @@ def test_another_secret_is_refused_before_anything_changes(
     forgot = essaim("--config", two_runs, "forget", "bluesky", "ana.example")
     assert forgot.returncode == 1 and "another secret" in forgot.stderr
     assert all_raw_bytes(raw_dir) == before and not (tmp_path / "data" / "audit.jsonl").exists()
+    assert not (tmp_path / "data" / "erased-accounts.txt").exists()  # nor the erasure list
     write_search_run(raw_dir, [search_body(share)], received_at="2026-09-30T06:00:00Z")
     loaded = essaim("--config", two_runs, "load")  # mixing pseudonyms of two secrets
     assert loaded.returncode == 1 and "another secret" in loaded.stderr
