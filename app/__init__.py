@@ -1,2 +1,2 @@
-"""The essaim command line (``cli.py`` and one module per command) and the Streamlit app
-(``web/``)."""
+"""The two faces of essaim: the command line (``cli/``) and the Streamlit app (``web/``),
+with the configuration they share (``config.py``)."""

@@ -14,7 +14,7 @@ teachers whose public posts it reads, and forgets them on request.
   finishing an erasure a crash stopped (:func:`~.raw.finish_erasure`), retention
   (:func:`~.raw.delete_runs_before`).
 
-The commands (``essaim forget``, ``prune``, ``privacy-report``) are in :mod:`app.privacy`
-and :mod:`app.privacy_report`; loading (:mod:`graph.store.load`) goes through identifiers
+The commands (``essaim forget``, ``prune``, ``privacy-report``) are in :mod:`app.cli.privacy`
+and :mod:`app.cli.privacy_report`; loading (:mod:`graph.store.load`) goes through identifiers
 and pseudonyms. The submodules are imported by name: this package imports none of them.
 """

@@ -188,22 +188,22 @@ def test_a_run_id_with_a_slash_is_rejected_and_the_other_runs_load(tmp_path):
 
 
 def test_a_bug_is_reported_as_one_and_shows_its_traceback_with_debug(loaded, monkeypatch, capsys):
-    import app.cli
+    from app.cli import main as command_line
 
     def broken(*arguments):
         raise KeyError("row")  # what a bug looks like, not something the user can fix
 
-    monkeypatch.setattr(app.cli, "store_status", broken)
+    monkeypatch.setattr(command_line, "store_status", broken)
     with pytest.raises(SystemExit) as stopped:
-        app.cli.main(["--data", str(loaded), "status"])
+        command_line.main(["--data", str(loaded), "status"])
     said = " ".join(capsys.readouterr().err.split())
     assert stopped.value.code == 3 and "unexpected KeyError ('row')" in said
-    assert "--debug" in said and app.cli.ISSUES in said and "Traceback" not in said
+    assert "--debug" in said and command_line.ISSUES in said and "Traceback" not in said
     with pytest.raises(KeyError):
-        app.cli.main(["--data", str(loaded), "--debug", "status"])
+        command_line.main(["--data", str(loaded), "--debug", "status"])
     monkeypatch.setenv("ESSAIM_DEBUG", "1")
     with pytest.raises(KeyError):
-        app.cli.main(["--data", str(loaded), "status"])
+        command_line.main(["--data", str(loaded), "status"])
 
 
 def test_something_not_there_is_a_user_error(loaded):

@@ -125,7 +125,7 @@ def test_a_second_demo_in_its_folder_works_whatever_essaim_data_says(
 
 
 def test_no_command_hides_an_option():
-    from app.cli import cli
+    from app.cli.main import cli
 
     def commands(group):
         yield group

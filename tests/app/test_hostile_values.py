@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
 
-from app.cli import cli
+from app.cli.main import cli
 from app.web import PAGES
 from collectors.records import Account, Community, Engagement, Follow, Interaction, Post
 from graph.store import Store

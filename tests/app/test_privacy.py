@@ -671,7 +671,7 @@ def test_a_forget_stopped_while_rewriting_runs_is_finished_by_the_next_load(
 ):
     from click.testing import CliRunner
 
-    from app.cli import cli
+    from app.cli.main import cli
     from graph.privacy import raw as erasure
 
     real_replace = os.replace

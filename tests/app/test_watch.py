@@ -16,9 +16,9 @@ import duckdb
 import pytest
 from aiosmtpd.controller import Controller
 
-from app import alerts
-from app import watch as watch_module
-from app.alerts import Alert
+from app.cli import alerts
+from app.cli import watch as watch_module
+from app.cli.alerts import Alert
 from app.config import load_settings
 from collectors.rawrun import RawRunWriter
 from tests.app.test_cli import essaim

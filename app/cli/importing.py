@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from app.console import EXIT_OK, EXIT_PARTIAL, err, out, settings_of
+from app.cli.console import EXIT_OK, EXIT_PARTIAL, err, out, settings_of
 from collectors.imports import FORMATS, import_file
 from collectors.imports.files import ImportFileError
 from collectors.imports.mapping import MAPPINGS, MappingError

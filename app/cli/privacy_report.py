@@ -8,8 +8,8 @@ import stat
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.cli.console import cell
 from app.config import Settings
-from app.console import cell
 from collectors import __version__
 from graph.store import Store
 from graph.store import queries as q

@@ -23,11 +23,11 @@ from pathlib import Path
 import click
 import duckdb
 
-from app.alerts import Alert, channels, record, recorded, send, takeoffs
-from app.analyze import analysis_parameters
+from app.cli.alerts import Alert, channels, record, recorded, send, takeoffs
+from app.cli.analyze import analysis_parameters
+from app.cli.console import EXIT_OK, checked_by, err, out, settings_of
+from app.cli.loading import configured_resolver, load_into_store
 from app.config import Settings
-from app.console import EXIT_OK, checked_by, err, out, settings_of
-from app.loading import configured_resolver, load_into_store
 from collectors.checkpoint import resumable_run
 from collectors.rawrun import RawRunError, find_runs
 from graph.campaigns import CampaignError

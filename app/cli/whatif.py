@@ -6,8 +6,8 @@ import json
 
 import click
 
-from app.analyze import analysis_ready, resources_known
-from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
+from app.cli.analyze import analysis_ready, resources_known
+from app.cli.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
 from graph.store import Store
 from graph.store import queries as q
 

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import click
 
+from app.cli.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out, settings_of
 from app.config import Settings
-from app.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out, settings_of
 from collectors.bluesky.jetstream import JetstreamCollector, last_cursor
 from collectors.bluesky.spider import BlueskyOptions, BlueskySpider
 from collectors.checkpoint import last_run, resumable_run, runs_of, salvage_unfinished

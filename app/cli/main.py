@@ -1,4 +1,4 @@
-"""The ``essaim`` command line (exit codes: see :mod:`app.console`)."""
+"""The ``essaim`` command line (exit codes: see :mod:`app.cli.console`)."""
 
 from __future__ import annotations
 
@@ -13,10 +13,9 @@ import click
 import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from app.analyze import analyze_command, show
-from app.collect import collect
-from app.config import CONFIG_NAME, TEMPLATE, Settings, load_settings
-from app.console import (
+from app.cli.analyze import analyze_command, show
+from app.cli.collect import collect
+from app.cli.console import (
     EXIT_BUG,
     EXIT_OK,
     EXIT_PARTIAL,
@@ -29,21 +28,22 @@ from app.console import (
     settings_of,
     table,
 )
-from app.credentials import credentials
-from app.demo import demo
-from app.export import export
-from app.importing import import_command
-from app.loading import (
+from app.cli.credentials import credentials
+from app.cli.demo import demo
+from app.cli.export import export
+from app.cli.importing import import_command
+from app.cli.loading import (
     configured_resolver,
     linker_for,
     load_into_store,
     pseudonymiser_for,
     sync_catalogue,
 )
-from app.privacy import forget, privacy_report_command, prune
-from app.serve import app_command
-from app.watch import watch
-from app.whatif import whatif
+from app.cli.privacy import forget, privacy_report_command, prune
+from app.cli.serve import app_command
+from app.cli.watch import watch
+from app.cli.whatif import whatif
+from app.config import CONFIG_NAME, TEMPLATE, Settings, load_settings
 from collectors import __version__
 from collectors.errors import UserError
 from collectors.rawrun import RawRunError, copy_run, find_runs

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import click
 
+from app.cli.console import EXIT_OK, EXIT_USER_ERROR, checked_by, err, out, settings_of, warn
+from app.cli.privacy_report import AUDIT_NAME, ERASED_NAME, privacy_report, report_markdown
 from app.config import Settings
-from app.console import EXIT_OK, EXIT_USER_ERROR, checked_by, err, out, settings_of, warn
-from app.privacy_report import AUDIT_NAME, ERASED_NAME, privacy_report, report_markdown
 from graph.privacy.identifiers import account_key
 from graph.privacy.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
 from graph.privacy.raw import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from app.console import EXIT_OK, out, table
+from app.cli.console import EXIT_OK, out, table
 from collectors.credentials import KNOWN, SERVICE, keyring_error, where
 
 __all__ = ["credentials"]

@@ -7,8 +7,8 @@ from dataclasses import replace
 
 import click
 
+from app.cli.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
 from app.config import Settings
-from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
 from graph.store import Store
 from graph.store import queries as q
 

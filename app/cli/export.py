@@ -29,8 +29,8 @@ import click
 import duckdb
 from rich.markup import escape
 
-from app.analyze import analysis_ready, resources_known
-from app.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
+from app.cli.analyze import analysis_ready, resources_known
+from app.cli.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
 from graph.networks import cascade_forest, provenance_of, sociability_network
 from graph.store import Store
 

@@ -12,8 +12,8 @@ import webbrowser
 
 import click
 
+from app.cli.console import EXIT_USER_ERROR, err, settings_of
 from app.config import Settings
-from app.console import EXIT_USER_ERROR, err, settings_of
 from app.web import MAIN_SCRIPT
 
 __all__ = ["app_command", "serve"]

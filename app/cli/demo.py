@@ -23,11 +23,11 @@ from urllib.parse import urlsplit
 import click
 import pandas as pd
 
-from app.analyze import analyze_command
+from app.cli.analyze import analyze_command
+from app.cli.console import EXIT_OK, EXIT_PARTIAL, err, out, table
+from app.cli.loading import load_into_store, pseudonymiser_for
+from app.cli.serve import serve
 from app.config import DATASETS, Settings, load_settings
-from app.console import EXIT_OK, EXIT_PARTIAL, err, out, table
-from app.loading import load_into_store, pseudonymiser_for
-from app.serve import serve
 from collectors.demo.generate import DEMO_SEED, generate
 from collectors.demo.recording import Recording
 from collectors.rawrun import find_runs

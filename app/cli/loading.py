@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from app.cli.console import err, warn
+from app.cli.privacy import apply_retention, erased_accounts
 from app.config import Settings
-from app.console import err, warn
-from app.privacy import apply_retention, erased_accounts
 from graph.privacy.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
 from graph.privacy.raw import finish_erasure
 from graph.resources import Linker, Resolver, http_resolver, read_catalogue
