@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SOURCES = sorted(
     path.parent.name
     for path in (ROOT / "collectors").glob("*/__init__.py")
-    if path.parent.name not in ("engine", "demo")
+    if path.parent.name != "engine"
 )
 
 

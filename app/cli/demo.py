@@ -28,10 +28,10 @@ from app.cli.console import EXIT_OK, EXIT_PARTIAL, err, out, table
 from app.cli.loading import load_into_store, pseudonymiser_for
 from app.cli.serve import serve
 from app.config import DATASETS, Settings, load_settings
-from collectors.demo.generate import DEMO_SEED, generate
-from collectors.demo.recording import Recording
+from app.demo.generate import DEMO_SEED, generate
+from app.demo.recording import Recording
+from app.demo.replay import ReplayServer
 from collectors.rawrun import find_runs
-from collectors.replay import ReplayServer
 from graph.store import Store
 
 __all__ = ["demo"]
@@ -278,9 +278,9 @@ def _top_resource(settings: Settings) -> str:
 
 def _evaluate(settings: Settings, source: Path) -> None:
     """Print how well parents and communities are recovered."""
+    from app.demo.evaluation import community_agreement, coverage, parent_accuracy
     from graph import builders
     from graph.cascades import RULES, reconstruct
-    from graph.evaluation import community_agreement, coverage, parent_accuracy
 
     with Store(settings.database, read_only=True) as store:
         ids = _stored_ids(settings, store, source)

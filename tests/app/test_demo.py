@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 
 from app.config import DATASETS
-from collectors.demo.recording import Recording
+from app.demo.evaluation import coverage
+from app.demo.recording import Recording
 from collectors.rawrun import find_runs, read_manifest
-from graph.evaluation import coverage
 from graph.privacy.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
 from tests.app.test_cli import essaim
 

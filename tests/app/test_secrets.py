@@ -9,7 +9,7 @@ import subprocess
 import duckdb
 import pytest
 
-from collectors.replay import ReplayServer
+from app.demo.replay import ReplayServer
 from tests.collectors.collecting import command, environment, essaim, write_config
 from tests.fixtures import bluesky_world, reddit_site, youtube_api
 from tests.fixtures.file_keyring import BACKEND

@@ -1,6 +1,6 @@
 """``essaim analyze`` at scale (run on demand: python -m tests.benchmarks.bench_analyze).
 
-The data comes from the demo's generator (:mod:`collectors.demo.world`), shaped like the
+The data comes from the demo's generator (:mod:`app.demo.world`), shaped like the
 analysis targets: 100,000 teachers following about ten accounts each (1,000,000 follow
 edges, heavy-tailed, planted communities), fifty catalogue resources (written for the run)
 spread by the same independent-cascade process to about a million adoptions over the
@@ -24,10 +24,10 @@ from pathlib import Path
 import pandas as pd
 
 from app.config import DATASETS
-from collectors.demo.diffusion import DiffusionShape
-from collectors.demo.generate import bluesky_institutions
-from collectors.demo.network import NetworkShape
-from collectors.demo.world import World, WorldShape, build_world
+from app.demo.diffusion import DiffusionShape
+from app.demo.generate import bluesky_institutions
+from app.demo.network import NetworkShape
+from app.demo.world import World, WorldShape, build_world
 from graph.builders import adoption_events
 from graph.store import Store
 

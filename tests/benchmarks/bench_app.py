@@ -28,9 +28,9 @@ import numpy as np
 import pandas as pd
 from playwright.sync_api import sync_playwright
 
+from app.demo.network import NetworkShape, teacher_network
 from app.web.i18n import text
 from app.web.network import network_html, palette, pruned
-from collectors.demo.network import NetworkShape, teacher_network
 from graph.store import Store
 from tests.fixtures.browser import ARGUMENTS, CHROMIUM
 

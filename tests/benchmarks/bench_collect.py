@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from collectors.replay import ReplayServer, Reply
+from app.demo.replay import ReplayServer, Reply
 from tests.collectors.collecting import command, environment, write_config
 from tests.fixtures import bluesky_world as world
 from tests.fixtures.bluesky import author, post_view

@@ -14,8 +14,8 @@ from urllib.parse import parse_qs, urlsplit
 import duckdb
 import pytest
 
+from app.demo.replay import ReplayServer, Reply
 from collectors.rawrun import find_runs, read_manifest
-from collectors.replay import ReplayServer, Reply
 from tests.collectors.collecting import (
     command,
     environment,

@@ -11,12 +11,12 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
+from app.demo.replay import ReplayServer
 from collectors.forum.dates import forum_time
 from collectors.forum.parsers import parse_payload
 from collectors.parsing import ParseContext, ParseError
 from collectors.rawrun import Payload, find_runs, read_manifest
 from collectors.records import Account, Interaction, Post
-from collectors.replay import ReplayServer
 from tests.collectors.collecting import essaim, store_counts, write_config
 from tests.fixtures import forums
 

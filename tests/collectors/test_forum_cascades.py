@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import duckdb
 
-from collectors.replay import ReplayServer
+from app.demo.replay import ReplayServer
 from tests.collectors.collecting import essaim, write_config
 from tests.fixtures import discourse_site, forums, telegram
 

@@ -6,8 +6,8 @@ import gzip
 
 import pytest
 
+from app.demo.replay import ReplayServer, Reply
 from collectors.rawrun import find_runs, read_manifest
-from collectors.replay import ReplayServer, Reply
 from tests.collectors.collecting import environment, essaim, store_counts, write_config
 from tests.fixtures import mastodon_world as world
 

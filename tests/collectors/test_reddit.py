@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.demo.replay import ReplayServer, Reply
 from collectors.parsing import ParseContext
 from collectors.rawrun import Payload, find_runs, read_manifest
 from collectors.records import Account, Interaction, Post
 from collectors.reddit.parsers import parse_payload
-from collectors.replay import ReplayServer, Reply
 from tests.collectors.collecting import environment, essaim, store_counts, write_config
 from tests.fixtures import reddit_site as site
 

@@ -9,10 +9,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.demo.replay import ReplayServer
 from collectors.parsing import ParseContext, ParseError
 from collectors.rawrun import Payload, find_runs, read_manifest
 from collectors.records import Account, Interaction, Post
-from collectors.replay import ReplayServer
 from collectors.telegram.parsers import parse_payload
 from tests.collectors.collecting import essaim, store_counts, write_config
 from tests.fixtures import telegram

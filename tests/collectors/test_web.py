@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import duckdb
 import pytest
 
+from app.demo.replay import ReplayServer
 from collectors.parsing import ParseContext
 from collectors.rawrun import Payload, find_runs, read_manifest
 from collectors.records import Account, Post
-from collectors.replay import ReplayServer
 from collectors.web.parsers import parse_payload
 from tests.collectors.collecting import essaim, write_config
 from tests.fixtures import web

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from app.demo.replay import ReplayServer, Reply
 from collectors.parsing import ParseContext
 from collectors.rawrun import Payload, find_runs, read_manifest
 from collectors.records import Account, Interaction, Post
-from collectors.replay import ReplayServer, Reply
 from collectors.youtube.parsers import parse_payload
 from tests.collectors.collecting import environment, essaim, store_counts, write_config
 from tests.fixtures import youtube_api as api

@@ -18,9 +18,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from collectors.demo.recording import Recording
-from collectors.demo.timing import settle
-from collectors.demo.world import _FIRST_NAMES, iso_time
+from app.demo.recording import Recording
+from app.demo.timing import settle
+from app.demo.world import _FIRST_NAMES, iso_time
 
 __all__ = ["DISCOURSE", "FORUM_INDEX", "TELEGRAM", "ForumShape", "add_forums"]
 
@@ -176,7 +176,7 @@ def _names(rng: np.random.Generator, count: int, joiner: str) -> list[str]:
 
 
 def _settled(at: pd.Timestamp, rng: np.random.Generator) -> pd.Timestamp:
-    """``at``, or later: at an hour when teachers post (:func:`collectors.demo.timing.settle`),
+    """``at``, or later: at an hour when teachers post (:func:`app.demo.timing.settle`),
     to the second (forum pages print no finer)."""
     return settle(pd.DatetimeIndex([at]), rng)[0].floor("s")
 

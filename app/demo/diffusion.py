@@ -8,7 +8,7 @@ follower gets one independent chance to react (Kempe, Kleinberg & Tardos, KDD 20
 for an appealing resource and for teachers of the resource's level. A reaction is a repost,
 a quote, a reply or a post of one's own with the link; it comes a heavy-tailed delay after
 the post it reacts to, moved to an active hour, and happens with the day's activity (weekday,
-school holidays: :mod:`collectors.demo.timing`). Followers
+school holidays: :mod:`app.demo.timing`). Followers
 who do not react may like the post. Everyone adopts a resource at most once.
 
 The result is the ground truth: every event with its true parent.
@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from collectors.demo.timing import settle, thin
+from app.demo.timing import settle, thin
 
 __all__ = ["DiffusionShape", "spread"]
 

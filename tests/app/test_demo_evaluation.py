@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import pytest
 
-from graph.evaluation import community_agreement, coverage, parent_accuracy
+from app.demo.evaluation import community_agreement, coverage, parent_accuracy
 
 
 def test_nmi_of_two_partitions_worked_by_hand():

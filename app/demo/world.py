@@ -1,10 +1,10 @@
 """The demo world: who is where, what they posted, and the truth behind it.
 
-:func:`build_world` draws the teacher network (:mod:`collectors.demo.network`), places every
+:func:`build_world` draws the teacher network (:mod:`app.demo.network`), places every
 account on Bluesky or on a Mastodon instance (each community leans to one platform, as
 colleagues follow each other there; follow edges across platforms are dropped), gives
 accounts synthetic identities, plans the campaigns, spreads the catalogue's resources
-(:mod:`collectors.demo.diffusion`) and writes each post's link the way people do: clean,
+(:mod:`app.demo.diffusion`) and writes each post's link the way people do: clean,
 without ``www``, with share or campaign tags, shortened, or dead.
 """
 
@@ -19,8 +19,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from collectors.demo.diffusion import DiffusionShape, spread
-from collectors.demo.network import NetworkShape, teacher_network
+from app.demo.diffusion import DiffusionShape, spread
+from app.demo.network import NetworkShape, teacher_network
 
 __all__ = ["INSTANCES", "World", "WorldShape", "build_world", "iso_time", "read_resources"]
 

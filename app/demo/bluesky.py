@@ -18,8 +18,8 @@ from urllib.parse import urlencode, urlsplit
 import numpy as np
 import pandas as pd
 
-from collectors.demo.recording import Recording
-from collectors.demo.world import World, iso_time
+from app.demo.recording import Recording
+from app.demo.world import World, iso_time
 
 __all__ = ["APPVIEW", "PLC", "SERVICE", "add_bluesky"]
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from collectors.replay import ReplayServer, Reply, route_key
+from app.demo.replay import ReplayServer, Reply, route_key
 
 __all__ = ["PROFILES_PATH", "Recording"]
 

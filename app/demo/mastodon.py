@@ -18,8 +18,8 @@ from urllib.parse import quote, urlencode
 import numpy as np
 import pandas as pd
 
-from collectors.demo.recording import Recording
-from collectors.demo.world import INSTANCES, World, iso_time
+from app.demo.recording import Recording
+from app.demo.world import INSTANCES, World, iso_time
 
 __all__ = ["add_mastodon"]
 

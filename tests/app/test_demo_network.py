@@ -6,7 +6,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
-from collectors.demo.network import NetworkShape, teacher_network
+from app.demo.network import NetworkShape, teacher_network
 
 SHAPE = NetworkShape(teachers=2_000)
 

@@ -8,11 +8,11 @@ import pandas as pd
 import pytest
 
 from app.config import DATASETS
-from collectors.demo.forums import add_forums
-from collectors.demo.generate import bluesky_institutions, generate
-from collectors.demo.recording import Recording
-from collectors.demo.timing import thin
-from collectors.demo.world import WorldShape, build_world, read_resources
+from app.demo.forums import add_forums
+from app.demo.generate import bluesky_institutions, generate
+from app.demo.recording import Recording
+from app.demo.timing import thin
+from app.demo.world import WorldShape, build_world, read_resources
 
 CATALOGUE = DATASETS / "catalogue" / "e-inspe.csv"
 INSTITUTIONS = DATASETS / "institutions.csv"

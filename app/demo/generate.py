@@ -3,9 +3,9 @@
 The folder holds:
 
 - ``recording.jsonl.xz``: every response the collectors will be given
-  (:mod:`collectors.demo.recording`), Bluesky's, every Mastodon instance's, and the pages
+  (:mod:`app.demo.recording`), Bluesky's, every Mastodon instance's, and the pages
   of the teachers' phpBB forum, Discourse forum and Telegram channels
-  (:mod:`collectors.demo.forums`);
+  (:mod:`app.demo.forums`);
 - ``campaigns.csv``: the communication actions, in the format ``[analysis] campaigns`` reads;
 - ``accounts.csv.xz``: the ground truth about accounts (platform id, planted community,
   level, discipline, académie, cohort);
@@ -27,12 +27,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from app.demo.bluesky import APPVIEW, PLC, SERVICE, add_bluesky
+from app.demo.forums import DISCOURSE, FORUM_INDEX, TELEGRAM, ForumShape, add_forums
+from app.demo.mastodon import add_mastodon
+from app.demo.recording import Recording
+from app.demo.world import HASHTAGS, INSTANCES, World, WorldShape, build_world
 from collectors import __version__
-from collectors.demo.bluesky import APPVIEW, PLC, SERVICE, add_bluesky
-from collectors.demo.forums import DISCOURSE, FORUM_INDEX, TELEGRAM, ForumShape, add_forums
-from collectors.demo.mastodon import add_mastodon
-from collectors.demo.recording import Recording
-from collectors.demo.world import HASHTAGS, INSTANCES, World, WorldShape, build_world
 
 __all__ = [
     "DEMO_SEED",
