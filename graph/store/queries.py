@@ -273,18 +273,29 @@ DROP_RUN_LINES = "DROP TABLE run_lines"
 _ACCOUNT = "JOIN run_accounts {a} ON {a}.platform = l.platform AND {a}.raw = l.{column}"
 _POST = "LEFT JOIN run_posts {a} ON {a}.platform = l.platform AND {a}.raw = l.{column}"
 
+#: When a line's counts were read, if it holds any: a view without counts (an embedded post,
+#: a profile seen in passing) is no observation, and must not replace counts known before.
+_POST_COUNTS_SEEN = (
+    "CASE WHEN coalesce(l.engagement.likes, l.engagement.reposts, l.engagement.replies, "
+    "l.engagement.quotes, l.engagement.views, l.engagement.clicks) IS NOT NULL "
+    "THEN l.engagement.observed_at END"
+)
+_ACCOUNT_COUNTS_SEEN = (
+    "CASE WHEN coalesce(l.followers_count, l.following_count) IS NOT NULL "
+    "THEN l.counts_observed_at END"
+)
 STAGE_RUN = {
     "accounts": f"""
 CREATE OR REPLACE TEMP TABLE staged_accounts AS
 SELECT l.platform, a.stored AS account_id, a.named,
     CASE WHEN a.named THEN l.handle END AS handle,
     CASE WHEN a.named THEN l.display_name END AS display_name,
-    l.followers_count, l.following_count, l.counts_observed_at, l.kind,
+    l.followers_count, l.following_count, {_ACCOUNT_COUNTS_SEEN} AS counts_observed_at, l.kind,
     coalesce(l.opt_out, []) AS opt_out, l.source, l.run_id, l.collected_at
 FROM run_lines l {_ACCOUNT.format(a="a", column="account_id")}
 WHERE l.type = 'account'
 QUALIFY row_number() OVER (PARTITION BY l.platform, l.account_id
-    ORDER BY l.collected_at DESC, l.counts_observed_at DESC NULLS LAST) = 1""",
+    ORDER BY l.collected_at DESC, {_ACCOUNT_COUNTS_SEEN} DESC NULLS LAST) = 1""",
     "posts": f"""
 CREATE OR REPLACE TEMP TABLE staged_posts AS
 SELECT l.platform, p.stored AS post_id, CASE WHEN a.named THEN l.url END AS url,
@@ -293,7 +304,7 @@ SELECT l.platform, p.stored AS post_id, CASE WHEN a.named THEN l.url END AS url,
     l.engagement.likes AS likes, l.engagement.reposts AS reposts,
     l.engagement.replies AS replies, l.engagement.quotes AS quotes,
     l.engagement.views AS views, l.engagement.clicks AS clicks,
-    l.engagement.observed_at AS counts_observed_at,
+    {_POST_COUNTS_SEEN} AS counts_observed_at,
     l.community.forum AS forum, l.community.board AS board,
     CASE WHEN u.named THEN l.community.subreddit ELSE coalesce(u.stored, l.community.subreddit)
         END AS subreddit, c.stored AS channel,
@@ -307,7 +318,7 @@ FROM run_lines l {_ACCOUNT.format(a="a", column="author_id")}
         AND u.raw = {identifiers.user_subreddit_sql("l")}
 WHERE l.type = 'post'
 QUALIFY row_number() OVER (PARTITION BY l.platform, l.post_id
-    ORDER BY l.engagement.observed_at DESC NULLS LAST, l.collected_at DESC) = 1""",
+    ORDER BY {_POST_COUNTS_SEEN} DESC NULLS LAST, l.collected_at DESC) = 1""",
     "links": f"""
 CREATE OR REPLACE TEMP TABLE staged_links AS
 SELECT l.platform, p.stored AS post_id, i.* EXCLUDE (raw_url), l.run_id

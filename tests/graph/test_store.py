@@ -140,6 +140,32 @@ def test_newer_counts_win_whatever_the_load_order(tmp_path, raw_dir, order):
         ]
 
 
+def without_counts(view):
+    """A view of a post that carries no counts (as an embedded post may)."""
+    return {k: v for k, v in view.items() if not k.endswith("Count")}
+
+
+@pytest.mark.parametrize("order", [(0, 1), (1, 0)], ids=["counts first", "counts last"])
+def test_a_later_view_without_counts_keeps_the_counts_known(tmp_path, raw_dir, order):
+    runs = [
+        write_search_run(
+            raw_dir, [search_body(with_likes(launch, 3))], received_at="2026-09-08T00:00:00Z"
+        ),
+        write_search_run(  # later, in a run of its own and after counts in the same run
+            raw_dir, [search_body(with_likes(launch, 5)), search_body(without_counts(launch))],
+            received_at="2026-09-22T00:00:00Z",
+        ),
+    ]  # fmt: skip
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, *(runs[i] for i in order))
+        assert rows(store, "SELECT likes, reposts, counts_observed_at FROM posts") == [
+            (5, 1, datetime(2026, 9, 22, tzinfo=UTC))
+        ]
+    with Store(tmp_path / "alone.duckdb") as store:  # never any counts: unknown, not zero
+        load(store, write_search_run(raw_dir / "alone", [search_body(without_counts(launch))]))
+        assert rows(store, "SELECT likes, counts_observed_at FROM posts") == [(None, None)]
+
+
 def corrupt_copy(manifest_path, raw_dir, bad_line_number):
     """A run whose file holds a damaged record line, with a manifest that matches the file."""
     run = read_manifest(manifest_path)
