@@ -25,7 +25,7 @@ import duckdb
 
 from app.cli.alerts import Alert, channels, record, recorded, send, takeoffs
 from app.cli.analyze import analysis_parameters
-from app.cli.console import EXIT_OK, checked_by, err, out, settings_of
+from app.cli.console import EXIT_OK, checked_by, err, out, settings_of, warn
 from app.cli.loading import configured_resolver, load_into_store
 from app.config import Settings
 from collectors.checkpoint import resumable_run
@@ -82,11 +82,10 @@ class _State:
         self.path.replace(aside)
         self.last_started, self.pending = None, {}
         self.alerted = recorded(settings)
-        err.print(
-            f"[yellow]warning:[/yellow] {self.path} is damaged; it is kept as {aside.name} and "
-            f"rebuilt from the {len(self.alerted)} alert(s) in {settings.alerts_file}, so the "
-            "next cycle starts now and deliveries that were still failing are not retried.",
-            highlight=False,
+        warn(
+            f"{self.path} is damaged; it is kept as {aside.name} and rebuilt from the "
+            f"{len(self.alerted)} alert(s) in {settings.alerts_file}, so the next cycle starts "
+            "now and deliveries that were still failing are not retried."
         )
 
     def due(self, every: timedelta) -> datetime:
