@@ -16,7 +16,9 @@ from typing import Annotated, Literal
 import msgspec
 
 from collectors.errors import UserError
+from collectors.registry import sources
 from collectors.shipped import DATASETS
+from collectors.sources import PositiveFloat, PositiveInt
 
 __all__ = [
     "CONFIG_NAME",
@@ -59,10 +61,6 @@ class Links(_Section):
     user_agent: str = "essaim/0.1 (+https://github.com/essaim/essaim)"
 
 
-PositiveInt = Annotated[int, msgspec.Meta(gt=0)]
-PositiveFloat = Annotated[float, msgspec.Meta(gt=0)]
-
-
 class Collect(_Section):
     contact: str = "https://github.com/essaim/essaim"
     timeout: PositiveFloat = 30.0
@@ -71,60 +69,14 @@ class Collect(_Section):
     max_wait: PositiveFloat = 900.0
 
 
-class Bluesky(_Section):
-    queries: list[str] = []
-    service: str = "https://bsky.social"
-    appview: str = "https://public.api.bsky.app"
-    plc: str = "https://plc.directory"
-    jetstream: str = "wss://jetstream2.us-east.bsky.network/subscribe"
-    requests_per_5min: PositiveInt = 3000
+def _sources_section() -> type[msgspec.Struct]:
+    """The ``[sources]`` table: one section per section a source declares in its folder."""
+    sections = [(s.section, s.config) for s in sources().values() if s.config is not None]
+    fields = [(name, kind, msgspec.field(default_factory=kind)) for name, kind in sections]
+    return msgspec.defstruct("Sources", fields, bases=(_Section,), kw_only=True)
 
 
-class Mastodon(_Section):
-    instances: list[str] = msgspec.field(
-        default_factory=lambda: ["mastodon.social", "piaille.fr", "framapiaf.org"]
-    )
-    tags: list[str] = msgspec.field(
-        default_factory=lambda: ["INSPE", "eINSPE", "ReseauCanope", "FormationEnseignants"]
-    )
-    requests_per_5min: PositiveInt = 300
-
-
-class Forums(_Section):
-    timezone: str = "Europe/Paris"
-    requests_per_5min: PositiveInt = 150
-
-
-class Telegram(_Section):
-    channels: list[str] = []
-    base: str = "https://t.me"
-    requests_per_5min: PositiveInt = 300
-
-
-class Reddit(_Section):
-    auth: str = "https://www.reddit.com"
-    api: str = "https://oauth.reddit.com"
-    requests_per_5min: PositiveInt = 450
-
-
-class Youtube(_Section):
-    queries: list[str] = msgspec.field(default_factory=lambda: ["e-INSPÉ", "Réseau Canopé"])
-    api: str = "https://www.googleapis.com/youtube/v3"
-    requests_per_5min: PositiveInt = 300
-
-
-class Web(_Section):
-    requests_per_5min: PositiveInt = 150
-
-
-class Sources(_Section):
-    bluesky: Bluesky = msgspec.field(default_factory=Bluesky)
-    mastodon: Mastodon = msgspec.field(default_factory=Mastodon)
-    forums: Forums = msgspec.field(default_factory=Forums)
-    telegram: Telegram = msgspec.field(default_factory=Telegram)
-    reddit: Reddit = msgspec.field(default_factory=Reddit)
-    youtube: Youtube = msgspec.field(default_factory=Youtube)
-    web: Web = msgspec.field(default_factory=Web)
+Sources = _sources_section()
 
 
 class Analysis(_Section):
@@ -169,7 +121,7 @@ class Config(_Section):
     watch: Watch = msgspec.field(default_factory=Watch)
 
 
-TEMPLATE = """\
+_TEMPLATE = """\
 # essaim configuration. Every key is optional; the values below are the defaults.
 # Relative paths are relative to this file.
 
@@ -216,55 +168,7 @@ max_retries = 4
 backoff = 1.0
 max_wait = 900.0
 
-[sources.bluesky]
-# Extra search queries, besides the tracked domains and catalogue URLs.
-queries = []
-# Login and search host; logged-out reads; DID directory; Jetstream websocket.
-service = "https://bsky.social"
-appview = "https://public.api.bsky.app"
-plc = "https://plc.directory"
-jetstream = "wss://jetstream2.us-east.bsky.network/subscribe"
-# Requests per 5 minutes to each host (Bluesky allows 3000 per IP).
-requests_per_5min = 3000
-
-[sources.mastodon]
-# Instances to read (host names, or full base URLs) and hashtags to follow (without "#").
-instances = ["mastodon.social", "piaille.fr", "framapiaf.org"]
-tags = ["INSPE", "eINSPE", "ReseauCanope", "FormationEnseignants"]
-# Requests per 5 minutes to each instance (Mastodon's default limit is 300).
-requests_per_5min = 300
-
-[sources.forums]
-# phpBB, Forumactif and Discourse forums: the time zone forums print their times in (when a
-# page does not say), and requests per 5 minutes to each forum (150: one every 2 seconds;
-# a longer Crawl-delay in the forum's robots.txt wins).
-timezone = "Europe/Paris"
-requests_per_5min = 150
-
-[sources.telegram]
-# Public channels to read (names without "@"), the preview site, and requests per 5 minutes.
-channels = []
-base = "https://t.me"
-requests_per_5min = 300
-
-[sources.reddit]
-# Token and API hosts, and requests per 5 minutes (Reddit allows 100 per minute per app).
-auth = "https://www.reddit.com"
-api = "https://oauth.reddit.com"
-requests_per_5min = 450
-
-[sources.youtube]
-# Search words besides the tracked domains (videos are kept only if their description
-# links a tracked domain), the API host, and requests per 5 minutes.
-queries = ["e-INSPÉ", "Réseau Canopé"]
-api = "https://www.googleapis.com/youtube/v3"
-requests_per_5min = 300
-
-[sources.web]
-# Requests per 5 minutes to each site crawled (150: one every 2 seconds; a longer
-# Crawl-delay in the site's robots.txt wins).
-requests_per_5min = 150
-
+{sources}
 [analysis]
 # Parent of an adopter whose platform does not say where it saw the resource: among the
 # accounts it follows that adopted before it, the one that adopted "most_recent" or "first".
@@ -310,6 +214,11 @@ smtp_user = ""
 smtp_from = ""
 smtp_to = []
 """
+
+#: The commented configuration file with every default, ``[sources.*]`` from the sources.
+TEMPLATE = _TEMPLATE.replace(
+    "{sources}\n", "\n".join(s.template for s in sources().values() if s.template)
+)
 
 _AT_PATH = re.compile(r"^(?P<message>.*?)(?: - at `\$\.?(?P<path>[^`]*)`)?$", re.S)
 _UNKNOWN = re.compile(r"Object contains unknown field `(?P<field>[^`]+)`")

@@ -14,16 +14,8 @@ __all__ = ["KNOWN", "SERVICE", "credential", "keyring_error", "where"]
 
 SERVICE = "essaim"
 
-#: The credentials essaim reads, and what each is for. Mastodon tokens are per instance:
-#: ``ESSAIM_MASTODON_TOKEN_<HOST>`` (see :func:`collectors.mastodon.spider.token_variable`).
-KNOWN = {
-    "ESSAIM_BLUESKY_HANDLE": "Bluesky account whose app password follows",
-    "ESSAIM_BLUESKY_APP_PASSWORD": "Bluesky app password (searches)",
-    "ESSAIM_REDDIT_CLIENT_ID": "Reddit OAuth app id",
-    "ESSAIM_REDDIT_CLIENT_SECRET": "Reddit OAuth app secret",
-    "ESSAIM_YOUTUBE_API_KEY": "YouTube Data API v3 key",
-    "ESSAIM_SMTP_PASSWORD": "password of the SMTP account that sends watch alerts",
-}
+#: The credentials essaim reads besides those each source declares (``Source.needs``).
+KNOWN = {"ESSAIM_SMTP_PASSWORD": "password of the SMTP account that sends watch alerts"}
 
 
 def credential(name: str) -> str | None:

@@ -1,37 +1,32 @@
-"""The payload parser of each source, looked up by source name."""
+"""The sources, found in their folders: every ``collectors/<folder>/source.py`` lists its
+descriptors in ``SOURCES`` (see :mod:`collectors.sources`)."""
 
 from __future__ import annotations
 
-from collectors import (
-    bluesky,
-    discourse,
-    forum,
-    imports,
-    mastodon,
-    reddit,
-    telegram,
-    web,
-    youtube,
-)
-from collectors.bluesky import jetstream
+import importlib
+import importlib.util
+import pkgutil
+from functools import cache
+
+import collectors
 from collectors.errors import NotFound
 from collectors.parsing import Parser, guarded
+from collectors.sources import Source
 
-__all__ = ["PARSERS", "parser_for"]
+__all__ = ["parser_for", "sources"]
 
-#: Parser of each source's payloads, by source name as written in run manifests.
-PARSERS: dict[str, Parser] = {
-    "bluesky": bluesky.parse_payload,
-    "bluesky-live": jetstream.parse_events,
-    "mastodon": mastodon.parse_payload,
-    "forum": forum.parse_payload,
-    "discourse": discourse.parse_payload,
-    "telegram": telegram.parse_payload,
-    "reddit": reddit.parse_payload,
-    "youtube": youtube.parse_payload,
-    "web": web.parse_payload,
-    **{f"import-{kind}": imports.parse_payload for kind in imports.FORMATS},
-}
+
+@cache
+def sources() -> dict[str, Source]:
+    """Every source by name, in the order of their folders' names."""
+    found: dict[str, Source] = {}
+    folders = sorted(m.name for m in pkgutil.iter_modules(collectors.__path__) if m.ispkg)
+    for folder in folders:
+        if importlib.util.find_spec(f"collectors.{folder}.source") is None:
+            continue
+        for source in importlib.import_module(f"collectors.{folder}.source").SOURCES:
+            found[source.name] = source
+    return found
 
 
 def parser_for(source: str) -> Parser:
@@ -39,6 +34,6 @@ def parser_for(source: str) -> Parser:
     payload (see :func:`collectors.parsing.guarded`); raise :class:`NotFound` if it has
     none."""
     try:
-        return guarded(PARSERS[source])
+        return guarded(sources()[source].parser)
     except KeyError:
         raise NotFound(f"no parser for source {source!r}") from None

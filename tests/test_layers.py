@@ -2,6 +2,7 @@
 knows no platform."""
 
 import ast
+import importlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,3 +63,25 @@ def test_every_query_is_named_once():
              for target in (node.targets if isinstance(node, ast.Assign) else [node.target])
              if isinstance(target, ast.Name)]  # fmt: skip
     assert len(names) > 100 and sorted({n for n in names if names.count(n) > 1}) == []
+
+
+def test_every_source_folder_declares_its_sources_under_names_of_their_own():
+    from collectors.registry import sources
+
+    declared = {path.parent.name for path in (ROOT / "collectors").glob("*/source.py")}
+    assert declared == set(SOURCES)
+    modules = [importlib.import_module(f"collectors.{folder}.source") for folder in SOURCES]
+    names = [source.name for module in modules for source in module.SOURCES]
+    assert sorted(names) == sorted(set(names)) == sorted(sources())
+    assert {"bluesky", "bluesky-live", "mastodon", "web", "import-csv"} <= set(names)
+
+
+def test_only_the_import_command_reaches_into_a_source_folder():
+    platforms = {f"collectors.{source}" for source in SOURCES}
+    for path in [*ROOT.glob("app/**/*.py"), *ROOT.glob("graph/**/*.py"),
+                 *ROOT.glob("collectors/*.py")]:  # fmt: skip
+        wrong = {name for name in imported(path)
+                 if any(name == p or name.startswith(p + ".") for p in platforms)}  # fmt: skip
+        if path.relative_to(ROOT).as_posix() == "app/cli/importing.py":
+            wrong = {name for name in wrong if not name.startswith("collectors.imports")}
+        assert not wrong, (str(path.relative_to(ROOT)), wrong)

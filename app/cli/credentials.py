@@ -6,17 +6,24 @@ import click
 
 from app.cli.console import EXIT_OK, out, table
 from collectors.credentials import KNOWN, SERVICE, keyring_error, where
+from collectors.registry import sources
 
 __all__ = ["credentials"]
 
-_MASTODON = "ESSAIM_MASTODON_TOKEN_"
+_PER_HOST = "<HOST>"
+
+
+def _known() -> dict[str, str]:
+    """The credentials essaim reads, by name (``…_<HOST>``: one per host), and what for."""
+    needs = [source.needs for source in sources().values()]
+    return {name: why for named in needs for name, why in named.items()} | KNOWN
 
 
 def _name(_context, _parameter, value: str) -> str:
-    name = value.upper()
-    if name not in KNOWN and not (name.startswith(_MASTODON) and len(name) > len(_MASTODON)):
-        known = ", ".join([*KNOWN, f"{_MASTODON}<HOST>"])
-        raise click.BadParameter(f"{value!r} is not a credential essaim reads ({known})")
+    name, known = value.upper(), _known()
+    prefixes = [n.removesuffix(_PER_HOST) for n in known if n.endswith(_PER_HOST)]
+    if name not in known and not any(name.startswith(p) and name != p for p in prefixes):
+        raise click.BadParameter(f"{value!r} is not a credential essaim reads ({', '.join(known)})")
     return name
 
 
@@ -42,7 +49,7 @@ def credentials() -> None:
 def credentials_list() -> int:
     """Show which credentials are set, and where (never their values)."""
     rows = [{"name": name, "for": purpose, "found in": where(name)}
-            for name, purpose in KNOWN.items()]  # fmt: skip
+            for name, purpose in _known().items() if not name.endswith(_PER_HOST)]  # fmt: skip
     out.print(table("Credentials", rows))
     return EXIT_OK
 

@@ -24,7 +24,7 @@ from collectors.imports.run import import_file
 from collectors.parsing import ParseContext, ParseError
 from collectors.rawrun import Payload, find_runs, iter_lines, read_manifest
 from collectors.records import decode_record, encode_record
-from collectors.registry import PARSERS, parser_for
+from collectors.registry import parser_for, sources
 from tests.fixtures import reddit_site, youtube_api
 from tests.fixtures.web import HERE as WEB_PAGES
 
@@ -96,7 +96,7 @@ def seeds(demo_run) -> dict[str, list[Payload]]:
 
 
 def test_every_source_has_seeds(seeds):
-    missing = {s for s in PARSERS if not s.startswith("import-")} - set(seeds)
+    missing = {s for s in sources() if not s.startswith("import-")} - set(seeds)
     assert not missing
 
 
@@ -148,7 +148,7 @@ def bad_payloads(draw, payloads: list[Payload]) -> Payload:
     return msgspec.structs.replace(stored, **changes)
 
 
-SOURCES = sorted(s for s in PARSERS if not s.startswith("import-") or s == "import-csv")
+SOURCES = sorted(s for s in sources() if not s.startswith("import-") or s == "import-csv")
 
 
 @pytest.mark.parametrize("source", [s for s in SOURCES if not s.startswith("import-")])
