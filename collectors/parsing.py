@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,11 +31,18 @@ __all__ = [
 
 @dataclass(frozen=True)
 class ParseContext:
-    """Provenance a parser stamps on every record it makes."""
+    """Provenance a parser stamps on every record it makes, and the parts of records it left
+    out because their shape was unknown (``ignored``: what, and how many)."""
 
     source: str
     run_id: str
     collected_at: datetime
+    ignored: Counter[str] = field(default_factory=Counter, compare=False)
+
+    def ignore(self, what: str) -> None:
+        """Note one part of a record left out, e.g. ``"embeds of unknown shape"``: platforms
+        are open schemas, so an unknown part costs that part, never the record."""
+        self.ignored[what] += 1
 
     def provenance(self, platform: str) -> dict[str, Any]:
         """The fields every record of ``platform`` takes from the context."""

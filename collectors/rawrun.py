@@ -204,6 +204,7 @@ class RawRunWriter:
         self._file = gzip.open(self._partial, "wb", compresslevel=6)  # noqa: SIM115
         self._encoder = msgspec.json.Encoder()
         self._counts: Counter[str] = Counter()
+        self._ignored: Counter[str] = Counter()
         self._seq = 0
 
     @property
@@ -270,6 +271,11 @@ class RawRunWriter:
             raise _naming(error, self._partial) from None
         self._counts[counter] += 1
 
+    def add_ignored(self, ignored: Counter[str]) -> None:
+        """Count the parts of records the parsers left out (see ``ParseContext.ignore``);
+        the manifest says how many of each when the run closes."""
+        self._ignored.update(ignored)
+
     def flush(self) -> None:
         """Make everything written so far readable from disk, should the process die."""
         try:
@@ -288,6 +294,8 @@ class RawRunWriter:
             self._file.close()
         except OSError as error:
             raise _naming(error, self._partial) from None
+        for what, count in sorted(self._ignored.items()):
+            self.add_incident("ignored", "records", f"{count:,} {what} ignored")
         failed = any(incident.kind == "failed-page" for incident in self.manifest.incidents)
         self.manifest.status = status or ("incomplete" if failed else "complete")
         self.manifest.counts = dict(sorted(self._counts.items()))

@@ -165,7 +165,7 @@ class Follow(Record, tag="follow", kw_only=True):
 class RunIncident(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Something that went wrong, or slowed a run down, during a collection."""
 
-    kind: Literal["error", "rate-limit", "failed-page"]  # what happened
+    kind: Literal["error", "rate-limit", "failed-page", "ignored"]  # what happened
     at: AwareDatetime  # when it happened (UTC)
     where: str  # URL, endpoint or payload sequence number concerned
     message: str  # one sentence saying what happened

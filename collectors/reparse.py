@@ -89,6 +89,7 @@ def reparse_run(raw_dir: Path, run_id: str) -> Run:
                 writer.add_incident(
                     "error", f"payload {payload.seq} from {payload.url}", str(error)
                 )
+            writer.add_ignored(context.ignored)
     except BaseException:
         writer.discard()
         raise

@@ -143,6 +143,9 @@ def _report(outcome: CollectOutcome) -> int:
         )
     if len(unreadable) > 10:
         err.print(f"… and {len(unreadable) - 10} more payloads not parsed (see the manifest).")
+    for incident in run.incidents:
+        if incident.kind == "ignored":
+            err.print(f"[yellow]note[/yellow] {incident.message} (unknown shapes)", highlight=False)
     waits = [incident for incident in run.incidents if incident.kind == "rate-limit"]
     if waits:
         total = sum(incident.wait_seconds or 0 for incident in waits)

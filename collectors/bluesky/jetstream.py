@@ -180,6 +180,7 @@ class JetstreamCollector:
             self.run.add_records(guarded(parse_events)(payload, context))
         except ParseError as error:
             self.run.add_incident("error", f"payload {payload.seq}", str(error))
+        self.run.add_ignored(context.ignored)
         self.run.flush()
         self.batch, self.batch_started = [], time.monotonic()
 

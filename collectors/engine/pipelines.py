@@ -42,6 +42,7 @@ class RawRunPipeline:
         except ParseError as error:
             run.add_incident("error", f"payload {payload.seq} from {payload.url}", str(error))
             records = []
+        run.add_ignored(context.ignored)
         run.add_records(records)
         run.flush()
         self.crawler.stats.inc_value("essaim/records", len(records))

@@ -109,6 +109,8 @@ def import_file(
                 refused.append((row.line, str(error).split(": ", 1)[-1]))
                 run.add_incident("error", f"{path.name}, line {row.line}", str(error))
                 continue
+            finally:
+                run.add_ignored(context.ignored)
             run.add_records(records)
     except ImportFileError:
         run.discard()

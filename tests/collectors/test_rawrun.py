@@ -1,6 +1,7 @@
 import gzip
 import os
 import stat
+from collections import Counter
 from datetime import UTC, datetime
 
 import msgspec
@@ -169,3 +170,16 @@ def test_unsafe_run_ids_and_sources_are_refused_wherever_a_manifest_is_read(raw_
     assert [p.name for p in tmp_path.iterdir()] == ["data"]
     with pytest.raises(RawRunError, match=r"'\.\./x' is not a safe file name"):
         RawRunWriter(raw_dir, "../x", "q")
+
+
+def test_parts_left_out_by_parsers_are_counted_once_per_kind_in_the_manifest(tmp_path):
+    with RawRunWriter(tmp_path, "bluesky", "q") as run:
+        run.add_ignored(Counter({"embeds of unknown shape": 5}))
+        run.add_ignored(Counter({"embeds of unknown shape": 7, "facets of unknown shape": 1}))
+        run.add_ignored(Counter())
+    ignored = [(i.kind, i.where, i.message) for i in run.manifest.incidents]
+    assert ignored == [
+        ("ignored", "records", "12 embeds of unknown shape ignored"),
+        ("ignored", "records", "1 facets of unknown shape ignored"),
+    ]
+    assert run.manifest.status == "complete"
