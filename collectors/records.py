@@ -152,6 +152,8 @@ class Interaction(Record, tag="interaction", kw_only=True):
     target_post_id: str  # post_id of the post acted upon
     post_id: str | None = None  # post_id of the post embodying the act (the quote, the reply)
     created_at: AwareDatetime | None = None  # when the act happened (UTC), if the platform says
+    via: str | None = None  # post_id of the reshare through which the actor reached the target,
+    # when the platform states it (Bluesky's ``via`` on reposts and likes of a repost)
 
 
 class Follow(Record, tag="follow", kw_only=True):
