@@ -1,13 +1,16 @@
 """YouTube Data API answers into records (pure functions of the stored payloads).
 
-A video is a post of its channel; its links are the URLs written in its description. Only
-videos and comments linking a tracked domain are kept (the domains travel with the request
-as a note): a keyword search finds far more than what links the resources. Counts arrive as
-strings. A comment answers its video, a reply its comment.
+A video is a post of its channel; its links are the URLs written in its description, its
+hashtags those written in its title and description (the uploader's keyword ``tags`` are not
+hashtags). Only videos and comments linking a tracked domain are kept (the domains travel
+with the request as a note): a keyword search finds far more than what links the resources.
+Counts arrive as strings. A comment answers its video, a reply the thread's top comment;
+replies come embedded in their thread (a few) or from ``comments.list`` (all of them).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,9 +27,12 @@ from collectors.parsing import (
 from collectors.rawrun import Payload
 from collectors.records import Account, Community, Engagement, Post, Record, acts_of
 
-__all__ = ["PLATFORM", "parse_payload", "video_links"]
+__all__ = ["PLATFORM", "hashtags", "parse_payload", "video_links"]
 
 PLATFORM = "youtube"
+#: A hashtag as YouTube links it: "#" at the start or after a space, then letters, digits or
+#: underscores (so neither a URL's "#anchor" nor an "&#39;" entity).
+_HASHTAG = re.compile(r"(?<!\S)#(\w+)")
 
 
 def video_links(video: dict[str, Any]) -> list[str]:
@@ -38,6 +44,15 @@ def video_links(video: dict[str, Any]) -> list[str]:
     return list(
         dict.fromkeys(urls_from_text((video.get("snippet") or {}).get("description") or ""))
     )
+
+
+def hashtags(text: str) -> list[str]:
+    """The hashtags written in ``text``, without "#", lower-cased, each once.
+
+    >>> hashtags("Rentrée #INSPE https://e-inspe.fr/#plan #shorts, #inspe")
+    ['inspe', 'shorts']
+    """
+    return list(dict.fromkeys(tag.lower() for tag in _HASHTAG.findall(text)))
 
 
 def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
@@ -57,6 +72,8 @@ def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
             ]
         if path.endswith("/commentThreads"):
             return [r for thread in items for r in _thread(thread, domains, context)]
+        if path.endswith("/comments"):
+            return _replies(items, payload.params, context)
         if path.endswith("/channels"):
             return [_channel(channel, context) for channel in items]
     except (KeyError, TypeError, ParseError) as error:
@@ -73,6 +90,7 @@ def _video(video: dict[str, Any], context: ParseContext) -> list[Record]:
     snippet, statistics = video["snippet"], video.get("statistics") or {}
     provenance = context.provenance(PLATFORM)
     channel = snippet["channelId"]
+    text = f"{snippet.get('title', '')}\n\n{snippet.get('description', '')}".strip()
     return [
         Post(
             **provenance,
@@ -80,7 +98,7 @@ def _video(video: dict[str, Any], context: ParseContext) -> list[Record]:
             url=f"https://www.youtube.com/watch?v={video['id']}",
             author_id=channel,
             created_at=parse_datetime(snippet.get("publishedAt")),
-            text=f"{snippet.get('title', '')}\n\n{snippet.get('description', '')}".strip(),
+            text=text,
             language=snippet.get("defaultAudioLanguage") or snippet.get("defaultLanguage"),
             links=video_links(video),
             engagement=Engagement(
@@ -89,11 +107,14 @@ def _video(video: dict[str, Any], context: ParseContext) -> list[Record]:
                 likes=written_count(statistics, "likeCount"),
                 replies=written_count(statistics, "commentCount"),
             ),
-            community=Community(
-                channel=channel, hashtags=[t.lower() for t in snippet.get("tags") or []]
-            ),
+            community=Community(channel=channel, hashtags=hashtags(text)),
         ),
-        Account(**provenance, account_id=channel, handle=channel),
+        Account(
+            **provenance,
+            account_id=channel,
+            handle=channel,
+            display_name=_name(snippet, "channelTitle", context),
+        ),
     ]
 
 
@@ -101,16 +122,31 @@ def _thread(thread: dict[str, Any], domains: list[str], context) -> list[Record]
     snippet = thread["snippet"]
     top = snippet["topLevelComment"]
     video = snippet["videoId"]
-    records = _comment(top, video, domains, context)
+    records = _comment(top, video, video, domains, context)
     for reply in (thread.get("replies") or {}).get("comments") or []:
-        records.extend(
-            _comment(reply, reply["snippet"].get("parentId") or top["id"], domains, context)
-        )
+        parent = reply["snippet"].get("parentId") or top["id"]
+        records.extend(_comment(reply, parent, video, domains, context))
     return records
 
 
-def _comment(comment: dict[str, Any], parent: str, domains: list[str], context) -> list[Record]:
-    """A comment linking a tracked domain (others are left out), answering ``parent``."""
+def _replies(items: list, note: dict[str, Any], context: ParseContext) -> list[Record]:
+    """A thread's replies from ``comments.list``, but those its thread's answer embedded (the
+    collector notes the thread, its video and the replies embedded)."""
+    embedded = set(note.get("embedded") or [])
+    video, domains = note.get("video"), note.get("domains") or []
+    records: list[Record] = []
+    for reply in items:
+        if reply["id"] not in embedded:
+            parent = reply["snippet"].get("parentId") or note["thread"]
+            records.extend(_comment(reply, parent, video, domains, context))
+    return records
+
+
+def _comment(
+    comment: dict[str, Any], parent: str, video: str | None, domains: list[str], context
+) -> list[Record]:
+    """A comment on ``video`` linking a tracked domain (others are left out), answering
+    ``parent``."""
     snippet = comment["snippet"]
     text = snippet.get("textOriginal") or snippet.get("textDisplay") or ""
     links = list(dict.fromkeys(urls_from_text(text)))
@@ -122,7 +158,7 @@ def _comment(comment: dict[str, Any], parent: str, domains: list[str], context) 
     post = Post(
         **provenance,
         post_id=comment["id"],
-        url=f"https://www.youtube.com/watch?v={snippet.get('videoId', '')}&lc={comment['id']}",
+        url=f"https://www.youtube.com/watch?v={snippet.get('videoId') or video}&lc={comment['id']}",
         author_id=author,
         created_at=created_at,
         text=text,
@@ -134,7 +170,29 @@ def _comment(comment: dict[str, Any], parent: str, domains: list[str], context) 
     )
     if author.startswith("anonymous-"):
         return [post, *acts_of(post)]
-    return [post, Account(**provenance, account_id=author, handle=author), *acts_of(post)]
+    return [post, _author(author, snippet, context), *acts_of(post)]
+
+
+def _author(channel: str, snippet: dict[str, Any], context: ParseContext) -> Account:
+    """A comment's author: ``authorDisplayName`` is its handle ("@name") on channels that have
+    one, else its display name."""
+    name = _name(snippet, "authorDisplayName", context) or ""
+    handle = name[1:] if name.startswith("@") else channel
+    return Account(
+        **context.provenance(PLATFORM),
+        account_id=channel,
+        handle=handle or channel,
+        display_name=None if name.startswith("@") else name or None,
+    )
+
+
+def _name(snippet: dict[str, Any], key: str, context: ParseContext) -> str | None:
+    """The name ``snippet[key]``, if any; a value that is not text is left out and noted."""
+    value = snippet.get(key)
+    if value is None or isinstance(value, str):
+        return value or None
+    context.ignore(f"{key} of unknown shape")
+    return None
 
 
 def _channel(channel: dict[str, Any], context) -> Account:

@@ -48,6 +48,7 @@ def _choose(request: Request) -> YoutubeOptions:
         queries=list(given["queries"] or section.queries),
         max_search_pages=given["max_search_pages"],
         max_comment_pages=given["max_comment_pages"],
+        max_reply_pages=given["max_reply_pages"],
         api=section.api.rstrip("/"),
     )
     wanted.since = request.since(wanted.query())
@@ -67,7 +68,8 @@ SOURCES = (
 
     Needs a YouTube Data API v3 key: set ESSAIM_YOUTUBE_API_KEY (in the environment or with
     `essaim credentials set`; never written anywhere). A search page costs 100 of the 10,000
-    daily units.
+    daily units, any other page 1 (threads with more replies than the few they embed cost a
+    page of replies each).
     """,
         options=YoutubeOptions,
         spider=YoutubeSpider,
@@ -76,6 +78,12 @@ SOURCES = (
             Option("--since", "Only videos published from this date or time; 'last' too."),
             Option("--max-search-pages", "Pages per query.", default=4, kind=int),
             Option("--max-comment-pages", "Pages per video.", default=5, kind=int),
+            Option(
+                "--max-reply-pages",
+                "Reply pages per comment thread (1 unit each).",
+                default=5,
+                kind=int,
+            ),
         ),
         choose=_choose,
         hosts=_hosts,

@@ -2,8 +2,9 @@
 
 YouTube cannot search by link: ``search`` finds videos by words (the tracked domains and
 the configured queries), ``videos`` gives their descriptions and counts (the parser keeps
-those linking a tracked domain), then ``commentThreads`` their comments and ``channels``
-their channels' subscribers. The API key (``ESSAIM_YOUTUBE_API_KEY``) travels in a header,
+those linking a tracked domain), then ``commentThreads`` their comments (each thread embeds
+a few replies; ``comments`` with ``parentId`` gives the others) and ``channels`` their
+channels' subscribers. The API key (``ESSAIM_YOUTUBE_API_KEY``) travels in a header,
 so it is never part of a stored URL. Quota: 10,000 units a day; a search page costs 100 (or
 one from its own 100-a-day bucket), everything else 1.
 """
@@ -34,6 +35,7 @@ class YoutubeOptions:
     queries: list[str] = field(default_factory=list)  # extra search words
     max_search_pages: int = 4  # result pages per query (each costs quota)
     max_comment_pages: int = 5  # comment pages per video (100 threads each)
+    max_reply_pages: int = 5  # reply pages per thread with more replies than embedded (100 each)
     since: str | None = None  # ISO time: only videos published after it
     api: str = "https://www.googleapis.com/youtube/v3"
 
@@ -102,11 +104,7 @@ class YoutubeSpider(ApiSpider):
                 self.video_details,
                 note={"domains": self.options.domains},
             )
-        following, pages = data.get("nextPageToken"), response.meta.get("pages", 1)
-        if following and pages < self.options.max_search_pages:
-            request = self.next_page(response, following, name="pageToken")
-            request.meta["pages"] = pages + 1
-            yield request
+        yield from self._next_page(data, response, self.options.max_search_pages)
 
     def video_details(self, data, response) -> Iterator[scrapy.Request]:
         tracked = [
@@ -128,13 +126,46 @@ class YoutubeSpider(ApiSpider):
             "commentThreads",
             params,
             self.comment_page,
-            note={"domains": self.options.domains},
+            note={"domains": self.options.domains, "video": video},
             ok_statuses=(403,),  # comments turned off for this video
         )
 
     def comment_page(self, data, response) -> Iterator[scrapy.Request]:
+        video = response.meta["note"].get("video")
+        for thread in data.get("items") or []:
+            yield from self._replies(thread, video)
+        yield from self._next_page(data, response, self.options.max_comment_pages)
+
+    def _replies(self, thread: dict[str, Any], video: str | None) -> Iterator[scrapy.Request]:
+        """Ask for a thread's replies when it has more than the few its answer embeds; the
+        note names those embedded, which the parser then leaves to the thread's answer."""
+        embedded = [
+            reply.get("id") for reply in (thread.get("replies") or {}).get("comments") or []
+        ]
+        total = (thread.get("snippet") or {}).get("totalReplyCount")
+        if not isinstance(total, int) or total <= len(embedded) or not thread.get("id"):
+            return
+        params = {
+            "part": "snippet",
+            "parentId": thread["id"],
+            "maxResults": 100,
+            "textFormat": "plainText",
+        }
+        note = {
+            "domains": self.options.domains,
+            "video": video,
+            "thread": thread["id"],
+            "embedded": embedded,
+        }
+        yield self._get("comments", params, self.reply_page, note=note)
+
+    def reply_page(self, data, response) -> Iterator[scrapy.Request]:
+        yield from self._next_page(data, response, self.options.max_reply_pages)
+
+    def _next_page(self, data, response, budget: int) -> Iterator[scrapy.Request]:
+        """The page after ``response``'s, if there is one and ``budget`` pages allow it."""
         following, pages = data.get("nextPageToken"), response.meta.get("pages", 1)
-        if following and pages < self.options.max_comment_pages:
+        if following and pages < budget:
             request = self.next_page(response, following, name="pageToken")
             request.meta["pages"] = pages + 1
             yield request
