@@ -21,7 +21,7 @@ from email.message import EmailMessage
 from app.config import Settings
 from collectors.credentials import credential
 from graph.store import Store
-from graph.store import queries as q
+from graph.store.results.resources import takeoff_episodes
 
 __all__ = ["Alert", "channels", "record", "recorded", "send", "shown_url", "takeoffs"]
 
@@ -57,9 +57,7 @@ class Alert:
 
 def takeoffs(store: Store, window_hours: int) -> list[Alert]:
     """Every take-off episode of the last analysis, oldest first."""
-    if not store.connection.execute("SELECT count(*) FROM velocity").fetchone()[0]:
-        return []  # nothing adopted yet (the empty table's hours are not typed as times)
-    rows = store.connection.execute(q.SELECT_TAKEOFFS).fetchall()
+    rows = takeoff_episodes(store.connection)
     return [
         Alert(resource, title, since, round(velocity * window_hours), velocity, baseline)
         for resource, title, since, velocity, baseline in rows

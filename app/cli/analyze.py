@@ -10,7 +10,6 @@ import click
 from app.cli.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
 from app.config import Settings
 from graph.store import Store
-from graph.store import queries as q
 
 # graph.analysis (pandas, scipy, igraph) is imported by the commands that need it, so that
 # every other command starts quickly.
@@ -109,9 +108,9 @@ def show_resource(context: click.Context, resource_id: str, as_json: bool, top: 
 
 def analysis_ready(connection, tables=()) -> bool:
     """Tell whether an analysis was made and left ``tables``; say what to do if not."""
-    present = {name for (name,) in connection.execute("SHOW TABLES").fetchall()}
-    analysed = connection.execute("SELECT count(*) FROM analyses").fetchone()[0] > 0
-    if analysed and set(tables) <= present:
+    from graph.store.results import analyses
+
+    if analyses.analysed(connection, tables):
         return True
     err.print("[red]error:[/red] no analysis yet: run `essaim analyze` first.")
     return False
@@ -119,7 +118,9 @@ def analysis_ready(connection, tables=()) -> bool:
 
 def resources_known(connection, resource_ids) -> bool:
     """Tell whether every resource id is in the catalogue; name those that are not."""
-    known = {row[0] for row in connection.execute("SELECT resource_id FROM catalogue").fetchall()}
+    from graph.store.results import analyses
+
+    known = analyses.catalogue_ids(connection)
     unknown = [resource for resource in resource_ids if resource not in known]
     if unknown:
         err.print(
@@ -131,90 +132,42 @@ def resources_known(connection, resource_ids) -> bool:
 
 
 def _resource_summary(store: Store, resource_id: str, top: int) -> dict | None:
-    from graph.store.results import RESULT_TABLES
+    from graph.store.results import RESULT_TABLES, analyses
+    from graph.store.results import resources as r
 
     connection = store.connection
     if not analysis_ready(connection, RESULT_TABLES) or not resources_known(
         connection, [resource_id]
     ):
         return None
-    analysis = connection.execute(q.SELECT_LAST_ANALYSIS).df()
-    catalogue = connection.execute(
-        "SELECT title, parcours FROM catalogue WHERE resource_id = ?", [resource_id]
-    ).fetchone()
-
-    def rows(sql: str) -> list[dict]:
-        frame = connection.execute(sql, [resource_id] * sql.count("?")).df()
-        return json.loads(frame.to_json(orient="records", date_format="iso"))
-
-    last = analysis.iloc[0]
+    last = analyses.last_analysis(connection)
+    title, parcours = analyses.title_and_parcours(connection, resource_id)
+    largest = r.cascades(connection, resource_id, top).drop(columns=["cascade", "started_at"])
     return {
         "resource_id": resource_id,
-        "title": catalogue[0],
-        "parcours": catalogue[1],
+        "title": title,
+        "parcours": parcours,
         "analysis": {
             "finished_at": str(last["finished_at"]),
             "parameters": json.loads(last["parameters"]),
         },
-        "adoptions": rows(
-            "SELECT platform, kind, count(*) AS adoptions FROM adoptions "
-            "WHERE resource_id = ? GROUP BY ALL ORDER BY ALL"
-        ),
-        "journey": rows(
-            "SELECT step, platform, first_seen_at, hours_after_first, adopters, cascades "
-            "FROM journeys WHERE resource_id = ? ORDER BY step"
-        ),
-        "reach": rows(
-            "SELECT figure, kind, value, low, high, coverage FROM reach "
-            "WHERE resource_id = ? ORDER BY figure"
-        ),
-        "cascades": rows(
-            "SELECT platform, size, depth, max_breadth, structural_virality, lifetime_hours, "
-            "half_life_hours, observed_share FROM cascades WHERE resource_id = ? "
-            f"ORDER BY size DESC, started_at LIMIT {int(top)}"
-        ),
-        "edges": rows(
-            "SELECT t.method, count(*) AS edges FROM cascade_trees t "
-            "JOIN (SELECT DISTINCT cascade FROM adoptions WHERE resource_id = ?) USING (cascade)"
-            " WHERE t.method <> 'root' GROUP BY ALL ORDER BY ALL"
-        ),
-        "communities": rows(
-            "SELECT r.community, c.label, r.adopters, r.share, r.arrived_at, r.bridge "
-            "FROM resource_communities r JOIN communities c USING (community) "
-            "WHERE r.resource_id = ? ORDER BY r.arrived_at"
-        ),
-        "roles": rows(
-            "SELECT r.platform, coalesce(a.handle, r.account_id) AS account, "
-            "r.cascades_started, r.started_reach, r.downstream, r.originator, r.amplifier "
-            f"FROM resource_roles r LEFT JOIN {q.NAMED_HANDLES} a USING (platform, account_id) "
-            "WHERE r.resource_id = ? AND (r.originator OR r.amplifier) "
-            f"ORDER BY r.started_reach + r.downstream DESC, account LIMIT {int(top)}"
-        ),
-        "institutions": rows(
-            "SELECT adopters, institutional_adopters, adopters_through_institutions, "
-            "share_through_institutions, institutional_reach_share "
-            "FROM institutional_share WHERE resource_id = ?"
-        ),
-        "bass": rows(
-            "SELECT status, points, m, p, q, r2, peak AS peak_days FROM bass_fits "
-            "WHERE resource_id = ?"
-        ),
-        "velocity": rows(
-            "SELECT hour, velocity, baseline, taking_off FROM velocity "
-            "WHERE resource_id = ? ORDER BY hour DESC LIMIT 1"
-        ),
-        "campaigns": rows(
-            "SELECT * EXCLUDE (resource) FROM campaign_effects WHERE action IN "
-            "(SELECT action FROM campaign_effects WHERE resource = ? OR resource IN "
-            "(SELECT parcours FROM catalogue WHERE resource_id = ?)) ORDER BY date"
-        )
-        if "resource" in _columns(connection, "campaign_effects")
-        else [],
+        "adoptions": _records(r.adoptions_by_kind(connection, resource_id)),
+        "journey": _records(r.journey(connection, resource_id)),
+        "reach": _records(r.reach(connection, resource_id)),
+        "cascades": _records(largest),
+        "edges": _records(r.edge_methods(connection, resource_id)),
+        "communities": _records(r.communities_reached(connection, resource_id)),
+        "roles": _records(r.originators_and_amplifiers(connection, resource_id, top)),
+        "institutions": _records(r.institutional_share(connection, resource_id)),
+        "bass": _records(r.bass_fit(connection, resource_id)),
+        "velocity": _records(r.last_velocity(connection, resource_id)),
+        "campaigns": _records(r.campaign_actions(connection, resource_id)),
     }
 
 
-def _columns(connection, table: str) -> set[str]:
-    return {row[1] for row in connection.execute(f"PRAGMA table_info('{table}')").fetchall()}
+def _records(frame) -> list[dict]:
+    """``frame``'s rows as JSON-ready dicts (times in ISO 8601)."""
+    return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
 def _print_summary(summary: dict) -> None:

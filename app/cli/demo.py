@@ -33,6 +33,7 @@ from app.demo.recording import Recording
 from app.demo.replay import ReplayServer
 from collectors.rawrun import find_runs
 from graph.store import Store
+from graph.store.results import analyses, communities
 
 __all__ = ["demo"]
 
@@ -254,13 +255,7 @@ def _redirect(recording: Recording, url: str) -> str:
 
 def _summary(settings: Settings, description: dict) -> None:
     with Store(settings.database, read_only=True) as store:
-        rows = store.connection.execute(
-            """SELECT c.resource_id, c.title, count(*) AS adoptions,
-                   count(DISTINCT a.account_id) AS accounts,
-                   count(DISTINCT a.platform) AS platforms
-               FROM adoptions a JOIN catalogue c USING (resource_id)
-               GROUP BY ALL ORDER BY adoptions DESC, c.resource_id"""
-        ).df()
+        rows = analyses.resources_by_adoptions(store.connection)
     out.print(table("Resources of the demo, by adoptions", rows.to_dict("records")))
     if description["malformed"]:
         err.print("The demo holds deliberately malformed answers (reported above, not parsed):")
@@ -270,10 +265,8 @@ def _summary(settings: Settings, description: dict) -> None:
 
 def _top_resource(settings: Settings) -> str:
     with Store(settings.database, read_only=True) as store:
-        found = store.connection.execute(
-            "SELECT resource_id FROM adoptions GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
-        ).fetchone()
-    return found[0] if found else "<resource>"
+        found = analyses.most_adopted_resource(store.connection)
+    return found or "<resource>"
 
 
 def _evaluate(settings: Settings, source: Path) -> None:
@@ -287,9 +280,7 @@ def _evaluate(settings: Settings, source: Path) -> None:
         truth = _true_parents(source, ids)
         adoptions = builders.adoption_events(store.connection)
         follows = builders.follows(store.connection)
-        found = store.connection.execute(
-            "SELECT platform, account_id, community FROM account_communities"
-        ).df()
+        found = communities.account_communities(store.connection)
     collected = coverage(adoptions, truth)
     out.print(table("Adoptions collected, against the truth", collected.to_dict("records")))
     rows = []

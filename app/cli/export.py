@@ -15,9 +15,7 @@ and put in its place once complete, so a failure leaves nothing behind.
 
 from __future__ import annotations
 
-import errno
 import json
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -26,7 +24,6 @@ from datetime import datetime
 from pathlib import Path
 
 import click
-import duckdb
 from rich.markup import escape
 
 from app.cli.analyze import analysis_ready, resources_known
@@ -36,14 +33,6 @@ from graph.store import Store
 
 __all__ = ["export"]
 
-#: Store tables exported besides the analysis results (no post text, no opt-out flags).
-EXTRA_TABLES = {
-    "accounts": "SELECT DISTINCT platform, account_id, named, handle, display_name, "
-    "followers_count, following_count, kind FROM accounts ORDER BY platform, account_id",
-    "resources": "SELECT * FROM catalogue ORDER BY resource_id",
-    "links": "SELECT platform, post_id, url, resolved_url, url_key, host, campaign, shortened, "
-    "tracked, resource_id, match_reason FROM links ORDER BY platform, post_id, url",
-}
 GRAPH_FORMATS = ("gexf", "graphml", "json")
 
 
@@ -154,85 +143,50 @@ def _replace(folder: Path, new: Path) -> None:
 
 
 def _tables(connection, folder: Path, provenance: dict, protected: bool, excel: bool) -> list:
-    from graph.export import write_sidecar
-    from graph.store.results import RESULT_TABLES
+    from graph.export import FORMULA_STARTS, write_sidecar
+    from graph.store.results import RESULT_TABLES, tables
 
     folder.mkdir(parents=True, exist_ok=True)
-    present = {name for (name,) in connection.execute("SHOW TABLES").fetchall()}
-    queries = {name: f"SELECT * FROM {name}" for name in RESULT_TABLES if name in present}
-    queries |= EXTRA_TABLES
     holds = {**RESULT_TABLES, "accounts": "accounts (pseudonymised unless allow-listed)",
              "resources": "the catalogue of resources",
              "links": "the links of posts: each URL as stored, its key, the resource it "
              "matches and why (or why not)"}  # fmt: skip
+    protect = "".join(FORMULA_STARTS) if protected else ""
     written = []
-    for name, query in queries.items():
-        rows = connection.execute(f"SELECT count(*) FROM ({query})").fetchone()[0]
+    for name in tables.exported_tables(connection):
+        rows = tables.table_rows(connection, name)
         about = {"holds": holds[name], "rows": rows}
         csv, parquet = folder / f"{name}.csv", folder / f"{name}.parquet"
-        _write_csv(connection, _csv_query(connection, query, protected), csv, excel)
+        if excel:
+            _write_excel_csv(tables.table_frame(connection, name, protect), csv)
+        else:
+            tables.write_csv(connection, name, csv, protect)
         write_sidecar(csv, provenance, {**about, "formula_protection": protected,
                                         "excel": excel})  # fmt: skip
         metadata = json.dumps({**provenance, **about}, ensure_ascii=False, default=str)
-        _copy(connection, query, parquet,
-              f"FORMAT parquet, KV_METADATA {{essaim: '{_quoted(metadata)}'}}")  # fmt: skip
+        tables.write_parquet(connection, name, parquet, metadata)
         write_sidecar(parquet, provenance, about)
         written.append({"file": f"tables/{name}.csv, .parquet", "rows or nodes": rows})
     return written
 
 
-def _csv_query(connection, query: str, protected: bool) -> str:
-    """``query`` as a CSV holds it: lists, structs and maps as JSON, and with ``protected``
-    text cells through :func:`graph.export.formula_safe` (in SQL)."""
-    from graph.export import FORMULA_STARTS
-
-    starts = ", ".join(f"chr({ord(character)})" for character in FORMULA_STARTS)
-    columns = []
-    for name, kind, *_ in connection.execute(f"DESCRIBE ({query})").fetchall():
-        column = '"' + name.replace('"', '""') + '"'
-        if kind.endswith("]") or kind.startswith(("STRUCT", "MAP", "UNION")):
-            column = f"to_json({column}) AS {column}"
-        elif kind == "VARCHAR" and protected:
-            column = (f"CASE WHEN left({column}, 1) IN ({starts}) THEN chr(39) || {column} "
-                      f"ELSE {column} END AS {column}")  # fmt: skip
-        columns.append(column)
-    return f"SELECT {', '.join(columns)} FROM ({query})"
-
-
-def _write_csv(connection, query: str, path: Path, excel: bool) -> None:
-    """Write a CSV: as DuckDB writes it, or as French spreadsheets read it."""
-    if not excel:
-        _copy(connection, query, path, "FORMAT csv, HEADER")
-        return
-    frame = connection.execute(query).df()
+def _write_excel_csv(frame, path: Path) -> None:
+    """Write ``frame`` as French spreadsheets read a CSV: ``;``, decimal comma, a BOM."""
     try:
         frame.to_csv(path, sep=";", decimal=",", encoding="utf-8-sig", index=False)
     except OSError as error:
         raise OSError(error.errno, error.strerror, str(path)) from error
 
 
-def _copy(connection, query: str, path: Path, options: str) -> None:
-    """Write what ``query`` selects to ``path``; a DuckDB write error becomes an OSError
-    naming ``path`` (DuckDB's own message is a JSON document)."""
-    try:
-        connection.execute(f"COPY ({query}) TO '{_quoted(path)}' ({options})")
-    except duckdb.IOException as error:
-        number = re.search(r'"errno":"(\d+)"', str(error))
-        raise OSError(int(number[1]) if number else errno.EIO, str(error), str(path)) from error
-
-
 def _graphs(connection, folder: Path, provenance, resources, min_size) -> list[dict]:
     from graph.export import file_stem, write_file, write_sidecar
+    from graph.store.results.tables import cascaded_resources
 
     social = sociability_network(connection)
     _save(social, folder / "sociability", provenance,
           {"holds": "the sociability graph: accounts, their communities and roles"})  # fmt: skip
     written = [_row("graphs/sociability", social)]
-    wanted = list(resources) or [
-        resource for (resource,) in connection.execute(
-            "SELECT DISTINCT resource_id FROM cascades WHERE size >= ? ORDER BY ALL", [min_size]
-        ).fetchall()
-    ]  # fmt: skip
+    wanted = list(resources) or cascaded_resources(connection, min_size)
     index = []
     for resource in wanted:
         stem = file_stem(resource)
@@ -277,7 +231,3 @@ def _methods_markdown(provenance: dict) -> str:
         f"run(s).\n\n## Français\n\n{provenance['methods']['fr']}\n\n"
         f"## English\n\n{provenance['methods']['en']}\n"
     )
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")

@@ -9,7 +9,6 @@ import click
 from app.cli.analyze import analysis_ready, resources_known
 from app.cli.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
 from graph.store import Store
-from graph.store import queries as q
 
 __all__ = ["whatif"]
 
@@ -86,6 +85,7 @@ def whatif(context: click.Context, resource_id, k, model, runs, seed, candidates
 def _inputs(store: Store, resource_id: str):
     """The probability edges on the resource's platforms, its originators, display names."""
     from graph import builders
+    from graph.store.results import accounts, resources
     from graph.whatif import reshare_probabilities
 
     connection = store.connection
@@ -93,18 +93,14 @@ def _inputs(store: Store, resource_id: str):
         connection, [resource_id]
     ):
         return None
-    trees = connection.execute(
-        "SELECT cascade, platform, account_id, parent_id, resource_id FROM cascade_trees"
-    ).df()
+    trees = resources.cascade_parents(connection)
     mine = trees[trees["resource_id"] == resource_id]
     follows = builders.follows(connection)
     follows = follows[follows["platform"].isin(set(mine["platform"]))]
     roots = mine[mine["parent_id"].isna()]
     originators = (roots["platform"] + ":" + roots["account_id"]).unique().tolist()
-    named = connection.execute(
-        "SELECT platform || ':' || account_id, platform || ':' || handle FROM " + q.NAMED_HANDLES
-    ).fetchall()
-    return reshare_probabilities(follows, trees), originators, dict(named)
+    named = accounts.named_handles(connection)
+    return reshare_probabilities(follows, trees), originators, named
 
 
 def _print(result: dict, k: int) -> None:

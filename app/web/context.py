@@ -2,62 +2,24 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, timedelta
+from dataclasses import dataclass
 
 import pandas as pd
 import streamlit as st
 
 from app.web.data import Database
 from app.web.i18n import text
+from graph.store.results import analyses, communities
+from graph.store.results.adoptions import AdoptionFilter
 
-__all__ = ["Context", "Filters", "current", "sidebar_filters"]
-
-
-@dataclass
-class Filters:
-    """The sidebar's choices; empty lists mean everything."""
-
-    start: date | None = None
-    end: date | None = None  # inclusive
-    whole_period: bool = True
-    platforms: list[str] = field(default_factory=list)
-    resources: list[str] = field(default_factory=list)
-    communities: list[int] = field(default_factory=list)
-
-    def adoption_clause(self, alias: str = "a") -> tuple[str, list]:
-        """A SQL condition on adoptions (table ``alias``) and its parameters.
-
-        >>> Filters(platforms=["bluesky"], resources=["r1"]).adoption_clause()
-        ('list_contains(?, a.platform) AND list_contains(?, a.resource_id)', [['bluesky'], ['r1']])
-        >>> Filters().adoption_clause()
-        ('TRUE', [])
-        """
-        clauses, parameters = [], []
-        if not self.whole_period and self.start and self.end:
-            clauses.append(f"{alias}.adopted_at >= ? AND {alias}.adopted_at < ?")
-            parameters += [self.start, self.end + timedelta(days=1)]
-        if self.platforms:
-            clauses.append(f"list_contains(?, {alias}.platform)")
-            parameters.append(self.platforms)
-        if self.resources:
-            clauses.append(f"list_contains(?, {alias}.resource_id)")
-            parameters.append(self.resources)
-        if self.communities:
-            clauses.append(
-                "EXISTS (SELECT 1 FROM account_communities m WHERE m.platform = "
-                f"{alias}.platform AND m.account_id = {alias}.account_id "
-                "AND list_contains(?, m.community))"
-            )
-            parameters.append(self.communities)
-        return " AND ".join(clauses) or "TRUE", parameters
+__all__ = ["Context", "current", "sidebar_filters"]
 
 
 @dataclass
 class Context:
     database: Database
     language: str
-    filters: Filters
+    filters: AdoptionFilter
 
     def t(self, key: str, **values) -> str:
         """The words for ``key`` in the chosen language."""
@@ -74,33 +36,29 @@ def current() -> Context:
     return st.session_state["essaim_context"]
 
 
-def sidebar_filters(database: Database, language: str) -> Filters:
+def sidebar_filters(database: Database, language: str) -> AdoptionFilter:
     """Draw the shared filters in the sidebar and return what they select."""
 
     def t(key):
         return text(key, language)
 
     st.sidebar.subheader(t("sidebar.filters"))
-    span = database.query(
-        "SELECT min(adopted_at)::DATE AS first, max(adopted_at)::DATE AS last FROM adoptions"
-    ).iloc[0]
-    filters = Filters()
+    span = database.read(analyses.adoption_span)
+    start = end = None
     if not pd.isna(span["first"]):
         first, last = pd.Timestamp(span["first"]).date(), pd.Timestamp(span["last"]).date()
         chosen = st.sidebar.date_input(
             t("filter.period"), (first, last), min_value=first, max_value=last, key="period"
         )
-        if isinstance(chosen, tuple) and len(chosen) == 2:
-            filters.start, filters.end = chosen
-            filters.whole_period = (filters.start, filters.end) == (first, last)
-    platforms = database.query("SELECT DISTINCT platform FROM adoptions ORDER BY 1")["platform"]
-    filters.platforms = st.sidebar.multiselect(
-        t("filter.platforms"), list(platforms), placeholder=t("filter.all"), key="platforms"
+        if isinstance(chosen, tuple) and len(chosen) == 2 and chosen != (first, last):
+            start, end = chosen
+    platforms = st.sidebar.multiselect(
+        t("filter.platforms"),
+        database.read(analyses.adopted_platforms),
+        placeholder=t("filter.all"),
+        key="platforms",
     )
-    catalogue = database.query(
-        "SELECT resource_id, title, coalesce(parcours, '') AS parcours FROM catalogue "
-        "ORDER BY resource_id"
-    )
+    catalogue = database.read(analyses.catalogue)
     parcours = st.sidebar.multiselect(
         t("filter.parcours"),
         sorted(set(catalogue["parcours"]) - {""}),
@@ -110,20 +68,18 @@ def sidebar_filters(database: Database, language: str) -> Filters:
     if parcours:
         catalogue = catalogue[catalogue["parcours"].isin(parcours)]
     titles = dict(zip(catalogue["resource_id"], catalogue["title"], strict=True))
-    filters.resources = st.sidebar.multiselect(
+    resources = st.sidebar.multiselect(
         t("filter.resources"),
         list(titles),
         format_func=lambda resource: f"{resource} – {titles[resource]}",
         placeholder=t("filter.all"),
         key="resources",
     )
-    if parcours and not filters.resources:
-        filters.resources = list(titles) or ["—"]  # a parcours with no resource selects none
-    communities = database.query(
-        "SELECT community, label, size FROM communities ORDER BY size DESC, community"
-    )
-    labels = dict(zip(communities["community"], communities["label"], strict=True))
-    filters.communities = st.sidebar.multiselect(
+    if parcours and not resources:
+        resources = list(titles) or ["—"]  # a parcours with no resource selects none
+    found = database.read(communities.communities)
+    labels = dict(zip(found["community"], found["label"], strict=True))
+    chosen_communities = st.sidebar.multiselect(
         t("filter.communities"),
         list(labels),
         format_func=lambda community: f"{community}: {labels[community]}",
@@ -131,4 +87,5 @@ def sidebar_filters(database: Database, language: str) -> Filters:
         key="communities",
     )
     st.sidebar.caption(t("filter.note"))
-    return filters
+    return AdoptionFilter(start, end, tuple(platforms), tuple(resources),
+                          tuple(chosen_communities))  # fmt: skip

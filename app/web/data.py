@@ -9,23 +9,22 @@ time), so every session shares them and they are read again once the file change
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from graph.store import Store, StoreBusy
+from graph.store.results import analyses
 
-__all__ = ["KNOWN_AUDIENCE", "Database", "DatabaseBusy", "version_of"]
-
-#: A condition on ``reach`` rows: false for a unique audience of 0 to an unknown bound, which
-#: rests on no follower list collected and is unknown rather than 0.
-KNOWN_AUDIENCE = "(value > 0 OR high IS NOT NULL)"
+__all__ = ["Database", "DatabaseBusy", "version_of"]
 
 
 class DatabaseBusy(Exception):
-    """A load holds the database and this query was never read before."""
+    """A load holds the database and this read was never made before."""
 
 
 def version_of(path: Path) -> tuple[int, int] | None:
@@ -37,17 +36,20 @@ def version_of(path: Path) -> tuple[int, int] | None:
     return status.st_size, status.st_mtime_ns
 
 
-# Last result of each query, whatever the version: what a busy database falls back on.
-_last_read: dict[tuple[str, str, tuple], pd.DataFrame] = {}
+# Last result of each read, whatever the version: what a busy database falls back on.
+_last_read: dict[tuple[str, str, tuple], Any] = {}
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _read(path: str, sql: str, parameters: tuple, version: tuple[int, int]) -> pd.DataFrame:
+def _read(path: str, name: str, parameters: tuple, version: tuple[int, int], _function) -> Any:
     with Store(path, read_only=True, lock_wait=0) as store:
-        bound = [list(value) if isinstance(value, tuple) else value for value in parameters]
-        frame = store.connection.execute(sql, bound).df()
-    _last_read[(path, sql, parameters)] = frame
-    return frame
+        result = _function(store.connection, *parameters)
+    _last_read[(path, name, parameters)] = result
+    return result
+
+
+def _copy(result):
+    return result.copy() if isinstance(result, pd.DataFrame | pd.Series | set | dict) else result
 
 
 @dataclass
@@ -55,39 +57,28 @@ class Database:
     """The store of one data directory, as the app reads it."""
 
     path: Path
-    busy: bool = False  # set when a query fell back on an earlier result
+    busy: bool = False  # set when a read fell back on an earlier result
 
     def exists(self) -> bool:
         return version_of(self.path) is not None
 
-    def query(self, sql: str, *parameters) -> pd.DataFrame:
-        """The result of ``sql`` (bound ``parameters``; lists bind DuckDB lists), a copy.
+    def read(self, function: Callable, *parameters) -> Any:
+        """What ``function(connection, *parameters)`` returns (a read function of
+        :mod:`graph.store.results`), a copy; ``parameters`` must be hashable.
 
-        Raises :class:`DatabaseBusy` when a load holds the file and this query has no earlier
+        Raises :class:`DatabaseBusy` when a load holds the file and this read has no earlier
         result.
         """
-        hashable = tuple(tuple(value) if isinstance(value, list) else value for value in parameters)
-        key = (str(self.path), sql, hashable)
+        name = f"{function.__module__}.{function.__qualname__}"
+        key = (str(self.path), name, parameters)
         try:
-            return _read(*key, version_of(self.path)).copy()
+            return _copy(_read(*key, version_of(self.path), function))
         except StoreBusy:
             if key in _last_read:
                 self.busy = True
-                return _last_read[key].copy()
+                return _copy(_last_read[key])
             raise DatabaseBusy(str(self.path)) from None
-
-    def tables(self) -> set[str]:
-        """The tables in the store."""
-        return set(self.query("SELECT table_name FROM duckdb_tables()")["table_name"])
-
-    def columns(self, table: str) -> set[str]:
-        """The columns of ``table`` (none when there is no such table)."""
-        found = self.query("SELECT column_name FROM duckdb_columns() WHERE table_name = ?", table)
-        return set(found["column_name"])
 
     def analysed(self) -> bool:
         """Whether an analysis has written its tables."""
-        tables = self.tables()
-        if "analyses" not in tables or "adoptions" not in tables:
-            return False
-        return len(self.query("SELECT analysis_id FROM analyses LIMIT 1")) > 0
+        return self.read(analyses.analysed, ("adoptions",))

@@ -10,10 +10,11 @@ import streamlit as st
 
 from app.config import ConfigError, load_settings
 from app.web import PAGES, VIEWS
-from app.web.context import Context, Filters, sidebar_filters
+from app.web.context import Context, sidebar_filters
 from app.web.data import Database, DatabaseBusy, version_of
 from app.web.i18n import LANGUAGES, text
 from graph.store import StoreError
+from graph.store.results.adoptions import AdoptionFilter
 
 ICONS = {
     "overview": "dashboard",
@@ -61,7 +62,7 @@ def main() -> None:
     ]
     page = st.navigation(pages)
     st.sidebar.title(text("app.title", language))
-    filters = Filters()
+    filters = AdoptionFilter()
     ready = False
     try:
         ready = database.exists() and database.analysed()

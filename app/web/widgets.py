@@ -23,7 +23,7 @@ from graph.export import file_stem, formula_safe_frame, sidecar_bytes, write_gex
 from graph.networks import provenance_of
 from graph.store import Store
 
-__all__ = ["chart", "daily_adoptions", "daily_bars", "graph_downloads", "network", "table"]
+__all__ = ["chart", "daily_bars", "graph_downloads", "network", "table"]
 
 
 #: Tables of at most this many rows are drawn as plain tables, larger ones as scrolling grids.
@@ -114,17 +114,8 @@ def chart(context: Context, figure: alt.Chart, name: str, holds: str) -> None:
     _buttons(context, file_stem(name), files, {"holds": holds})
 
 
-def daily_adoptions(context: Context, where: str, parameters: list) -> pd.DataFrame:
-    """Adoptions per day and platform among those ``where`` selects (table alias ``a``)."""
-    return context.database.query(
-        "SELECT date_trunc('day', adopted_at) AS day, platform, count(*) AS adoptions "
-        f"FROM adoptions a WHERE {where} AND adopted_at IS NOT NULL GROUP BY ALL ORDER BY ALL",
-        *parameters,
-    )
-
-
 def daily_bars(context: Context, daily: pd.DataFrame) -> alt.Chart:
-    """Bars of :func:`daily_adoptions`, stacked by platform."""
+    """Bars of :func:`graph.store.results.adoptions.daily_adoptions`, stacked by platform."""
     return (
         alt.Chart(daily)
         .mark_bar()

@@ -6,10 +6,22 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Any
 
+import duckdb
+import pandas as pd
+
 from graph.store import queries as q
 from graph.store.database import Store
 
-__all__ = ["coverage_gaps", "store_status"]
+__all__ = [
+    "coverage_gaps",
+    "incidents",
+    "link_counts",
+    "record_counts",
+    "run_windows",
+    "runs",
+    "store_status",
+    "unmatched_links",
+]
 
 
 def coverage_gaps(
@@ -70,3 +82,38 @@ def store_status(store: Store, limit: int = 20) -> dict[str, Any]:
         "coverage": coverage,
         "incidents": rows(q.STATUS_INCIDENTS),
     }
+
+
+def runs(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the runs loaded, oldest first: records, incidents, what they replace or what
+    replaced them."""
+    return connection.execute(q.STATUS_RUNS).df()
+
+
+def record_counts(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the number ``n`` of each kind of ``records`` per source and platform."""
+    return connection.execute(q.STATUS_COUNTS).df()
+
+
+def run_windows(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the period each current run covers (``source``, ``query``, ``start``, ``end``,
+    null when unfinished), by source, query and start."""
+    frame = connection.execute(q.STATUS_RUN_WINDOWS).df()
+    frame.columns = ["source", "query", "start", "end"]
+    return frame
+
+
+def incidents(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the incidents of current runs and the seconds waited, per source and kind."""
+    return connection.execute(q.STATUS_INCIDENTS).df()
+
+
+def link_counts(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the links found, tracked and matched, and the resources matched (one row)."""
+    return connection.execute(q.STATUS_LINKS).df()
+
+
+def unmatched_links(connection: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:
+    """Return at most ``limit`` URL keys of tracked links that match no resource, most
+    posted first (ties by key), with an example URL."""
+    return connection.execute(q.STATUS_UNMATCHED, [limit]).df()

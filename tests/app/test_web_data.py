@@ -27,6 +27,25 @@ def _hold(path, seconds: float) -> subprocess.Popen:
     return holder
 
 
+def total(connection) -> int:
+    return connection.execute("SELECT sum(n) FROM numbers").fetchone()[0]
+
+
+def count(connection) -> int:
+    return connection.execute("SELECT count(*) FROM numbers").fetchone()[0]
+
+
+def chosen(connection, numbers: tuple) -> list[int]:
+    rows = connection.execute(
+        "SELECT n FROM numbers WHERE list_contains(?, n) ORDER BY n", [list(numbers)]
+    ).fetchall()
+    return [n for (n,) in rows]
+
+
+def frame(connection):
+    return connection.execute("SELECT n FROM numbers ORDER BY n").df()
+
+
 @pytest.fixture
 def database(tmp_path):
     path = tmp_path / "essaim.duckdb"
@@ -37,13 +56,12 @@ def database(tmp_path):
 
 def test_a_busy_database_serves_what_was_read_before_and_says_so(database):
     reader = Database(database)
-    before = reader.query("SELECT sum(n) AS total FROM numbers")
+    before = reader.read(total)
     holder = _hold(database, 30)
     try:
-        again = reader.query("SELECT sum(n) AS total FROM numbers")
-        assert again.equals(before) and reader.busy
+        assert reader.read(total) == before == 10 and reader.busy
         with pytest.raises(DatabaseBusy):
-            reader.query("SELECT count(*) FROM numbers")  # never read: nothing to show
+            reader.read(count)  # never read: nothing to show
     finally:
         holder.kill()
         holder.wait()
@@ -51,23 +69,29 @@ def test_a_busy_database_serves_what_was_read_before_and_says_so(database):
 
 def test_without_a_load_the_cached_result_is_current(database):
     reader = Database(database)
-    before = reader.query("SELECT sum(n) AS total FROM numbers")
-    assert reader.query("SELECT sum(n) AS total FROM numbers").equals(before)
+    assert reader.read(total) == reader.read(total) == 10
     assert not reader.busy
 
 
 def test_the_app_reads_again_once_the_file_changed(database):
     reader = Database(database)
-    assert reader.query("SELECT count(*) AS n FROM numbers")["n"].iloc[0] == 5
+    assert reader.read(count) == 5
     with Store(database) as store:
         store.connection.execute("INSERT INTO numbers VALUES (5), (6)")
-    assert reader.query("SELECT count(*) AS n FROM numbers")["n"].iloc[0] == 7
+    assert reader.read(count) == 7
 
 
-def test_lists_bind_as_lists(database):
+def test_parameters_go_to_the_read_function_and_key_the_cache(database):
     reader = Database(database)
-    chosen = reader.query("SELECT n FROM numbers WHERE list_contains(?, n) ORDER BY n", [1, 3])
-    assert list(chosen["n"]) == [1, 3]
+    assert reader.read(chosen, (1, 3)) == [1, 3]
+    assert reader.read(chosen, (2,)) == [2]
+
+
+def test_each_read_gets_its_own_copy(database):
+    reader = Database(database)
+    first = reader.read(frame)
+    first.loc[0, "n"] = 99
+    assert list(reader.read(frame)["n"]) == [0, 1, 2, 3, 4]
 
 
 def test_opening_waits_for_the_holder_or_says_the_database_is_busy(database):

@@ -5,16 +5,14 @@ import streamlit as st
 from app.web.context import current
 from app.web.i18n import number
 from app.web.widgets import table
-from graph.store import queries as q
+from graph.store.results import accounts, adoptions, analyses
+from graph.store.results import communities as found
 
 context = current()
 t, database, language = context.t, context.database, context.language
 st.header(t("page.communities"))
 
-communities = database.query(
-    "SELECT community, label, size, central_accounts, shared_resources, contexts, modularity "
-    "FROM communities ORDER BY size DESC, community"
-)
+communities = database.read(found.communities)
 if context.filters.communities:
     communities = communities[communities["community"].isin(context.filters.communities)]
 if communities.empty:
@@ -28,17 +26,17 @@ left.metric(
 
 @st.cache_data(show_spinner=True, max_entries=4)
 def _stability(path: str, version) -> float:
+    import json
+
     from graph.builders import sociability_graph
     from graph.communities import stability
-    from graph.frames import fetch_frame
     from graph.store import Store
 
     with Store(path, read_only=True, lock_wait=0) as store:
-        edges = fetch_frame(store.connection, "SELECT * FROM sociability_edges")
-        parameters = store.connection.execute(
-            "SELECT parameters->>'resolution' FROM analyses ORDER BY finished_at DESC LIMIT 1"
-        ).fetchone()[0]
-    return stability(sociability_graph(edges), range(5), float(parameters or 1.0))
+        edges = found.sociability_edges(store.connection)
+        parameters = json.loads(analyses.last_analysis(store.connection)["parameters"])
+    resolution = parameters.get("resolution")
+    return stability(sociability_graph(edges), range(5), float(resolution or 1.0))
 
 
 if right.button(t("communities.stability_button"), key="stability"):
@@ -54,13 +52,7 @@ table(
 )
 
 st.subheader(t("communities.resources"))
-where, parameters = context.filters.adoption_clause()
-adopted = database.query(
-    "SELECT m.community, a.resource_id, count(DISTINCT (a.platform, a.account_id)) AS adopters "
-    "FROM adoptions a JOIN account_communities m USING (platform, account_id) "
-    f"WHERE {where} GROUP BY ALL",
-    *parameters,
-)
+adopted = database.read(adoptions.community_adopters, context.filters)
 adopted = adopted[adopted["community"].isin(communities["community"])]
 if adopted.empty:
     st.info(t("data.empty"))
@@ -72,12 +64,7 @@ else:
     table(context, matrix, "community-resources", "adopters of each resource per community")
 
 st.subheader(t("communities.bridges"))
-bridges = database.query(
-    "SELECT r.platform, coalesce(n.handle, r.account_id) AS account, r.community, "
-    "r.other_communities, r.betweenness, r.pagerank FROM account_roles r "
-    f"LEFT JOIN {q.NAMED_HANDLES} n USING (platform, account_id) WHERE r.bridge "
-    "ORDER BY r.betweenness DESC, account LIMIT 200"
-)
+bridges = database.read(accounts.bridges, 200)
 bridges = bridges[bridges["community"].isin(communities["community"])]
 table(
     context,

@@ -9,18 +9,14 @@ from app.web.network import MAX_EDGES, palette, pruned
 from app.web.widgets import graph_downloads, network, table
 from graph.networks import sociability_network
 from graph.store import Store
-from graph.store import queries as q
+from graph.store.results import accounts as roles
+from graph.store.results import analyses, communities
 
 context = current()
 t, database, language = context.t, context.database, context.language
 st.header(t("page.network"))
 
-accounts = database.query(
-    "SELECT r.platform || ':' || r.account_id AS id, r.platform, r.account_id, "
-    "coalesce(n.handle, r.account_id) AS name, r.community, r.pagerank, r.coreness, "
-    "r.betweenness, r.cascades_started, r.institution FROM account_roles r "
-    f"LEFT JOIN {q.NAMED_HANDLES} n USING (platform, account_id) WHERE r.community IS NOT NULL"
-)
+accounts = database.read(roles.network_accounts)
 if context.filters.platforms:
     accounts = accounts[accounts["platform"].isin(context.filters.platforms)]
 if context.filters.communities:
@@ -36,7 +32,7 @@ centrality = controls[0].selectbox(
 budget = controls[1].select_slider(
     t("network.budget"), [100, 250, 500, 1000, 2000, 5000], value=500, key="budget"
 )
-resources = database.query("SELECT DISTINCT resource_id FROM adoptions ORDER BY 1")["resource_id"]
+resources = database.read(analyses.adopted_resources)
 overlay = controls[2].selectbox(
     t("network.overlay"),
     [None, *resources],
@@ -45,10 +41,7 @@ overlay = controls[2].selectbox(
 )
 aggregate = st.toggle(t("network.aggregate"), value=len(accounts) > 5000, key="aggregate")
 
-edges = database.query(
-    "SELECT platform || ':' || source AS source, platform || ':' || target AS target, "
-    "sum(weight) AS weight FROM sociability_edges GROUP BY ALL"
-)
+edges = database.read(communities.sociability_ties)
 if aggregate:
     membership = accounts.set_index("id")["community"]
     ties = edges.assign(
@@ -56,7 +49,7 @@ if aggregate:
     ).dropna()
     ties = ties[ties["source"] != ties["target"]]
     ties = ties.groupby(["source", "target"], as_index=False)["weight"].sum()
-    labels = database.query("SELECT community, label, size FROM communities")
+    labels = database.read(communities.communities)[["community", "label", "size"]]
     labels = labels[labels["community"].isin(membership.unique())]
     nodes = pd.DataFrame(
         {
@@ -87,13 +80,7 @@ if len(ties) == MAX_EDGES:
     st.caption(t("network.ties", drawn=number(MAX_EDGES, language)))
 adopters = set()
 if overlay:
-    adopters = set(
-        database.query(
-            "SELECT DISTINCT platform || ':' || account_id AS id FROM adoptions "
-            "WHERE resource_id = ?",
-            overlay,
-        )["id"]
-    )
+    adopters = database.read(roles.adopter_nodes, overlay)
 values = shown[centrality].astype(float)
 scale = (values - values.min()) / ((values.max() - values.min()) or 1.0)
 nodes = pd.DataFrame(

@@ -1,40 +1,27 @@
 """Vue d'ensemble / Overview: key figures, rankings, what is taking off, adoptions over time."""
 
+import json
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app.web.context import current
-from app.web.data import KNOWN_AUDIENCE
 from app.web.i18n import day, number
-from app.web.widgets import chart, daily_adoptions, daily_bars, table
+from app.web.widgets import chart, daily_bars, table
+from graph.store.results import adoptions, analyses, resources
 
 context = current()
-t, database = context.t, context.database
-where, parameters = context.filters.adoption_clause()
-resources = f"(SELECT DISTINCT resource_id FROM adoptions a WHERE {where})"
+t, database, chosen = context.t, context.database, context.filters
 
 st.header(t("page.overview"))
-analysis = database.query(
-    "SELECT finished_at, parameters->>'rule' AS rule FROM analyses "
-    "ORDER BY finished_at DESC LIMIT 1"
-).iloc[0]
-st.caption(
-    t("data.analysis", when=day(analysis["finished_at"], context.language), rule=analysis["rule"])
-)
+analysis = database.read(analyses.last_analysis)
+rule = json.loads(analysis["parameters"])["rule"]
+st.caption(t("data.analysis", when=day(analysis["finished_at"], context.language), rule=rule))
 
 st.subheader(t("overview.figures"))
-counts = database.query(
-    "SELECT count(*) AS adoptions, count(DISTINCT (platform, account_id)) AS adopters, "
-    f"count(DISTINCT resource_id) AS resources FROM adoptions a WHERE {where}",
-    *parameters,
-).iloc[0]
-figures = database.query(
-    "SELECT figure, any_value(kind) AS kind, sum(value) AS value, sum(low) AS low, "
-    "CASE WHEN count(high) = count(*) THEN sum(high) END AS high "  # one unknown: unknown
-    f"FROM reach WHERE resource_id IN {resources} GROUP BY figure",
-    *parameters,
-).set_index("figure")
+counts = database.read(adoptions.adoption_totals, chosen)
+figures = database.read(adoptions.reach_totals, chosen)
 
 
 def shown(row) -> str:
@@ -63,27 +50,7 @@ for column, figure in zip(
         column.caption(t(f"kind.{row['kind']}"))
 
 st.subheader(t("overview.ranking"))
-ranking = database.query(
-    f"""
-    WITH chosen AS (SELECT resource_id, count(*) AS adoptions,
-                           count(DISTINCT (platform, account_id)) AS adopters
-                    FROM adoptions a WHERE {where} GROUP BY resource_id),
-    figures AS (SELECT resource_id,
-                       max(value) FILTER (WHERE figure = 'potential_reach') AS potential_reach,
-                       max(value) FILTER (WHERE figure = 'unique_audience' AND {KNOWN_AUDIENCE})
-                           AS unique_audience,
-                       max(value) FILTER (WHERE figure = 'engaged_accounts') AS engaged_accounts
-                FROM reach GROUP BY resource_id),
-    spread AS (SELECT resource_id, count(*) AS cascades, max(size) AS largest_cascade,
-                      max(structural_virality) AS structural_virality
-               FROM cascades GROUP BY resource_id)
-    SELECT chosen.resource_id, c.title, chosen.adoptions, chosen.adopters,
-           figures.potential_reach, figures.unique_audience, figures.engaged_accounts,
-           spread.cascades, spread.largest_cascade, spread.structural_virality
-    FROM chosen JOIN catalogue c USING (resource_id)
-    LEFT JOIN figures USING (resource_id) LEFT JOIN spread USING (resource_id)""",
-    *parameters,
-)
+ranking = database.read(adoptions.resource_ranking, chosen)
 by_reach, by_virality = st.tabs([t("overview.unique_audience"), "viralité / virality"])
 with by_reach:
     table(
@@ -101,29 +68,20 @@ with by_virality:
     )
 
 st.subheader(t("overview.takeoff"))
-taking_off = database.query(
-    f"""SELECT v.resource_id, c.title, v.hour, v.velocity, v.baseline
-    FROM velocity v JOIN catalogue c USING (resource_id)
-    WHERE v.taking_off AND v.hour >= (SELECT max(hour) FROM velocity) - INTERVAL 24 HOUR
-      AND v.resource_id IN {resources}
-    QUALIFY row_number() OVER (PARTITION BY v.resource_id ORDER BY v.hour DESC) = 1
-    ORDER BY v.velocity DESC""",
-    *parameters,
-)
+taking_off = database.read(adoptions.taking_off, chosen)
 if taking_off.empty:
     st.caption(t("overview.no_takeoff"))
 else:
     table(context, taking_off, "taking-off", "resources taking off in the last 24 hours analysed")
 
 st.subheader(t("overview.timeline"))
-daily = daily_adoptions(context, where, parameters)
+daily = database.read(adoptions.daily_adoptions, chosen)
 if daily.empty:
     st.info(t("data.empty"))
 else:
     figure = daily_bars(context, daily)
-    # without a campaign file, the analysis leaves campaign_effects with no date column
-    if {"date", "channel"} <= database.columns("campaign_effects"):
-        actions = database.query("SELECT DISTINCT date, channel FROM campaign_effects")
+    actions = database.read(resources.campaign_dates)
+    if actions is not None:
         rules = (
             alt.Chart(actions)
             .mark_rule(color="#444", strokeDash=[4, 3])

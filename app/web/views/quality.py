@@ -8,31 +8,30 @@ import streamlit as st
 from app.web.context import current
 from app.web.widgets import table
 from graph.export import methods_text
-from graph.store import queries as q
-from graph.store.status import coverage_gaps
+from graph.store import status
+from graph.store.results import analyses, communities
 
 context = current()
 t, database = context.t, context.database
 st.header(t("page.quality"))
 
 st.subheader(t("quality.runs"))
-table(context, database.query(q.STATUS_RUNS), "runs", "the raw runs loaded")
+table(context, database.read(status.runs), "runs", "the raw runs loaded")
 
 st.subheader(t("quality.counts"))
 table(
     context,
-    database.query(q.STATUS_COUNTS),
+    database.read(status.record_counts),
     "record-counts",
     "records per source, platform and kind",
 )
 
 st.subheader(t("quality.coverage"))
-windows = database.query(q.STATUS_RUN_WINDOWS)
-windows.columns = ["source", "query", "start", "end"]
+windows = database.read(status.run_windows)
 coverage = []
 for (source, query), spans in windows.groupby(["source", "query"], sort=True):
     pairs = list(zip(spans["start"], spans["end"].where(spans["end"].notna(), None), strict=True))
-    gaps = coverage_gaps(pairs)
+    gaps = status.coverage_gaps(pairs)
     coverage.append(
         {
             "source": source,
@@ -48,23 +47,23 @@ table(context, pd.DataFrame(coverage), "coverage", "what each query's runs cover
 st.subheader(t("quality.incidents"))
 table(
     context,
-    database.query(q.STATUS_INCIDENTS),
+    database.read(status.incidents),
     "incidents",
     "rate-limit waits and failed pages per source",
 )
 
 st.subheader(t("quality.links"))
-table(context, database.query(q.STATUS_LINKS), "links", "links found, tracked and matched")
+table(context, database.read(status.link_counts), "links", "links found, tracked and matched")
 
 st.subheader(t("quality.unmatched"))
 table(
     context,
-    database.query(q.STATUS_UNMATCHED, 100),
+    database.read(status.unmatched_links, 100),
     "unmatched-links",
     "links to tracked domains that match no catalogue resource",
 )
 
 st.subheader(t("quality.methods"))
-analysis = database.query(q.SELECT_LAST_ANALYSIS).iloc[0]
-modularity = database.query("SELECT any_value(modularity) AS m FROM communities")["m"].iloc[0]
+analysis = database.read(analyses.last_analysis)
+modularity = database.read(communities.modularity)
 st.markdown(methods_text(json.loads(analysis["parameters"]), modularity)[context.language])

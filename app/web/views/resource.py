@@ -6,25 +6,15 @@ import streamlit as st
 
 from app.web.context import current
 from app.web.network import palette
-from app.web.widgets import (
-    chart,
-    daily_adoptions,
-    daily_bars,
-    graph_downloads,
-    network,
-    table,
-)
+from app.web.widgets import chart, daily_bars, graph_downloads, network, table
 from graph.networks import cascade_forest
 from graph.store import Store
-from graph.store import queries as q
+from graph.store.results import adoptions, analyses, resources
 
 context = current()
 t, database, language = context.t, context.database, context.language
 
-catalogue = database.query(
-    "SELECT resource_id, title FROM catalogue WHERE resource_id IN "
-    "(SELECT DISTINCT resource_id FROM adoptions) ORDER BY resource_id"
-)
+catalogue = database.read(analyses.adopted_catalogue)
 choices = [
     r
     for r in catalogue["resource_id"]
@@ -38,11 +28,9 @@ titles = dict(zip(catalogue["resource_id"], catalogue["title"], strict=True))
 resource = st.selectbox(
     t("resource.choose"), choices, key="resource", format_func=lambda r: f"{r} – {titles[r]}"
 )
-where, parameters = context.filters.adoption_clause()
-where, parameters = f"{where} AND a.resource_id = ?", [*parameters, resource]
 
 st.subheader(t("resource.timeline"))
-daily = daily_adoptions(context, where, parameters)
+daily = database.read(adoptions.daily_adoptions, context.filters, resource)
 if daily.empty:
     st.info(t("data.empty"))
 else:
@@ -81,22 +69,13 @@ else:
 st.subheader(t("resource.reach"))
 table(
     context,
-    database.query(
-        "SELECT figure, kind, value, low, high, coverage FROM reach WHERE resource_id = ? "
-        "ORDER BY figure",
-        resource,
-    ),
+    database.read(resources.reach, resource),
     f"{resource}-reach",
     f"reach figures of {resource}",
 )
 
 st.subheader(t("resource.cascades"))
-cascades = database.query(
-    "SELECT cascade, platform, started_at, size, depth, max_breadth, structural_virality, "
-    "lifetime_hours, half_life_hours, observed_share FROM cascades WHERE resource_id = ? "
-    "ORDER BY size DESC, started_at, cascade",
-    resource,
-)
+cascades = database.read(resources.cascades, resource)
 table(context, cascades, f"{resource}-cascades", f"the cascades of {resource}")
 
 st.subheader(t("resource.tree"))
@@ -110,13 +89,7 @@ else:
         key="cascade",
         format_func=lambda c: f"{c} ({int(large.set_index('cascade').loc[c, 'size'])})",
     )
-    tree = database.query(
-        "SELECT t.account_id, t.parent_id, t.kind, t.method, t.adopted_at, t.platform, "
-        f"coalesce(n.handle, t.account_id) AS label FROM cascade_trees t LEFT JOIN "
-        f"{q.NAMED_HANDLES} n USING (platform, account_id) WHERE t.cascade = ? "
-        "ORDER BY t.adopted_at NULLS LAST",
-        cascade,
-    )
+    tree = database.read(resources.cascade_tree, cascade)
     kinds = {"original": 0, "repost": 1, "quote": 2, "reply": 3, "post": 4}
     nodes = pd.DataFrame(
         {
@@ -158,11 +131,7 @@ else:
 st.subheader(t("resource.journey"))
 table(
     context,
-    database.query(
-        "SELECT step, platform, first_seen_at, hours_after_first, adopters, cascades "
-        "FROM journeys WHERE resource_id = ? ORDER BY step",
-        resource,
-    ),
+    database.read(resources.journey, resource),
     f"{resource}-journey",
     f"the platforms {resource} reached, in order",
 )
@@ -170,12 +139,7 @@ table(
 st.subheader(t("resource.communities"))
 table(
     context,
-    database.query(
-        "SELECT r.community, c.label, r.adopters, r.share, r.arrived_at, r.bridge "
-        "FROM resource_communities r JOIN communities c USING (community) "
-        "WHERE r.resource_id = ? ORDER BY r.arrived_at",
-        resource,
-    ),
+    database.read(resources.communities_reached, resource),
     f"{resource}-communities",
     f"communities {resource} reached",
 )
@@ -183,14 +147,7 @@ table(
 st.subheader(t("resource.roles"))
 table(
     context,
-    database.query(
-        "SELECT r.platform, coalesce(n.handle, r.account_id) AS account, r.cascades_started, "
-        "r.started_reach, r.downstream, r.originator, r.amplifier FROM resource_roles r "
-        f"LEFT JOIN {q.NAMED_HANDLES} n USING (platform, account_id) "
-        "WHERE r.resource_id = ? AND (r.originator OR r.amplifier) "
-        "ORDER BY r.started_reach + r.downstream DESC, account LIMIT 50",
-        resource,
-    ),
+    database.read(resources.originators_and_amplifiers, resource, 50),
     f"{resource}-roles",
     f"originators and amplifiers of {resource}",
 )
@@ -198,12 +155,7 @@ table(
 st.subheader(t("resource.institutions"))
 table(
     context,
-    database.query(
-        "SELECT adopters, institutional_adopters, adopters_through_institutions, "
-        "share_through_institutions, institutional_reach_share FROM institutional_share "
-        "WHERE resource_id = ?",
-        resource,
-    ),
+    database.read(resources.institutional_share, resource),
     f"{resource}-institutional-share",
     f"institutional share of {resource}",
 )
@@ -213,11 +165,7 @@ with left:
     st.subheader(t("resource.bass"))
     table(
         context,
-        database.query(
-            "SELECT status, points, m, p, q, r2, peak AS peak_days FROM bass_fits "
-            "WHERE resource_id = ?",
-            resource,
-        ),
+        database.read(resources.bass_fit, resource),
         f"{resource}-bass",
         f"Bass fit of {resource}",
     )
@@ -225,11 +173,7 @@ with right:
     st.subheader(t("resource.categories"))
     table(
         context,
-        database.query(
-            "SELECT category, count(*) AS adopters FROM adopter_categories WHERE resource_id = ? "
-            "GROUP BY category ORDER BY min(hours)",
-            resource,
-        ),
+        database.read(resources.adopter_categories, resource),
         f"{resource}-categories",
         f"Rogers' adopter categories of {resource}",
     )

@@ -1,4 +1,17 @@
-"""The tables an analysis writes in the store: their names and what each holds."""
+"""The tables an analysis writes in the store, and the one API that reads them.
+
+Every command and page reads results through these modules, each a set of functions taking
+the connection first and returning a DataFrame (or a plain value), values always bound:
+
+- :mod:`~graph.store.results.analyses`: which tables and analysis there are, the catalogue,
+  the period and platforms adopted;
+- :mod:`~graph.store.results.adoptions`: adoptions under the app's filters
+  (:class:`~graph.store.results.adoptions.AdoptionFilter`): counts, rankings, days, comparisons;
+- :mod:`~graph.store.results.resources`: how one resource spread, and take-off episodes;
+- :mod:`~graph.store.results.accounts` and :mod:`~graph.store.results.communities`: roles,
+  bridges, communities and the sociability graph;
+- :mod:`~graph.store.results.tables`: whole tables as ``essaim export`` writes them.
+"""
 
 __all__ = ["RESULT_TABLES"]
 

@@ -1,0 +1,63 @@
+"""Accounts in the results: roles, bridges, the adopters of a resource, display names."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from graph.store import queries as q
+
+__all__ = ["account_roles", "adopter_nodes", "bridges", "named_handles", "network_accounts"]
+
+
+def account_roles(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return every account's roles, most adopters started or come through first, then by
+    PageRank and ``account`` (the handle if allow-listed, else the pseudonymised id)."""
+    return connection.execute(
+        "SELECT r.platform, coalesce(n.handle, r.account_id) AS account, r.institution, "
+        "r.community, r.pagerank, r.coreness, r.betweenness, r.bridge, r.cascades_started, "
+        "r.started_reach, r.cascades_joined, r.downstream FROM account_roles r "
+        f"LEFT JOIN {q.NAMED_HANDLES} n USING (platform, account_id) "
+        "ORDER BY r.started_reach + r.downstream DESC, r.pagerank DESC, account"
+    ).df()
+
+
+def network_accounts(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the accounts in a community, as network nodes: ``id`` (``platform:account_id``),
+    ``name``, community, centralities, cascades started and institution; in no order."""
+    return connection.execute(
+        "SELECT r.platform || ':' || r.account_id AS id, r.platform, r.account_id, "
+        "coalesce(n.handle, r.account_id) AS name, r.community, r.pagerank, r.coreness, "
+        "r.betweenness, r.cascades_started, r.institution FROM account_roles r "
+        f"LEFT JOIN {q.NAMED_HANDLES} n USING (platform, account_id) "
+        "WHERE r.community IS NOT NULL"
+    ).df()
+
+
+def bridges(connection: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:
+    """Return at most ``limit`` bridge accounts, highest betweenness first (ties by
+    ``account``): community, the other communities they tie into, betweenness, PageRank."""
+    return connection.execute(
+        "SELECT r.platform, coalesce(n.handle, r.account_id) AS account, r.community, "
+        "r.other_communities, r.betweenness, r.pagerank FROM account_roles r "
+        f"LEFT JOIN {q.NAMED_HANDLES} n USING (platform, account_id) WHERE r.bridge "
+        "ORDER BY r.betweenness DESC, account LIMIT ?",
+        [limit],
+    ).df()
+
+
+def adopter_nodes(connection: duckdb.DuckDBPyConnection, resource_id: str) -> set[str]:
+    """Return the adopters of ``resource_id`` as ``platform:account_id``."""
+    rows = connection.execute(
+        "SELECT DISTINCT platform || ':' || account_id FROM adoptions WHERE resource_id = ?",
+        [resource_id],
+    ).fetchall()
+    return {node for (node,) in rows}
+
+
+def named_handles(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    """Return ``platform:handle`` for each allow-listed account's ``platform:account_id``."""
+    rows = connection.execute(
+        f"SELECT platform || ':' || account_id, platform || ':' || handle FROM {q.NAMED_HANDLES}"
+    ).fetchall()
+    return dict(rows)

@@ -1,0 +1,232 @@
+"""How one resource spread: adoptions, journey, reach, cascades, communities, roles, models;
+and when resources took off."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+import pandas as pd
+
+from graph.store import queries as q
+from graph.store.results.analyses import table_columns
+
+__all__ = [
+    "adopter_categories",
+    "adoptions_by_kind",
+    "bass_fit",
+    "campaign_actions",
+    "campaign_dates",
+    "cascade_parents",
+    "cascade_tree",
+    "cascades",
+    "communities_reached",
+    "edge_methods",
+    "institutional_share",
+    "journey",
+    "last_velocity",
+    "originators_and_amplifiers",
+    "reach",
+    "takeoff_episodes",
+]
+
+
+def _of(connection: duckdb.DuckDBPyConnection, sql: str, *parameters) -> pd.DataFrame:
+    return connection.execute(sql, list(parameters)).df()
+
+
+def adoptions_by_kind(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
+    """Return the ``adoptions`` of ``resource_id`` per ``platform`` and ``kind``, in order."""
+    return _of(
+        connection,
+        "SELECT platform, kind, count(*) AS adoptions FROM adoptions "
+        "WHERE resource_id = ? GROUP BY ALL ORDER BY ALL",
+        resource_id,
+    )
+
+
+def journey(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
+    """Return the platforms ``resource_id`` reached, by ``step``: when first seen, hours after
+    the first, adopters and cascades."""
+    return _of(
+        connection,
+        "SELECT step, platform, first_seen_at, hours_after_first, adopters, cascades "
+        "FROM journeys WHERE resource_id = ? ORDER BY step",
+        resource_id,
+    )
+
+
+def reach(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
+    """Return the reach figures of ``resource_id`` by name: ``kind``, ``value``, ``low``,
+    ``high`` and ``coverage``."""
+    return _of(
+        connection,
+        "SELECT figure, kind, value, low, high, coverage FROM reach WHERE resource_id = ? "
+        "ORDER BY figure",
+        resource_id,
+    )
+
+
+def cascades(
+    connection: duckdb.DuckDBPyConnection, resource_id: str, limit: int | None = None
+) -> pd.DataFrame:
+    """Return the cascades of ``resource_id``, largest first (then earliest, then by id), at
+    most ``limit``: size, depth, breadth, structural virality, lifetime, half-life and the
+    share of edges observed."""
+    return _of(
+        connection,
+        "SELECT cascade, platform, started_at, size, depth, max_breadth, structural_virality, "
+        "lifetime_hours, half_life_hours, observed_share FROM cascades WHERE resource_id = ? "
+        "ORDER BY size DESC, started_at, cascade LIMIT ?",
+        resource_id,
+        limit,
+    )
+
+
+def cascade_tree(connection: duckdb.DuckDBPyConnection, cascade: str) -> pd.DataFrame:
+    """Return the adopters of ``cascade`` in order of adoption (unknown times last): parent,
+    kind, method, time, platform and ``label`` (the handle of an allow-listed account)."""
+    return _of(
+        connection,
+        "SELECT t.account_id, t.parent_id, t.kind, t.method, t.adopted_at, t.platform, "
+        "coalesce(n.handle, t.account_id) AS label FROM cascade_trees t LEFT JOIN "
+        f"{q.NAMED_HANDLES} n USING (platform, account_id) WHERE t.cascade = ? "
+        "ORDER BY t.adopted_at NULLS LAST",
+        cascade,
+    )
+
+
+def cascade_parents(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return every adopter of every cascade with its parent (``parent_id``, null at roots)
+    and ``resource_id``."""
+    return _of(
+        connection,
+        "SELECT cascade, platform, account_id, parent_id, resource_id FROM cascade_trees",
+    )
+
+
+def edge_methods(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
+    """Return how many edges of the cascades of ``resource_id`` each ``method`` found (roots
+    left out), by method."""
+    return _of(
+        connection,
+        "SELECT t.method, count(*) AS edges FROM cascade_trees t "
+        "JOIN (SELECT DISTINCT cascade FROM adoptions WHERE resource_id = ?) USING (cascade)"
+        " WHERE t.method <> 'root' GROUP BY ALL ORDER BY ALL",
+        resource_id,
+    )
+
+
+def communities_reached(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
+    """Return the communities ``resource_id`` reached, in order of arrival: label, adopters,
+    share, arrival and bridge."""
+    return _of(
+        connection,
+        "SELECT r.community, c.label, r.adopters, r.share, r.arrived_at, r.bridge "
+        "FROM resource_communities r JOIN communities c USING (community) "
+        "WHERE r.resource_id = ? ORDER BY r.arrived_at",
+        resource_id,
+    )
+
+
+def originators_and_amplifiers(
+    connection: duckdb.DuckDBPyConnection, resource_id: str, limit: int
+) -> pd.DataFrame:
+    """Return at most ``limit`` originators or amplifiers of ``resource_id``, most adopters
+    started or come through first (ties by ``account``, the handle if allow-listed)."""
+    return _of(
+        connection,
+        "SELECT r.platform, coalesce(n.handle, r.account_id) AS account, r.cascades_started, "
+        "r.started_reach, r.downstream, r.originator, r.amplifier FROM resource_roles r "
+        f"LEFT JOIN {q.NAMED_HANDLES} n USING (platform, account_id) "
+        "WHERE r.resource_id = ? AND (r.originator OR r.amplifier) "
+        "ORDER BY r.started_reach + r.downstream DESC, account LIMIT ?",
+        resource_id,
+        limit,
+    )
+
+
+def institutional_share(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
+    """Return the adopters of ``resource_id`` and the share that came through institutions."""
+    return _of(
+        connection,
+        "SELECT adopters, institutional_adopters, adopters_through_institutions, "
+        "share_through_institutions, institutional_reach_share FROM institutional_share "
+        "WHERE resource_id = ?",
+        resource_id,
+    )
+
+
+def bass_fit(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
+    """Return the Bass fit of ``resource_id``: status, points, m, p, q, r2, ``peak_days``."""
+    return _of(
+        connection,
+        "SELECT status, points, m, p, q, r2, peak AS peak_days FROM bass_fits "
+        "WHERE resource_id = ?",
+        resource_id,
+    )
+
+
+def adopter_categories(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
+    """Return the ``adopters`` of ``resource_id`` per Rogers ``category``, earliest first."""
+    return _of(
+        connection,
+        "SELECT category, count(*) AS adopters FROM adopter_categories WHERE resource_id = ? "
+        "GROUP BY category ORDER BY min(hours)",
+        resource_id,
+    )
+
+
+def last_velocity(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
+    """Return the velocity of ``resource_id`` at its last hour analysed (one row, or none)."""
+    return _of(
+        connection,
+        "SELECT hour, velocity, baseline, taking_off FROM velocity "
+        "WHERE resource_id = ? ORDER BY hour DESC LIMIT 1",
+        resource_id,
+    )
+
+
+def campaign_actions(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
+    """Return the effects of the campaign actions naming ``resource_id`` or its parcours, by
+    date (none without a campaign file)."""
+    if "resource" not in table_columns(connection, "campaign_effects"):
+        return pd.DataFrame()
+    return _of(
+        connection,
+        "SELECT * EXCLUDE (resource) FROM campaign_effects WHERE action IN "
+        "(SELECT action FROM campaign_effects WHERE resource = ? OR resource IN "
+        "(SELECT parcours FROM catalogue WHERE resource_id = ?)) ORDER BY date",
+        resource_id,
+        resource_id,
+    )
+
+
+def campaign_dates(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame | None:
+    """Return the ``date`` and ``channel`` of every campaign action, in no order; ``None``
+    when the analysis had no campaign file (its table then has no such columns)."""
+    if not {"date", "channel"} <= table_columns(connection, "campaign_effects"):
+        return None
+    return _of(connection, "SELECT DISTINCT date, channel FROM campaign_effects")
+
+
+def takeoff_episodes(
+    connection: duckdb.DuckDBPyConnection,
+) -> list[tuple[str, str | None, datetime, float, float]]:
+    """Return every take-off episode, oldest first: resource, title, its first hour, velocity
+    and baseline then. An episode starts at an hour flagged as taking off whose previous hour
+    was not."""
+    if not connection.execute("SELECT count(*) FROM velocity").fetchone()[0]:
+        return []  # nothing adopted yet (the empty table's hours are not typed as times)
+    return connection.execute(
+        """WITH flagged AS (
+            SELECT resource_id, hour, velocity, baseline, taking_off,
+                lag(hour) OVER (PARTITION BY resource_id ORDER BY hour) AS previous_hour,
+                lag(taking_off) OVER (PARTITION BY resource_id ORDER BY hour) AS previous_flag
+            FROM velocity)
+        SELECT f.resource_id, c.title, f.hour, f.velocity, f.baseline
+        FROM flagged f LEFT JOIN catalogue c USING (resource_id)
+        WHERE f.taking_off AND NOT (coalesce(f.previous_flag, false)
+            AND f.hour - f.previous_hour <= INTERVAL 1 HOUR)
+        ORDER BY f.hour, f.resource_id"""
+    ).fetchall()
