@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlsplit
+
+import msgspec
 
 from collectors.credentials import credential
 from collectors.errors import UserError
@@ -13,10 +16,15 @@ from collectors.sources import Option, PositiveInt, Request, Section, Source
 __all__ = ["SOURCES", "RedditSection"]
 
 
+#: A Reddit username (3 to 20 letters, digits, "-" or "_"), or none.
+Username = Annotated[str, msgspec.Meta(pattern=r"^([A-Za-z0-9_-]{3,20})?$")]
+
+
 class RedditSection(Section):
     auth: str = "https://www.reddit.com"
     api: str = "https://oauth.reddit.com"
     requests_per_5min: PositiveInt = 450
+    username: Username = ""
 
 
 TEMPLATE = """\
@@ -25,7 +33,17 @@ TEMPLATE = """\
 auth = "https://www.reddit.com"
 api = "https://oauth.reddit.com"
 requests_per_5min = 450
+# The Reddit account (without u/) that registered the app: Reddit's API rules want it in the
+# user agent, "python:<client id>:v<version> (by /u/<username>)"; left empty, the agent names
+# [collect] contact instead, which Reddit may throttle.
+username = ""
 """
+
+_NO_USERNAME = (
+    "Reddit's API rules ask for a Reddit username in the user agent: set "
+    "sources.reddit.username in the configuration (the account that registered the app); "
+    "until then the agent names collect.contact, and Reddit may throttle it."
+)
 
 
 def _credentials() -> dict[str, str]:
@@ -51,7 +69,10 @@ def _choose(request: Request) -> RedditOptions:
         comments=not given["no_comments"],
         auth=section.auth.rstrip("/"),
         api=section.api.rstrip("/"),
+        username=section.username,
     )
+    if not section.username:
+        request.say(_NO_USERNAME)
     wanted.since = request.since(wanted.query())
     return wanted
 
@@ -68,7 +89,8 @@ SOURCES = (
     Reddit submissions linking tracked resources, with crossposts and comment trees.
 
     Needs a Reddit OAuth app: set ESSAIM_REDDIT_CLIENT_ID and ESSAIM_REDDIT_CLIENT_SECRET
-    (in the environment or with `essaim credentials set`; never written anywhere).
+    (in the environment or with `essaim credentials set`; never written anywhere), and the
+    app's Reddit username in [sources.reddit] username (Reddit wants it in the user agent).
     """,
         options=RedditOptions,
         spider=RedditSpider,
@@ -76,7 +98,12 @@ SOURCES = (
             Option("--domain", "Tracked domain (default: config).", "domains", multiple=True),
             Option("--url", "Exact URL (default: catalogue URLs).", "urls", multiple=True),
             Option("--since", "Stop paging at this date or time; 'last': since the last run."),
-            Option("--max-pages", "Pages per listing.", default=10, kind=int),
+            Option(
+                "--max-pages",
+                "Pages per listing; continued branches per submission.",
+                default=10,
+                kind=int,
+            ),
             Option("--no-comments", "Submissions only: no comments, crossposts.", flag=True),
         ),
         choose=_choose,

@@ -5,25 +5,29 @@ approval). The spider logs in "app-only" (client credentials, read from the envi
 ``ESSAIM_REDDIT_CLIENT_ID`` and ``ESSAIM_REDDIT_CLIENT_SECRET``), then asks for the
 submissions of each catalogue URL (``/api/info?url=``), each tracked domain's listing and a
 ``site:`` search; every submission linking a tracked domain gets its crossposts
-(``/duplicates``) and its comment tree (``/comments``, hidden branches via
-``/api/morechildren``). A token expiring mid-run is renewed.
+(``/duplicates``) and its comment tree (``/comments``, hidden comments via
+``/api/morechildren``, "continue this thread" branches via ``/comments/<id>/_/<comment>``).
+A token expiring mid-run is renewed. Every request carries the user agent Reddit's API rules
+ask for (:func:`user_agent`).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import scrapy
 from w3lib.http import basic_auth_header
 
+from collectors import __version__
 from collectors.engine import ApiSpider
 from collectors.parsing import links_to, parse_datetime
 from collectors.reddit.parsers import parse_payload, thing_links
 
-__all__ = ["RedditOptions", "RedditSpider"]
+__all__ = ["RedditOptions", "RedditSpider", "user_agent"]
 
 _PAGE = 100  # items per listing page (Reddit's maximum)
 _MORE = 100  # comment ids per morechildren call
@@ -36,16 +40,35 @@ class RedditOptions:
     domains: list[str] = field(default_factory=list)  # tracked domains
     urls: list[str] = field(default_factory=list)  # exact resource URLs (/api/info)
     since: str | None = None  # ISO time: older submissions stop a listing's paging
-    max_pages: int = 10  # pages per listing at most (Reddit stops near 1,000 items)
+    max_pages: int = 10  # pages per listing, continued branches per submission, at most
     comments: bool = True  # comment trees and crossposts
     auth: str = "https://www.reddit.com"
     api: str = "https://oauth.reddit.com"
+    username: str = ""  # the Reddit account named in the user agent
 
     def query(self) -> str:
         return "reddit links to " + ", ".join(sorted(self.domains) + sorted(self.urls))
 
     def parameters(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def user_agent(client_id: str, username: str, engine_agent: str) -> str:
+    """The user agent Reddit's API rules ask for: ``<platform>:<app ID>:<version> (by
+    /u/<username>)``, the app being the OAuth app (its client id) and the version essaim's.
+
+    Without a username, the collector's contact, from the engine's agent
+    (``essaim/<version> (+<contact>)``), stands in for it.
+
+    >>> user_agent("AbC", "", "essaim/1 (+mailto:me@example.org)").endswith(
+    ...     "(by essaim, contact mailto:me@example.org)")
+    True
+    """
+    app = f"python:{client_id}:v{__version__}"
+    if username:
+        return f"{app} (by /u/{username})"
+    contact = engine_agent.partition("(+")[2].removesuffix(")") or engine_agent
+    return f"{app} (by essaim, contact {contact})"
 
 
 class RedditSpider(ApiSpider):
@@ -61,7 +84,15 @@ class RedditSpider(ApiSpider):
         self.token: str | None = None
         self.awaiting_token: list[scrapy.Request] = []
         self.expanded: set[str] = set()
+        self.continued: set[str] = set()  # comments whose branch was asked for
+        self.continuations: Counter[str] = Counter()  # branches asked for, per submission
         self.since = parse_datetime(options.since)
+
+    @property
+    def agent(self) -> str:
+        """This collection's user agent (Reddit's requests only)."""
+        engine_agent = self.settings.get("USER_AGENT", "")
+        return user_agent(self._credentials[0], self.options.username, engine_agent)
 
     def _token_request(self) -> scrapy.Request:
         return scrapy.Request(
@@ -71,6 +102,7 @@ class RedditSpider(ApiSpider):
             headers={
                 "Authorization": basic_auth_header(*self._credentials),
                 "Content-Type": "application/x-www-form-urlencoded",
+                "User-Agent": self.agent,
             },
             callback=self.token_received,
             errback=self._failed,
@@ -107,7 +139,7 @@ class RedditSpider(ApiSpider):
         return renewed
 
     def _get(self, path: str, params, on_data, **kw) -> scrapy.Request:
-        headers = {"Authorization": f"bearer {self.token}"}
+        headers = {"Authorization": f"bearer {self.token}", "User-Agent": self.agent}
         url = f"{self.options.api}{path}"
         return self.get(url, {**dict(params), "raw_json": 1}, on_data, headers=headers, **kw)
 
@@ -169,22 +201,62 @@ class RedditSpider(ApiSpider):
                 yield from self.expand(child.get("data") or {})
 
     def comments(self, data, response) -> Iterator[scrapy.Request]:
+        """A comment tree (or a branch of it): ask for what it hides."""
         if not isinstance(data, list) or len(data) < 2:
             return
         submission = data[0]["data"]["children"][0]["data"]["name"]
-        hidden = list(_more(data[1]))
+        things = list(_things(data[1]["data"]["children"]))
+        hidden = list(_hidden(things))
         for start in range(0, len(hidden), _MORE):
             ids = ",".join(hidden[start : start + _MORE])
             params = {"api_type": "json", "link_id": submission, "children": ids}
-            # The comments come back flat, records and all; nothing more to follow.
-            yield self._get("/api/morechildren", params, lambda data, response: iter(()))
+            yield self._get("/api/morechildren", params, self.more_children)
+        yield from self._continue(submission, _continued(things))
+
+    def more_children(self, data, response) -> Iterator[scrapy.Request]:
+        """Hidden comments come back flat, records and all; only their "continue this
+        thread" stubs are followed."""
+        if not isinstance(data, dict):
+            return
+        things = ((data.get("json") or {}).get("data") or {}).get("things") or []
+        submission = response.meta["params"]["link_id"]
+        yield from self._continue(submission, _continued(things))
+
+    def _continue(self, submission: str, parents: Iterable[str]) -> Iterator[scrapy.Request]:
+        """Ask for the branches continued under ``parents`` (comment fullnames), each once and
+        at most ``max_pages`` per submission; the answer is a comment tree like the first."""
+        for parent in parents:
+            if parent in self.continued or self.continuations[submission] >= self.options.max_pages:
+                continue
+            self.continued.add(parent)
+            self.continuations[submission] += 1
+            path = f"/comments/{submission[3:]}/_/{parent[3:]}"
+            yield self._get(path, {"limit": 500}, self.comments)
 
 
-def _more(listing: dict[str, Any]) -> Iterator[str]:
-    """The ids of comments hidden behind "more" placeholders, anywhere in a tree."""
-    for child in (listing.get("data") or {}).get("children") or []:
-        if child.get("kind") == "more":
-            yield from child["data"].get("children") or []
-        replies = (child.get("data") or {}).get("replies")
-        if isinstance(replies, dict):
-            yield from _more(replies)
+def _things(children: list) -> Iterator[dict[str, Any]]:
+    """Every thing of a comment tree, replies included."""
+    for child in children:
+        if isinstance(child, dict):
+            yield child
+            replies = (child.get("data") or {}).get("replies")
+            if isinstance(replies, dict):
+                yield from _things((replies.get("data") or {}).get("children") or [])
+
+
+def _hidden(things: list[dict[str, Any]]) -> Iterator[str]:
+    """The ids of comments hidden behind "more" placeholders."""
+    for thing in things:
+        if thing.get("kind") == "more":
+            yield from (thing.get("data") or {}).get("children") or []
+
+
+def _continued(things: list[dict[str, Any]]) -> Iterator[str]:
+    """The comments under which a "continue this thread" stub says the branch goes on (a
+    "more" with no children, id ``_``, whose ``parent_id`` is that comment)."""
+    for thing in things:
+        data = thing.get("data") or {}
+        parent = data.get("parent_id")
+        stub = thing.get("kind") == "more" and not data.get("children")
+        if stub and isinstance(parent, str) and parent.startswith("t1_"):
+            yield parent

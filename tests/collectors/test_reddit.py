@@ -1,6 +1,7 @@
 """Reddit: parsing API answers, and ``essaim collect reddit`` over real HTTP.
 
-Expected values are read off the fixture site by hand (tests/fixtures/reddit_site.py).
+Expected values are read off the fixture site by hand (tests/fixtures/reddit_site.py) and
+off answers recorded from the real API (tests/fixtures/real/reddit, with their sources).
 """
 
 from __future__ import annotations
@@ -8,19 +9,32 @@ from __future__ import annotations
 import gzip
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
+import msgspec
 import pytest
+import scrapy
+from scrapy.http import TextResponse
 
 from app.demo.replay import ReplayServer, Reply
+from collectors import __version__
 from collectors.parsing import ParseContext
 from collectors.rawrun import Payload, find_runs, read_manifest
 from collectors.records import Account, Interaction, Post
 from collectors.reddit.parsers import parse_payload
+from collectors.reddit.source import RedditSection
+from collectors.reddit.spider import RedditOptions, RedditSpider
 from tests.collectors.collecting import environment, essaim, store_counts, write_config
 from tests.fixtures import reddit_site as site
 
 READ_AT = datetime(2026, 9, 16, 10, 0, tzinfo=UTC)
 CREDENTIALS = {"ESSAIM_REDDIT_CLIENT_ID": "app-id", "ESSAIM_REDDIT_CLIENT_SECRET": "s3cr3t-xyz"}
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "reddit"
+API = "https://oauth.reddit.com"
+
+
+def real(name: str):
+    return json.loads((REAL / f"{name}.json").read_text())
 
 
 def parse(path, data):
@@ -66,14 +80,70 @@ def test_hidden_comments_from_morechildren():
     assert (reply.kind, reply.target_post_id) == ("reply", "t1_c2")
 
 
+def test_a_continued_branch_parses_like_a_comment_tree():
+    records = parse("/comments/3hahrw/_/cu5v5h7", real("continue_thread"))
+    parents = {r.post_id: r.reply_to for r in records if isinstance(r, Post)}
+    assert parents == {
+        "t3_3hahrw": None,
+        "t1_cu5v5h7": "t1_cu5v4if",
+        "t1_cu5vad7": "t1_cu5v5h7",
+        "t1_cu5w1ko": "t1_cu5vad7",
+    }
+    assert (
+        parse("/comments/3hahrw", [site.listing([]), site.listing([real("continue_thread_stub")])])
+        == []
+    )
+
+
+def spider(options: RedditOptions) -> RedditSpider:
+    """A Reddit spider as the engine makes it, its agent under the collector's contact."""
+    made = RedditSpider(options, "app-id", "s3cr3t", run=None, checkpoint={})
+    made.settings = scrapy.settings.Settings({"USER_AGENT": "essaim/1 (+mailto:a@b.fr)"})
+    return made
+
+
+def comment_requests(options: RedditOptions, tree: list) -> list[str]:
+    """The URLs the spider asks for after reading the comment tree ``tree``."""
+    asked = scrapy.Request(f"{API}/comments/abc?limit=500&raw_json=1")
+    return [r.url for r in spider(options).comments(tree, TextResponse(asked.url, request=asked))]
+
+
+def test_continue_this_thread_stubs_are_asked_for_within_the_page_budget():
+    stub = real("continue_thread_stub")  # the branch goes on under t1_cu5v5h7
+    tree = [site.listing([site.LINK]), site.listing([stub, site.stub("t1_c1"), site.more("c4")])]
+    morechildren = f"{API}/api/morechildren?api_type=json&link_id=t3_abc&children=c4&raw_json=1"
+    assert comment_requests(RedditOptions(api=API), tree) == [
+        morechildren,
+        f"{API}/comments/abc/_/cu5v5h7?limit=500&raw_json=1",
+        f"{API}/comments/abc/_/c1?limit=500&raw_json=1",
+    ]
+    assert comment_requests(RedditOptions(api=API, max_pages=1), tree) == [
+        morechildren,
+        f"{API}/comments/abc/_/cu5v5h7?limit=500&raw_json=1",
+    ]
+
+
+def test_the_user_agent_is_in_the_form_reddit_asks_for():
+    agent = f"python:app-id:v{__version__}"
+    assert spider(RedditOptions(username="prof_essaim")).agent == f"{agent} (by /u/prof_essaim)"
+    assert spider(RedditOptions()).agent == f"{agent} (by essaim, contact mailto:a@b.fr)"
+    with pytest.raises(msgspec.ValidationError):
+        msgspec.convert({"username": "prof essaim\r\nX-Evil: 1"}, RedditSection)
+
+
 @pytest.fixture
 def server():
     with ReplayServer() as replay:
         yield replay
 
 
-def collect(tmp_path, server, **env):
+def collect(tmp_path, server, username="", **env):
     config = write_config(tmp_path, server.url)
+    if username:
+        text = config.read_text().replace(
+            "[sources.reddit]\n", f'[sources.reddit]\nusername = "{username}"\n'
+        )
+        config.write_text(text)
     arguments = ("collect", "reddit", "--domain", "e-inspe.fr", "--url", site.COURSE.format(103))
     return config, essaim(config, *arguments, env=environment(**env))
 
@@ -93,20 +163,29 @@ def test_refused_credentials_stop_the_collection(tmp_path, server):
     _, result = collect(tmp_path, server, **CREDENTIALS)
     assert result.returncode == 1
     assert "Reddit refused the app's credentials (401)" in result.stderr
+    assert "set sources.reddit.username" in result.stderr  # Reddit's rules want one
+    (login,) = [h for _, t, h, _ in server.requests if t == "/api/v1/access_token"]
+    contact = "https://github.com/essaim/essaim"  # the default [collect] contact
+    assert login["User-Agent"] == f"python:app-id:v{__version__} (by essaim, contact {contact})"
 
 
 def test_submissions_crossposts_and_comment_trees_over_http(tmp_path, server):
     site.serve(server)
-    config, result = collect(tmp_path, server, **CREDENTIALS)
+    config, result = collect(tmp_path, server, username="prof_essaim", **CREDENTIALS)
     assert result.returncode == 0, result.stderr
+    agent = f"python:app-id:v{__version__} (by /u/prof_essaim)"
+    assert {h["User-Agent"] for _, _, h, _ in server.requests} == {agent}
+    assert "username" not in result.stderr
     (manifest,) = [read_manifest(p) for p in find_runs(tmp_path / "data" / "raw")]
     assert manifest.status == "complete"
     assert [i.kind for i in manifest.incidents] == ["rate-limit"]
-    comments = [h for _, t, h, _ in server.requests if t.startswith("/oauth/comments/abc")]
+    comments = [h for _, t, h, _ in server.requests if t.startswith("/oauth/comments/abc?")]
     assert [h["Authorization"] for h in comments] == ["bearer tok1", "bearer tok2"]
     login = next(h for _, t, h, _ in server.requests if t == "/api/v1/access_token")
     assert login["Authorization"].startswith("Basic ")  # client credentials, app-only
     assert server.count("/oauth/comments/ghi") == 0  # its link is not tracked
+    for branch in ("/oauth/comments/abc/_/c2?", "/oauth/comments/abc/_/c4?"):  # the stubs'
+        assert server.count(branch) == 1
     files = [p for p in (tmp_path / "data").rglob("*") if p.is_file()]
     raw = b"".join(
         gzip.decompress(p.read_bytes()) if p.suffix == ".gz" else p.read_bytes() for p in files
@@ -115,6 +194,6 @@ def test_submissions_crossposts_and_comment_trees_over_http(tmp_path, server):
     assert b"s3cr3t-xyz" not in raw and b"tok2" not in raw  # no secret kept anywhere
     assert essaim(config, "load", "--offline").returncode == 0
     counts = store_counts(tmp_path / "data" / "essaim.duckdb")
-    assert counts["posts"] == 8  # abc, def, ghi, xyz, c1-c4
-    assert counts["interactions"] == {"reply": 4, "repost": 1}
-    assert counts["accounts"] == 5  # lea, tom, zoe, max, ana ([deleted] has none)
+    assert counts["posts"] == 10  # abc, def, ghi, xyz, c1-c6 (c5, c6: continued branches)
+    assert counts["interactions"] == {"reply": 6, "repost": 1}
+    assert counts["accounts"] == 7  # lea, tom, zoe, max, ana, noe, ines ([deleted] has none)
