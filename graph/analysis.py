@@ -66,7 +66,7 @@ def analyze(
     """
     started = datetime.now(UTC)
     connection = store.connection
-    catalogue = connection.execute("SELECT resource_id, parcours FROM catalogue").df()
+    catalogue = builders.catalogue(connection)
     campaigns = None
     if parameters.campaigns:
         campaigns = read_campaigns(
@@ -127,7 +127,7 @@ def analyze(
     with store.transaction():
         for name, frame in results.items():
             connection.register("result", pa.Table.from_pandas(frame, preserve_index=False))
-            connection.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM result")
+            connection.execute(q.REPLACE_RESULT_TABLE.format(table=name))
             connection.unregister("result")
         connection.execute(
             q.INSERT_ANALYSIS,

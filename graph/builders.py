@@ -20,6 +20,7 @@ __all__ = [
     "WEB_PLATFORMS",
     "account_contexts",
     "adoption_events",
+    "catalogue",
     "follower_counts",
     "follows",
     "institutional_accounts",
@@ -54,6 +55,11 @@ def adoption_events(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """
     frame = fetch_frame(connection, q.SELECT_ADOPTIONS, [FORUM_PLATFORMS, WEB_PLATFORMS])
     return frame.astype({"adopted_at": "datetime64[us, UTC]"})
+
+
+def catalogue(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the ``resource_id`` and ``parcours`` of every catalogued resource."""
+    return connection.execute(q.SELECT_CATALOGUE_PARCOURS).df()
 
 
 def likers(connection: duckdb.DuckDBPyConnection, adoptions: pd.DataFrame) -> pd.DataFrame:
@@ -144,10 +150,8 @@ def sociability_graph(edges: pd.DataFrame, platform: str | None = None) -> ig.Gr
         empty.vs["name"] = empty.vs["platform"] = empty.vs["account_id"] = []
         return empty
     _, accounts, pairs = query_frames(
-        [_SOCIABILITY_ACCOUNTS, "SELECT platform, account_id FROM accounts ORDER BY id",
-         _SOCIABILITY_PAIRS],
-        edges=edges,
-    )  # fmt: skip
+        [q.SOCIABILITY_ACCOUNTS, q.SOCIABILITY_VERTICES, q.SOCIABILITY_PAIRS], edges=edges
+    )
     graph = ig.Graph(
         n=len(accounts),
         directed=True,
@@ -164,24 +168,6 @@ def sociability_graph(edges: pd.DataFrame, platform: str | None = None) -> ig.Gr
 
 
 _PAIR_COUNTS = ["weight", "follow", "repost", "quote", "reply"]
-# The sociability graph's edges and vertices, from an ``edges`` table (platform, source, target,
-# kind, weight) registered by sociability_graph: one row per ordered pair, a count per kind.
-_SOCIABILITY_ACCOUNTS = """
-CREATE TEMP TABLE accounts AS
-SELECT platform, account_id, (row_number() OVER (ORDER BY platform, account_id) - 1)::BIGINT AS id
-FROM (SELECT platform, source AS account_id FROM edges
-      UNION SELECT platform, target FROM edges)"""
-_SOCIABILITY_PAIRS = """
-SELECT s.id AS source, t.id AS target, e.* EXCLUDE (platform, source, target) FROM (
-    SELECT platform, source, target, sum(weight)::BIGINT AS weight,
-        coalesce(sum(weight) FILTER (kind = 'follow'), 0)::BIGINT AS follow,
-        coalesce(sum(weight) FILTER (kind = 'repost'), 0)::BIGINT AS repost,
-        coalesce(sum(weight) FILTER (kind = 'quote'), 0)::BIGINT AS quote,
-        coalesce(sum(weight) FILTER (kind = 'reply'), 0)::BIGINT AS reply
-    FROM edges GROUP BY platform, source, target) e
-JOIN accounts s ON s.platform = e.platform AND s.account_id = e.source
-JOIN accounts t ON t.platform = e.platform AND t.account_id = e.target
-ORDER BY s.id, t.id"""
 
 
 def _with_adoptions(connection, adoptions: pd.DataFrame, query: str) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from graph.frames import query_frames
+from graph.store import queries as q
 from graph.virality import subtree_sizes, tree_depths
 
 __all__ = ["RULES", "cascade_metrics", "journey", "reconstruct", "tree_parents"]
@@ -275,27 +276,12 @@ def _infer(
     pending: pd.DataFrame, adopters: pd.DataFrame, follows: pd.DataFrame, rule: str
 ) -> pd.DataFrame:
     """For each pending adopter, the followee the rule picks among earlier adopters."""
-    order = "DESC" if rule == "most_recent" else "ASC"
     return query_frames(
-        _INFER.format(order=order),
+        q.INFER_PARENTS[rule],
         pending=pending[["cascade", "platform", "account_id", "adopted_at"]],
         adopters=adopters[["cascade", "account_id", "adopted_at"]],
         follows=follows[["platform", "follower_id", "followee_id"]],
     )
-
-
-# Among the followees of each pending adopter that adopted before it in the same cascade, the
-# most recent or the first ({order}); ties go to the smaller account id.
-_INFER = """
-WITH followed AS MATERIALIZED (
-    SELECT p.cascade, p.account_id, p.adopted_at, f.followee_id FROM pending p
-    JOIN follows f ON f.platform = p.platform AND f.follower_id = p.account_id)
-SELECT w.cascade, w.account_id, w.followee_id
-FROM followed w
-JOIN adopters a ON a.cascade = w.cascade AND a.account_id = w.followee_id
-WHERE a.adopted_at < w.adopted_at
-QUALIFY row_number() OVER (
-    PARTITION BY w.cascade, w.account_id ORDER BY a.adopted_at {order}, a.account_id) = 1"""
 
 
 def _metric_columns(sizes: Sequence[int]) -> list[str]:

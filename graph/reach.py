@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from graph.frames import query_frames
+from graph.store import queries as q
 
 __all__ = ["SHARING_KINDS", "exposure", "reach"]
 
@@ -86,7 +87,7 @@ def reach(
     grouped = sharers.rename(columns={by: "grp"})
     edges = follows[["platform", "follower_id", "followee_id"]]
     _, collected, audiences = query_frames(
-        [_AUDIENCE, _COLLECTED, _AUDIENCES], sharers=grouped, follows=edges
+        [q.REACH_AUDIENCE, q.REACH_COLLECTED, q.REACH_AUDIENCES], sharers=grouped, follows=edges
     )
     collected = collected.rename(columns={"grp": by})
     declared = declared.merge(collected, on=[by, *_ACCOUNT], how="left").fillna({"collected": 0})
@@ -169,42 +170,8 @@ def exposure(adoptions: pd.DataFrame, follows: pd.DataFrame) -> pd.DataFrame:
     T. W. Valente, *Network Models of the Diffusion of Innovations*, Hampton Press, 1995.
     """
     columns = ["resource_id", "platform", "account_id", "adopted_at"]
-    table = query_frames(_EXPOSURE, adoptions=adoptions[columns], follows=follows)
+    table = query_frames(q.EXPOSURE, adoptions=adoptions[columns], follows=follows)
     return table.astype({"adopted_followees": "int64", "followees": "int64"})
-
-
-# The followers collected of each sharer of each group (``grp``), and the union of them.
-_AUDIENCE = """
-CREATE TEMP TABLE audience AS
-SELECT DISTINCT s.grp, s.platform, s.account_id, f.follower_id FROM sharers s
-JOIN follows f ON f.platform = s.platform AND f.followee_id = s.account_id"""
-_COLLECTED = """
-SELECT grp, platform, account_id, count(*)::DOUBLE AS collected FROM audience GROUP BY ALL"""
-_AUDIENCES = """
-WITH union_of AS (SELECT DISTINCT grp, platform, follower_id FROM audience)
-SELECT u.grp, count(*) AS with_sharers, count(*) FILTER (s.account_id IS NULL) AS without_sharers
-FROM union_of u LEFT JOIN (SELECT DISTINCT grp, platform, account_id FROM sharers) s
-    ON s.grp = u.grp AND s.platform = u.platform AND s.account_id = u.follower_id
-GROUP BY u.grp"""
-_EXPOSURE = """
-WITH first AS (
-    SELECT resource_id, platform, account_id, min(adopted_at) AS adopted_at FROM adoptions
-    WHERE adopted_at IS NOT NULL GROUP BY ALL),
-followees AS (SELECT platform, follower_id, count(*) AS followees FROM follows GROUP BY ALL),
-seen AS (
-    SELECT f.resource_id, w.platform, w.follower_id, f.adopted_at AS followee_at,
-        a.adopted_at
-    FROM follows w
-    JOIN first f ON f.platform = w.platform AND f.account_id = w.followee_id
-    LEFT JOIN first a ON a.resource_id = f.resource_id AND a.platform = w.platform
-        AND a.account_id = w.follower_id)
-SELECT s.resource_id, s.platform, s.follower_id AS account_id,
-    count(s.adopted_at) > 0 AS adopted, any_value(n.followees) AS followees,
-    count(*) FILTER (s.adopted_at IS NULL OR s.followee_at < s.adopted_at) AS adopted_followees,
-    adopted_followees / any_value(n.followees) AS exposure
-FROM seen s JOIN followees n ON n.platform = s.platform AND n.follower_id = s.follower_id
-GROUP BY s.resource_id, s.platform, s.follower_id
-ORDER BY s.resource_id, s.platform, s.follower_id"""
 
 
 def _figure(by, group, figure, kind, value, low=None, high=None, coverage=np.nan) -> dict:

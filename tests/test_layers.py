@@ -3,6 +3,7 @@ knows no platform."""
 
 import ast
 import importlib
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,3 +86,31 @@ def test_only_the_import_command_reaches_into_a_source_folder():
         if path.relative_to(ROOT).as_posix() == "app/cli/importing.py":
             wrong = {name for name in wrong if not name.startswith("collectors.imports")}
         assert not wrong, (str(path.relative_to(ROOT)), wrong)
+
+
+def _code_strings(path: Path) -> list[str]:
+    """The string constants of a module's code: docstrings (and their doctests) left out."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    documented = (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, documented) and ast.get_docstring(node, clean=False) is not None
+    }
+    return [node.value for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and id(node) not in docstrings]  # fmt: skip
+
+
+def test_sql_lives_in_the_store():
+    """Statements are written in graph/store/ only (queries.py, the results reads, the
+    store's own modules); commands, pages, metrics and collectors call them."""
+    select = re.compile(r"\bSELECT\b")
+    offending = sorted(
+        str(path.relative_to(ROOT))
+        for package in ("collectors", "graph", "app")
+        for path in (ROOT / package).rglob("*.py")
+        if not path.relative_to(ROOT).as_posix().startswith("graph/store/")
+        and any(select.search(text) for text in _code_strings(path))
+    )
+    assert offending == []

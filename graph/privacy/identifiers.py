@@ -20,7 +20,7 @@ An identifier is anything that names an account on a platform:
 
 The patterns are RE2 (DuckDB's regular expressions): the store applies them in SQL, and the
 few values handled in Python (a run's query and options, its incidents, the parts of profile
-links) go through the same SQL expressions (:func:`mask_texts`), so that both agree.
+links) go through the same SQL expressions (:mod:`graph.store.masking`), so that both agree.
 What replaces an identifier: in texts (excerpts, run queries and options, incidents) a mask,
 ``@…``, ``did:…`` or ``<profile prefix>…``; in stored values that must stay distinct the
 keyed pseudonym of the account (:mod:`graph.privacy.pseudonyms`) unless it is an allow-listed
@@ -30,10 +30,6 @@ its author).
 
 Examples
 --------
->>> mask_texts(["Merci ＠alice et @é_Martin, voir https://bsky.app/profile/bob.fr/post/1"])
-['Merci @… et @…, voir https://bsky.app/profile/…']
->>> mask_texts(["at://did:plc:abc123/app.bsky.feed.post/1", "écrire à jean.dupont@ac-paris.fr."])
-['at://did:…/app.bsky.feed.post/1', 'écrire à @….']
 >>> profile_account("https://piaille.fr/@", "Alice")
 ('mastodon', 'Alice@piaille.fr')
 >>> profile_account("x.com/", "search") is None  # a page of the site, not an account
@@ -43,11 +39,8 @@ True
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
-
-import duckdb
 
 __all__ = [
     "ACCOUNT_PARAMETERS",
@@ -57,17 +50,13 @@ __all__ = [
     "MENTION",
     "PROFILE_LINK",
     "PROFILE_TEXT",
+    "TEXT_RULES",
     "account_key",
     "account_values",
     "is_pseudonym",
-    "mask_locators",
-    "mask_texts",
-    "masked_sql",
     "profile_account",
     "replace_accounts",
     "run_platform",
-    "sql_literal",
-    "user_subreddit_sql",
 ]
 
 #: Every character whose NFKC form holds "@" (checked against Unicode by the tests).
@@ -109,7 +98,7 @@ PROFILE_TEXT = f"(?i){_PREFIX}{_WHO}{_URL_CHAR}]*"
 #: A whole value that is a profile link: groups prefix, who, rest.
 PROFILE_LINK = f"(?i)^{_PREFIX}{_WHO}(.*)$"
 #: The replacements of texts, in order (profile links first: they may hold "@" and DIDs).
-_TEXT_RULES = ((PROFILE_TEXT, "\\1…"), (DID, "did:…"), (MENTION, "@…"))
+TEXT_RULES = ((PROFILE_TEXT, "\\1…"), (DID, "did:…"), (MENTION, "@…"))
 #: What else identifies in the location of an incident (a request URL, an API path): query
 #: values (uri=, actor=, videoId=…), long numbers (status and account ids) and Reddit ids.
 LOCATOR_RULES = (
@@ -151,67 +140,6 @@ ACCOUNT_PARAMETERS = frozenset(
 #: The platform of the accounts a source's options name, when its records do not tell.
 _SOURCE_PLATFORMS = {"import-x-archive": "x", "import-minet": "x", "import-linkedin": "linkedin"}
 _PSEUDONYM = re.compile(r"[up]_[0-9a-f]{20}")
-
-
-def sql_literal(pattern: str) -> str:
-    """``pattern`` as an SQL string literal."""
-    return "'" + pattern.replace("'", "''") + "'"
-
-
-def masked_sql(value: str, locators: bool = False) -> str:
-    """The SQL expression masking every identifier in the text ``value`` (an SQL expression);
-    with ``locators``, also query values and long numbers (for request URLs)."""
-    rules = [*_TEXT_RULES, *(LOCATOR_RULES if locators else ())]
-    for pattern, replacement in rules:
-        value = f"regexp_replace({value}, {sql_literal(pattern)}, {sql_literal(replacement)}, 'g')"
-    return value
-
-
-def user_subreddit_sql(alias: str) -> str:
-    """SQL: the Reddit user a post's subreddit is (``u_<name>`` is a user's own page), else
-    NULL; ``alias`` names the run's lines."""
-    return (
-        f"CASE WHEN {alias}.platform = 'reddit' AND starts_with(lower({alias}.community"
-        f".subreddit), 'u_') THEN substr({alias}.community.subreddit, 3) END"
-    )
-
-
-_LOCAL = threading.local()
-
-
-def _connection(connection: duckdb.DuckDBPyConnection | None) -> duckdb.DuckDBPyConnection:
-    if connection is not None:
-        return connection
-    if getattr(_LOCAL, "connection", None) is None:
-        _LOCAL.connection = duckdb.connect()
-    return _LOCAL.connection
-
-
-def _apply(values: Iterable[str | None], sql: str, connection) -> list[str | None]:
-    values = list(values)
-    if not values:
-        return []
-    expression = f"SELECT list_transform(?::VARCHAR[], lambda x: {sql})"
-    return _connection(connection).execute(expression, [values]).fetchall()[0][0]
-
-
-def mask_texts(
-    values: Iterable[str | None], connection: duckdb.DuckDBPyConnection | None = None
-) -> list[str | None]:
-    """Mask every mention, DID and profile link in each text (through DuckDB: the same SQL
-    as excerpts). ``connection``: the store's, or a private in-memory one."""
-    return _apply(values, masked_sql("x"), connection)
-
-
-def mask_locators(
-    values: Iterable[str | None], connection: duckdb.DuckDBPyConnection | None = None
-) -> list[str | None]:
-    """:func:`mask_texts`, and query values and long numbers too (request URLs, API paths).
-
-    >>> mask_locators(["payload 3 from https://mastodon.social/api/v1/statuses/1171937930/x?a=1"])
-    ['payload 3 from https://mastodon.social/api/v1/statuses/…/x?a=…']
-    """
-    return _apply(values, masked_sql("x", locators=True), connection)
 
 
 def is_pseudonym(value: str) -> bool:
@@ -279,7 +207,7 @@ def run_platform(source: str, parameters: Mapping[str, Any], platforms: Iterable
 
 
 def replace_accounts(
-    values: Iterable[Any], stored: Mapping[str, str], mask: Callable[[list], list] = mask_texts
+    values: Iterable[Any], stored: Mapping[str, str], mask: Callable[[list], list]
 ) -> list[Any]:
     """Replace in every string of ``values`` (JSON-like: strings, lists, dicts) each name of
     ``stored`` found whole (compared case-insensitively, longest first) by what the store

@@ -33,6 +33,7 @@ from collectors.records import Run, decode_record
 from graph.privacy import identifiers
 from graph.privacy.pseudonyms import Pseudonymiser
 from graph.resources import Linker, LinkInfo
+from graph.store import masking
 from graph.store import queries as q
 from graph.store.database import Store, StoreError
 
@@ -489,7 +490,7 @@ class _Identities:
             pc.starts_with(unmatched.column("match_reason"), "malformed"), False
         )
         reasons = list(set(unmatched.filter(malformed).column("match_reason").to_pylist()))
-        masked = dict(zip(reasons, identifiers.mask_texts(reasons, connection), strict=True))
+        masked = dict(zip(reasons, masking.mask_texts(reasons, connection), strict=True))
         masked = {reason: kept for reason, kept in masked.items() if reason != kept}
         if not stored and not masked:
             return table, False
@@ -535,11 +536,11 @@ class _Identities:
             else:
                 pseudonym = self.pseudonymiser.account(account_platform, account_id)
                 stored.update((form, pseudonym) for form in forms)
-        mask = lambda values: identifiers.mask_texts(values, connection)  # noqa: E731
+        mask = lambda values: masking.mask_texts(values, connection)  # noqa: E731
         query, parameters = identifiers.replace_accounts([run.query, parameters], stored, mask)
         places = [[incident.get("where"), incident.get("message")] for incident in incidents]
         places = identifiers.replace_accounts(
-            places, stored, lambda values: identifiers.mask_locators(values, connection)
+            places, stored, lambda values: masking.mask_locators(values, connection)
         )
         for incident, (where, message) in zip(incidents, places, strict=True):
             incident.update(where=where, message=message)

@@ -5,6 +5,7 @@ tables registered on the connection by the loader for the duration of one transa
 """
 
 from graph.privacy import identifiers
+from graph.store import masking
 
 # --- migrations --------------------------------------------------------------------------
 
@@ -240,7 +241,7 @@ _RUN_IDS = """
 CREATE OR REPLACE TEMP TABLE run_{kind}s AS
 SELECT * FROM ({keys}) LEFT JOIN {kind}_ids USING (platform, raw)"""
 # Accounts are also named by a post's community: a channel, a Reddit user's own subreddit.
-_COMMUNITY_ACCOUNTS = f"community.channel, {identifiers.user_subreddit_sql('run_lines')}"
+_COMMUNITY_ACCOUNTS = f"community.channel, {masking.user_subreddit_sql('run_lines')}"
 COLLECT_RUN_IDS = [
     _RUN_IDS.format(
         kind="account",
@@ -315,7 +316,7 @@ FROM run_lines l {_ACCOUNT.format(a="a", column="author_id")}
     {_POST.format(a="q", column="quote_of")} {_POST.format(a="o", column="repost_of")}
     LEFT JOIN run_accounts c ON c.platform = l.platform AND c.raw = l.community.channel
     LEFT JOIN run_accounts u ON u.platform = l.platform
-        AND u.raw = {identifiers.user_subreddit_sql("l")}
+        AND u.raw = {masking.user_subreddit_sql("l")}
 WHERE l.type = 'post'
 QUALIFY row_number() OVER (PARTITION BY l.platform, l.post_id
     ORDER BY {_POST_COUNTS_SEEN} DESC NULLS LAST, l.collected_at DESC) = 1""",
@@ -352,7 +353,7 @@ SELECT DISTINCT ON (platform, post_id, url) * FROM staged_links"""
 #: into prefix, identifying part and rest (:data:`graph.privacy.identifiers.PROFILE_LINK`).
 SELECT_PROFILE_PARTS = f"""
 SELECT value, parts.prefix, parts.who, parts.rest FROM (
-    SELECT value, regexp_extract(value, {identifiers.sql_literal(identifiers.PROFILE_LINK)},
+    SELECT value, regexp_extract(value, {masking.sql_literal(identifiers.PROFILE_LINK)},
         ['prefix', 'who', 'rest']) AS parts
     FROM (SELECT DISTINCT value FROM profile_candidates WHERE value IS NOT NULL))
 WHERE parts.who <> ''"""
@@ -556,6 +557,9 @@ INSERT_ANALYSIS = "INSERT INTO analyses VALUES (?, ?, ?, ?, ?, ?)"
 NAMED_HANDLES = """(SELECT DISTINCT platform, account_id, handle FROM accounts
     WHERE named AND handle IS NOT NULL)"""
 SELECT_LAST_ANALYSIS = "SELECT * FROM analyses ORDER BY finished_at DESC LIMIT 1"
+#: A result table replaced whole by the registered frame ``result`` (``table``: a name of
+#: ``RESULT_TABLES``).
+REPLACE_RESULT_TABLE = "CREATE OR REPLACE TABLE {table} AS SELECT * FROM result"
 
 # --- analysis inputs ------------------------------------------------------------------------
 # A cascade starts at a post linking a resource that no other post linking it leads to
@@ -629,6 +633,7 @@ FROM (SELECT DISTINCT resource_id, platform, post_id FROM adoptions_input
       WHERE post_id <> '') a
 JOIN posts p USING (platform, post_id)
 GROUP BY a.resource_id"""
+SELECT_CATALOGUE_PARCOURS = "SELECT resource_id, parcours FROM catalogue"
 SELECT_ACCOUNT_FOLLOWERS = """
 SELECT platform, account_id, followers_count FROM accounts"""
 SELECT_FOLLOWS = "SELECT platform, follower_id, followee_id FROM follows"
@@ -673,7 +678,7 @@ WHERE context IS NOT NULL"""
 
 MIGRATION_4_PRUNED_RUNS = ["ALTER TABLE runs ADD COLUMN pruned_at TIMESTAMPTZ"]
 
-_MASKED = identifiers.masked_sql("text")
+_MASKED = masking.masked_sql("text")
 _EXCERPT = (
     f"CASE WHEN ? = 'none' THEN NULL WHEN length({_MASKED}) > 200 "
     f"THEN left({_MASKED}, 199) || '…' ELSE {_MASKED} END"
@@ -805,3 +810,78 @@ SELECT_CASCADE_TREES = f"""SELECT t.cascade, t.platform, t.account_id, t.parent_
 FROM cascade_trees t JOIN cascades c ON c.cascade = t.cascade
 LEFT JOIN {NAMED_HANDLES} a ON a.platform = t.platform AND a.account_id = t.account_id
 WHERE c.resource_id = ? AND c.size >= ? ORDER BY t.cascade, t.adopted_at NULLS LAST"""
+
+# --- SQL over the metrics' DataFrames (graph.frames.query_frames) ----------------------------
+
+# The sociability graph's edges and vertices, from an ``edges`` table (platform, source, target,
+# kind, weight) registered by graph.builders.sociability_graph: one row per ordered pair, a
+# count per kind.
+SOCIABILITY_ACCOUNTS = """
+CREATE TEMP TABLE accounts AS
+SELECT platform, account_id, (row_number() OVER (ORDER BY platform, account_id) - 1)::BIGINT AS id
+FROM (SELECT platform, source AS account_id FROM edges
+      UNION SELECT platform, target FROM edges)"""
+SOCIABILITY_VERTICES = "SELECT platform, account_id FROM accounts ORDER BY id"
+SOCIABILITY_PAIRS = """
+SELECT s.id AS source, t.id AS target, e.* EXCLUDE (platform, source, target) FROM (
+    SELECT platform, source, target, sum(weight)::BIGINT AS weight,
+        coalesce(sum(weight) FILTER (kind = 'follow'), 0)::BIGINT AS follow,
+        coalesce(sum(weight) FILTER (kind = 'repost'), 0)::BIGINT AS repost,
+        coalesce(sum(weight) FILTER (kind = 'quote'), 0)::BIGINT AS quote,
+        coalesce(sum(weight) FILTER (kind = 'reply'), 0)::BIGINT AS reply
+    FROM edges GROUP BY platform, source, target) e
+JOIN accounts s ON s.platform = e.platform AND s.account_id = e.source
+JOIN accounts t ON t.platform = e.platform AND t.account_id = e.target
+ORDER BY s.id, t.id"""
+
+# graph.reach: the followers collected of each sharer of each group (``grp``), and their union;
+# each account's exposure to each resource.
+REACH_AUDIENCE = """
+CREATE TEMP TABLE audience AS
+SELECT DISTINCT s.grp, s.platform, s.account_id, f.follower_id FROM sharers s
+JOIN follows f ON f.platform = s.platform AND f.followee_id = s.account_id"""
+REACH_COLLECTED = """
+SELECT grp, platform, account_id, count(*)::DOUBLE AS collected FROM audience GROUP BY ALL"""
+REACH_AUDIENCES = """
+WITH union_of AS (SELECT DISTINCT grp, platform, follower_id FROM audience)
+SELECT u.grp, count(*) AS with_sharers, count(*) FILTER (s.account_id IS NULL) AS without_sharers
+FROM union_of u LEFT JOIN (SELECT DISTINCT grp, platform, account_id FROM sharers) s
+    ON s.grp = u.grp AND s.platform = u.platform AND s.account_id = u.follower_id
+GROUP BY u.grp"""
+EXPOSURE = """
+WITH first AS (
+    SELECT resource_id, platform, account_id, min(adopted_at) AS adopted_at FROM adoptions
+    WHERE adopted_at IS NOT NULL GROUP BY ALL),
+followees AS (SELECT platform, follower_id, count(*) AS followees FROM follows GROUP BY ALL),
+seen AS (
+    SELECT f.resource_id, w.platform, w.follower_id, f.adopted_at AS followee_at,
+        a.adopted_at
+    FROM follows w
+    JOIN first f ON f.platform = w.platform AND f.account_id = w.followee_id
+    LEFT JOIN first a ON a.resource_id = f.resource_id AND a.platform = w.platform
+        AND a.account_id = w.follower_id)
+SELECT s.resource_id, s.platform, s.follower_id AS account_id,
+    count(s.adopted_at) > 0 AS adopted, any_value(n.followees) AS followees,
+    count(*) FILTER (s.adopted_at IS NULL OR s.followee_at < s.adopted_at) AS adopted_followees,
+    adopted_followees / any_value(n.followees) AS exposure
+FROM seen s JOIN followees n ON n.platform = s.platform AND n.follower_id = s.follower_id
+GROUP BY s.resource_id, s.platform, s.follower_id
+ORDER BY s.resource_id, s.platform, s.follower_id"""
+
+# graph.cascades: among the followees of each pending adopter that adopted before it in the
+# same cascade, the most recent or the first ({order}); ties go to the smaller account id.
+_INFER_PARENTS = """
+WITH followed AS MATERIALIZED (
+    SELECT p.cascade, p.account_id, p.adopted_at, f.followee_id FROM pending p
+    JOIN follows f ON f.platform = p.platform AND f.follower_id = p.account_id)
+SELECT w.cascade, w.account_id, w.followee_id
+FROM followed w
+JOIN adopters a ON a.cascade = w.cascade AND a.account_id = w.followee_id
+WHERE a.adopted_at < w.adopted_at
+QUALIFY row_number() OVER (
+    PARTITION BY w.cascade, w.account_id ORDER BY a.adopted_at {order}, a.account_id) = 1"""
+#: The statement of each parent rule.
+INFER_PARENTS = {
+    "most_recent": _INFER_PARENTS.format(order="DESC"),
+    "first": _INFER_PARENTS.format(order="ASC"),
+}
