@@ -16,18 +16,17 @@ import networkx as nx
 from collectors import __version__
 from graph.builders import sociability_graph
 from graph.export import methods_text
-from graph.frames import fetch_frame
-from graph.store import queries as q
+from graph.store.results import accounts, analyses, communities, resources
 
 __all__ = ["cascade_forest", "provenance_of", "sociability_network"]
 
 
 def provenance_of(connection) -> dict:
     """What every exported file's sidecar says: version, last analysis, source runs, methods."""
-    analysis = connection.execute(q.SELECT_LAST_ANALYSIS).df().iloc[0]
+    analysis = analyses.last_analysis(connection)
     parameters = json.loads(analysis["parameters"])
-    modularity = connection.execute(q.SELECT_MODULARITY).fetchone()[0]
-    runs = connection.execute(q.SELECT_SOURCE_RUNS).df()
+    modularity = communities.modularity(connection)
+    runs = analyses.source_runs(connection)
     return {
         "essaim_version": __version__,
         "analysis": {
@@ -44,9 +43,9 @@ def provenance_of(connection) -> dict:
 def sociability_network(connection) -> nx.DiGraph:
     """The analysed sociability graph, accounts with their communities and roles."""
     graph = nx.DiGraph()
-    for row in connection.execute(q.SELECT_ROLE_NODES).df().to_dict(orient="records"):
+    for row in accounts.role_nodes(connection).to_dict(orient="records"):
         graph.add_node(row.pop("id"), **row)
-    social = sociability_graph(fetch_frame(connection, q.SELECT_ANALYSED_SOCIABILITY_EDGES))
+    social = sociability_graph(communities.sociability_edges(connection))
     names = social.vs["name"]
     for edge in social.es:
         graph.add_edge(names[edge.source], names[edge.target], **edge.attributes())
@@ -60,7 +59,7 @@ def cascade_forest(connection, resource: str, min_size: int = 1) -> nx.DiGraph:
     with its cascade's root (else the cascade's first known time) and has ``time_unknown``
     true.
     """
-    trees = connection.execute(q.SELECT_CASCADE_TREES, [resource, min_size]).df()
+    trees = resources.cascade_trees(connection, resource, min_size)
     known = trees["adopted_at"].notna()
     trees["adopted_at"] = trees["adopted_at"].astype(object).where(known, None)
     rows = trees.to_dict(orient="records")

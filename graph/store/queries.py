@@ -556,7 +556,6 @@ INSERT_ANALYSIS = "INSERT INTO analyses VALUES (?, ?, ?, ?, ?, ?)"
 # Allow-listed accounts and their handles: what replaces an account id for display.
 NAMED_HANDLES = """(SELECT DISTINCT platform, account_id, handle FROM accounts
     WHERE named AND handle IS NOT NULL)"""
-SELECT_LAST_ANALYSIS = "SELECT * FROM analyses ORDER BY finished_at DESC LIMIT 1"
 #: A result table replaced whole by the registered frame ``result`` (``table``: a name of
 #: ``RESULT_TABLES``).
 REPLACE_RESULT_TABLE = "CREATE OR REPLACE TABLE {table} AS SELECT * FROM result"
@@ -778,38 +777,6 @@ DROP_RESULT_TABLE = "DROP TABLE IF EXISTS {table}"
 PRIVACY_FIELDS = """
 SELECT table_name, column_name FROM information_schema.columns
 WHERE table_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY table_name, ordinal_position"""
-
-# --- watch ----------------------------------------------------------------------------------
-# A take-off episode starts at an hour flagged as taking off whose previous hour was not.
-
-SELECT_TAKEOFFS = """
-WITH flagged AS (
-    SELECT resource_id, hour, velocity, baseline, taking_off,
-        lag(hour) OVER (PARTITION BY resource_id ORDER BY hour) AS previous_hour,
-        lag(taking_off) OVER (PARTITION BY resource_id ORDER BY hour) AS previous_flag
-    FROM velocity)
-SELECT f.resource_id, c.title, f.hour, f.velocity, f.baseline
-FROM flagged f LEFT JOIN catalogue c USING (resource_id)
-WHERE f.taking_off AND NOT (coalesce(f.previous_flag, false)
-    AND f.hour - f.previous_hour <= INTERVAL 1 HOUR)
-ORDER BY f.hour, f.resource_id"""
-
-
-# --- networks of the results (graph/networks.py) -----------------------------------------------
-
-SELECT_SOURCE_RUNS = """SELECT run_id, source, query, file_sha256, records_loaded FROM runs
-WHERE superseded_by IS NULL ORDER BY run_id"""
-SELECT_MODULARITY = "SELECT any_value(modularity) FROM communities"
-SELECT_ROLE_NODES = f"""SELECT r.platform || ':' || r.account_id AS id,
-    coalesce(a.handle, r.account_id) AS label, r.* EXCLUDE (betweenness_method)
-FROM account_roles r LEFT JOIN {NAMED_HANDLES} a USING (platform, account_id)"""
-SELECT_ANALYSED_SOCIABILITY_EDGES = "SELECT * FROM sociability_edges"
-#: The trees of one resource's cascades (``?`` 1) of at least ``?`` 2 adopters.
-SELECT_CASCADE_TREES = f"""SELECT t.cascade, t.platform, t.account_id, t.parent_id, t.kind,
-    t.method, t.adopted_at, coalesce(a.handle, t.account_id) AS label
-FROM cascade_trees t JOIN cascades c ON c.cascade = t.cascade
-LEFT JOIN {NAMED_HANDLES} a ON a.platform = t.platform AND a.account_id = t.account_id
-WHERE c.resource_id = ? AND c.size >= ? ORDER BY t.cascade, t.adopted_at NULLS LAST"""
 
 # --- SQL over the metrics' DataFrames (graph.frames.query_frames) ----------------------------
 

@@ -7,7 +7,14 @@ import pandas as pd
 
 from graph.store import queries as q
 
-__all__ = ["account_roles", "adopter_nodes", "bridges", "named_handles", "network_accounts"]
+__all__ = [
+    "account_roles",
+    "adopter_nodes",
+    "bridges",
+    "named_handles",
+    "network_accounts",
+    "role_nodes",
+]
 
 
 def account_roles(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -19,6 +26,16 @@ def account_roles(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         "r.started_reach, r.cascades_joined, r.downstream FROM account_roles r "
         f"LEFT JOIN {q.NAMED_HANDLES} n USING (platform, account_id) "
         "ORDER BY r.started_reach + r.downstream DESC, r.pagerank DESC, account"
+    ).df()
+
+
+def role_nodes(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return every account's roles (``betweenness_method`` left out) as graph nodes: ``id``
+    (``platform:account_id``) and ``label`` (the handle if allow-listed); in no order."""
+    return connection.execute(
+        "SELECT r.platform || ':' || r.account_id AS id, coalesce(a.handle, r.account_id) AS "
+        "label, r.* EXCLUDE (betweenness_method) FROM account_roles r "
+        f"LEFT JOIN {q.NAMED_HANDLES} a USING (platform, account_id)"
     ).df()
 
 

@@ -7,8 +7,6 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-from graph.store import queries as q
-
 __all__ = [
     "adopted_catalogue",
     "adopted_platforms",
@@ -20,6 +18,7 @@ __all__ = [
     "last_analysis",
     "most_adopted_resource",
     "resources_by_adoptions",
+    "source_runs",
     "table_columns",
     "table_names",
     "title_and_parcours",
@@ -51,8 +50,17 @@ def analysed(connection: duckdb.DuckDBPyConnection, tables: Iterable[str] = ()) 
 def last_analysis(connection: duckdb.DuckDBPyConnection) -> pd.Series | None:
     """Return the row of ``analyses`` that finished last (``parameters`` as JSON text), or
     ``None`` before any analysis."""
-    frame = connection.execute(q.SELECT_LAST_ANALYSIS).df()
+    frame = connection.execute("SELECT * FROM analyses ORDER BY finished_at DESC LIMIT 1").df()
     return None if frame.empty else frame.iloc[0]
+
+
+def source_runs(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the runs the store holds and no later run replaced, by id: source, query, the
+    file's SHA-256 and the records loaded."""
+    return connection.execute(
+        "SELECT run_id, source, query, file_sha256, records_loaded FROM runs "
+        "WHERE superseded_by IS NULL ORDER BY run_id"
+    ).df()
 
 
 def catalogue(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:

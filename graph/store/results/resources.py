@@ -19,6 +19,7 @@ __all__ = [
     "campaign_dates",
     "cascade_parents",
     "cascade_tree",
+    "cascade_trees",
     "cascades",
     "communities_reached",
     "edge_methods",
@@ -93,6 +94,25 @@ def cascade_tree(connection: duckdb.DuckDBPyConnection, cascade: str) -> pd.Data
         f"{q.NAMED_HANDLES} n USING (platform, account_id) WHERE t.cascade = ? "
         "ORDER BY t.adopted_at NULLS LAST",
         cascade,
+    )
+
+
+def cascade_trees(
+    connection: duckdb.DuckDBPyConnection, resource_id: str, min_size: int
+) -> pd.DataFrame:
+    """Return the adopters of the cascades of ``resource_id`` with at least ``min_size``
+    adopters, by cascade and time of adoption (unknown last): parent, kind, method, time and
+    ``label`` (the handle of an allow-listed account)."""
+    return _of(
+        connection,
+        "SELECT t.cascade, t.platform, t.account_id, t.parent_id, t.kind, t.method, "
+        "t.adopted_at, coalesce(a.handle, t.account_id) AS label "
+        "FROM cascade_trees t JOIN cascades c ON c.cascade = t.cascade "
+        f"LEFT JOIN {q.NAMED_HANDLES} a ON a.platform = t.platform "
+        "AND a.account_id = t.account_id "
+        "WHERE c.resource_id = ? AND c.size >= ? ORDER BY t.cascade, t.adopted_at NULLS LAST",
+        resource_id,
+        min_size,
     )
 
 
