@@ -24,6 +24,12 @@ from collectors.records import Account, Community, Engagement, Post, Record, act
 __all__ = ["ChannelPage", "parse_payload", "read_channel_page"]
 
 PLATFORM = "telegram"
+#: The message's own text: the preview of the message it replies to wears the same class.
+_OWN_TEXT = (
+    ".//*[contains(concat(' ', normalize-space(@class), ' '), ' tgme_widget_message_text ')]"
+    "[not(ancestor::*[contains(concat(' ', normalize-space(@class), ' '),"
+    " ' tgme_widget_message_reply ')])]"
+)
 _MESSAGE_LINK = re.compile(r"^/(?:s/)?(?P<channel>[A-Za-z0-9_]{4,})/(?P<number>\d+)$")
 
 
@@ -118,8 +124,9 @@ def _message(message: Selector, channel: str, page_url: str, context) -> list[Re
     created_at: datetime | None = parse_datetime(
         message.css(".tgme_widget_message_date time::attr(datetime)").get()
     )
-    body = message.css(".tgme_widget_message_text")
-    text, links = fragment_text(body[0], page_url) if body else ("", [])
+    body = message.xpath(_OWN_TEXT)  # not the quoted text of the message it replies to
+    # a <blockquote> in a message is the channel's own quote formatting, not another message
+    text, links = fragment_text(body[0], page_url, leave_out="") if body else ("", [])
     hashtags = [unquote(link.split("?q=", 1)[1]) for link in links if "?q=%23" in link]
     links = [link for link in links if "?q=" not in link]  # hashtags and searches
     preview = message.css("a.tgme_widget_message_link_preview::attr(href)").get()
