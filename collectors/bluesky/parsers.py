@@ -4,10 +4,15 @@ Shapes follow the ``app.bsky.*`` lexicons (see ``platforms.md``): a ``postView``
 raw post ``record`` (text, facets, embed, reply) and the hydrated counts. Links are read from
 link facets, external embeds and the embed of a record-with-media; a quoted post becomes a
 post of its own, so that the links it carries are attributed to its author.
+
+Records are open unions written by many clients: a part of unknown shape (an embed, a facet,
+a hydrated quote) is left out and counted (:meth:`ParseContext.ignore`), never the post.
 """
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from typing import Any
 
 from collectors.parsing import ParseContext, ParseError, decode_json, parse_datetime
@@ -18,12 +23,14 @@ from collectors.records import (
     Engagement,
     Follow,
     Interaction,
+    InteractionKind,
     Post,
     Record,
     acts_of,
 )
 
 __all__ = [
+    "is_post",
     "parse_did_document",
     "parse_follows",
     "parse_list_records",
@@ -34,12 +41,23 @@ __all__ = [
     "parse_reposted_by",
     "parse_search_posts",
     "post_url",
+    "record_links",
+    "reshare",
+    "text_hashtags",
+    "uri_at",
 ]
 
 PLATFORM = "bluesky"
+POST = "app.bsky.feed.post"
 _LINK_FACET = "app.bsky.richtext.facet#link"
 _TAG_FACET = "app.bsky.richtext.facet#tag"
 _OPT_OUT_LABEL = "!no-unauthenticated"
+#: Embeds that hold no link of their own (a quote's links belong to the quoted post).
+_EMBEDS_WITHOUT_LINKS = {"app.bsky.embed.images", "app.bsky.embed.video", "app.bsky.embed.record"}
+_UNKNOWN_EMBED = "embeds of unknown shape"
+#: A hashtag as Bluesky's app finds it in text: ``#`` after a space or the start.
+_HASHTAG = re.compile(r"(?:^|\s)[#\uff03](\S+)")
+_MAX_HASHTAG = 64
 
 
 def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
@@ -114,22 +132,21 @@ def parse_post_view(
     if not isinstance(did, str):
         raise ParseError(f"{where}: author has no 'did'")
     provenance = context.provenance(PLATFORM)
-    created_at = parse_datetime(record.get("createdAt")) or parse_datetime(view.get("indexedAt"))
-    embed = record.get("embed") or {}
-    quote_of = _quoted_uri(embed)
-    reply_to = ((record.get("reply") or {}).get("parent") or {}).get("uri")
-    langs = record.get("langs") or []
+    created_at = parse_datetime(_string(record.get("createdAt"))) or parse_datetime(
+        _string(view.get("indexedAt"))
+    )
+    langs = record.get("langs")
     post = Post(
         **provenance,
         post_id=uri,
-        url=post_url(author.get("handle") or did, uri),
+        url=post_url(_string(author.get("handle")) or did, uri),
         author_id=did,
         created_at=created_at,
-        text=record.get("text"),
-        language=langs[0] if langs else None,
-        links=_links(record),
-        reply_to=reply_to,
-        quote_of=quote_of,
+        text=_string(record.get("text")),
+        language=langs[0] if isinstance(langs, list) and langs and _string(langs[0]) else None,
+        links=record_links(record, context),
+        reply_to=uri_at(record, "reply", "parent", "uri"),
+        quote_of=_quoted_post(record.get("embed")),
         engagement=Engagement(
             observed_at=context.collected_at,
             likes=view.get("likeCount"),
@@ -143,45 +160,151 @@ def parse_post_view(
     if account.opt_out:  # the author asked not to be shown to logged-out readers
         post.text = None
     records: list[Record] = [post, account, *acts_of(post)]
-    quoted_view = (view.get("embed") or {}).get("record")
-    if isinstance(quoted_view, dict) and "record" in quoted_view:  # recordWithMedia#view
-        quoted_view = quoted_view["record"]
-    if isinstance(quoted_view, dict) and quoted_view.get("$type", "").endswith("#viewRecord"):
-        records.extend(parse_post_view(quoted_view, context, where=f"{where}.embed.record"))
+    quoted = _quoted_view(view)
+    if quoted is not None:
+        try:
+            records.extend(parse_post_view(quoted, context, where=f"{where}.embed.record"))
+        except ParseError:
+            context.ignore("quoted posts of unknown shape")
     return records
 
 
-def _quoted_uri(embed: dict[str, Any]) -> str | None:
-    quoted = embed.get("record") or {}
-    if "record" in quoted:  # app.bsky.embed.recordWithMedia
-        quoted = quoted["record"] or {}
-    uri = quoted.get("uri")
-    return uri if isinstance(uri, str) else None
+def uri_at(value: Any, *keys: str) -> str | None:
+    """The string found by following ``keys`` through nested objects, or None.
+
+    >>> uri_at({"via": {"uri": "at://x"}}, "via", "uri"), uri_at({"via": []}, "via", "uri")
+    ('at://x', None)
+    """
+    for key in keys:
+        value = value.get(key) if isinstance(value, dict) else None
+    return _string(value)
 
 
-def _links(record: dict[str, Any]) -> list[str]:
-    found: list[str] = []
-    for facet in record.get("facets") or []:
-        for feature in facet.get("features") or []:
-            if feature.get("$type") == _LINK_FACET and feature.get("uri"):
-                found.append(feature["uri"])
-    embed = record.get("embed") or {}
-    for card in (embed, embed.get("media") or {}):
-        uri = (card.get("external") or {}).get("uri")
-        if uri:
-            found.append(uri)
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def is_post(uri: str | None) -> bool:
+    """Whether an AT-URI names a post (not a feed, a list, a starter pack, a profile…).
+
+    >>> is_post("at://did:plc:a/app.bsky.feed.post/3k")
+    True
+    >>> is_post("at://did:plc:a/app.bsky.feed.generator/f")
+    False
+    """
+    parts = (uri or "").removeprefix("at://").split("/")
+    return bool(uri and uri.startswith("at://")) and len(parts) == 3 and parts[1] == POST
+
+
+def _quoted_post(embed: Any) -> str | None:
+    """The AT-URI of the post a record embed (or a record-with-media) quotes; None when it
+    embeds something else (a feed, a list, a starter pack, a labeler, a profile)."""
+    quoted = embed.get("record") if isinstance(embed, dict) else None
+    if isinstance(quoted, dict) and isinstance(quoted.get("record"), dict):  # recordWithMedia
+        quoted = quoted["record"]
+    uri = uri_at(quoted, "uri")
+    return uri if is_post(uri) else None
+
+
+def _quoted_view(view: dict[str, Any]) -> dict[str, Any] | None:
+    """The hydrated quoted post (``#viewRecord`` of a post) of a postView, if any."""
+    embed = view.get("embed")
+    quoted = embed.get("record") if isinstance(embed, dict) else None
+    if isinstance(quoted, dict) and isinstance(quoted.get("record"), dict):  # recordWithMedia
+        quoted = quoted["record"]
+    if not isinstance(quoted, dict) or not str(quoted.get("$type", "")).endswith("#viewRecord"):
+        return None
+    return quoted if is_post(uri_at(quoted, "uri")) else None
+
+
+def record_links(record: dict[str, Any], context: ParseContext | None = None) -> list[str]:
+    """Every link of a post record: link facets, the link card of its embed or of the media of
+    a record-with-media. Parts of unknown shape are left out (counted in ``context``).
+
+    >>> record_links({"embed": {"$type": "app.bsky.embed.external",
+    ...                         "external": {"uri": "https://e-inspe.fr/a"}}})
+    ['https://e-inspe.fr/a']
+    """
+    found = [
+        link
+        for feature in _features(record, context)
+        if feature.get("$type") == _LINK_FACET and (link := _string(feature.get("uri")))
+    ]
+    if record.get("embed") is not None:
+        found.extend(_embed_links(record["embed"], context))
     return list(dict.fromkeys(found))
 
 
+def _features(record: dict[str, Any], context: ParseContext | None) -> list[dict[str, Any]]:
+    """The facet features of a post record, those of unknown shape left out and counted."""
+    facets = record.get("facets")
+    found: list[dict[str, Any]] = []
+    for facet in facets if isinstance(facets, list) else []:
+        features = facet.get("features") if isinstance(facet, dict) else None
+        if not isinstance(features, list):
+            _ignore(context, "facets of unknown shape")
+            continue
+        found.extend(feature for feature in features if isinstance(feature, dict))
+    return found
+
+
+def _embed_links(embed: Any, context: ParseContext | None) -> list[str]:
+    """The link card of an embed, or of the media of a record-with-media."""
+    if not isinstance(embed, dict):
+        _ignore(context, _UNKNOWN_EMBED)
+        return []
+    card = uri_at(embed, "external", "uri")
+    if card:
+        return [card]
+    if "media" in embed:
+        return _embed_links(embed["media"], context)
+    if embed.get("$type") not in _EMBEDS_WITHOUT_LINKS:
+        _ignore(context, _UNKNOWN_EMBED)
+    return []
+
+
+def _ignore(context: ParseContext | None, what: str) -> None:
+    if context is not None:
+        context.ignore(what)
+
+
 def _hashtags(record: dict[str, Any]) -> list[str]:
+    """Tag facets, else the hashtags of the text; and the record's ``tags``, lower-cased."""
     tags = [
-        feature.get("tag", "")
-        for facet in record.get("facets") or []
-        for feature in facet.get("features") or []
-        if feature.get("$type") == _TAG_FACET
+        tag
+        for feature in _features(record, None)  # facets of unknown shape: counted with links
+        if feature.get("$type") == _TAG_FACET and (tag := _string(feature.get("tag")))
     ]
-    tags.extend(record.get("tags") or [])
+    if not tags:
+        tags = text_hashtags(_string(record.get("text")) or "")
+    extra = record.get("tags")
+    if isinstance(extra, list):
+        tags.extend(tag for tag in extra if isinstance(tag, str))
     return list(dict.fromkeys(tag.lower() for tag in tags if tag))
+
+
+def text_hashtags(text: str) -> list[str]:
+    """The hashtags Bluesky's app finds in a text: ``#`` at the start or after a space, then
+    non-space characters, trailing punctuation left out; digits only, or over 64 characters,
+    is no hashtag.
+
+    >>> text_hashtags("Cours de #sociology, #123 et #1er_degré! (#Inspé)")
+    ['sociology', '1er_degré']
+    """
+    found = []
+    for match in _HASHTAG.finditer(text):
+        tag = match.group(1)
+        while tag and _is_punctuation(tag[-1]):
+            tag = tag[:-1]
+        if len(tag) > _MAX_HASHTAG or tag.startswith("\ufe0f"):
+            continue
+        if any(not char.isdigit() and not _is_punctuation(char) for char in tag):
+            found.append(tag)
+    return found
+
+
+def _is_punctuation(char: str) -> bool:
+    return unicodedata.category(char).startswith("P")
 
 
 def parse_profile(
@@ -293,7 +416,8 @@ def parse_follows(
 def parse_list_records(
     data: dict[str, Any], context: ParseContext, params: dict[str, Any] | None = None
 ) -> list[Record]:
-    """Parse ``com.atproto.repo.listRecords`` of ``app.bsky.feed.repost``: timed reposts.
+    """Parse ``com.atproto.repo.listRecords`` of ``app.bsky.feed.repost``: timed reposts, with
+    the repost they were made through (``via``) when the client wrote it.
 
     Only reposts of the posts named in the request's ``subjects`` parameter are kept (the
     rest of someone's repository is not needed); without it, every repost is kept.
@@ -301,24 +425,42 @@ def parse_list_records(
     wanted = set((params or {}).get("subjects") or [])
     records: list[Record] = []
     for index, item in enumerate(_list(data, "records")):
-        uri, value = item.get("uri"), item.get("value")
-        if not isinstance(uri, str) or not isinstance(value, dict):
+        uri, value = uri_at(item, "uri"), item.get("value") if isinstance(item, dict) else None
+        if uri is None or not isinstance(value, dict):
             raise ParseError(f"records[{index}] needs 'uri' and 'value'")
-        subject = (value.get("subject") or {}).get("uri")
-        if value.get("$type") != "app.bsky.feed.repost" or not isinstance(subject, str):
+        subject = uri_at(value, "subject", "uri")
+        if value.get("$type") != "app.bsky.feed.repost" or subject is None:
             continue
         if wanted and subject not in wanted:
             continue
-        records.append(
-            Interaction(
-                **context.provenance(PLATFORM),
-                kind="repost",
-                actor_id=uri.removeprefix("at://").split("/", 1)[0],
-                target_post_id=subject,
-                created_at=parse_datetime(value.get("createdAt")),
-            )
-        )
+        actor = uri.removeprefix("at://").split("/", 1)[0]
+        records.append(reshare("repost", actor, value, context))
     return records
+
+
+def reshare(
+    kind: InteractionKind, actor: str, value: dict[str, Any], context: ParseContext
+) -> Interaction:
+    """The interaction a repost or like record (``value``) of ``actor`` states: its subject,
+    its time, and ``via``, the repost through which the actor saw the subject, if written.
+
+    >>> from datetime import datetime, UTC
+    >>> ctx = ParseContext("bluesky", "r1", datetime(2026, 9, 1, tzinfo=UTC))
+    >>> value = {"subject": {"uri": "at://did:plc:a/app.bsky.feed.post/1", "cid": "bafy1"},
+    ...          "via": {"uri": "at://did:plc:c/app.bsky.feed.repost/2", "cid": "bafy2"},
+    ...          "createdAt": "2026-08-31T08:00:00Z"}
+    >>> act = reshare("repost", "did:plc:b", value, ctx)
+    >>> act.target_post_id, act.via
+    ('at://did:plc:a/app.bsky.feed.post/1', 'at://did:plc:c/app.bsky.feed.repost/2')
+    """
+    return Interaction(
+        **context.provenance(PLATFORM),
+        kind=kind,
+        actor_id=actor,
+        target_post_id=uri_at(value, "subject", "uri"),
+        created_at=parse_datetime(_string(value.get("createdAt"))),
+        via=uri_at(value, "via", "uri"),
+    )
 
 
 def parse_did_document(document: dict[str, Any]) -> str | None:

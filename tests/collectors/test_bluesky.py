@@ -1,11 +1,12 @@
 import copy
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from collectors.bluesky import parse_payload, parse_search_posts
-from collectors.parsing import ParseContext, ParseError
+from collectors.parsing import ParseContext, ParseError, guarded
 from collectors.rawrun import Payload
 from collectors.records import Account, Interaction, Post
 from tests.fixtures.bluesky import author, post_view, search_body
@@ -134,3 +135,88 @@ def test_error_responses_give_no_records():
 def test_unknown_endpoint_is_refused():
     with pytest.raises(ParseError, match=r"app\.bsky\.feed\.getLikes"):
         parse_payload(payload("{}", url="https://x/xrpc/app.bsky.feed.getLikes"), CONTEXT)
+
+
+# --- open schemas (issue 21): what third-party clients write ---------------------------------
+
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "bluesky"
+FEED = json.loads((REAL / "feed_generator_record.json").read_text())["uri"]  # a real feed
+
+
+def with_embed(rkey, embed, **options):
+    view = post_view(ana, rkey, "2026-09-02T10:00:00Z", **options)
+    view["record"]["embed"] = embed
+    return view
+
+
+def test_a_real_record_with_media_quotes_its_post_and_keeps_the_quoted_one():
+    thread = json.loads((REAL / "thread_view_post_with_embed_media.json").read_text())
+    url = "https://public.api.bsky.app/xrpc/app.bsky.feed.getPostThread"
+    context = ParseContext("bluesky", "r1", CONTEXT.collected_at)
+    records = parse_payload(payload(json.dumps(thread), url=url), context)
+    base = "at://did:plc:kvwvcn5iqfooopmyzvb4qzba/app.bsky.feed.post/"
+    posts = {p.post_id: p for p in by_type(records, Post)}
+    assert set(posts) == {base + "3kaheyt6vpc22", base + "3kahesw26il2z"}
+    assert posts[base + "3kaheyt6vpc22"].quote_of == base + "3kahesw26il2z"
+    assert posts[base + "3kahesw26il2z"].text == "test"
+    assert [(i.kind, i.target_post_id) for i in by_type(records, Interaction)] == [
+        ("quote", base + "3kahesw26il2z")
+    ]
+    assert not context.ignored
+
+
+def test_an_embed_of_unknown_shape_costs_that_embed_not_the_post_nor_the_page():
+    card = {"$type": "app.bsky.embed.external", "external": {"uri": "https://e-inspe.fr/c"}}
+    odd = [
+        with_embed(  # a client that wrote the media as a list
+            "m1",
+            {"$type": "app.bsky.embed.recordWithMedia", "record": {"record": {
+                "uri": original["uri"], "cid": "c"}}, "media": [card]},
+            facet_links=("https://e-inspe.fr/facet",),
+        ),
+        with_embed("m2", {"$type": "blue.example.embed.poll", "options": ["oui", "non"]}),
+        with_embed("m3", {"$type": "app.bsky.embed.external", "external": "https://x.fr/"}),
+        with_embed("m4", [card]),
+    ]  # fmt: skip
+    context = ParseContext("bluesky", "r1", CONTEXT.collected_at)
+    records = guarded(parse_payload)(payload(search_body(original, *odd)), context)
+    posts = {p.post_id.rsplit("/", 1)[-1]: p for p in by_type(records, Post)}
+    assert set(posts) == {"3k1", "m1", "m2", "m3", "m4"}
+    assert posts["m1"].links == ["https://e-inspe.fr/facet"]
+    assert posts["m1"].quote_of == original["uri"]
+    assert posts["3k1"].links == [
+        "https://www.e-inspe.fr/course/view.php?id=4",
+        "https://buff.ly/abc",
+    ]
+    assert context.ignored == {"embeds of unknown shape": 4}
+
+
+@pytest.mark.parametrize(
+    "embedded",
+    [
+        FEED,
+        "at://did:plc:ana/app.bsky.graph.list/3kl",
+        "at://did:plc:ana/app.bsky.graph.starterpack/3ks",
+        "at://did:plc:ana/app.bsky.labeler.service/self",
+        "at://did:plc:ana",
+    ],
+)
+def test_a_record_embed_of_something_else_than_a_post_is_no_quote(embedded):
+    record = {"record": {"uri": embedded, "cid": "bafy"}}
+    views = [
+        with_embed("f1", {"$type": "app.bsky.embed.record", **record}),
+        with_embed("f2", {"$type": "app.bsky.embed.recordWithMedia", "record": record,
+                          "media": {"$type": "app.bsky.embed.images", "images": []}}),
+    ]  # fmt: skip
+    records = parse_search_posts({"posts": views}, CONTEXT)
+    assert [p.quote_of for p in by_type(records, Post)] == [None, None]
+    assert by_type(records, Interaction) == []
+
+
+def test_hashtags_are_read_from_the_text_when_no_tag_facet_names_them():
+    view = post_view(ana, "h1", "2026-09-02T10:00:00Z", "Lu en #sociology, voir #INSPE. #2026")
+    (post, _) = parse_search_posts({"posts": [view]}, CONTEXT)
+    assert post.community.hashtags == ["sociology", "inspe"]
+    tagged = post_view(ana, "h2", "2026-09-02T10:00:00Z", "#sociology", tags=("Maternelle",))
+    (post, _) = parse_search_posts({"posts": [tagged]}, CONTEXT)
+    assert post.community.hashtags == ["maternelle"]  # the facets say which words are tags
