@@ -6,7 +6,12 @@ quote) points to a tracked domain; reposts are kept when they repost a post alre
 (found earlier in the stream or in earlier runs). Kept events are written, exactly as
 received, in batches: one payload per batch, one event per line. After a disconnection the
 client reconnects with the ``time_us`` cursor of the last event it handled and skips what it
-already saw, so nothing is lost or doubled.
+already saw, so nothing is lost or doubled. An event that cannot be read is noted in the run
+and skipped: one odd event never stops the stream.
+
+Events carry no profile labels: the authors known from earlier runs to carry the
+``!no-unauthenticated`` self-label are named in each batch's parameters (``opted_out``), and
+their posts lose their text as they do when read from the AppView.
 """
 
 from __future__ import annotations
@@ -20,33 +25,16 @@ from urllib.parse import urlencode
 
 import websockets
 
-from collectors.bluesky.parsers import parse_post_view
-from collectors.parsing import ParseContext, ParseError, guarded, links_to, parse_datetime
+from collectors.bluesky.parsers import parse_post_view, record_links, reshare
+from collectors.parsing import ParseContext, ParseError, guarded, links_to
 from collectors.rawrun import Payload, RawRunWriter
-from collectors.records import Interaction, Record
+from collectors.records import Record
 
-__all__ = ["JetstreamCollector", "event_key", "event_links", "last_cursor", "parse_events"]
+__all__ = ["JetstreamCollector", "event_key", "last_cursor", "parse_events"]
 
 POST, REPOST = "app.bsky.feed.post", "app.bsky.feed.repost"
-
-
-def event_links(record: dict[str, Any]) -> list[str]:
-    """Every link of a post record: link facets, external embed, media of a quote.
-
-    >>> event_links({"embed": {"$type": "app.bsky.embed.external",
-    ...                        "external": {"uri": "https://e-inspe.fr/a"}}})
-    ['https://e-inspe.fr/a']
-    """
-    found = [
-        feature.get("uri")
-        for facet in record.get("facets") or []
-        for feature in facet.get("features") or []
-        if feature.get("$type") == "app.bsky.richtext.facet#link"
-    ]
-    embed = record.get("embed") or {}
-    for card in (embed, embed.get("media") or {}):
-        found.append((card.get("external") or {}).get("uri"))
-    return [link for link in dict.fromkeys(found) if isinstance(link, str)]
+#: What a message that is not a readable event raises while it is handled.
+_SHAPE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
 
 
 def _uri(event: dict[str, Any]) -> str:
@@ -55,32 +43,36 @@ def _uri(event: dict[str, Any]) -> str:
 
 
 def parse_events(payload: Payload, context: ParseContext) -> list[Record]:
-    """Parse a batch of Jetstream events (one JSON event per line) into records."""
+    """Parse a batch of Jetstream events (one JSON event per line) into records; an event that
+    cannot be read is left out and counted, the others are kept."""
+    opted_out = set(payload.params.get("opted_out") or [])
     records: list[Record] = []
-    for number, line in enumerate(payload.content().splitlines(), start=1):
+    for line in payload.content().splitlines():
         try:
-            event = json.loads(line)
-            commit = event.get("commit") or {}
-            record = commit.get("record")
-            if event.get("kind") != "commit" or commit.get("operation") != "create" or not record:
-                continue
-            if commit["collection"] == POST:
-                view = {"uri": _uri(event), "author": {"did": event["did"]}, "record": record}
-                records.extend(parse_post_view(view, context, where=f"event {number}"))
-            elif commit["collection"] == REPOST:
-                records.append(
-                    Interaction(
-                        **context.provenance("bluesky"),
-                        kind="repost",
-                        actor_id=event["did"],
-                        target_post_id=record["subject"]["uri"],
-                        created_at=parse_datetime(record.get("createdAt")),
-                    )
-                )
-        except (ValueError, KeyError, TypeError, AttributeError) as error:
-            message = f"payload {payload.seq}, event {number}: unreadable ({error!r})"
-            raise ParseError(message) from None
+            records.extend(_event_records(json.loads(line), opted_out, context))
+        except (ParseError, *_SHAPE_ERRORS):
+            context.ignore("Jetstream events of unknown shape")
     return records
+
+
+def _event_records(
+    event: dict[str, Any], opted_out: set[str], context: ParseContext
+) -> list[Record]:
+    """The records of one event: a created post, or a repost with its time and ``via``."""
+    commit, did = event.get("commit"), event.get("did")
+    if event.get("kind") != "commit" or not isinstance(commit, dict):
+        return []
+    if commit.get("operation") != "create" or commit.get("collection") not in (POST, REPOST):
+        return []
+    record = commit.get("record")
+    if not isinstance(record, dict) or not isinstance(did, str):
+        raise ParseError("a created record needs a 'did' and a 'record' object")
+    if commit["collection"] == REPOST:
+        return [reshare("repost", did, record, context)]
+    # no labels in events: the self-label learnt earlier, so that the text is dropped
+    labels = [{"val": "!no-unauthenticated"}] if did in opted_out else []
+    view = {"uri": _uri(event), "author": {"did": did, "labels": labels}, "record": record}
+    return parse_post_view(view, context, where="event")
 
 
 class JetstreamCollector:
@@ -96,6 +88,8 @@ class JetstreamCollector:
         Tracked domains (subdomains included).
     known_posts : iterable of str
         AT-URIs of posts whose reposts are wanted.
+    opted_out : iterable of str
+        DIDs known, from earlier runs, to carry the ``!no-unauthenticated`` self-label.
     cursor : int, optional
         ``time_us`` to start from (Jetstream replays about 36 hours).
     seen_at_cursor : iterable of str
@@ -110,6 +104,7 @@ class JetstreamCollector:
         run: RawRunWriter,
         domains: Iterable[str],
         known_posts: Iterable[str] = (),
+        opted_out: Iterable[str] = (),
         *,
         cursor: int | None = None,
         seen_at_cursor: Iterable[str] = (),
@@ -120,6 +115,7 @@ class JetstreamCollector:
         self.url, self.run = url, run
         self.domains = tuple(domains)
         self.known_posts = set(known_posts)
+        self.opted_out = set(opted_out)
         self.cursor = cursor
         self.seen_at_cursor = set(seen_at_cursor)  # events already handled at ``cursor``
         self.batch: list[str] = []
@@ -140,7 +136,7 @@ class JetstreamCollector:
         if event.get("kind") != "commit" or commit.get("operation") != "create":
             return False
         if commit.get("collection") == POST and any(
-            links_to(link, self.domains) for link in event_links(record)
+            links_to(link, self.domains) for link in record_links(record)
         ):
             self.known_posts.add(_uri(event))
             return True
@@ -148,8 +144,15 @@ class JetstreamCollector:
         return commit.get("collection") == REPOST and subject in self.known_posts
 
     def handle(self, message: str) -> None:
-        """Handle one message: skip what was seen, keep what is wanted, move the cursor."""
-        event = json.loads(message)
+        """Handle one message; one that is not a readable event is noted in the run, skipped."""
+        try:
+            self.handle_event(json.loads(message), message)
+        except _SHAPE_ERRORS as error:
+            where = f"event after time_us {self.cursor}"
+            self.run.add_incident("error", where, f"unreadable event skipped ({error!r})")
+
+    def handle_event(self, event: dict[str, Any], message: str) -> None:
+        """Skip what was seen, keep what is wanted, move the cursor."""
         time_us = event.get("time_us")
         if not isinstance(time_us, int):
             return
@@ -172,8 +175,14 @@ class JetstreamCollector:
         """Write the pending events as one payload, parse them, flush the run."""
         if not self.batch:
             return
+        authors = {json.loads(message).get("did") for message in self.batch}
+        opted_out = sorted(authors & self.opted_out)
         payload = self.run.add_payload(
-            "\n".join(self.batch), url=self.subscribe_url(), method="WS", status=None
+            "\n".join(self.batch),
+            url=self.subscribe_url(),
+            method="WS",
+            params={"opted_out": opted_out} if opted_out else None,
+            status=None,
         )
         context = ParseContext(self.run.manifest.source, self.run.run_id, payload.received_at)
         try:

@@ -31,12 +31,14 @@ def follow_live(request: Request) -> StreamOutcome:
         cursor, seen = last_cursor(line for _, line in lines if line.startswith(PAYLOAD_PREFIX))
     url = request.section.jetstream
     query = f"links to {', '.join(request.domains)}"
+    known_posts, opted_out = _earlier_runs(raw_dir)
     with RawRunWriter(raw_dir, "bluesky-live", query, {"url": url, "cursor": cursor}) as run:
         collector = JetstreamCollector(
             url,
             run,
             request.domains,
-            _known_posts(raw_dir),
+            known_posts,
+            opted_out,
             cursor=cursor,
             seen_at_cursor=seen,
             batch_size=given["batch_size"],
@@ -60,11 +62,17 @@ async def _follow(collector: JetstreamCollector, duration: float | None) -> None
     await collector.follow(stop, duration)
 
 
-def _known_posts(raw_dir: Path) -> set[str]:
-    """AT-URIs of the Bluesky posts in earlier runs, whose reposts the live stream keeps."""
+def _earlier_runs(raw_dir: Path) -> tuple[set[str], set[str]]:
+    """From the earlier Bluesky runs: the AT-URIs of their posts, whose reposts the live
+    stream keeps, and the accounts last seen (by the AppView, which shows labels) with the
+    ``!no-unauthenticated`` self-label, whose texts it does not keep."""
     known: set[str] = set()
+    labelled: dict[str, bool] = {}
     for run in runs_of(raw_dir, "bluesky", "bluesky-live"):
         for _, line in iter_lines(run_paths(raw_dir, run.source, run.run_id)[0]):
             if line.startswith(b'{"type":"post"'):
                 known.add(decode_record(line).post_id)
-    return known
+            elif run.source == "bluesky" and line.startswith(b'{"type":"account"'):
+                account = decode_record(line)
+                labelled[account.account_id] = "no-unauthenticated" in account.opt_out
+    return known, {did for did, opted in labelled.items() if opted}

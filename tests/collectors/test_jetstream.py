@@ -7,13 +7,15 @@ import gzip
 import json
 import socket
 import threading
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 from websockets.asyncio.server import serve
 
 from collectors.bluesky.jetstream import JetstreamCollector
+from collectors.bluesky.live import _earlier_runs
 from collectors.rawrun import RawRunWriter, iter_lines
-from collectors.records import Interaction, Post, decode_record
+from collectors.records import Account, Interaction, Post, decode_record
 from tests.collectors.collecting import essaim, store_counts, write_config
 
 LINK = "https://www.e-inspe.fr/course/view.php?id=101"
@@ -195,3 +197,118 @@ def test_a_stream_that_never_connects_says_why(tmp_path):
     result = essaim(config, "collect", "bluesky-live", "--duration", "1")
     assert result.returncode == 2
     assert "0 events read" in result.stdout and "error: disconnected" in result.stderr
+
+
+# --- open schemas and opt-outs (issue 21) ------------------------------------------------------
+
+
+def with_embed(event, embed):
+    event["commit"]["record"]["embed"] = embed
+    return event
+
+
+def with_facet_link(event, link):
+    feature = {"$type": "app.bsky.richtext.facet#link", "uri": link}
+    event["commit"]["record"]["facets"] = [
+        {"index": {"byteStart": 0, "byteEnd": 6}, "features": [feature]}
+    ]
+    return event
+
+
+CARD = {"$type": "app.bsky.embed.external", "external": {"uri": LINK}}
+ODD = [
+    "not json at all",
+    json.dumps([1, 2]),
+    json.dumps({"did": "did:plc:x", "time_us": T0 + 2, "kind": "commit", "commit": ["create"]}),
+    json.dumps(  # a third-party client's media list: the embed is left out, the post kept
+        with_embed(
+            with_facet_link(post(6, "did:plc:ines", T0 + 3), LINK),
+            {
+                "$type": "app.bsky.embed.recordWithMedia",
+                "media": [CARD],
+                "record": {"record": {"uri": MATCHED, "cid": "c"}},
+            },
+        )
+    ),
+    json.dumps(with_embed(post(7, "did:plc:jade", T0 + 4), {"media": [CARD]})),  # no link left
+    json.dumps(post(1, "did:plc:ana", T0 + 5, LINK)),
+    json.dumps(repost(1, "did:plc:chloe", T0 + 6, MATCHED)),
+]
+
+
+async def run_odd_stream(tmp_path):
+    async def handler(connection):
+        for message in ODD:
+            await connection.send(message)
+        await connection.wait_closed()
+
+    async with serve(handler, "127.0.0.1", 0) as server:
+        port = server.sockets[0].getsockname()[1]
+        with RawRunWriter(tmp_path / "raw", "bluesky-live", "live") as run:
+            collector = JetstreamCollector(
+                f"ws://127.0.0.1:{port}/subscribe", run, ["e-inspe.fr"], batch_size=10
+            )
+            stop = asyncio.Event()
+
+            async def stop_when_done():
+                while collector.cursor != T0 + 6:
+                    await asyncio.sleep(0.02)
+                stop.set()
+
+            await asyncio.wait_for(asyncio.gather(collector.follow(stop), stop_when_done()), 20)
+    return run, collector
+
+
+def test_unreadable_events_are_noted_and_skipped_and_the_stream_goes_on(tmp_path):
+    run, collector = asyncio.run(run_odd_stream(tmp_path))
+    assert collector.reconnections == 0
+    records = [decode_record(line) for _, line in iter_lines(run.path) if b'"payload"' not in line]
+    posts = {r.post_id: r for r in records if isinstance(r, Post)}
+    assert set(posts) == {MATCHED, "at://did:plc:ines/app.bsky.feed.post/p6"}
+    assert posts["at://did:plc:ines/app.bsky.feed.post/p6"].quote_of == MATCHED
+    reposts = [(r.actor_id, r.target_post_id) for r in records if isinstance(r, Interaction)]
+    assert ("did:plc:chloe", MATCHED) in reposts
+    unreadable = [i for i in run.manifest.incidents if "unreadable event" in i.message]
+    assert len(unreadable) == 3  # not JSON, not an object, a commit that is a list
+    assert any(i.message == "1 embeds of unknown shape ignored" for i in run.manifest.incidents)
+
+
+def test_authors_known_to_have_opted_out_lose_their_text_and_reposts_keep_via(tmp_path):
+    via = {"uri": "at://did:plc:bob/app.bsky.feed.repost/3lvia", "cid": "bafyvia"}
+    shared = repost(2, "did:plc:chloe", T0 + 2, MATCHED)
+    shared["commit"]["record"]["via"] = via  # a repost of bob's repost, as the app writes it
+    with RawRunWriter(tmp_path / "raw", "bluesky-live", "live") as run:
+        collector = JetstreamCollector(
+            "ws://127.0.0.1:1/subscribe", run, ["e-inspe.fr"], opted_out={"did:plc:ana"}
+        )
+        for event in (post(1, "did:plc:ana", T0 + 1, LINK), shared):
+            collector.handle(json.dumps(event))
+        collector.write_batch()
+    lines = [json.loads(line) for _, line in iter_lines(run.path)]
+    assert lines[0]["params"] == {"opted_out": ["did:plc:ana"]}  # reparse knows it too
+    records = [decode_record(json.dumps(line)) for line in lines[1:]]
+    (kept,) = [r for r in records if isinstance(r, Post)]
+    assert kept.post_id == MATCHED and kept.text is None
+    (account,) = [r for r in records if isinstance(r, Account)]
+    assert account.opt_out == ["no-unauthenticated"]
+    (shared_again,) = [r for r in records if isinstance(r, Interaction)]
+    assert shared_again.via == via["uri"]
+
+
+def test_the_live_collector_learns_opt_outs_from_the_latest_appview_runs(tmp_path):
+    at = datetime(2026, 9, 1, tzinfo=UTC)
+    common = {"source": "bluesky", "collected_at": at, "platform": "bluesky"}
+
+    def account(did, opted, run_id):
+        return Account(**common, run_id=run_id, account_id=did,
+                       opt_out=["no-unauthenticated"] if opted else [])  # fmt: skip
+
+    for run_id, opted in (("r1", {"ana": True, "bob": True}), ("r2", {"bob": False})):
+        with RawRunWriter(tmp_path, "bluesky", "domain:e-inspe.fr") as run:
+            run.add_records([account(f"did:plc:{n}", o, run_id) for n, o in opted.items()])
+            run.add_records(
+                [Post(**common, run_id=run_id, post_id=MATCHED, author_id="did:plc:ana")]
+            )
+    known, opted_out = _earlier_runs(tmp_path)
+    assert known == {MATCHED}
+    assert opted_out == {"did:plc:ana"}  # bob removed the label since
