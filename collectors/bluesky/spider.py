@@ -7,8 +7,10 @@ For every post found, every quote of it and every reply to it, the public AppVie
 quotes, reposters and the reply thread (only those its counts say exist); the authors and
 sharers get their profiles (follower counts). Optionally:
 the accounts sharers follow (``--follows``) and repost times read from the reposters'
-repositories (``--repost-times``). An access token that expires during a long run is renewed
-with ``refreshSession`` and the refused pages are asked again; tokens live in memory only.
+repositories (``--repost-times``), found through their DID documents (the PLC directory
+for ``did:plc``, the account's own host for ``did:web``). An access token that expires
+during a long run is renewed with ``refreshSession`` and the refused pages are asked again;
+tokens live in memory only.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import unquote
 
 import scrapy
 from scrapy import signals
@@ -28,7 +31,7 @@ from collectors.engine import ApiSpider
 from collectors.engine.spider import error_name
 from collectors.parsing import parse_datetime
 
-__all__ = ["BlueskyOptions", "BlueskySpider"]
+__all__ = ["BlueskyOptions", "BlueskySpider", "did_document_url"]
 
 _PROFILES_PER_CALL = 25  # app.bsky.actor.getProfiles accepts at most 25 actors
 _PAGE = 100  # the largest page every listing endpoint accepts
@@ -302,17 +305,18 @@ class BlueskySpider(ApiSpider):
             self.awaiting_host[did].append(subject)
         else:
             self.awaiting_host[did] = [subject]
-            yield self.get(
-                f"{self.options.plc.rstrip('/')}/{did}",
-                None,
-                lambda document, _: self.host_found(document, did),
-            )
+            url = did_document_url(did, self.options.plc)
+            if url is None:
+                self.page_failed(did, "a DID method without repository host (not plc or web)")
+                self.repository_hosts[did] = None
+                return
+            yield self.get(url, None, lambda document, _: self.host_found(document, did, url))
 
-    def host_found(self, document, did: str) -> Iterator[scrapy.Request]:
+    def host_found(self, document, did: str, url: str) -> Iterator[scrapy.Request]:
         pds = parse_did_document(document) if isinstance(document, dict) else None
         self.repository_hosts[did] = pds
         if pds is None:
-            self.page_failed(f"{self.options.plc}/{did}", "no repository host in the DID document")
+            self.page_failed(url, "no repository host in the DID document")
         yield from self.repository(did, self.awaiting_host.pop(did, []))
 
     def repository(self, did: str, subjects: list[str]) -> Iterator[scrapy.Request]:
@@ -345,6 +349,29 @@ class BlueskySpider(ApiSpider):
             )
             request.meta["pages"] = pages + 1
             yield request
+
+
+def did_document_url(did: str, plc: str) -> str | None:
+    """Where the document of ``did`` is read: the PLC directory for ``did:plc``; for
+    ``did:web``, its host's ``/.well-known/did.json`` (or ``<path>/did.json``), a port's
+    colon percent-encoded, over HTTPS (HTTP for ``localhost``, which atproto allows only in
+    development); None for another method.
+
+    >>> did_document_url("did:plc:kvwvcn5iqfooopmyzvb4qzba", "https://plc.directory")
+    'https://plc.directory/did:plc:kvwvcn5iqfooopmyzvb4qzba'
+    >>> did_document_url("did:web:feed.atproto.blue", "https://plc.directory")
+    'https://feed.atproto.blue/.well-known/did.json'
+    >>> did_document_url("did:web:localhost%3A2583", "https://plc.directory")
+    'http://localhost:2583/.well-known/did.json'
+    """
+    if did.startswith("did:plc:"):
+        return f"{plc.rstrip('/')}/{did}"
+    if not did.startswith("did:web:"):
+        return None
+    host, *path = (unquote(part) for part in did.removeprefix("did:web:").split(":"))
+    scheme = "http" if host.split(":")[0] == "localhost" else "https"
+    where = "/".join(path) if path else ".well-known"
+    return f"{scheme}://{host}/{where}/did.json"
 
 
 def _nothing(data, response):

@@ -15,7 +15,7 @@ import duckdb
 import pytest
 
 from app.demo.replay import ReplayServer, Reply
-from collectors.rawrun import find_runs, read_manifest
+from collectors.rawrun import find_runs, iter_lines, read_manifest, run_paths
 from tests.collectors.collecting import (
     command,
     environment,
@@ -26,6 +26,7 @@ from tests.collectors.collecting import (
 )
 from tests.fixtures import bluesky_world as world
 
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "bluesky"
 CREDENTIALS = {
     "ESSAIM_BLUESKY_HANDLE": world.HANDLE,
     "ESSAIM_BLUESKY_APP_PASSWORD": world.PASSWORD,
@@ -391,3 +392,37 @@ def test_profiles_are_asked_for_in_batches_the_last_one_when_the_crawl_runs_dry(
     batches = [query["actors"] for query in _requested(server, "app.bsky.actor.getProfiles")]
     assert len(batches) == 1  # eight people: one batch, under the limit of 25
     assert sorted(batches[0]) == sorted(f"did:plc:{name}" for name in world.PEOPLE)
+
+
+def test_a_did_web_reposter_is_found_on_its_own_host_and_its_via_kept(config, server):
+    host = f"localhost%3A{server.url.rsplit(':', 1)[1]}"  # atproto allows localhost in tests
+    did = f"did:web:{host}"
+    server.add(
+        "/xrpc/app.bsky.feed.getRepostedBy",
+        {"uri": world.P2["uri"], "limit": "100"},
+        Reply({"uri": world.P2["uri"], "repostedBy": [{**world.person("hugo"), "did": did}]}),
+    )
+    real = json.loads((REAL / "describe_repo.json").read_text())["didDoc"]  # a real document
+    real["service"][0]["serviceEndpoint"] = server.url
+    server.add("/.well-known/did.json", None, Reply({**real, "id": did}))
+    via = {"uri": "at://did:plc:gael/app.bsky.feed.repost/3lvia", "cid": "bafyvia"}
+    value = {
+        "$type": "app.bsky.feed.repost",
+        "subject": {"uri": world.P2["uri"], "cid": world.P2["cid"]},
+        "createdAt": "2026-09-01T11:00:00Z",
+        "via": via,
+    }
+    params = {"repo": did, "collection": "app.bsky.feed.repost", "limit": "100"}
+    record = {"uri": f"at://{did}/app.bsky.feed.repost/3lr", "cid": "bafyr", "value": value}
+    server.add("/xrpc/com.atproto.repo.listRecords", params, Reply({"records": [record]}))
+    result = collect(config, "--repost-times")  # farid's and gael's DIDs are not served
+    assert "did:web" not in result.stderr and server.count("/plc/did:web") == 0
+    raw = config.parent / "data" / "raw"
+    (run,) = [read_manifest(path) for path in find_runs(raw)]
+    records = [
+        json.loads(line)
+        for _, line in iter_lines(run_paths(raw, "bluesky", run.run_id)[0])
+        if line.startswith(b'{"type":"interaction"')
+    ]
+    (timed,) = [r for r in records if r["actor_id"] == did and r.get("created_at")]
+    assert (timed["target_post_id"], timed["via"]) == (world.P2["uri"], via["uri"])

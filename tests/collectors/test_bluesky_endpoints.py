@@ -155,3 +155,16 @@ def test_did_documents_give_no_records():
         seq=1, received_at=CONTEXT.collected_at, url="https://plc.directory/did:plc:bob", body="{}"
     )
     assert parse_payload(payload, CONTEXT) == []
+
+
+def test_repository_reposts_keep_the_repost_they_were_made_through():
+    via = {"uri": "at://did:plc:gael/app.bsky.feed.repost/3lvia", "cid": "bafyvia"}
+    value = {
+        "$type": "app.bsky.feed.repost",
+        "subject": {"uri": P["uri"], "cid": P["cid"]},
+        "createdAt": "2026-09-01T09:15:00Z",
+        "via": via,
+    }
+    item = {"uri": "at://did:plc:bob/app.bsky.feed.repost/3lr", "cid": "c", "value": value}
+    (found,) = parse("com.atproto.repo.listRecords", {"records": [item]})
+    assert (found.target_post_id, found.via) == (P["uri"], via["uri"])
