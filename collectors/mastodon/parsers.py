@@ -3,10 +3,14 @@
 Statuses are identified by their ActivityPub ``uri``, the same on every instance, so a status
 read on several instances is one post. Accounts are identified by their full ``user@host``
 address. Links come from the anchors of the HTML ``content`` (mentions and hashtags left out)
-and from the preview ``card``. A boost is a wrapper whose ``reblog`` is the original: it
-becomes a repost with its time. Authors whose profile says ``#nobot`` or ``#noindex`` are
-not collected at all; authors who are not ``discoverable`` keep their links but not their
-text.
+and from the preview ``card``; a quoting status's "RE: <url>" fallback (the element of class
+``quote-inline``) is neither text nor a link share, the quote being an interaction. A boost
+is a wrapper whose ``reblog`` is the original: it becomes a repost with its time.
+``in_reply_to_id`` is an id of the reading instance: it becomes the parent's URI when the
+parent is in the same answer (the spider asks for a reply and its parent together when it
+is not, see :func:`statuses_by_id`). Authors whose profile says ``#nobot`` or ``#noindex``
+are not collected at all; authors who are not ``discoverable`` keep their links but not
+their text.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ __all__ = [
     "parse_payload",
     "parse_status",
     "status_links",
+    "statuses_by_id",
 ]
 
 PLATFORM = "mastodon"
@@ -55,7 +60,7 @@ def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
         return []
     params = text_params(payload, "status_uri", "status_id", "account")
     try:
-        if "/api/v1/timelines/" in path:
+        if "/api/v1/timelines/" in path or path.endswith("/api/v1/statuses"):
             return _statuses(_expect(data, list), context, instance)
         if path.endswith("/api/v2/search"):
             return _statuses(_expect(_expect(data, dict).get("statuses"), list), context, instance)
@@ -134,16 +139,24 @@ def parse_account(account: dict[str, Any], context: ParseContext, instance: str)
 
 
 class _Content(HTMLParser):
-    """Text and outbound links of a status's HTML content."""
+    """Text and outbound links of a status's HTML content; with ``quoting``, the element of
+    class ``quote-inline`` (the "RE: <url>" fallback of a quote) is left out."""
 
-    def __init__(self) -> None:
+    def __init__(self, quoting: bool) -> None:
         super().__init__(convert_charrefs=True)
         self.text: list[str] = []
         self.links: list[str] = []
+        self.quoting = quoting
+        self.skipped: tuple[str, int] | None = None  # the fallback's tag, open elements of it
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
-        if tag == "br":
+        if self.skipped:
+            name, depth = self.skipped
+            self.skipped = (name, depth + (tag == name))
+        elif self.quoting and "quote-inline" in (attributes.get("class") or "").split():
+            self.skipped = (tag, 1)
+        elif tag == "br":
             self.text.append("\n")
         elif tag == "p" and self.text:
             self.text.append("\n\n")
@@ -152,28 +165,54 @@ class _Content(HTMLParser):
             if not re.search(r"\b(mention|hashtag|tag)\b", kinds):
                 self.links.append(attributes["href"])
 
+    def handle_endtag(self, tag: str) -> None:
+        if self.skipped:
+            name, depth = self.skipped
+            depth -= tag == name
+            self.skipped = (name, depth) if depth else None
+
     def handle_data(self, data: str) -> None:
-        self.text.append(data)
+        if not self.skipped:
+            self.text.append(data)
 
 
-def _content(html: str) -> tuple[str, list[str]]:
-    parser = _Content()
-    parser.feed(html or "")
+def _content(status: dict[str, Any]) -> tuple[str, list[str]]:
+    parser = _Content(quoting=bool(status.get("quote")))
+    parser.feed(status.get("content") or "")
     parser.close()
     return "".join(parser.text).strip(), parser.links
 
 
 def status_links(status: dict[str, Any]) -> list[str]:
-    """Every outbound link of a status: content anchors, then the preview card.
+    """Every outbound link of a status: content anchors, then the preview card; a quote's
+    "RE: <url>" fallback is not one.
 
     >>> status_links({"content": '<p><a href="https://e-inspe.fr/x">e-inspe.fr/x</a> '
     ...               '<a href="https://m.s/tags/inspe" class="mention hashtag">#inspe</a></p>',
     ...               "card": {"url": "https://e-inspe.fr/y"}})
     ['https://e-inspe.fr/x', 'https://e-inspe.fr/y']
+    >>> status_links({"content": '<p class="quote-inline">RE: <a href="https://m.s/@a/1">'
+    ...               'm.s/@a/1</a></p><p>Oui</p>', "quote": {"state": "accepted"}})
+    []
     """
-    _, links = _content(status.get("content") or "")
+    _, links = _content(status)
     card = (status.get("card") or {}).get("url")
     return list(dict.fromkeys([*links, *([card] if card else [])]))
+
+
+def statuses_by_id(statuses: list[Any]) -> dict[str, str]:
+    """The URIs of the statuses of one answer, boosted ones included, by their local id: what
+    turns an ``in_reply_to_id`` of that answer into its parent's URI.
+
+    >>> statuses_by_id([{"id": "2", "uri": "u2", "reblog": {"id": "1", "uri": "u1"}}])
+    {'2': 'u2', '1': 'u1'}
+    """
+    found: dict[str, str] = {}
+    for status in statuses:
+        for one in (status, status.get("reblog")) if isinstance(status, dict) else ():
+            if isinstance(one, dict) and "id" in one and "uri" in one:
+                found[one["id"]] = one["uri"]
+    return found
 
 
 def parse_status(
@@ -206,9 +245,9 @@ def parse_status(
     account = parse_account(status["account"], context, instance)
     if {"nobot", "noindex"} & set(account.opt_out):
         return []
-    text, _ = _content(status.get("content") or "")
-    quoted = (status.get("quote") or {}).get("quoted_status")
-    quote_of = quoted.get("uri") if isinstance(quoted, dict) else None
+    text, _ = _content(status)
+    quoted = _quoted(status, context)
+    quote_of = quoted["uri"] if quoted else None
     reply_to = (replied or {}).get(status.get("in_reply_to_id") or "")
     created_at = parse_datetime(status.get("created_at"))
     post = Post(
@@ -240,8 +279,21 @@ def parse_status(
     return records
 
 
+def _quoted(status: dict[str, Any], context: ParseContext) -> dict[str, Any] | None:
+    """The status a status quotes (4.4+ ``quote.quoted_status``); None for none (a pending
+    or revoked quote, a nested quote given by id) or one of unknown shape (counted)."""
+    quote = status.get("quote")
+    quoted = quote.get("quoted_status") if isinstance(quote, dict) else None
+    if quote is None or (isinstance(quote, dict) and quoted is None):
+        return None
+    if isinstance(quoted, dict) and isinstance(quoted.get("account"), dict) and "uri" in quoted:
+        return quoted
+    context.ignore("Mastodon quotes of unknown shape")
+    return None
+
+
 def _statuses(statuses: list[Any], context: ParseContext, instance: str) -> list[Record]:
-    replied = {s["id"]: s["uri"] for s in statuses if isinstance(s, dict) and "id" in s}
+    replied = statuses_by_id(statuses)
     records: list[Record] = []
     for status in statuses:
         records.extend(parse_status(_expect(status, dict), context, instance, replied))
@@ -251,8 +303,7 @@ def _statuses(statuses: list[Any], context: ParseContext, instance: str) -> list
 def _context(data, context, instance, params) -> list[Record]:
     """``/statuses/:id/context``: ancestors and descendants, replies resolved by id."""
     thread = [*_expect(data["ancestors"], list), *_expect(data["descendants"], list)]
-    replied = {s["id"]: s["uri"] for s in thread}
-    replied[params["status_id"]] = params["status_uri"]
+    replied = {**statuses_by_id(thread), params["status_id"]: params["status_uri"]}
     records: list[Record] = []
     for status in thread:
         records.extend(parse_status(status, context, instance, replied))

@@ -2,16 +2,19 @@
 
 Every instance is a silo that only knows what federated to it, so several are read and a
 status is expanded (boosts, favourites, replies, quotes) once, on the first instance that
-shows it. Only statuses linking to a tracked domain are expanded. Full-text search and quotes
-need a user token: ``ESSAIM_MASTODON_TOKEN_<HOST>`` (host upper-cased, dots and dashes as
-underscores, e.g. ``ESSAIM_MASTODON_TOKEN_PIAILLE_FR``), read from the environment or the
-keyring (:mod:`collectors.credentials`).
+shows it. Only statuses linking to a tracked domain are expanded. A reply whose parent is not
+in its answer is asked for again with its parent (``in_reply_to_id`` is an id of the
+instance, which only an answer holding both turns into the parent's URI). Full-text search
+and quotes need a user token: ``ESSAIM_MASTODON_TOKEN_<HOST>`` (host upper-cased, dots and
+dashes as underscores, e.g. ``ESSAIM_MASTODON_TOKEN_PIAILLE_FR``), read from the environment
+or the keyring (:mod:`collectors.credentials`); it is sent with every call that shows more
+with it (timelines, threads, search, quotes).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
@@ -20,14 +23,19 @@ import scrapy
 
 from collectors.credentials import credential
 from collectors.engine import ApiSpider
-from collectors.mastodon.parsers import opt_outs, parse_payload, status_links
+from collectors.engine.spider import error_name
+from collectors.mastodon.parsers import opt_outs, parse_payload, status_links, statuses_by_id
 from collectors.parsing import links_to, parse_datetime
 
 __all__ = ["MastodonOptions", "MastodonSpider", "instance_url", "token_variable"]
 
 _PAGE = 40  # statuses per timeline page (Mastodon's maximum)
 _ACCOUNTS_PAGE = 80  # accounts per page of reblogged_by, favourited_by, followers
+_TRENDS_PAGE = 20  # trending links per page (Mastodon's maximum)
+_TRENDS_PAGES = 10  # trending link pages read per instance at most
+_LOOKUP = 20  # statuses asked for at once by id (Mastodon's maximum)
 _NEXT = re.compile(r'<([^>]+)>\s*;\s*rel="next"')
+_FEED = re.compile(r"/api/v1/timelines/(?P<feed>tag|link)\b")
 
 
 def instance_url(instance: str) -> str:
@@ -83,6 +91,8 @@ class MastodonSpider(ApiSpider):
         self.since = parse_datetime(options.since)
         self.expanded: set[str] = set()
         self.follow_read: set[str] = set()
+        self.parents_asked: set[tuple[str, str]] = set()  # (instance, reply's local id)
+        self.no_lookup: set[str] = set()  # instances older than 4.3 (no look-up by id)
 
     def _token(self, base: str) -> str | None:
         return credential(token_variable(base))
@@ -98,16 +108,13 @@ class MastodonSpider(ApiSpider):
                 yield self.get(
                     f"{base}/api/v1/timelines/tag/{quote(tag)}",
                     {"limit": _PAGE},
-                    lambda data, response, base=base: self.timeline(data, response, base),
+                    lambda data, response, base=base: self.timeline(
+                        data, response, base, first=True
+                    ),
                     headers=self._headers(base),
                     ok_statuses=(404,),  # a hashtag the instance never saw
                 )
-            yield self.get(
-                f"{base}/api/v1/trends/links",
-                {"limit": 20},
-                lambda data, response, base=base: self.trends(data, base),
-                ok_statuses=(404,),
-            )
+            yield self.trending(base, 0)
             if self._token(base):
                 for domain in self.options.domains:
                     yield self.get(
@@ -119,9 +126,17 @@ class MastodonSpider(ApiSpider):
                         headers=self._headers(base),
                     )
 
-    def timeline(self, data, response, base: str) -> Iterator[scrapy.Request]:
+    def timeline(self, data, response, base: str, first: bool = False) -> Iterator[scrapy.Request]:
+        """A page of a tag or link timeline; an empty first page is noted in the run."""
         if not isinstance(data, list):
             return
+        if first and not data:
+            self.run.add_incident(
+                "ignored",
+                response.url,
+                f"the {_FEED.search(response.url)['feed']} timeline is empty: nothing there, "
+                "or the instance turned this feed off (Mastodon 4.5 feed settings)",
+            )
         yield from self.statuses(data, base)
         times = [parse_datetime(status.get("created_at")) for status in data]
         too_old = self.since is not None and any(t and t < self.since for t in times)
@@ -130,30 +145,107 @@ class MastodonSpider(ApiSpider):
             yield self.get(
                 follow,
                 None,
-                response.request.cb_kwargs["on_data"],
+                lambda data, response: self.timeline(data, response, base),
                 headers=self._headers(base),
             )
 
-    def trends(self, data, base: str) -> Iterator[scrapy.Request]:
-        for link in data if isinstance(data, list) else []:
+    def trending(self, base: str, offset: int) -> scrapy.Request:
+        """The page of trending links starting at ``offset``."""
+        return self.get(
+            f"{base}/api/v1/trends/links",
+            {"limit": _TRENDS_PAGE, **({"offset": offset} if offset else {})},
+            lambda data, response: self.trends(data, base, offset),
+            ok_statuses=(404,),  # trends turned off
+        )
+
+    def trends(self, data, base: str, offset: int) -> Iterator[scrapy.Request]:
+        links = data if isinstance(data, list) else []
+        for link in links:
             url = link.get("url") if isinstance(link, dict) else None
             if url and links_to(url, self.options.domains):
                 yield self.get(
                     f"{base}/api/v1/timelines/link",
                     {"url": url, "limit": _PAGE},
-                    lambda data, response: self.timeline(data, response, base),
+                    lambda data, response: self.timeline(data, response, base, first=True),
                     headers=self._headers(base),
                     ok_statuses=(404,),  # no longer trending
                 )
+        following = offset + _TRENDS_PAGE
+        if len(links) == _TRENDS_PAGE and following < _TRENDS_PAGE * _TRENDS_PAGES:
+            yield self.trending(base, following)
 
-    def statuses(self, statuses, base: str) -> Iterator[scrapy.Request]:
+    def statuses(self, statuses, base: str, held: Iterable[str] = ()) -> Iterator[scrapy.Request]:
+        """Expand the tracked statuses of an answer, then ask for the replies whose parent it
+        does not hold (``held``: other ids it resolves, such as a thread's focal status)."""
+        shown = []
         for status in statuses:
             if not isinstance(status, dict):
                 continue
             if status.get("reblog"):
                 yield from self.followers(status["account"], base)
                 status = status["reblog"]
-            yield from self.expand(status, base)
+            if isinstance(status, dict):
+                shown.append(status)
+                yield from self.expand(status, base)
+        yield from self.parents(shown, base, {*statuses_by_id(statuses), *held})
+
+    def parents(self, statuses, base: str, held: set[str]) -> Iterator[scrapy.Request]:
+        """Ask for each reply whose parent is not in ``held`` again, with its parent, so that
+        one answer holds both (``GET /api/v1/statuses?id[]=``, Mastodon 4.3+)."""
+        if base in self.no_lookup:
+            return
+        pairs = []
+        for status in statuses:
+            child, parent = status.get("id"), status.get("in_reply_to_id")
+            if not (child and parent) or parent in held or (base, child) in self.parents_asked:
+                continue
+            self.parents_asked.add((base, child))
+            pairs.append((child, parent))
+        for start in range(0, len(pairs), _LOOKUP // 2):
+            ids = [one for pair in pairs[start : start + _LOOKUP // 2] for one in pair]
+            yield self.get(
+                f"{base}/api/v1/statuses",
+                [("id[]", one) for one in dict.fromkeys(ids)],
+                lambda data, response: self.looked_up(data, base),
+                headers=self._headers(base),
+            )
+
+    def looked_up(self, data, base: str) -> Iterator[scrapy.Request]:
+        """Replies and their parents asked for by id: expanded like any other."""
+        for status in data if isinstance(data, list) else []:
+            if isinstance(status, dict):
+                yield from self.expand(status, base)
+
+    def refused(self, response) -> Iterator[scrapy.Request] | None:
+        """A feed that requires login is noted and left (the run goes on); an instance older
+        than 4.3, which cannot be asked for statuses by id, is not asked again."""
+        base = response.url.split("/api/v1/", 1)[0]
+        if response.status == 404 and urlsplit(response.url).path.endswith("/api/v1/statuses"):
+            if base not in self.no_lookup:
+                self.no_lookup.add(base)
+                self.run.add_incident(
+                    "ignored",
+                    base,
+                    "this instance cannot be asked for statuses by id (Mastodon before 4.3): "
+                    "a reply whose parent is in another answer keeps no parent",
+                )
+            return iter(())
+        feed = _FEED.search(response.url)
+        if feed and response.status in (401, 422):  # 422: no user (Mastodon's require_user!)
+            said = error_name(response)
+            hint = (
+                "the token given was refused"
+                if self._token(base)
+                else f"a user token ({token_variable(base)}) may open it"
+            )
+            self.run.add_incident(
+                "error",
+                response.url,
+                f"this instance requires login for the {feed['feed']} timeline "
+                f"(HTTP {response.status}{f': {said}' if said else ''}); {hint}",
+            )
+            return iter(())
+        return None
 
     def expand(self, status: dict[str, Any], base: str) -> Iterator[scrapy.Request]:
         """Ask once for the boosts, favourites, replies (and quotes) of a tracked status."""
@@ -177,8 +269,9 @@ class MastodonSpider(ApiSpider):
             f"{root}/context",
             None,
             lambda data, response: self.statuses(
-                [*data.get("ancestors", []), *data.get("descendants", [])], base
+                [*data.get("ancestors", []), *data.get("descendants", [])], base, {status["id"]}
             ),
+            headers=self._headers(base),  # anonymous: 40 ancestors, 60 descendants, depth 20
             note=note,
         )
         if self._token(base):

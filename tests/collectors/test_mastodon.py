@@ -1,8 +1,10 @@
-"""Mastodon statuses parsed from hand-written payloads in the documented shapes."""
+"""Mastodon statuses parsed from hand-written payloads in the documented shapes, and from
+responses Mastodon.py recorded from a real instance (tests/fixtures/real/mastodon)."""
 
 import copy
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +123,60 @@ def test_errors_are_clear():
         parse(TIMELINE, [{"id": "1", "account": {"acct": "z"}}])
     with pytest.raises(ParseError, match="expected a JSON list"):
         parse(TIMELINE, {"error": "oops"})
+
+
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "mastodon"
+
+
+def real(name):
+    return json.loads((REAL / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_a_reply_asked_for_with_its_parent_gets_its_reply_to():
+    """Mastodon.py's recorded reply and parent (tests/fixtures/real/mastodon): on a page
+    without its parent the reply cannot name it; the look-up by id answers both."""
+    reply, parent = real("status_reply"), real("status_replied_to")
+    alone = of(parse(TIMELINE, [reply]), Post)
+    assert [p.reply_to for p in alone] == [None]
+    ids = f"id[]={reply['id']}&id[]={parent['id']}"
+    posts = {p.post_id: p for p in of(parse(f"/api/v1/statuses?{ids}", [reply, parent]), Post)}
+    assert posts[reply["uri"]].reply_to == parent["uri"]
+    assert (
+        posts[reply["uri"]].author_id == f"admin@{HOST}" and posts[parent["uri"]].reply_to is None
+    )
+
+
+def test_a_reply_to_a_boosted_status_of_the_same_page_names_it():
+    reply = {**world.S5, "in_reply_to_id": world.S2_A["id"]}
+    (post,) = [
+        p for p in of(parse(TIMELINE, [world.BOOST, reply]), Post) if p.post_id == reply["uri"]
+    ]
+    assert post.reply_to == world.S2_A["uri"]
+
+
+def test_the_re_fallback_of_a_quote_is_neither_text_nor_a_link():
+    """A status recorded by Mastodon.py: ``<p class="quote-inline">RE: <a …></a></p>`` then its
+    own words; its ``quote`` makes the link an interaction."""
+    quoting = real("status_quoting")
+    post = of(parse(TIMELINE, [quoting]), Post)[0]
+    assert post.text == "yoooooooo" and post.links == []
+    assert post.quote_of == quoting["quote"]["quoted_status"]["uri"]
+    plain = {**quoting, "quote": None}
+    post = of(parse(TIMELINE, [plain]), Post)[0]
+    assert post.links == ["http://localhost:3000/@mastodonpy_test/117020582917124092"]
+    assert post.text == "RE: http://localhost:3000/@mastodonpy_test/117020582917124092\n\nyoooooooo"
+
+
+def test_a_quote_of_unknown_shape_costs_the_quote_only():
+    odd = {**world.S1, "quote": {"state": "accepted", "quoted_status": ["not", "a", "status"]}}
+    context = ParseContext("mastodon", "r1", CONTEXT.collected_at)
+    payload = Payload(
+        seq=2,
+        received_at=CONTEXT.collected_at,
+        url=f"https://{HOST}{TIMELINE}",
+        status=200,
+        body=json.dumps([odd]),
+    )
+    (post,) = of(parse_payload(payload, context), Post)
+    assert post.quote_of is None and post.links == [world.LINK]
+    assert context.ignored == {"Mastodon quotes of unknown shape": 1}
