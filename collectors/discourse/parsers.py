@@ -105,10 +105,6 @@ def parse_post(
     replied = post.get("reply_to_post_number")
     reply_to = f"{host}/t/{topic_id}/{replied}" if replied else None
     quote_of = f"{host}/t/{quoted}" if quoted else None
-    likes = next(
-        (a.get("count") for a in post.get("actions_summary") or [] if a.get("id") == _LIKE),
-        post.get("like_count"),
-    )
     clicks = [c.get("clicks") or 0 for c in post.get("link_counts") or [] if not c.get("internal")]
     category = topic.get("category_id")
     records: list[Record] = [
@@ -124,7 +120,7 @@ def parse_post(
             quote_of=quote_of,
             engagement=Engagement(
                 observed_at=context.collected_at,
-                likes=likes,
+                likes=_likes(post, context),
                 replies=post.get("reply_count"),
                 quotes=post.get("quote_count"),
                 views=post.get("reads"),
@@ -145,3 +141,26 @@ def parse_post(
         ),
     ]
     return [*records, *acts_of(records[0])]
+
+
+def _likes(post: dict[str, Any], context: ParseContext) -> int | None:
+    """A post's likes: its ``like_count``, else the count of the like entry (id 2) of its
+    ``actions_summary``; None when neither says.
+
+    Discourse leaves a zero count out of an entry, which stays when the reader may like the
+    post: a like entry without a count is no like.
+
+    >>> context = ParseContext("discourse", "r", None)
+    >>> _likes({"actions_summary": [{"id": 2, "can_act": True}]}, context)
+    0
+    >>> _likes({"like_count": 3, "actions_summary": []}, context), _likes({}, context)
+    (3, None)
+    """
+    if post.get("like_count") is not None:
+        return post["like_count"]
+    for action in post.get("actions_summary") or []:
+        if not isinstance(action, dict):
+            context.ignore("Discourse actions of unknown shape")
+        elif action.get("id") == _LIKE:
+            return action.get("count", 0)
+    return None

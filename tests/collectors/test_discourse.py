@@ -1,12 +1,14 @@
 """Discourse: parsing API answers, and ``essaim collect discourse`` over real HTTP.
 
-Expected values are read off the fixture site by hand (tests/fixtures/discourse_site.py).
+Expected values are read off the fixture site by hand (tests/fixtures/discourse_site.py) and
+off answers other projects recorded (tests/fixtures/real/discourse).
 """
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -24,7 +26,10 @@ HOST = "forum.example.org"
 BASE = f"https://{HOST}/forum"
 
 
-def parse(path, data, **note):
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "discourse"
+
+
+def parse(path, data, context=None, **note):
     stored = Payload(
         seq=2,
         received_at=READ_AT,
@@ -33,7 +38,12 @@ def parse(path, data, **note):
         params=note,
         body=json.dumps(data),
     )
-    return parse_payload(stored, ParseContext("discourse", "r", READ_AT))
+    return parse_payload(stored, context or ParseContext("discourse", "r", READ_AT))
+
+
+def likes(path, posts, context=None):
+    records = parse(path, {"post_stream": {"posts": posts}}, context)
+    return [r.engagement.likes for r in records if isinstance(r, Post)]
 
 
 def test_a_topic_gives_its_posts_with_replies_quotes_likes_reads_and_clicks():
@@ -67,6 +77,25 @@ def test_a_later_batch_takes_its_topic_from_the_note_and_skips_actions_and_delet
     assert post.quote_of == f"{HOST}/t/42/2" and post.reply_to is None
     assert post.links == [site.OTHER_COURSE]  # from the link preview (onebox)
     assert post.community.hashtags == ["cycle-3"]
+
+
+def test_likes_are_like_count_else_the_like_entry_which_has_no_count_when_zero():
+    """A post discourse.ubuntu.com showed a signed-in reader (startriage's test data): its like
+    entry, ``{"id": 2, "can_act": true}``, has no count, as Discourse leaves zero counts out;
+    discourse_api's posts.json: a counted entry."""
+    unliked = json.loads((REAL / "post_like_entry_without_count.json").read_text())
+    assert likes("/t/11522.json", [unliked]) == [0]
+    assert likes("/t/11522.json", [{**unliked, "like_count": 5}]) == [5]
+    assert likes("/t/11522.json", [{**unliked, "actions_summary": []}]) == [None]
+    counted = json.loads((REAL / "topic_posts.json").read_text())["post_stream"]["posts"]
+    assert likes("/t/57/posts.json", counted) == [3]
+
+
+def test_an_action_of_unknown_shape_costs_that_action_only():
+    context = ParseContext("discourse", "r", READ_AT)
+    odd = site.post(3, "paul", "<p>Oui</p>", actions_summary=["like", {"id": 2, "count": 1}])
+    assert likes("/t/42.json", [odd], context) == [1]
+    assert context.ignored == {"Discourse actions of unknown shape": 1}
 
 
 def test_search_results_hold_no_records_and_a_wrong_shape_is_named():
