@@ -11,8 +11,7 @@ from pathlib import Path
 from app.cli.console import cell
 from app.config import Settings
 from collectors import __version__
-from graph.store import Store
-from graph.store import queries as q
+from graph.store import Store, status
 from graph.store.load import IDENTIFIER_RULES
 
 __all__ = ["AUDIT_NAME", "ERASED_NAME", "STORED", "TREATMENTS", "privacy_report", "report_markdown"]
@@ -99,8 +98,8 @@ def _from_store(store: Store, report: dict) -> None:
     stored_mode = store.setting("pseudonymisation")
     if stored_mode is not None:
         report["pseudonymisation"] = stored_mode == "on"
-    report["sources"] = _rows(connection, q.PRIVACY_SOURCES)
-    for table, column in connection.execute(q.PRIVACY_FIELDS, [list(_TABLE_NOTES)]).fetchall():
+    report["sources"] = status.privacy_sources(connection)
+    for table, column in status.table_fields(connection, list(_TABLE_NOTES)):
         report["fields"].setdefault(table, []).append(column)
     report["stored"] = _stored(connection, report["fields"], report["pseudonymisation"])
     if report["pseudonymisation"] and report["sources"] and store.setting(IDENTIFIER_RULES) != "1":
@@ -109,9 +108,9 @@ def _from_store(store: Store, report: dict) -> None:
             "profile links, the accounts run options name and unmasked forms of mentions: "
             "load the raw runs again into a new database to pseudonymise them."
         )
-    report["accounts"] = _rows(connection, q.PRIVACY_ACCOUNTS)
-    report["posts"] = _rows(connection, q.PRIVACY_POSTS)
-    report["totals"] = _rows(connection, q.PRIVACY_COUNTS)[0]
+    report["accounts"] = status.privacy_accounts(connection)
+    report["posts"] = status.privacy_posts(connection)
+    report["totals"] = status.privacy_totals(connection)
 
 
 def _stored(connection, fields: dict[str, list[str]], pseudonymised: bool) -> dict:
@@ -132,14 +131,8 @@ def _stored(connection, fields: dict[str, list[str]], pseudonymised: bool) -> di
 def _text_treatment(connection) -> str:
     """What the posts' texts are: none stored ("dropped"), every one its own excerpt
     ("masked": 200 characters, identifiers masked), or some kept whole ("kept")."""
-    texts, whole = connection.execute(q.PRIVACY_TEXTS, ["excerpt"]).fetchall()[0]
+    texts, whole = status.stored_texts(connection)
     return "dropped" if not texts else "kept" if whole else "masked"
-
-
-def _rows(connection, sql: str) -> list[dict]:
-    cursor = connection.execute(sql)
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def _files(settings: Settings) -> list[dict]:

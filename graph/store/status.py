@@ -16,10 +16,16 @@ __all__ = [
     "coverage_gaps",
     "incidents",
     "link_counts",
+    "privacy_accounts",
+    "privacy_posts",
+    "privacy_sources",
+    "privacy_totals",
     "record_counts",
     "run_windows",
     "runs",
     "store_status",
+    "stored_texts",
+    "table_fields",
     "unmatched_links",
 ]
 
@@ -48,14 +54,18 @@ def coverage_gaps(
     return gaps
 
 
+def _rows(connection, sql: str, parameters: list | None = None) -> list[dict[str, Any]]:
+    cursor = connection.execute(sql, parameters or [])
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 def store_status(store: Store, limit: int = 20) -> dict[str, Any]:
     """Gather everything ``essaim status`` shows, as plain Python data."""
     connection = store.connection
 
     def rows(sql: str, parameters: list | None = None) -> list[dict[str, Any]]:
-        cursor = connection.execute(sql, parameters or [])
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        return _rows(connection, sql, parameters)
 
     windows: dict[tuple[str, str], list] = defaultdict(list)
     for source, query, start, end in connection.execute(q.STATUS_RUN_WINDOWS).fetchall():
@@ -117,3 +127,35 @@ def unmatched_links(connection: duckdb.DuckDBPyConnection, limit: int) -> pd.Dat
     """Return at most ``limit`` URL keys of tracked links that match no resource, most
     posted first (ties by key), with an example URL."""
     return connection.execute(q.STATUS_UNMATCHED, [limit]).df()
+
+
+def privacy_sources(connection: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Return, per source of current runs: runs, first and last, raw runs deleted, and
+    whether every run was pseudonymised."""
+    return _rows(connection, q.PRIVACY_SOURCES)
+
+
+def privacy_accounts(connection: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Return, per platform: accounts, named, pseudonymised and with an opt-out."""
+    return _rows(connection, q.PRIVACY_ACCOUNTS)
+
+
+def privacy_posts(connection: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Return, per platform: posts, those with a text, the oldest and newest."""
+    return _rows(connection, q.PRIVACY_POSTS)
+
+
+def privacy_totals(connection: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """Return the numbers of interactions, follows and links."""
+    return _rows(connection, q.PRIVACY_COUNTS)[0]
+
+
+def table_fields(connection: duckdb.DuckDBPyConnection, tables: list[str]) -> list[tuple]:
+    """Return (table, column) for every column of ``tables``, in table order."""
+    return connection.execute(q.PRIVACY_FIELDS, [tables]).fetchall()
+
+
+def stored_texts(connection: duckdb.DuckDBPyConnection) -> tuple[int, int]:
+    """Return the posts' texts stored, and how many are more than their excerpt."""
+    texts, whole = connection.execute(q.PRIVACY_TEXTS, ["excerpt"]).fetchall()[0]
+    return texts, whole
