@@ -210,7 +210,7 @@ def statuses_by_id(statuses: list[Any]) -> dict[str, str]:
     found: dict[str, str] = {}
     for status in statuses:
         for one in (status, status.get("reblog")) if isinstance(status, dict) else ():
-            if isinstance(one, dict) and "id" in one and "uri" in one:
+            if isinstance(one, dict) and all(isinstance(one.get(k), str) for k in ("id", "uri")):
                 found[one["id"]] = one["uri"]
     return found
 
@@ -248,7 +248,8 @@ def parse_status(
     text, _ = _content(status)
     quoted = _quoted(status, context)
     quote_of = quoted["uri"] if quoted else None
-    reply_to = (replied or {}).get(status.get("in_reply_to_id") or "")
+    parent = status.get("in_reply_to_id")
+    reply_to = (replied or {}).get(parent) if isinstance(parent, str) else None
     created_at = parse_datetime(status.get("created_at"))
     post = Post(
         **provenance,

@@ -197,7 +197,9 @@ class MastodonSpider(ApiSpider):
         pairs = []
         for status in statuses:
             child, parent = status.get("id"), status.get("in_reply_to_id")
-            if not (child and parent) or parent in held or (base, child) in self.parents_asked:
+            if not (isinstance(child, str) and isinstance(parent, str)) or parent in held:
+                continue
+            if (base, child) in self.parents_asked:
                 continue
             self.parents_asked.add((base, child))
             pairs.append((child, parent))
