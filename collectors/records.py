@@ -138,7 +138,8 @@ class Account(Record, tag="account", kw_only=True):
     following_count: Count | None = None  # accounts followed, as reported by the platform
     counts_observed_at: AwareDatetime | None = None  # when the two counts were read (UTC)
     kind: AccountKind | None = None  # only when the platform declares it (bot flag, org page)
-    opt_out: list[OptOut] = []  # opt-out signals seen on the account
+    opt_out: list[OptOut] | None = None  # opt-out signals seen on the account; None: the
+    # source cannot see them (a live stream without labels), which never clears those known
 
 
 class Interaction(Record, tag="interaction", kw_only=True):
@@ -167,7 +168,9 @@ class Follow(Record, tag="follow", kw_only=True):
 class RunIncident(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Something that went wrong, or slowed a run down, during a collection."""
 
-    kind: Literal["error", "rate-limit", "failed-page", "ignored"]  # what happened
+    # what happened; "ignored": parts of records of unknown shape left out; "note": a fact
+    # about the run worth knowing that is no error (an empty feed, an old instance)
+    kind: Literal["error", "rate-limit", "failed-page", "ignored", "note"]
     at: AwareDatetime  # when it happened (UTC)
     where: str  # URL, endpoint or payload sequence number concerned
     message: str  # one sentence saying what happened

@@ -144,8 +144,12 @@ def _report(outcome: CollectOutcome) -> int:
     if len(unreadable) > 10:
         err.print(f"… and {len(unreadable) - 10} more payloads not parsed (see the manifest).")
     for incident in run.incidents:
-        if incident.kind == "ignored":
-            err.print(f"[yellow]note[/yellow] {incident.message} (unknown shapes)", highlight=False)
+        if incident.kind == "error" and not incident.where.startswith("payload"):
+            err.print(f"[red]error[/red] {incident.where}: {incident.message}", highlight=False)
+        elif incident.kind in ("ignored", "note"):
+            err.print(
+                f"[yellow]note[/yellow] {incident.where}: {incident.message}", highlight=False
+            )
     waits = [incident for incident in run.incidents if incident.kind == "rate-limit"]
     if waits:
         total = sum(incident.wait_seconds or 0 for incident in waits)

@@ -36,7 +36,7 @@ __all__ = [
 EXIT_OK, EXIT_USER_ERROR, EXIT_PARTIAL, EXIT_BUG = 0, 1, 2, 3
 
 out = Console()
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message is one line, whatever its length
 
 
 def settings_of(context: click.Context) -> Settings:

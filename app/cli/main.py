@@ -357,7 +357,7 @@ def main(arguments: list[str] | None = None) -> None:
     except (UserError, OSError) as error:
         failed_file = isinstance(error, OSError) and error.errno
         message = explain_os_error(error) if failed_file else str(error)
-        err.print(f"[red]error:[/red] {message}", highlight=False, soft_wrap=True)
+        err.print(f"[red]error:[/red] {message}", highlight=False)
         code = EXIT_USER_ERROR
     except Exception as error:
         if debug:

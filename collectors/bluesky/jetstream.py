@@ -69,9 +69,14 @@ def _event_records(
         raise ParseError("a created record needs a 'did' and a 'record' object")
     if commit["collection"] == REPOST:
         return [reshare("repost", did, record, context)]
-    # no labels in events: the self-label learnt earlier, so that the text is dropped
-    labels = [{"val": "!no-unauthenticated"}] if did in opted_out else []
-    view = {"uri": _uri(event), "author": {"did": did, "labels": labels}, "record": record}
+    # no labels in events: the self-label learnt earlier, so that the text is dropped; else
+    # the author's labels are unknown, which leaves the opt-outs known as they are
+    author = (
+        {"did": did, "labels": [{"val": "!no-unauthenticated"}]}
+        if did in opted_out
+        else {"did": did}
+    )
+    view = {"uri": _uri(event), "author": author, "record": record}
     return parse_post_view(view, context, where="event")
 
 

@@ -74,5 +74,6 @@ def _earlier_runs(raw_dir: Path) -> tuple[set[str], set[str]]:
                 known.add(decode_record(line).post_id)
             elif run.source == "bluesky" and line.startswith(b'{"type":"account"'):
                 account = decode_record(line)
-                labelled[account.account_id] = "no-unauthenticated" in account.opt_out
+                if account.opt_out is not None:
+                    labelled[account.account_id] = "no-unauthenticated" in account.opt_out
     return known, {did for did, opted in labelled.items() if opted}

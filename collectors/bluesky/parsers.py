@@ -313,7 +313,8 @@ def parse_profile(
     """Parse a ``profileView`` (basic, plain or detailed) into an account.
 
     Follower counts exist only in ``profileViewDetailed`` (``getProfiles``); the
-    ``!no-unauthenticated`` self-label becomes the ``no-unauthenticated`` opt-out.
+    ``!no-unauthenticated`` self-label becomes the ``no-unauthenticated`` opt-out. A profile
+    without ``labels`` says nothing of opt-outs (``opt_out`` is None).
     """
     did = profile.get("did")
     if not isinstance(did, str):
@@ -329,7 +330,11 @@ def parse_profile(
         followers_count=followers,
         following_count=follows,
         counts_observed_at=context.collected_at if has_counts else None,
-        opt_out=["no-unauthenticated"] if _OPT_OUT_LABEL in labels else [],
+        opt_out=None
+        if "labels" not in profile
+        else ["no-unauthenticated"]
+        if _OPT_OUT_LABEL in labels
+        else [],
     )
 
 

@@ -132,7 +132,7 @@ class MastodonSpider(ApiSpider):
             return
         if first and not data:
             self.run.add_incident(
-                "ignored",
+                "note",
                 response.url,
                 f"the {_FEED.search(response.url)['feed']} timeline is empty: nothing there, "
                 "or the instance turned this feed off (Mastodon 4.5 feed settings)",
@@ -226,7 +226,7 @@ class MastodonSpider(ApiSpider):
             if base not in self.no_lookup:
                 self.no_lookup.add(base)
                 self.run.add_incident(
-                    "ignored",
+                    "note",
                     base,
                     "this instance cannot be asked for statuses by id (Mastodon before 4.3): "
                     "a reply whose parent is in another answer keeps no parent",

@@ -85,7 +85,7 @@ Warn = Callable[[str], None]
 
 _ACCOUNT_FIELDS = ("author_id", "account_id", "actor_id", "follower_id", "followee_id")
 _POST_FIELDS = ("post_id", "target_post_id")
-_REFERENCE_FIELDS = ("reply_to", "quote_of", "repost_of")
+_REFERENCE_FIELDS = ("reply_to", "quote_of", "repost_of", "via")
 #: Record fields never rewritten: provenance, times, the platform and closed vocabularies.
 _KEPT_FIELDS = frozenset(
     {"type", "source", "run_id", "collected_at", "created_at", "counts_observed_at",
@@ -474,6 +474,7 @@ class _Line(msgspec.Struct):
     reply_to: str | None = None
     quote_of: str | None = None
     repost_of: str | None = None
+    via: str | None = None
 
 
 _decode_line = msgspec.json.Decoder(_Line).decode

@@ -22,6 +22,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (2, "run status and resumed runs", q.MIGRATION_2_RUN_STATUS),
     (3, "analyses", q.MIGRATION_3_ANALYSES),
     (4, "raw runs deleted by retention", q.MIGRATION_4_PRUNED_RUNS),
+    (5, "the reshare an interaction came through", q.MIGRATION_5_VIA),
 ]
 
 

@@ -323,6 +323,7 @@ def _write_run(
             if update and connection.execute(q.COUNT_EXISTING[table]).fetchone()[0]:
                 connection.execute(update)
             connection.execute(insert_new)
+        connection.execute(q.FORGET_OPTED_OUT_TEXTS)
         connection.execute(q.INSERT_RUN, run_row)
     linker.new_resolutions.clear()
 

@@ -189,7 +189,7 @@ RECORD_COLUMNS = {
     "account_id": "VARCHAR", "handle": "VARCHAR", "display_name": "VARCHAR",
     "followers_count": "BIGINT", "following_count": "BIGINT",
     "counts_observed_at": "TIMESTAMPTZ", "kind": "VARCHAR", "opt_out": "VARCHAR[]",
-    "actor_id": "VARCHAR", "target_post_id": "VARCHAR",
+    "actor_id": "VARCHAR", "target_post_id": "VARCHAR", "via": "VARCHAR",
     "follower_id": "VARCHAR", "followee_id": "VARCHAR",
 }  # fmt: skip
 READ_RUN_LINES = """
@@ -229,7 +229,7 @@ CREATE_ID_MAPS = [
 DROP_ID_MAPS = ["DROP TABLE IF EXISTS account_ids", "DROP TABLE IF EXISTS post_ids"]
 FORGET_ACCOUNT_IDS = "DELETE FROM account_ids"
 _ACCOUNT_COLUMNS = "author_id, account_id, actor_id, follower_id, followee_id"
-_POST_COLUMNS = "post_id, reply_to, quote_of, repost_of, target_post_id"
+_POST_COLUMNS = "post_id, reply_to, quote_of, repost_of, target_post_id, via"
 _RUN_KEYS = """
 SELECT DISTINCT platform, raw FROM (SELECT platform, unnest([{columns}]) AS raw FROM run_lines)
 WHERE raw IS NOT NULL"""
@@ -292,7 +292,7 @@ SELECT l.platform, a.stored AS account_id, a.named,
     CASE WHEN a.named THEN l.handle END AS handle,
     CASE WHEN a.named THEN l.display_name END AS display_name,
     l.followers_count, l.following_count, {_ACCOUNT_COUNTS_SEEN} AS counts_observed_at, l.kind,
-    coalesce(l.opt_out, []) AS opt_out, l.source, l.run_id, l.collected_at
+    l.opt_out, l.source, l.run_id, l.collected_at
 FROM run_lines l {_ACCOUNT.format(a="a", column="account_id")}
 WHERE l.type = 'account'
 QUALIFY row_number() OVER (PARTITION BY l.platform, l.account_id
@@ -329,9 +329,11 @@ FROM (SELECT DISTINCT * FROM (
     "interactions": f"""
 CREATE OR REPLACE TEMP TABLE staged_interactions AS
 SELECT l.platform, l.kind, a.stored AS actor_id, t.stored AS target_post_id,
-    coalesce(p.stored, '') AS post_id, l.created_at, l.source, l.run_id, l.collected_at
+    coalesce(p.stored, '') AS post_id, l.created_at, l.source, l.run_id, l.collected_at,
+    v.stored AS via
 FROM run_lines l {_ACCOUNT.format(a="a", column="actor_id")}
     {_POST.format(a="t", column="target_post_id")} {_POST.format(a="p", column="post_id")}
+    {_POST.format(a="v", column="via")}
 WHERE l.type = 'interaction'
 QUALIFY row_number() OVER (PARTITION BY l.platform, l.kind, l.actor_id, l.target_post_id,
     l.post_id ORDER BY l.created_at NULLS LAST) = 1""",
@@ -414,13 +416,13 @@ def _if(condition: str, table: str, column: str, value: str) -> str:
     return f"{column} = CASE WHEN {condition} THEN {value} ELSE {table}.{column} END"
 
 
-_ACCOUNT_FIELDS = ("handle", "display_name", "kind")
+#: Newer wins, but an unknown value (an opt-out a source cannot see…) keeps the one known.
+_ACCOUNT_FIELDS = ("handle", "display_name", "kind", "opt_out")
 _UPDATE_ACCOUNTS = f"""
 UPDATE accounts SET
     named = s.named OR accounts.named,
     {", ".join(_if(_NEWER.format(t="accounts"), "accounts", c, f"coalesce(s.{c}, accounts.{c})")
                for c in _ACCOUNT_FIELDS)},
-    {_if(_NEWER.format(t="accounts"), "accounts", "opt_out", "s.opt_out")},
     {", ".join(_if(_newer_counts("accounts"), "accounts", c, f"s.{c}")
                for c in ("followers_count", "following_count"))},
     counts_observed_at = greatest(s.counts_observed_at, accounts.counts_observed_at),
@@ -449,10 +451,15 @@ WHERE {_same_key("posts")}
     AND ({_NEWER.format(t="posts")} OR {_newer_counts("posts")})"""  # fmt: skip
 
 _UPDATE_INTERACTIONS = f"""
-UPDATE interactions SET created_at = s.created_at, run_id = s.run_id
+UPDATE interactions SET
+    created_at = coalesce(interactions.created_at, s.created_at),
+    run_id = CASE WHEN interactions.created_at IS NULL AND s.created_at IS NOT NULL
+        THEN s.run_id ELSE interactions.run_id END,
+    via = coalesce(interactions.via, s.via)
 FROM staged_interactions s
-WHERE {_same_key("interactions")} AND interactions.created_at IS NULL
-    AND s.created_at IS NOT NULL"""  # fmt: skip
+WHERE {_same_key("interactions")} AND (
+    (interactions.created_at IS NULL AND s.created_at IS NOT NULL)
+    OR (interactions.via IS NULL AND s.via IS NOT NULL))"""  # fmt: skip
 
 _UPDATE_FOLLOWS = f"""UPDATE follows SET
     first_observed_at = least(s.first_observed_at, follows.first_observed_at),
@@ -676,6 +683,14 @@ WHERE context IS NOT NULL"""
 # changes nothing.
 
 MIGRATION_4_PRUNED_RUNS = ["ALTER TABLE runs ADD COLUMN pruned_at TIMESTAMPTZ"]
+#: The reshare through which an actor reached a post, when the platform says (Bluesky's via).
+MIGRATION_5_VIA = ["ALTER TABLE interactions ADD COLUMN via VARCHAR"]
+#: The texts of accounts that opted out go, whenever the opt-out was learnt (an opt-out seen
+#: after a text was stored, or a text seen by a source blind to opt-outs).
+FORGET_OPTED_OUT_TEXTS = """
+UPDATE posts SET text = NULL FROM accounts a
+WHERE posts.text IS NOT NULL AND a.platform = posts.platform AND a.account_id = posts.author_id
+    AND len(a.opt_out) > 0"""
 
 _MASKED = masking.masked_sql("text")
 _EXCERPT = (
@@ -741,8 +756,11 @@ FORGET = {
 }
 #: Other people's posts no longer refer to the account's posts (``$1``: platform).
 FORGET_REFERENCES = [
-    f"UPDATE posts SET {column} = NULL WHERE platform = $1 AND {column} IN {_FORGOTTEN_POSTS}"
-    for column in ("reply_to", "quote_of", "repost_of")
+    *(
+        f"UPDATE posts SET {column} = NULL WHERE platform = $1 AND {column} IN {_FORGOTTEN_POSTS}"
+        for column in ("reply_to", "quote_of", "repost_of")
+    ),
+    f"UPDATE interactions SET via = NULL WHERE platform = $1 AND via IN {_FORGOTTEN_POSTS}",
 ]
 #: The rows whose ``column`` may name the account (``?``: a regular expression on its text),
 #: with the platform (or source) they belong to.

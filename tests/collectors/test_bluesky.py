@@ -55,6 +55,7 @@ def test_post_fields_links_and_counts():
         account_id="did:plc:ana",
         handle="ana.example",
         display_name="Ana",
+        opt_out=[],  # the AppView shows labels: none is an answer
     )
 
 

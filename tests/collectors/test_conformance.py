@@ -31,9 +31,7 @@ FOLDERS = {"bluesky-live": ("bluesky-live", "jetstream")}
 #: Sources with no real file yet, and why. The coverage test fails when one gets a file
 #: (remove it from here) and when a source outside this list has none.
 MISSING = {
-    "bluesky-live": "being collected by another helper (tests/fixtures/real/jetstream/)",
-    "mastodon": "being collected by another helper (tests/fixtures/real/mastodon/)",
-    "discourse": "being collected by another helper (tests/fixtures/real/discourse/)",
+    "bluesky-live": "no Jetstream capture found in a licensed repository",
     "forum": "no saved phpBB or Forumactif page found in a repository with a licence",
     "import-4cat": "no 4CAT CSV export found in a public repository (4CAT ships none)",
     "import-csv": "a custom mapping's format: any real CSV would do, none chosen yet",

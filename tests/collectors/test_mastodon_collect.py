@@ -206,12 +206,14 @@ def test_closed_feeds_are_reported_and_trends_are_read_page_by_page(tmp_path, se
         ("error", "timelines/tag/CAPES?limit=40"),
         ("error", "timelines/tag/INSPE?limit=40"),
         (
-            "ignored",
+            "note",
             "timelines/link?url=https%3A%2F%2Fwww.e-inspe.fr%2Fcourse%2Fview.php%3Fid%3D101&limit=40",
         ),
-        ("ignored", "timelines/tag/FLE?limit=40"),
+        ("note", "timelines/tag/FLE?limit=40"),
     ]
     assert said[0][2].startswith("this instance requires login for the tag timeline (HTTP 422")
+    assert "requires login for the tag timeline" in result.stderr
+    assert "the link timeline is empty" in result.stderr
     assert "The access token is invalid" in said[1][2]
     assert said[2][2].startswith("the link timeline is empty")
     assert said[3][2].startswith("the tag timeline is empty")

@@ -87,6 +87,7 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
             (2, "run status and resumed runs"),
             (3, "analyses"),
             (4, "raw runs deleted by retention"),
+            (5, "the reshare an interaction came through"),
         ]
     with Store(tmp_path / "essaim.duckdb") as store:
         assert store.migrate() == []
@@ -94,13 +95,14 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
 
 def test_a_failing_migration_changes_nothing(tmp_path, monkeypatch):
     Store(tmp_path / "essaim.duckdb").close()
-    broken = (5, "broken", ["CREATE TABLE half_done (x INTEGER)", "CREATE TABLE oops ("])
+    last = database_module.MIGRATIONS[-1][0]
+    broken = (last + 1, "broken", ["CREATE TABLE half_done (x INTEGER)", "CREATE TABLE oops ("])
     monkeypatch.setattr(database_module, "MIGRATIONS", [*database_module.MIGRATIONS, broken])
     with pytest.raises(Exception, match=r"(?i)syntax|parser"):
         Store(tmp_path / "essaim.duckdb")
     monkeypatch.undo()
     with Store(tmp_path / "essaim.duckdb") as store:
-        assert store.schema_version() == 4
+        assert store.schema_version() == last
         tables = {t for (t,) in rows(store, "SELECT table_name FROM information_schema.tables")}
         assert "half_done" not in tables
 
@@ -530,3 +532,66 @@ def test_overlapping_runs_never_duplicate_a_natural_key(tmp_path, raw_dir):
         assert rows(store, "SELECT first_observed_at, last_observed_at FROM follows") == [
             (datetime(2026, 9, 1, tzinfo=UTC), datetime(2026, 9, 2, tzinfo=UTC))
         ]
+
+
+def _post(run_id, post_id, author_id, day, text):
+    return Post(source="test", run_id=run_id, collected_at=datetime(2026, 9, day, tzinfo=UTC),
+                platform="bluesky", post_id=post_id, author_id=author_id, text=text)  # fmt: skip
+
+
+def _account_seeing(run_id, day, opt_out):
+    return Account(source="test", run_id=run_id, collected_at=datetime(2026, 9, day, tzinfo=UTC),
+                   platform="bluesky", account_id="did:plc:zoe", opt_out=opt_out)  # fmt: skip
+
+
+def test_an_opt_out_stays_until_a_source_that_sees_opt_outs_clears_it_and_takes_texts(
+    tmp_path, raw_dir
+):
+    def seen_on(day, opt_out, text=None):
+        def records(run_id):
+            account = _account_seeing(run_id, day, opt_out)
+            return [account, _post(run_id, f"at://zoe/{day}", "did:plc:zoe", day, text)]
+
+        return write_record_run(raw_dir, records)
+
+    before = seen_on(1, None, "avant")
+    seen = seen_on(2, ["no-unauthenticated"])
+    blind = seen_on(3, None, "pendant")
+    cleared = seen_on(4, [], "après")
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, before)
+        assert rows(store, "SELECT opt_out FROM accounts") == [(None,)]
+        assert rows(store, "SELECT text FROM posts") == [("avant",)]
+        load(store, seen)  # learnt after the text was stored: the text goes
+        assert rows(store, "SELECT text FROM posts") == [(None,), (None,)]
+        load(store, blind)  # a newer view that cannot see opt-outs keeps it, and its text goes
+        assert rows(store, "SELECT opt_out FROM accounts") == [(["no-unauthenticated"],)]
+        assert rows(store, "SELECT text FROM posts") == [(None,)] * 3
+        load(store, cleared)  # a source that sees opt-outs says there is none any more
+        assert rows(store, "SELECT opt_out FROM accounts") == [([],)]
+        texts = rows(store, "SELECT text FROM posts ORDER BY collected_at")
+        assert texts == [(None,), (None,), (None,), ("après",)]
+
+
+def _repost(run_id, day, via):
+    return Interaction(source="test", run_id=run_id, kind="repost", actor_id="did:plc:ana",
+                       target_post_id="at://canope/p", platform="bluesky", via=via,
+                       collected_at=datetime(2026, 9, day, tzinfo=UTC))  # fmt: skip
+
+
+def test_via_is_stored_as_the_pseudonym_of_the_reshare_and_filled_when_learnt_later(
+    tmp_path, raw_dir
+):
+    through = "at://did:plc:bob/app.bsky.feed.repost/3k"
+    without = write_record_run(raw_dir, lambda r: [_repost(r, 1, None)])
+    later = write_record_run(raw_dir, lambda r: [
+        _repost(r, 2, through), _post(r, through, "did:plc:bob", 2, None)])  # fmt: skip
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, without)
+        assert rows(store, "SELECT via FROM interactions") == [(None,)]
+        load(store, later)
+        (via,), (stored,) = (
+            rows(store, "SELECT via FROM interactions"),
+            rows(store, "SELECT post_id FROM posts"),
+        )
+        assert via == stored and "did:plc:bob" not in via and via != through
