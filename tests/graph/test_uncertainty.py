@@ -1,0 +1,289 @@
+"""Metric intervals over sampled cascade trees: values worked by hand on small cascades."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import graph.uncertainty as uncertainty
+from graph.cascades import cascade_metrics
+from graph.uncertainty import metric_intervals
+from graph.virality import subtree_sizes, tree_depths
+
+STATS = ("mean", "low", "high")
+
+
+def tree_of(cascade: str, parents: dict) -> pd.DataFrame:
+    """A tree with ``parents`` as {account: parent or None}, in that order."""
+    return pd.DataFrame(
+        {
+            "cascade": cascade,
+            "account_id": list(parents),
+            "parent_id": list(parents.values()),
+            "adopted_at": pd.NaT,
+            "method": "inferred:most_recent",
+        }
+    )
+
+
+def candidates_of(cascade: str, choices: dict) -> pd.DataFrame:
+    """Candidate rows from {account: {candidate: probability}}."""
+    rows = [
+        (cascade, account, candidate, probability)
+        for account, options in choices.items()
+        for candidate, probability in options.items()
+    ]
+    return pd.DataFrame(rows, columns=["cascade", "account_id", "candidate_id", "probability"])
+
+
+def row(result: pd.DataFrame, cascade: str) -> pd.Series:
+    return result.set_index("cascade").loc[cascade]
+
+
+def two_parents(p: float) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """a is the root, b came from a, c from a (probability p) or from b (1 - p).
+
+    c under a: a star of 3, depth 1, both b and c at depth 1 (breadth 2). c under b: the
+    chain a-b-c, depth 2, breadth 1. Undirected, both are the path of 3 nodes: 2 pairs at
+    distance 1 and one at distance 2, so ν = 4/3 either way.
+    """
+    tree = tree_of("t", {"a": None, "b": "a", "c": "a" if p >= 0.5 else "b"})
+    candidates = candidates_of("t", {"b": {"a": 1.0}, "c": {"a": p, "b": 1 - p}})
+    return tree, candidates
+
+
+def test_two_equally_likely_parents():
+    draws = 4000
+    result = row(metric_intervals(*two_parents(0.5), draws=draws), "t")
+    # Depth is 1 + X/draws with X ~ Binomial(draws, 1/2): standard error 0.5/√4000 ≈ 0.0079;
+    # 4 standard errors. Breadth is 3 - depth in every draw.
+    tolerance = 4 * 0.5 / math.sqrt(draws)
+    assert result["depth_mean"] == pytest.approx(1.5, abs=tolerance)
+    assert (result["depth_low"], result["depth_high"]) == (1, 2)
+    assert result["max_breadth_mean"] == pytest.approx(3 - result["depth_mean"])
+    assert (result["max_breadth_low"], result["max_breadth_high"]) == (1, 2)
+    for stat in STATS:
+        assert result[f"structural_virality_{stat}"] == pytest.approx(4 / 3)
+    assert result["sampled"] and result["size"] == 3
+
+
+def test_probabilities_weigh_the_draws():
+    draws = 2000
+    result = row(metric_intervals(*two_parents(0.9), draws=draws), "t")
+    # The chain (depth 2) has probability 0.1: standard error √(0.1·0.9/2000) ≈ 0.0067.
+    # Drawing the two candidates alike would give 1.5.
+    assert result["depth_mean"] == pytest.approx(1.1, abs=4 * math.sqrt(0.09 / draws))
+
+
+def test_a_zero_probability_candidate_is_never_drawn():
+    # a → b → c is fixed (c at depth 2); d came from a or b (1/2 each), never from c, which
+    # would make the depth 3.
+    tree = tree_of("z", {"a": None, "b": "a", "c": "b", "d": "a"})
+    candidates = candidates_of(
+        "z", {"b": {"a": 1.0}, "c": {"b": 1.0}, "d": {"c": 0.0, "a": 0.5, "b": 0.5}}
+    )
+    result = row(metric_intervals(tree, candidates, draws=1000), "z")
+    assert result["sampled"]
+    for stat in STATS:
+        assert result[f"depth_{stat}"] == 2
+    # d under a: a path d-a-b-c, breadth 2 (b, d), ν = 5/3. d under b: a star around b,
+    # breadth 2 (c, d), ν = (3·1 + 3·2)/6 = 3/2.
+    assert result["structural_virality_low"] == pytest.approx(1.5)
+    assert result["structural_virality_high"] == pytest.approx(5 / 3)
+
+
+def test_a_certain_candidate_next_to_an_impossible_one_is_deterministic():
+    tree, _ = two_parents(1.0)
+    candidates = candidates_of("t", {"b": {"a": 1.0}, "c": {"b": 0.0, "a": 1.0}})
+    result = row(metric_intervals(tree, candidates), "t")
+    assert not result["sampled"]
+    assert [result[f"depth_{stat}"] for stat in STATS] == [1, 1, 1]
+    assert [result[f"max_breadth_{stat}"] for stat in STATS] == [2, 2, 2]
+
+
+def test_deterministic_cascades_are_their_own_tree():
+    chain = tree_of("chain", {"a": None, "b": "a", "c": "b"})
+    star = tree_of("star", {"h": None, "x": "h", "y": "h", "z": "h"})
+    tree = pd.concat([chain, star], ignore_index=True)
+    candidates = pd.concat(
+        [
+            candidates_of("chain", {"b": {"a": 1.0}, "c": {"b": 1.0}}),
+            candidates_of("star", {"x": {"h": 1.0}, "y": {"h": 1.0}}),  # z: no row
+        ],
+        ignore_index=True,
+    )
+    result = metric_intervals(tree, candidates, draws=50)
+    # Chain: depth 2, one node per depth, ν = (1 + 1 + 2)/3. Star of 4: depth 1, 3 at depth
+    # 1, ν = (3·1 + 3·2)/6.
+    expected = {
+        "chain": {"depth": 2, "max_breadth": 1, "structural_virality": 4 / 3},
+        "star": {"depth": 1, "max_breadth": 3, "structural_virality": 1.5},
+    }
+    assert result["cascade"].tolist() == ["chain", "star"]
+    assert not result["sampled"].any()
+    for cascade, metrics in expected.items():
+        found = row(result, cascade)
+        for metric, value in metrics.items():
+            assert [found[f"{metric}_{stat}"] for stat in STATS] == pytest.approx([value] * 3)
+    without = metric_intervals(tree, candidates.iloc[:0])
+    pd.testing.assert_frame_equal(without, result)
+
+
+def test_deterministic_values_match_cascade_metrics():
+    rng = np.random.default_rng(3)
+    frames = []
+    for k in range(30):
+        n = int(rng.integers(1, 40))
+        parents = [None] + [f"{k}-{int(rng.integers(0, i))}" for i in range(1, n)]
+        frames.append(
+            tree_of(f"c{k}", dict(zip([f"{k}-{i}" for i in range(n)], parents, strict=True)))
+        )
+    tree = pd.concat(frames, ignore_index=True)
+    start = pd.Timestamp("2026-09-01", tz="UTC")  # cascade_metrics also measures times
+    tree["adopted_at"] = start + pd.to_timedelta(np.arange(len(tree)), unit="min")
+    ours = metric_intervals(tree, candidates_of("none", {}))
+    theirs = cascade_metrics(tree)
+    assert ours["cascade"].tolist() == theirs["cascade"].tolist()
+    for metric in ("depth", "max_breadth", "structural_virality"):
+        np.testing.assert_allclose(ours[f"{metric}_mean"], theirs[metric].astype(float))
+        np.testing.assert_allclose(ours[f"{metric}_low"], theirs[metric].astype(float))
+        np.testing.assert_allclose(ours[f"{metric}_high"], theirs[metric].astype(float))
+
+
+def spread_cascade() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """r is the root; each of x1 … x10 came from r or from the previous x (1/2 each)."""
+    accounts = [f"x{i}" for i in range(1, 11)]
+    previous = ["r", *accounts[:-1]]
+    tree = tree_of("s", {"r": None, **dict.fromkeys(accounts, "r")})
+    choices = {
+        x: ({"r": 1.0} if p == "r" else {"r": 0.5, p: 0.5})
+        for x, p in zip(accounts, previous, strict=True)
+    }
+    return tree, candidates_of("s", choices)
+
+
+def test_same_seed_same_result_other_seed_other_draws():
+    tree, candidates = spread_cascade()
+    first = metric_intervals(tree, candidates, draws=50, seed=7)
+    pd.testing.assert_frame_equal(first, metric_intervals(tree, candidates, draws=50, seed=7))
+    other = metric_intervals(tree, candidates, draws=50, seed=8)
+    assert other["structural_virality_mean"].iloc[0] != first["structural_virality_mean"].iloc[0]
+
+
+def test_a_deterministic_cascade_does_not_change_the_draws_of_another():
+    tree, candidates = spread_cascade()
+    alone = metric_intervals(tree, candidates, draws=50, seed=7)
+    fixed = tree_of("f", {"a": None, "b": "a"})
+    both = metric_intervals(
+        pd.concat([fixed, tree], ignore_index=True),
+        pd.concat([candidates_of("f", {"b": {"a": 1.0}}), candidates], ignore_index=True),
+        draws=50,
+        seed=7,
+    )
+    pd.testing.assert_frame_equal(both.iloc[1:].reset_index(drop=True), alone)
+
+
+def test_batches_of_draws_do_not_change_the_result(monkeypatch):
+    tree, candidates = spread_cascade()
+    whole = metric_intervals(tree, candidates, draws=37, seed=2)
+    monkeypatch.setattr(uncertainty, "_BATCH_NODES", 25)  # 2 draws of 11 adopters a batch
+    pd.testing.assert_frame_equal(metric_intervals(tree, candidates, draws=37, seed=2), whole)
+
+
+def test_a_narrower_level_gives_a_narrower_interval():
+    # a root, b from a; c from a or b (1/2 each); d from a (0.2) or c (0.8).
+    # Depth 1 when c and d are under a: 0.5·0.2 = 0.1; depth 3 when c under b and d under c:
+    # 0.5·0.8 = 0.4; depth 2 otherwise, 0.5. Cumulative: 0.1, 0.6, 1. The 5 % and 95 %
+    # quantiles are 1 and 3; the 25 % and 75 % quantiles are 2 and 3.
+    tree = tree_of("w", {"a": None, "b": "a", "c": "a", "d": "c"})
+    candidates = candidates_of(
+        "w", {"b": {"a": 1.0}, "c": {"a": 0.5, "b": 0.5}, "d": {"a": 0.2, "c": 0.8}}
+    )
+    wide = row(metric_intervals(tree, candidates, draws=2000, level=0.9), "w")
+    narrow = row(metric_intervals(tree, candidates, draws=2000, level=0.5), "w")
+    assert (wide["depth_low"], wide["depth_high"]) == (1, 3)
+    assert (narrow["depth_low"], narrow["depth_high"]) == (2, 3)
+    # Mean depth 0.1·1 + 0.5·2 + 0.4·3 = 2.3; variance 5.7 - 2.3² = 0.41.
+    assert wide["depth_mean"] == pytest.approx(2.3, abs=4 * math.sqrt(0.41 / 2000))
+
+
+def test_one_adopter_and_two_adopters():
+    tree = pd.concat(
+        [tree_of("one", {"solo": None}), tree_of("two", {"a": None, "b": "a"})],
+        ignore_index=True,
+    )
+    result = metric_intervals(tree, candidates_of("two", {"b": {"a": 1.0}}))
+    one, two = row(result, "one"), row(result, "two")
+    for stat in STATS:
+        assert one[f"depth_{stat}"] == 0 and one[f"max_breadth_{stat}"] == 1
+        assert math.isnan(one[f"structural_virality_{stat}"])
+        assert two[f"depth_{stat}"] == 1 and two[f"structural_virality_{stat}"] == 1
+    assert (one["size"], two["size"]) == (1, 2)
+
+
+def test_interleaved_rows_keep_the_order_of_first_appearance():
+    tree, candidates = two_parents(0.5)
+    other = tree_of("o", {"p": None, "q": "p"})
+    mixed = pd.concat([tree.iloc[:1], other, tree.iloc[1:]], ignore_index=True)
+    result = metric_intervals(mixed, candidates, draws=300, seed=4)
+    assert result["cascade"].tolist() == ["t", "o"]
+    pd.testing.assert_frame_equal(
+        result.iloc[:1], metric_intervals(tree, candidates, draws=300, seed=4)
+    )
+
+
+def test_an_empty_tree():
+    result = metric_intervals(tree_of("x", {}).iloc[:0], candidates_of("x", {}))
+    assert result.empty and "depth_low" in result.columns
+
+
+@pytest.mark.parametrize(
+    ("choices", "message"),
+    [
+        ({"b": {"a": 1.0}, "c": {"a": 0.5, "zed": 0.5}}, "did not adopt"),
+        ({"b": {"a": 1.0}, "c": {"a": 0.5, "b": 0.4}}, "sum to 1"),
+        ({"b": {"a": 1.0}, "c": {"a": 1.5, "b": -0.5}}, "≥ 0"),
+        ({"b": {"a": 1.0}, "c": {"b": 1.0}}, "not its parent"),
+        ({"a": {"b": 1.0}}, "root"),
+        ({"ghost": {"a": 1.0}}, "absent"),
+    ],
+)
+def test_inconsistent_candidates_raise(choices, message):
+    tree, _ = two_parents(1.0)
+    with pytest.raises(ValueError, match=message):
+        metric_intervals(tree, candidates_of("t", choices))
+
+
+def test_a_drawn_cycle_raises():
+    # b from a or c, c from a or b: a quarter of the draws make b and c each other's parent.
+    tree = tree_of("y", {"a": None, "b": "a", "c": "a"})
+    candidates = candidates_of("y", {"b": {"a": 0.5, "c": 0.5}, "c": {"a": 0.5, "b": 0.5}})
+    with pytest.raises(ValueError, match="cycle"):
+        metric_intervals(tree, candidates, draws=100)
+
+
+def test_draws_and_level_are_checked():
+    tree, candidates = two_parents(0.5)
+    with pytest.raises(ValueError, match="draws"):
+        metric_intervals(tree, candidates, draws=0)
+    with pytest.raises(ValueError, match="level"):
+        metric_intervals(tree, candidates, level=1.0)
+
+
+@pytest.mark.parametrize("shape", ["shallow", "chain"])
+def test_level_by_level_subtree_sizes_match_virality(shape):
+    rng = np.random.default_rng(5)
+    n = 3000
+    if shape == "chain":  # 3000 levels of one node: the triangular solve is used
+        parents = np.arange(-1, n - 1)
+    else:  # a forest of stars of 10 with random attachment below depth 1
+        parents = np.arange(n) - 1 - (rng.random(n) * (np.arange(n) % 10)).astype(np.int64)
+        parents[np.arange(n) % 10 == 0] = -1
+    depth = tree_depths(parents)
+    order = np.argsort(depth, kind="stable")
+    expected = subtree_sizes(order, parents)
+    found = uncertainty._subtree_sizes(order, depth[order], parents)
+    np.testing.assert_array_equal(found, expected)
