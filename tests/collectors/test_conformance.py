@@ -31,9 +31,12 @@ FOLDERS = {"bluesky-live": ("bluesky-live", "jetstream")}
 #: Sources with no real file yet, and why. The coverage test fails when one gets a file
 #: (remove it from here) and when a source outside this list has none.
 MISSING = {
-    "bluesky-live": "no Jetstream capture found in a licensed repository",
-    "forum": "no saved phpBB or Forumactif page found in a repository with a licence",
-    "import-4cat": "no 4CAT CSV export found in a public repository (4CAT ships none)",
+    "bluesky-live": "no Jetstream capture found as a data file in a licensed repository"
+    " (bluesky-social/jetstream ships none; real events seen only inlined in others' test code)",
+    "forum": "no saved phpBB or Forumactif page found in a repository with a licence"
+    " (HTTrack mirrors of dostips.com phpBB topics exist, in 314pi/dostips: no licence)",
+    "import-4cat": "no 4CAT CSV export found in a public repository"
+    " (4CAT ships none: digitalmethodsinitiative/4cat holds no CSV file)",
     "import-csv": "a custom mapping's format: any real CSV would do, none chosen yet",
     "import-crowdtangle": "no CrowdTangle CSV download found in a licensed repository",
     "import-mcl": "no Meta Content Library CSV found (downloads are for approved researchers)",
