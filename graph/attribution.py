@@ -220,12 +220,9 @@ def fit_kernel(
     for iteration in range(1, max_iterations + 1):
         log_prior = np.log(weights)[codes]
         joint = log_prior + kernel.log_density(hours)
-        top = np.maximum.reduceat(joint, starts)
-        scaled = np.exp(joint - top[group])
-        total = np.bincount(group, weights=scaled)
-        responsibility = scaled / total[group]
+        responsibility, log_total = _normalised(joint, group, starts)
         normaliser = np.bincount(group, weights=np.exp(log_prior))
-        likelihood = float(np.sum(np.log(total) + top) - np.sum(np.log(normaliser)))
+        likelihood = float(np.sum(log_total) - np.sum(np.log(normaliser)))
         mu = float(np.sum(responsibility * logs) / len(starts))
         spread = float(np.sqrt(np.sum(responsibility * (logs - mu) ** 2) / len(starts)))
         weights = _tie_weights(weights, codes[ambiguous], responsibility[ambiguous],
@@ -258,17 +255,17 @@ def posteriors(kernel: DelayKernel, node: np.ndarray, tie: np.ndarray, hours: np
     array([0.913, 0.087])
     """
     group, starts = _groups(node)
+    if not len(group):
+        return np.zeros(0)
     timed = np.isfinite(hours)
     weight = np.array([kernel.weights[name] for name in TIES])
     joint = np.full(len(hours), -np.inf)
     if timed.any() and math.isfinite(kernel.mu):
         codes = pd.Categorical(tie, categories=TIES).codes
         joint[timed] = np.log(weight[codes[timed]]) + kernel.log_density(hours[timed])
-    untimed = ~np.isfinite(np.maximum.reduceat(joint, starts)) if len(starts) else joint[:0] > 0
+    untimed = ~np.isfinite(np.maximum.reduceat(joint, starts))
     joint[untimed[group]] = 0.0
-    top = np.maximum.reduceat(joint, starts) if len(starts) else joint
-    scaled = np.exp(joint - top[group])
-    return scaled / np.bincount(group, weights=scaled)[group]
+    return _normalised(joint, group, starts)[0]
 
 
 def _groups(node: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -278,6 +275,15 @@ def _groups(node: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
     change = np.r_[True, node[1:] != node[:-1]]
     return np.cumsum(change) - 1, np.flatnonzero(change)
+
+
+def _normalised(joint: np.ndarray, group: np.ndarray, starts: np.ndarray):
+    """Each entry's share of its group, exp(joint) / Σ_group exp(joint), computed stably; and
+    each group's log Σ exp(joint)."""
+    top = np.maximum.reduceat(joint, starts)
+    scaled = np.exp(joint - top[group])
+    total = np.bincount(group, weights=scaled)
+    return scaled / total[group], np.log(total) + top
 
 
 def _tie_weights(weights, codes, responsibility, group, normaliser) -> np.ndarray:

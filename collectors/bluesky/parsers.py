@@ -322,6 +322,9 @@ def parse_profile(
     labels = {label.get("val") for label in profile.get("labels") or [] if isinstance(label, dict)}
     followers, follows = profile.get("followersCount"), profile.get("followsCount")
     has_counts = followers is not None or follows is not None
+    opt_out = None  # a profile without labels says nothing of opt-outs
+    if "labels" in profile:
+        opt_out = ["no-unauthenticated"] if _OPT_OUT_LABEL in labels else []
     return Account(
         **context.provenance(PLATFORM),
         account_id=did,
@@ -330,11 +333,7 @@ def parse_profile(
         followers_count=followers,
         following_count=follows,
         counts_observed_at=context.collected_at if has_counts else None,
-        opt_out=None
-        if "labels" not in profile
-        else ["no-unauthenticated"]
-        if _OPT_OUT_LABEL in labels
-        else [],
+        opt_out=opt_out,
     )
 
 
