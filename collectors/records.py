@@ -155,6 +155,7 @@ class Interaction(Record, tag="interaction", kw_only=True):
     created_at: AwareDatetime | None = None  # when the act happened (UTC), if the platform says
     via: str | None = None  # post_id of the reshare through which the actor reached the target,
     # when the platform states it (Bluesky's ``via`` on reposts and likes of a repost)
+    via_actor_id: str | None = None  # account id of the account whose reshare ``via`` names
 
 
 class Follow(Record, tag="follow", kw_only=True):

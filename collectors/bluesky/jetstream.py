@@ -58,7 +58,8 @@ def parse_events(payload: Payload, context: ParseContext) -> list[Record]:
 def _event_records(
     event: dict[str, Any], opted_out: set[str], context: ParseContext
 ) -> list[Record]:
-    """The records of one event: a created post, or a repost with its time and ``via``."""
+    """The records of one event: a created post, or a repost with its time, its ``via`` and
+    the account of that ``via`` (see :func:`~collectors.bluesky.parsers.reshare`)."""
     commit, did = event.get("commit"), event.get("did")
     if event.get("kind") != "commit" or not isinstance(commit, dict):
         return []

@@ -45,6 +45,7 @@ __all__ = [
     "reshare",
     "text_hashtags",
     "uri_at",
+    "uri_did",
 ]
 
 PLATFORM = "bluesky"
@@ -58,6 +59,8 @@ _UNKNOWN_EMBED = "embeds of unknown shape"
 #: A hashtag as Bluesky's app finds it in text: ``#`` after a space or the start.
 _HASHTAG = re.compile(r"(?:^|\s)[#\uff03](\S+)")
 _MAX_HASHTAG = 64
+#: A DID as atproto writes it (``did:<method>:<id>``).
+_DID = re.compile(r"did:[a-z]+:[a-zA-Z0-9._:%-]*[a-zA-Z0-9._-]")
 
 
 def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
@@ -182,6 +185,21 @@ def uri_at(value: Any, *keys: str) -> str | None:
 
 def _string(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def uri_did(uri: str | None) -> str | None:
+    """The DID naming the repository of an AT-URI; None when its authority is a handle (or
+    the URI is no AT-URI).
+
+    >>> uri_did("at://did:plc:c/app.bsky.feed.repost/2"), uri_did("at://ana.bsky.social/x/1")
+    ('did:plc:c', None)
+    >>> uri_did("https://did:plc:c/x"), uri_did("at://did:plc:/x"), uri_did(None)
+    (None, None, None)
+    """
+    if not isinstance(uri, str) or not uri.startswith("at://"):
+        return None
+    authority = re.split(r"[/?#]", uri.removeprefix("at://"), maxsplit=1)[0]
+    return authority if _DID.fullmatch(authority) else None
 
 
 def is_post(uri: str | None) -> bool:
@@ -446,7 +464,8 @@ def reshare(
     kind: InteractionKind, actor: str, value: dict[str, Any], context: ParseContext
 ) -> Interaction:
     """The interaction a repost or like record (``value``) of ``actor`` states: its subject,
-    its time, and ``via``, the repost through which the actor saw the subject, if written.
+    its time, and ``via``, the repost through which the actor saw the subject, if written,
+    with the account that made that repost (the DID of its AT-URI; None for a handle).
 
     >>> from datetime import datetime, UTC
     >>> ctx = ParseContext("bluesky", "r1", datetime(2026, 9, 1, tzinfo=UTC))
@@ -454,16 +473,20 @@ def reshare(
     ...          "via": {"uri": "at://did:plc:c/app.bsky.feed.repost/2", "cid": "bafy2"},
     ...          "createdAt": "2026-08-31T08:00:00Z"}
     >>> act = reshare("repost", "did:plc:b", value, ctx)
-    >>> act.target_post_id, act.via
-    ('at://did:plc:a/app.bsky.feed.post/1', 'at://did:plc:c/app.bsky.feed.repost/2')
+    >>> act.target_post_id, act.via, act.via_actor_id
+    ('at://did:plc:a/app.bsky.feed.post/1', 'at://did:plc:c/app.bsky.feed.repost/2', 'did:plc:c')
+    >>> reshare("like", "did:plc:b", {**value, "via": None}, ctx).via_actor_id is None
+    True
     """
+    via = uri_at(value, "via", "uri")
     return Interaction(
         **context.provenance(PLATFORM),
         kind=kind,
         actor_id=actor,
         target_post_id=uri_at(value, "subject", "uri"),
         created_at=parse_datetime(_string(value.get("createdAt"))),
-        via=uri_at(value, "via", "uri"),
+        via=via,
+        via_actor_id=uri_did(via),
     )
 
 

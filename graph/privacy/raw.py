@@ -14,7 +14,8 @@ every run that names the account (:func:`erase_account`):
 - its records go (the account, its posts, interactions and follows), and so does every
   payload naming it, since a payload cannot be cut without parsing it;
 - other people's records keep what is theirs: interactions with its posts go, replies,
-  quotes and reposts of its posts lose that reference (set to null), list entries naming it
+  quotes and reposts of its posts lose that reference (set to null), and so do interactions
+  made through one of its reshares (``via`` and ``via_actor_id``), list entries naming it
   (links, hashtags) go, and every other text naming it has the name replaced by
   :data:`REDACTED`;
 - the manifest's query, parameters and incidents are scrubbed the same way; it carries the
@@ -86,6 +87,13 @@ Warn = Callable[[str], None]
 _ACCOUNT_FIELDS = ("author_id", "account_id", "actor_id", "follower_id", "followee_id")
 _POST_FIELDS = ("post_id", "target_post_id")
 _REFERENCE_FIELDS = ("reply_to", "quote_of", "repost_of", "via")
+#: Fields of others' records naming an account they refer to: the reference goes, the record
+#: stays.
+_ACCOUNT_REFERENCE_FIELDS = ("via_actor_id",)
+#: A reshare and the account that made it: when one goes, so does the other.
+_VIA = ("via", "via_actor_id")
+#: Every field holding an account id.
+_ACCOUNT_NAMING_FIELDS = (*_ACCOUNT_FIELDS, *_ACCOUNT_REFERENCE_FIELDS)
 #: Record fields never rewritten: provenance, times, the platform and closed vocabularies.
 _KEPT_FIELDS = frozenset(
     {"type", "source", "run_id", "collected_at", "created_at", "counts_observed_at",
@@ -475,6 +483,7 @@ class _Line(msgspec.Struct):
     quote_of: str | None = None
     repost_of: str | None = None
     via: str | None = None
+    via_actor_id: str | None = None
 
 
 _decode_line = msgspec.json.Decoder(_Line).decode
@@ -597,7 +606,7 @@ def find_account(
         for _, record in _lines(path, warn):
             if record is None or record.platform != platform:
                 continue
-            for value in (getattr(record, f) for f in _ACCOUNT_FIELDS):
+            for value in (getattr(record, f) for f in _ACCOUNT_NAMING_FIELDS):
                 if not value:
                     continue
                 if value.lower() in wanted:
@@ -931,7 +940,10 @@ def _erase_line(line: bytes, who: Identifiers, in_scope: bool) -> bytes | None:
         or any(getattr(record, f) in who.post_ids for f in _POST_FIELDS)
     ):
         return None
-    refers = same and any(getattr(record, f) in who.post_ids for f in _REFERENCE_FIELDS)
+    refers = same and (
+        any(getattr(record, f) in who.post_ids for f in _REFERENCE_FIELDS)
+        or any(getattr(record, f) in who.account_ids for f in _ACCOUNT_REFERENCE_FIELDS)
+    )
     if not refers and not who.may_name(line):
         return line
     fields = msgspec.json.decode(line)
@@ -941,14 +953,20 @@ def _erase_line(line: bytes, who: Identifiers, in_scope: bool) -> bytes | None:
             if same and name in _POST_FIELDS:
                 who.post_ids.add(value)  # a post of the account: references to it go too
             return None
-    changed = False
-    for name in _REFERENCE_FIELDS:
-        value = fields.get(name)
-        if isinstance(value, str) and ((same and value in who.post_ids) or who.names(value, same)):
-            if same:
-                who.post_ids.add(value)
-            del fields[name]
-            changed = True
+    removed = set()
+    for names, known in ((_REFERENCE_FIELDS, who.post_ids),
+                         (_ACCOUNT_REFERENCE_FIELDS, who.account_ids)):  # fmt: skip
+        for name in names:
+            value = fields.get(name)
+            if isinstance(value, str) and ((same and value in known) or who.names(value, same)):
+                removed.add(name)
+    if removed & set(_VIA):
+        removed.update(name for name in _VIA if name in fields)
+    for name in removed:
+        value = fields.pop(name)
+        if same and name in _REFERENCE_FIELDS and isinstance(value, str):
+            who.post_ids.add(value)  # the account's: references to it go too
+    changed = bool(removed)
     for name, value in list(fields.items()):
         if name in _KEPT_FIELDS or name in _ACCOUNT_FIELDS or name in _POST_FIELDS:
             continue

@@ -5,9 +5,10 @@ collection time when undated), follows not observed since, then the links of rem
 and the accounts nothing refers to any more. Texts are kept whole, as an excerpt (200
 characters, every identifier masked: see :mod:`graph.privacy.identifiers`) or not at all.
 Erasure removes one account, its posts and their links, its interactions and follows, and takes it
-out of others' rows: acts on its posts go, references to them are cut, links to it go,
-texts and run options naming it are redacted. Each of these also removes the analyses
-computed before, which may name what was removed: ``essaim analyze`` computes them again.
+out of others' rows: acts on its posts go, references to them and to its reshares are cut,
+links to it go, texts and run options naming it are redacted. Each of these also removes the
+analyses computed before, which may name what was removed: ``essaim analyze`` computes them
+again.
 
 Accounts erased on request are remembered as keyed digests (:class:`ErasureList`), never by
 their identifiers, so that later loads leave them out.
@@ -101,6 +102,7 @@ _NAMING_PLACES: list[tuple[str, str, str]] = [
     ("accounts", "account_id", "account"),
     ("posts", "author_id", "account"),
     ("interactions", "actor_id", "account"),
+    ("interactions", "via_actor_id", "account"),
     ("follows", "follower_id", "account"),
     ("follows", "followee_id", "account"),
     ("posts", "post_id", "post"),
@@ -109,6 +111,7 @@ _NAMING_PLACES: list[tuple[str, str, str]] = [
     ("posts", "reply_to", "post"),
     ("posts", "quote_of", "post"),
     ("posts", "repost_of", "post"),
+    ("interactions", "via", "post"),
     ("links", "url", "row"),
     ("links", "resolved_url", "row"),
     ("url_resolutions", "short_url", "row"),
@@ -140,9 +143,11 @@ def forget_account(
     ``account_ids`` and ``post_ids`` are its ids and its posts' as stored (pseudonyms, or the
     platform's ids): the account, its posts and their links, its interactions and follows go,
     and so do others' interactions with its posts; others' replies, quotes and reposts of its
-    posts lose the reference. With ``names`` (its forms, from the raw runs), rows naming it are
-    found too: ids naming it count as its own, links to it go, texts, run queries, parameters
-    and incidents have the names replaced (:data:`graph.privacy.raw.REDACTED`).
+    posts lose the reference, and so do others' interactions made through one of its reshares
+    (``via`` and ``via_actor_id``). With ``names`` (its forms, from the raw runs),
+    rows naming it are found too: ids naming it count as its own, links to it go, texts, run
+    queries, parameters and incidents have the names replaced
+    (:data:`graph.privacy.raw.REDACTED`).
     ``rewritten_runs``: ``(run_id, SHA-256)`` of the raw runs the erasure rewrites, recorded in
     the same transaction so that loading them again accepts them.
     """

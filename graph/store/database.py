@@ -23,6 +23,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (3, "analyses", q.MIGRATION_3_ANALYSES),
     (4, "raw runs deleted by retention", q.MIGRATION_4_PRUNED_RUNS),
     (5, "the reshare an interaction came through", q.MIGRATION_5_VIA),
+    (6, "the account of that reshare", q.MIGRATION_6_VIA_ACTOR),
 ]
 
 

@@ -125,7 +125,7 @@ def load_runs(
         What the store keeps of post texts (see :mod:`graph.privacy.store`).
     erased : container of (platform, account id)
         Accounts erased on request (:class:`graph.privacy.store.ErasureList`): their lines are left
-        out.
+        out, and others' interactions lose the reshare of theirs they came through (``via``).
     progress : callable, optional
         Called with each :class:`RunResult` as it is decided.
 
@@ -206,6 +206,7 @@ class _Rules:
                              schema=_ERASED)  # fmt: skip
             connection.register("erased_ids", table)
             connection.execute(q.DELETE_ERASED_LINES)
+            connection.execute(q.FORGET_ERASED_VIA)
             connection.unregister("erased_ids")
 
 

@@ -190,6 +190,7 @@ RECORD_COLUMNS = {
     "followers_count": "BIGINT", "following_count": "BIGINT",
     "counts_observed_at": "TIMESTAMPTZ", "kind": "VARCHAR", "opt_out": "VARCHAR[]",
     "actor_id": "VARCHAR", "target_post_id": "VARCHAR", "via": "VARCHAR",
+    "via_actor_id": "VARCHAR",
     "follower_id": "VARCHAR", "followee_id": "VARCHAR",
 }  # fmt: skip
 READ_RUN_LINES = """
@@ -228,7 +229,7 @@ CREATE_ID_MAPS = [
 ]
 DROP_ID_MAPS = ["DROP TABLE IF EXISTS account_ids", "DROP TABLE IF EXISTS post_ids"]
 FORGET_ACCOUNT_IDS = "DELETE FROM account_ids"
-_ACCOUNT_COLUMNS = "author_id, account_id, actor_id, follower_id, followee_id"
+_ACCOUNT_COLUMNS = "author_id, account_id, actor_id, follower_id, followee_id, via_actor_id"
 _POST_COLUMNS = "post_id, reply_to, quote_of, repost_of, target_post_id, via"
 _RUN_KEYS = """
 SELECT DISTINCT platform, raw FROM (SELECT platform, unnest([{columns}]) AS raw FROM run_lines)
@@ -265,6 +266,10 @@ SELECT DISTINCT platform, account_id, handle FROM run_lines WHERE type = 'accoun
 DELETE_ERASED_LINES = """
 DELETE FROM run_lines l USING erased_ids e WHERE l.platform = e.platform
     AND e.raw IN (l.author_id, l.account_id, l.actor_id, l.follower_id, l.followee_id)"""
+#: Others' interactions lose the reshare of an erased account they came through.
+FORGET_ERASED_VIA = """
+UPDATE run_lines SET via = NULL, via_actor_id = NULL FROM erased_ids e
+WHERE run_lines.platform = e.platform AND run_lines.via_actor_id = e.raw"""
 SELECT_RUN_URLS = "SELECT DISTINCT unnest(links) FROM run_lines WHERE type = 'post'"
 COUNT_LOADED_RUNS = "SELECT count(*) FROM runs"
 DROP_RUN_LINES = "DROP TABLE run_lines"
@@ -330,10 +335,11 @@ FROM (SELECT DISTINCT * FROM (
 CREATE OR REPLACE TEMP TABLE staged_interactions AS
 SELECT l.platform, l.kind, a.stored AS actor_id, t.stored AS target_post_id,
     coalesce(p.stored, '') AS post_id, l.created_at, l.source, l.run_id, l.collected_at,
-    v.stored AS via
+    v.stored AS via, w.stored AS via_actor_id
 FROM run_lines l {_ACCOUNT.format(a="a", column="actor_id")}
     {_POST.format(a="t", column="target_post_id")} {_POST.format(a="p", column="post_id")}
     {_POST.format(a="v", column="via")}
+    LEFT JOIN run_accounts w ON w.platform = l.platform AND w.raw = l.via_actor_id
 WHERE l.type = 'interaction'
 QUALIFY row_number() OVER (PARTITION BY l.platform, l.kind, l.actor_id, l.target_post_id,
     l.post_id ORDER BY l.created_at NULLS LAST) = 1""",
@@ -455,11 +461,13 @@ UPDATE interactions SET
     created_at = coalesce(interactions.created_at, s.created_at),
     run_id = CASE WHEN interactions.created_at IS NULL AND s.created_at IS NOT NULL
         THEN s.run_id ELSE interactions.run_id END,
-    via = coalesce(interactions.via, s.via)
+    via = coalesce(interactions.via, s.via),
+    via_actor_id = coalesce(interactions.via_actor_id, s.via_actor_id)
 FROM staged_interactions s
 WHERE {_same_key("interactions")} AND (
     (interactions.created_at IS NULL AND s.created_at IS NOT NULL)
-    OR (interactions.via IS NULL AND s.via IS NOT NULL))"""  # fmt: skip
+    OR (interactions.via IS NULL AND s.via IS NOT NULL)
+    OR (interactions.via_actor_id IS NULL AND s.via_actor_id IS NOT NULL))"""  # fmt: skip
 
 _UPDATE_FOLLOWS = f"""UPDATE follows SET
     first_observed_at = least(s.first_observed_at, follows.first_observed_at),
@@ -489,6 +497,8 @@ RENAME_ACCOUNT_REFERENCES = [
        WHERE posts.author_id = r.pseudonym""",
     """UPDATE interactions SET actor_id = r.account_id FROM renamed_accounts r
        WHERE interactions.actor_id = r.pseudonym""",
+    """UPDATE interactions SET via_actor_id = r.account_id FROM renamed_accounts r
+       WHERE interactions.via_actor_id = r.pseudonym""",
     """UPDATE follows SET follower_id = r.account_id FROM renamed_accounts r
        WHERE follows.follower_id = r.pseudonym""",
     """UPDATE follows SET followee_id = r.account_id FROM renamed_accounts r
@@ -570,9 +580,10 @@ REPLACE_RESULT_TABLE = "CREATE OR REPLACE TABLE {table} AS SELECT * FROM result"
 # --- analysis inputs ------------------------------------------------------------------------
 # A cascade starts at a post linking a resource that no other post linking it leads to
 # through quotes, replies and reposts that are posts (Telegram forwards); those of cascade
-# posts (at any depth) join it, and so do reposts known as interactions. ``?`` 1 and 2: the
-# forum and web platforms, whose posts are 'link-in-forum' and 'web-page' adoptions rather
-# than 'original' ones.
+# posts (at any depth) join it, and so do reposts known as interactions, with the account
+# whose repost they say they came through (``via_actor``, the last column). ``?`` 1 and 2:
+# the forum and web platforms, whose posts are 'link-in-forum' and 'web-page' adoptions
+# rather than 'original' ones.
 
 SELECT_ADOPTIONS = """
 WITH RECURSIVE
@@ -611,7 +622,7 @@ SELECT c.resource_id, c.platform, c.resource_id || '/' || c.root_post AS cascade
          WHEN list_contains(?, c.platform) THEN 'web-page'
          ELSE 'original' END AS kind,
     c.post_id, c.parent_post AS parent_post_id, parent.author_id AS observed_parent,
-    l.campaign
+    l.campaign, NULL::VARCHAR AS via_actor
 FROM cascade_posts c
 JOIN posts p USING (platform, post_id)
 LEFT JOIN posts parent ON parent.platform = c.platform AND parent.post_id = c.parent_post
@@ -619,7 +630,7 @@ LEFT JOIN linking l USING (resource_id, platform, post_id)
 UNION ALL
 SELECT c.resource_id, c.platform, c.resource_id || '/' || c.root_post, c.root_post,
     i.actor_id, i.created_at, 'repost', '',
-    c.post_id, CASE WHEN c.post_id <> c.root_post THEN target.author_id END, NULL
+    c.post_id, CASE WHEN c.post_id <> c.root_post THEN target.author_id END, NULL, i.via_actor_id
 FROM interactions i
 JOIN cascade_posts c ON c.platform = i.platform AND c.post_id = i.target_post_id
 JOIN posts target ON target.platform = c.platform AND target.post_id = c.post_id
@@ -685,6 +696,8 @@ WHERE context IS NOT NULL"""
 MIGRATION_4_PRUNED_RUNS = ["ALTER TABLE runs ADD COLUMN pruned_at TIMESTAMPTZ"]
 #: The reshare through which an actor reached a post, when the platform says (Bluesky's via).
 MIGRATION_5_VIA = ["ALTER TABLE interactions ADD COLUMN via VARCHAR"]
+#: The account whose reshare ``via`` names (an account id, pseudonymised like ``actor_id``).
+MIGRATION_6_VIA_ACTOR = ["ALTER TABLE interactions ADD COLUMN via_actor_id VARCHAR"]
 #: The texts of accounts that opted out go, whenever the opt-out was learnt (an opt-out seen
 #: after a text was stored, or a text seen by a source blind to opt-outs).
 FORGET_OPTED_OUT_TEXTS = """
@@ -716,8 +729,8 @@ PRUNE = {
     "accounts": """DELETE FROM accounts a WHERE collected_at < ?
         AND NOT EXISTS (SELECT 1 FROM posts p
             WHERE p.platform = a.platform AND p.author_id = a.account_id)
-        AND NOT EXISTS (SELECT 1 FROM interactions i
-            WHERE i.platform = a.platform AND i.actor_id = a.account_id)
+        AND NOT EXISTS (SELECT 1 FROM interactions i WHERE i.platform = a.platform
+            AND a.account_id IN (i.actor_id, i.via_actor_id))
         AND NOT EXISTS (SELECT 1 FROM follows f WHERE f.platform = a.platform
             AND a.account_id IN (f.follower_id, f.followee_id))""",
 }
@@ -760,7 +773,9 @@ FORGET_REFERENCES = [
         f"UPDATE posts SET {column} = NULL WHERE platform = $1 AND {column} IN {_FORGOTTEN_POSTS}"
         for column in ("reply_to", "quote_of", "repost_of")
     ),
-    f"UPDATE interactions SET via = NULL WHERE platform = $1 AND via IN {_FORGOTTEN_POSTS}",
+    # the reshare an interaction came through, and whose it was, go together
+    f"""UPDATE interactions SET via = NULL, via_actor_id = NULL WHERE platform = $1
+        AND (via IN {_FORGOTTEN_POSTS} OR via_actor_id IN {_FORGOTTEN_ACCOUNTS})""",
 ]
 #: The rows whose ``column`` may name the account (``?``: a regular expression on its text),
 #: with the platform (or source) they belong to.

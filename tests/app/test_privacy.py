@@ -98,6 +98,7 @@ def retention_records(run_id):
 
     return [
         account("old-author", day(1)),  # wrote only the old post: goes
+        account("via-only", day(1)),  # new-author reposted through its repost: stays
         account("new-author", day(20)),  # stays
         account("follower", day(1)),  # collected long ago but follows recently: stays
         account("liker", day(2)),  # liked long ago, nothing else: goes
@@ -108,7 +109,7 @@ def retention_records(run_id):
                     kind="like", actor_id="liker", target_post_id="old", created_at=day(2)),
         Interaction(source="test", run_id=run_id, collected_at=day(21), platform="bluesky",
                     kind="repost", actor_id="new-author", target_post_id="new",
-                    created_at=day(21)),
+                    created_at=day(21), via="via-only/repost", via_actor_id="via-only"),
         Follow(source="test", run_id=run_id, collected_at=day(5), platform="bluesky",
                follower_id="new-author", followee_id="old-author"),
         Follow(source="test", run_id=run_id, collected_at=day(25), platform="bluesky",
@@ -130,7 +131,7 @@ def test_pruning_removes_what_is_older_than_the_cutoff(tmp_path, raw_dir):
         assert rows(store, "SELECT kind FROM interactions") == [("repost",)]
         assert rows(store, "SELECT follower_id FROM follows") == [("follower",)]
         assert sorted(rows(store, "SELECT account_id FROM accounts")) == [
-            ("follower",), ("new-author",),
+            ("follower",), ("new-author",), ("via-only",),
         ]  # fmt: skip
         tables = {t for (t,) in rows(store, "SELECT table_name FROM information_schema.tables")}
         assert "cascades" not in tables  # analyses may name what was removed
@@ -285,6 +286,7 @@ dan = author("dan.example", "did:plc:dan")
 reply = post_view(cleo, "4", "2026-09-04T10:00:00Z", "Bravo @ana.example !", reply_to=share["uri"])
 quote = post_view(dan, "5", "2026-09-05T10:00:00Z", "À lire", quote=share)
 FORMS = ("ana.example", "did:plc:ana")
+ANA_REPOST = "at://did:plc:ana/app.bsky.feed.repost/3k"
 
 
 def likes_of_share(run_id):
@@ -292,6 +294,10 @@ def likes_of_share(run_id):
     return [
         Interaction(source="bluesky", run_id=run_id, collected_at=at, platform="bluesky",
                     kind="like", actor_id="did:plc:eve", target_post_id=share["uri"]),
+        # fay reposts the launch through ana's repost of it (Bluesky's via)
+        Interaction(source="bluesky", run_id=run_id, collected_at=at, platform="bluesky",
+                    kind="repost", actor_id="did:plc:fay", target_post_id=launch["uri"],
+                    via=ANA_REPOST, via_actor_id="did:plc:ana"),
         Follow(source="bluesky", run_id=run_id, collected_at=at, platform="bluesky",
                follower_id="did:plc:eve", followee_id="did:plc:ana"),
     ]  # fmt: skip
@@ -327,11 +333,15 @@ def test_forget_takes_the_account_out_of_others_rows_in_the_database(
     names = Pseudonymiser((tmp_path / "secret.key").read_bytes().strip()) if pseudonymise else None
     stored_share = names.post("bluesky", share["uri"]) if names else share["uri"]
     stored_reply = names.post("bluesky", reply["uri"]) if names else reply["uri"]
+    fay_id = names.account("bluesky", "did:plc:fay") if names else "did:plc:fay"
+    stored_via = names.post("bluesky", ANA_REPOST) if names else ANA_REPOST
     ana_id = names.account("bluesky", "did:plc:ana") if names else "did:plc:ana"
     database = tmp_path / "data" / "essaim.duckdb"
+    fays = "SELECT via, via_actor_id FROM interactions WHERE actor_id = ?"
     with Store(database, read_only=True) as store:  # what must go is there
         assert rows(store, "SELECT count(*) FROM interactions WHERE target_post_id = ?",
                     stored_share) == [(3,)]  # fmt: skip
+        assert rows(store, fays, fay_id) == [(stored_via, ana_id)]  # her id as stored
 
     result = essaim("--config", config, "forget", "bluesky", "ana.example")
     assert result.returncode == 0, result.stderr
@@ -344,8 +354,9 @@ def test_forget_takes_the_account_out_of_others_rows_in_the_database(
         ]
         assert rows(store, "SELECT count(*) FROM posts WHERE quote_of IS NOT NULL") == [(0,)]
         assert rows(store, "SELECT count(*) FROM posts") == [(3,)]  # launch, reply, quote
+        assert rows(store, fays, fay_id) == [(None, None)]  # fay's repost stays
         cells = text_cells(store)
-    needles = (*FORMS, ana_id.lower(), stored_share.lower())
+    needles = (*FORMS, ana_id.lower(), stored_share.lower(), stored_via.lower())
     assert not [cell for cell in cells if any(needle in cell for needle in needles)]
     audit = (tmp_path / "data" / "audit.jsonl").read_text().lower()
     printed = (result.stdout + result.stderr).lower()
@@ -398,6 +409,37 @@ def test_an_account_found_by_name_loses_its_posts_links_and_the_acts_on_them(tmp
         assert rows(store, "SELECT post_id, reply_to FROM posts") == [("s2", None)]
         assert rows(store, "SELECT post_id FROM links") == [("s2",)]
         assert rows(store, "SELECT count(*) FROM interactions") == [(0,)]
+
+
+@pytest.mark.parametrize("by_name", [False, True])
+def test_others_lose_a_via_through_the_account_even_when_its_uri_does_not_name_it(
+    tmp_path, raw_dir, by_name
+):
+    at = datetime(2026, 9, 2, tzinfo=UTC)
+    old_handle = "at://ana-old.example/app.bsky.feed.repost/3k"  # a handle, not her DID
+
+    def records(run_id):
+        common = {"source": "bluesky", "run_id": run_id, "collected_at": at, "kind": "repost",
+                  "platform": "bluesky", "target_post_id": launch["uri"]}  # fmt: skip
+        return [
+            Interaction(**common, actor_id="did:plc:fay", via=old_handle,
+                        via_actor_id="did:plc:ana"),
+            Interaction(**common, actor_id="did:plc:gus", via=ANA_REPOST.replace("ana", "bob"),
+                        via_actor_id="did:plc:bob"),
+        ]  # fmt: skip
+
+    manifest = write_record_run(raw_dir, records, source="bluesky")
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load_runs(store, [manifest], linker=Linker(["e-inspe.fr"], Catalogue([])),
+                  pseudonymiser=None)  # fmt: skip
+        if by_name:  # found by her id in the rows, as `essaim forget` does
+            forget_account(store, "bluesky", [], [], Identifiers("bluesky", {"did:plc:ana"}))
+        else:
+            forget_account(store, "bluesky", ["did:plc:ana"])
+        assert rows(store, "SELECT actor_id, via, via_actor_id FROM interactions ORDER BY 1") == [
+            ("did:plc:fay", None, None),
+            ("did:plc:gus", "at://did:plc:bob/app.bsky.feed.repost/3k", "did:plc:bob"),
+        ]
 
 
 def telegram_records(run_id):

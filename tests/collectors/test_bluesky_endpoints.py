@@ -168,3 +168,27 @@ def test_repository_reposts_keep_the_repost_they_were_made_through():
     item = {"uri": "at://did:plc:bob/app.bsky.feed.repost/3lr", "cid": "c", "value": value}
     (found,) = parse("com.atproto.repo.listRecords", {"records": [item]})
     assert (found.target_post_id, found.via) == (P["uri"], via["uri"])
+    assert found.via_actor_id == "did:plc:gael"  # whose repost it was: the via's repository
+
+
+@pytest.mark.parametrize(
+    ("via", "account"),
+    [
+        ({"uri": "at://did:web:profs.example/app.bsky.feed.repost/3l"}, "did:web:profs.example"),
+        # a handle names no stable account, and what is no AT-URI names none
+        ({"uri": "at://gael.bsky.social/app.bsky.feed.repost/3lvia"}, None),
+        ({"uri": "https://bsky.app/profile/did:plc:gael/post/3l"}, None),
+        ({"uri": "at://did:plc:/app.bsky.feed.repost/3l"}, None),  # a DID without its id
+        ({"uri": "at://"}, None),
+        ({"uri": 42}, None),
+        ("at://did:plc:gael/app.bsky.feed.repost/3l", None),  # not a strong ref
+        (None, None),
+    ],
+)
+def test_the_account_of_a_via_is_the_did_of_its_uri_or_none(via, account):
+    value = {"$type": "app.bsky.feed.repost", "subject": {"uri": P["uri"], "cid": P["cid"]},
+             "createdAt": "2026-09-01T09:15:00Z", "via": via}  # fmt: skip
+    item = {"uri": "at://did:plc:bob/app.bsky.feed.repost/3lr", "cid": "c", "value": value}
+    (found,) = parse("com.atproto.repo.listRecords", {"records": [item]})
+    assert found.via_actor_id == account
+    assert found.target_post_id == P["uri"]  # the repost itself is kept whatever its via

@@ -293,6 +293,29 @@ def test_authors_known_to_have_opted_out_lose_their_text_and_reposts_keep_via(tm
     assert account.opt_out == ["no-unauthenticated"]
     (shared_again,) = [r for r in records if isinstance(r, Interaction)]
     assert shared_again.via == via["uri"]
+    assert shared_again.via_actor_id == "did:plc:bob"  # whose repost chloe saw
+
+
+def test_a_via_naming_a_handle_or_malformed_gives_no_account_and_the_repost_stays(tmp_path):
+    vias = [{"uri": "at://bob.example/app.bsky.feed.repost/3lvia", "cid": "bafyvia"},
+            {"uri": "at:/did:plc:bob/app.bsky.feed.repost/3lvia"}, {"uri": ["at://x"]}]  # fmt: skip
+    events = [post(1, "did:plc:ana", T0 + 1, LINK)]
+    for n, via in enumerate(vias, start=2):
+        events.append(repost(n, f"did:plc:r{n}", T0 + n, MATCHED))
+        events[-1]["commit"]["record"]["via"] = via
+    with RawRunWriter(tmp_path / "raw", "bluesky-live", "live") as run:
+        collector = JetstreamCollector("ws://127.0.0.1:1/subscribe", run, ["e-inspe.fr"])
+        for event in events:
+            collector.handle(json.dumps(event))
+        collector.write_batch()
+    records = [decode_record(line) for _, line in iter_lines(run.path) if b'"payload"' not in line]
+    reposts = [(r.actor_id, r.via, r.via_actor_id) for r in records if isinstance(r, Interaction)]
+    assert reposts == [
+        ("did:plc:r2", "at://bob.example/app.bsky.feed.repost/3lvia", None),
+        ("did:plc:r3", "at:/did:plc:bob/app.bsky.feed.repost/3lvia", None),
+        ("did:plc:r4", None, None),
+    ]
+    assert not run.manifest.incidents  # nothing was unreadable
 
 
 def test_the_live_collector_learns_opt_outs_from_the_latest_appview_runs(tmp_path):

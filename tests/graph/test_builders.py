@@ -17,7 +17,7 @@ from graph.builders import (
 )
 from graph.privacy.pseudonyms import Institutions
 from graph.store import Store
-from tests.fixtures.toy_store import add_link, add_post, fill
+from tests.fixtures.toy_store import add_link, add_post, at, fill
 
 
 @pytest.fixture
@@ -101,3 +101,21 @@ def test_institutional_accounts_are_declared_or_allow_listed(store):
 def test_frames_are_read_after_an_unfinished_result(store):
     store.connection.execute("SELECT * FROM range(10)").fetchone()  # nine rows left unread
     assert len(follows(store.connection)) == 1
+
+
+def test_a_repost_says_whose_repost_it_came_through(store):
+    # gwen reposts bob's quote Q1 through emma's repost of it (Bluesky's via), at 4 h
+    store.connection.execute(
+        "INSERT INTO interactions BY NAME SELECT 'bluesky' AS platform, 'repost' AS kind, "
+        "'gwen' AS actor_id, 'Q1' AS target_post_id, '' AS post_id, "
+        "?::TIMESTAMPTZ AS created_at, 'p_via' AS via, 'emma' AS via_actor_id, "
+        "'test' AS source, 'run' AS run_id, now() AS collected_at",
+        [at(4)],
+    )
+    table = adoption_events(store.connection)
+    assert table.columns[-1] == "via_actor"
+    stated = table.dropna(subset=["via_actor"])
+    assert list(zip(stated["account_id"], stated["via_actor"], strict=True)) == [("gwen", "emma")]
+    gwen = stated.iloc[0]
+    assert (gwen["kind"], gwen["parent_post_id"], gwen["post_id"]) == ("repost", "Q1", "")
+    assert len(table) == 8  # the toy's seven adoptions and gwen's, none with a via but hers

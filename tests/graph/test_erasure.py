@@ -270,6 +270,35 @@ def test_others_replies_quotes_reposts_and_likes_of_her_posts_lose_her(raw_dir, 
     assert b"ana-old" not in raw
 
 
+def repost_through(run_id, actor, via, via_actor_id):
+    return Interaction(source="bluesky", run_id=run_id, collected_at=AT, platform="bluesky",
+                       kind="repost", actor_id=actor,
+                       target_post_id="at://did:plc:carl/app.bsky.feed.post/1", via=via,
+                       via_actor_id=via_actor_id)  # fmt: skip
+
+
+def test_reposts_made_through_her_repost_keep_their_act_but_lose_her_repost(raw_dir):
+    eve_repost = "at://did:plc:eve/app.bsky.feed.repost/3k"
+    manifest = write_run(raw_dir, "bluesky", records=lambda r: [
+        repost_through(r, "did:plc:bob", f"at://{ANA}/app.bsky.feed.repost/3k", ANA),
+        # a via naming her by a handle no run ties to her: her account says whose it is
+        repost_through(r, "did:plc:dan", "at://ana-2024.example/app.bsky.feed.repost/7", ANA),
+        repost_through(r, "did:plc:fay", eve_repost, "did:plc:eve"),
+    ])  # fmt: skip
+    who = find_account(raw_dir, "bluesky", ANA)  # named only as the account of a via
+    assert who.account_ids == {ANA}
+    (changed,) = erase_account(raw_dir, who)
+    assert (changed.lines, changed.redacted) == (0, 2)  # by hand: bob's and dan's reposts
+    kept = [(r["actor_id"], r.get("via"), r.get("via_actor_id")) for r in records_of(manifest)]
+    assert kept == [
+        ("did:plc:bob", None, None),
+        ("did:plc:dan", None, None),
+        ("did:plc:fay", eve_repost, "did:plc:eve"),
+    ]
+    raw = everything(raw_dir)
+    assert b"did:plc:ana" not in raw and b"ana-2024" not in raw
+
+
 def test_a_name_inside_a_longer_name_is_left_alone(raw_dir):
     manifest = write_run(
         raw_dir, "x",

@@ -88,6 +88,7 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
             (3, "analyses"),
             (4, "raw runs deleted by retention"),
             (5, "the reshare an interaction came through"),
+            (6, "the account of that reshare"),
         ]
     with Store(tmp_path / "essaim.duckdb") as store:
         assert store.migrate() == []
@@ -573,9 +574,10 @@ def test_an_opt_out_stays_until_a_source_that_sees_opt_outs_clears_it_and_takes_
         assert texts == [(None,), (None,), (None,), ("après",)]
 
 
-def _repost(run_id, day, via):
-    return Interaction(source="test", run_id=run_id, kind="repost", actor_id="did:plc:ana",
+def _repost(run_id, day, via, via_actor_id=None, actor_id="did:plc:ana"):
+    return Interaction(source="test", run_id=run_id, kind="repost", actor_id=actor_id,
                        target_post_id="at://canope/p", platform="bluesky", via=via,
+                       via_actor_id=via_actor_id,
                        collected_at=datetime(2026, 9, day, tzinfo=UTC))  # fmt: skip
 
 
@@ -595,3 +597,90 @@ def test_via_is_stored_as_the_pseudonym_of_the_reshare_and_filled_when_learnt_la
             rows(store, "SELECT post_id FROM posts"),
         )
         assert via == stored and "did:plc:bob" not in via and via != through
+
+
+THROUGH_BOB = "at://did:plc:bob/app.bsky.feed.repost/3k"
+
+
+def test_the_account_of_a_via_is_pseudonymised_as_that_account_and_joins_with_it(tmp_path, raw_dir):
+    without = write_record_run(raw_dir, lambda r: [_repost(r, 1, None)])
+    later = write_record_run(raw_dir, lambda r: [
+        _repost(r, 2, THROUGH_BOB, "did:plc:bob"),  # ana reposted through bob's repost
+        _repost(r, 2, None, actor_id="did:plc:bob"),  # bob's repost itself
+        _post(r, "at://did:plc:bob/app.bsky.feed.post/1", "did:plc:bob", 2, None)])  # fmt: skip
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, without)
+        assert rows(store, "SELECT via_actor_id FROM interactions") == [(None,)]
+        load(store, later)  # learnt later: filled, like via
+        ana, bob = (
+            names().account("bluesky", "did:plc:ana"),
+            names().account("bluesky", "did:plc:bob"),
+        )
+        assert rows(
+            store, "SELECT actor_id, via_actor_id FROM interactions ORDER BY actor_id"
+        ) == sorted([(ana, bob), (bob, None)])
+        # the same pseudonym as bob's acts and posts: the via's account joins with them
+        assert rows(
+            store,
+            """SELECT a.actor_id, b.actor_id, p.author_id FROM interactions a
+            JOIN interactions b ON b.actor_id = a.via_actor_id
+            JOIN posts p ON p.author_id = a.via_actor_id""",
+        ) == [(ana, bob, bob)]
+        load(store, write_record_run(raw_dir, lambda r: [_repost(r, 3, None)]))
+        assert rows(store, f"SELECT via_actor_id FROM interactions WHERE actor_id = '{ana}'") == [
+            (bob,)
+        ]  # a later view without via keeps it
+
+
+def test_the_account_of_a_via_keeps_its_name_when_allow_listed(tmp_path, raw_dir):
+    through = "at://did:plc:canope/app.bsky.feed.repost/3k"
+    before = write_record_run(raw_dir, lambda r: [_repost(r, 1, through, "did:plc:canope")])
+    canope = account("_", "did:plc:canope", 2)
+    canope.handle = "reseau-canope.fr"
+    recognised = write_record_run(raw_dir, lambda r: [
+        _repost(r, 2, through, "did:plc:canope", actor_id="did:plc:bob"),
+        msgspec.structs.replace(canope, run_id=r)])  # fmt: skip
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, before)  # not known yet as the allow-listed reseau-canope.fr
+        pseudonym = names().account("bluesky", "did:plc:canope")
+        assert rows(store, "SELECT via_actor_id FROM interactions") == [(pseudonym,)]
+        load(store, recognised)  # recognised now: the earlier row is renamed too
+        assert rows(store, "SELECT via_actor_id FROM interactions") == [
+            ("did:plc:canope",),
+            ("did:plc:canope",),
+        ]
+
+
+def test_a_version_5_store_gains_the_account_of_a_via(tmp_path, raw_dir, monkeypatch):
+    monkeypatch.setattr(database_module, "MIGRATIONS", database_module.MIGRATIONS[:5])
+    with Store(tmp_path / "db.duckdb") as store:
+        assert store.schema_version() == 5
+        store.connection.execute(
+            "INSERT INTO interactions BY NAME SELECT 'bluesky' AS platform, 'repost' AS kind, "
+            "'did:plc:ana' AS actor_id, 'at://canope/p' AS target_post_id, '' AS post_id, "
+            "? AS via, 'test' AS source, 'r0' AS run_id, now() AS collected_at",
+            [THROUGH_BOB],
+        )
+    monkeypatch.undo()
+    with Store(tmp_path / "db.duckdb") as store:
+        assert store.schema_version() == 6
+        assert rows(store, "SELECT via, via_actor_id FROM interactions") == [(THROUGH_BOB, None)]
+        learnt = write_record_run(raw_dir, lambda r: [_repost(r, 2, THROUGH_BOB, "did:plc:bob")])
+        load(store, learnt, pseudonymiser=None)
+        assert rows(store, "SELECT via, via_actor_id FROM interactions") == [
+            (THROUGH_BOB, "did:plc:bob")
+        ]
+
+
+def test_others_lose_the_via_of_an_account_erased_on_request_and_keep_their_acts(tmp_path, raw_dir):
+    through_carl = "at://did:plc:carl/app.bsky.feed.repost/3k"
+    manifest = write_record_run(raw_dir, lambda r: [
+        _repost(r, 1, THROUGH_BOB, "did:plc:bob"),
+        _repost(r, 1, through_carl, "did:plc:carl", actor_id="did:plc:dan")])  # fmt: skip
+    with Store(tmp_path / "db.duckdb") as store:
+        load_runs(store, [manifest], linker=linker(), pseudonymiser=None,
+                  erased={("bluesky", "did:plc:bob")})  # fmt: skip
+        assert rows(store, "SELECT actor_id, via, via_actor_id FROM interactions ORDER BY 1") == [
+            ("did:plc:ana", None, None),
+            ("did:plc:dan", through_carl, "did:plc:carl"),
+        ]
