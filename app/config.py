@@ -80,7 +80,7 @@ Sources = _sources_section()
 
 
 class Analysis(_Section):
-    rule: Literal["most_recent", "first"] = "most_recent"
+    rule: Literal["kernel", "most_recent", "first"] = "kernel"
     window_hours: PositiveInt = 24
     takeoff_multiple: PositiveFloat = 3.0
     takeoff_min_adoptions: PositiveInt = 5
@@ -170,9 +170,11 @@ max_wait = 900.0
 
 {sources}
 [analysis]
-# Parent of an adopter whose platform does not say where it saw the resource: among the
-# accounts it follows that adopted before it, the one that adopted "most_recent" or "first".
-rule = "most_recent"
+# Parent of an adopter whose platform does not say where it saw the resource, among the
+# post's author and the accounts it follows that reshared the post before it: the most
+# probable under a delay model fitted on the data ("kernel"), or the followee that showed
+# the post "most_recent" or "first".
+rule = "kernel"
 # Velocity is counted over a sliding window of this many hours; a resource is taking off
 # when its velocity reaches takeoff_multiple times its baseline with at least
 # takeoff_min_adoptions adoptions in the window.

@@ -7,6 +7,7 @@ with which parameters and from which data they were computed.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -18,6 +19,7 @@ import pyarrow as pa
 from collectors import __version__
 from graph import builders
 from graph.adoption import adopter_categories, adoption_delays, bass_fits
+from graph.attribution import TIES, DelayKernel
 from graph.campaigns import campaign_effects, driven_adoptions, read_campaigns
 from graph.cascades import cascade_metrics, journey, reconstruct
 from graph.communities import community_spread, detect, label_communities
@@ -27,19 +29,27 @@ from graph.roles import cascade_roles, centralities, institutional_share
 from graph.store import Store
 from graph.store import queries as q
 from graph.timelines import timeline, velocity
+from graph.uncertainty import metric_intervals
 
 __all__ = ["AnalysisParameters", "analyze"]
 
 #: What ``cascade_trees`` keeps of the reconstructed trees (the rest is in ``adoptions``).
 TREE_COLUMNS = ["resource_id", "platform", "cascade", "account_id", "adopted_at", "kind",
-                "parent_id", "method"]  # fmt: skip
+                "parent_id", "method", "confidence", "candidates"]  # fmt: skip
+
+#: The columns of ``attribution_models``.
+MODEL_COLUMNS = [
+    "platform", "median_delay_hours", "mu", "mu_error", "sigma",
+    *(f"weight_{tie}" for tie in TIES), "adopters", "ambiguous", "converged",
+]  # fmt: skip
 
 
 @dataclass
 class AnalysisParameters:
     """What an analysis depends on besides the data (stored with its results)."""
 
-    rule: str = "most_recent"  # parent inference: most_recent or first
+    rule: str = "kernel"  # parent inference: kernel, most_recent or first
+    draws: int = 200  # trees sampled per cascade for the metrics' intervals
     window_hours: int = 24  # velocity window
     takeoff_multiple: float = 3.0  # taking off: velocity ≥ this × baseline…
     takeoff_min_adoptions: int = 5  # …with at least this many adoptions in the window
@@ -77,8 +87,15 @@ def analyze(
     follows = builders.follows(connection)
     followers = builders.follower_counts(connection)
     step("cascades")
-    trees = reconstruct(adoptions, follows, rule=parameters.rule)
-    cascades = _with_resource(cascade_metrics(trees), adoptions)
+    reconstruction = reconstruct(adoptions, follows, rule=parameters.rule)
+    trees = reconstruction.tree
+    cascades = cascade_metrics(trees)
+    step("cascade intervals")
+    intervals = metric_intervals(trees, reconstruction.candidates, parameters.draws,
+                                 parameters.seed)  # fmt: skip
+    cascades = _with_resource(
+        cascades.merge(intervals.drop(columns="size"), on="cascade"), adoptions
+    )
     step("reach")
     likers = builders.likers(connection, adoptions)
     views = builders.reported_views(connection, adoptions)
@@ -86,6 +103,7 @@ def analyze(
         "adoptions": adoptions,
         "cascade_trees": trees[TREE_COLUMNS],
         "cascades": cascades,
+        "attribution_models": _models(reconstruction.kernels),
         "journeys": journey(adoptions),
         "reach": reach(adoptions, followers, follows, likers, views),
         "exposure": exposure(adoptions, follows),
@@ -178,6 +196,19 @@ def _roles(graph, found, trees, institutional, seed: int) -> pd.DataFrame:
     table = table.merge(institutional.assign(institution=True), on=keys, how="left")
     table["institution"] = table["institution"].astype("boolean").fillna(False).astype(bool)
     return table.sort_values(["downstream", "pagerank"], ascending=False, ignore_index=True)
+
+
+def _models(kernels: dict[str, DelayKernel]) -> pd.DataFrame:
+    """One row per platform: the delay kernel and tie weights its parents were weighed with."""
+    rows = [
+        {"platform": platform, "median_delay_hours": kernel.median_hours, "mu": kernel.mu,
+         "mu_error": kernel.mu_error, "sigma": kernel.sigma,
+         **{f"weight_{tie}": kernel.weights.get(tie, math.nan) for tie in TIES},
+         "adopters": kernel.adopters, "ambiguous": kernel.ambiguous,
+         "converged": kernel.converged}
+        for platform, kernel in kernels.items()
+    ]  # fmt: skip
+    return pd.DataFrame(rows, columns=MODEL_COLUMNS)
 
 
 def _with_resource(cascades: pd.DataFrame, adoptions: pd.DataFrame) -> pd.DataFrame:

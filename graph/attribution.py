@@ -8,21 +8,30 @@ each adopter i of a cascade gets candidate parents:
   that author);
 - every account i follows that reposted that same post before i (tie ``resharer``).
 
-Among candidates C_i, the model gives each one the probability
+The model is a point process (NetRate, Hawkes): once account j shows the post at s_j
+(posts or reposts it), each account i exposed to it adopts at rate w_tie κ(t − s_j), where
+κ is a log-normal density of the delay in hours (μ, σ of its logarithm) and w_tie a rate per
+kind of tie. Transmissions are rare (a few exposures in a hundred lead to an adoption), so
+given that i adopted once before the horizon T (the platform's latest adoption), its time
+t_i has the density
 
-    P(parent = j | i) = w_tie(j) κ(t_i − t_j) / Σ_{k ∈ C_i} w_tie(k) κ(t_i − t_k),
+    Σ_{j: s_j < t_i} w_j κ(t_i − s_j) / Σ_{j ∈ E_i} w_j K(T − s_j),
 
-where t_j is when j showed the post (posted or reposted it), κ is a log-normal density of
-the delay in hours (μ, σ of its logarithm) and w a weight per kind of tie (w_resharer = 1).
-κ and w are estimated by expectation–maximisation, one platform at a time: the E-step
-gives every candidate its posterior probability; the M-step sets μ and σ to the
-posterior-weighted mean and deviation of the log-delays (an adopter with one candidate
-enters with weight 1: the stated edges anchor the kernel) and w to the fixed point of the
-choice likelihood (Hunter & Lange 2004).
+where E_i holds every account i follows that showed the post, before or after t_i, and K is
+the kernel's distribution function. The parent's posterior is then
 
-Assumptions: each adoption was prompted by one exposure; the delay to react does not depend
-on who showed the post, only the tie's weight does; accounts that did not show the very post
-acted on (a quote that embeds it, a follow never collected) are not candidates.
+    P(parent = j | i) = w_j κ(t_i − s_j) / Σ_{k: s_k < t_i} w_k κ(t_i − s_k).
+
+μ, σ and the rates are estimated by maximum likelihood (L-BFGS-B with the exact gradient),
+one platform at a time; only the rates' ratios matter, reported as weights with
+w_resharer = 1 (a kind met only by adopters with a single exposure is not estimated and
+weighs 1). The denominator is what makes the rates identifiable: an adopter that acted
+before its followees reshared says that their rate is low.
+
+Assumptions: each adoption was prompted by one exposure; exposures act independently and
+rarely (competing exposures do not censor each other); the delay to react does not depend
+on who showed the post, only the rate does; accounts that did not show the very post acted
+on (a quote that embeds it, a follow never collected) are not candidates.
 
 References
 ----------
@@ -31,8 +40,7 @@ networks", ICML 2011 (NetRate: delay kernels estimated from cascades). J. R. Zip
 F. P. Schoenberg, K. Coronges, A. L. Bertozzi, "Point-process models of social network
 interactions: parameter estimation and missing data recovery", Eur. J. Appl. Math. 27(3),
 2016 (EM over the branching structure). M.-A. Rizoiu, L. Xie, S. Sanner, M. Cebrian, H. Yu,
-P. Van Hentenryck, "Expecting to be HIP", WWW 2017. D. R. Hunter, K. Lange, "A tutorial on
-MM algorithms", The American Statistician 58(1), 2004.
+P. Van Hentenryck, "Expecting to be HIP", WWW 2017.
 """
 
 from __future__ import annotations
@@ -42,14 +50,22 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize
+from scipy.special import log_ndtr
 
-__all__ = ["TIES", "DelayKernel", "candidate_parents", "fit_kernel", "posteriors"]
+from graph.frames import query_frames
+from graph.store import queries as q
+
+__all__ = ["MIN_ADOPTERS", "TIES", "DelayKernel", "exposures", "fit_kernel", "posteriors"]
 
 #: Kinds of tie between an adopter and a candidate parent.
 TIES = ("resharer", "author_followed", "author")
 _HOUR = pd.Timedelta(hours=1)
 _SHORTEST = 1 / 3600  # a delay of one second: clocks that disagree, or the same second
 _NARROWEST = 0.05  # smallest σ of the log-delay: a kernel cannot collapse on one delay
+#: Fewer adopters with a candidate: no fit (μ and σ NaN), candidates weigh the same.
+MIN_ADOPTERS = 20
+_LOG_ROOT_TAU = math.log(2 * math.pi) / 2
 
 
 @dataclass(frozen=True)
@@ -58,7 +74,7 @@ class DelayKernel:
 
     mu: float  # mean of the log-delay (hours)
     sigma: float  # standard deviation of the log-delay
-    weights: dict[str, float] = field(default_factory=lambda: dict.fromkeys(TIES, 1.0))
+    weights: dict[str, float] = field(default_factory=dict)  # kinds not estimated weigh 1
     adopters: int = 0  # adopters whose delays entered the fit
     ambiguous: int = 0  # of which, with more than one candidate
     iterations: int = 0
@@ -88,10 +104,10 @@ class DelayKernel:
         )  # fmt: skip
 
 
-def candidate_parents(
+def exposures(
     pending: pd.DataFrame, adoptions: pd.DataFrame, follows: pd.DataFrame
 ) -> pd.DataFrame:
-    """Return the candidate parents of each pending adopter.
+    """Return who showed each pending adopter the post it acted on, and when.
 
     Parameters
     ----------
@@ -100,35 +116,45 @@ def candidate_parents(
         ``account_id``, ``adopted_at`` and ``parent_post_id`` (the post acted on) and
         ``target_author`` (its author).
     adoptions : DataFrame
-        Every adoption: ``cascade``, ``account_id``, ``adopted_at``, ``kind``, ``post_id`` and
-        ``parent_post_id`` (who showed which post, when).
+        Every adoption: ``cascade``, ``platform``, ``account_id``, ``adopted_at``, ``kind``,
+        ``post_id`` and ``parent_post_id`` (who showed which post, when). A platform's
+        latest adoption is its horizon, the end of observation.
     follows : DataFrame
         ``platform``, ``follower_id``, ``followee_id``.
 
     Returns
     -------
     DataFrame
-        ``node``, ``candidate_id``, ``tie`` (one of :data:`TIES`), ``shown_at`` (when the
-        candidate showed the post; NaT if unknown) and ``hours`` (the adopter's delay after
-        it, at least one second; NaN if a time is unknown), sorted by node. Authors come
-        whether followed or not; resharers only when followed, timed and earlier.
+        Sorted by node: ``node``, ``candidate_id``, ``tie`` (one of :data:`TIES`),
+        ``shown_at`` (when it showed the post; NaT if unknown), ``candidate`` (whether it can
+        be the parent: the post's author, followed or not, or a followed account that
+        reposted it strictly before the adopter), ``hours`` (the adopter's delay after a
+        candidate, at least one second; NaN if a time is unknown or for a non-candidate) and
+        ``horizon`` (hours from the showing to the horizon; NaN if unknown). Followed
+        accounts that reposted the post after the adopter, or at an unknown time, are listed
+        as non-candidates: the model learns from the first that the adopter did not wait
+        for them, and the second make the adopter's parent a question times cannot settle.
 
     Examples
     --------
-    Bob and Chloé reposted Ana's post; Dan, who follows Chloé only, reposted it last:
+    Bob, Chloé and Eve reposted Ana's post; Dan, who follows Chloé and Eve, reposted it
+    before Eve:
 
     >>> at = lambda h: pd.Timestamp("2026-09-01", tz="UTC") + pd.Timedelta(hours=h)
-    >>> adoptions = pd.DataFrame({"cascade": "c", "account_id": ["ana", "bob", "chloe", "dan"],
-    ...     "adopted_at": [at(0), at(1), at(2), at(4)], "post_id": ["p", "", "", ""],
-    ...     "kind": ["original", "repost", "repost", "repost"],
-    ...     "parent_post_id": [None, "p", "p", "p"]})
-    >>> pending = adoptions.iloc[[3]].assign(platform="bluesky", target_author="ana")
-    >>> follows = pd.DataFrame({"platform": "bluesky", "follower_id": ["dan"],
-    ...     "followee_id": ["chloe"]})
-    >>> candidate_parents(pending, adoptions, follows)[["candidate_id", "tie", "hours"]]
-      candidate_id       tie  hours
-    0        chloe  resharer    2.0
-    1          ana    author    4.0
+    >>> adoptions = pd.DataFrame({"cascade": "c", "platform": "bluesky",
+    ...     "account_id": ["ana", "bob", "chloe", "dan", "eve"],
+    ...     "adopted_at": [at(0), at(1), at(2), at(4), at(6)], "post_id": ["p", "", "", "", ""],
+    ...     "kind": ["original", "repost", "repost", "repost", "repost"],
+    ...     "parent_post_id": [None, "p", "p", "p", "p"]})
+    >>> pending = adoptions.iloc[[3]].assign(target_author="ana")
+    >>> follows = pd.DataFrame({"platform": "bluesky", "follower_id": ["dan", "dan"],
+    ...     "followee_id": ["chloe", "eve"]})
+    >>> exposures(pending, adoptions, follows)[["candidate_id", "tie", "candidate", "hours",
+    ...                                         "horizon"]]
+      candidate_id       tie  candidate  hours  horizon
+    0        chloe  resharer       True    2.0      4.0
+    1          eve  resharer      False    NaN      0.0
+    2          ana    author       True    4.0      6.0
     """
     pending = pending.rename_axis("node").reset_index()
     keys = ["cascade", "parent_post_id"]
@@ -145,97 +171,122 @@ def candidate_parents(
         authors["candidate_id"].notna() & (authors["candidate_id"] != authors["account_id"])
     ]
 
-    reposts = adoptions[(adoptions["kind"] == "repost") & adoptions["adopted_at"].notna()]
-    reposts = reposts.sort_values("adopted_at", kind="stable").drop_duplicates(
-        ["cascade", "parent_post_id", "account_id"]
-    )
-    resharers = pending.merge(
-        reposts[[*keys, "account_id", "adopted_at"]].rename(
-            columns={"account_id": "candidate_id", "adopted_at": "shown_at"}
-        ),
-        on=keys,
-    )
-    resharers = resharers[
-        (resharers["shown_at"] < resharers["adopted_at"])
-        & (resharers["candidate_id"] != resharers["account_id"])
-        & (resharers["candidate_id"] != resharers["target_author"])
-    ]
-    columns = ["node", "platform", "account_id", "candidate_id", "adopted_at", "shown_at"]
+    _, resharers, follow_author = query_frames(
+        q.FOLLOWED_EXPOSURES,
+        pending=pending[["node", "cascade", "platform", "account_id", "parent_post_id",
+                         "target_author"]],
+        follows=follows[["platform", "follower_id", "followee_id"]],
+        reposts=adoptions.loc[adoptions["kind"] == "repost",
+                              ["cascade", "parent_post_id", "account_id", "adopted_at"]],
+    )  # fmt: skip
+    resharers = resharers.merge(pending[["node", "platform", "adopted_at"]], on="node")
+    columns = ["node", "platform", "candidate_id", "adopted_at", "shown_at"]
     found = pd.concat(
         [resharers[columns].assign(author=False), authors[columns].assign(author=True)],
         ignore_index=True,
     )
-    edges = follows[["platform", "follower_id", "followee_id"]].drop_duplicates()
-    followed = pd.MultiIndex.from_frame(found[["platform", "account_id", "candidate_id"]]).isin(
-        pd.MultiIndex.from_frame(edges)
-    )
-    kept = followed | found["author"].to_numpy()
-    found, followed = found[kept], followed[kept]
+    found["shown_at"] = pd.to_datetime(found["shown_at"], utc=True)  # typed when either is empty
+    followed = ~found["author"].to_numpy() | found["node"].isin(follow_author["node"]).to_numpy()
     tie = np.where(~found["author"], "resharer", np.where(followed, "author_followed", "author"))
-    hours = (found["adopted_at"] - found["shown_at"]) / _HOUR
-    found = found.assign(tie=tie, hours=hours.clip(lower=_SHORTEST))
+    candidate = found["author"] | (found["shown_at"] < found["adopted_at"])
+    hours = ((found["adopted_at"] - found["shown_at"]) / _HOUR).clip(lower=_SHORTEST)
+    latest = adoptions.groupby("platform")["adopted_at"].max()
+    horizon = latest.reindex(found["platform"]).set_axis(found.index)
+    found = found.assign(
+        tie=tie, candidate=candidate, hours=hours.where(candidate),
+        horizon=((horizon - found["shown_at"]) / _HOUR).clip(lower=0.0),
+    )  # fmt: skip
     found = found.sort_values(["node", "author", "shown_at", "candidate_id"], kind="stable")
-    return found[["node", "candidate_id", "tie", "shown_at", "hours"]].reset_index(drop=True)
+    columns = ["node", "candidate_id", "tie", "shown_at", "candidate", "hours", "horizon"]
+    return found[columns].reset_index(drop=True)
 
 
 def fit_kernel(
-    node: np.ndarray, tie: np.ndarray, hours: np.ndarray, max_iterations: int = 500,
-    tolerance: float = 1e-10,
+    node: np.ndarray, tie: np.ndarray, hours: np.ndarray, horizon: np.ndarray,
+    sample: int = 20_000, seed: int = 0,
 ) -> DelayKernel:  # fmt: skip
-    """Estimate the delay kernel and tie weights by expectation–maximisation.
+    """Estimate the delay kernel and tie weights by maximum likelihood.
 
     Parameters
     ----------
-    node, tie, hours : arrays, one entry per candidate
-        The adopter (sorted), the kind of tie (one of :data:`TIES`) and the delay in hours
-        (positive and finite) of every candidate.
-    max_iterations, tolerance : int, float
-        EM stops when the log-likelihood gains less than ``tolerance`` times its size.
+    node, tie, hours, horizon : arrays, one entry per exposure
+        The adopter (sorted), the kind of tie (one of :data:`TIES`), the delay in hours after
+        the showing (positive; NaN when it came after the adoption: not a candidate) and the
+        hours from the showing to the horizon (at least 0). Adopters without a candidate are
+        left out.
+    sample : int
+        At most this many adopters, drawn with ``seed``, enter the fit: five parameters
+        need no more, and the fit stays fast on millions of adoptions.
 
     Returns
     -------
     DelayKernel
-        ``converged`` is false when ``max_iterations`` was reached first.
+        ``converged`` is false when the optimiser stopped without meeting its tolerance.
 
     Examples
     --------
-    Three adopters with one candidate each, after 1, 2 and 4 hours: μ is the mean log-delay.
+    Thirty adopters with one candidate each, a third after 1, 2 and 4 hours, long before the
+    horizon: the log-normal maximum likelihood, a median at the geometric mean.
 
-    >>> kernel = fit_kernel(np.array([0, 1, 2]), np.array(["author"] * 3), np.array([1., 2, 4]))
-    >>> round(kernel.median_hours, 6), kernel.adopters, kernel.ambiguous
-    (2.0, 3, 0)
+    >>> kernel = fit_kernel(np.arange(30), np.array(["author"] * 30),
+    ...                     np.tile([1.0, 2.0, 4.0], 10), np.full(30, 1e9))
+    >>> round(kernel.median_hours, 4), kernel.adopters, kernel.ambiguous
+    (2.0, 30, 0)
     """
+    node, tie, hours, horizon = (np.asarray(a) for a in (node, tie, hours, horizon))
+    group, _ = _groups(node)
+    rows = (np.bincount(group, weights=np.isfinite(hours)) > 0)[group]
+    node, tie, hours, horizon = node[rows], tie[rows], hours[rows], horizon[rows]
     group, starts = _groups(node)
-    if not len(group):
-        return DelayKernel(mu=math.nan, sigma=math.nan)
+    if len(starts) < MIN_ADOPTERS:
+        return DelayKernel(mu=math.nan, sigma=math.nan, adopters=len(starts), converged=False)
+    if len(starts) > sample:
+        kept = np.zeros(len(starts), dtype=bool)
+        kept[np.random.default_rng(seed).choice(len(starts), sample, replace=False)] = True
+        rows = kept[group]
+        node, tie, hours, horizon = node[rows], tie[rows], hours[rows], horizon[rows]
+        group, starts = _groups(node)
     codes = pd.Categorical(tie, categories=TIES).codes
-    logs = np.log(hours)
-    size = np.bincount(group)
-    ambiguous = size[group] > 1
-    single = ~ambiguous
-    base = logs[single] if single.sum() > 1 else logs
-    weights = np.ones(len(TIES))
-    kernel = DelayKernel(mu=float(base.mean()), sigma=max(float(base.std()), _NARROWEST))
-    previous = -math.inf
-    for iteration in range(1, max_iterations + 1):
-        log_prior = np.log(weights)[codes]
-        joint = log_prior + kernel.log_density(hours)
+    candidate = np.isfinite(hours)
+    logs = np.log(np.where(candidate, hours, 1.0))
+    log_horizon = np.log(np.maximum(horizon, _SHORTEST))
+    # A rate is identifiable only against another: kinds met where an adopter had several
+    # exposures. The others are not estimated (absent from the weights: they weigh 1).
+    exposed = np.bincount(group)[group] > 1
+    seen = np.bincount(codes[exposed], minlength=len(TIES)) > 0
+
+    def negative(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        mu, log_sigma, rate = theta[0], theta[1], np.exp(theta[2:])[codes]
+        sigma = math.exp(log_sigma)
+        z = (logs - mu) / sigma
+        joint = np.where(candidate, np.log(rate) - logs - log_sigma - _LOG_ROOT_TAU - z**2 / 2,
+                         -np.inf)  # fmt: skip
         responsibility, log_total = _normalised(joint, group, starts)
-        normaliser = np.bincount(group, weights=np.exp(log_prior))
-        likelihood = float(np.sum(log_total) - np.sum(np.log(normaliser)))
-        mu = float(np.sum(responsibility * logs) / len(starts))
-        spread = float(np.sqrt(np.sum(responsibility * (logs - mu) ** 2) / len(starts)))
-        weights = _tie_weights(weights, codes[ambiguous], responsibility[ambiguous],
-                               group[ambiguous], normaliser)  # fmt: skip
-        kernel = DelayKernel(
-            mu=mu, sigma=max(spread, _NARROWEST),
-            weights=dict(zip(TIES, weights.tolist(), strict=True)), adopters=len(starts),
-            ambiguous=int(np.count_nonzero(size > 1)), iterations=iteration, converged=False,
-        )  # fmt: skip
-        if likelihood - previous <= tolerance * max(1.0, abs(likelihood)):
-            return DelayKernel(**{**kernel.__dict__, "converged": True})
-        previous = likelihood
-    return kernel
+        end = (log_horizon - mu) / sigma
+        share, log_mass = _normalised(np.log(rate) + log_ndtr(end), group, starts)
+        density = np.exp(np.log(rate) - end**2 / 2 - _LOG_ROOT_TAU - log_mass[group])
+        gradient = np.r_[
+            (np.sum(responsibility * z) + np.sum(density)) / sigma,
+            np.sum(responsibility * (z**2 - 1)) + np.sum(density * end),
+            np.bincount(codes, weights=responsibility - share, minlength=len(TIES)),
+        ]
+        return float(np.sum(log_mass) - np.sum(log_total)), -gradient
+
+    start = np.r_[logs[candidate].mean(), math.log(max(logs[candidate].std(), _NARROWEST)),
+                  np.zeros(len(TIES))]  # fmt: skip
+    bounds = [(None, None), (math.log(_NARROWEST), None)]
+    bounds += [(None, None) if known else (0.0, 0.0) for known in seen]
+    found = minimize(negative, start, jac=True, method="L-BFGS-B", bounds=bounds)
+    rates = np.exp(found.x[2:])
+    scale = rates[np.argmax(seen)]  # the resharer's rate, else the first kind estimated
+    size = np.bincount(group, weights=candidate)
+    return DelayKernel(
+        mu=float(found.x[0]), sigma=math.exp(found.x[1]),
+        weights={tie: float(rate / scale) for tie, rate, known in zip(TIES, rates, seen,
+                                                                       strict=True) if known},
+        adopters=len(starts), ambiguous=int(np.count_nonzero(size > 1)),
+        iterations=int(found.nit), converged=bool(found.success),
+    )  # fmt: skip
 
 
 def posteriors(kernel: DelayKernel, node: np.ndarray, tie: np.ndarray, hours: np.ndarray):
@@ -258,7 +309,7 @@ def posteriors(kernel: DelayKernel, node: np.ndarray, tie: np.ndarray, hours: np
     if not len(group):
         return np.zeros(0)
     timed = np.isfinite(hours)
-    weight = np.array([kernel.weights[name] for name in TIES])
+    weight = np.array([kernel.weights.get(name, 1.0) for name in TIES])
     joint = np.full(len(hours), -np.inf)
     if timed.any() and math.isfinite(kernel.mu):
         codes = pd.Categorical(tie, categories=TIES).codes
@@ -284,18 +335,3 @@ def _normalised(joint: np.ndarray, group: np.ndarray, starts: np.ndarray):
     scaled = np.exp(joint - top[group])
     total = np.bincount(group, weights=scaled)
     return scaled / total[group], np.log(total) + top
-
-
-def _tie_weights(weights, codes, responsibility, group, normaliser) -> np.ndarray:
-    """One MM step for the tie weights: w_k = S_k / Σ_i n_ik / Σ_l w_l, over ambiguous sets.
-
-    S_k sums the posteriors of candidates of kind k; n_ik counts them in adopter i's set.
-    Weights are scaled so that a resharer's is 1; a kind absent from every ambiguous set
-    keeps its weight.
-    """
-    chosen = np.bincount(codes, weights=responsibility, minlength=len(TIES))
-    exposure = np.bincount(codes, weights=1 / normaliser[group], minlength=len(TIES))
-    updated = np.where(
-        exposure > 0, np.maximum(chosen, 1e-12) / np.where(exposure > 0, exposure, 1), weights
-    )
-    return updated / updated[0] if exposure[0] > 0 else updated

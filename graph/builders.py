@@ -45,12 +45,11 @@ def adoption_events(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     ``root_post_id`` (the post that started the cascade), ``account_id``, ``adopted_at``
     (UTC; NaT for reposts whose time the platform did not give), ``kind`` (one of
     :data:`ADOPTION_KINDS`), ``post_id`` ('' for a repost known only as an interaction),
-    ``parent_post_id`` (the post quoted, answered or reposted), ``observed_parent`` (the
-    account the platform says the adoption came from: the author of the post quoted or
-    answered, or of the non-original post reposted; else null), ``campaign`` (the campaign
-    parameters of the post's link, as JSON) and ``via_actor`` (the account whose repost the
-    adopter says it reposted through: Bluesky's ``via``; null otherwise, and always for
-    adoptions that are posts).
+    ``parent_post_id`` (the post quoted, answered or reposted), ``target_author`` (that post's
+    author: whose post the adopter acted on, not necessarily whose copy it saw),
+    ``campaign`` (the campaign parameters of the post's link, as JSON) and ``via_actor`` (the
+    account whose repost the adopter says it reposted through: Bluesky's ``via``; null
+    otherwise, and always for adoptions that are posts).
 
     A cascade starts at a post linking the resource that no other post linking it leads to
     through quotes and replies.

@@ -10,109 +10,181 @@ rule; every edge says how it was obtained. :func:`cascade_metrics` measures the 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from graph.frames import query_frames
-from graph.store import queries as q
-from graph.virality import subtree_sizes, tree_depths
+from graph.attribution import DelayKernel, exposures, fit_kernel, posteriors
+from graph.virality import forest_metrics
 
-__all__ = ["RULES", "cascade_metrics", "journey", "reconstruct", "tree_parents"]
+__all__ = [
+    "RULES",
+    "Reconstruction",
+    "cascade_blocks",
+    "cascade_metrics",
+    "journey",
+    "reconstruct",
+    "tree_parents",
+]
 
-#: Parent-inference rules: the followee who adopted most recently before, or first.
-RULES = ("most_recent", "first")
+#: Parent rules: the most probable candidate under the fitted delay kernel (the default), or
+#: the followed candidate that showed the post most recently before, or first.
+RULES = ("kernel", "most_recent", "first")
+#: Kinds of adoption whose post states its parent, when no followed account reshared it.
+STATED_KINDS = ("reply", "quote")
 _HOUR = pd.Timedelta(hours=1)
 
 
+class Reconstruction(NamedTuple):
+    """Cascade trees, every adopter's candidate parents, and the kernels fitted per platform."""
+
+    tree: pd.DataFrame
+    candidates: pd.DataFrame
+    kernels: dict[str, DelayKernel]
+
+
 def reconstruct(
-    adoptions: pd.DataFrame, follows: pd.DataFrame, rule: str = "most_recent"
-) -> pd.DataFrame:
-    """Return the cascade trees: one row per adopting account and cascade, with its parent.
+    adoptions: pd.DataFrame, follows: pd.DataFrame, rule: str = "kernel"
+) -> Reconstruction:
+    """Rebuild who passed each cascade on to whom.
 
-    Within a cascade an account counts once, at its first adoption. The root is the
-    cascade's earliest adopter. Every other adopter gets, in this order:
+    Within a cascade an account counts once, at its first adoption; the root is the
+    cascade's earliest adopter. Every other adopter acted on a post (it reposted, quoted or
+    answered it), and its candidate parents are that post's author and the accounts it
+    follows that reposted the same post before it (:func:`graph.attribution.exposures`).
+    Its parent and ``method`` are then, in this order:
 
-    1. its observed parent, when the platform states one and that account adopted in the
-       same cascade (method ``observed``);
-    2. else, among the accounts it follows that adopted in the cascade strictly before it,
-       the one that adopted most recently (``rule="most_recent"``) or first
-       (``rule="first"``); ties go to the smaller account id (method ``inferred:<rule>``);
-    3. else the root (method ``root_fallback``), as for adopters whose time is unknown.
+    1. ``stated:via`` for a repost that names the repost it was made through (Bluesky's
+       ``via``), when that repost's author adopted in the cascade: that account;
+    2. ``unknown_times`` when it follows the post's author or an account that reposted it,
+       but its time or theirs is unknown (Mastodon gives no time for a boost), so that
+       times cannot order them; and ``no_candidate`` when it follows neither. Both are
+       attached to the post's author (to the root if that is itself), with no confidence
+       (the candidates of ``unknown_times`` count as equally likely for the intervals of
+       :func:`graph.uncertainty.metric_intervals`);
+    3. ``stated:<kind>`` for a reply or a quote (``stated:forward`` for a Telegram forward)
+       that no followed account reshared before: the post's author;
+    4. else ``inferred:<rule>``: the most probable candidate under the delay-kernel model
+       (``kernel``), or the followed candidate that showed the post most recently before
+       (``most_recent``) or first (``first``); ties go to the earlier showing, then the smaller
+       account id.
+
+    ``confidence`` is the chosen parent's posterior probability under the kernel model fitted
+    on the platform's stated and inferred adopters (1 for stated edges and lone candidates;
+    NaN without a candidate) and ``candidates`` the number of candidates weighed.
 
     Parameters
     ----------
     adoptions : DataFrame
-        Columns ``cascade``, ``platform``, ``account_id``, ``adopted_at`` (datetime, may be
-        NaT) and ``observed_parent`` (account id or null); other columns (``kind``,
-        ``resource_id``…) are carried along.
+        :func:`graph.builders.adoption_events`: ``cascade``, ``platform``, ``account_id``,
+        ``adopted_at`` (may be NaT), ``kind``, ``post_id``, ``parent_post_id``,
+        ``target_author`` and, optionally, ``via_actor``; other columns are carried along.
     follows : DataFrame
-        Columns ``platform``, ``follower_id``, ``followee_id``.
-    rule : {"most_recent", "first"}
+        ``platform``, ``follower_id``, ``followee_id``.
+    rule : {"kernel", "most_recent", "first"}
 
     Returns
     -------
-    DataFrame
-        The adoption columns plus ``parent_id`` (null for the root) and ``method``
-        (``root``, ``observed``, ``inferred:<rule>`` or ``root_fallback``).
+    Reconstruction
+        ``tree``: the adopters with ``parent_id`` (null for the root), ``method``,
+        ``confidence`` and ``candidates``; ``candidates``: ``cascade``, ``account_id``,
+        ``candidate_id``, ``probability`` for every non-root adopter (one row of probability
+        1 when its parent is fixed); ``kernels``: the fitted model of each platform.
 
     Examples
     --------
-    Ana posts; Bob, who follows Ana, reposts; Chloé follows both and reposts last; Dan
-    follows nobody:
+    Ana posts; Bob, who follows Ana, reposts; Chloé follows both and reposts later; Dan
+    follows nobody and reposts:
 
     >>> at = lambda h: pd.Timestamp("2026-09-01", tz="UTC") + pd.Timedelta(hours=h)
     >>> adoptions = pd.DataFrame({"cascade": "p1", "platform": "bluesky",
     ...     "account_id": ["ana", "bob", "chloe", "dan"],
-    ...     "adopted_at": [at(0), at(1), at(3), at(2)], "observed_parent": None})
+    ...     "adopted_at": [at(0), at(1), at(3), at(2)], "post_id": ["p1", "", "", ""],
+    ...     "kind": ["original", "repost", "repost", "repost"],
+    ...     "parent_post_id": [None, "p1", "p1", "p1"],
+    ...     "target_author": [None, "ana", "ana", "ana"]})
     >>> follows = pd.DataFrame({"platform": "bluesky", "follower_id": ["bob", "chloe", "chloe"],
     ...     "followee_id": ["ana", "ana", "bob"]})
-    >>> tree = reconstruct(adoptions, follows, rule="most_recent")
-    >>> print(tree[["account_id", "parent_id", "method"]].to_string(index=False))
-    account_id parent_id               method
-           ana       NaN                 root
-           bob       ana inferred:most_recent
-           dan       ana        root_fallback
-         chloe       bob inferred:most_recent
-    >>> reconstruct(adoptions, follows, rule="first").iloc[3]["parent_id"]
+    >>> tree = reconstruct(adoptions, follows, rule="most_recent").tree
+    >>> print(tree[["account_id", "parent_id", "method", "candidates"]].to_string(index=False))
+    account_id parent_id               method  candidates
+           ana       NaN                 root           0
+           bob       ana inferred:most_recent           1
+           dan       ana         no_candidate           0
+         chloe       bob inferred:most_recent           2
+    >>> reconstruct(adoptions, follows, rule="first").tree.iloc[3]["parent_id"]
     'ana'
 
     References
     ----------
-    S. Vosoughi, D. Roy, S. Aral, "The spread of true and false news online", Science 359,
-    2018 (most recent). E. Bakshy, J. M. Hofman, W. A. Mason, D. J. Watts, "Everyone's an
-    influencer", WSDM 2011 (first). M. R. DeVerna et al., arXiv:2410.21554, 2024.
+    See :mod:`graph.attribution` for the model. S. Vosoughi, D. Roy, S. Aral, Science 359,
+    2018 (most recent). E. Bakshy, J. M. Hofman, W. A. Mason, D. J. Watts, WSDM 2011 (first).
+    M. R. DeVerna et al., arXiv:2410.21554, 2024.
     """
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}: choose one of {', '.join(RULES)}")
     nodes = _first_adoptions(adoptions)
-    first = nodes.groupby("cascade", sort=False).cumcount() == 0
-    roots = nodes.loc[first, ["cascade", "account_id"]].rename(columns={"account_id": "root_id"})
-    nodes = nodes.merge(roots, on="cascade", how="left")
-    nodes["parent_id"] = pd.Series(None, index=nodes.index, dtype=object)
-    nodes["method"] = "root"
+    first = (nodes.groupby("cascade", sort=False).cumcount() == 0).to_numpy()
+    pending = nodes[~first]
+    shown = exposures(pending, adoptions, follows)
+    found = shown[shown["candidate"]]
 
-    adopters = nodes[["cascade", "account_id", "adopted_at"]]
-    observed = nodes[~first.to_numpy()].merge(
-        adopters.rename(columns={"account_id": "observed_parent", "adopted_at": "parent_at"}),
-        on=["cascade", "observed_parent"],
-    )
-    observed = observed[observed["observed_parent"] != observed["account_id"]]
-    keys = pd.MultiIndex.from_frame(nodes[["cascade", "account_id"]])
-    at = keys.get_indexer(pd.MultiIndex.from_frame(observed[["cascade", "account_id"]]))
-    nodes.loc[at, "parent_id"] = observed["observed_parent"].to_numpy()
-    nodes.loc[at, "method"] = "observed"
+    via = _via_parents(pending, nodes)
+    by_via = via.notna().to_numpy()
+    followed_shown = shown[shown["tie"] != "author"]
+    adopter_untimed = nodes["adopted_at"].isna().to_numpy()[followed_shown["node"].to_numpy()]
+    unordered = followed_shown["shown_at"].isna().to_numpy() | adopter_untimed
+    untimed = ~by_via & pending.index.isin(followed_shown.loc[unordered, "node"])
+    reshared = pending.index.isin(found.loc[found["tie"] == "resharer", "node"])
+    followed = pending.index.isin(found.loc[found["tie"] != "author", "node"])
+    stated_kind = np.where(
+        (pending["kind"] == "repost") & (pending["platform"] == "telegram"), "forward",
+        np.where(pending["kind"].isin(STATED_KINDS), pending["kind"], ""),
+    )  # fmt: skip
+    stated = ~by_via & ~untimed & ~reshared & (stated_kind != "")
+    lost = ~by_via & ~untimed & ~stated & ~followed
+    inferred = ~by_via & ~untimed & ~stated & ~lost
 
-    pending = nodes[~first.to_numpy() & nodes["parent_id"].isna() & nodes["adopted_at"].notna()]
-    inferred = _infer(pending, adopters, follows, rule)
-    at = keys.get_indexer(pd.MultiIndex.from_frame(inferred[["cascade", "account_id"]]))
-    nodes.loc[at, "parent_id"] = inferred["followee_id"].to_numpy()
-    nodes.loc[at, "method"] = f"inferred:{rule}"
+    kernels = _fit(shown[shown["node"].isin(pending.index[stated | inferred])], nodes["platform"])
+    weighed = found[found["node"].isin(pending.index[inferred])]
+    weighed = weighed.assign(probability=_posteriors(weighed, nodes["platform"], kernels))
 
-    fallback = ~first.to_numpy() & nodes["parent_id"].isna()
-    nodes.loc[fallback, "parent_id"] = nodes.loc[fallback, "root_id"]
-    nodes.loc[fallback, "method"] = "root_fallback"
-    return nodes.drop(columns="root_id")
+    tree = nodes.assign(
+        parent_id=pd.Series(None, index=nodes.index, dtype=object), method="root",
+        confidence=np.nan, candidates=0,
+    )  # fmt: skip
+    root = nodes["cascade"].map(nodes.loc[first].set_index("cascade")["account_id"])
+    fixed = pending.index[stated | lost | untimed]
+    author = pending.loc[fixed, "target_author"]
+    usable = author.notna() & (author != pending.loc[fixed, "account_id"])
+    tree.loc[fixed, "parent_id"] = author.where(usable, root[fixed])
+    tree.loc[pending.index[lost], "method"] = "no_candidate"
+    tree.loc[pending.index[untimed], "method"] = "unknown_times"
+    tree.loc[pending.index[stated], "method"] = "stated:" + stated_kind[stated]
+    tree.loc[pending.index[by_via], "parent_id"] = via[by_via]
+    tree.loc[pending.index[by_via], "method"] = "stated:via"
+    tree.loc[pending.index[stated | by_via], ["confidence", "candidates"]] = [1.0, 1]
+
+    chosen = _choose(weighed, rule)
+    tree.loc[chosen.index, "parent_id"] = chosen["candidate_id"]
+    tree.loc[chosen.index, "method"] = f"inferred:{rule}"
+    tree.loc[chosen.index, "confidence"] = chosen["probability"]
+    tree.loc[chosen.index, "candidates"] = weighed.groupby("node").size()
+
+    unsure = _unordered_candidates(shown, tree, pending.index[untimed])
+    tree.loc[pending.index[untimed], "candidates"] = unsure.groupby("node").size()
+    fixed = tree.loc[pending.index[~inferred & ~untimed], ["parent_id"]].rename_axis("node")
+    rows = pd.concat(
+        [fixed.reset_index().rename(columns={"parent_id": "candidate_id"}).assign(probability=1.0),
+         weighed[["node", "candidate_id", "probability"]], unsure],
+        ignore_index=True,
+    )  # fmt: skip
+    candidates = rows.assign(
+        cascade=tree["cascade"].to_numpy()[rows["node"]],
+        account_id=tree["account_id"].to_numpy()[rows["node"]],
+    )[["cascade", "account_id", "candidate_id", "probability"]]
+    return Reconstruction(tree, candidates, kernels)
 
 
 def cascade_metrics(
@@ -138,7 +210,7 @@ def cascade_metrics(
         root to the first adopter at depth 1, 2…), ``hours_to_size_<k>`` (hours until the
         k-th adopter; NaN if never reached), ``lifetime_hours`` (first to last adoption),
         ``half_life_hours`` (until half of the adopters with a known time had adopted) and
-        ``observed_share`` (share of edges the platform stated). Times ignore adopters whose
+        ``stated_share`` (share of edges the platform stated). Times ignore adopters whose
         time is unknown.
 
     Raises
@@ -153,7 +225,7 @@ def cascade_metrics(
     >>> at = lambda h: pd.Timestamp("2026-09-01", tz="UTC") + pd.Timedelta(hours=h)
     >>> tree = pd.DataFrame({"cascade": "p1", "account_id": ["ana", "bob", "dan", "chloe"],
     ...     "parent_id": [None, "ana", "ana", "bob"], "adopted_at": [at(0), at(1), at(2), at(3)],
-    ...     "method": ["root", "inferred:first", "root_fallback", "observed"]})
+    ...     "method": ["root", "inferred:kernel", "no_candidate", "stated:quote"]})
     >>> metrics = cascade_metrics(tree, sizes=[3])
     >>> print(metrics[["size", "depth", "max_breadth", "structural_virality"]].to_string())
        size  depth  max_breadth  structural_virality
@@ -168,35 +240,45 @@ def cascade_metrics(
     doi:10.1287/mnsc.2015.2158 (size, depth, breadth, structural virality). S. Vosoughi,
     D. Roy, S. Aral, Science 359, 2018, doi:10.1126/science.aap9559 (time to depth, to size).
     """
-    tree = tree.reset_index(drop=True)
     if tree.empty:
         return pd.DataFrame(columns=_metric_columns(sizes))
+    tree, _, labels, starts = cascade_blocks(tree)
     parent = tree_parents(tree)
     is_root = parent < 0
-    depth = tree_depths(parent)
+    depth, deepest, breadth, virality = forest_metrics(parent, starts)
     frame = tree.assign(depth=depth)
-    order = np.argsort(depth, kind="stable")
-    frame["subtree"] = subtree_sizes(order, parent)
-
-    groups = frame.groupby("cascade", sort=False)
-    result = groups.agg(size=("account_id", "size"), depth=("depth", "max"))
+    result = pd.DataFrame(
+        {"size": np.diff(np.r_[starts, len(tree)]), "depth": deepest, "max_breadth": breadth,
+         "structural_virality": virality},
+        index=pd.Index(labels, name="cascade"),
+    )  # fmt: skip
     roots = frame[is_root].set_index("cascade")
     result["root_id"] = roots["account_id"]
     result["started_at"] = roots["adopted_at"]
-    n = frame["cascade"].map(result["size"]).to_numpy()
-    pairs = np.where(is_root, 0, frame["subtree"].to_numpy() * (n - frame["subtree"].to_numpy()))
-    wiener = pd.Series(pairs, index=frame.index).groupby(frame["cascade"], sort=False).sum()
-    size = result["size"].to_numpy(dtype="float64")
-    pairs_of_nodes = np.where(size > 1, size * (size - 1) / 2, np.nan)  # C(n, 2); ν undefined at 1
-    result["structural_virality"] = wiener.reindex(result.index).to_numpy() / pairs_of_nodes
-    per_depth = frame.groupby(["cascade", "depth"], sort=False).size()
-    result["max_breadth"] = per_depth.groupby(level="cascade", sort=False).max()
     result = result.join(_times(frame, result["started_at"], sizes, max_depth_times))
     edges = frame[~is_root]
-    result["observed_share"] = (
-        (edges["method"] == "observed").groupby(edges["cascade"], sort=False).mean()
+    result["stated_share"] = (
+        edges["method"].str.startswith("stated:").groupby(edges["cascade"], sort=False).mean()
     )
     return result.reset_index()[_metric_columns(sizes)]
+
+
+def cascade_blocks(tree: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, pd.Index, np.ndarray]:
+    """Reorder ``tree`` so that each cascade is one block of rows, cascades in order of first
+    appearance (rows kept in order within each); return it with a default index, each row's
+    cascade number, the cascades and the first row of each block.
+
+    >>> tree = pd.DataFrame({"cascade": ["c1", "c2", "c1"], "account_id": ["a", "x", "b"]})
+    >>> blocks, codes, labels, starts = cascade_blocks(tree)
+    >>> blocks["account_id"].tolist(), codes.tolist(), list(labels), starts.tolist()
+    (['a', 'b', 'x'], [0, 0, 1], ['c1', 'c2'], [0, 2])
+    """
+    tree = tree.reset_index(drop=True)
+    codes, labels = pd.factorize(tree["cascade"], sort=False)
+    if (np.diff(codes) < 0).any():
+        tree = tree.iloc[np.argsort(codes, kind="stable")].reset_index(drop=True)
+        codes = np.sort(codes, kind="stable")
+    return tree, codes, labels, np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
 
 
 def tree_parents(tree: pd.DataFrame) -> np.ndarray:
@@ -272,23 +354,90 @@ def _first_adoptions(adoptions: pd.DataFrame) -> pd.DataFrame:
     return ordered.drop(columns="_position").reset_index(drop=True)
 
 
-def _infer(
-    pending: pd.DataFrame, adopters: pd.DataFrame, follows: pd.DataFrame, rule: str
-) -> pd.DataFrame:
-    """For each pending adopter, the followee the rule picks among earlier adopters."""
-    return query_frames(
-        q.INFER_PARENTS[rule],
-        pending=pending[["cascade", "platform", "account_id", "adopted_at"]],
-        adopters=adopters[["cascade", "account_id", "adopted_at"]],
-        follows=follows[["platform", "follower_id", "followee_id"]],
+def _via_parents(pending: pd.DataFrame, nodes: pd.DataFrame) -> pd.Series:
+    """The account named by each pending repost's ``via``, when it adopted in the cascade."""
+    if "via_actor" not in pending:
+        return pd.Series(None, index=pending.index, dtype=object)
+    adopters = pd.MultiIndex.from_frame(nodes[["cascade", "account_id"]])
+    named = pd.MultiIndex.from_arrays([pending["cascade"], pending["via_actor"]])
+    usable = (
+        named.isin(adopters)
+        & (pending["kind"] == "repost").to_numpy()
+        & (pending["via_actor"] != pending["account_id"]).to_numpy()
     )
+    return pending["via_actor"].where(usable)
+
+
+def _unordered_candidates(shown: pd.DataFrame, tree: pd.DataFrame, nodes: pd.Index):
+    """The candidates of adopters that times cannot order, equally likely: the parent they
+    were attached to and the followed accounts that reshared the post and come before them
+    in the order of the tree (by time, then those of unknown time in the order collected:
+    an order, so that trees drawn from these candidates have no cycle). Columns ``node``,
+    ``candidate_id``, ``probability``."""
+    resharers = shown[(shown["tie"] == "resharer") & shown["node"].isin(nodes)]
+    position = pd.Series(np.arange(len(tree)), index=pd.MultiIndex.from_frame(
+        tree[["cascade", "account_id"]]))  # fmt: skip
+    cascade = tree["cascade"].to_numpy()[resharers["node"].to_numpy()]
+    before = position.reindex(pd.MultiIndex.from_arrays([cascade, resharers["candidate_id"]]))
+    after = ~(before.to_numpy() < resharers["node"].to_numpy())
+    attached = tree.loc[nodes, ["parent_id"]].rename_axis("node").reset_index()
+    rows = pd.concat(
+        [attached.rename(columns={"parent_id": "candidate_id"}),
+         resharers.loc[~after, ["node", "candidate_id"]]],
+        ignore_index=True,
+    ).drop_duplicates()  # fmt: skip
+    return rows.assign(probability=1 / rows.groupby("node")["node"].transform("size"))
+
+
+def _fit(shown: pd.DataFrame, platform: pd.Series) -> dict[str, DelayKernel]:
+    """One kernel per platform, fitted on the adopters whose every time is known."""
+    known = shown["horizon"].notna().groupby(shown["node"]).transform("all").to_numpy()
+    shown = shown[known]
+    by_platform = platform.to_numpy()[shown["node"].to_numpy()]
+    columns = ["node", "tie", "hours", "horizon"]
+    return {
+        name: fit_kernel(*(part[column].to_numpy() for column in columns))
+        for name, part in shown.groupby(by_platform, sort=True)
+    }
+
+
+def _posteriors(
+    weighed: pd.DataFrame, platform: pd.Series, kernels: dict[str, DelayKernel]
+) -> np.ndarray:
+    """Each candidate's posterior under its platform's kernel (shared equally when the
+    platform had no adopter to fit on)."""
+    probability = np.zeros(len(weighed))
+    by_platform = platform.to_numpy()[weighed["node"].to_numpy()]
+    for name in sorted(set(by_platform)):
+        rows = np.flatnonzero(by_platform == name)
+        kernel = kernels.get(name, DelayKernel(mu=np.nan, sigma=np.nan))
+        part = weighed.iloc[rows]
+        probability[rows] = posteriors(
+            kernel, *(part[c].to_numpy() for c in ("node", "tie", "hours"))
+        )
+    return probability
+
+
+def _choose(weighed: pd.DataFrame, rule: str) -> pd.DataFrame:
+    """Each adopter's parent under the rule, indexed by node: ``candidate_id``, ``probability``."""
+    if rule == "kernel":
+        keys, ascending = (
+            ["node", "probability", "shown_at", "candidate_id"],
+            [True, False, True, True],
+        )
+    else:
+        weighed = weighed[weighed["tie"] != "author"]
+        latest = rule == "most_recent"
+        keys, ascending = ["node", "shown_at", "candidate_id"], [True, not latest, True]
+    ordered = weighed.sort_values(keys, ascending=ascending, kind="stable")
+    return ordered.drop_duplicates("node").set_index("node")[["candidate_id", "probability"]]
 
 
 def _metric_columns(sizes: Sequence[int]) -> list[str]:
     return [
         "cascade", "root_id", "started_at", "size", "depth", "max_breadth",
         "structural_virality", "hours_to_depth", *(f"hours_to_size_{k}" for k in sizes),
-        "lifetime_hours", "half_life_hours", "observed_share",
+        "lifetime_hours", "half_life_hours", "stated_share",
     ]  # fmt: skip
 
 

@@ -235,11 +235,11 @@ def sidecar_bytes(
 def methods_text(parameters: dict[str, Any], modularity: float | None = None) -> dict[str, str]:
     """The methods paragraph, in French and English, with the analysis' parameters.
 
-    >>> text = methods_text({"rule": "most_recent", "seed": 3, "resolution": 1.0})
-    >>> "most_recent" in text["en"] and "graine 3" in text["fr"]
+    >>> text = methods_text({"rule": "first", "seed": 3, "resolution": 1.0})
+    >>> "'first'" in text["en"] and "graine 3" in text["fr"] and "200 trees" in text["en"]
     True
     """
-    rule = parameters.get("rule", "most_recent")
+    rule, draws = parameters.get("rule", "kernel"), parameters.get("draws", 200)
     seed, resolution = parameters.get("seed", 0), parameters.get("resolution", 1.0)
     restarts = parameters.get("restarts", 1)
     found = "" if modularity is None or math.isnan(modularity) else f"{modularity:.3f}"
@@ -248,12 +248,19 @@ def methods_text(parameters: dict[str, Any], modularity: float | None = None) ->
         "linked to catalogue resources by normalised URL. Accounts are pseudonymised with a "
         "keyed hash, except institutional accounts on the allow-list. Each post linking a "
         "resource, and each reshare, quote or reply of such a post, is an adoption; a cascade "
-        "is the tree of adoptions starting at one original post. Parents stated by the "
-        "platform were kept; other parents were inferred from follow edges and adoption times "
-        f"with the rule '{rule}', and adopters without an earlier adopting followee were "
-        "attached to the root (each edge records how it was obtained). Cascade size, depth, "
+        "is the tree of adoptions starting at one original post. A parent was taken as stated "
+        "only where the platform states the path (replies and quotes that no followed account "
+        "reshared before, Telegram forwards, Bluesky reposts carrying 'via'); otherwise the "
+        "candidates were the author of the post acted on and the followed accounts that "
+        f"reposted it before, and the rule '{rule}' chose among them ('kernel': the most "
+        "probable under a log-normal delay kernel with a rate per kind of tie, fitted by "
+        "maximum likelihood per platform, after NetRate, Gomez-Rodriguez et al. 2011). "
+        "Adopters whose candidates could not be ordered in time, or who followed none, were "
+        "attached to the post's author; each edge records how it was obtained and its "
+        "posterior probability. Cascade size, depth, "
         "maximum breadth and structural virality (mean pairwise distance, Goel et al. 2016) "
-        "were computed on these trees. Potential reach sums the sharers' follower counts; "
+        f"were computed on these trees, with 90 % intervals over {draws} trees drawn from "
+        "the candidates' probabilities. Potential reach sums the sharers' follower counts; "
         "unique audience is the union of their observed followers. Communities of the "
         "sociability graph (follows, reposts, quotes, replies; weighted) were found with "
         f"Leiden (Traag et al. 2019), modularity objective, resolution {resolution}, seed "
@@ -268,13 +275,20 @@ def methods_text(parameters: dict[str, Any], modularity: float | None = None) ->
         "normalisée. Les comptes sont pseudonymisés par un hachage à clé, sauf les comptes "
         "institutionnels de la liste d'autorisation. Chaque message citant une ressource, et "
         "chaque repartage, citation ou réponse d'un tel message, est une adoption ; une "
-        "cascade est l'arbre des adoptions issu d'un message original. Les parents indiqués "
-        "par la plateforme ont été conservés ; les autres ont été inférés à partir des "
-        f"abonnements et des dates d'adoption selon la règle « {rule} », et les adoptants sans "
-        "abonnement antérieur ayant adopté ont été rattachés à la racine (chaque lien indique "
-        "comment il a été obtenu). Taille, profondeur, largeur maximale et viralité "
+        "cascade est l'arbre des adoptions issu d'un message original. Un parent n'a été tenu "
+        "pour indiqué que là où la plateforme indique le chemin (réponses et citations "
+        "qu'aucun compte suivi n'avait repartagées avant, transferts Telegram, repartages "
+        "Bluesky portant « via ») ; sinon, les candidats étaient l'auteur du message concerné "
+        "et les comptes suivis qui l'avaient repartagé avant, et la règle « "
+        f"{rule} » a choisi parmi eux (« kernel » : le plus probable selon un noyau de délai "
+        "log-normal avec un taux par type de lien, estimé par maximum de vraisemblance par "
+        "plateforme, d'après NetRate, Gomez-Rodriguez et al. 2011). Les adoptants dont les "
+        "candidats ne pouvaient être ordonnés dans le temps, ou qui n'en suivaient aucun, ont "
+        "été rattachés à l'auteur du message ; chaque lien indique comment il a été obtenu et "
+        "sa probabilité a posteriori. Taille, profondeur, largeur maximale et viralité "
         "structurelle (distance moyenne entre paires, Goel et al. 2016) ont été calculées "
-        "sur ces arbres. La portée potentielle additionne les abonnés des partageurs ; "
+        f"sur ces arbres, avec des intervalles à 90 % sur {draws} arbres tirés selon les "
+        "probabilités des candidats. La portée potentielle additionne les abonnés des partageurs ; "
         "l'audience unique est l'union de leurs abonnés observés. Les communautés du graphe "
         "de sociabilité (abonnements, repartages, citations, réponses ; pondéré) ont été "
         f"détectées avec Leiden (Traag et al. 2019), objectif de modularité, résolution "

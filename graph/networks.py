@@ -57,7 +57,8 @@ def cascade_forest(connection, resource: str, min_size: int = 1) -> nx.DiGraph:
 
     Each node and edge starts at the adoption time; an adopter whose time is unknown starts
     with its cascade's root (else the cascade's first known time) and has ``time_unknown``
-    true.
+    true. An edge carries how its parent was found (``method``), the parent's probability
+    (``confidence``, NaN when unknown) and the candidates weighed.
     """
     trees = resources.cascade_trees(connection, resource, min_size)
     known = trees["adopted_at"].notna()
@@ -76,7 +77,9 @@ def cascade_forest(connection, resource: str, min_size: int = 1) -> nx.DiGraph:
                        time_unknown=row["adopted_at"] is None)  # fmt: skip
         parent = nodes.get((row["cascade"], row["parent_id"]))
         if parent is not None:
-            graph.add_edge(parent, node, method=row["method"], start=graph.nodes[node]["start"])
+            graph.add_edge(parent, node, method=row["method"], confidence=row["confidence"],
+                           candidates=row["candidates"],
+                           start=graph.nodes[node]["start"])  # fmt: skip
     return graph
 
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from graph.cascades import tree_parents
-from graph.virality import subtree_sizes, tree_depths
+from graph.cascades import cascade_blocks, tree_parents
+from graph.virality import forest_metrics
 
 __all__ = ["METRICS", "metric_intervals"]
 
@@ -113,17 +113,12 @@ def metric_intervals(
         raise ValueError(f"draws must be at least 1, not {draws}")
     if not 0 < level < 1:
         raise ValueError(f"level must lie strictly between 0 and 1, not {level}")
-    nodes = tree[["cascade", "account_id", "parent_id"]].reset_index(drop=True)
-    if nodes.empty:
+    if tree.empty:
         return pd.DataFrame(columns=_columns())
-    codes, labels = pd.factorize(nodes["cascade"], sort=False)
-    if (np.diff(codes) < 0).any():  # one block of rows per cascade, in order of appearance
-        nodes = nodes.iloc[np.argsort(codes, kind="stable")].reset_index(drop=True)
-        codes = np.sort(codes, kind="stable")
+    nodes, codes, labels, starts = cascade_blocks(tree[["cascade", "account_id", "parent_id"]])
     parent = tree_parents(nodes)
-    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
     sizes = np.diff(np.r_[starts, len(nodes)])
-    own = _forest_metrics(parent, starts)
+    own = forest_metrics(parent, starts)[1:]
     result = pd.DataFrame({"cascade": labels, "size": sizes, "sampled": False})
     for name, value in zip(METRICS, own, strict=True):
         for stat in ("mean", "low", "high"):
@@ -228,51 +223,10 @@ def _sample(parent, codes, starts, sizes, uncertain, choices, draws, seed):
         row = np.searchsorted(choices.cumulative, target, side="right")
         row = np.clip(row, choices.first, choices.last)  # guards against rounding at rank + 1
         forest[:, who] = options[row] + offset
-        metrics = _forest_metrics(forest.ravel(), (block_starts + offset).ravel())
+        metrics = forest_metrics(forest.ravel(), (block_starts + offset).ravel())[1:]
         for array, values in zip(out, metrics, strict=True):
             array[begin : begin + b] = values.reshape(b, len(uncertain))
     return out
-
-
-def _forest_metrics(parent: np.ndarray, starts: np.ndarray):
-    """Depth, max breadth and ν of each tree of a forest whose trees are blocks of rows.
-
-    ``parent`` holds row positions (-1 for a root); tree i spans rows starts[i] … up to the
-    next start. ν = W / C(n, 2) with the Wiener index W = Σ s (n − s) over non-root nodes
-    of subtree size s (see :mod:`graph.virality`).
-    """
-    total = len(parent)
-    depth = tree_depths(parent)
-    sizes = np.diff(np.r_[starts, total])
-    deepest = np.maximum.reduceat(depth, starts)
-    order = np.argsort(depth.astype(np.uint16) if deepest.max() < 2**16 else depth, kind="stable")
-    subtree = _subtree_sizes(order, depth[order], parent)
-    n = np.repeat(sizes, sizes)
-    wiener = np.add.reduceat(np.where(parent >= 0, subtree * (n - subtree), 0), starts)
-    # Depths within a tree are below its size, so start + depth is a slot of its block.
-    breadth = np.maximum.reduceat(np.bincount(np.repeat(starts, sizes) + depth), starts)
-    pairs = sizes * (sizes - 1) / 2
-    with np.errstate(invalid="ignore", divide="ignore"):
-        virality = np.where(sizes > 1, wiener / pairs, np.nan)
-    return deepest, breadth, virality
-
-
-def _subtree_sizes(order: np.ndarray, ranked_depth: np.ndarray, parent: np.ndarray):
-    """Subtree sizes, adding each depth level into its parents from the deepest up.
-
-    One vectorised step per level, much faster than :func:`graph.virality.subtree_sizes`
-    on the shallow forests of many draws; for deep trees (many levels of few nodes) that
-    helper's triangular solve is used instead.
-    """
-    levels = int(ranked_depth[-1]) + 1
-    if levels > max(64, len(order) // 16):
-        return subtree_sizes(order, parent)
-    bounds = np.searchsorted(ranked_depth, np.arange(levels + 1))
-    sizes = np.ones(len(parent), dtype=np.int64)
-    for level in range(levels - 1, 0, -1):
-        nodes = order[bounds[level] : bounds[level + 1]]
-        np.add.at(sizes, parent[nodes], sizes[nodes])
-    return sizes
 
 
 def _columns() -> list[str]:

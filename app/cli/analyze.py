@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import time
 from dataclasses import replace
 
 import click
@@ -41,8 +43,8 @@ def analysis_parameters(settings: Settings):
 @click.command("analyze")
 @click.option(
     "--rule",
-    type=click.Choice(["most_recent", "first"]),
-    help="Parent inference rule [default: config].",
+    type=click.Choice(["kernel", "most_recent", "first"]),
+    help="Parent inference rule: kernel (most probable), most_recent or first [default: config].",
 )
 @click.option("--window-hours", type=click.IntRange(min=1), help="Velocity window in hours.")
 @click.option(
@@ -59,20 +61,34 @@ def analyze_command(context: click.Context, rule, window_hours, campaigns, seed)
     """
     from graph.analysis import analyze
     from graph.campaigns import CampaignError
-    from graph.store.results import RESULT_TABLES
+    from graph.store.results import RESULT_TABLES, analyses
 
     settings = settings_of(context)
     parameters = analysis_parameters(settings)
     chosen = {"rule": rule, "window_hours": window_hours, "campaigns": campaigns, "seed": seed}
     parameters = replace(parameters, **{k: v for k, v in chosen.items() if v is not None})
+    steps: list[tuple[str, float]] = []
+
+    def step(name: str) -> None:
+        steps.append((name, time.perf_counter()))
+        status.update(f"Analysing: {name}…")
+
     with Store(settings.database) as store, err.status("Analysing…") as status:
         try:
-            counts = analyze(store, parameters, lambda name: status.update(f"Analysing: {name}…"))
+            counts = analyze(store, parameters, step)
         except CampaignError as error:
             err.print(f"[red]error:[/red] {error}", highlight=False)
             return EXIT_USER_ERROR
+    steps.append(("", time.perf_counter()))
     rows = [{"table": name, "rows": n, "holds": RESULT_TABLES[name]} for name, n in counts.items()]
     out.print(table("Result tables", rows))
+    spent = [{"step": name, "seconds": round(end - begin, 2)}
+             for (name, begin), (_, end) in itertools.pairwise(steps)]  # fmt: skip
+    out.print(table("Time per step", spent))
+    with Store(settings.database, read_only=True) as store:
+        methods = analyses.parent_methods(store.connection)
+    out.print(table("How parents were found (unknown_times and no_candidate: attached to the "
+                    "post's author, with no confidence)", methods.to_dict("records")))  # fmt: skip
     out.print(
         f"Parent rule [bold]{parameters.rule}[/bold], velocity window "
         f"{parameters.window_hours} h, campaigns: {parameters.campaigns or 'none'}, "
@@ -189,7 +205,8 @@ def _print_summary(summary: dict) -> None:
         ("Journey across platforms", "journey"),
         ("Reach (kind: potential = follower counts summed; range = observed … upper bound)",
          "reach"),
-        ("Largest cascades", "cascades"),
+        ("Largest cascades (depth, breadth and virality of the most probable tree, "
+         "[90 % interval over trees drawn from the candidates])", "cascades"),
         ("How cascade edges were found", "edges"),
         ("Communities reached, in order of arrival", "communities"),
         ("Originators and amplifiers (adopters started / came through them)", "roles"),
@@ -198,6 +215,34 @@ def _print_summary(summary: dict) -> None:
         ("Velocity at the last hour (adoptions per hour)", "velocity"),
         ("Campaign actions", "campaigns"),
     ]  # fmt: skip
+    shown = {**summary, "cascades": [_with_intervals(row) for row in summary["cascades"]]}
     for title, key in sections:
-        if summary[key]:
-            out.print(table(title, summary[key]))
+        if shown[key]:
+            out.print(table(title, shown[key]))
+
+
+def _with_intervals(cascade: dict) -> dict:
+    """A cascade's row with each uncertain metric as ``value [low–high]`` (the mean left to
+    the JSON output), or the value alone when every sampled tree agrees.
+
+    >>> _with_intervals({"size": 9, "depth": 2, "depth_mean": 2.4, "depth_low": 2.0,
+    ...     "depth_high": 3.0, "max_breadth": 4, "max_breadth_mean": 4.0,
+    ...     "max_breadth_low": 4.0, "max_breadth_high": 4.0, "structural_virality": 1.8,
+    ...     "structural_virality_mean": 1.9, "structural_virality_low": 1.75,
+    ...     "structural_virality_high": 2.125})
+    {'size': 9, 'depth': '2 [2–3]', 'max_breadth': '4', 'structural_virality': '1.8 [1.75–2.12]'}
+    """
+    row = dict(cascade)
+    for metric in ("depth", "max_breadth", "structural_virality"):
+        row.pop(f"{metric}_mean", None)
+        low, high = row.pop(f"{metric}_low", None), row.pop(f"{metric}_high", None)
+        value = _figure(row[metric])
+        row[metric] = value if low == high else f"{value} [{_figure(low)}–{_figure(high)}]"
+    return row
+
+
+def _figure(value) -> str:
+    """A number with at most two decimals, without trailing zeros; '–' when unknown."""
+    if value is None:
+        return "–"
+    return f"{value:.2f}".rstrip("0").rstrip(".")

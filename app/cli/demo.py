@@ -270,10 +270,10 @@ def _top_resource(settings: Settings) -> str:
 
 
 def _evaluate(settings: Settings, source: Path) -> None:
-    """Print how well parents and communities are recovered."""
-    from app.demo.evaluation import community_agreement, coverage, parent_accuracy
+    """Print how well parents, their confidence, metric intervals and communities are
+    recovered."""
+    from app.demo.evaluation import community_agreement, coverage
     from graph import builders
-    from graph.cascades import RULES, reconstruct
 
     with Store(settings.database, read_only=True) as store:
         ids = _stored_ids(settings, store, source)
@@ -283,11 +283,7 @@ def _evaluate(settings: Settings, source: Path) -> None:
         found = communities.account_communities(store.connection)
     collected = coverage(adoptions, truth)
     out.print(table("Adoptions collected, against the truth", collected.to_dict("records")))
-    rows = []
-    for rule in RULES:
-        accuracy = parent_accuracy(reconstruct(adoptions, follows, rule), truth)
-        rows += [{"rule": rule, **row} for row in accuracy.to_dict("records")]
-    out.print(table("Parents recovered (true parent = reconstructed parent)", rows))
+    _evaluate_parents(adoptions, follows, truth)
     accounts = pd.read_csv(source / "accounts.csv.xz", keep_default_na=False)
     # Forum members and channels have no planted community: they are not in the network.
     people = accounts[(accounts["kind"] == "person") & (accounts["community"] != "")]
@@ -300,6 +296,41 @@ def _evaluate(settings: Settings, source: Path) -> None:
     out.print(
         f"Communities: {agreement['found']} found for {agreement['planted']} planted "
         f"over {agreement['accounts']:,} accounts; NMI {agreement['nmi']:.3f}."
+    )
+
+
+def _evaluate_parents(adoptions: pd.DataFrame, follows: pd.DataFrame, truth: pd.DataFrame):
+    """Accuracy of every rule; calibration and metric intervals of the default one."""
+    from app.demo.evaluation import calibration, interval_coverage, parent_accuracy, true_trees
+    from graph.cascades import RULES, cascade_metrics, reconstruct
+    from graph.uncertainty import metric_intervals
+
+    rows, default = [], None
+    for rule in RULES:
+        result = reconstruct(adoptions, follows, rule)
+        default = default or result
+        accuracy = parent_accuracy(result.tree, truth)
+        rows += [{"rule": rule, **row} for row in accuracy.to_dict("records")]
+    out.print(table("Parents recovered (true parent = reconstructed parent)", rows))
+    reliability, summary = calibration(default.tree, truth)
+    inferred = default.tree["method"].str.startswith("inferred:")
+    _, alone = calibration(default.tree[inferred], truth)
+    out.print(table(f"Confidence of the {RULES[0]} rule's parents", reliability.to_dict("records")))
+    out.print(
+        f"Calibration over {summary['adopters']:,} adopters with a confidence "
+        f"({summary['no_confidence']:,} without): expected calibration error "
+        f"{summary['ece']:.3f}, Brier score {summary['brier']:.3f}; inferred parents alone: "
+        f"{alone['ece']:.3f} and {alone['brier']:.3f}."
+    )
+    truly, kept = true_trees(default.tree, truth)
+    intervals = metric_intervals(default.tree, default.candidates)
+    intervals = intervals[intervals["size"] >= 2]
+    covered = interval_coverage(intervals, cascade_metrics(truly))
+    out.print(table("True values inside the 90 % intervals", covered.to_dict("records")))
+    out.print(
+        f"Intervals checked on the {kept['kept']:,} of {kept['cascades']:,} cascades whose "
+        f"true tree is known ({kept['parent_outside']:,} have a true parent that was not "
+        "collected)."
     )
 
 

@@ -119,6 +119,20 @@ _TEXTS = {
     "resource.cascades": ("Cascades", "Cascades"),
     "resource.tree": ("Arbre de cascade", "Cascade tree"),
     "resource.choose_cascade": ("Cascade", "Cascade"),
+    "resource.edge_legend": (
+        "Liens : plein et foncé = parent certain (indiqué par la plateforme) ; plus pâle = "
+        "moins probable (opacité = probabilité du parent) ; en tirets = probabilité inconnue "
+        "(heures inconnues, ou aucun candidat suivi).",
+        "Edges: solid and dark = certain parent (stated by the platform); paler = less likely "
+        "(opacity = the parent's probability); dashed = probability unknown (times unknown, or "
+        "no followed candidate).",
+    ),
+    "resource.confidence": ("probabilité du parent", "parent's probability"),
+    "resource.unknown_confidence": (
+        "probabilité du parent inconnue",
+        "parent's probability unknown",
+    ),
+    "resource.candidates": ("candidats", "candidates"),
     "resource.journey": ("Parcours entre plateformes", "Journey across platforms"),
     "resource.communities": (
         "Communautés atteintes (ordre d'arrivée)",

@@ -20,6 +20,8 @@ __all__ = ["MAX_EDGES", "PHYSICS_LIMIT", "network_html", "palette", "pruned"]
 
 #: Above this many nodes the layout is fixed (no physics in the browser).
 PHYSICS_LIMIT = 300
+#: The colour of edges (their opacity may vary).
+EDGE_COLOUR = "#5a5a5a"
 #: At most this many edges are drawn (the heaviest).
 MAX_EDGES = 15_000
 
@@ -62,6 +64,16 @@ def pruned(
     return nodes.reset_index(drop=True), edges.reset_index(drop=True)
 
 
+def edge_opacity(confidence: pd.Series) -> pd.Series:
+    """The opacity that draws an edge of this confidence: from 0.15 (probability 0) to 1
+    (certain); 0.5 when the confidence is unknown (such edges are drawn dashed).
+
+    >>> edge_opacity(pd.Series([1.0, 0.0, 0.5, None])).tolist()
+    [1.0, 0.15, 0.575, 0.5]
+    """
+    return (0.15 + 0.85 * confidence.astype(float)).fillna(0.5)
+
+
 def network_html(
     nodes: pd.DataFrame,
     edges: pd.DataFrame,
@@ -78,7 +90,8 @@ def network_html(
         ``id``, ``label``, ``title`` (the hover card, plain text), ``color``, ``size``;
         optionally ``ring`` (True: drawn with a thick black border).
     edges : DataFrame
-        ``source``, ``target``; optionally ``weight``.
+        ``source``, ``target``; optionally ``weight``, ``opacity`` (in [0, 1]) and ``dashes``
+        (True: drawn dashed).
     tree : bool
         Lay out top-down as a tree (cascades) rather than by forces.
 
@@ -122,10 +135,14 @@ def network_html(
     view.node_ids = [node["id"] for node in view.nodes]
     view.node_map = {node["id"]: node for node in view.nodes}
     weights = edges["weight"] if "weight" in edges else pd.Series(1, index=edges.index)
+    opacity = edges["opacity"] if "opacity" in edges else pd.Series(1.0, index=edges.index)
+    dashes = edges["dashes"] if "dashes" in edges else pd.Series(False, index=edges.index)
     view.edges = [
-        {"from": str(source), "to": str(target), "value": float(weight), "color": "#b8b8b8"}
-        for source, target, weight in zip(edges["source"], edges["target"], weights, strict=True)
-    ]
+        {"from": str(source), "to": str(target), "value": float(weight),
+         "color": {"color": EDGE_COLOUR, "opacity": float(alpha)}, "dashes": bool(dashed)}
+        for source, target, weight, alpha, dashed in zip(
+            edges["source"], edges["target"], weights, opacity, dashes, strict=True)
+    ]  # fmt: skip
     view.set_options(_options(physics))
     return _without_remote_assets(view.generate_html(notebook=False))
 

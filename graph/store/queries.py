@@ -621,7 +621,7 @@ SELECT c.resource_id, c.platform, c.resource_id || '/' || c.root_post AS cascade
          WHEN list_contains(?, c.platform) THEN 'link-in-forum'
          WHEN list_contains(?, c.platform) THEN 'web-page'
          ELSE 'original' END AS kind,
-    c.post_id, c.parent_post AS parent_post_id, parent.author_id AS observed_parent,
+    c.post_id, c.parent_post AS parent_post_id, parent.author_id AS target_author,
     l.campaign, NULL::VARCHAR AS via_actor
 FROM cascade_posts c
 JOIN posts p USING (platform, post_id)
@@ -630,7 +630,7 @@ LEFT JOIN linking l USING (resource_id, platform, post_id)
 UNION ALL
 SELECT c.resource_id, c.platform, c.resource_id || '/' || c.root_post, c.root_post,
     i.actor_id, i.created_at, 'repost', '',
-    c.post_id, CASE WHEN c.post_id <> c.root_post THEN target.author_id END, NULL, i.via_actor_id
+    c.post_id, target.author_id, NULL, i.via_actor_id
 FROM interactions i
 JOIN cascade_posts c ON c.platform = i.platform AND c.post_id = i.target_post_id
 JOIN posts target ON target.platform = c.platform AND target.post_id = c.post_id
@@ -813,6 +813,25 @@ WHERE table_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY table_name, ordinal_p
 
 # --- SQL over the metrics' DataFrames (graph.frames.query_frames) ----------------------------
 
+# graph.attribution.exposures, in three steps over ``pending`` adopters (node), ``follows`` and
+# ``reposts``: each adopter's followees; the followees that reposted the post the adopter acted
+# on, with their earliest repost (NULL if untimed); the adopters that follow the post's author.
+# Joined through the adopter's follows first: reposters it does not follow are never paired.
+FOLLOWED_EXPOSURES = [
+    """CREATE TEMP TABLE followed AS
+    SELECT DISTINCT p.node, p.cascade, p.parent_post_id, p.account_id, p.target_author,
+        f.followee_id
+    FROM pending p
+    JOIN follows f ON f.platform = p.platform AND f.follower_id = p.account_id""",
+    """SELECT w.node, w.followee_id AS candidate_id, min(r.adopted_at) AS shown_at
+    FROM followed w
+    JOIN reposts r ON r.cascade = w.cascade AND r.parent_post_id = w.parent_post_id
+        AND r.account_id = w.followee_id
+    WHERE w.followee_id IS DISTINCT FROM w.target_author AND w.followee_id <> w.account_id
+    GROUP BY ALL""",
+    "SELECT DISTINCT node FROM followed WHERE followee_id = target_author",
+]
+
 # The sociability graph's edges and vertices, from an ``edges`` table (platform, source, target,
 # kind, weight) registered by graph.builders.sociability_graph: one row per ordered pair, a
 # count per kind.
@@ -867,21 +886,3 @@ SELECT s.resource_id, s.platform, s.follower_id AS account_id,
 FROM seen s JOIN followees n ON n.platform = s.platform AND n.follower_id = s.follower_id
 GROUP BY s.resource_id, s.platform, s.follower_id
 ORDER BY s.resource_id, s.platform, s.follower_id"""
-
-# graph.cascades: among the followees of each pending adopter that adopted before it in the
-# same cascade, the most recent or the first ({order}); ties go to the smaller account id.
-_INFER_PARENTS = """
-WITH followed AS MATERIALIZED (
-    SELECT p.cascade, p.account_id, p.adopted_at, f.followee_id FROM pending p
-    JOIN follows f ON f.platform = p.platform AND f.follower_id = p.account_id)
-SELECT w.cascade, w.account_id, w.followee_id
-FROM followed w
-JOIN adopters a ON a.cascade = w.cascade AND a.account_id = w.followee_id
-WHERE a.adopted_at < w.adopted_at
-QUALIFY row_number() OVER (
-    PARTITION BY w.cascade, w.account_id ORDER BY a.adopted_at {order}, a.account_id) = 1"""
-#: The statement of each parent rule.
-INFER_PARENTS = {
-    "most_recent": _INFER_PARENTS.format(order="DESC"),
-    "first": _INFER_PARENTS.format(order="ASC"),
-}

@@ -18,7 +18,8 @@ def test_analyze_then_show_a_resource(data, tmp_path):
     )
     result = essaim("--data", data, "analyze", "--campaigns", campaigns)
     assert result.returncode == 0, result.stderr
-    assert "cascade_trees" in result.stdout and "most_recent" in result.stdout
+    assert "cascade_trees" in result.stdout and "kernel" in result.stdout
+    assert "How parents were found" in result.stdout and "no_candidate" in result.stdout
 
     shown = essaim("--data", data, "show", "resource", "r1", "--json")
     assert shown.returncode == 0, shown.stderr
@@ -30,14 +31,19 @@ def test_analyze_then_show_a_resource(data, tmp_path):
         ("bluesky", "reply"): 1,
         ("bluesky", "repost"): 2,
     }
-    # Cascade P1: bob quotes ana, cleo answers bob, emma reposts bob's quote (all observed);
-    # dan reposts P1 and follows bob, who adopted before him (inferred). Sizes below the
-    # edges: bob 4, cleo 1, emma 1, dan 1 → W = 4 + 3·4 = 16 over C(5, 2) = 10 pairs.
+    # Cascade P1: bob quotes ana and cleo answers bob (stated); emma reposts bob's quote and
+    # dan reposts P1, each without following the post's author or anyone who reshared it
+    # (dan follows bob, whose quote is another post): no candidate, attached to the author.
+    # Sizes below the edges: bob 3, cleo 1, emma 1, dan 1 → W = 3·2 + 3·(1·4) = 18 over
+    # C(5, 2) = 10 pairs. Every edge is fixed: the intervals are the points.
     largest = summary["cascades"][0]
-    assert (largest["size"], largest["depth"], largest["max_breadth"]) == (5, 2, 3)
-    assert largest["structural_virality"] == pytest.approx(1.6)
-    methods = {row["method"]: row["edges"] for row in summary["edges"]}
-    assert methods == {"observed": 3, "inferred:most_recent": 1}
+    assert (largest["size"], largest["depth"], largest["max_breadth"]) == (5, 2, 2)
+    assert largest["structural_virality"] == pytest.approx(1.8)
+    assert largest["structural_virality_low"] == largest["structural_virality_high"] == 1.8
+    assert largest["stated_share"] == 0.5
+    edges = {row["method"]: (row["edges"], row["mean_confidence"]) for row in summary["edges"]}
+    assert edges == {"stated:quote": (1, 1.0), "stated:reply": (1, 1.0),
+                     "no_candidate": (2, None)}  # fmt: skip
     # Paris midnight on 1 September: r1 and r2 (parcours maths) had 6 timed adoptions in the
     # week after, none in the two weeks before; hugo's link carries the campaign.
     (action,) = summary["campaigns"]
@@ -48,9 +54,9 @@ def test_analyze_then_show_a_resource(data, tmp_path):
     shares = [row["share"] for row in summary["communities"]]
     assert shares and sum(shares) == pytest.approx(1.0)  # every timed adopter is placed
 
-    # ana started P1 (4 adopters after her); bob's quote brought cleo, emma and dan
+    # ana started P1 (4 adopters after her); bob's quote brought cleo and emma
     roles = {row["account"]: (row["started_reach"], row["downstream"]) for row in summary["roles"]}
-    assert roles == {"ana": (4, 0), "bob": (0, 3)}
+    assert roles == {"ana": (4, 0), "bob": (0, 2)}
     (institutions,) = summary["institutions"]
     assert institutions["adopters"] == 6 and institutions["adopters_through_institutions"] == 0
     # every timed adoption of r1 fell on one day: too few points for a Bass fit
@@ -61,7 +67,12 @@ def test_analyze_then_show_a_resource(data, tmp_path):
 
     with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
         (parameters,) = connection.execute("SELECT parameters FROM analyses").fetchone()
-    assert json.loads(parameters)["rule"] == "most_recent"
+        models = connection.execute("SELECT * FROM attribution_models").df()
+    # two Bluesky adopters with a timed candidate: too few to fit a kernel, and it says so
+    bluesky = models.set_index("platform").loc["bluesky"]
+    assert bluesky["adopters"] == 2 and not bluesky["converged"]
+    assert bluesky[["mu", "sigma", "median_delay_hours", "weight_resharer"]].isna().all()
+    assert json.loads(parameters)["rule"] == "kernel"
     assert json.loads(parameters)["seed"] == 0
 
 
@@ -105,16 +116,18 @@ def test_an_empty_store_gives_empty_tables(tmp_path):
 
 def test_whatif_chooses_seeds_and_compares_with_the_originators(data):
     assert essaim("--data", data, "whatif", "--resource", "r1").returncode == 1  # no analysis
-    with Store(data / "essaim.duckdb") as store:  # bob follows ana: ana → bob → dan
+    with Store(data / "essaim.duckdb") as store:  # bob and dan follow ana: ana → bob, dan
         store.connection.execute(
-            "INSERT INTO follows VALUES ('bluesky', 'bob', 'ana', now(), now(), 'test', 'run')"
+            "INSERT INTO follows VALUES ('bluesky', 'bob', 'ana', now(), now(), 'test', 'run'),"
+            " ('bluesky', 'dan', 'ana', now(), now(), 'test', 'run')"
         )
     assert essaim("--data", data, "analyze").returncode == 0
     result = essaim("--data", data, "whatif", "--resource", "r1", "--k", "2", "--json")
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
-    # bob adopted from ana in her one cascade, dan from bob in his: both edges have p = 1
-    assert (found["accounts"], found["edges"]) == (3, 2)
+    # bob and dan adopted from ana in her one cascade: p = 1; dan follows bob too, but never
+    # adopted from him: p = 0
+    assert (found["accounts"], found["edges"]) == (3, 3)
     chosen = [(row["account"], row["gain"], row["spread"]) for row in found["chosen"]]
     assert chosen == [("bluesky:ana", 3.0, 3.0)]  # nothing is left to gain after ana
     assert found["originators"]["in_network"] == 1  # ana (gael follows nobody)

@@ -57,13 +57,13 @@ def test_every_table_is_exported_with_its_sidecar(exported):
                 sidecar = json.loads(path.with_name(path.name + ".meta.json").read_text())
                 assert sidecar["sha256"] == hashlib.sha256(path.read_bytes()).hexdigest()
                 assert sidecar["rows"] == expected
-                assert sidecar["analysis"]["parameters"]["rule"] == "most_recent"
+                assert sidecar["analysis"]["parameters"]["rule"] == "kernel"
                 assert "Leiden" in sidecar["methods"]["en"]
                 assert "Leiden" in sidecar["methods"]["fr"]
     cascades = duckdb.sql(f"SELECT size FROM '{folder}/tables/cascades.csv' ORDER BY size DESC")
     assert cascades.fetchall()[0] == (5,)
     methods = (folder / "METHODS.md").read_text()
-    assert "## Français" in methods and "most_recent" in methods
+    assert "## Français" in methods and "kernel" in methods
 
 
 def test_the_sociability_graph_reads_back_in_networkx_and_igraph(exported):

@@ -31,7 +31,7 @@ def test_adoption_events(store):
     rows = {
         (row.cascade, row.account_id): (
             row.kind,
-            None if pd.isna(row.observed_parent) else row.observed_parent,
+            None if pd.isna(row.target_author) else row.target_author,
         )
         for row in table.itertuples()
     }
@@ -39,7 +39,7 @@ def test_adoption_events(store):
         ("r1/P1", "ana"): ("original", None),
         ("r1/P1", "bob"): ("quote", "ana"),  # links r1 itself, but quotes a post that does
         ("r1/P1", "cleo"): ("reply", "bob"),
-        ("r1/P1", "dan"): ("repost", None),  # reposting the original says nothing more
+        ("r1/P1", "dan"): ("repost", "ana"),  # the author of the post acted on, always
         ("r1/P1", "emma"): ("repost", "bob"),  # reposting bob's quote: bob is the parent
         ("r1/P2", "gael"): ("original", None),
         ("r2/P3", "hugo"): ("original", None),

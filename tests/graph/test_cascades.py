@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from graph.cascades import cascade_metrics, journey, reconstruct
+from graph.uncertainty import metric_intervals
 
 
 def at(hours: float | None):
@@ -15,8 +16,8 @@ def at(hours: float | None):
     return pd.NaT if hours is None else base + pd.Timedelta(hours=hours)
 
 
-# R posts at 0. A (1), B (2), C (3) reshare; D (4) quotes C's post; E (5) follows nobody;
-# F reshared at an unknown time; G (6) reshares.
+# R posts pR at 0. A (1), B (2), C (3) repost it; D (4) quotes it in pD; E (5) reposts pR
+# and follows nobody; F reposts pR at an unknown time; G (6) reposts D's quote.
 ADOPTIONS = pd.DataFrame(
     {
         "resource_id": "r1",
@@ -25,7 +26,9 @@ ADOPTIONS = pd.DataFrame(
         "account_id": list("RABCDEFG"),
         "adopted_at": [at(h) for h in (0, 1, 2, 3, 4, 5, None, 6)],
         "kind": ["original", "repost", "repost", "repost", "quote", "repost", "repost", "repost"],
-        "observed_parent": [None, None, None, None, "C", None, None, None],
+        "post_id": ["pR", "", "", "", "pD", "", "", ""],
+        "parent_post_id": [None, "pR", "pR", "pR", "pR", "pR", "pR", "pD"],
+        "target_author": [None, "R", "R", "R", "R", "R", "R", "D"],
     }
 )
 FOLLOWS = pd.DataFrame(
@@ -43,97 +46,145 @@ def parents(tree: pd.DataFrame) -> dict:
     }
 
 
-def test_most_recent_attaches_to_the_followee_who_adopted_last():
-    tree = reconstruct(ADOPTIONS, FOLLOWS, rule="most_recent")
+def test_most_recent_attaches_to_the_followed_account_that_showed_the_post_last():
+    tree = reconstruct(ADOPTIONS, FOLLOWS, rule="most_recent").tree
     inferred = "inferred:most_recent"
     assert parents(tree) == {
         "R": (None, "root"),
-        "A": ("R", inferred),
+        "A": ("R", inferred),  # R, followed, is its only candidate
         "B": ("A", inferred),  # R at 0, A at 1
-        "C": ("B", inferred),  # A at 1, B at 2
-        "D": ("C", "observed"),  # the quote says so, although D follows R
-        "E": ("R", "root_fallback"),  # follows nobody
-        "F": ("R", "root_fallback"),  # time unknown
-        "G": ("D", inferred),  # B at 2, D at 4
+        "C": ("B", inferred),  # A at 1, B at 2; R is a candidate but not followed
+        "D": ("R", "stated:quote"),  # no followed account reposted pR before D
+        "E": ("R", "no_candidate"),  # follows nobody
+        "F": ("R", "unknown_times"),  # follows A, but its time is unknown
+        "G": ("D", inferred),  # G reposted D's quote, and B never reposted that
     }
+    candidates = tree.set_index("account_id")["candidates"].to_dict()
+    # F, of unknown time, may come from R (attached) or A (followed, reposted pR).
+    assert candidates == {"R": 0, "A": 1, "B": 2, "C": 3, "D": 1, "E": 0, "F": 2, "G": 1}
 
 
-def test_first_attaches_to_the_followee_who_adopted_first():
-    tree = reconstruct(ADOPTIONS, FOLLOWS, rule="first")
-    inferred = "inferred:first"
-    assert parents(tree) == {
-        "R": (None, "root"),
-        "A": ("R", inferred),
-        "B": ("R", inferred),
-        "C": ("A", inferred),
-        "D": ("C", "observed"),
-        "E": ("R", "root_fallback"),
-        "F": ("R", "root_fallback"),
-        "G": ("B", inferred),
-    }
+def test_first_attaches_to_the_followed_account_that_showed_the_post_first():
+    tree = reconstruct(ADOPTIONS, FOLLOWS, rule="first").tree
+    found = parents(tree)
+    assert (found["B"], found["C"]) == (("R", "inferred:first"), ("A", "inferred:first"))
+    assert found["D"] == ("R", "stated:quote")
+
+
+def test_a_tie_in_showing_time_goes_to_the_smaller_account_id():
+    adoptions = ADOPTIONS.assign(adopted_at=ADOPTIONS["adopted_at"].where(
+        ADOPTIONS["account_id"] != "B", at(1)))  # fmt: skip
+    for rule in ("most_recent", "first"):
+        assert parents(reconstruct(adoptions, FOLLOWS, rule=rule).tree)["C"][0] == "A"
+
+
+def test_confidence_is_the_kernel_posterior_and_stated_edges_are_certain():
+    result = reconstruct(ADOPTIONS, FOLLOWS, rule="most_recent")
+    tree = result.tree.set_index("account_id")
+    assert tree.loc[["A", "D", "G"], "confidence"].tolist() == [1.0, 1.0, 1.0]
+    assert tree.loc[["R", "E", "F"], "confidence"].isna().all()  # F's candidates: unweighed
+    candidates = result.candidates
+    sums = candidates.groupby("account_id")["probability"].sum()
+    assert sums.to_numpy() == pytest.approx(1.0)
+    assert set(sums.index) == set("ABCDEFG")  # every non-root adopter
+    f = candidates[candidates["account_id"] == "F"].set_index("candidate_id")["probability"]
+    assert f.to_dict() == {"R": 0.5, "A": 0.5}
+    c = candidates[candidates["account_id"] == "C"].set_index("candidate_id")["probability"]
+    assert set(c.index) == {"R", "A", "B"}
+    assert tree.loc["C", "confidence"] == c["B"]  # the chosen parent's posterior
+    # Five timed adopters are too few to fit a kernel: C's three candidates weigh the same,
+    # and the kernel rule takes the one that showed the post first.
+    assert c.to_numpy() == pytest.approx([1 / 3] * 3)
+    kernel = reconstruct(ADOPTIONS, FOLLOWS).tree.set_index("account_id")
+    assert kernel.loc["C", ["parent_id", "method"]].tolist() == ["R", "inferred:kernel"]
+    assert kernel.loc["C", "confidence"] == pytest.approx(1 / 3)
+    assert set(result.kernels) == {"bluesky"} and math.isnan(result.kernels["bluesky"].mu)
+
+
+def test_a_repost_through_a_repost_takes_the_account_via_names():
+    # H reposts pR at 7 through C's repost (Bluesky's via), though it follows only R; I names
+    # an account that is not in the cascade, and J itself.
+    extra = pd.DataFrame(
+        {
+            "resource_id": "r1", "cascade": "post-R", "platform": "bluesky",
+            "account_id": ["H", "I", "J"], "adopted_at": [at(7), at(8), at(9)],
+            "kind": "repost", "post_id": "", "parent_post_id": "pR", "target_author": "R",
+            "via_actor": ["C", "stranger", "J"],
+        }
+    )  # fmt: skip
+    h_follows = pd.DataFrame({"platform": "bluesky", "follower_id": ["H"], "followee_id": ["R"]})
+    follows = pd.concat([FOLLOWS, h_follows])
+    result = reconstruct(pd.concat([ADOPTIONS, extra], ignore_index=True), follows)
+    found = parents(result.tree)
+    assert found["H"] == ("C", "stated:via")
+    assert found["I"] == ("R", "no_candidate") and found["J"] == ("R", "no_candidate")
+    h = result.tree.set_index("account_id").loc["H"]
+    assert (h["confidence"], h["candidates"]) == (1.0, 1)
+
+
+def test_telegram_forwards_are_stated_and_a_resharer_of_unknown_time_unsettles_a_quote():
+    telegram = ADOPTIONS.iloc[[0, 1]].assign(platform="telegram")
+    assert parents(reconstruct(telegram, FOLLOWS).tree)["A"] == ("R", "stated:forward")
+    # D follows F, who reposted pR at an unknown time: D may have seen F's repost.
+    d_follows = pd.DataFrame({"platform": "bluesky", "follower_id": ["D"], "followee_id": ["F"]})
+    follows = pd.concat([FOLLOWS, d_follows])
+    assert parents(reconstruct(ADOPTIONS, follows).tree)["D"] == ("R", "unknown_times")
 
 
 def test_metrics_of_the_most_recent_tree():
-    # R→A→B→C→D→G, R→E, R→F: depth 5; depth 1 holds A, E, F. Subtree sizes below each edge:
-    # A 5, B 4, C 3, D 2, G 1, E 1, F 1 → W = 15+16+15+12+7+7+7 = 79 over C(8,2) = 28 pairs.
-    row = cascade_metrics(reconstruct(ADOPTIONS, FOLLOWS), sizes=[3, 8, 9]).iloc[0]
-    assert (row["size"], row["depth"], row["max_breadth"]) == (8, 5, 3)
-    assert row["structural_virality"] == pytest.approx(79 / 28)
-    assert row["hours_to_depth"] == [1.0, 2.0, 3.0, 4.0, 6.0]
+    # R→A→B→C, R→D→G, R→E, R→F: depth 3; depth 1 holds A, D, E, F. Subtree sizes below
+    # each edge: A 3, B 2, C 1, D 2, G 1, E 1, F 1 → W = 15+12+7+12+7+7+7 = 67 over
+    # C(8,2) = 28 pairs.
+    tree = reconstruct(ADOPTIONS, FOLLOWS, rule="most_recent").tree
+    row = cascade_metrics(tree, sizes=[3, 8, 9]).iloc[0]
+    assert (row["size"], row["depth"], row["max_breadth"]) == (8, 3, 4)
+    assert row["structural_virality"] == pytest.approx(67 / 28)
+    assert row["hours_to_depth"] == [1.0, 2.0, 3.0]
     assert row["hours_to_size_3"] == 2.0
     assert math.isnan(row["hours_to_size_8"])  # F's time is unknown: 7 timed adopters
     assert row["lifetime_hours"] == 6.0
     assert row["half_life_hours"] == 3.0  # the 4th of 7 timed adopters, C at 3 h
-    assert row["observed_share"] == pytest.approx(1 / 7)
+    assert row["stated_share"] == pytest.approx(1 / 7)
     assert (row["root_id"], row["started_at"]) == ("R", at(0))
 
 
 def test_metrics_of_the_first_tree():
-    # R→A→C→D, R→B→G, R→E, R→F: depth 3, 4 accounts at depth 1. Sizes: A 3, C 2, D 1,
-    # B 2, G 1, E 1, F 1 → W = 15+12+7+12+7+7+7 = 67.
-    row = cascade_metrics(reconstruct(ADOPTIONS, FOLLOWS, rule="first")).iloc[0]
-    assert (row["size"], row["depth"], row["max_breadth"]) == (8, 3, 4)
-    assert row["structural_virality"] == pytest.approx(67 / 28)
-    assert row["hours_to_depth"] == [1.0, 3.0, 4.0]
+    # R→A→C, R→B, R→D→G, R→E, R→F: depth 2, 5 accounts at depth 1. Sizes: A 2, C 1, B 1,
+    # D 2, G 1, E 1, F 1 → W = 12+7+7+12+7+7+7 = 59.
+    row = cascade_metrics(reconstruct(ADOPTIONS, FOLLOWS, rule="first").tree).iloc[0]
+    assert (row["size"], row["depth"], row["max_breadth"]) == (8, 2, 5)
+    assert row["structural_virality"] == pytest.approx(59 / 28)
+    assert row["hours_to_depth"] == [1.0, 3.0]
 
 
-def test_an_account_counts_once_and_an_absent_observed_parent_is_inferred():
-    extra = pd.DataFrame(
-        {
-            "cascade": "post-R",
-            "platform": "bluesky",
-            "account_id": ["A", "H"],
-            "adopted_at": [at(7), at(8)],
-            "observed_parent": ["B", "nobody-in-the-cascade"],
-        }
-    )
-    adoptions = pd.concat([ADOPTIONS, extra], ignore_index=True)
-    follows = pd.concat([FOLLOWS, pd.DataFrame({"platform": ["bluesky"], "follower_id": ["H"],
-                                                "followee_id": ["E"]})])  # fmt: skip
-    tree = reconstruct(adoptions, follows)
+def test_an_account_counts_once_at_its_first_adoption():
+    again = ADOPTIONS.iloc[[1]].assign(adopted_at=at(7), kind="quote", post_id="pA")
+    tree = reconstruct(pd.concat([ADOPTIONS, again], ignore_index=True), FOLLOWS).tree
     assert tree["account_id"].tolist().count("A") == 1
-    assert parents(tree)["A"] == ("R", "inferred:most_recent")  # its first adoption wins
-    assert parents(tree)["H"] == ("E", "inferred:most_recent")
+    assert tree.set_index("account_id").loc["A", "kind"] == "repost"  # its first adoption
 
 
 def test_follows_on_another_platform_are_not_used():
     follows = FOLLOWS.assign(platform="mastodon")
-    tree = reconstruct(ADOPTIONS, follows)
-    methods = tree.set_index("account_id")["method"]
-    assert set(methods.drop(["R", "D"])) == {"root_fallback"}
+    methods = reconstruct(ADOPTIONS, follows).tree.set_index("account_id")["method"]
+    assert set(methods.drop(["R", "D"])) == {"no_candidate"}
+    assert methods["D"] == "stated:quote"
 
 
 def test_cascades_are_separate_trees():
-    other = ADOPTIONS.assign(cascade="post-X").iloc[[1, 2]]  # A then B, in another cascade
-    tree = reconstruct(pd.concat([ADOPTIONS, other], ignore_index=True), FOLLOWS)
-    x = tree[tree["cascade"] == "post-X"]
-    assert parents(x) == {"A": (None, "root"), "B": ("A", "inferred:most_recent")}
-    metrics = cascade_metrics(tree).set_index("cascade")
-    assert metrics.loc["post-X", "size"] == 2 and metrics.loc["post-X", "structural_virality"] == 1
+    other = ADOPTIONS.assign(cascade="post-X").iloc[[0, 1, 2]]  # R, A, B in another cascade
+    result = reconstruct(pd.concat([ADOPTIONS, other], ignore_index=True), FOLLOWS, "first")
+    x = result.tree[result.tree["cascade"] == "post-X"]
+    assert parents(x) == {"R": (None, "root"), "A": ("R", "inferred:first"),
+                          "B": ("R", "inferred:first")}  # fmt: skip
+    metrics = cascade_metrics(result.tree).set_index("cascade")
+    assert (
+        metrics.loc["post-X", "size"] == 3 and metrics.loc["post-X", "structural_virality"] == 4 / 3
+    )
 
 
 def test_a_single_adoption_has_nan_virality():
-    row = cascade_metrics(reconstruct(ADOPTIONS.iloc[[0]], FOLLOWS)).iloc[0]
+    row = cascade_metrics(reconstruct(ADOPTIONS.iloc[[0]], FOLLOWS).tree).iloc[0]
     assert (row["size"], row["depth"], row["max_breadth"]) == (1, 0, 1)
     assert math.isnan(row["structural_virality"])
     assert row["hours_to_depth"] == []
@@ -143,10 +194,11 @@ def test_an_unknown_rule_and_a_broken_tree_are_refused():
     with pytest.raises(ValueError, match="unknown rule 'latest'"):
         reconstruct(ADOPTIONS, FOLLOWS, rule="latest")
     tree = pd.DataFrame({"cascade": "c", "account_id": ["a", "b"], "parent_id": [None, "z"],
-                         "adopted_at": [at(0), at(1)], "method": ["root", "observed"]})  # fmt: skip
+                         "adopted_at": [at(0), at(1)],
+                         "method": ["root", "stated:reply"]})  # fmt: skip
     with pytest.raises(ValueError, match="'c' is not a tree"):
         cascade_metrics(tree)
-    cycle = tree.assign(parent_id=["b", "a"], method="observed")
+    cycle = tree.assign(parent_id=["b", "a"], method="stated:reply")
     cycle = pd.concat([cycle, tree.iloc[[0]].assign(account_id="r", parent_id=None)])
     with pytest.raises(ValueError, match="cycle"):
         cascade_metrics(cycle)
@@ -169,3 +221,24 @@ def test_journey_orders_platforms_by_first_adoption():
     assert r1["previous_platform"].tolist() == [None, "mastodon", "bluesky"]
     assert r1["adopters"].tolist() == [1, 2, 1] and r1["cascades"].tolist() == [2, 1, 1]
     assert table[table["resource_id"] == "r2"]["step"].tolist() == [1]
+
+
+def test_accounts_of_unknown_time_are_candidates_in_one_direction_only():
+    # F and H both reposted pR at unknown times and follow each other: F is listed first, so
+    # H may come from F but not F from H, and trees drawn from the candidates stay trees.
+    h = ADOPTIONS.iloc[[6]].assign(account_id="H")
+    mutual = pd.DataFrame({"platform": "bluesky", "follower_id": ["F", "H"],
+                           "followee_id": ["H", "F"]})  # fmt: skip
+    result = reconstruct(pd.concat([ADOPTIONS, h], ignore_index=True),
+                         pd.concat([FOLLOWS, mutual]))  # fmt: skip
+    pairs = result.candidates[result.candidates["account_id"].isin(["F", "H"])]
+    assert sorted(map(tuple, pairs[["account_id", "candidate_id"]].to_numpy())) == [
+        ("F", "A"), ("F", "R"), ("H", "F"), ("H", "R")]  # fmt: skip
+    intervals = metric_intervals(result.tree, result.candidates, draws=50)  # a cycle raises
+    assert intervals.loc[0, "sampled"]
+
+
+def test_no_adoption_gives_empty_frames():
+    result = reconstruct(ADOPTIONS.iloc[:0], FOLLOWS)
+    assert result.tree.empty and result.candidates.empty and result.kernels == {}
+    assert cascade_metrics(result.tree).empty

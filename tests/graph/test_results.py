@@ -78,8 +78,10 @@ def connection():
             ["r1/E", "r1", at(1, 6), 3, 1.0], ["r1/D", "r1", at(1, 6), 3, 1.5],
             ["r2/C", "r2", at(2), 2, 1.0],
         ], ["cascade", "resource_id", "started_at", "size", "structural_virality"])  # fmt: skip
+        intervals = [f"{metric}_{part}" for metric in ("depth", "max_breadth",
+                     "structural_virality") for part in ("mean", "low", "high")]  # fmt: skip
         for column in ("depth", "max_breadth", "lifetime_hours", "half_life_hours",
-                       "observed_share"):  # fmt: skip
+                       "stated_share", *intervals):  # fmt: skip
             c.execute(f"ALTER TABLE cascades ADD COLUMN {column} DOUBLE")
         c.execute("ALTER TABLE cascades ADD COLUMN platform VARCHAR DEFAULT 'bluesky'")
         _table(c, "resource_roles", [

@@ -11,7 +11,6 @@ import pytest
 import graph.uncertainty as uncertainty
 from graph.cascades import cascade_metrics
 from graph.uncertainty import metric_intervals
-from graph.virality import subtree_sizes, tree_depths
 
 STATS = ("mean", "low", "high")
 
@@ -271,19 +270,3 @@ def test_draws_and_level_are_checked():
         metric_intervals(tree, candidates, draws=0)
     with pytest.raises(ValueError, match="level"):
         metric_intervals(tree, candidates, level=1.0)
-
-
-@pytest.mark.parametrize("shape", ["shallow", "chain"])
-def test_level_by_level_subtree_sizes_match_virality(shape):
-    rng = np.random.default_rng(5)
-    n = 3000
-    if shape == "chain":  # 3000 levels of one node: the triangular solve is used
-        parents = np.arange(-1, n - 1)
-    else:  # a forest of stars of 10 with random attachment below depth 1
-        parents = np.arange(n) - 1 - (rng.random(n) * (np.arange(n) % 10)).astype(np.int64)
-        parents[np.arange(n) % 10 == 0] = -1
-    depth = tree_depths(parents)
-    order = np.argsort(depth, kind="stable")
-    expected = subtree_sizes(order, parents)
-    found = uncertainty._subtree_sizes(order, depth[order], parents)
-    np.testing.assert_array_equal(found, expected)

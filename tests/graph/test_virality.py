@@ -5,11 +5,13 @@ from __future__ import annotations
 import math
 
 import networkx as nx
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graph.virality import structural_virality
+import graph.virality as virality
+from graph.virality import structural_virality, subtree_sizes, tree_depths
 
 
 @pytest.mark.parametrize("n", [2, 3, 5, 10, 101])
@@ -84,3 +86,19 @@ def test_equals_networkx_wiener_index_over_pairs(edges):
     graph = nx.Graph(edges)
     n = graph.number_of_nodes()
     assert structural_virality(edges) == pytest.approx(nx.wiener_index(graph) / math.comb(n, 2))
+
+
+@pytest.mark.parametrize("shape", ["shallow", "chain"])
+def test_level_by_level_subtree_sizes_match_virality(shape):
+    rng = np.random.default_rng(5)
+    n = 3000
+    if shape == "chain":  # 3000 levels of one node: the triangular solve is used
+        parents = np.arange(-1, n - 1)
+    else:  # a forest of stars of 10 with random attachment below depth 1
+        parents = np.arange(n) - 1 - (rng.random(n) * (np.arange(n) % 10)).astype(np.int64)
+        parents[np.arange(n) % 10 == 0] = -1
+    depth = tree_depths(parents)
+    order = np.argsort(depth, kind="stable")
+    expected = subtree_sizes(order, parents)
+    found = virality._level_subtree_sizes(order, depth[order], parents)
+    np.testing.assert_array_equal(found, expected)

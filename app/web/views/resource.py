@@ -5,7 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from app.web.context import current
-from app.web.network import palette
+from app.web.i18n import number
+from app.web.network import edge_opacity, palette
 from app.web.widgets import chart, daily_bars, graph_downloads, network, table
 from graph.networks import cascade_forest
 from graph.store import Store
@@ -90,6 +91,16 @@ else:
         format_func=lambda c: f"{c} ({int(large.set_index('cascade').loc[c, 'size'])})",
     )
     tree = database.read(resources.cascade_tree, cascade)
+
+    def confidence_text(confidence: float, candidates: int) -> str:
+        if pd.isna(confidence):
+            return f"{t('resource.unknown_confidence')} · {candidates} {t('resource.candidates')}"
+        return (
+            f"{t('resource.confidence')} {number(round(100 * confidence), language)} % · "
+            f"{candidates} "
+            f"{t('resource.candidates')}"
+        )
+
     kinds = {"original": 0, "repost": 1, "quote": 2, "reply": 3, "post": 4}
     nodes = pd.DataFrame(
         {
@@ -101,14 +112,19 @@ else:
             + " · "
             + tree["method"]
             + "\n"
-            + tree["adopted_at"].astype(str),
+            + tree["adopted_at"].astype(str)
+            + "\n"
+            + [confidence_text(row.confidence, row.candidates) for row in tree.itertuples()],
             "color": [palette(kinds.get(kind, 5)) for kind in tree["kind"]],
             "size": 12.0,
         }
     )
     edges = tree.dropna(subset=["parent_id"]).rename(
         columns={"parent_id": "source", "account_id": "target"}
-    )[["source", "target"]]
+    )
+    edges = edges.assign(
+        opacity=edge_opacity(edges["confidence"]), dashes=edges["confidence"].isna()
+    )[["source", "target", "opacity", "dashes"]]
     network(nodes, edges, height=480, tree=True)
     st.html(  # a legend of fixed words: nothing from the data goes into this markup
         " &nbsp; ".join(
@@ -116,6 +132,7 @@ else:
             for kind, number in kinds.items()
         )
     )
+    st.caption(t("resource.edge_legend"))
 
     def forest():
         with Store(database.path, read_only=True, lock_wait=0) as store:

@@ -18,8 +18,12 @@ __all__ = ["RESULT_TABLES"]
 #: The tables ``essaim analyze`` writes, and what each holds.
 RESULT_TABLES = {
     "adoptions": "every adoption event of a catalogue resource",
-    "cascade_trees": "one row per adopter and cascade, with its parent and how it was found",
-    "cascades": "size, depth, breadth, structural virality and speed of each cascade",
+    "cascade_trees": "one row per adopter and cascade, with its parent, how it was found, "
+    "the confidence in it and the candidates weighed",
+    "cascades": "size, depth, breadth, structural virality and speed of each cascade, with "
+    "the mean and 90 % interval of depth, breadth and virality over sampled trees",
+    "attribution_models": "per platform, the delay kernel and tie weights parents were "
+    "weighed with",
     "journeys": "the platforms each resource reached, in order",
     "reach": "reach figures per resource, each with its kind",
     "campaign_reach": "reach figures of the adoptions each campaign drove",

@@ -133,3 +133,12 @@ def most_adopted_resource(connection: duckdb.DuckDBPyConnection) -> str | None:
         "SELECT resource_id FROM adoptions GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1"
     ).fetchone()
     return found[0] if found else None
+
+
+def parent_methods(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return how the parents of every cascade were found: per ``method`` (roots left out),
+    the ``adopters`` and their ``mean_confidence`` (null when none is known)."""
+    return connection.execute(
+        "SELECT method, count(*) AS adopters, avg(confidence) AS mean_confidence "
+        "FROM cascade_trees WHERE method <> 'root' GROUP BY ALL ORDER BY adopters DESC, method"
+    ).df()

@@ -72,12 +72,15 @@ def cascades(
     connection: duckdb.DuckDBPyConnection, resource_id: str, limit: int | None = None
 ) -> pd.DataFrame:
     """Return the cascades of ``resource_id``, largest first (then earliest, then by id), at
-    most ``limit``: size, depth, breadth, structural virality, lifetime, half-life and the
-    share of edges observed."""
+    most ``limit``: size, depth, breadth, structural virality (each with the mean and the
+    90 % interval over sampled trees), lifetime, half-life and the share of stated edges."""
     return _of(
         connection,
-        "SELECT cascade, platform, started_at, size, depth, max_breadth, structural_virality, "
-        "lifetime_hours, half_life_hours, observed_share FROM cascades WHERE resource_id = ? "
+        "SELECT cascade, platform, started_at, size, depth, depth_mean, depth_low, depth_high, "
+        "max_breadth, max_breadth_mean, max_breadth_low, max_breadth_high, "
+        "structural_virality, structural_virality_mean, structural_virality_low, "
+        "structural_virality_high, lifetime_hours, half_life_hours, stated_share "
+        "FROM cascades WHERE resource_id = ? "
         "ORDER BY size DESC, started_at, cascade LIMIT ?",
         resource_id,
         limit,
@@ -86,10 +89,12 @@ def cascades(
 
 def cascade_tree(connection: duckdb.DuckDBPyConnection, cascade: str) -> pd.DataFrame:
     """Return the adopters of ``cascade`` in order of adoption (unknown times last): parent,
-    kind, method, time, platform and ``label`` (the handle of an allow-listed account)."""
+    kind, method, confidence (NaN when unknown), candidates weighed, time, platform and
+    ``label`` (the handle of an allow-listed account)."""
     return _of(
         connection,
-        "SELECT t.account_id, t.parent_id, t.kind, t.method, t.adopted_at, t.platform, "
+        "SELECT t.account_id, t.parent_id, t.kind, t.method, t.confidence, t.candidates, "
+        "t.adopted_at, t.platform, "
         "coalesce(n.handle, t.account_id) AS label FROM cascade_trees t LEFT JOIN "
         f"{q.NAMED_HANDLES} n USING (platform, account_id) WHERE t.cascade = ? "
         "ORDER BY t.adopted_at NULLS LAST",
@@ -101,12 +106,12 @@ def cascade_trees(
     connection: duckdb.DuckDBPyConnection, resource_id: str, min_size: int
 ) -> pd.DataFrame:
     """Return the adopters of the cascades of ``resource_id`` with at least ``min_size``
-    adopters, by cascade and time of adoption (unknown last): parent, kind, method, time and
-    ``label`` (the handle of an allow-listed account)."""
+    adopters, by cascade and time of adoption (unknown last): parent, kind, method,
+    confidence, candidates, time and ``label`` (the handle of an allow-listed account)."""
     return _of(
         connection,
         "SELECT t.cascade, t.platform, t.account_id, t.parent_id, t.kind, t.method, "
-        "t.adopted_at, coalesce(a.handle, t.account_id) AS label "
+        "t.confidence, t.candidates, t.adopted_at, coalesce(a.handle, t.account_id) AS label "
         "FROM cascade_trees t JOIN cascades c ON c.cascade = t.cascade "
         f"LEFT JOIN {q.NAMED_HANDLES} a ON a.platform = t.platform "
         "AND a.account_id = t.account_id "
@@ -127,10 +132,11 @@ def cascade_parents(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def edge_methods(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
     """Return how many edges of the cascades of ``resource_id`` each ``method`` found (roots
-    left out), by method."""
+    left out), by method, with their mean confidence (null when none is known)."""
     return _of(
         connection,
-        "SELECT t.method, count(*) AS edges FROM cascade_trees t "
+        "SELECT t.method, count(*) AS edges, avg(t.confidence) AS mean_confidence "
+        "FROM cascade_trees t "
         "JOIN (SELECT DISTINCT cascade FROM adoptions WHERE resource_id = ?) USING (cascade)"
         " WHERE t.method <> 'root' GROUP BY ALL ORDER BY ALL",
         resource_id,
