@@ -47,3 +47,20 @@ def test_pruning_keeps_the_most_central_and_the_ties_among_them():
     assert ties.empty  # their only ties went to n0, which was pruned
     kept, ties = pruned(nodes, edges, 6, "rank")
     assert len(kept) == 6 and len(ties) == 5
+
+
+def test_edge_opacity_and_dashes_reach_the_drawing():
+    nodes, edges = _graph(3)
+    edges = edges.assign(opacity=[1.0, 0.3], dashes=[False, True])
+    page = network_html(nodes, edges, tree=True)
+    drawn = {
+        source: (float(opacity), dashes)
+        for opacity, dashes, source in re.findall(
+            r'\{"color": \{"color": "#5a5a5a", "opacity": ([\d.]+)\}, "dashes": (true|false), '
+            r'"from": "(n\d)", "to": "n0"',
+            page,
+        )
+    }
+    assert drawn == {"n1": (1.0, "false"), "n2": (0.3, "true")}
+    default = network_html(*_graph(3))
+    assert '"opacity": 1.0}, "dashes": false, "from": "n2"' in default  # no columns: solid
