@@ -235,6 +235,20 @@ _COLUMNS = {
     "depth": ("profondeur", "depth"),
     "max_breadth": ("largeur max.", "max breadth"),
     "structural_virality": ("viralité structurelle", "structural virality"),
+    **{
+        f"{metric}_{part}": (f"{french} ({fr_part})", f"{english} ({en_part})")
+        for metric, french, english in (
+            ("depth", "profondeur", "depth"),
+            ("max_breadth", "largeur max.", "max breadth"),
+            ("structural_virality", "viralité", "virality"),
+        )
+        for part, fr_part, en_part in (
+            ("mean", "moyenne", "mean"),
+            ("low", "bas 90 %", "90 % low"),
+            ("high", "haut 90 %", "90 % high"),
+        )
+    },
+    "stated_share": ("part indiquée", "stated share"),
     "lifetime_hours": ("durée (h)", "lifetime (h)"),
     "half_life_hours": ("demi-vie (h)", "half-life (h)"),
     "started_at": ("début", "started"),
