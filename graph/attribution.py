@@ -171,7 +171,7 @@ def exposures(
         authors["candidate_id"].notna() & (authors["candidate_id"] != authors["account_id"])
     ]
 
-    _, resharers, follow_author = query_frames(
+    resharers, follow_author = query_frames(
         q.FOLLOWED_EXPOSURES,
         pending=pending[["node", "cascade", "platform", "account_id", "parent_post_id",
                          "target_author"]],
@@ -182,10 +182,10 @@ def exposures(
     resharers = resharers.merge(pending[["node", "platform", "adopted_at"]], on="node")
     columns = ["node", "platform", "candidate_id", "adopted_at", "shown_at"]
     found = pd.concat(
-        [resharers[columns].assign(author=False), authors[columns].assign(author=True)],
+        [part[columns].assign(author=author, shown_at=pd.to_datetime(part["shown_at"], utc=True))
+         for part, author in ((resharers, False), (authors, True))],
         ignore_index=True,
-    )
-    found["shown_at"] = pd.to_datetime(found["shown_at"], utc=True)  # typed when either is empty
+    )  # fmt: skip
     followed = ~found["author"].to_numpy() | found["node"].isin(follow_author["node"]).to_numpy()
     tie = np.where(~found["author"], "resharer", np.where(followed, "author_followed", "author"))
     candidate = found["author"] | (found["shown_at"] < found["adopted_at"])

@@ -813,23 +813,22 @@ WHERE table_name IN (SELECT unnest(?::VARCHAR[])) ORDER BY table_name, ordinal_p
 
 # --- SQL over the metrics' DataFrames (graph.frames.query_frames) ----------------------------
 
-# graph.attribution.exposures, in three steps over ``pending`` adopters (node), ``follows`` and
-# ``reposts``: each adopter's followees; the followees that reposted the post the adopter acted
-# on, with their earliest repost (NULL if untimed); the adopters that follow the post's author.
-# Joined through the adopter's follows first: reposters it does not follow are never paired.
+# graph.attribution.exposures, over ``pending`` adopters (node), ``follows`` and ``reposts``:
+# the accounts each adopter follows that reposted the post it acted on, with their earliest
+# repost (NULL if untimed), joined through the adopter's follows so that reposters it does
+# not follow are never paired with it; and the adopters that follow the post's author.
 FOLLOWED_EXPOSURES = [
-    """CREATE TEMP TABLE followed AS
-    SELECT DISTINCT p.node, p.cascade, p.parent_post_id, p.account_id, p.target_author,
-        f.followee_id
-    FROM pending p
-    JOIN follows f ON f.platform = p.platform AND f.follower_id = p.account_id""",
-    """SELECT w.node, w.followee_id AS candidate_id, min(r.adopted_at) AS shown_at
+    """WITH followed AS MATERIALIZED (  -- this join order first: several times faster
+        SELECT p.node, p.cascade, p.parent_post_id, f.followee_id FROM pending p
+        JOIN follows f ON f.platform = p.platform AND f.follower_id = p.account_id
+        WHERE f.followee_id IS DISTINCT FROM p.target_author AND f.followee_id <> p.account_id)
+    SELECT w.node, w.followee_id AS candidate_id, min(r.adopted_at) AS shown_at
     FROM followed w
     JOIN reposts r ON r.cascade = w.cascade AND r.parent_post_id = w.parent_post_id
         AND r.account_id = w.followee_id
-    WHERE w.followee_id IS DISTINCT FROM w.target_author AND w.followee_id <> w.account_id
     GROUP BY ALL""",
-    "SELECT DISTINCT node FROM followed WHERE followee_id = target_author",
+    """SELECT p.node FROM pending p SEMI JOIN follows f ON f.platform = p.platform
+        AND f.follower_id = p.account_id AND f.followee_id = p.target_author""",
 ]
 
 # The sociability graph's edges and vertices, from an ``edges`` table (platform, source, target,

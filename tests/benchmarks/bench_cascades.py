@@ -68,8 +68,8 @@ def main(count: int, size: int) -> None:
     adoptions, follows = cascades(count, size)
     start = time.perf_counter()
     pending = adoptions[adoptions["target_author"].notna()].rename_axis("node").reset_index()
-    joined = query_frames(
-        q.FOLLOWED_RESHARERS,
+    joined, _ = query_frames(
+        q.FOLLOWED_EXPOSURES,
         pending=pending,
         follows=follows,
         reposts=adoptions[adoptions["kind"] == "repost"],
