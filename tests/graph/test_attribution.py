@@ -166,3 +166,180 @@ def test_adopters_without_a_candidate_are_left_out_and_too_few_are_not_fitted():
     assert kernel.adopters == MIN_ADOPTERS and kernel.mu == pytest.approx(math.log(2), abs=1e-5)
     few = fit_kernel(*repeated(node, tie, hours, horizon, times=MIN_ADOPTERS - 1))
     assert few.adopters == MIN_ADOPTERS - 1 and math.isnan(few.mu) and not few.converged
+
+
+def cascade(*rows, name: str = "c", platform: str = "bluesky") -> pd.DataFrame:
+    """Adoptions of one cascade from (account, hours, kind, post_id, parent_post_id) rows."""
+    frame = pd.DataFrame(rows, columns=["account_id", "hours", "kind", "post_id", "parent_post_id"])
+    frame["adopted_at"] = frame.pop("hours").map(at)
+    return frame.assign(cascade=name, platform=platform)
+
+
+def follow(follower: str, *followees: str) -> pd.DataFrame:
+    return pd.DataFrame({"platform": "bluesky", "follower_id": follower, "followee_id": followees})
+
+
+def test_followees_that_showed_the_post_in_the_same_second_are_listed_by_account_id():
+    # Zoé, Max and Bob reposted Ana's post at 1 h, in the same second; Dan, who follows them
+    # in that order, reposted at 2 h. Equal shown_at: listed by account id, the author last.
+    adoptions = cascade(
+        ("ana", 0, "original", "p", None),
+        ("zoe", 1, "repost", "", "p"),
+        ("max", 1, "repost", "", "p"),
+        ("bob", 1, "repost", "", "p"),
+        ("dan", 2, "repost", "", "p"),
+    )
+    pending = adoptions.iloc[[4]].assign(target_author="ana")
+    found = exposures(pending, adoptions, follow("dan", "zoe", "max", "bob"))
+    assert found["candidate_id"].tolist() == ["bob", "max", "zoe", "ana"]
+    assert found["hours"].tolist() == [1.0, 1.0, 1.0, 2.0]
+
+
+def test_a_delay_is_at_least_one_second():
+    # Ana's post is stamped 2 h. Dan reposted it in the same second (a delay of 0) and Eve,
+    # whose clock disagrees, at 1 h (−1 h): both delays become one second, 1/3600 h, and the
+    # author stays a candidate. Horizon: the latest adoption, 2 h, is the post's own time: 0.
+    adoptions = cascade(
+        ("ana", 2, "original", "p", None),
+        ("dan", 2, "repost", "", "p"),
+        ("eve", 1, "repost", "", "p"),
+    )
+    pending = adoptions.iloc[[1, 2]].assign(target_author="ana")
+    found = exposures(pending, adoptions, follow("nobody"))
+    assert found[["node", "candidate_id", "candidate"]].values.tolist() == [
+        [1, "ana", True],
+        [2, "ana", True],
+    ]
+    assert found["hours"].tolist() == [1 / 3600, 1 / 3600]
+    assert found["horizon"].tolist() == [0.0, 0.0]
+
+
+def test_an_account_is_never_its_own_candidate_nor_the_author_a_resharer():
+    # Ana posted p at 0 and reposted it herself at 1 h; Dan follows Ana and himself and
+    # reposted p at 2 h. Dan's one candidate is Ana as the followed author (not also as a
+    # resharer), not himself; Ana's repost acted on her own post: no candidate at all.
+    adoptions = cascade(
+        ("ana", 0, "original", "p", None),
+        ("ana", 1, "repost", "", "p"),
+        ("dan", 2, "repost", "", "p"),
+    )
+    pending = adoptions.iloc[[1, 2]].assign(target_author="ana")
+    found = exposures(pending, adoptions, follow("dan", "ana", "dan"))
+    assert found[["node", "candidate_id", "tie", "candidate"]].values.tolist() == [
+        [2, "ana", "author_followed", True]
+    ]
+
+
+def test_a_post_or_a_repost_collected_twice_shows_the_post_once_at_its_first_time():
+    # Ana's post was collected twice. Bob reposted it at 1 h, undid it and reposted again at
+    # 3 h; Dan, who follows both, reposted at 4 h: Bob showed it at 1 h (a delay of 3 h, 3 h
+    # before the horizon, 4 h), Ana once, at 0 (4 h and 4 h).
+    adoptions = cascade(
+        ("ana", 0, "original", "p", None),
+        ("ana", 0, "original", "p", None),
+        ("bob", 1, "repost", "", "p"),
+        ("bob", 3, "repost", "", "p"),
+        ("dan", 4, "repost", "", "p"),
+    )
+    pending = adoptions.iloc[[4]].assign(target_author="ana")
+    found = exposures(pending, adoptions, follow("dan", "bob", "ana"))
+    assert found[["candidate_id", "tie", "shown_at"]].values.tolist() == [
+        ["bob", "resharer", at(1)],
+        ["ana", "author_followed", at(0)],
+    ]
+    assert found["hours"].tolist() == [3.0, 4.0] and found["horizon"].tolist() == [3.0, 4.0]
+
+
+def test_a_followee_that_quoted_or_answered_the_post_did_not_show_it():
+    # Bob quoted Ana's post and Chloé answered it before Dan reposted it; Dan follows both.
+    # A quote or a reply is another post: only Ana, not followed, showed p to Dan.
+    adoptions = cascade(
+        ("ana", 0, "original", "p", None),
+        ("bob", 1, "quote", "q", "p"),
+        ("chloe", 2, "reply", "r", "p"),
+        ("dan", 3, "repost", "", "p"),
+    )
+    pending = adoptions.iloc[[3]].assign(target_author="ana")
+    found = exposures(pending, adoptions, follow("dan", "bob", "chloe"))
+    assert found[["candidate_id", "tie"]].values.tolist() == [["ana", "author"]]
+
+
+def test_the_horizon_is_the_latest_adoption_of_the_adopters_platform():
+    # On Bluesky the latest adoption is Dan's, at 2 h; on Mastodon, Yan's at 10 h. Ana's post
+    # (0 h) ends 2 − 0 = 2 h before Bluesky's horizon, Xavier's (0 h) 10 h before Mastodon's.
+    adoptions = pd.concat(
+        [
+            cascade(("ana", 0, "original", "p", None), ("dan", 2, "repost", "", "p")),
+            cascade(
+                ("xavier", 0, "original", "x", None),
+                ("yan", 10, "repost", "", "x"),
+                name="m",
+                platform="mastodon",
+            ),
+        ],
+        ignore_index=True,
+    )
+    pending = adoptions.iloc[[1, 3]].assign(target_author=["ana", "xavier"])
+    found = exposures(pending, adoptions, follow("nobody"))
+    assert found[["candidate_id", "hours", "horizon"]].values.tolist() == [
+        ["ana", 2.0, 2.0],
+        ["xavier", 10.0, 10.0],
+    ]
+
+
+def test_the_posterior_squares_sigma_and_a_kind_not_estimated_weighs_one():
+    # μ = 0, σ = 2: ln κ(d) = −ln d − ln(2√(2π)) − (ln d)²/8. Weights: resharer 1, author 2,
+    # author_followed not estimated, so 1.
+    # Adopter 0: a resharer at 1 h, the followed author at 4 h:
+    #   κ(1)/κ(4) = 4 · e^{(ln 4)²/8} = 4 · e^{1.921812/8} = 4 · 1.271537 = 5.086149,
+    #   P = 5.086149 / 6.086149 = 0.835692 (with σ unsquared: 4 e^{(ln 4)²/4} → 0.866).
+    # Adopter 1: a resharer and the unfollowed author, both at 1 h: weights alone, 1/3, 2/3.
+    kernel = DelayKernel(mu=0.0, sigma=2.0, weights={"resharer": 1.0, "author": 2.0})
+    found = posteriors(
+        kernel,
+        np.array([0, 0, 1, 1]),
+        np.array(["resharer", "author_followed", "resharer", "author"]),
+        np.array([1.0, 4.0, 1.0, 1.0]),
+    )
+    odds = 4 * math.exp(math.log(4) ** 2 / 8)
+    assert found == pytest.approx([odds / (1 + odds), 1 / (1 + odds), 1 / 3, 2 / 3])
+    assert found[0] == pytest.approx(0.835692, abs=1e-6)
+
+
+def test_the_fit_maximises_the_likelihood_when_the_horizon_cuts_the_delays():
+    # Horizons close to the delays, so that the normaliser Σ_{j∈E_i} w_j K(T − s_j) matters.
+    # The expected maximum comes from the module's likelihood written out afresh with
+    # scipy.stats.lognorm and maximised by Nelder–Mead (no gradient), for w_resharer = 1.
+    from scipy.optimize import minimize
+    from scipy.stats import lognorm
+
+    groups = [  # per adopter: (tie, delay in hours or NaN after the adoption, to the horizon)
+        [("author", 1.0, 3.0)],
+        [("author", 2.0, 2.5), ("resharer", math.nan, 0.5)],
+        [("resharer", 0.5, 1.0), ("author", 4.0, 4.5)],
+        [("resharer", 1.0, 5.0), ("author", math.nan, 2.0)],
+    ]
+
+    def log_likelihood(theta):
+        law = lognorm(s=math.exp(theta[1]), scale=math.exp(theta[0]))
+        weight = {"resharer": 1.0, "author": math.exp(theta[2])}
+        return sum(
+            math.log(sum(weight[t] * law.pdf(d) for t, d, _ in group if not math.isnan(d)))
+            - math.log(sum(weight[t] * law.cdf(h) for t, _, h in group))
+            for group in groups
+        )
+
+    best = minimize(
+        lambda theta: -log_likelihood(theta), np.zeros(3), method="Nelder-Mead",
+        options={"xatol": 1e-9, "fatol": 1e-12, "maxiter": 20_000},
+    )  # fmt: skip
+    assert best.success
+    rows = [row for group in groups for row in group]
+    node = np.repeat(np.arange(len(groups)), [len(group) for group in groups])
+    tie, hours, horizon = (np.array([row[k] for row in rows]) for k in range(3))
+    kernel = fit_kernel(*repeated(node, tie, hours, horizon, times=5))
+    # Twenty adopters; only the third kind has two timed candidates: 5 ambiguous.
+    assert kernel.converged and (kernel.adopters, kernel.ambiguous) == (20, 5)
+    assert kernel.mu == pytest.approx(best.x[0], abs=1e-4)
+    assert kernel.sigma == pytest.approx(math.exp(best.x[1]), rel=1e-4)
+    assert kernel.weights["author"] == pytest.approx(math.exp(best.x[2]), rel=1e-3)
