@@ -56,7 +56,7 @@ def reconstruct(
     Its parent and ``method`` are then, in this order:
 
     1. ``stated:via`` for a repost that names the repost it was made through (Bluesky's
-       ``via``), when that repost's author adopted in the cascade: that account;
+       ``via``), when that repost's author adopted in the cascade before it: that account;
     2. ``unknown_times`` when it follows the post's author or an account that reposted it,
        but its time or theirs is unknown (Mastodon gives no time for a boost), so that
        times cannot order them; and ``no_candidate`` when it follows neither. Both are
@@ -355,15 +355,19 @@ def _first_adoptions(adoptions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _via_parents(pending: pd.DataFrame, nodes: pd.DataFrame) -> pd.Series:
-    """The account named by each pending repost's ``via``, when it adopted in the cascade."""
+    """The account named by each pending repost's ``via``, when it adopted in the cascade
+    before the adopter in the order of the tree (by time, unknown times last): clocks that
+    disagree must not let two accounts be each other's parent."""
     if "via_actor" not in pending:
         return pd.Series(None, index=pending.index, dtype=object)
     adopters = pd.MultiIndex.from_frame(nodes[["cascade", "account_id"]])
-    named = pd.MultiIndex.from_arrays([pending["cascade"], pending["via_actor"]])
+    position = adopters.get_indexer(
+        pd.MultiIndex.from_arrays([pending["cascade"], pending["via_actor"]])
+    )
     usable = (
-        named.isin(adopters)
+        (position >= 0)
+        & (position < pending.index.to_numpy())
         & (pending["kind"] == "repost").to_numpy()
-        & (pending["via_actor"] != pending["account_id"]).to_numpy()
     )
     return pending["via_actor"].where(usable)
 
