@@ -3,9 +3,10 @@
 Responses follow the ``app.bsky`` and ``com.atproto`` lexicons (``platforms.md`` §1): post
 views with their record (text, link and tag facets at their UTF-8 byte offsets, external
 embeds, quote embeds, reply references), hydrated counts, profiles, follow lists, DID
-documents and repository listings of reposts, with TID record keys. Search answers what the
-collector asks for: posts whose links point to a tracked domain (shortened links do not),
-and posts whose text holds a query.
+documents and repository listings of reposts, with TID record keys. A repost made from
+someone else's repost carries ``via`` (that repost's URI and CID), as the official client
+writes it since 2025. Search answers what the collector asks for: posts whose links point to
+a tracked domain (shortened links do not), and posts whose text holds a query.
 """
 
 from __future__ import annotations
@@ -125,6 +126,11 @@ class Bluesky:
     def uri(self, event: int) -> str:
         row = self.rows[event]
         return f"at://{self.did(row['account'])}/app.bsky.feed.post/{_tid(row['at'], event)}"
+
+    def repost_uri(self, event: int) -> str:
+        """The at-uri of a repost's ``app.bsky.feed.repost`` record in its reposter's repository."""
+        row = self.rows[event]
+        return f"at://{self.did(row['account'])}/app.bsky.feed.repost/{_tid(row['at'], event)}"
 
     def view(self, event: int) -> dict[str, Any]:
         """The ``postView`` of a post, quote or reply."""
@@ -343,13 +349,9 @@ class Bluesky:
             self.recording.add(f"{PLC}/{did}", document)
             records = [
                 {
-                    "uri": f"at://{did}/app.bsky.feed.repost/{_tid(row.at, row.event)}",
-                    "cid": _cid(f"repost {row.event}"),
-                    "value": {
-                        "$type": "app.bsky.feed.repost",
-                        "subject": {"uri": self.uri(row.target), "cid": _cid(self.uri(row.target))},
-                        "createdAt": iso_time(row.at),
-                    },
+                    "uri": self.repost_uri(row.event),
+                    "cid": _repost_cid(row.event),
+                    "value": self.repost_record(row.event),
                 }
                 for row in done.itertuples()
             ]
@@ -361,6 +363,25 @@ class Bluesky:
                 {},
                 cursor=lambda page: page[-1]["uri"].rsplit("/", 1)[1],
             )
+
+    def repost_record(self, event: int) -> dict[str, Any]:
+        """The ``app.bsky.feed.repost`` record of a repost.
+
+        A repost whose true parent is itself a repost was made from that repost, seen in the
+        reposter's timeline: the official client then writes ``via``, a strong reference to
+        the parent's repost record (the URI and CID its own listing gives it).
+        """
+        row = self.rows[event]
+        target = self.uri(row["target"])
+        record: dict[str, Any] = {
+            "$type": "app.bsky.feed.repost",
+            "subject": {"uri": target, "cid": _cid(target)},
+            "createdAt": iso_time(row["at"]),
+        }
+        parent = row["parent"]
+        if parent >= 0 and self.rows[parent]["kind"] == "repost":
+            record["via"] = {"uri": self.repost_uri(parent), "cid": _repost_cid(parent)}
+        return record
 
     def pages(self, url, params, key, items, extra, cursor=None, max_pages=None) -> None:
         """Record ``items`` in pages of 100 behind a cursor (the offset, unless told)."""
@@ -411,6 +432,11 @@ def _cid(seed: str) -> str:
     """A CID-shaped content id (``bafyrei`` and base32 of a digest)."""
     digest = hashlib.sha256(seed.encode()).hexdigest()
     return "bafyrei" + "".join(_TID_ALPHABET[int(c, 16) * 2 % 32] for c in digest[:52])
+
+
+def _repost_cid(event: int) -> str:
+    """The CID of a repost's record."""
+    return _cid(f"repost {event}")
 
 
 def _did_document(did: str, handle: str, pds: str) -> dict[str, Any]:
