@@ -115,8 +115,9 @@ def test_cascades_are_dynamic_gexf_with_adoption_times(exported):
     assert (graph.get("mode"), graph.get("timeformat")) == ("dynamic", "dateTime")
     nodes = graph.findall("g:nodes/g:node", GEXF)
     labels = {node.get("id"): node.get("label") for node in nodes}
-    # cascade r1/P1 of the toy: ana → bob → (cleo, emma, dan); P2 (size 1) is left out;
-    # emma's repost time is unknown: she starts with the cascade's root, ana
+    # cascade r1/P1 of the toy: ana → bob → (cleo, emma), ana → dan (he reposted ana's post
+    # and follows neither her nor a resharer of it); P2 (size 1) is left out; emma's repost
+    # time is unknown: she starts with the cascade's root, ana
     hour = "2026-09-01T{:02d}:00:00+00:00".format
     assert {labels[node.get("id")]: node.get("start") for node in nodes} == {
         "ana": hour(8), "bob": hour(9), "cleo": hour(10), "dan": hour(11), "emma": hour(8),
@@ -124,9 +125,16 @@ def test_cascades_are_dynamic_gexf_with_adoption_times(exported):
     edges = graph.findall("g:edges/g:edge", GEXF)
     assert {(labels[e.get("source")], labels[e.get("target")]): e.get("start") for e in edges} == {
         ("ana", "bob"): hour(9), ("bob", "cleo"): hour(10), ("bob", "emma"): hour(8),
-        ("bob", "dan"): hour(11),
+        ("ana", "dan"): hour(11),
     }  # fmt: skip
     back = nx.read_graphml(gexf.with_suffix(".graphml"))
+    label = {node: data["label"] for node, data in back.nodes(data=True)}
+    found = {
+        (label[a], label[b]): (data["method"], data.get("confidence"))
+        for a, b, data in back.edges(data=True)
+    }
+    assert found[("ana", "bob")] == ("stated:quote", 1.0)
+    assert found[("ana", "dan")] == ("no_candidate", None)  # unknown: left out, not 0
     assert {data["label"] for _, data in back.nodes(data=True) if data["time_unknown"]} == {"emma"}
     social = set(nx.read_graphml(folder / "graphs" / "sociability.graphml").nodes)
     for node, data in back.nodes(data=True):  # one id scheme: the sociability graph's account
