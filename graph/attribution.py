@@ -186,7 +186,7 @@ def exposures(
          for part, author in ((resharers, False), (authors, True))],
         ignore_index=True,
     )  # fmt: skip
-    followed = ~found["author"].to_numpy() | found["node"].isin(follow_author["node"]).to_numpy()
+    followed = found["node"].isin(follow_author["node"])
     tie = np.where(~found["author"], "resharer", np.where(followed, "author_followed", "author"))
     candidate = found["author"] | (found["shown_at"] < found["adopted_at"])
     hours = ((found["adopted_at"] - found["shown_at"]) / _HOUR).clip(lower=_SHORTEST)

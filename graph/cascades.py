@@ -130,7 +130,8 @@ def reconstruct(
     shown = exposures(pending, adoptions, follows)
     found = shown[shown["candidate"]]
 
-    via = _via_parents(pending, nodes)
+    adopters = pd.MultiIndex.from_frame(nodes[["cascade", "account_id"]])
+    via = _via_parents(pending, adopters)
     by_via = via.notna().to_numpy()
     followed_shown = shown[shown["tie"] != "author"]
     adopter_untimed = nodes["adopted_at"].isna().to_numpy()[followed_shown["node"].to_numpy()]
@@ -172,7 +173,7 @@ def reconstruct(
     tree.loc[chosen.index, "confidence"] = chosen["probability"]
     tree.loc[chosen.index, "candidates"] = weighed.groupby("node").size()
 
-    unsure = _unordered_candidates(shown, tree, pending.index[untimed])
+    unsure = _unordered_candidates(shown, tree, adopters, pending.index[untimed])
     tree.loc[pending.index[untimed], "candidates"] = unsure.groupby("node").size()
     fixed = tree.loc[pending.index[~inferred & ~untimed], ["parent_id"]].rename_axis("node")
     rows = pd.concat(
@@ -354,43 +355,41 @@ def _first_adoptions(adoptions: pd.DataFrame) -> pd.DataFrame:
     return ordered.drop(columns="_position").reset_index(drop=True)
 
 
-def _via_parents(pending: pd.DataFrame, nodes: pd.DataFrame) -> pd.Series:
+def _via_parents(pending: pd.DataFrame, adopters: pd.MultiIndex) -> pd.Series:
     """The account named by each pending repost's ``via``, when it adopted in the cascade
     before the adopter in the order of the tree (by time, unknown times last): clocks that
     disagree must not let two accounts be each other's parent."""
     if "via_actor" not in pending:
         return pd.Series(None, index=pending.index, dtype=object)
-    adopters = pd.MultiIndex.from_frame(nodes[["cascade", "account_id"]])
-    position = adopters.get_indexer(
-        pd.MultiIndex.from_arrays([pending["cascade"], pending["via_actor"]])
-    )
-    usable = (
-        (position >= 0)
-        & (position < pending.index.to_numpy())
-        & (pending["kind"] == "repost").to_numpy()
-    )
-    return pending["via_actor"].where(usable)
+    earlier = _adopted_before(adopters, pending["cascade"], pending["via_actor"], pending.index)
+    return pending["via_actor"].where(earlier & (pending["kind"] == "repost").to_numpy())
 
 
-def _unordered_candidates(shown: pd.DataFrame, tree: pd.DataFrame, nodes: pd.Index):
+def _unordered_candidates(
+    shown: pd.DataFrame, tree: pd.DataFrame, adopters: pd.MultiIndex, nodes: pd.Index
+) -> pd.DataFrame:
     """The candidates of adopters that times cannot order, equally likely: the parent they
     were attached to and the followed accounts that reshared the post and come before them
     in the order of the tree (by time, then those of unknown time in the order collected:
     an order, so that trees drawn from these candidates have no cycle). Columns ``node``,
     ``candidate_id``, ``probability``."""
     resharers = shown[(shown["tie"] == "resharer") & shown["node"].isin(nodes)]
-    position = pd.Series(np.arange(len(tree)), index=pd.MultiIndex.from_frame(
-        tree[["cascade", "account_id"]]))  # fmt: skip
     cascade = tree["cascade"].to_numpy()[resharers["node"].to_numpy()]
-    before = position.reindex(pd.MultiIndex.from_arrays([cascade, resharers["candidate_id"]]))
-    after = ~(before.to_numpy() < resharers["node"].to_numpy())
+    earlier = _adopted_before(adopters, cascade, resharers["candidate_id"], resharers["node"])
     attached = tree.loc[nodes, ["parent_id"]].rename_axis("node").reset_index()
     rows = pd.concat(
         [attached.rename(columns={"parent_id": "candidate_id"}),
-         resharers.loc[~after, ["node", "candidate_id"]]],
+         resharers.loc[earlier, ["node", "candidate_id"]]],
         ignore_index=True,
     ).drop_duplicates()  # fmt: skip
     return rows.assign(probability=1 / rows.groupby("node")["node"].transform("size"))
+
+
+def _adopted_before(adopters: pd.MultiIndex, cascade, account, node) -> np.ndarray:
+    """Whether ``account`` adopted in ``cascade`` at a row of the tree before ``node``
+    (``adopters``: the tree's (cascade, account) keys, in its order)."""
+    position = adopters.get_indexer(pd.MultiIndex.from_arrays([cascade, account]))
+    return (position >= 0) & (position < np.asarray(node))
 
 
 def _fit(shown: pd.DataFrame, platform: pd.Series) -> dict[str, DelayKernel]:
