@@ -10,7 +10,6 @@ Discourse, YouTube and Reddit are checked by their sources' own tests.
 from __future__ import annotations
 
 import json
-import zipfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -37,11 +36,16 @@ MISSING = {
     " (HTTrack mirrors of dostips.com phpBB topics exist, in 314pi/dostips: no licence)",
     "import-4cat": "no 4CAT CSV export found in a public repository"
     " (4CAT ships none: digitalmethodsinitiative/4cat holds no CSV file)",
-    "import-csv": "a custom mapping's format: any real CSV would do, none chosen yet",
     "import-crowdtangle": "no CrowdTangle CSV download found in a licensed repository",
     "import-mcl": "no Meta Content Library CSV found (downloads are for approved researchers)",
     "import-linkedin": "no LinkedIn page analytics export found",
     "import-meta-business": "no Meta Business Suite post export found",
+    "import-x-archive": "no X archive (data/tweets.js, window.YTD.tweets.part0) found in a"
+    " repository stating a licence: the published archives seen (andreruffert/twitter, the former"
+    " file here; alrocar/x, alrocar/tw, arturoherrero/twitter-archive, milahu/twitter-milahu104,"
+    " smithjd/twitter_archive, vovavasylyna/mytwitterarchive, eroija/twitter, mkommar/twitter…)"
+    " state none; archive tools (dogsheep/twitter-to-sqlite, timhutton/twitter-archive-parser,"
+    " glennjones/twitter-archive-extractor, marcomaroni-github/twitter-archive) ship none",
 }
 
 
@@ -274,51 +278,66 @@ class TestMinetTweets:
         ]
 
 
-class TestXArchive:
-    """Four tweets of andreruffert's published X archive (data/tweets.js, account.js)."""
+class TestCustomCsv:
+    """minet's tweet_attrition.csv (medialab/minet, ftest/resources), read with a mapping of
+    its own columns: a CSV essaim has no shipped mapping for."""
 
-    def check(self, found):
+    MAPPING = """
+platform = "x"
+
+[columns]
+post_id = "tweet_id"
+url = "tweet_url"
+author_id = "user_id"
+author_handle = "user_screen_name"
+repost_of = "retweet_original_id"
+"""
+
+    @pytest.fixture(scope="class")
+    @classmethod
+    def outcome(cls, tmp_path_factory):
+        folder = tmp_path_factory.mktemp("csv")
+        mapping = folder / "tweet-attrition.toml"
+        mapping.write_text(cls.MAPPING, encoding="utf-8")
+        path = REAL / "import-csv" / "tweet_attrition.csv"
+        return imported(folder / "raw", "csv", path, mapping=str(mapping))
+
+    def test_fifteen_rows_and_the_account_url_without_a_tweet_is_refused(self, outcome):
+        result, _ = outcome
+        # 15 data rows; the last (line 16) is "twitter.com/AmliePell,,,,,,": no tweet_id
+        assert result.rows == 15
+        assert result.refused == [(16, "no post id (column tweet_id empty)")]
+
+    def test_tweets_with_their_authors(self, outcome):
+        _, found = outcome
         posts = {post.post_id: post for post in found[Post]}
-        assert sorted(posts) == [
-            "1310922373613449216",
-            "1492180218991333383",
-            "1512109141040451586",
-            "83081483148996608",
-        ]
-        assert {post.author_id for post in posts.values()} == {"andreruffert"}
-        reply = posts["1492180218991333383"]
-        assert reply.reply_to == "1492159270661595141"  # in_reply_to_status_id_str
-        assert reply.created_at == datetime(2022, 2, 11, 16, 54, 22, tzinfo=UTC)  # +0000
-        # entities.urls[0].expanded_url, not the t.co in full_text
-        assert reply.links == [
-            "https://www.dell.com/en-us/work/shop/ultrasharp-27-4k-usb-c-monitor-u2720q"
-            "/apd/210-avjv/monitors-monitor-accessories"
-        ]
-        assert reply.engagement.likes == 1
-        old = posts["83081483148996608"]
-        assert old.links == ["http://scriptble.com/2011/06/a-textmate-bundle-for-csslint/"]
-        assert old.community.hashtags == ["csslint"]
-        assert old.reply_to is None  # in_reply_to_user_id only, no status
-        assert old.created_at == datetime(2011, 6, 21, 7, 59, 3, tzinfo=UTC)
-        photo = posts["1512109141040451586"]
-        assert photo.links == []  # its only URL is its own photo (entities.media)
-        assert photo.engagement.likes == 1
-        retweet = posts["1310922373613449216"]  # "RT @kahliltweets: …" comes as the owner's
-        assert retweet.links == ["https://twitter.com/_jayphelps/status/1310822792657620992"]
-        acts = [(i.kind, i.target_post_id) for i in found[Interaction]]
-        assert acts == [("reply", "1492159270661595141")]
+        assert len(posts) == 14
+        assert {post.platform for post in posts.values()} == {"x"}
+        netflix = posts["1443602789284782096"]
+        assert netflix.author_id == "2341888057"
+        # the URL is kept as the file writes it, without a scheme
+        assert netflix.url == "twitter.com/NetflixFR/status/1443602789284782096"
+        trump = [p for p in posts.values() if p.author_id == "25073877"]
+        assert len(trump) == 6  # six realDonaldTrump rows
+        handles = {a.account_id: a.handle for a in found[Account]}
+        assert handles["25073877"] == "realDonaldTrump"
+        assert handles["862770295219916802"] == "Djebbari_JB"
 
-    def test_tweets_js_with_the_account_named(self, tmp_path):
-        path = REAL / "import-x-archive" / "tweets.js"
-        outcome, found = imported(tmp_path, "x-archive", path, account="andreruffert")
-        assert (outcome.rows, outcome.refused) == (4, [])
-        self.check(found)
-
-    def test_the_zip_names_its_owner(self, tmp_path):
-        archive = tmp_path / "twitter-archive.zip"
-        with zipfile.ZipFile(archive, "w") as zipped:
-            for name in ("tweets.js", "account.js"):
-                zipped.write(REAL / "import-x-archive" / name, f"data/{name}")
-        outcome, found = imported(tmp_path / "raw", "x-archive", archive)
-        assert (outcome.rows, outcome.refused) == (4, [])
-        self.check(found)
+    def test_the_three_retweets_point_at_their_originals(self, outcome):
+        _, found = outcome
+        posts = {post.post_id: post for post in found[Post]}
+        # is_retweet "yes" on three rows, each with its retweet_original_id
+        reposts = {pid: p.repost_of for pid, p in posts.items() if p.repost_of}
+        assert reposts == {
+            "1448273572833730561": "1446024037197615105",
+            "1448275153595637764": "1448275076189720577",
+            "1448943568958132256": "1448943124626149395",
+        }
+        acts = sorted((i.kind, i.actor_id, i.target_post_id) for i in found[Interaction])
+        assert acts == [
+            ("repost", "1565623927", "1448943124626149395"),  # Yomguithereal, of AmliePell's
+            ("repost", "1726979112", "1446024037197615105"),  # Gazou_Rctest
+            ("repost", "1726979112", "1448275076189720577"),
+        ]
+        # AmliePell's tweet that Yomguithereal retweeted is itself a row of the file
+        assert posts["1448943124626149395"].author_id == "1114578902"
