@@ -31,15 +31,23 @@ FOLDERS = {"bluesky-live": ("bluesky-live", "jetstream")}
 #: (remove it from here) and when a source outside this list has none.
 MISSING = {
     "bluesky-live": "no Jetstream capture found as a data file in a licensed repository"
-    " (bluesky-social/jetstream ships none; real events seen only inlined in others' test code)",
+    " (bluesky-social/jetstream ships none; videah/jetstream-oxide and eliu-dev/bsky-jetstream"
+    " none either; real events seen only inlined in others' test code)",
     "forum": "no saved phpBB or Forumactif page found in a repository with a licence"
-    " (HTTrack mirrors of dostips.com phpBB topics exist, in 314pi/dostips: no licence)",
+    " (HTTrack mirrors of dostips.com phpBB topics exist, in 314pi/dostips: no licence;"
+    " phpBB scrapers such as mikwielgus/forum-dl, ya-mouse/phpbb-scraper, dstien/phpbb-salvage"
+    " ship no saved page; no Forumactif page found at all)",
     "import-4cat": "no 4CAT CSV export found in a public repository"
-    " (4CAT ships none: digitalmethodsinitiative/4cat holds no CSV file)",
-    "import-crowdtangle": "no CrowdTangle CSV download found in a licensed repository",
+    " (4CAT ships none: digitalmethodsinitiative/4cat holds no CSV file; the file index cannot"
+    " search CSV contents, and no repository named for 4CAT data was found)",
+    "import-crowdtangle": "no CrowdTangle CSV download found in a licensed repository"
+    " (willdoliver/crowdTangleAnalisys holds a real search-csv-export.csv but states no licence;"
+    " architmeta/crowdtangle-jupyter-nb, SaikatPhys/CrowdTangle-NLP: derived CSVs, no licence;"
+    " medialab/minet writes the API's columns, not the download's)",
     "import-mcl": "no Meta Content Library CSV found (downloads are for approved researchers)",
     "import-linkedin": "no LinkedIn page analytics export found",
-    "import-meta-business": "no Meta Business Suite post export found",
+    "import-meta-business": "no Meta Business Suite post export found (code search found"
+    " column lists of parsers, no export file)",
     "import-x-archive": "no X archive (data/tweets.js, window.YTD.tweets.part0) found in a"
     " repository stating a licence: the published archives seen (andreruffert/twitter, the former"
     " file here; alrocar/x, alrocar/tw, arturoherrero/twitter-archive, milahu/twitter-milahu104,"
