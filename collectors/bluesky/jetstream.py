@@ -1,13 +1,13 @@
 """The Bluesky live collector: Jetstream events matched locally, written in batches.
 
-Jetstream sends every post and repost of the network; nothing can be filtered server-side
-by content. Posts are kept when one of their links (facets, external embeds, the media of a
-quote) points to a tracked domain; reposts are kept when they repost a post already known
-(found earlier in the stream or in earlier runs). Kept events are written, exactly as
-received, in batches: one payload per batch, one event per line. After a disconnection the
-client reconnects with the ``time_us`` cursor of the last event it handled and skips what it
-already saw, so nothing is lost or doubled. An event that cannot be read is noted in the run
-and skipped: one odd event never stops the stream.
+Jetstream sends every post, repost and like of the network; nothing can be filtered
+server-side by content. Posts are kept when one of their links (facets, external embeds, the
+media of a quote) points to a tracked domain; reposts and likes are kept when their subject is
+a post already known (found earlier in the stream or in earlier runs). Kept events are
+written, exactly as received, in batches: one payload per batch, one event per line. After a
+disconnection the client reconnects with the ``time_us`` cursor of the last event it handled
+and skips what it already saw, so nothing is lost or doubled. An event that cannot be read is
+noted in the run and skipped: one odd event never stops the stream.
 
 Events carry no profile labels: the authors known from earlier runs to carry the
 ``!no-unauthenticated`` self-label are named in each batch's parameters (``opted_out``), and
@@ -28,11 +28,13 @@ import websockets
 from collectors.bluesky.parsers import parse_post_view, record_links, reshare
 from collectors.parsing import ParseContext, ParseError, guarded, links_to
 from collectors.rawrun import Payload, RawRunWriter
-from collectors.records import Record
+from collectors.records import InteractionKind, Record
 
 __all__ = ["JetstreamCollector", "event_key", "last_cursor", "parse_events"]
 
-POST, REPOST = "app.bsky.feed.post", "app.bsky.feed.repost"
+POST, REPOST, LIKE = "app.bsky.feed.post", "app.bsky.feed.repost", "app.bsky.feed.like"
+#: The collections whose records act on a post (their ``subject``), by interaction kind.
+_INTERACTIONS: dict[str, InteractionKind] = {REPOST: "repost", LIKE: "like"}
 #: What a message that is not a readable event raises while it is handled.
 _SHAPE_ERRORS = (ValueError, KeyError, TypeError, AttributeError)
 
@@ -58,18 +60,19 @@ def parse_events(payload: Payload, context: ParseContext) -> list[Record]:
 def _event_records(
     event: dict[str, Any], opted_out: set[str], context: ParseContext
 ) -> list[Record]:
-    """The records of one event: a created post, or a repost with its time, its ``via`` and
-    the account of that ``via`` (see :func:`~collectors.bluesky.parsers.reshare`)."""
+    """The records of one event: a created post, or a repost or like with its time, its
+    ``via`` and the account of that ``via`` (see :func:`~collectors.bluesky.parsers.reshare`)."""
     commit, did = event.get("commit"), event.get("did")
     if event.get("kind") != "commit" or not isinstance(commit, dict):
         return []
-    if commit.get("operation") != "create" or commit.get("collection") not in (POST, REPOST):
+    collection = commit.get("collection")
+    if commit.get("operation") != "create" or collection not in (POST, *_INTERACTIONS):
         return []
     record = commit.get("record")
     if not isinstance(record, dict) or not isinstance(did, str):
         raise ParseError("a created record needs a 'did' and a 'record' object")
-    if commit["collection"] == REPOST:
-        return [reshare("repost", did, record, context)]
+    if collection in _INTERACTIONS:
+        return [reshare(_INTERACTIONS[collection], did, record, context)]
     # no labels in events: the self-label learnt earlier, so that the text is dropped; else
     # the author's labels are unknown, which leaves the opt-outs known as they are
     author = (
@@ -93,7 +96,7 @@ class JetstreamCollector:
     domains : iterable of str
         Tracked domains (subdomains included).
     known_posts : iterable of str
-        AT-URIs of posts whose reposts are wanted.
+        AT-URIs of posts whose reposts and likes are wanted.
     opted_out : iterable of str
         DIDs known, from earlier runs, to carry the ``!no-unauthenticated`` self-label.
     cursor : int, optional
@@ -131,7 +134,7 @@ class JetstreamCollector:
         self.events = self.kept = self.reconnections = 0
 
     def subscribe_url(self) -> str:
-        params = [("wantedCollections", POST), ("wantedCollections", REPOST)]
+        params = [("wantedCollections", name) for name in (POST, REPOST, LIKE)]
         if self.cursor is not None:
             params.append(("cursor", str(self.cursor)))
         return f"{self.url}?{urlencode(params)}"
@@ -147,7 +150,7 @@ class JetstreamCollector:
             self.known_posts.add(_uri(event))
             return True
         subject = (record.get("subject") or {}).get("uri")
-        return commit.get("collection") == REPOST and subject in self.known_posts
+        return commit.get("collection") in _INTERACTIONS and subject in self.known_posts
 
     def handle(self, message: str) -> None:
         """Handle one message; one that is not a readable event is noted in the run, skipped."""

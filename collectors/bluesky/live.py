@@ -17,9 +17,9 @@ __all__ = ["follow_live"]
 
 
 def follow_live(request: Request) -> StreamOutcome:
-    """Follow Jetstream for posts linking to tracked domains and reposts of known posts, until
-    Ctrl-C (or ``--duration`` seconds); with ``--resume``, from the last event of the
-    previous live run."""
+    """Follow Jetstream for posts linking to tracked domains and reposts and likes of known
+    posts, until Ctrl-C (or ``--duration`` seconds); with ``--resume``, from the last event of
+    the previous live run."""
     raw_dir, given = request.raw_dir, request.given
     cursor, seen = None, set()
     if given["resume"]:
@@ -63,8 +63,8 @@ async def _follow(collector: JetstreamCollector, duration: float | None) -> None
 
 
 def _earlier_runs(raw_dir: Path) -> tuple[set[str], set[str]]:
-    """From the earlier Bluesky runs: the AT-URIs of their posts, whose reposts the live
-    stream keeps, and the accounts last seen (by the AppView, which shows labels) with the
+    """From the earlier Bluesky runs: the AT-URIs of their posts, whose reposts and likes the
+    live stream keeps, and the accounts last seen (by the AppView, which shows labels) with the
     ``!no-unauthenticated`` self-label, whose texts it does not keep."""
     known: set[str] = set()
     labelled: dict[str, bool] = {}

@@ -126,7 +126,7 @@ SOURCES = (
         name="bluesky-live",
         parser=parse_events,
         help="""
-    Follow Bluesky live (Jetstream): posts linking to tracked domains, and their reposts.
+    Follow Bluesky live (Jetstream): posts linking to tracked domains, their reposts and likes.
 
     No account needed. Stop with Ctrl-C; the events already received are kept. With
     --resume, starts from the last event of the previous live run (Jetstream keeps about

@@ -16,6 +16,9 @@ from collectors.bluesky.jetstream import JetstreamCollector
 from collectors.bluesky.live import _earlier_runs
 from collectors.rawrun import RawRunWriter, iter_lines
 from collectors.records import Account, Interaction, Post, decode_record
+from graph.builders import adoption_events, likers
+from graph.resources import Catalogue, CatalogueResource, Linker
+from graph.store import Store, load_runs
 from tests.collectors.collecting import essaim, store_counts, write_config
 
 LINK = "https://www.e-inspe.fr/course/view.php?id=101"
@@ -56,6 +59,24 @@ def repost(n, did, time_us, subject):
     return {"did": did, "time_us": time_us, "kind": "commit", "commit": commit}
 
 
+def like(n, did, time_us, subject, via=None):
+    record = {
+        "$type": "app.bsky.feed.like",
+        "subject": {"uri": subject, "cid": "c"},
+        "createdAt": "2026-01-01T00:10:00Z",
+    }
+    if via:
+        record["via"] = {"uri": via, "cid": "v"}
+    commit = {
+        "rev": "r",
+        "operation": "create",
+        "collection": "app.bsky.feed.like",
+        "rkey": f"l{n}",
+        "record": record,
+    }
+    return {"did": did, "time_us": time_us, "kind": "commit", "commit": commit}
+
+
 MATCHED = "at://did:plc:ana/app.bsky.feed.post/p1"
 EVENTS = [
     post(1, "did:plc:ana", T0 + 1, LINK),  # kept
@@ -84,7 +105,11 @@ async def run_stream(tmp_path):
 
     async def handler(connection):
         query = parse_qs(urlsplit(connection.request.path).query)
-        assert query["wantedCollections"] == ["app.bsky.feed.post", "app.bsky.feed.repost"]
+        assert query["wantedCollections"] == [
+            "app.bsky.feed.post",
+            "app.bsky.feed.repost",
+            "app.bsky.feed.like",
+        ]
         cursor = int(query["cursor"][0]) if "cursor" in query else None
         cursors.append(cursor)
         events = [e for e in EVENTS if cursor is None or e["time_us"] >= cursor]
@@ -335,3 +360,101 @@ def test_the_live_collector_learns_opt_outs_from_the_latest_appview_runs(tmp_pat
     known, opted_out = _earlier_runs(tmp_path)
     assert known == {MATCHED}
     assert opted_out == {"did:plc:ana"}  # bob removed the label since
+
+
+# --- likes (issue 21) --------------------------------------------------------------------------
+
+CHLOE_REPOST = "at://did:plc:chloe/app.bsky.feed.repost/r1"
+MALFORMED_LIKE = like(3, "did:plc:emma", T0 + 5, MATCHED)
+MALFORMED_LIKE["commit"]["record"]["subject"] = MATCHED  # a bare URI, not a strong ref
+LIKES = [
+    post(1, "did:plc:ana", T0 + 1, LINK),  # kept: links a tracked domain
+    repost(1, "did:plc:chloe", T0 + 2, MATCHED),  # kept
+    like(1, "did:plc:bob", T0 + 3, MATCHED, via=CHLOE_REPOST),  # kept: seen through chloe
+    like(2, "did:plc:david", T0 + 4, "at://did:plc:x/app.bsky.feed.post/zz"),  # untracked
+    MALFORMED_LIKE,  # noted and skipped
+    like(4, "did:plc:farid", T0 + 6, MATCHED),  # kept: the stream went on
+]
+
+
+def collect_events(tmp_path, events):
+    """Hand ``events`` to a collector tracking e-inspe.fr; return its closed run."""
+    with RawRunWriter(tmp_path / "raw", "bluesky-live", "live") as run:
+        collector = JetstreamCollector("ws://127.0.0.1:1/subscribe", run, ["e-inspe.fr"])
+        for event in events:
+            collector.handle(json.dumps(event))
+        collector.write_batch()
+    return run, collector
+
+
+def test_likes_of_known_posts_are_kept_with_their_time_and_via(tmp_path):
+    run, collector = collect_events(tmp_path, LIKES)
+    assert (collector.events, collector.kept) == (6, 4)
+    records = [decode_record(line) for _, line in iter_lines(run.path) if b'"payload"' not in line]
+    acts = [(r.kind, r.actor_id, r.target_post_id, r.created_at, r.via, r.via_actor_id)
+            for r in records if isinstance(r, Interaction)]  # fmt: skip
+    at = datetime(2026, 1, 1, 0, 5, tzinfo=UTC)
+    liked_at = datetime(2026, 1, 1, 0, 10, tzinfo=UTC)
+    assert acts == [
+        ("repost", "did:plc:chloe", MATCHED, at, None, None),
+        ("like", "did:plc:bob", MATCHED, liked_at, CHLOE_REPOST, "did:plc:chloe"),
+        ("like", "did:plc:farid", MATCHED, liked_at, None, None),
+    ]
+    (incident,) = run.manifest.incidents
+    assert incident.message.startswith("unreadable event skipped")
+    assert incident.where == f"event after time_us {T0 + 5}"  # the malformed like's own time
+
+
+def test_the_stream_asks_for_likes_and_a_malformed_one_does_not_stop_it(tmp_path):
+    async def handler(connection):
+        query = parse_qs(urlsplit(connection.request.path).query)
+        if "app.bsky.feed.like" in query["wantedCollections"]:
+            for event in LIKES:
+                await connection.send(json.dumps(event))
+        await connection.wait_closed()
+
+    async def follow():
+        async with serve(handler, "127.0.0.1", 0) as server:
+            port = server.sockets[0].getsockname()[1]
+            with RawRunWriter(tmp_path / "raw", "bluesky-live", "live") as run:
+                collector = JetstreamCollector(
+                    f"ws://127.0.0.1:{port}/subscribe", run, ["e-inspe.fr"], batch_size=10
+                )
+                stop = asyncio.Event()
+
+                async def stop_when_done():
+                    while collector.cursor != T0 + 6:
+                        await asyncio.sleep(0.02)
+                    stop.set()
+
+                await asyncio.wait_for(asyncio.gather(collector.follow(stop), stop_when_done()), 20)
+        return run, collector
+
+    run, collector = asyncio.run(follow())
+    assert (collector.events, collector.kept, collector.reconnections) == (6, 4, 0)
+    records = [decode_record(line) for _, line in iter_lines(run.path) if b'"payload"' not in line]
+    likers = [r.actor_id for r in records if isinstance(r, Interaction) and r.kind == "like"]
+    assert likers == ["did:plc:bob", "did:plc:farid"]
+
+
+def test_live_likes_are_stored_and_count_as_likers_not_adopters(tmp_path):
+    run, _ = collect_events(tmp_path, LIKES)
+    course = CatalogueResource(
+        "course", "t", "p", "", "", ("e-inspe.fr/course/view.php?id=101",), None, True
+    )
+    linker = Linker(["e-inspe.fr"], Catalogue([course]))
+    with Store(":memory:") as store:
+        load_runs(store, [run.manifest_path], linker=linker, pseudonymiser=None)
+        stored = store.connection.execute(
+            "SELECT kind, actor_id, via, via_actor_id FROM interactions ORDER BY ALL"
+        ).fetchall()
+        adoptions = adoption_events(store.connection)
+        liking = likers(store.connection, adoptions)
+    assert stored == [
+        ("like", "did:plc:bob", CHLOE_REPOST, "did:plc:chloe"),
+        ("like", "did:plc:farid", None, None),
+        ("repost", "did:plc:chloe", None, None),
+    ]
+    adopters = sorted(zip(adoptions["account_id"], adoptions["kind"], strict=True))
+    assert adopters == [("did:plc:ana", "original"), ("did:plc:chloe", "repost")]
+    assert sorted(liking["account_id"]) == ["did:plc:bob", "did:plc:farid"]
