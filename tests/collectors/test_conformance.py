@@ -221,6 +221,20 @@ class TestWebPage:
             "http://www.python.org/",
         ]
 
+    def test_a_link_s_context_is_its_line_of_the_post_between_br(self, found):
+        (post,) = found[Post]
+        title, download, thanks, related = post.text.split("\n\n")
+        assert title == "Python Insider: Python 3.6.0 is now available!"
+        # the post body after its first <br /><br />, "here" the link (&nbsp; read as a space)
+        assert download == (
+            "You can download Python 3.6.0 here. Also, most third-party distributors of Python"
+            " should be making 3.6.0 packages available soon."
+        )
+        # the P.S. <div>, 300 characters of it; the lines around it are not its context
+        assert thanks.startswith("P.S. As a volunteer-staffed open source project,")
+        assert len(thanks) == 300 and "We hope you enjoy" not in post.text
+        assert related == "python.org"  # the sidebar's <li>
+
 
 # --- Imports -------------------------------------------------------------------------
 

@@ -9,12 +9,13 @@ from datetime import UTC, datetime
 
 import duckdb
 import pytest
+from parsel import Selector
 
 from app.demo.replay import ReplayServer
 from collectors.parsing import ParseContext
 from collectors.rawrun import Payload, find_runs, read_manifest
 from collectors.records import Account, Post
-from collectors.web.parsers import parse_payload
+from collectors.web.parsers import parse_payload, tracked_links
 from tests.collectors.collecting import essaim, write_config
 from tests.fixtures import web
 
@@ -51,6 +52,40 @@ def test_a_page_linking_resources_is_a_post_of_its_site_with_the_linking_context
         "Les fiches de Réseau Canopé sur l'oral."
     )
     assert "Julie" not in str(post) and post.language == "fr"  # the writer is not named
+
+
+def test_on_a_blogger_page_a_link_s_context_is_its_line_between_br():
+    url = "https://classe-cm1.blogspot.com/2026/09/une-semaine-de-formation.html"
+    post, site = parse("blogger.html", url=url)
+    assert post.author_id == site.account_id == "classe-cm1.blogspot.com"
+    assert post.created_at == datetime(2026, 9, 12, 6, 0, tzinfo=UTC)  # 08:00 in Paris
+    assert post.links == [
+        "https://www.e-inspe.fr/course/view.php?id=103",
+        "https://www.reseau-canope.fr/notice/oral.html",
+        "https://www.e-inspe.fr/course/view.php?id=104",
+        "https://www.e-inspe.fr/",  # the sidebar's list of links
+    ]
+    assert post.text == (
+        "La classe de CM1: Une semaine de formation\n\n"
+        "Cette semaine, j'ai terminé le parcours sur la différenciation proposé par l'INSPÉ. "
+        "Je le recommande à tous les collègues.\n\n"
+        "Pour l'oral, les fiches de Réseau Canopé m'ont bien servi, surtout la fiche 3.\n\n"
+        "Et pour finir : le parcours sur l'évaluation, à suivre en octobre.\n\n"
+        "e-INSPÉ"
+    )
+    assert "Julie" not in str(post) and post.language == "fr"
+
+
+def test_a_post_written_in_one_cell_gives_each_link_its_own_line():
+    page = Selector(
+        text="<table><tr><td class='post'>Rentrée.<br><br>J'ai suivi <a "
+        "href='https://www.e-inspe.fr/course/view.php?id=103'>ce parcours</a>.<br>"
+        "Et <i>aussi</i> <a href='https://www.reseau-canope.fr/'>Canopé</a><br>Fin.</td></tr></table>"
+    )
+    assert tracked_links(page, "https://vieux-blog.example.org/", DOMAINS) == [
+        ("https://www.e-inspe.fr/course/view.php?id=103", "J'ai suivi ce parcours."),
+        ("https://www.reseau-canope.fr/", "Et aussi Canopé"),
+    ]
 
 
 def test_pages_linking_nothing_tracked_and_non_pages_give_nothing():
