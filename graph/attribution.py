@@ -53,7 +53,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import log_ndtr
 
-from graph.frames import query_frames
+from graph.frames import query_frames, time_order
 from graph.store import queries as q
 
 __all__ = ["MIN_ADOPTERS", "TIES", "DelayKernel", "exposures", "fit_kernel", "posteriors"]
@@ -117,8 +117,8 @@ def exposures(
         ``target_author`` (its author).
     adoptions : DataFrame
         Every adoption: ``cascade``, ``platform``, ``account_id``, ``adopted_at``, ``kind``,
-        ``post_id`` and ``parent_post_id`` (who showed which post, when). A platform's
-        latest adoption is its horizon, the end of observation.
+        ``post_id`` (null or '' for none) and ``parent_post_id`` (who showed which post,
+        when). A platform's latest adoption is its horizon, the end of observation.
     follows : DataFrame
         ``platform``, ``follower_id``, ``followee_id``.
 
@@ -158,9 +158,8 @@ def exposures(
     """
     pending = pending.rename_axis("node").reset_index()
     keys = ["cascade", "parent_post_id"]
-    posted = adoptions.loc[
-        adoptions["post_id"].fillna("") != "", ["cascade", "post_id", "adopted_at"]
-    ]
+    posted = adoptions.loc[adoptions["post_id"].notna(), ["cascade", "post_id", "adopted_at"]]
+    posted = posted[posted["post_id"] != ""]
     authors = pending.merge(
         posted.rename(columns={"post_id": "parent_post_id", "adopted_at": "shown_at"}),
         on=keys,
@@ -187,7 +186,8 @@ def exposures(
         ignore_index=True,
     )  # fmt: skip
     followed = found["node"].isin(follow_author["node"])
-    tie = np.where(~found["author"], "resharer", np.where(followed, "author_followed", "author"))
+    kind = np.where(~found["author"], 0, np.where(followed, 1, 2))
+    tie = pd.Categorical.from_codes(kind, categories=TIES)
     candidate = found["author"] | (found["shown_at"] < found["adopted_at"])
     hours = ((found["adopted_at"] - found["shown_at"]) / _HOUR).clip(lower=_SHORTEST)
     latest = adoptions.groupby("platform")["adopted_at"].max()
@@ -196,7 +196,10 @@ def exposures(
         tie=tie, candidate=candidate, hours=hours.where(candidate),
         horizon=((horizon - found["shown_at"]) / _HOUR).clip(lower=0.0),
     )  # fmt: skip
-    found = found.sort_values(["node", "author", "shown_at", "candidate_id"], kind="stable")
+    order = np.lexsort(
+        (found["candidate_id"], time_order(found["shown_at"]), found["author"], found["node"])
+    )
+    found = found.iloc[order]
     columns = ["node", "candidate_id", "tie", "shown_at", "candidate", "hours", "horizon"]
     return found[columns].reset_index(drop=True)
 
@@ -233,10 +236,11 @@ def fit_kernel(
     >>> round(kernel.median_hours, 4), kernel.adopters, kernel.ambiguous
     (2.0, 30, 0)
     """
-    node, tie, hours, horizon = (np.asarray(a) for a in (node, tie, hours, horizon))
+    node, hours, horizon = (np.asarray(a) for a in (node, hours, horizon))
+    codes = _tie_codes(tie)
     group, _ = _groups(node)
     rows = (np.bincount(group, weights=np.isfinite(hours)) > 0)[group]
-    node, tie, hours, horizon = node[rows], tie[rows], hours[rows], horizon[rows]
+    node, codes, hours, horizon = node[rows], codes[rows], hours[rows], horizon[rows]
     group, starts = _groups(node)
     if len(starts) < MIN_ADOPTERS:
         return DelayKernel(mu=math.nan, sigma=math.nan, adopters=len(starts), converged=False)
@@ -244,9 +248,8 @@ def fit_kernel(
         kept = np.zeros(len(starts), dtype=bool)
         kept[np.random.default_rng(seed).choice(len(starts), sample, replace=False)] = True
         rows = kept[group]
-        node, tie, hours, horizon = node[rows], tie[rows], hours[rows], horizon[rows]
+        node, codes, hours, horizon = node[rows], codes[rows], hours[rows], horizon[rows]
         group, starts = _groups(node)
-    codes = pd.Categorical(tie, categories=TIES).codes
     candidate = np.isfinite(hours)
     logs = np.log(np.where(candidate, hours, 1.0))
     log_horizon = np.log(np.maximum(horizon, _SHORTEST))
@@ -312,11 +315,16 @@ def posteriors(kernel: DelayKernel, node: np.ndarray, tie: np.ndarray, hours: np
     weight = np.array([kernel.weights.get(name, 1.0) for name in TIES])
     joint = np.full(len(hours), -np.inf)
     if timed.any() and math.isfinite(kernel.mu):
-        codes = pd.Categorical(tie, categories=TIES).codes
+        codes = _tie_codes(tie)
         joint[timed] = np.log(weight[codes[timed]]) + kernel.log_density(hours[timed])
     untimed = ~np.isfinite(np.maximum.reduceat(joint, starts))
     joint[untimed[group]] = 0.0
     return _normalised(joint, group, starts)[0]
+
+
+def _tie_codes(tie) -> np.ndarray:
+    """The position of each tie in :data:`TIES` (fast when ``tie`` is already categorical)."""
+    return np.asarray(pd.Categorical(tie, categories=TIES).codes)
 
 
 def _groups(node: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

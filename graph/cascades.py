@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from graph.attribution import DelayKernel, exposures, fit_kernel, posteriors
+from graph.frames import LAST, time_order
 from graph.virality import forest_metrics
 
 __all__ = [
@@ -124,6 +125,61 @@ def reconstruct(
     """
     if rule not in RULES:
         raise ValueError(f"unknown rule {rule!r}: choose one of {', '.join(RULES)}")
+    coded, coded_follows, names, platforms = _encoded(adoptions, follows)
+    tree, candidates, kernels = _reconstruct(coded, coded_follows, platforms, rule)
+    tree = adoptions.iloc[tree["row"].to_numpy()].reset_index(drop=True).assign(
+        parent_id=_decoded(tree["parent_id"], names), method=tree["method"].to_numpy(),
+        confidence=tree["confidence"].to_numpy(), candidates=tree["candidates"].to_numpy(),
+    )  # fmt: skip
+    rows = candidates["node"].to_numpy()
+    candidates = pd.DataFrame(
+        {"cascade": tree["cascade"].array.take(rows),
+         "account_id": tree["account_id"].array.take(rows),
+         "candidate_id": _decoded(candidates["candidate_id"], names),
+         "probability": candidates["probability"].array},
+    )  # fmt: skip
+    return Reconstruction(tree, candidates, {platforms[k]: v for k, v in kernels.items()})
+
+
+def _encoded(adoptions: pd.DataFrame, follows: pd.DataFrame):
+    """The columns reconstruction joins and sorts on, as integer codes (joins and sorts on
+    millions of strings are several times slower): accounts and platforms as positions in
+    their sorted names (so that ties broken by code are broken by name), cascades in sorted
+    order, post ids with '' as null; ``row`` is the adoption's position. Follow edges between
+    accounts that never adopted are left out. Returns the coded adoptions and follows, the
+    account names and the platform names."""
+    accounts = [
+        adoptions[c] for c in ("account_id", "target_author", "via_actor") if c in adoptions
+    ]
+    names = pd.Index(pd.concat(accounts, ignore_index=True).dropna().unique()).sort_values()
+    platforms = pd.Index(adoptions["platform"].unique()).sort_values()
+    posts, known = pd.factorize(pd.concat([adoptions["post_id"], adoptions["parent_post_id"]]))
+    posts[np.isin(posts, np.flatnonzero(known == ""))] = -1
+    size = len(adoptions)
+    coded = pd.DataFrame(
+        {"row": np.arange(size), "cascade": pd.factorize(adoptions["cascade"], sort=True)[0],
+         "platform": _codes(adoptions["platform"], platforms),
+         "account_id": _codes(adoptions["account_id"], names),
+         "adopted_at": adoptions["adopted_at"].array, "kind": adoptions["kind"].array,
+         "post_id": _nullable(posts[:size]), "parent_post_id": _nullable(posts[size:]),
+         **{c: _nullable(_codes(adoptions[c], names))
+            for c in ("target_author", "via_actor") if c in adoptions}},
+    )  # fmt: skip
+    coded_follows = pd.DataFrame(
+        {"platform": _codes(follows["platform"], platforms),
+         "follower_id": _codes(follows["follower_id"], names),
+         "followee_id": _codes(follows["followee_id"], names)}
+    )  # fmt: skip
+    coded_follows = coded_follows[(coded_follows >= 0).all(axis=1)]
+    return coded, coded_follows, names, platforms
+
+
+def _reconstruct(
+    adoptions: pd.DataFrame, follows: pd.DataFrame, platforms: pd.Index, rule: str
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, DelayKernel]]:
+    """:func:`reconstruct` on coded adoptions and follows (:func:`_encoded`): the tree (``row``,
+    ``parent_id``, ``method``, ``confidence``, ``candidates``), the candidates (``node``, a
+    row of the tree, ``candidate_id``, ``probability``) and the kernels by platform code."""
     nodes = _first_adoptions(adoptions)
     first = (nodes.groupby("cascade", sort=False).cumcount() == 0).to_numpy()
     pending = nodes[~first]
@@ -140,7 +196,8 @@ def reconstruct(
     reshared = pending.index.isin(found.loc[found["tie"] == "resharer", "node"])
     followed = pending.index.isin(found.loc[found["tie"] != "author", "node"])
     stated_kind = np.where(
-        (pending["kind"] == "repost") & (pending["platform"] == "telegram"), "forward",
+        (pending["kind"] == "repost")
+        & (platforms.to_numpy()[pending["platform"].to_numpy()] == "telegram"), "forward",
         np.where(pending["kind"].isin(STATED_KINDS), pending["kind"], ""),
     )  # fmt: skip
     stated = ~by_via & ~untimed & ~reshared & (stated_kind != "")
@@ -152,7 +209,7 @@ def reconstruct(
     weighed = weighed.assign(probability=_posteriors(weighed, nodes["platform"], kernels))
 
     tree = nodes.assign(
-        parent_id=pd.Series(None, index=nodes.index, dtype=object), method="root",
+        parent_id=pd.Series(pd.NA, index=nodes.index, dtype="Int64"), method="root",
         confidence=np.nan, candidates=0,
     )  # fmt: skip
     root = nodes["cascade"].map(nodes.loc[first].set_index("cascade")["account_id"])
@@ -181,11 +238,26 @@ def reconstruct(
          weighed[["node", "candidate_id", "probability"]], unsure],
         ignore_index=True,
     )  # fmt: skip
-    candidates = rows.assign(
-        cascade=tree["cascade"].to_numpy()[rows["node"]],
-        account_id=tree["account_id"].to_numpy()[rows["node"]],
-    )[["cascade", "account_id", "candidate_id", "probability"]]
-    return Reconstruction(tree, candidates, kernels)
+    return tree, rows, kernels
+
+
+def _codes(values: pd.Series, names: pd.Index) -> np.ndarray:
+    """Each value's position in ``names``, -1 when null or absent (each distinct value is
+    looked up once)."""
+    codes, distinct = pd.factorize(values)
+    if not len(distinct):
+        return np.full(len(values), -1)
+    return np.where(codes >= 0, names.get_indexer(distinct)[codes], -1)
+
+
+def _nullable(codes: np.ndarray) -> pd.arrays.IntegerArray:
+    """Codes with -1 as null."""
+    return pd.arrays.IntegerArray(codes.astype(np.int64), codes < 0)
+
+
+def _decoded(codes: pd.Series, names: pd.Index):
+    """The names of account codes (null for null)."""
+    return names.array.take(codes.fillna(-1).to_numpy(dtype=np.int64), allow_fill=True)
 
 
 def cascade_metrics(
@@ -399,7 +471,7 @@ def _fit(shown: pd.DataFrame, platform: pd.Series) -> dict[str, DelayKernel]:
     by_platform = platform.to_numpy()[shown["node"].to_numpy()]
     columns = ["node", "tie", "hours", "horizon"]
     return {
-        name: fit_kernel(*(part[column].to_numpy() for column in columns))
+        name: fit_kernel(*(part[column].array for column in columns))
         for name, part in shown.groupby(by_platform, sort=True)
     }
 
@@ -415,25 +487,43 @@ def _posteriors(
         rows = np.flatnonzero(by_platform == name)
         kernel = kernels.get(name, DelayKernel(mu=np.nan, sigma=np.nan))
         part = weighed.iloc[rows]
-        probability[rows] = posteriors(
-            kernel, *(part[c].to_numpy() for c in ("node", "tie", "hours"))
-        )
+        probability[rows] = posteriors(kernel, *(part[c].array for c in ("node", "tie", "hours")))
     return probability
 
 
 def _choose(weighed: pd.DataFrame, rule: str) -> pd.DataFrame:
-    """Each adopter's parent under the rule, indexed by node: ``candidate_id``, ``probability``."""
-    if rule == "kernel":
-        keys, ascending = (
-            ["node", "probability", "shown_at", "candidate_id"],
-            [True, False, True, True],
-        )
-    else:
+    """Each adopter's parent under the rule, indexed by node: ``candidate_id``, ``probability``
+    (``weighed`` is sorted by node, as :func:`graph.attribution.exposures` returns it)."""
+    if rule != "kernel":
         weighed = weighed[weighed["tie"] != "author"]
-        latest = rule == "most_recent"
-        keys, ascending = ["node", "shown_at", "candidate_id"], [True, not latest, True]
-    ordered = weighed.sort_values(keys, ascending=ascending, kind="stable")
-    return ordered.drop_duplicates("node").set_index("node")[["candidate_id", "probability"]]
+    shown = time_order(weighed["shown_at"])
+    if rule == "kernel":  # the most probable, then the earliest showing
+        keys = [-weighed["probability"].to_numpy(), shown]
+    elif rule == "most_recent":  # the latest showing, unknown times last
+        keys = [np.where(shown == LAST, LAST, -shown)]
+    else:
+        keys = [shown]
+    rows = _smallest(weighed["node"].to_numpy(), [*keys, weighed["candidate_id"].to_numpy()])
+    return weighed.iloc[rows].set_index("node")[["candidate_id", "probability"]]
+
+
+def _smallest(group: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+    """The position of the row of each group (``group`` sorted) whose keys are smallest,
+    compared in order (the first row of the group when all are equal); no sort needed.
+
+    >>> _smallest(np.array([0, 0, 0, 1]), [np.array([2, 1, 1, 5]), np.array([0, 9, 3, 0])])
+    array([2, 3])
+    """
+    rows = np.arange(len(group))
+    for key in keys:
+        if not len(rows):
+            break
+        here = group[rows]
+        change = np.r_[True, here[1:] != here[:-1]]
+        best = np.minimum.reduceat(key[rows], np.flatnonzero(change))
+        rows = rows[key[rows] == best[np.cumsum(change) - 1]]
+    here = group[rows]
+    return rows[np.r_[True, here[1:] != here[:-1]][: len(rows)]]
 
 
 def _metric_columns(sizes: Sequence[int]) -> list[str]:
