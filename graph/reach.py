@@ -56,7 +56,8 @@ def reach(
         sharers' collected followers; ``high`` adds, for each sharer, the followers it
         declares but whose list was not collected, NaN when such a count is unknown;
         ``coverage`` is the share of declared
-        followers collected, each sharer counted up to its declared count);
+        followers collected, over the sharers whose count is known, each counted up to its
+        declared count: a share in [0, 1]);
         ``engaged_accounts`` (adopters and likers); ``views`` and ``clicks`` when reported.
 
     Examples
@@ -86,16 +87,19 @@ def reach(
     declared["followers_count"] = counts.astype("float64")  # nullable integers: NA → NaN
     grouped = sharers.rename(columns={by: "grp"})
     edges = follows[["platform", "follower_id", "followee_id"]]
-    _, collected, audiences = query_frames(
-        [q.REACH_AUDIENCE, q.REACH_COLLECTED, q.REACH_AUDIENCES], sharers=grouped, follows=edges
-    )
+    *_, collected, audiences = query_frames(q.REACH, sharers=grouped, follows=edges)
     collected = collected.rename(columns={"grp": by})
     declared = declared.merge(collected, on=[by, *_ACCOUNT], how="left").fillna({"collected": 0})
     # Followers not collected: unknown (NaN) for a sharer whose count is unknown and whose
     # list was not read; none for one whose list was read.
     declared["missing"] = (declared["followers_count"] - declared["collected"]).clip(lower=0)
     declared.loc[declared["followers_count"].isna() & (declared["collected"] > 0), "missing"] = 0
-    declared["covered"] = declared["collected"].clip(upper=declared["followers_count"])
+    # coverage counts the sharers whose declared count is known, each up to that count
+    declared["covered"] = (
+        declared["collected"]
+        .clip(upper=declared["followers_count"])
+        .where(declared["followers_count"].notna(), 0.0)
+    )
     groups = declared.groupby(by)
     per_group = pd.DataFrame(
         {
@@ -146,9 +150,12 @@ def reach(
 def exposure(adoptions: pd.DataFrame, follows: pd.DataFrame) -> pd.DataFrame:
     """Return each account's exposure to each resource: the share of its followees who adopted.
 
-    For an adopter, the followees counted are those who adopted strictly before it (its
-    exposure at adoption); for an account that did not adopt, all followees who adopted.
-    Only accounts whose followees were collected and who follow at least one adopter appear.
+    Every account whose followees were collected appears for every resource adopted on its
+    platform, with an exposure of 0 when none of its followees adopted (leaving those out
+    would bias any mean). For an adopter, the followees counted are those who adopted at a
+    known time strictly before it (its exposure at adoption; unknown, null, when its own
+    time is unknown); for an account that did not adopt, all followees who adopted at a
+    known time.
 
     Columns: ``resource_id``, ``platform``, ``account_id``, ``adopted`` (bool),
     ``followees`` (collected), ``adopted_followees``, ``exposure``.
@@ -165,13 +172,16 @@ def exposure(adoptions: pd.DataFrame, follows: pd.DataFrame) -> pd.DataFrame:
     0        bob     True       0.5
     1       cleo    False       1.0
 
+    Ana's followees were not collected: she is not listed. Had Bob followed only Zoé, he
+    would be listed with an exposure of 0.
+
     References
     ----------
     T. W. Valente, *Network Models of the Diffusion of Innovations*, Hampton Press, 1995.
     """
     columns = ["resource_id", "platform", "account_id", "adopted_at"]
-    table = query_frames(q.EXPOSURE, adoptions=adoptions[columns], follows=follows)
-    return table.astype({"adopted_followees": "int64", "followees": "int64"})
+    *_, table = query_frames(q.EXPOSURE, adoptions=adoptions[columns], follows=follows)
+    return table.astype({"adopted_followees": "Int64", "followees": "int64"})
 
 
 def _figure(by, group, figure, kind, value, low=None, high=None, coverage=np.nan) -> dict:

@@ -13,9 +13,18 @@ import numpy as np
 import pandas as pd
 
 from graph.cascades import tree_parents
+from graph.reach import SHARING_KINDS
 from graph.virality import subtree_sizes, tree_depths
 
-__all__ = ["EXACT_BETWEENNESS_LIMIT", "cascade_roles", "centralities", "institutional_share"]
+__all__ = [
+    "BRIDGE_SHARE",
+    "EXACT_BETWEENNESS_LIMIT",
+    "brokerage",
+    "cascade_roles",
+    "centralities",
+    "institutional_share",
+    "participation",
+]
 
 #: Above this many accounts, betweenness is estimated from sampled sources.
 EXACT_BETWEENNESS_LIMIT = 5_000
@@ -182,7 +191,10 @@ def cascade_roles(trees: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
 
 def institutional_share(
-    trees: pd.DataFrame, institutional: pd.DataFrame, followers: pd.DataFrame
+    trees: pd.DataFrame,
+    institutional: pd.DataFrame,
+    followers: pd.DataFrame,
+    potential_reach: pd.Series,
 ) -> pd.DataFrame:
     """Return, per resource, how much of its spread went through institutional accounts.
 
@@ -193,20 +205,25 @@ def institutional_share(
     ----------
     trees : DataFrame
         Cascade trees with ``resource_id``, ``cascade``, ``platform``, ``account_id``,
-        ``parent_id``.
+        ``kind`` and ``parent_id``.
     institutional : DataFrame
         ``platform``, ``account_id`` of the institutional accounts (allow-listed or declared
         as institutions).
     followers : DataFrame
         ``platform``, ``account_id``, ``followers_count`` (may be null).
+    potential_reach : Series
+        Each resource's potential reach, as :func:`graph.reach.reach` gives it (the one
+        figure, reused here).
 
     Returns
     -------
     DataFrame
         ``resource_id``, ``adopters``, ``institutional_adopters``,
         ``adopters_through_institutions`` and its ``share_through_institutions``;
-        ``potential_reach`` (followers of all sharers summed, where known) and
-        ``institutional_potential_reach`` with its ``institutional_reach_share``.
+        ``institutional_potential_reach`` (the declared followers of the institutional
+        accounts that shared it, null when one's count is unknown) and its
+        ``institutional_reach_share`` of the potential reach, with ``unknown_because``
+        saying why that share is null.
 
     Examples
     --------
@@ -214,17 +231,18 @@ def institutional_share(
 
     >>> trees = pd.DataFrame({"resource_id": "r1", "cascade": ["c1"] * 3 + ["c2"],
     ...     "platform": "bluesky", "account_id": ["canope", "bob", "chloe", "dan"],
+    ...     "kind": ["original", "repost", "repost", "original"],
     ...     "parent_id": [None, "canope", "bob", None]})
     >>> institutions = pd.DataFrame({"platform": ["bluesky"], "account_id": ["canope"]})
     >>> followers = pd.DataFrame({"platform": "bluesky",
     ...     "account_id": ["canope", "bob", "chloe", "dan"], "followers_count": [900, 50, 30, 20]})
-    >>> row = institutional_share(trees, institutions, followers).iloc[0]
+    >>> row = institutional_share(trees, institutions, followers, pd.Series({"r1": 1000})).iloc[0]
     >>> row[["adopters", "adopters_through_institutions", "share_through_institutions"]].to_dict()
     {'adopters': 4, 'adopters_through_institutions': 3, 'share_through_institutions': 0.75}
     >>> float(row["institutional_reach_share"])
     0.9
     """
-    nodes = trees[["resource_id", "cascade", "platform", "account_id", "parent_id"]]
+    nodes = trees[["resource_id", "cascade", "platform", "account_id", "kind", "parent_id"]]
     nodes = nodes.reset_index(drop=True)
     flagged = institutional[["platform", "account_id"]].drop_duplicates().assign(flag=True)
     nodes = nodes.merge(flagged, on=["platform", "account_id"], how="left")
@@ -236,9 +254,6 @@ def institutional_share(
         at = np.flatnonzero(depth == level)
         through[at] |= through[parents[at]]
     nodes["through"] = through
-    nodes = nodes.merge(followers, on=["platform", "account_id"], how="left")
-    nodes["reach"] = pd.to_numeric(nodes["followers_count"], errors="coerce").fillna(0)
-    nodes["institutional_reach"] = nodes["reach"].where(nodes["institution"], 0)
     per_account = nodes.sort_values("through", ascending=False).drop_duplicates(
         ["resource_id", "platform", "account_id"]
     )
@@ -246,12 +261,25 @@ def institutional_share(
         adopters=("account_id", "size"),
         institutional_adopters=("institution", "sum"),
         adopters_through_institutions=("through", "sum"),
-        potential_reach=("reach", "sum"),
-        institutional_potential_reach=("institutional_reach", "sum"),
     )
     table["share_through_institutions"] = table["adopters_through_institutions"] / table["adopters"]
-    reach = table["potential_reach"].where(table["potential_reach"] > 0)
-    table["institutional_reach_share"] = table["institutional_potential_reach"] / reach
+    sharers = nodes[nodes["institution"] & nodes["kind"].isin(SHARING_KINDS)]
+    sharers = sharers.drop_duplicates(["resource_id", "platform", "account_id"])
+    sharers = sharers.merge(followers, on=["platform", "account_id"], how="left")
+    counts = pd.to_numeric(sharers["followers_count"], errors="coerce").astype("float64")
+    by_resource = counts.groupby(sharers["resource_id"])
+    # known when every institutional sharer's count is; 0 when no institution shared it
+    summed = by_resource.sum().where(by_resource.count() == by_resource.size())
+    institutional_reach = summed.reindex(table["resource_id"], fill_value=0.0)
+    total = potential_reach.reindex(table["resource_id"]).astype("float64")
+    table["institutional_potential_reach"] = institutional_reach.to_numpy()
+    table["institutional_reach_share"] = (institutional_reach / total.where(total > 0)).to_numpy()
+    table["unknown_because"] = np.select(
+        [institutional_reach.isna().to_numpy(), ~(total > 0).to_numpy()],
+        ["follower count of an institutional account that shared it not collected",
+         "no sharer's follower count known"],
+        None,
+    )  # fmt: skip
     return table.astype(
         {"institutional_adopters": "int64", "adopters_through_institutions": "int64"}
     )

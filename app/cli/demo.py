@@ -28,6 +28,7 @@ from app.cli.console import EXIT_OK, EXIT_PARTIAL, err, out, table
 from app.cli.loading import load_into_store, pseudonymiser_for
 from app.cli.serve import serve
 from app.config import DATASETS, Settings, load_settings
+from app.demo.forums import INSTITUTION_CHANNELS
 from app.demo.generate import DEMO_SEED, generate
 from app.demo.recording import Recording
 from app.demo.replay import ReplayServer
@@ -41,6 +42,7 @@ DEMO_SOURCE = DATASETS / "demo"
 DEMO_DATA = Path("essaim-demo")
 _CONFIG = "essaim-demo.toml"  # written in the demo's data directory; marks it as the demo's
 _RECORDING = "recording.jsonl.xz"
+_INSTITUTIONS = "institutions.csv"  # the demo's allow-list, in its data directory
 _CREDENTIALS = {
     "ESSAIM_BLUESKY_HANDLE": "collector.essaim.example",
     "ESSAIM_BLUESKY_APP_PASSWORD": "demo-demo-demo-demo",
@@ -202,12 +204,28 @@ requests_per_5min = 3000000
 base = "{description["telegram"]["base"]}"
 requests_per_5min = 3000000
 
+[tracking]
+institutions = "{_INSTITUTIONS}"
+
 [analysis]
 campaigns = "{(source / "campaigns.csv").resolve()}"
 """,
         encoding="utf-8",
     )
+    _write_institutions(data_dir / _INSTITUTIONS)
     return load_settings(config, data_dir)  # not $ESSAIM_DATA: the demo's folder
+
+
+def _write_institutions(path: Path) -> None:
+    """The allow-list shipped with essaim, plus the demo's institutional Telegram channels
+    (synthetic: they exist only in the demo, so they are not in the shipped list)."""
+    shipped = pd.read_csv(DATASETS / "institutions.csv", dtype=str, keep_default_na=False)
+    channels = pd.DataFrame(
+        {"platform": "telegram", "account_id": list(INSTITUTION_CHANNELS), "handle": "",
+         "name": list(INSTITUTION_CHANNELS.values()), "kind": "network", "verified": "no",
+         "note": "Synthetic channel of the essaim demo"}
+    )  # fmt: skip
+    pd.concat([shipped, channels], ignore_index=True).to_csv(path, index=False)
 
 
 def _collections(description: dict) -> list[list[str]]:

@@ -852,36 +852,58 @@ JOIN accounts s ON s.platform = e.platform AND s.account_id = e.source
 JOIN accounts t ON t.platform = e.platform AND t.account_id = e.target
 ORDER BY s.id, t.id"""
 
-# graph.reach: the followers collected of each sharer of each group (``grp``), and their union;
-# each account's exposure to each resource.
-REACH_AUDIENCE = """
-CREATE TEMP TABLE audience AS
-SELECT DISTINCT s.grp, s.platform, s.account_id, f.follower_id FROM sharers s
-JOIN follows f ON f.platform = s.platform AND f.followee_id = s.account_id"""
-REACH_COLLECTED = """
-SELECT grp, platform, account_id, count(*)::DOUBLE AS collected FROM audience GROUP BY ALL"""
-REACH_AUDIENCES = """
-WITH union_of AS (SELECT DISTINCT grp, platform, follower_id FROM audience)
-SELECT u.grp, count(*) AS with_sharers, count(*) FILTER (s.account_id IS NULL) AS without_sharers
-FROM union_of u LEFT JOIN (SELECT DISTINCT grp, platform, account_id FROM sharers) s
-    ON s.grp = u.grp AND s.platform = u.platform AND s.account_id = u.follower_id
-GROUP BY u.grp"""
-EXPOSURE = """
-WITH first AS (
-    SELECT resource_id, platform, account_id, min(adopted_at) AS adopted_at FROM adoptions
-    WHERE adopted_at IS NOT NULL GROUP BY ALL),
-followees AS (SELECT platform, follower_id, count(*) AS followees FROM follows GROUP BY ALL),
-seen AS (
-    SELECT f.resource_id, w.platform, w.follower_id, f.adopted_at AS followee_at,
-        a.adopted_at
-    FROM follows w
-    JOIN first f ON f.platform = w.platform AND f.account_id = w.followee_id
-    LEFT JOIN first a ON a.resource_id = f.resource_id AND a.platform = w.platform
-        AND a.account_id = w.follower_id)
-SELECT s.resource_id, s.platform, s.follower_id AS account_id,
-    count(s.adopted_at) > 0 AS adopted, any_value(n.followees) AS followees,
-    count(*) FILTER (s.adopted_at IS NULL OR s.followee_at < s.adopted_at) AS adopted_followees,
-    adopted_followees / any_value(n.followees) AS exposure
-FROM seen s JOIN followees n ON n.platform = s.platform AND n.follower_id = s.follower_id
-GROUP BY s.resource_id, s.platform, s.follower_id
-ORDER BY s.resource_id, s.platform, s.follower_id"""
+# graph.reach: accounts numbered once in the order of their names (joins on integers are
+# several times faster than on names), from ``sharers`` (grp, platform, account_id) or
+# ``adoptions``, and ``follows``.
+ACCOUNT_IDS = """
+CREATE TEMP TABLE ids AS
+SELECT platform, account_id, (row_number() OVER (ORDER BY platform, account_id))::INTEGER AS id
+FROM (SELECT platform, account_id FROM {accounts} UNION SELECT platform, follower_id FROM follows
+      UNION SELECT platform, followee_id FROM follows)"""
+CODED_FOLLOWS = """
+CREATE TEMP TABLE edges AS SELECT DISTINCT a.id AS follower, b.id AS followee FROM follows f
+JOIN ids a ON a.platform = f.platform AND a.account_id = f.follower_id
+JOIN ids b ON b.platform = f.platform AND b.account_id = f.followee_id"""
+# The followers collected of each sharer of each group (``grp``), and the union of the
+# followers of a group's sharers, with and without the sharers themselves.
+REACH = [
+    ACCOUNT_IDS.format(accounts="sharers"),
+    CODED_FOLLOWS,
+    """CREATE TEMP TABLE coded AS SELECT s.grp, s.platform, s.account_id, i.id
+    FROM sharers s JOIN ids i USING (platform, account_id)""",
+    """SELECT s.grp, s.platform, s.account_id, c.collected::DOUBLE AS collected FROM coded s
+    JOIN (SELECT followee, count(*) AS collected FROM edges GROUP BY followee) c
+        ON c.followee = s.id""",
+    """WITH audience AS (
+        SELECT DISTINCT s.grp, e.follower FROM coded s JOIN edges e ON e.followee = s.id)
+    SELECT a.grp, count(*) AS with_sharers, count(*) FILTER (s.id IS NULL) AS without_sharers
+    FROM audience a LEFT JOIN coded s ON s.grp = a.grp AND s.id = a.follower GROUP BY a.grp""",
+]
+# Each account whose followees were collected, for each resource adopted on its platform: its
+# followees, and those who adopted before it (at a known time) or, if it did not adopt, at all.
+EXPOSURE = [
+    ACCOUNT_IDS.format(accounts="adoptions"),
+    CODED_FOLLOWS,
+    """CREATE TEMP TABLE resources AS SELECT resource_id, platform,
+        (dense_rank() OVER (ORDER BY resource_id))::INTEGER AS rid
+    FROM (SELECT DISTINCT resource_id, platform FROM adoptions)""",
+    """CREATE TEMP TABLE adopted AS SELECT r.rid, i.id, min(a.adopted_at) AS adopted_at,
+        count(a.adopted_at) = 0 AS untimed
+    FROM adoptions a JOIN ids i USING (platform, account_id)
+    JOIN resources r USING (resource_id, platform) GROUP BY ALL""",
+    """WITH followees AS (SELECT follower, count(*) AS followees FROM edges GROUP BY follower),
+    seen AS (
+        SELECT d.rid, e.follower, count(*) FILTER (
+            a.id IS NULL OR d.adopted_at < a.adopted_at) AS before
+        FROM edges e JOIN adopted d ON d.id = e.followee AND NOT d.untimed
+        LEFT JOIN adopted a ON a.rid = d.rid AND a.id = e.follower
+        GROUP BY ALL)
+    SELECT r.resource_id, i.platform, i.account_id, a.id IS NOT NULL AS adopted, n.followees,
+        CASE WHEN a.untimed THEN NULL ELSE coalesce(s.before, 0) END AS adopted_followees,
+        adopted_followees / n.followees AS exposure
+    FROM followees n JOIN ids i ON i.id = n.follower
+    JOIN resources r ON r.platform = i.platform
+    LEFT JOIN adopted a ON a.rid = r.rid AND a.id = n.follower
+    LEFT JOIN seen s ON s.rid = r.rid AND s.follower = n.follower
+    ORDER BY r.rid, i.id""",
+]

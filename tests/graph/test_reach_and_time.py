@@ -174,3 +174,55 @@ def test_unknown_follower_counts_are_unknown_not_zero():
         counts = pd.array([unknown] * 3, dtype="Int64" if unknown is pd.NA else object)
         nobody = figures(reach(ADOPTIONS, FOLLOWERS.assign(followers_count=counts), FOLLOWS))
         assert math.isnan(nobody["potential_reach"][1])
+
+
+def test_exposure_lists_every_account_whose_followees_were_collected_zero_included():
+    # r1 on bluesky: ana (followees collected: zoe) adopted with no adopted followee before
+    # her: exposure 0, not left out. ivy follows only zoe and never adopted: 0 too. max's
+    # time is unknown: adopter, exposure unknown. r2 is only on mastodon: bluesky accounts
+    # are not listed for it.
+    adoptions = pd.DataFrame(
+        {
+            "resource_id": ["r1", "r1", "r1", "r2"],
+            "platform": ["bluesky", "bluesky", "bluesky", "mastodon"],
+            "account_id": ["ana", "bob", "max", "kim"],
+            "adopted_at": [hours(0), hours(1), pd.NaT, hours(0)],
+        }
+    )
+    follows = pd.DataFrame(
+        {
+            "platform": "bluesky",
+            "follower_id": ["ana", "bob", "bob", "ivy", "max"],
+            "followee_id": ["zoe", "ana", "zoe", "zoe", "ana"],
+        }
+    )
+    table = exposure(adoptions, follows).set_index("account_id")
+    assert sorted(table.index) == ["ana", "bob", "ivy", "max"]
+    assert (table["resource_id"] == "r1").all()
+    assert table.loc["ana", ["adopted", "followees", "adopted_followees", "exposure"]].tolist() == [
+        True, 1, 0, 0.0
+    ]  # fmt: skip
+    assert table.loc["bob", ["adopted_followees", "exposure"]].tolist() == [1, 0.5]
+    assert table.loc["ivy", ["adopted", "adopted_followees", "exposure"]].tolist() == [
+        False, 0, 0.0
+    ]  # fmt: skip
+    assert bool(table.loc["max", "adopted"]) and pd.isna(table.loc["max", "exposure"])
+    assert pd.isna(table.loc["max", "adopted_followees"])
+    # the mean exposure at adoption counts ana's zero: (0 + 0.5) / 2
+    timed = table[table["adopted"] & table["exposure"].notna()]
+    assert timed["exposure"].mean() == pytest.approx(0.25)
+
+
+def test_coverage_counts_only_sharers_whose_declared_count_is_known():
+    # cleo reposts too; her count is unknown but 2 of her followers were collected: they are
+    # in the audience, not in the coverage (ana 3 of 3, bob 2 of 5: 5 / 8, as before)
+    adoptions = pd.concat([ADOPTIONS, ADOPTIONS.iloc[[1]].assign(account_id="cleo", kind="repost")])
+    followers = FOLLOWERS.assign(followers_count=[3, 5, None])
+    follows = pd.concat(
+        [FOLLOWS, pd.DataFrame({"platform": "bluesky", "follower_id": ["hal", "ivy"],
+                                "followee_id": "cleo"})]
+    )  # fmt: skip
+    table = reach(adoptions, followers, follows).set_index("figure")
+    assert table.loc["unique_audience", "value"] == 7  # bob, dan, eve, cleo, fay, hal, ivy
+    assert table.loc["unique_audience", "coverage"] == pytest.approx(5 / 8)
+    assert table.loc["potential_reach", "coverage"] == pytest.approx(2 / 3)

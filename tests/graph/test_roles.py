@@ -132,13 +132,40 @@ def test_institutional_share_counts_descendants_of_institutions_once():
     institutions = pd.DataFrame({"platform": ["bluesky"], "account_id": ["canope"]})
     followers = pd.DataFrame({"platform": "bluesky", "account_id": ["canope", "bob", "gus"],
                               "followers_count": [300, 100, None]})  # fmt: skip
-    table = institutional_share(trees, institutions, followers).set_index("resource_id")
+    potential = pd.Series({"r1": 400.0, "r2": np.nan})  # as the reach table gives it
+    table = institutional_share(trees, institutions, followers, potential)
+    table = table.set_index("resource_id")
     # r1: six adopters; canope, chloe and dan came through canope (dan also started c2)
     assert table.loc["r1", "adopters"] == 6
     assert table.loc["r1", "institutional_adopters"] == 1
     assert table.loc["r1", "adopters_through_institutions"] == 3
     assert table.loc["r1", "share_through_institutions"] == pytest.approx(0.5)
+    assert table.loc["r1", "institutional_potential_reach"] == 300
     assert table.loc["r1", "institutional_reach_share"] == pytest.approx(300 / 400)
-    # r2: nobody's follower count is known, so no share of reach can be given
+    assert pd.isna(table.loc["r1", "unknown_because"])
+    # r2: no institution shared it (0), but nobody's follower count is known: no share
     assert table.loc["r2", "share_through_institutions"] == 0
+    assert table.loc["r2", "institutional_potential_reach"] == 0
     assert np.isnan(table.loc["r2", "institutional_reach_share"])
+    assert table.loc["r2", "unknown_because"] == "no sharer's follower count known"
+
+
+def test_an_institution_of_unknown_audience_makes_its_share_unknown_not_zero():
+    trees = pd.concat([
+        _trees([("c1", "canope", None), ("c1", "bob", "canope")]).assign(kind="repost"),
+        _trees([("c2", "ana", None), ("c2", "canope", "ana")], resource="r2").assign(
+            kind=["original", "reply"]),
+    ])  # fmt: skip
+    institutions = pd.DataFrame({"platform": ["bluesky"], "account_id": ["canope"]})
+    followers = pd.DataFrame({"platform": "bluesky", "account_id": ["canope", "bob", "ana"],
+                              "followers_count": [None, 40, 60]})  # fmt: skip
+    table = institutional_share(
+        trees, institutions, followers, pd.Series({"r1": 40.0, "r2": 60.0})
+    ).set_index("resource_id")
+    # r1: canope shared it, its audience unknown: the share is unknown, and says why
+    assert np.isnan(table.loc["r1", "institutional_potential_reach"])
+    assert np.isnan(table.loc["r1", "institutional_reach_share"])
+    assert table.loc["r1", "unknown_because"].startswith("follower count of an institutional")
+    # r2: canope only replied (a reply shows nothing to its followers): no institutional reach
+    assert table.loc["r2", "institutional_adopters"] == 1
+    assert table.loc["r2", "institutional_reach_share"] == 0

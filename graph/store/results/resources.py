@@ -177,7 +177,8 @@ def institutional_share(connection: duckdb.DuckDBPyConnection, resource_id: str)
     return _of(
         connection,
         "SELECT adopters, institutional_adopters, adopters_through_institutions, "
-        "share_through_institutions, institutional_reach_share FROM institutional_share "
+        "share_through_institutions, institutional_potential_reach, institutional_reach_share, "
+        "unknown_because FROM institutional_share "
         "WHERE resource_id = ?",
         resource_id,
     )
