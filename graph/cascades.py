@@ -318,7 +318,7 @@ def cascade_metrics(
     tree, _, labels, starts = cascade_blocks(tree)
     parent = tree_parents(tree)
     is_root = parent < 0
-    depth, deepest, breadth, virality = forest_metrics(parent, starts)
+    depth, _, deepest, breadth, virality = forest_metrics(parent, starts)
     frame = tree.assign(depth=depth)
     result = pd.DataFrame(
         {"size": np.diff(np.r_[starts, len(tree)]), "depth": deepest, "max_breadth": breadth,
@@ -380,24 +380,26 @@ def journey(adoptions: pd.DataFrame) -> pd.DataFrame:
 
     Columns: ``resource_id``, ``step`` (1 for the platform where it was first seen),
     ``platform``, ``first_seen_at``, ``hours_after_first`` (since the resource's first
-    adoption anywhere), ``previous_platform``, ``adopters`` (distinct accounts) and
-    ``cascades``.
+    adoption anywhere), ``previous_platform``, ``adopters`` (distinct accounts, whether their
+    time is known or not) and ``cascades``. A platform where every adoption's time is
+    unknown comes last, with no step, time or previous platform: its place is unknown.
 
     Examples
     --------
     >>> at = lambda h: pd.Timestamp("2026-09-01", tz="UTC") + pd.Timedelta(hours=h)
     >>> adoptions = pd.DataFrame({"resource_id": "r1",
-    ...     "platform": ["mastodon", "bluesky", "bluesky", "mastodon"],
-    ...     "cascade": ["m1", "b1", "b1", "m2"], "account_id": ["x", "y", "z", "x"],
-    ...     "adopted_at": [at(5), at(2), at(3), at(9)]})
-    >>> journey(adoptions)[["step", "platform", "hours_after_first", "previous_platform"]]
-       step  platform  hours_after_first previous_platform
-    0     1   bluesky                0.0              None
-    1     2  mastodon                3.0           bluesky
+    ...     "platform": ["mastodon", "bluesky", "bluesky", "mastodon", "telegram"],
+    ...     "cascade": ["m1", "b1", "b1", "m2", "t1"], "account_id": ["x", "y", "z", "w", "v"],
+    ...     "adopted_at": [at(5), at(2), at(3), pd.NaT, pd.NaT]})
+    >>> journey(adoptions)[["step", "platform", "hours_after_first", "previous_platform",
+    ...                     "adopters"]]
+       step  platform  hours_after_first previous_platform  adopters
+    0     1   bluesky                0.0              None         2
+    1     2  mastodon                3.0           bluesky         2
+    2  <NA>  telegram                NaN              None         1
     """
-    seen = adoptions.dropna(subset=["adopted_at"])
     table = (
-        seen.groupby(["resource_id", "platform"])
+        adoptions.groupby(["resource_id", "platform"])
         .agg(
             first_seen_at=("adopted_at", "min"),
             adopters=("account_id", "nunique"),
@@ -406,11 +408,12 @@ def journey(adoptions: pd.DataFrame) -> pd.DataFrame:
         .reset_index()
         .sort_values(["resource_id", "first_seen_at", "platform"], ignore_index=True)
     )
-    by_resource = table.groupby("resource_id", sort=False)
-    table["step"] = by_resource.cumcount() + 1
-    first = by_resource["first_seen_at"].transform("min")
+    timed = table["first_seen_at"].notna()
+    by_resource = table[timed].groupby("resource_id", sort=False)
+    table["step"] = (by_resource.cumcount() + 1).reindex(table.index).astype("Int64")
+    first = by_resource["first_seen_at"].transform("min").reindex(table.index)
     table["hours_after_first"] = (table["first_seen_at"] - first) / _HOUR
-    previous = by_resource["platform"].shift(1)
+    previous = by_resource["platform"].shift(1).reindex(table.index)
     table["previous_platform"] = previous.astype(object).where(previous.notna(), None)
     columns = ["resource_id", "step", "platform", "first_seen_at", "hours_after_first"]
     return table[[*columns, "previous_platform", "adopters", "cascades"]]
@@ -558,7 +561,13 @@ def _times(
         .groupby(["cascade", "depth"])["hours"]
         .min()
     )
-    table["hours_to_depth"] = table.index.map(_lists_by_first_level(to_depth)).map(
+    # one entry per depth reached, NaN where no adopter at that depth has a known time
+    levels = frame.groupby("cascade", sort=False)["depth"].max().clip(upper=max_depth_times)
+    first = np.repeat(np.cumsum(levels) - levels, levels)
+    every = pd.MultiIndex.from_arrays(
+        [np.repeat(levels.index, levels), np.arange(len(first)) - first + 1]
+    )
+    table["hours_to_depth"] = table.index.map(_lists_by_first_level(to_depth.reindex(every))).map(
         lambda found: found if isinstance(found, list) else []
     )
     ranked = timed.sort_values(["cascade", "hours"], kind="stable")
