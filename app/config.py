@@ -90,6 +90,8 @@ class Analysis(_Section):
     seed: int = 0
     resolution: PositiveFloat = 1.0
     restarts: PositiveInt = 1
+    min_community_size: PositiveInt = 10
+    bridge_share: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.02
     bass_min_points: PositiveInt = 6
 
 
@@ -188,9 +190,14 @@ before_days = 14
 after_days = 7
 # Communities of the sociability graph (Leiden, modularity): the seed of the first run, the
 # resolution (above 1: smaller communities) and how many seeded runs are tried (the best is kept).
+# Groups under min_community_size accounts are not communities: they count as "small groups".
 seed = 0
 resolution = 1.0
 restarts = 1
+min_community_size = 10
+# Bridges: at most this share of the accounts, those that broker the most shortest paths
+# between communities (then by participation coefficient).
+bridge_share = 0.02
 # A Bass model is fitted to a resource's daily adopters only with this many days of data.
 bass_min_points = 6
 

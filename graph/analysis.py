@@ -22,7 +22,7 @@ from graph.adoption import adopter_categories, adoption_delays, bass_fits
 from graph.attribution import TIES, DelayKernel
 from graph.campaigns import campaign_effects, driven_adoptions, read_campaigns
 from graph.cascades import cascade_metrics, journey, reconstruct
-from graph.communities import community_spread, detect, label_communities
+from graph.communities import community_spread, detect, grouped, label_communities, stability
 from graph.privacy.pseudonyms import Institutions, read_institutions
 from graph.reach import exposure, reach
 from graph.roles import cascade_roles, centralities, institutional_share
@@ -59,6 +59,9 @@ class AnalysisParameters:
     seed: int = 0  # community detection (Leiden)
     resolution: float = 1.0  # modularity resolution γ
     restarts: int = 1  # Leiden runs, the best kept
+    min_community_size: int = 10  # smaller groups are not communities but "small groups"
+    stability: int = 0  # seeds whose partitions are compared (NMI); 0: not measured
+    bridge_share: float = 0.02  # bridges: at most this share of accounts, top by brokerage
     institutions: str | None = None  # allow-list CSV of institutional accounts
     bass_min_points: int = 6  # fewer days of adoption: no Bass fit
 
@@ -124,16 +127,24 @@ def analyze(
     edges = builders.sociability_edges(connection)
     results["sociability_edges"] = edges
     step("communities")
-    graph = builders.sociability_graph(edges)
-    found = detect(graph, parameters.seed, parameters.resolution, restarts=parameters.restarts)
-    results.update(_communities(graph, found, adoptions, builders.account_contexts(connection)))
-    step("roles")
     allow_list = (
         read_institutions(Path(parameters.institutions)) if parameters.institutions
         else Institutions()
     )  # fmt: skip
     institutional = builders.institutional_accounts(connection, allow_list)
-    results["account_roles"] = _roles(graph, found, trees, institutional, parameters.seed)
+    graph = builders.sociability_graph(edges)
+    found = detect(graph, parameters.seed, parameters.resolution, restarts=parameters.restarts)
+    membership = grouped(found, parameters.min_community_size)
+    contexts = builders.account_contexts(connection)
+    results.update(_communities(graph, found, membership, adoptions, contexts, institutional))
+    if parameters.stability:
+        step("community stability")
+        seeds = [parameters.seed + run * parameters.restarts for run in range(parameters.stability)]
+        results["communities"]["stability"] = stability(
+            graph, seeds, parameters.resolution, parameters.restarts
+        )
+    step("roles")
+    results["account_roles"] = _roles(graph, membership, trees, institutional, parameters)
     results["resource_roles"] = cascade_roles(trees, by="resource_id")
     results["institutional_share"] = institutional_share(trees, institutional, followers)
     step("adoption models")
@@ -161,17 +172,19 @@ def analyze(
     return counts
 
 
-def _communities(graph, found, adoptions, contexts) -> dict[str, pd.DataFrame]:
+def _communities(graph, found, membership, adoptions, contexts, institutional):
+    """The communities (small groups grouped), who belongs where, and how resources spread."""
     memberships = pd.DataFrame(
         {
             "platform": graph.vs["platform"],
             "account_id": graph.vs["account_id"],
-            "community": found.membership,
+            "community": membership,
         }
     ).astype({"platform": object, "account_id": object, "community": "int64"})
     reached, spread = community_spread(adoptions, memberships)
-    labels = label_communities(graph, found, adoptions, contexts)
+    labels = label_communities(graph, membership, adoptions, contexts, institutional)
     labels["modularity"] = found.modularity
+    labels["stability"] = math.nan  # mean NMI across seeds, when measured
     return {
         "communities": labels,
         "account_communities": memberships,
@@ -180,16 +193,16 @@ def _communities(graph, found, adoptions, contexts) -> dict[str, pd.DataFrame]:
     }
 
 
-def _roles(graph, found, trees, institutional, seed: int) -> pd.DataFrame:
+def _roles(graph, membership, trees, institutional, parameters) -> pd.DataFrame:
     """Centralities and cascade roles of every account found in either, one row each."""
     keys = ["platform", "account_id"]
-    table = centralities(graph, found.membership, seed=seed).merge(
-        cascade_roles(trees), on=keys, how="outer"
-    )
+    found = centralities(graph, membership, bridge_share=parameters.bridge_share,
+                         seed=parameters.seed)  # fmt: skip
+    table = found.merge(cascade_roles(trees), on=keys, how="outer")
     counts = ["cascades_started", "started_reach", "cascades_joined", "downstream"]
     table[counts] = table[counts].fillna(0).astype("int64")
     # accounts seen only in cascades have no place in the sociability graph
-    graph_only = ["community", "coreness", "other_communities"]
+    graph_only = ["community", "coreness", "other_communities", "bridge_rank"]
     table[graph_only] = table[graph_only].astype("Int64")
     for flag in ("originator", "amplifier", "bridge"):
         table[flag] = table[flag].astype("boolean").fillna(False).astype(bool)

@@ -4,6 +4,10 @@ Leiden (Traag, Waltman and van Eck, 2019) with the **modularity** objective: igr
 ``community_leiden`` defaults to the CPM objective, which with its default resolution puts
 every account alone; :func:`detect` always asks for modularity. Leiden works on undirected
 graphs: directed edges are merged, their weights summed.
+
+A *community* is a group of at least a minimum size; the accounts of smaller groups are
+grouped together as "small groups" (:data:`SMALL_GROUPS`, by :func:`grouped`), and every
+table, count and page uses that one definition.
 """
 
 from __future__ import annotations
@@ -16,9 +20,25 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 import igraph as ig
+import numpy as np
 import pandas as pd
 
-__all__ = ["Communities", "community_spread", "detect", "label_communities", "stability"]
+__all__ = [
+    "MIN_COMMUNITY_SIZE",
+    "SMALL_GROUPS",
+    "Communities",
+    "community_spread",
+    "detect",
+    "grouped",
+    "label_communities",
+    "log_odds",
+    "stability",
+]
+
+#: Groups of fewer accounts are not communities: they are counted as small groups.
+MIN_COMMUNITY_SIZE = 10
+#: The community number of the accounts in small groups.
+SMALL_GROUPS = -1
 
 
 @dataclass
@@ -99,15 +119,35 @@ def detect(
     return Communities(membership, float(modularity), sizes, seed, resolution)
 
 
-def stability(graph: ig.Graph, seeds: Iterable[int] = range(5), resolution: float = 1.0) -> float:
+def grouped(found: Communities, min_size: int = MIN_COMMUNITY_SIZE) -> list[int]:
+    """Return the membership with the groups under ``min_size`` accounts as :data:`SMALL_GROUPS`.
+
+    Communities keep their numbers (0, 1, … by decreasing size, so those kept are the first).
+
+    >>> grouped(Communities([0, 0, 0, 1, 1, 2], 0.1, [3, 2, 1], 0, 1.0), min_size=2)
+    [0, 0, 0, 1, 1, -1]
+    """
+    small = {community for community, size in enumerate(found.sizes) if size < min_size}
+    return [SMALL_GROUPS if community in small else community for community in found.membership]
+
+
+def stability(
+    graph: ig.Graph, seeds: Iterable[int] = range(5), resolution: float = 1.0, restarts: int = 1
+) -> float:
     """Return the mean normalised mutual information between the partitions of several seeds.
 
-    1.0: every seed finds the same communities.
+    1.0: every seed finds the same communities. ``resolution`` and ``restarts`` as in
+    :func:`detect`; the partitions compared are Leiden's, small groups included.
 
     >>> stability(ig.Graph.Famous("Zachary"), seeds=[1, 2, 3]) > 0.8
     True
+
+    References
+    ----------
+    L. Danon, A. Díaz-Guilera, J. Duch, A. Arenas, "Comparing community structure
+    identification", J. Stat. Mech. P09008, 2005. doi:10.1088/1742-5468/2005/09/P09008
     """
-    partitions = [detect(graph, seed, resolution).membership for seed in seeds]
+    partitions = [detect(graph, seed, resolution, restarts=restarts).membership for seed in seeds]
     pairs = list(itertools.combinations(partitions, 2))
     if not pairs:
         raise ValueError("stability needs at least two seeds")
@@ -125,17 +165,19 @@ def community_spread(
     adoptions : DataFrame
         ``resource_id``, ``platform``, ``account_id``, ``adopted_at``.
     memberships : DataFrame
-        ``platform``, ``account_id``, ``community``.
+        ``platform``, ``account_id``, ``community`` (:data:`SMALL_GROUPS` for small groups).
 
     Returns
     -------
     reached : DataFrame
-        Per resource and community: ``adopters`` (distinct accounts), ``share`` (of the
-        resource's adopters with a community), ``arrived_at`` (its first adoption there) and
-        ``bridge`` (the account of that first adoption, with its ``bridge_platform``).
+        Per resource and community (small groups as one): ``adopters`` (distinct accounts),
+        ``share`` (of the resource's adopters in the graph), ``arrived_at`` (its first
+        adoption there) and ``bridge`` (the account of that first adoption, with its
+        ``bridge_platform``).
     spread : DataFrame
-        Per resource: ``communities`` reached and ``entropy`` (Shannon, in bits, of the shares;
-        0 when all adopters are in one community).
+        Per resource: ``communities`` reached (small groups not counted) and ``entropy``
+        (Shannon, in bits, of the shares, small groups as one group; 0 when all adopters are
+        in one).
 
     Examples
     --------
@@ -143,13 +185,13 @@ def community_spread(
     >>> adoptions = pd.DataFrame({"resource_id": "r1", "platform": "bluesky",
     ...     "account_id": ["a", "b", "c", "d"], "adopted_at": [at(0), at(1), at(2), at(3)]})
     >>> memberships = pd.DataFrame({"platform": "bluesky", "account_id": ["a", "b", "c", "d"],
-    ...     "community": [0, 0, 1, 1]})
+    ...     "community": [0, 0, 1, SMALL_GROUPS]})
     >>> reached, spread = community_spread(adoptions, memberships)
     >>> reached[["community", "adopters", "share", "bridge"]].values.tolist()
-    [[0, 2, 0.5, 'a'], [1, 2, 0.5, 'c']]
+    [[-1, 1, 0.25, 'd'], [0, 2, 0.5, 'a'], [1, 1, 0.25, 'c']]
     >>> print(spread.to_string(index=False))
     resource_id  communities  entropy
-             r1            2      1.0
+             r1            2      1.5
     """
     placed = adoptions.dropna(subset=["adopted_at"]).merge(
         memberships, on=["platform", "account_id"]
@@ -170,86 +212,255 @@ def community_spread(
     entropy = reached.groupby("resource_id")["share"].agg(
         lambda shares: float(-sum(p * math.log2(p) for p in shares if p > 0)) + 0.0
     )
-    spread = pd.DataFrame(
-        {"communities": reached.groupby("resource_id").size(), "entropy": entropy}
-    ).reset_index()
+    communities = (reached["community"] != SMALL_GROUPS).groupby(reached["resource_id"]).sum()
+    spread = pd.DataFrame({"communities": communities, "entropy": entropy}).reset_index()
     columns = ["resource_id", "community", "adopters", "share", "arrived_at", "bridge"]
     return reached[[*columns, "bridge_platform"]], spread
 
 
+def log_odds(counts: pd.DataFrame, prior_size: float | None = None) -> pd.DataFrame:
+    """Return how distinctive each term is of each group against all the other groups.
+
+    The weighted log-odds ratio with an informative Dirichlet prior of Monroe, Colaresi and
+    Quinn (2008, §3.5.3), each group against the rest: with y the term's count in the group,
+    n the group's total, y′ and n′ those of the rest, and the prior α_w = α₀ · (the term's
+    share of all counts),
+
+    δ = log((y + α_w) / (n + α₀ − y − α_w)) − log((y′ + α_w) / (n′ + α₀ − y′ − α_w)),
+
+    its variance ≈ 1 / (y + α_w) + 1 / (y′ + α_w), and z = δ / √variance. A large positive z
+    marks a term the group uses more than the rest, beyond what chance would give.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        ``group``, ``term``, ``count`` (> 0; a missing row is a count of 0).
+    prior_size : float, optional
+        α₀, the prior's weight in counts. By default the number of distinct terms: one
+        pseudo-count per term on average, spread like the pooled counts. The pooled counts
+        themselves (α₀ = all counts) shrink more: small groups then show nothing distinctive.
+
+    Returns
+    -------
+    DataFrame
+        ``group``, ``term``, ``count``, ``delta`` and ``z``, one row per group and term seen
+        anywhere. NaN when the vocabulary has a single term.
+
+    Examples
+    --------
+    Group a uses "x" 3 times and "y" once; the rest (b) "x" once and "y" 3 times. Prior:
+    α₀ = 2 terms, α_x = α_y = 1. δ_x = log(4/2) − log(2/4), variance 1/4 + 1/2.
+
+    >>> counts = pd.DataFrame({"group": ["a", "a", "b", "b"], "term": ["x", "y", "x", "y"],
+    ...     "count": [3, 1, 1, 3]})
+    >>> scored = log_odds(counts)
+    >>> round(float(scored.loc[0, "z"]), 4), round(2 * math.log(2) / math.sqrt(3 / 4), 4)
+    (1.6008, 1.6008)
+
+    References
+    ----------
+    B. L. Monroe, M. P. Colaresi, K. M. Quinn, "Fightin' words: lexical feature selection and
+    evaluation for identifying the content of political conflict", Political Analysis 16(4),
+    372–403, 2008. doi:10.1093/pan/mpn018
+    """
+    table = counts.pivot_table(index="group", columns="term", values="count", aggfunc="sum",
+                               fill_value=0)  # fmt: skip
+    y = table.to_numpy(dtype="float64")
+    pooled = y.sum(axis=0)
+    alpha0 = len(pooled) if prior_size is None else prior_size
+    alpha = alpha0 * pooled / pooled.sum()
+    n = y.sum(axis=1, keepdims=True)
+    rest, rest_n = pooled - y, pooled.sum() - n
+    with np.errstate(divide="ignore", invalid="ignore"):
+        delta = np.log((y + alpha) / (n + alpha0 - y - alpha)) - np.log(
+            (rest + alpha) / (rest_n + alpha0 - rest - alpha)
+        )
+        z = delta / np.sqrt(1 / (y + alpha) + 1 / (rest + alpha))
+    finite = np.isfinite(z)
+    scored = pd.DataFrame(
+        {
+            "group": np.repeat(table.index.to_numpy(), table.shape[1]),
+            "term": np.tile(table.columns.to_numpy(), table.shape[0]),
+            "count": y.ravel().astype("int64"),
+            "delta": np.where(finite, delta, np.nan).ravel(),
+            "z": np.where(finite, z, np.nan).ravel(),
+        }
+    )
+    return scored
+
+
 def label_communities(
     graph: ig.Graph,
-    communities: Communities,
+    membership: list[int],
     adoptions: pd.DataFrame,
     contexts: pd.DataFrame | None = None,
+    institutions: pd.DataFrame | None = None,
     top: int = 3,
+    z_min: float = 1.96,
 ) -> pd.DataFrame:
-    """Describe each community for humans.
+    """Describe each community by what sets it apart from the others.
+
+    Terms are the contexts its accounts post in (hashtags, instances, forums, boards,
+    subreddits; a channel that is an individual's account is left out), the resources they
+    adopted, and the allow-listed institutions they are tied to, each counted once per
+    account. The terms most distinctive of a community are those of highest
+    :func:`log_odds` z against the other communities and the small groups, with z above
+    ``z_min`` (1.96: 95 % two-sided). No individual's account ever names a community.
 
     Parameters
     ----------
     graph : igraph.Graph
         The graph the communities were found in, with ``platform`` and ``account_id`` vertex
         attributes (as :func:`graph.builders.sociability_graph` makes).
-    communities : Communities
+    membership : list of int
+        The community of each vertex, :data:`SMALL_GROUPS` for small groups (:func:`grouped`).
     adoptions : DataFrame
         ``resource_id``, ``platform``, ``account_id``.
     contexts : DataFrame, optional
-        ``platform``, ``account_id``, ``context`` (a hashtag, an instance, a forum…) for each
-        post of an account.
+        ``platform``, ``account_id``, ``context`` for each post of an account.
+    institutions : DataFrame, optional
+        ``platform``, ``account_id``, ``handle`` of the institutional accounts; those with a
+        handle (allow-listed) are terms, named ``@handle``.
     top : int
-        How many of each to name.
+        How many terms make a label, and how many of each kind are listed.
+    z_min : float
 
     Returns
     -------
     DataFrame
-        ``community``, ``size``, ``central_accounts`` (highest PageRank, weighted),
-        ``shared_resources`` (most adopters in the community), ``contexts`` (most frequent)
-        and ``label`` (those, in one line).
+        One row per community (small groups left out), largest first: ``community``,
+        ``size``, the most distinctive ``contexts``, ``shared_resources`` and
+        ``institutions`` (lists), and ``label``: ``top`` terms, the most distinctive of each
+        kind first, then the next by z; more while two labels name the same terms, then
+        the community's number if they still do; "community n" when nothing sets it apart.
+        Labels are unique.
+
+    Examples
+    --------
+    >>> graph = ig.Graph.Full(4) + ig.Graph.Full(4)
+    >>> graph.vs["platform"] = "bluesky"
+    >>> graph.vs["account_id"] = list("abcdefgh")
+    >>> contexts = pd.DataFrame({"platform": "bluesky", "account_id": list("abcdefgh"),
+    ...     "context": ["#maths"] * 4 + ["#eps"] * 4})
+    >>> no_adoptions = pd.DataFrame(columns=["resource_id", "platform", "account_id"])
+    >>> labels = label_communities(graph, [0] * 4 + [1] * 4, no_adoptions, contexts, z_min=0)
+    >>> labels["label"].tolist()
+    ['#maths', '#eps']
     """
-    columns = ["community", "size", "central_accounts", "shared_resources", "contexts", "label"]
-    if not communities.membership:
-        return pd.DataFrame(columns=columns)
-    weight = "weight" if "weight" in graph.es.attributes() else None
+    columns = ["community", "size", "contexts", "shared_resources", "institutions", "label"]
+    types = {"community": "int64", "size": "int64", "label": "string"}
+    if graph.vcount() == 0:
+        return pd.DataFrame({column: [] for column in columns}).astype(types)
+    keys = ["platform", "account_id"]
     members = pd.DataFrame(
-        {
-            "platform": graph.vs["platform"],
-            "account_id": graph.vs["account_id"],
-            "community": communities.membership,
-            "pagerank": graph.pagerank(weights=weight),
-        }
-    )
-    central = (
-        members.sort_values(["community", "pagerank"], ascending=[True, False])
-        .groupby("community")["account_id"]
-        .agg(lambda accounts: list(accounts[:top]))
-    )
-    placed = adoptions.merge(members, on=["platform", "account_id"])
-    resources = _most_frequent(placed.drop_duplicates(["resource_id", "platform", "account_id"]),
-                               "resource_id", top)  # fmt: skip
-    table = pd.DataFrame({"size": members.groupby("community").size(), "central_accounts": central})
-    table["shared_resources"] = resources.reindex(table.index)
+        {"platform": graph.vs["platform"], "account_id": graph.vs["account_id"],
+         "community": membership}
+    )  # fmt: skip
+    named = _named_institutions(institutions)
+    terms = [_resource_terms(adoptions, members)]
     if contexts is not None:
-        table["contexts"] = _most_frequent(
-            contexts.merge(members, on=["platform", "account_id"]), "context", top
-        ).reindex(table.index)
-    else:
-        table["contexts"] = None
-    table = table.reset_index()
-    for column in ("shared_resources", "contexts"):
-        table[column] = table[column].map(lambda found: found if isinstance(found, list) else [])
-    table["label"] = [
-        " · ".join(filter(None, [", ".join(row.contexts), ", ".join(row.shared_resources)]))
-        or f"community {row.community}"
-        for row in table.itertuples()
+        terms.append(_context_terms(contexts, members, named))
+    if not named.empty:
+        terms.append(_institution_terms(graph, membership, named))
+    used = pd.concat(terms, ignore_index=True).drop_duplicates([*keys, "kind", "term"])
+    counts = used.groupby(["community", "kind", "term"], as_index=False).size()
+    counts["key"] = counts["kind"] + ":" + counts["term"]  # a term's name may recur by kind
+    scored = log_odds(counts[["community", "key", "size"]].set_axis(["group", "term", "count"],
+                                                                    axis=1))  # fmt: skip
+    scored = scored.merge(counts[["key", "kind"]].drop_duplicates(), left_on="term",
+                          right_on="key").drop(columns="term")  # fmt: skip
+    scored["term"] = scored["key"].str.split(":", n=1).str[1]
+    distinctive = scored[(scored["z"] > z_min) & (scored["count"] > 0)]
+    distinctive = distinctive.sort_values(["group", "z", "term"], ascending=[True, False, True])
+    table = members[members["community"] != SMALL_GROUPS].groupby("community").size()
+    table = table.rename("size").reset_index()
+    for kind, column in (("context", "contexts"), ("resource", "shared_resources"),
+                         ("institution", "institutions")):  # fmt: skip
+        of_kind = distinctive[distinctive["kind"] == kind].groupby("group")["term"]
+        lists = of_kind.agg(lambda values: list(values[:top]))
+        table[column] = [lists.get(community, []) for community in table["community"]]
+    # each kind's best term first (by z), so no one kind fills a label, then the rest by z
+    best = ~distinctive.duplicated(["group", "kind"])
+    ordered = pd.concat([distinctive[best], distinctive[~best]])
+    terms_of = {group: list(frame["term"]) for group, frame in ordered.groupby("group")}
+    table["label"] = _unique_labels(table["community"].tolist(), terms_of, top)
+    return table[columns].astype(types)
+
+
+def _named_institutions(institutions: pd.DataFrame | None) -> pd.DataFrame:
+    """The allow-listed institutions (those with a handle), with their term ``@handle``."""
+    if institutions is None:
+        return pd.DataFrame(columns=["platform", "account_id", "term"])
+    named = institutions.dropna(subset=["handle"])
+    return named.assign(term="@" + named["handle"].str.lstrip("@"))[
+        ["platform", "account_id", "term"]
+    ].drop_duplicates(["platform", "account_id"])
+
+
+def _resource_terms(adoptions: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
+    placed = adoptions.merge(members, on=["platform", "account_id"])
+    return placed.assign(kind="resource", term=placed["resource_id"].astype(str))[
+        ["platform", "account_id", "community", "kind", "term"]
     ]
-    return table[columns]
 
 
-def _most_frequent(frame: pd.DataFrame, column: str, top: int) -> pd.Series:
-    counts = frame.groupby(["community", column]).size().rename("n").reset_index()
-    counts = counts.sort_values(["community", "n", column], ascending=[True, False, True])
-    return counts.groupby("community")[column].agg(lambda values: list(values[:top]))
+def _context_terms(
+    contexts: pd.DataFrame, members: pd.DataFrame, named: pd.DataFrame
+) -> pd.DataFrame:
+    """Contexts, without those that are an individual's account (a Telegram channel is one);
+    an institution's channel is named by its handle."""
+    accounts = set(members["account_id"]) | set(contexts["account_id"])
+    handles = dict(zip(named["account_id"], named["term"], strict=True))
+    context = contexts["context"].map(lambda value: handles.get(value, value))
+    kept = contexts.assign(term=context)[~context.isin(accounts - set(handles))]
+    placed = kept.merge(members, on=["platform", "account_id"])
+    return placed.assign(kind="context")[["platform", "account_id", "community", "kind", "term"]]
+
+
+def _institution_terms(graph: ig.Graph, membership: list[int], named: pd.DataFrame):
+    """Each account tied (either way) to an allow-listed institution uses its term."""
+    keys = zip(graph.vs["platform"], graph.vs["account_id"], strict=True)
+    vertex = {key: index for index, key in enumerate(keys)}
+    rows = []
+    for platform, account, term in named.itertuples(index=False):
+        index = vertex.get((platform, account))
+        if index is None:
+            continue
+        for neighbour in set(graph.neighbors(index, mode="all")):
+            rows.append((graph.vs[neighbour]["platform"], graph.vs[neighbour]["account_id"],
+                         membership[neighbour], "institution", term))  # fmt: skip
+    return pd.DataFrame(rows, columns=["platform", "account_id", "community", "kind", "term"])
+
+
+def _unique_labels(communities: list[int], terms: dict[int, list[str]], top: int) -> list[str]:
+    """Each community's first ``top`` terms, more while two name the same set, then its number.
+
+    >>> terms = {0: ["#a", "#b"], 1: ["#a", "#c"], 2: ["#a"], 3: [], 4: ["#a"]}
+    >>> _unique_labels([0, 1, 2, 3, 4], terms, 1)
+    ['#a · #b', '#a · #c', '#a (community 2)', 'community 3', '#a (community 4)']
+    >>> _unique_labels([0, 1], {0: ["#a", "#b", "#c"], 1: ["#b", "#a", "#d"]}, 2)
+    ['#a · #b · #c', '#b · #a · #d']
+    """
+    length = {community: top for community in communities}
+
+    def named(community: int) -> frozenset[str]:
+        return frozenset(terms.get(community, [])[: length[community]])
+
+    while True:
+        sets = pd.Series({community: named(community) for community in communities})
+        clashing = sets[sets.duplicated(keep=False) & sets.map(bool)].index
+        longer = [c for c in clashing if length[c] < len(terms.get(c, []))]
+        if not longer:
+            break
+        for community in longer:
+            length[community] += 1
+    labels = {c: " · ".join(terms.get(c, [])[: length[c]]) for c in communities}
+    return [
+        f"community {community}" if not labels[community]
+        else f"{labels[community]} (community {community})" if community in clashing
+        else labels[community]
+        for community in communities
+    ]  # fmt: skip
 
 
 def _leiden(graph: ig.Graph, weight, resolution: float, tolerance: float):

@@ -232,17 +232,35 @@ def sidecar_bytes(
     return json.dumps(sidecar, ensure_ascii=False, indent=2, default=str).encode("utf-8")
 
 
-def methods_text(parameters: dict[str, Any], modularity: float | None = None) -> dict[str, str]:
+def methods_text(
+    parameters: dict[str, Any], modularity: float | None = None, stability: float | None = None
+) -> dict[str, str]:
     """The methods paragraph, in French and English, with the analysis' parameters.
 
-    >>> text = methods_text({"rule": "first", "seed": 3, "resolution": 1.0})
+    ``stability``: the mean NMI across the ``parameters["stability"]`` seeds, when measured.
+
+    >>> text = methods_text({"rule": "first", "seed": 3, "resolution": 1.0, "stability": 5},
+    ...                     stability=0.9)
     >>> "'first'" in text["en"] and "graine 3" in text["fr"] and "200 trees" in text["en"]
+    True
+    >>> "of 5 seeds, Danon et al. 2005) 0.900" in text["en"] and "2005) 0,900" in text["fr"]
     True
     """
     rule, draws = parameters.get("rule", "kernel"), parameters.get("draws", 200)
     seed, resolution = parameters.get("seed", 0), parameters.get("resolution", 1.0)
     restarts = parameters.get("restarts", 1)
     found = "" if modularity is None or math.isnan(modularity) else f"{modularity:.3f}"
+    seeds = parameters.get("stability", 0)
+    stable = "" if stability is None or math.isnan(stability) else f"{stability:.3f}"
+    min_size = parameters.get("min_community_size", 1)
+    share = f"{100 * parameters.get('bridge_share', 0.02):g}"
+    stability_en = stability_fr = ""
+    if stable:
+        stability_en = (f", stability (mean normalised mutual information between the "
+                        f"partitions of {seeds} seeds, Danon et al. 2005) {stable}")  # fmt: skip
+        stability_fr = (f", stabilité (information mutuelle normalisée moyenne entre les "
+                        f"partitions de {seeds} graines, Danon et al. 2005) "
+                        f"{stable.replace('.', ',')}")  # fmt: skip
     english = (
         "Traces were collected from public platform APIs and pages, stored as received, and "
         "linked to catalogue resources by normalised URL. Accounts are pseudonymised with a "
@@ -270,6 +288,19 @@ def methods_text(parameters: dict[str, Any], modularity: float | None = None) ->
         f"Leiden (Traag et al. 2019), modularity objective, resolution {resolution}, seed "
         f"{seed}, best of {restarts} run(s)"
         + (f", modularity {found}" if found else "")
+        + stability_en
+        + f". A community has at least {min_size} accounts; the accounts of smaller groups "
+        "count as one set of 'small groups' in every table. Each community is labelled by the "
+        "terms most distinctive of it against all other accounts (the contexts its accounts "
+        "post in, the resources they adopted, the allow-listed institutions they are tied "
+        "to, each counted once per account), by weighted log-odds with an informative "
+        "Dirichlet prior (Monroe, Colaresi and Quinn 2008), z above 1.96; no individual's "
+        "account names a community. An account's participation coefficient (Guimerà and "
+        "Amaral 2005) says how evenly its ties spread over communities, its brokerage the "
+        "share of shortest paths between accounts of different communities that pass "
+        "through it (betweenness, Freeman 1977, over pairs across communities); the bridges "
+        f"are at most {share} % of the accounts, those of highest brokerage (then "
+        "participation), accounts tied at the cut-off all left out"
         + ". The Bass model (Bass 1969) was fitted by bounded non-linear least squares to "
         "daily cumulative adopters."
     )
@@ -303,6 +334,20 @@ def methods_text(parameters: dict[str, Any], modularity: float | None = None) ->
         f"détectées avec Leiden (Traag et al. 2019), objectif de modularité, résolution "
         f"{resolution}, graine {seed}, meilleur de {restarts} essai(s)"
         + (f", modularité {found}" if found else "")
+        + stability_fr
+        + f". Une communauté compte au moins {min_size} comptes ; les comptes des groupes "
+        "plus petits forment un seul ensemble de « petits groupes » dans toutes les tables. "
+        "Chaque communauté est désignée par les termes qui la distinguent le plus de tous "
+        "les autres comptes (contextes où ses comptes publient, ressources adoptées, "
+        "institutions de la liste d'autorisation auxquelles ils sont liés, comptés une fois "
+        "par compte), par log-odds pondéré avec a priori de Dirichlet informatif (Monroe, "
+        "Colaresi et Quinn 2008), z supérieur à 1,96 ; aucun compte de personne ne désigne "
+        "une communauté. Le coefficient de participation d'un compte (Guimerà et Amaral "
+        "2005) dit combien ses liens se répartissent entre communautés, son courtage la part "
+        "des plus courts chemins entre comptes de communautés différentes qui passent par "
+        "lui (intermédiarité, Freeman 1977, sur les paires entre communautés) ; les "
+        f"passerelles sont au plus {share.replace('.', ',')} % des comptes, ceux de plus fort "
+        "courtage (puis participation), les ex æquo au seuil tous écartés"
         + ". Le modèle de Bass (Bass 1969) a été ajusté par moindres carrés non linéaires "
         "bornés aux adoptants cumulés par jour."
     )

@@ -25,7 +25,7 @@ def provenance_of(connection) -> dict:
     """What every exported file's sidecar says: version, last analysis, source runs, methods."""
     analysis = analyses.last_analysis(connection)
     parameters = json.loads(analysis["parameters"])
-    modularity = communities.modularity(connection)
+    found = communities.overview(connection)
     runs = analyses.source_runs(connection)
     return {
         "essaim_version": __version__,
@@ -36,7 +36,7 @@ def provenance_of(connection) -> dict:
             "parameters": parameters,
         },
         "source_runs": json.loads(runs.to_json(orient="records")),
-        "methods": methods_text(parameters, modularity),
+        "methods": methods_text(parameters, found["modularity"], found["stability"]),
     }
 
 

@@ -1,12 +1,15 @@
 """Who did what in the spread: originators, amplifiers, bridges, central and core accounts.
 
 :func:`centralities` measures the accounts of the sociability graph (PageRank, k-core,
-betweenness, ties into other communities); :func:`cascade_roles` says from the cascade trees
-who started cascades and through whom other adopters came; :func:`institutional_share` says
-how much of each resource's spread went through institutional accounts.
+betweenness, participation in communities, brokerage between them, and the bridges);
+:func:`cascade_roles` says from the cascade trees who started cascades and through whom other
+adopters came; :func:`institutional_share` says how much of each resource's spread went
+through institutional accounts.
 """
 
 from __future__ import annotations
+
+import math
 
 import igraph as ig
 import numpy as np
@@ -28,17 +31,20 @@ __all__ = [
 
 #: Above this many accounts, betweenness is estimated from sampled sources.
 EXACT_BETWEENNESS_LIMIT = 5_000
+#: The bridges are at most this share of the accounts, the strongest brokers.
+BRIDGE_SHARE = 0.02
 
 
 def centralities(
     graph: ig.Graph,
     membership: list[int],
     *,
+    bridge_share: float = BRIDGE_SHARE,
     exact_limit: int = EXACT_BETWEENNESS_LIMIT,
     pivots: int = 32,
     seed: int = 0,
 ) -> pd.DataFrame:
-    """Return PageRank, coreness, betweenness and bridging of every account.
+    """Return PageRank, coreness, betweenness, participation, brokerage and the bridges.
 
     Parameters
     ----------
@@ -47,10 +53,14 @@ def centralities(
         the account that acts (follows, reposts…) to the one acted on, ``weight`` per edge.
     membership : list of int
         The community of each vertex.
+    bridge_share : float
+        The bridges are the accounts ranked first by brokerage (then participation), at most
+        this share of all accounts: ``floor(bridge_share × n)`` places, and accounts tied at
+        the last place are all left out rather than drawn. No brokerage, no bridge.
     exact_limit : int
-        Betweenness is exact up to this many vertices. Above, it is estimated from ``pivots``
-        source vertices drawn with ``seed`` and scaled by n / pivots, an unbiased estimator
-        (Brandes and Pich 2007).
+        Betweenness and brokerage are exact up to this many vertices. Above, they are
+        estimated from ``pivots`` source vertices drawn with ``seed`` and scaled by
+        n / pivots, an unbiased estimator (Brandes and Pich 2007).
     pivots, seed : int
 
     Returns
@@ -59,20 +69,26 @@ def centralities(
         ``platform``, ``account_id``, ``community``, ``pagerank`` (weighted, directed: rank
         flows to the followed and the reshared; sums to 1), ``coreness`` (k-core number,
         ties in either direction), ``betweenness`` (undirected, unweighted shortest paths),
-        ``other_communities`` (how many communities other than its own it has ties into) and
-        ``bridge`` (ties into another community and on some shortest path between others:
-        betweenness > 0). The method used for betweenness is in ``betweenness_method``.
+        ``other_communities`` (how many communities other than its own it has ties into),
+        ``participation`` (:func:`participation`), ``brokerage`` (:func:`brokerage`),
+        ``bridge_rank`` (1 for the strongest broker; ties share a rank) and ``bridge``. The
+        method used for betweenness and brokerage is in ``betweenness_method``.
 
     Examples
     --------
-    Two triangles joined by the edge c–d: c and d are the bridges.
+    Two triangles joined by the edge c–d: c and d broker every path between the two
+    communities but those from each other (6 of the 9 pairs).
 
     >>> graph = ig.Graph([(0, 1), (1, 2), (2, 0), (2, 3), (3, 4), (4, 5), (5, 3)])
     >>> graph.vs["platform"] = "bluesky"
     >>> graph.vs["account_id"] = list("abcdef")
-    >>> table = centralities(graph, [0, 0, 0, 1, 1, 1])
-    >>> table.loc[table["bridge"], "account_id"].tolist()
+    >>> table = centralities(graph, [0, 0, 0, 1, 1, 1], bridge_share=0.34)
+    >>> table[["brokerage", "participation"]].round(3).iloc[2].tolist()
+    [0.667, 0.444]
+    >>> table.loc[table["bridge"], "account_id"].tolist()  # 2 places of 6 accounts
     ['c', 'd']
+    >>> table["bridge_rank"].tolist()
+    [3, 3, 1, 1, 3, 3]
     >>> table["betweenness"].tolist()  # c is on the paths from a and b to d, e and f
     [0.0, 0.0, 6.0, 6.0, 0.0, 0.0]
     >>> table["coreness"].tolist()
@@ -85,17 +101,15 @@ def centralities(
     engine", 1998. S. B. Seidman, "Network structure and minimum degree", Social Networks 5,
     1983.
     """
+    if not 0 <= bridge_share <= 1:
+        raise ValueError("bridge_share must be between 0 and 1")
     n = graph.vcount()
     weights = graph.es["weight"] if "weight" in graph.es.attributes() else None
     undirected = graph.as_undirected(mode="collapse") if graph.is_directed() else graph
-    if n <= exact_limit:
-        betweenness = undirected.betweenness(directed=False)
-        method = "exact"
-    else:
-        chosen = np.random.default_rng(seed).choice(n, size=pivots, replace=False)
-        sampled = undirected.betweenness(directed=False, sources=chosen.tolist())
-        betweenness = [value * n / pivots for value in sampled]
-        method = f"sampled:{pivots} sources, seed {seed}"
+    sources, scale, method = None, 1.0, "exact"
+    if n > exact_limit:
+        sources = np.random.default_rng(seed).choice(n, size=pivots, replace=False).tolist()
+        scale, method = n / pivots, f"sampled:{pivots} sources, seed {seed}"
     community = np.asarray(membership, dtype="int64")
     ends = np.asarray(undirected.get_edgelist(), dtype="int64").reshape(-1, 2)
     crossing = ends[community[ends[:, 0]] != community[ends[:, 1]]]
@@ -106,6 +120,7 @@ def centralities(
         }
     )
     other = ties.drop_duplicates().groupby("vertex").size().reindex(range(n), fill_value=0)
+    betweenness = undirected.betweenness(directed=False, sources=sources) if n else []
     table = pd.DataFrame(
         {
             "platform": graph.vs["platform"],
@@ -113,13 +128,112 @@ def centralities(
             "community": community,
             "pagerank": graph.pagerank(weights=weights, directed=True) if n else [],
             "coreness": graph.coreness(mode="all"),
-            "betweenness": np.asarray(betweenness, dtype="float64"),
+            "betweenness": np.asarray(betweenness, dtype="float64") * scale,
             "other_communities": other.to_numpy(dtype="int64"),
+            "participation": participation(undirected, membership),
+            "brokerage": brokerage(undirected, membership, sources) * scale,
         }
     )
-    table["bridge"] = (table["other_communities"] > 0) & (table["betweenness"] > 0)
+    table["bridge_rank"], table["bridge"] = _bridges(table, bridge_share)
     table["betweenness_method"] = method
     return table.astype({"platform": object, "account_id": object, "coreness": "int64"})
+
+
+def participation(graph: ig.Graph, membership: list[int]) -> np.ndarray:
+    """Return each vertex's participation coefficient P = 1 − Σ_s (k_s / k)².
+
+    k is the vertex's number of neighbours and k_s those in community s (Guimerà and Amaral
+    2005): 0 when every tie stays in one community, towards 1 when ties spread evenly over
+    many. Edges are taken undirected and unweighted, repeated ones once; NaN without a tie.
+
+    Examples
+    --------
+    A star whose centre has two leaves in its community and one in each of two others:
+    P = 1 − (2/4)² − (1/4)² − (1/4)² = 0.625.
+
+    >>> star = ig.Graph.Star(5)
+    >>> participation(star, [0, 0, 0, 1, 2]).tolist()
+    [0.625, 0.0, 0.0, 0.0, 0.0]
+
+    References
+    ----------
+    R. Guimerà, L. A. N. Amaral, "Functional cartography of complex metabolic networks",
+    Nature 433, 895–900, 2005. doi:10.1038/nature03288
+    """
+    simple = graph.as_undirected(mode="collapse") if graph.is_directed() else graph.copy()
+    simple.simplify()
+    community = np.asarray(membership, dtype="int64")
+    ends = np.asarray(simple.get_edgelist(), dtype="int64").reshape(-1, 2)
+    ties = pd.DataFrame(
+        {
+            "vertex": np.concatenate([ends[:, 0], ends[:, 1]]),
+            "other": np.concatenate([community[ends[:, 1]], community[ends[:, 0]]]),
+        }
+    )
+    per_community = ties.groupby(["vertex", "other"]).size()
+    degree = per_community.groupby("vertex").transform("sum")
+    concentration = ((per_community / degree) ** 2).groupby("vertex").sum()
+    return (1 - concentration).reindex(range(graph.vcount())).to_numpy(dtype="float64")
+
+
+def brokerage(graph: ig.Graph, membership: list[int], sources=None) -> np.ndarray:
+    """Return the share of shortest paths between communities that pass through each vertex.
+
+    For every pair of vertices in different communities joined by a path, the fraction of
+    their shortest paths through the vertex (not as an end), summed and divided by the
+    number of such pairs: the betweenness (Freeman 1977) counted over pairs from different
+    communities only, in [0, 1]. Undirected, unweighted.
+
+    Parameters
+    ----------
+    graph : igraph.Graph
+    membership : list of int
+        The community of each vertex.
+    sources : list of int, optional
+        Count only the paths starting at these vertices (sampled sources: scale the result
+        by n / len(sources) for an unbiased estimate).
+
+    Examples
+    --------
+    The path a–b–c–d with a and b in one community, c and d in another: of the four pairs
+    across, b is inside the paths a–c and a–d, c inside a–d and b–d.
+
+    >>> brokerage(ig.Graph([(0, 1), (1, 2), (2, 3)]), [0, 0, 1, 1]).tolist()
+    [0.0, 0.5, 0.5, 0.0]
+
+    References
+    ----------
+    L. C. Freeman, "A set of measures of centrality based on betweenness", Sociometry 40(1),
+    35–41, 1977.
+    """
+    n = graph.vcount()
+    community = np.asarray(membership, dtype="int64")
+    chosen = np.arange(n) if sources is None else np.asarray(sources, dtype="int64")
+    through = np.zeros(n)
+    for group in np.unique(community[chosen]):
+        outside = np.flatnonzero(community != group)
+        if outside.size:
+            starts = chosen[community[chosen] == group]
+            # igraph halves undirected subset counts: a pair is seen from both of its ends
+            through += graph.betweenness(directed=False, sources=starts.tolist(),
+                                         targets=outside.tolist())  # fmt: skip
+    component = graph.connected_components().membership
+    cells = pd.DataFrame({"component": component, "community": community})
+    sizes = cells.groupby("component").size()
+    within = cells.groupby(["component", "community"]).size()
+    pairs = (int((sizes**2).sum()) - int((within**2).sum())) / 2
+    return through / pairs if pairs else through
+
+
+def _bridges(table: pd.DataFrame, share: float) -> tuple[pd.Series, pd.Series]:
+    """The rank of each account by brokerage then participation, and the bridge flag."""
+    scores = [table[column].fillna(-1).rank(method="dense") for column in ("brokerage",
+              "participation")]  # fmt: skip
+    score = scores[0] * (len(table) + 1) + scores[1]
+    rank = score.rank(method="min", ascending=False).astype("int64")
+    last = score.rank(method="max", ascending=False)
+    bridge = (table["brokerage"] > 0) & (last <= math.floor(share * len(table)))
+    return rank, bridge
 
 
 def cascade_roles(trees: pd.DataFrame, by: str | None = None) -> pd.DataFrame:

@@ -16,7 +16,14 @@ from graph.store import Store
 # graph.analysis (pandas, scipy, igraph) is imported by the commands that need it, so that
 # every other command starts quickly.
 
-__all__ = ["analysis_parameters", "analysis_ready", "analyze_command", "resources_known", "show"]
+__all__ = [
+    "analysis_parameters",
+    "analysis_ready",
+    "analyze_command",
+    "communities_sentence",
+    "resources_known",
+    "show",
+]
 
 
 def analysis_parameters(settings: Settings):
@@ -35,6 +42,8 @@ def analysis_parameters(settings: Settings):
         seed=analysis.seed,
         resolution=analysis.resolution,
         restarts=analysis.restarts,
+        min_community_size=analysis.min_community_size,
+        bridge_share=analysis.bridge_share,
         institutions=str(settings.institutions) if settings.institutions.exists() else None,
         bass_min_points=analysis.bass_min_points,
     )
@@ -53,19 +62,26 @@ def analysis_parameters(settings: Settings):
     help="Campaign CSV (date, channel, resource, utm_campaign, xtor).",
 )
 @click.option("--seed", type=int, help="Seed of community detection [default: config].")
+@click.option(
+    "--stability",
+    type=click.IntRange(min=2),
+    help="Also measure how stable the communities are: mean NMI between the partitions of "
+    "this many seeds (the analysis' seed first).",
+)
 @click.pass_context
-def analyze_command(context: click.Context, rule, window_hours, campaigns, seed) -> int:
+def analyze_command(context: click.Context, rule, window_hours, campaigns, seed, stability) -> int:
     """Compute cascades, reach, timelines, campaigns, communities, roles and adoption models.
 
     Every result table is replaced, and the parameters used are recorded with it.
     """
     from graph.analysis import analyze
     from graph.campaigns import CampaignError
-    from graph.store.results import RESULT_TABLES, analyses
+    from graph.store.results import RESULT_TABLES, analyses, communities
 
     settings = settings_of(context)
     parameters = analysis_parameters(settings)
-    chosen = {"rule": rule, "window_hours": window_hours, "campaigns": campaigns, "seed": seed}
+    chosen = {"rule": rule, "window_hours": window_hours, "campaigns": campaigns, "seed": seed,
+              "stability": stability}  # fmt: skip
     parameters = replace(parameters, **{k: v for k, v in chosen.items() if v is not None})
     steps: list[tuple[str, float]] = []
 
@@ -87,6 +103,7 @@ def analyze_command(context: click.Context, rule, window_hours, campaigns, seed)
     out.print(table("Time per step", spent))
     with Store(settings.database, read_only=True) as store:
         methods = analyses.parent_methods(store.connection)
+        found = communities.overview(store.connection)
     out.print(table("How parents were found (unknown_times and no_candidate: attached to the "
                     "post's author, with no confidence)", methods.to_dict("records")))  # fmt: skip
     out.print(
@@ -95,7 +112,31 @@ def analyze_command(context: click.Context, rule, window_hours, campaigns, seed)
         f"community seed {parameters.seed}.",
         highlight=False,
     )
+    out.print(communities_sentence(found), highlight=False)
     return EXIT_OK
+
+
+def communities_sentence(found: dict) -> str:
+    """What an analysis found of communities, in one sentence (``found``: as
+    :func:`graph.store.results.communities.overview` returns it).
+
+    >>> print(communities_sentence({"communities": 2, "accounts": 30, "small_groups": 3,
+    ...     "min_size": 10, "modularity": 0.41, "stability": 0.9, "seeds": 5}))
+    ... # doctest: +NORMALIZE_WHITESPACE
+    Communities: 2 of at least 10 accounts (30 accounts), 3 accounts in small groups;
+    modularity 0.410; stability 0.900 (mean NMI across 5 seeds).
+    """
+    stability = (
+        f"stability {found['stability']:.3f} (mean NMI across {found['seeds']} seeds)"
+        if found["stability"] is not None
+        else "stability not measured (essaim analyze --stability 5)"
+    )
+    modularity = found["modularity"]
+    return (
+        f"Communities: {found['communities']:,} of at least {found['min_size']} accounts "
+        f"({found['accounts']:,} accounts), {found['small_groups']:,} accounts in small groups; "
+        f"modularity {'–' if modularity is None else format(modularity, '.3f')}; {stability}."
+    )
 
 
 @click.group()
@@ -119,6 +160,30 @@ def show_resource(context: click.Context, resource_id: str, as_json: bool, top: 
         out.print_json(json.dumps(summary, default=str))
         return EXIT_OK
     _print_summary(summary)
+    return EXIT_OK
+
+
+@show.command("communities")
+@click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
+@click.pass_context
+def show_communities(context: click.Context, as_json: bool) -> int:
+    """List the communities: size, label and what sets each apart; modularity, stability."""
+    from graph.store.results import communities
+
+    settings = settings_of(context)
+    with Store(settings.database, read_only=True) as store:
+        if not analysis_ready(store.connection, ["communities", "account_communities"]):
+            return EXIT_USER_ERROR
+        found = communities.overview(store.connection)
+        rows = _records(communities.communities(store.connection))
+    if as_json:
+        out.print_json(json.dumps({**found, "list": rows}, default=str))
+        return EXIT_OK
+    shown = [{key: value for key, value in row.items() if key not in ("modularity", "stability")}
+             for row in rows]  # fmt: skip
+    out.print(table("Communities, largest first (the terms most distinctive of each, by "
+                    "weighted log-odds against the others)", shown))  # fmt: skip
+    out.print(communities_sentence(found), highlight=False)
     return EXIT_OK
 
 

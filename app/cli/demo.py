@@ -299,6 +299,7 @@ def _evaluate(settings: Settings, source: Path) -> None:
         adoptions = builders.adoption_events(store.connection)
         follows = builders.follows(store.connection)
         found = communities.account_communities(store.connection)
+        listed = communities.overview(store.connection)
     collected = coverage(adoptions, truth)
     out.print(table("Adoptions collected, against the truth", collected.to_dict("records")))
     _evaluate_parents(adoptions, follows, truth)
@@ -312,8 +313,9 @@ def _evaluate(settings: Settings, source: Path) -> None:
     detected = found.set_index(["platform", "account_id"])["community"]
     agreement = community_agreement(detected, planted)
     out.print(
-        f"Communities: {agreement['found']} found for {agreement['planted']} planted "
-        f"over {agreement['accounts']:,} accounts; NMI {agreement['nmi']:.3f}."
+        f"Communities: {listed['communities']} of at least {listed['min_size']} accounts found "
+        f"for {agreement['planted']} planted; NMI {agreement['nmi']:.3f} over "
+        f"{agreement['accounts']:,} accounts, small groups as one."
     )
 
 

@@ -179,13 +179,39 @@ _TEXTS = {
     # communities
     "communities.table": ("Communautés", "Communities"),
     "communities.modularity": ("Modularité", "Modularity"),
-    "communities.stability": ("Stabilité (IMN entre 5 graines)", "Stability (NMI across 5 seeds)"),
-    "communities.stability_button": ("Calculer la stabilité", "Compute stability"),
+    "communities.count": ("Communautés", "Communities"),
+    "communities.small_groups": ("Comptes en petits groupes", "Accounts in small groups"),
+    "communities.small": ("petits groupes", "small groups"),
+    "communities.stability": (
+        "Stabilité (IMN moyenne entre {seeds} graines)",
+        "Stability (mean NMI across {seeds} seeds)",
+    ),
+    "communities.stability_none": (
+        "Stabilité (non mesurée : essaim analyze --stability 5)",
+        "Stability (not measured: essaim analyze --stability 5)",
+    ),
+    "communities.definition": (
+        "Une communauté compte au moins {min_size} comptes ; les groupes plus petits sont "
+        "réunis en « petits groupes » (communauté -1). Chaque libellé réunit les termes les "
+        "plus distinctifs de la communauté face aux autres (log-odds pondéré, a priori de "
+        "Dirichlet informatif) : contextes, ressources adoptées, institutions auxquelles ses "
+        "comptes sont liés.",
+        'A community has at least {min_size} accounts; smaller groups are grouped as "small '
+        'groups" (community -1). Each label joins the terms most distinctive of the community '
+        "against the others (weighted log-odds, informative Dirichlet prior): contexts, "
+        "resources adopted, institutions its accounts are tied to.",
+    ),
     "communities.resources": (
         "Ressources adoptées par communauté (adoptants)",
         "Resources adopted by each community (adopters)",
     ),
     "communities.bridges": ("Comptes passerelles", "Bridge accounts"),
+    "communities.bridges_rule": (
+        "Passerelles : au plus {share} % des comptes, ceux par qui passe la plus grande part "
+        "des plus courts chemins entre communautés (puis par coefficient de participation).",
+        "Bridges: at most {share} % of the accounts, those carrying the largest share of the "
+        "shortest paths between communities (then by participation coefficient).",
+    ),
     # accounts
     "accounts.search": ("Chercher un compte", "Search an account"),
     "accounts.note": (
@@ -255,6 +281,13 @@ _COLUMNS = {
     "share": ("part", "share"),
     "arrived_at": ("arrivée", "arrived"),
     "bridge": ("passerelle", "bridge"),
+    "bridge_rank": ("rang de passerelle", "bridge rank"),
+    "participation": ("coefficient de participation", "participation coefficient"),
+    "brokerage": ("courtage entre communautés", "brokerage between communities"),
+    "other_communities": ("autres communautés liées", "other communities tied"),
+    "contexts": ("contextes distinctifs", "distinctive contexts"),
+    "shared_resources": ("ressources distinctives", "distinctive resources"),
+    "institutions": ("institutions distinctives", "distinctive institutions"),
     "figure": ("mesure", "figure"),
     "kind": ("nature", "kind"),
     "value": ("valeur", "value"),

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import re
 
 import duckdb
 import pytest
+from streamlit.testing.v1 import AppTest
 
+from app.web import MAIN_SCRIPT
+from app.web.i18n import number
 from graph.store import Store
 from tests.app.test_cli import SAMPLE, essaim
 
@@ -139,3 +144,55 @@ def test_whatif_chooses_seeds_and_compares_with_the_originators(data):
     assert mastodon.returncode == 1 and "no follow edges" in mastodon.stderr
     unknown = essaim("--data", data, "whatif", "--resource", "r9")
     assert unknown.returncode == 1 and "no resource 'r9'" in unknown.stderr
+
+
+def test_analyze_show_the_table_and_the_app_count_the_same_communities(data, tmp_path, monkeypatch):
+    # Two cliques of six, and an account following two members of each, beside the toy's
+    # five related accounts (ana, bob, cleo, dan, emma): with communities of at least 6
+    # accounts, the cliques are the two communities (7 and 6 accounts, the broker in one)
+    # and the toy's accounts are small groups.
+    first, second = [f"a{i}" for i in range(6)], [f"b{i}" for i in range(6)]
+    ties = [*itertools.combinations(first, 2), *itertools.combinations(second, 2)]
+    ties += [("x", "a0"), ("x", "a1"), ("x", "b0"), ("x", "b1")]
+    with Store(data / "essaim.duckdb") as store:
+        for follower, followee in ties:
+            store.connection.execute(
+                "INSERT INTO follows VALUES ('bluesky', ?, ?, now(), now(), 'test', 'run')",
+                [follower, followee],
+            )
+    config = tmp_path / "essaim.toml"
+    config.write_text(f'data_dir = "{data}"\n[analysis]\nmin_community_size = 6\n')
+    result = essaim("--config", config, "analyze", "--stability", "3")
+    assert result.returncode == 0, result.stderr
+    said = re.search(r"Communities: (\d+) of at least 6 accounts \((\d+) accounts\), (\d+) "
+                     r"accounts in small groups", result.stdout)  # fmt: skip
+    assert said, result.stdout
+
+    with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
+        sizes = connection.execute("SELECT size FROM communities ORDER BY size DESC").fetchall()
+        members = connection.execute(
+            "SELECT c.size, count(*) FROM communities c JOIN account_communities a "
+            "USING (community) GROUP BY ALL"
+        ).fetchall()
+        (small,) = connection.execute(
+            "SELECT count(*) FROM account_communities WHERE community = -1"
+        ).fetchone()
+        (stability,) = connection.execute("SELECT any_value(stability) FROM communities").fetchone()
+    assert [size for (size,) in sizes] == [7, 6] and small == 5
+    assert all(size == count for size, count in members)  # each size is its members' rows
+    assert [int(number) for number in said.groups()] == [2, 13, 5]
+    assert 0 < stability <= 1
+
+    shown = json.loads(essaim("--config", config, "show", "communities", "--json").stdout)
+    assert (shown["communities"], len(shown["list"]), shown["small_groups"]) == (2, 2, 5)
+    assert shown["stability"] == stability and shown["seeds"] == 3
+    assert "stability" in essaim("--config", config, "show", "communities").stdout
+
+    monkeypatch.setenv("ESSAIM_DATA", str(data))
+    monkeypatch.setenv("ESSAIM_CONFIG", "")
+    app = AppTest.from_file(str(MAIN_SCRIPT), default_timeout=120).run()
+    app.switch_page("views/communities.py").run()
+    assert not app.exception, [item.value for item in app.exception]
+    metrics = {metric.label: metric.value for metric in app.metric}
+    assert metrics["Communautés"] == "2" and metrics["Comptes en petits groupes"] == "5"
+    assert metrics["Stabilité (IMN moyenne entre 3 graines)"] == number(round(stability, 3), "fr")

@@ -1,13 +1,24 @@
-"""Communities: Leiden against exact optima on reference graphs, and spread across them."""
+"""Communities: Leiden against exact optima on reference graphs, spread across them, and
+labels worked by hand."""
 
 from __future__ import annotations
+
+import math
 
 import igraph as ig
 import networkx as nx
 import pandas as pd
 import pytest
 
-from graph.communities import community_spread, detect, label_communities, stability
+from graph.communities import (
+    SMALL_GROUPS,
+    community_spread,
+    detect,
+    grouped,
+    label_communities,
+    log_odds,
+    stability,
+)
 
 
 def from_networkx(graph: nx.Graph) -> ig.Graph:
@@ -79,46 +90,125 @@ def test_stability_is_one_for_obvious_communities():
         stability(cliques, seeds=[1])
 
 
+def test_stability_compares_partitions_of_the_given_seeds_with_restarts():
+    zachary = ig.Graph.Famous("Zachary")
+    same = [detect(zachary, 7, restarts=2).membership] * 2
+    assert ig.compare_communities(*same, method="nmi") == 1.0
+    assert stability(zachary, seeds=[7, 7], restarts=2) == pytest.approx(1.0)
+
+
+def test_groups_under_the_minimum_size_become_small_groups():
+    found = detect(ig.Graph.Full(5) + ig.Graph.Full(3) + ig.Graph.Full(2), seed=1)
+    assert found.sizes == [5, 3, 2]
+    assert grouped(found, 3) == [0] * 5 + [1] * 3 + [SMALL_GROUPS] * 2
+    assert grouped(found, 6) == [SMALL_GROUPS] * 10
+
+
 def test_spread_across_communities_with_bridges_and_entropy():
     at = lambda h: pd.Timestamp("2026-09-01", tz="UTC") + pd.Timedelta(hours=h)  # noqa: E731
     adoptions = pd.DataFrame(
         {
             "resource_id": "r1",
             "platform": "bluesky",
-            "account_id": ["a", "b", "c", "d", "a", "z"],
-            "adopted_at": [at(0), at(1), at(5), at(9), at(12), at(2)],
+            "account_id": ["a", "b", "c", "d", "a", "z", "e"],
+            "adopted_at": [at(0), at(1), at(5), at(9), at(12), at(2), at(3)],
         }
     )
     memberships = pd.DataFrame(
-        {"platform": "bluesky", "account_id": ["a", "b", "c", "d"], "community": [0, 0, 1, 2]}
-    )
+        {"platform": "bluesky", "account_id": ["a", "b", "c", "d", "e"],
+         "community": [0, 0, 1, 2, SMALL_GROUPS]}
+    )  # fmt: skip
     reached, spread = community_spread(adoptions, memberships)
     rows = reached.set_index("community")
-    # a counts once; z has no community. Shares 2/4, 1/4, 1/4 → entropy 1.5 bits.
-    assert rows["adopters"].tolist() == [2, 1, 1]
-    assert rows["bridge"].tolist() == ["a", "c", "d"]
+    # a counts once; z has no place in the graph; e is in a small group, counted as one group.
+    # Shares 2/5, 1/5, 1/5, 1/5 → entropy 0.4·log2(2.5) + 3 · 0.2·log2(5) bits.
+    assert rows["adopters"].tolist() == [1, 2, 1, 1]
+    assert rows["bridge"].tolist() == ["e", "a", "c", "d"]
     assert rows.loc[1, "arrived_at"] == at(5)
-    assert spread.loc[0, "entropy"] == pytest.approx(1.5) and spread.loc[0, "communities"] == 3
+    entropy = 0.4 * math.log2(2.5) + 3 * 0.2 * math.log2(5)
+    assert spread.loc[0, "entropy"] == pytest.approx(entropy)
+    assert spread.loc[0, "communities"] == 3  # the small groups are not a community
 
 
-def test_labels_name_central_accounts_resources_and_contexts():
-    edges = pd.DataFrame(
-        {"source": ["b", "c", "d", "y", "z"], "target": ["a", "a", "a", "x", "x"],
-         "weight": [1, 1, 1, 1, 1]}
-    )  # fmt: skip
-    graph = ig.Graph.DataFrame(edges, directed=True, use_vids=False)
+def test_log_odds_with_an_informative_dirichlet_prior_worked_by_hand():
+    counts = pd.DataFrame(
+        {"group": [0, 0, 1, 1, 2], "term": ["x", "y", "x", "y", "y"], "count": [3, 1, 1, 2, 1]}
+    )
+    scored = log_odds(counts, prior_size=8).set_index(["group", "term"])
+    # Prior: the pooled counts, α_x = 4, α_y = 4, α₀ = 8. Group 0 (x 3, y 1; n 4) against the
+    # rest (x 1, y 3; n 4): δ_x = log((3+4)/(4+8−3−4)) − log((1+4)/(4+8−1−4)) = 2·log(7/5),
+    # variance 1/(3+4) + 1/(1+4) = 12/35; y mirrors x.
+    assert scored.loc[(0, "x"), "delta"] == pytest.approx(2 * math.log(7 / 5))
+    assert scored.loc[(0, "x"), "z"] == pytest.approx(2 * math.log(7 / 5) / math.sqrt(12 / 35))
+    assert scored.loc[(0, "y"), "z"] == pytest.approx(-scored.loc[(0, "x"), "z"])
+    # Group 2 (y 1; n 1) against the rest (x 4, y 3; n 7): δ_y = log((1+4)/(1+8−1−4))
+    # − log((3+4)/(7+8−3−4)) = log(5/4) − log(7/8), variance 1/5 + 1/7.
+    assert scored.loc[(2, "y"), "z"] == pytest.approx(
+        (math.log(5 / 4) - math.log(7 / 8)) / math.sqrt(1 / 5 + 1 / 7)
+    )
+    assert scored.loc[(2, "x"), "count"] == 0  # a term a group never used is scored too
+    # By default α₀ is the number of terms, 2: α_x = α_y = 1. Group 0: δ_x = log(4/2)
+    # − log(2/4), variance 1/4 + 1/2.
+    default = log_odds(counts).set_index(["group", "term"])
+    assert default.loc[(0, "x"), "z"] == pytest.approx(2 * math.log(2) / math.sqrt(3 / 4))
+
+
+def _two_cliques(size: int) -> ig.Graph:
+    graph = ig.Graph.Full(size) + ig.Graph.Full(size) + ig.Graph.Full(2)
     graph.vs["platform"] = "bluesky"
-    graph.vs["account_id"] = graph.vs["name"]
-    found = detect(graph, seed=1)
-    adoptions = pd.DataFrame(
-        {"resource_id": ["r1", "r1", "r2"], "platform": "bluesky", "account_id": ["a", "b", "x"]}
-    )
+    graph.vs["account_id"] = [f"u_{index:02d}" for index in range(graph.vcount())]
+    return graph
+
+
+def test_labels_are_the_distinctive_terms_never_accounts():
+    graph = _two_cliques(12)  # accounts 0–11 and 12–23, a small group 24–25
+    graph.add_edges([(12, 0), (13, 0)])
+    membership = [0] * 12 + [1] * 12 + [SMALL_GROUPS] * 2
+    accounts = graph.vs["account_id"]
+    # everyone posts #common; the first community #maths and in the channel of its account 3
+    # (a Telegram channel is its account), the second #eps
     contexts = pd.DataFrame(
-        {"platform": "bluesky", "account_id": ["a", "b", "x"], "context": ["#maths"] * 2 + ["#eps"]}
+        {"platform": "bluesky", "account_id": accounts + accounts[:12] * 2 + accounts[12:24],
+         "context": ["#common"] * 26 + ["#maths"] * 12 + [accounts[3]] * 12 + ["#eps"] * 12}
+    )  # fmt: skip
+    adoptions = pd.DataFrame(
+        {"resource_id": ["fractions"] * 12 + ["handball"] * 12, "platform": "bluesky",
+         "account_id": accounts[:24]}
+    )  # fmt: skip
+    institutions = pd.DataFrame(
+        {"platform": "bluesky", "account_id": [accounts[0], accounts[5]],
+         "handle": ["canope.fr", None]}
+    )  # fmt: skip
+    labels = label_communities(graph, membership, adoptions, contexts, institutions)
+    labels = labels.set_index("community")
+    assert labels.index.tolist() == [0, 1]  # the small group is no community
+    assert labels["size"].tolist() == [12, 12]
+    first, second = labels.loc[0], labels.loc[1]
+    assert first["contexts"] == ["#maths"] and second["contexts"] == ["#eps"]
+    assert first["shared_resources"] == ["fractions"]
+    assert second["shared_resources"] == ["handball"]
+    # canope.fr is tied to its 11 clique mates and to 12 and 13 of the other community
+    assert first["institutions"] == ["@canope.fr"] and second["institutions"] == []
+    for label in labels["label"]:
+        assert not any(account in label for account in accounts)
+        assert "#common" not in label  # used alike everywhere: not distinctive
+    assert set(labels.loc[0, "label"].split(" · ")) == {"#maths", "fractions", "@canope.fr"}
+
+
+def test_labels_are_unique_when_communities_share_their_terms():
+    graph = _two_cliques(12)
+    membership = [0] * 12 + [1] * 12 + [SMALL_GROUPS] * 2
+    accounts = graph.vs["account_id"]
+    # both communities use #maths only, against the small group's #eps: the same label
+    contexts = pd.DataFrame(
+        {"platform": "bluesky", "account_id": accounts, "context": ["#maths"] * 24 + ["#eps"] * 2}
     )
-    labels = label_communities(graph, found, adoptions, contexts).set_index("community")
-    big = labels.loc[0]  # a and its three followers
-    assert big["size"] == 4 and big["central_accounts"][0] == "a"
-    assert big["shared_resources"] == ["r1"] and big["contexts"] == ["#maths"]
-    assert big["label"] == "#maths · r1"
-    assert labels.loc[1, "central_accounts"][0] == "x"
+    none = pd.DataFrame(columns=["resource_id", "platform", "account_id"])
+    labels = label_communities(graph, membership, none, contexts, z_min=0)
+    assert labels["label"].tolist() == ["#maths (community 0)", "#maths (community 1)"]
+    # the second community alone adopted a resource: its label grows to tell them apart
+    adopted = pd.DataFrame({"resource_id": "handball", "platform": "bluesky",
+                            "account_id": accounts[12:24]})  # fmt: skip
+    labels = label_communities(graph, membership, adopted, contexts, top=1, z_min=0)
+    assert labels["label"].is_unique
+    assert labels.loc[1, "label"] == "handball"

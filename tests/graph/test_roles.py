@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import igraph as ig
 import networkx as nx
 import numpy as np
@@ -44,15 +46,52 @@ def test_centralities_agree_with_networkx_on_a_weighted_directed_graph():
     assert not table["bridge"].any()  # one community: nobody bridges
 
 
-def test_bridges_are_the_accounts_joining_two_communities():
-    graph = _barbell(5, 2)  # cliques 0-4 and 7-11, path 5-6
-    membership = [0] * 6 + [1] * 6  # the path is split between the two sides
-    table = centralities(graph, membership)
-    assert table.loc[table["bridge"], "account_id"].tolist() == ["a005", "a006"]
-    assert table.loc[[5, 6], "other_communities"].tolist() == [1, 1]
-    # a clique member tied to the path has betweenness but no tie into another community
-    assert table.loc[4, "betweenness"] > 0 and not table.loc[4, "bridge"]
-    assert table["coreness"].tolist() == [4] * 5 + [2, 2] + [4] * 5  # the path lies in the 2-core
+def _cliques_and_broker() -> ig.Graph:
+    """Cliques {0, 1, 2, 3} and {4, 5, 6, 7}; account 8 tied to 0 and 1, and to 4 and 5."""
+    graph = ig.Graph.Full(4) + ig.Graph.Full(4)
+    graph.add_vertex()
+    graph.add_edges([(8, 0), (8, 1), (8, 4), (8, 5)])
+    return _named(graph)
+
+
+def test_participation_brokerage_and_the_one_bridge_worked_by_hand():
+    membership = [0, 0, 0, 0, 1, 1, 1, 1, 0]  # the broker counted with the first clique
+    table = centralities(_cliques_and_broker(), membership, bridge_share=0.2)
+    # P = 1 − Σ_s (k_s/k)²: the broker has 2 of its 4 ties on each side, 4 and 5 have 3 in
+    # their clique and 1 to the broker; 0 and 1 tie only into their own community.
+    assert table["participation"].tolist() == pytest.approx([0, 0, 0, 0, 0.375, 0.375, 0, 0,
+                                                             0.5])  # fmt: skip
+    # 5 × 4 = 20 pairs across. Every shortest path from 0–3 to 4–7 goes through 8 (16 pairs);
+    # 2 or 3 reach 8 through 0 or 1, half the paths each (8 pairs × ½); 6 or 7 are reached
+    # through 4 or 5, half the paths each, from 0–3 and from 8 (10 pairs × ½).
+    assert table["brokerage"].tolist() == pytest.approx([0.2, 0.2, 0, 0, 0.25, 0.25, 0, 0,
+                                                         0.8])  # fmt: skip
+    # 20 % of 9 accounts: 1 place, the broker's
+    assert table.loc[table["bridge"], "account_id"].tolist() == ["a008"]
+    assert table.loc[[8, 4, 5, 0, 1, 2], "bridge_rank"].tolist() == [1, 2, 2, 4, 4, 6]
+    assert table["other_communities"].tolist() == [0] * 4 + [1, 1, 0, 0, 1]
+    # 4 places: 8, then 4 and 5; 0 and 1 tie for places 4 and 5, and are both left out
+    half = centralities(_cliques_and_broker(), membership, bridge_share=0.5)
+    assert half.loc[half["bridge"], "account_id"].tolist() == ["a004", "a005", "a008"]
+    # the default share, 2 % of 9 accounts, leaves no place
+    assert not centralities(_cliques_and_broker(), membership)["bridge"].any()
+
+
+def test_brokerage_counts_shortest_paths_across_communities_one_by_one():
+    source = nx.gnm_random_graph(30, 45, seed=4)
+    membership = [node % 3 for node in source]
+    pairs, counted = 0, dict.fromkeys(source, 0.0)
+    for a, b in itertools.combinations(source, 2):
+        if membership[a] == membership[b] or not nx.has_path(source, a, b):
+            continue  # not across, or no path (the graph has several components)
+        pairs += 1
+        paths = list(nx.all_shortest_paths(source, a, b))
+        for path in paths:
+            for node in path[1:-1]:
+                counted[node] += 1 / len(paths)
+    assert nx.number_connected_components(source) > 1
+    table = centralities(_named(ig.Graph.from_networkx(source)), membership)
+    assert table["brokerage"].tolist() == pytest.approx([counted[n] / pairs for n in source])
 
 
 def test_sampled_betweenness_estimates_the_exact_values():
@@ -60,6 +99,11 @@ def test_sampled_betweenness_estimates_the_exact_values():
     exact = np.array(graph.betweenness(directed=False))
     every_source = centralities(graph, [0] * graph.vcount(), exact_limit=0, pivots=64)
     assert every_source["betweenness"].to_numpy() == pytest.approx(exact)
+    halves = [0] * 32 + [1] * 32
+    exact_brokerage = centralities(graph, halves)["brokerage"]
+    sampled = centralities(graph, halves, exact_limit=0, pivots=64)["brokerage"]
+    assert sampled.tolist() == pytest.approx(exact_brokerage.tolist())
+    assert exact_brokerage.max() > 0
     estimates = [
         centralities(graph, [0] * graph.vcount(), exact_limit=0, pivots=16, seed=seed)
         for seed in range(200)

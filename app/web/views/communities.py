@@ -1,5 +1,7 @@
 """Communautés / Communities: sizes, labels, stability, what each adopts, bridges."""
 
+import json
+
 import streamlit as st
 
 from app.web.context import current
@@ -18,37 +20,23 @@ if context.filters.communities:
 if communities.empty:
     st.info(t("data.empty"))
     st.stop()
-left, right = st.columns(2)
-left.metric(
-    t("communities.modularity"), number(round(communities["modularity"].iloc[0], 3), language)
-)
-
-
-@st.cache_data(show_spinner=True, max_entries=4)
-def _stability(path: str, version) -> float:
-    import json
-
-    from graph.builders import sociability_graph
-    from graph.communities import stability
-    from graph.store import Store
-
-    with Store(path, read_only=True, lock_wait=0) as store:
-        edges = found.sociability_edges(store.connection)
-        parameters = json.loads(analyses.last_analysis(store.connection)["parameters"])
-    resolution = parameters.get("resolution")
-    return stability(sociability_graph(edges), range(5), float(resolution or 1.0))
-
-
-if right.button(t("communities.stability_button"), key="stability"):
-    from app.web.data import version_of
-
-    value = _stability(str(database.path), version_of(database.path))
-    right.metric(t("communities.stability"), number(round(value, 3), language))
+overview = database.read(found.overview)
+cells = st.columns(4)
+cells[0].metric(t("communities.count"), number(overview["communities"], language))
+cells[1].metric(t("communities.small_groups"), number(overview["small_groups"], language))
+cells[2].metric(t("communities.modularity"), number(round(overview["modularity"], 3), language))
+stability = overview["stability"]
+cells[3].metric(
+    t("communities.stability", seeds=overview["seeds"]) if stability is not None
+    else t("communities.stability_none"),
+    number(None if stability is None else round(stability, 3), language),
+)  # fmt: skip
+st.caption(t("communities.definition", min_size=overview["min_size"]))
 table(
     context,
-    communities.drop(columns="modularity"),
+    communities.drop(columns=["modularity", "stability"], errors="ignore"),
     "communities",
-    "communities of the sociability graph, with labels for humans",
+    "communities of the sociability graph, with the terms most distinctive of each",
 )
 
 st.subheader(t("communities.resources"))
@@ -64,11 +52,15 @@ else:
     table(context, matrix, "community-resources", "adopters of each resource per community")
 
 st.subheader(t("communities.bridges"))
+parameters = json.loads(database.read(analyses.last_analysis)["parameters"])
+share = number(100 * parameters.get("bridge_share", 0.02), language)
+st.caption(t("communities.bridges_rule", share=share))
 bridges = database.read(accounts.bridges, 200)
-bridges = bridges[bridges["community"].isin(communities["community"])]
+if context.filters.communities:
+    bridges = bridges[bridges["community"].isin(context.filters.communities)]
 table(
     context,
     bridges,
     "bridges",
-    "accounts tied into other communities and on shortest paths between them",
+    "the accounts that broker the most shortest paths between communities",
 )

@@ -51,6 +51,8 @@ if aggregate:
     ties = ties.groupby(["source", "target"], as_index=False)["weight"].sum()
     labels = database.read(communities.communities)[["community", "label", "size"]]
     labels = labels[labels["community"].isin(membership.unique())]
+    # small groups are not a community: no node, no tie
+    ties = ties[ties["source"].isin(labels["community"]) & ties["target"].isin(labels["community"])]
     nodes = pd.DataFrame(
         {
             "id": labels["community"],

@@ -65,5 +65,6 @@ table(
 
 st.subheader(t("quality.methods"))
 analysis = database.read(analyses.last_analysis)
-modularity = database.read(communities.modularity)
-st.markdown(methods_text(json.loads(analysis["parameters"]), modularity)[context.language])
+found = database.read(communities.overview)
+methods = methods_text(json.loads(analysis["parameters"]), found["modularity"], found["stability"])
+st.markdown(methods[context.language])

@@ -154,9 +154,11 @@ table(
 )
 
 st.subheader(t("resource.communities"))
+reached = database.read(resources.communities_reached, resource)
+reached["label"] = reached["label"].where(reached["community"] >= 0, t("communities.small"))
 table(
     context,
-    database.read(resources.communities_reached, resource),
+    reached,
     f"{resource}-communities",
     f"communities {resource} reached",
 )

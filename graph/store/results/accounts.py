@@ -19,11 +19,14 @@ __all__ = [
 
 def account_roles(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Return every account's roles, most adopters started or come through first, then by
-    PageRank and ``account`` (the handle if allow-listed, else the pseudonymised id)."""
+    PageRank and ``account`` (the handle if allow-listed, else the pseudonymised id); its
+    rank as a broker between communities (``bridge_rank``, 1 first) beside."""
     return connection.execute(
         "SELECT r.platform, coalesce(n.handle, r.account_id) AS account, r.institution, "
-        "r.community, r.pagerank, r.coreness, r.betweenness, r.bridge, r.cascades_started, "
-        "r.started_reach, r.cascades_joined, r.downstream FROM account_roles r "
+        "r.community, r.pagerank, r.coreness, r.betweenness, r.participation, r.brokerage, "
+        "r.bridge_rank, r.bridge, r.cascades_started, "
+        "r.started_reach, r.cascades_joined, r.downstream, r.downstream_mean, "
+        "r.downstream_low, r.downstream_high FROM account_roles r "
         f"LEFT JOIN {q.NAMED_HANDLES} n USING (platform, account_id) "
         "ORDER BY r.started_reach + r.downstream DESC, r.pagerank DESC, account"
     ).df()
@@ -52,13 +55,13 @@ def network_accounts(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 
 def bridges(connection: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:
-    """Return at most ``limit`` bridge accounts, highest betweenness first (ties by
-    ``account``): community, the other communities they tie into, betweenness, PageRank."""
+    """Return at most ``limit`` bridge accounts by rank (ties by ``account``): community,
+    brokerage between communities, participation, the other communities they tie into."""
     return connection.execute(
-        "SELECT r.platform, coalesce(n.handle, r.account_id) AS account, r.community, "
-        "r.other_communities, r.betweenness, r.pagerank FROM account_roles r "
+        "SELECT r.bridge_rank, r.platform, coalesce(n.handle, r.account_id) AS account, "
+        "r.community, r.brokerage, r.participation, r.other_communities FROM account_roles r "
         f"LEFT JOIN {q.NAMED_HANDLES} n USING (platform, account_id) WHERE r.bridge "
-        "ORDER BY r.betweenness DESC, account LIMIT ?",
+        "ORDER BY r.bridge_rank, account LIMIT ?",
         [limit],
     ).df()
 

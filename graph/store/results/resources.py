@@ -145,11 +145,12 @@ def edge_methods(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.
 
 def communities_reached(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
     """Return the communities ``resource_id`` reached, in order of arrival: label, adopters,
-    share, arrival and bridge."""
+    share, arrival and bridge; the small groups (community -1) as one, labelled so."""
     return _of(
         connection,
-        "SELECT r.community, c.label, r.adopters, r.share, r.arrived_at, r.bridge "
-        "FROM resource_communities r JOIN communities c USING (community) "
+        "SELECT r.community, coalesce(c.label, 'small groups') AS label, r.adopters, r.share, "
+        "r.arrived_at, r.bridge FROM resource_communities r LEFT JOIN communities c "
+        "USING (community) "
         "WHERE r.resource_id = ? ORDER BY r.arrived_at",
         resource_id,
     )
