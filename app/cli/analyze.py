@@ -179,10 +179,10 @@ def show_communities(context: click.Context, as_json: bool) -> int:
     if as_json:
         out.print_json(json.dumps({**found, "list": rows}, default=str))
         return EXIT_OK
-    shown = [{key: value for key, value in row.items() if key not in ("modularity", "stability")}
-             for row in rows]  # fmt: skip
-    out.print(table("Communities, largest first (the terms most distinctive of each, by "
-                    "weighted log-odds against the others)", shown))  # fmt: skip
+    shown = [{key: row[key] for key in ("community", "size", "label")} for row in rows]
+    title = ("Communities, largest first, each labelled by its most distinctive terms "
+             "(weighted log-odds against the others; all of them in --json)")  # fmt: skip
+    out.print(table(title, shown))
     out.print(communities_sentence(found), highlight=False)
     return EXIT_OK
 
