@@ -93,6 +93,7 @@ class Analysis(_Section):
     min_community_size: PositiveInt = 10
     bridge_share: Annotated[float, msgspec.Meta(ge=0, le=1)] = 0.02
     bass_min_points: PositiveInt = 6
+    categories_rule: Literal["shares", "sigma"] = "shares"
 
 
 class Alerts(_Section):
@@ -198,8 +199,12 @@ min_community_size = 10
 # Bridges: at most this share of the accounts, those that broker the most shortest paths
 # between communities (then by participation coefficient).
 bridge_share = 0.02
-# A Bass model is fitted to a resource's daily adopters only with this many days of data.
+# The adoption models are fitted to a resource's daily adopters only with this many days of data.
 bass_min_points = 6
+# Rogers' adopter categories: "shares" (2.5 / 13.5 / 34 / 34 / 16 % of adopters in order of
+# adoption, adopters at the same time together) or "sigma" (adoption times cut at the mean
+# minus 2, 1 and 0 standard deviations and plus 1).
+categories_rule = "shares"
 
 [watch]
 # `essaim watch`: every cycle runs these collections (the arguments of `essaim collect`; an

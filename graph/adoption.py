@@ -1,4 +1,4 @@
-"""Adoption over time: the Bass model, adopter categories, time to adoption per community.
+"""Adoption over time: Bass-family models, adopter categories, time to adoption per community.
 
 Each account counts once per resource, at its first adoption; times are measured from the
 resource's first adoption anywhere.
@@ -6,173 +6,109 @@ resource's first adoption anywhere.
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
-from scipy import optimize, stats
 
-__all__ = [
-    "CATEGORIES",
-    "BassFit",
-    "adopter_categories",
-    "adoption_delays",
-    "bass_curve",
-    "bass_fits",
-    "fit_bass",
-]
+from graph.bass import ModelFit, compare_models
+
+__all__ = ["CATEGORIES", "adopter_categories", "adoption_delays", "bass_fits", "campaign_impulses"]
 
 #: Rogers' adopter categories, earliest first.
 CATEGORIES = ("innovator", "early adopter", "early majority", "late majority", "laggard")
 _DAY = pd.Timedelta(days=1)
 _HOUR = pd.Timedelta(hours=1)
-_GOOD_FIT = 0.01  # residuals below 1 % of the variance (R² ≥ 0.99): no other first guess
-_STARTS = [(0.03, 0.38), (0.01, 0.1), (0.1, 0.9), (0.3, 0.01)]  # (p, q) first guesses
 
 
-def bass_curve(t, m: float, p: float, q: float):
-    """Cumulative adopters of the Bass model at times ``t``.
+def bass_fits(
+    adoptions: pd.DataFrame, actions: pd.DataFrame | None = None, min_points: int = 6
+) -> pd.DataFrame:
+    """Fit the models of :mod:`graph.bass` to each resource's daily adopters and compare them.
 
-    N(t) = m (1 − e^{−(p+q)t}) / (1 + (q/p) e^{−(p+q)t}).
-
-    >>> round(float(bass_curve(0.0, 100, 0.03, 0.38)), 6)
-    0.0
-    >>> round(float(bass_curve(1e6, 100, 0.03, 0.38)), 6)
-    100.0
-    """
-    decay = np.exp(-(p + q) * np.asarray(t, dtype="float64"))
-    return m * (1 - decay) / (1 + (q / p) * decay)
-
-
-@dataclass(frozen=True)
-class BassFit:
-    """A Bass fit: parameters with 95 % intervals, fit quality, or why there is none."""
-
-    status: str  # "fitted" or "refused: <reason>"
-    points: int
-    m: float = math.nan  # market potential (adopters in the end)
-    p: float = math.nan  # coefficient of innovation (external influence) per time unit
-    q: float = math.nan  # coefficient of imitation (word of mouth) per time unit
-    m_low: float = math.nan
-    m_high: float = math.nan
-    p_low: float = math.nan
-    p_high: float = math.nan
-    q_low: float = math.nan
-    q_high: float = math.nan
-    r2: float = math.nan  # share of the variance of N(t) the curve explains
-    peak: float = math.nan  # time of the adoption peak, ln(q/p)/(p+q), 0 when q ≤ p
-
-
-def fit_bass(t, cumulative, min_points: int = 6) -> BassFit:
-    """Fit the Bass model to cumulative adoption counts by bounded non-linear least squares.
-
-    Parameters
-    ----------
-    t : array of float
-        Observation times (from the first adoption, in any unit; p and q are per that unit).
-    cumulative : array of float
-        Cumulative adopters at each time.
-    min_points : int
-        Fewer observation times than this, or a curve that never grows after its first
-        point, is refused rather than fitted.
-
-    Returns
-    -------
-    BassFit
-        Intervals are the estimate ± t(0.975, points − 3) standard errors from the
-        covariance of the fit; NaN when it cannot be estimated.
-
-    Examples
-    --------
-    >>> t = np.arange(1, 41)
-    >>> fit = fit_bass(t, bass_curve(t, 500, 0.01, 0.3))
-    >>> round(fit.m), round(fit.p, 4), round(fit.q, 4), fit.r2 > 0.999999
-    (500, 0.01, 0.3, True)
-    >>> fit_bass([1, 2, 3], [1, 2, 3]).status
-    'refused: 3 time points, at least 6 are needed'
-
-    References
-    ----------
-    F. M. Bass, "A new product growth for model consumer durables", Management Science
-    15(5), 1969.
-    """
-    t = np.asarray(t, dtype="float64")
-    cumulative = np.asarray(cumulative, dtype="float64")
-    points = len(t)
-    if points < min_points:
-        plural = "s" if points != 1 else ""
-        reason = f"refused: {points} time point{plural}, at least {min_points} are needed"
-        return BassFit(reason, points)
-    if cumulative[-1] <= cumulative[0]:
-        return BassFit("refused: adoption never grows after the first time point", points)
-    final = cumulative[-1]
-    bounds = ([final, 1e-7, 0.0], [100 * final, 1.0, 10.0])
-    spread = float(np.sum((cumulative - cumulative.mean()) ** 2))
-    best = None
-    for p0, q0 in _STARTS:  # the next first guess only when the fit is poor
-        try:
-            values, covariance = optimize.curve_fit(
-                bass_curve, t, cumulative, p0=[1.2 * final, p0, q0], bounds=bounds,
-                maxfev=20_000,
-            )  # fmt: skip
-        except (RuntimeError, ValueError):
-            continue
-        residuals = float(np.sum((cumulative - bass_curve(t, *values)) ** 2))
-        if best is None or residuals < best[0]:
-            best = (residuals, values, covariance)
-        if spread > 0 and residuals <= _GOOD_FIT * spread:
-            break
-    if best is None:
-        return BassFit("refused: the least-squares fit did not converge", points)
-    residuals, (m, p, q), covariance = best
-    with np.errstate(invalid="ignore"):
-        errors = np.sqrt(np.diag(covariance)) * stats.t.ppf(0.975, points - 3)
-    errors = np.where(np.isfinite(errors), errors, math.nan)
-    return BassFit(
-        "fitted", points, float(m), float(p), float(q),
-        float(m - errors[0]), float(m + errors[0]),
-        float(p - errors[1]), float(p + errors[1]),
-        float(q - errors[2]), float(q + errors[2]),
-        1 - residuals / spread if spread > 0 else math.nan,
-        math.log(q / p) / (p + q) if q > p else 0.0,
-    )  # fmt: skip
-
-
-def bass_fits(adoptions: pd.DataFrame, min_points: int = 6) -> pd.DataFrame:
-    """Fit the Bass model to each resource's daily cumulative adopters.
-
-    Time is in days from the resource's first adoption; N(d + 1) counts the adopters by the
-    end of day d, for every day from the first adoption to the last (days without adoption
-    included). p, q and the peak are therefore per day.
+    Day d counts the adopters between d and d + 1 days after the resource's first adoption,
+    for every day up to the last adoption (days without adoption included); rates are per day.
 
     Parameters
     ----------
     adoptions : DataFrame
         ``resource_id``, ``platform``, ``account_id``, ``adopted_at`` (NaT rows are left out).
+    actions : DataFrame, optional
+        The campaign actions aimed at each resource: ``resource_id``, ``date`` (UTC) and
+        ``label``; the effort impulses of the Generalized Bass Model.
 
     Returns
     -------
     DataFrame
-        ``resource_id``, ``adopters`` and the fields of :class:`BassFit` (``peak`` in days).
+        ``resource_id``, ``adopters`` and the fields of :class:`graph.bass.ModelFit` (``peak``
+        in days), one row per resource and model.
     """
+    if actions is None:
+        actions = pd.DataFrame({"resource_id": [], "date": [], "label": []})
     rows = []
     for resource, first in _first_adoptions(adoptions).groupby("resource_id", sort=True):
-        days = ((first["adopted_at"] - first["adopted_at"].min()) // _DAY).astype("int64")
-        daily = np.bincount(days.to_numpy())
-        fit = fit_bass(np.arange(1, len(daily) + 1), np.cumsum(daily), min_points)
-        rows.append({"resource_id": resource, "adopters": len(first), **fit.__dict__})
-    columns = ["resource_id", "adopters", *BassFit.__dataclass_fields__]
+        start = first["adopted_at"].min()
+        days = ((first["adopted_at"] - start) // _DAY).astype("int64")
+        aimed = actions[actions["resource_id"] == resource].sort_values("date")
+        offsets = ((aimed["date"] - start) / _DAY).tolist() if len(aimed) else []
+        fits = compare_models(
+            np.bincount(days.to_numpy()), offsets, aimed["label"].tolist(), min_points
+        )
+        rows += [{"resource_id": resource, "adopters": len(first), **fit.__dict__} for fit in fits]
+    columns = ["resource_id", "adopters", *ModelFit.__dataclass_fields__]
     return pd.DataFrame(rows, columns=columns)
 
 
-def adopter_categories(adoptions: pd.DataFrame) -> pd.DataFrame:
+def campaign_impulses(campaigns: pd.DataFrame | None, catalogue: pd.DataFrame) -> pd.DataFrame:
+    """Each campaign action as an effort impulse on every resource it targets.
+
+    Parameters
+    ----------
+    campaigns : DataFrame or None
+        ``date`` (UTC), ``channel`` and ``resource`` (a resource id or a parcours), as
+        :func:`graph.campaigns.read_campaigns` returns them.
+    catalogue : DataFrame
+        ``resource_id``, ``parcours``.
+
+    Returns
+    -------
+    DataFrame
+        ``resource_id``, ``date`` and ``label`` (the action's day in Paris and its channel).
+
+    Examples
+    --------
+    >>> campaigns = pd.DataFrame({"date": [pd.Timestamp("2026-09-06 22:30", tz="UTC")],
+    ...     "channel": ["newsletter"], "resource": ["maths"]})
+    >>> catalogue = pd.DataFrame({"resource_id": ["r1", "r2", "r3"],
+    ...     "parcours": ["maths", "maths", None]})
+    >>> campaign_impulses(campaigns, catalogue)[["resource_id", "label"]].values.tolist()
+    [['r1', '2026-09-07 newsletter'], ['r2', '2026-09-07 newsletter']]
+    """
+    columns = ["resource_id", "date", "label"]
+    if campaigns is None or campaigns.empty:
+        return pd.DataFrame({column: [] for column in columns})
+    aimed = campaigns.merge(catalogue, left_on="resource", right_on="parcours", how="left")
+    aimed["resource_id"] = aimed["resource_id"].fillna(aimed["resource"])
+    day = aimed["date"].dt.tz_convert("Europe/Paris").dt.strftime("%Y-%m-%d")
+    aimed["label"] = day + " " + aimed["channel"]
+    return aimed[columns].drop_duplicates(ignore_index=True)
+
+
+def adopter_categories(adoptions: pd.DataFrame, rule: str = "shares") -> pd.DataFrame:
     """Place each adopter of each resource in one of Rogers' five categories.
 
-    With t the hours from the resource's first adoption, t̄ their mean and σ their standard
-    deviation over the resource's adopters: innovator t < t̄ − 2σ, early adopter
-    t̄ − 2σ ≤ t < t̄ − σ, early majority t̄ − σ ≤ t < t̄, late majority t̄ ≤ t < t̄ + σ,
-    laggard t ≥ t̄ + σ. With fewer than two adopters or σ = 0 the category is undefined (null).
+    Rogers defines the categories by their shares of the adopters, in order of adoption:
+    2.5 % innovators, 13.5 % early adopters, 34 % early majority, 34 % late majority, 16 %
+    laggards (the areas of the normal curve cut at t̄ − 2σ, t̄ − σ, t̄ and t̄ + σ).
+
+    - ``rule="shares"`` (default) keeps the shares: an adopter's rank is the share of the
+      resource's adopters who adopted before it plus half the share of those who adopted at
+      the same time, itself included (the mid-rank percentile); ranks below 2.5 % are
+      innovators, then below 16 %, 50 % and 84 %. Adopters at the same time share a rank, so
+      they fall in the same category.
+    - ``rule="sigma"`` cuts the times t (hours from the resource's first adoption) themselves
+      at t̄ − 2σ, t̄ − σ, t̄ and t̄ + σ (mean and standard deviation over the resource's
+      adopters). On right-skewed, bursty times nobody may fall below t̄ − 2σ.
+
+    With fewer than two distinct adoption times the category is undefined (null).
 
     Returns
     -------
@@ -186,21 +122,36 @@ def adopter_categories(adoptions: pd.DataFrame) -> pd.DataFrame:
     >>> hours = [0, 40, 45, 50, 52, 55, 60, 70, 100, 100]  # mean 57.2, σ ≈ 27.6
     >>> adoptions = pd.DataFrame({"resource_id": "r1", "platform": "bluesky",
     ...     "account_id": list("abcdefghij"), "adopted_at": [at(h) for h in hours]})
-    >>> adopter_categories(adoptions)["category"].tolist()  # doctest: +NORMALIZE_WHITESPACE
+    >>> adopter_categories(adoptions, "sigma")["category"].tolist()
+    ... # doctest: +NORMALIZE_WHITESPACE
     ['innovator', 'early majority', 'early majority', 'early majority', 'early majority',
      'early majority', 'late majority', 'late majority', 'laggard', 'laggard']
+    >>> adopter_categories(adoptions)["category"].tolist()  # ranks 5 %, 15 %, 25 %, … 90 %
+    ... # doctest: +NORMALIZE_WHITESPACE
+    ['early adopter', 'early adopter', 'early majority', 'early majority', 'early majority',
+     'late majority', 'late majority', 'late majority', 'laggard', 'laggard']
 
     References
     ----------
-    E. M. Rogers, *Diffusion of Innovations*, 5th ed., 2003, ch. 7. T. W. Valente, *Network
-    Models of the Diffusion of Innovations*, 1995.
+    E. M. Rogers, *Diffusion of Innovations*, 5th ed., Free Press, 2003, ch. 7, "Adopter
+    categorization on the basis of innovativeness" (figure 7-3). T. W. Valente, *Network
+    Models of the Diffusion of Innovations*, Hampton Press, 1995.
     """
+    if rule not in ("shares", "sigma"):
+        raise ValueError(f"unknown rule {rule!r}: shares or sigma")
     first = _first_adoptions(adoptions)
     groups = first.groupby("resource_id")["hours"]
-    mean, deviation = groups.transform("mean"), groups.transform(lambda h: h.std(ddof=0))
-    score = ((first["hours"] - mean) / deviation.where(deviation > 0)).to_numpy()
-    index = np.digitize(score, [-2, -1, 0, 1])
-    first["category"] = np.where(np.isnan(score), None, np.asarray(CATEGORIES)[index])
+    if rule == "shares":
+        before, through = groups.rank(method="min") - 1, groups.rank(method="max")
+        score = ((before + through) / 2 / groups.transform("size")).to_numpy()
+        cuts = [0.025, 0.16, 0.5, 0.84]
+    else:
+        mean, deviation = groups.transform("mean"), groups.transform(lambda h: h.std(ddof=0))
+        score = ((first["hours"] - mean) / deviation).to_numpy()
+        cuts = [-2, -1, 0, 1]
+    undefined = (groups.transform("nunique") < 2).to_numpy()
+    category = np.asarray(CATEGORIES, dtype=object)[np.digitize(score, cuts)]
+    first["category"] = np.where(undefined, None, category)
     return first[["resource_id", "platform", "account_id", "adopted_at", "hours", "category"]]
 
 

@@ -18,7 +18,7 @@ import pyarrow as pa
 
 from collectors import __version__
 from graph import builders
-from graph.adoption import adopter_categories, adoption_delays, bass_fits
+from graph.adoption import adopter_categories, adoption_delays, bass_fits, campaign_impulses
 from graph.attribution import TIES, DelayKernel
 from graph.campaigns import campaign_effects, driven_adoptions, read_campaigns
 from graph.cascades import cascade_metrics, journey, reconstruct
@@ -64,6 +64,7 @@ class AnalysisParameters:
     bridge_share: float = 0.02  # bridges: at most this share of accounts, top by brokerage
     institutions: str | None = None  # allow-list CSV of institutional accounts
     bass_min_points: int = 6  # fewer days of adoption: no Bass fit
+    categories_rule: str = "shares"  # Rogers' categories: by their shares, or "sigma"
 
 
 def analyze(
@@ -148,8 +149,9 @@ def analyze(
     results["resource_roles"] = cascade_roles(trees, by="resource_id")
     results["institutional_share"] = institutional_share(trees, institutional, followers)
     step("adoption models")
-    results["bass_fits"] = bass_fits(adoptions, parameters.bass_min_points)
-    results["adopter_categories"] = adopter_categories(adoptions)
+    impulses = campaign_impulses(campaigns, catalogue)
+    results["bass_fits"] = bass_fits(adoptions, impulses, parameters.bass_min_points)
+    results["adopter_categories"] = adopter_categories(adoptions, parameters.categories_rule)
     results["adoption_delays"] = adoption_delays(adoptions, results["account_communities"])
     step("saving")
     counts = {name: len(frame) for name, frame in results.items()}

@@ -46,6 +46,7 @@ def analysis_parameters(settings: Settings):
         bridge_share=analysis.bridge_share,
         institutions=str(settings.institutions) if settings.institutions.exists() else None,
         bass_min_points=analysis.bass_min_points,
+        categories_rule=analysis.categories_rule,
     )
 
 
@@ -276,14 +277,50 @@ def _print_summary(summary: dict) -> None:
         ("Communities reached, in order of arrival", "communities"),
         ("Originators and amplifiers (adopters started / came through them)", "roles"),
         ("Through institutional accounts", "institutions"),
-        ("Bass model (per day: p innovation, q imitation)", "bass"),
+        ("Adoption models (per day: p external influence, q imitation, [95 % interval]; "
+         "chosen: the model the data supports, by QAIC)", "bass"),
         ("Velocity at the last hour (adoptions per hour)", "velocity"),
         ("Campaign actions", "campaigns"),
     ]  # fmt: skip
-    shown = {**summary, "cascades": [_with_intervals(row) for row in summary["cascades"]]}
+    shown = {**summary, "cascades": [_with_intervals(row) for row in summary["cascades"]],
+             "bass": [_model(row) for row in summary["bass"]]}  # fmt: skip
     for title, key in sections:
         if shown[key]:
             out.print(table(title, shown[key]))
+
+
+def _model(fit: dict) -> dict:
+    """An adoption model's row as printed: m, p and q as ``value [low–high]`` with three
+    significant figures; days, R² and the peak left to the JSON output.
+
+    >>> _model({"model": "bass", "points": 80, "m": 1918.9, "m_low": 1368.3, "m_high": 2691.1,
+    ...     "p": 0.02751, "p_low": 0.0195, "p_high": 0.0388, "q": 1e-06, "q_low": 0.0,
+    ...     "q_high": None, "r2": 0.9, "peak_days": 0.0})
+    {'model': 'bass', 'm': '1,919 [1,368–2,691]', 'p': '0.0275 [0.0195–0.0388]', 'q': '1e-06 [0–∞]'}
+    """
+    row = {key: value for key, value in fit.items() if key not in _MODEL_DETAILS}
+    for name in ("m", "p", "q"):
+        low, high = fit.get(f"{name}_low"), fit.get(f"{name}_high")
+        if row.get(name) is not None:  # an infinite bound is null in JSON
+            high = "∞" if high is None else _significant(high)
+            row[name] = f"{_significant(row[name])} [{_significant(low)}–{high}]"
+    return row
+
+
+_MODEL_DETAILS = {"points", "r2", "peak_days"} | {
+    f"{name}_{end}" for name in ("m", "p", "q") for end in ("low", "high")
+}
+
+
+def _significant(value) -> str:
+    """Three significant figures, whole numbers from 100 to a million; '–' when unknown.
+
+    >>> _significant(0.0123456), _significant(1234.5), _significant(3.1e24), _significant(None)
+    ('0.0123', '1,234', '3.1e+24', '–')
+    """
+    if value is None:
+        return "–"
+    return f"{value:,.0f}" if 100 <= abs(value) < 1e6 else f"{value:.3g}"
 
 
 def _with_intervals(cascade: dict) -> dict:

@@ -9,12 +9,46 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pandas as pd
 
 __all__ = ["LANGUAGES", "column_name", "day", "number", "text"]
 
 LANGUAGES = {"fr": "Français", "en": "English"}
+
+#: Whole values in French: model names and adopter categories.
+_PHRASES = {
+    "external": "externe",
+    "bass": "Bass",
+    "generalized bass": "Bass généralisé",
+    "fitted": "ajusté",
+    "innovator": "innovateurs",
+    "early adopter": "adoptants précoces",
+    "early majority": "majorité précoce",
+    "late majority": "majorité tardive",
+    "laggard": "retardataires",
+}
+
+#: Parts of a fit's status in French, replaced in this order (regular expressions).
+_PARTS = [
+    ("^flagged: ", "signalé : "),
+    ("^refused: ", "refusé : "),
+    ("; ", " ; "),
+    ("no saturation seen yet: m is a lower bound",
+     "pas encore de saturation : m est une borne inférieure"),
+    ("no external influence detectable", "aucune influence externe détectable"),
+    ("no imitation detectable", "aucune imitation détectable"),
+    (r"\b([pq]) undetermined", r"\1 indéterminé"),
+    ("no effect of (.+?) detectable", r"aucun effet de \1 détectable"),
+    ("effect of (.+?) undetermined", r"effet de \1 indéterminé"),
+    ("no campaign action in the days observed",
+     "aucune action de campagne dans les jours observés"),
+    (r"(\d+) time points?, at least (\d+) are needed", r"\1 jours, il en faut au moins \2"),
+    ("adoption never grows after the first time point",
+     "l'adoption ne croît plus après le premier jour"),
+    (r" days \[", " jours ["),
+]  # fmt: skip
 
 _MONTHS = {
     "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
@@ -143,8 +177,37 @@ _TEXTS = {
         "Part institutionnelle et part de terrain",
         "Institutional and grassroots share",
     ),
-    "resource.bass": ("Modèle de Bass", "Bass model"),
+    "resource.bass": ("Modèles d'adoption", "Adoption models"),
+    "resource.bass_note": (
+        "Adoptants nouveaux par jour, par maximum de vraisemblance : innovation seule "
+        "(externe), Bass (p influence externe, q imitation, par jour ; m adoptants à terme) et, "
+        "si des actions de campagne visent la ressource, Bass généralisé (chaque action avance "
+        "la diffusion de quelques jours : impulsions). Intervalles à 95 % élargis par la "
+        "dispersion ; retenu : le modèle le plus simple à moins de 2 du QAIC le plus bas. "
+        "« Signalé » : un paramètre touche une borne ou n'est connu qu'à un facteur 10 près, "
+        "à ne pas interpréter.",
+        "New adopters per day, by maximum likelihood: innovation only (external), Bass (p "
+        "external influence, q imitation, per day; m adopters in the end) and, when campaign "
+        "actions target the resource, generalized Bass (each action brings diffusion some days "
+        "forward: impulses). 95 % intervals widened by the dispersion; chosen: the simplest "
+        'model within 2 of the lowest QAIC. "Flagged": a parameter is at a bound or known '
+        "only within a factor of 10, not to be read.",
+    ),
     "resource.categories": ("Catégories d'adoptants (Rogers)", "Adopter categories (Rogers)"),
+    "resource.categories_shares": (
+        "Rogers (2003) : les premiers 2,5 % des adoptants dans l'ordre d'adoption sont les "
+        "innovateurs, puis 13,5 % d'adoptants précoces, 34 % de majorité précoce, 34 % de "
+        "majorité tardive, 16 % de retardataires ; les adoptants simultanés restent ensemble.",
+        "Rogers (2003): the first 2.5 % of adopters in order of adoption are the innovators, "
+        "then 13.5 % early adopters, 34 % early majority, 34 % late majority, 16 % laggards; "
+        "adopters at the same time stay together.",
+    ),
+    "resource.categories_sigma": (
+        "Rogers (2003), règle des écarts-types : dates d'adoption coupées à la moyenne moins "
+        "2σ, moins σ, à la moyenne et à la moyenne plus σ.",
+        "Rogers (2003), standard-deviation rule: adoption times cut at the mean minus 2σ, "
+        "minus σ, the mean and the mean plus σ.",
+    ),
     "resource.reach": ("Portée", "Reach"),
     # network
     "network.centrality": ("Taille des nœuds selon", "Node size by"),
@@ -299,6 +362,24 @@ _COLUMNS = {
     "coreness": ("k-cœur", "coreness"),
     "betweenness": ("intermédiarité", "betweenness"),
     "velocity": ("vitesse (par h)", "velocity (per h)"),
+    "model": ("modèle", "model"),
+    "chosen": ("retenu", "chosen"),
+    "status": ("statut", "status"),
+    "points": ("jours", "days"),
+    **{
+        f"{name}_{end}": (f"{name} ({fr_end})", f"{name} ({en_end})")
+        for name in ("m", "p", "q")
+        for end, fr_end, en_end in (
+            ("low", "bas 95 %", "95 % low"),
+            ("high", "haut 95 %", "95 % high"),
+        )
+    },
+    "impulses": ("impulsions (jours gagnés)", "impulses (days gained)"),
+    "dispersion": ("dispersion φ", "dispersion φ"),
+    "qaic": ("QAIC", "QAIC"),
+    "r2": ("R²", "R²"),
+    "peak_days": ("pic (jours)", "peak (days)"),
+    "category": ("catégorie", "category"),
     "baseline": ("niveau de base", "baseline"),
 }
 
@@ -308,6 +389,28 @@ def text(key: str, language: str, **values) -> str:
     french, english = _TEXTS[key]
     words = english if language == "en" else french
     return words.format(**values) if values else words
+
+
+def phrase(value, language: str):
+    """A model's name, a fit's status or impulses, or an adopter category in ``language`` (as
+    stored, in English, otherwise; anything else unchanged).
+
+    >>> print(phrase("flagged: no saturation seen yet: m is a lower bound; effect of "
+    ...              "2026-09-07 newsletter undetermined", "fr"))
+    signalé : pas encore de saturation : m est une borne inférieure ; effet de 2026-09-07
+    newsletter indéterminé
+    >>> phrase("refused: 3 time points, at least 6 are needed", "fr")
+    'refusé : 3 jours, il en faut au moins 6'
+    >>> phrase("generalized bass", "fr"), phrase("early majority", "en"), phrase(3, "fr")
+    ('Bass généralisé', 'early majority', 3)
+    """
+    if language == "en" or not isinstance(value, str):
+        return value
+    if value in _PHRASES:
+        return _PHRASES[value]
+    for english, french in _PARTS:
+        value = re.sub(english, french, value)
+    return value
 
 
 def column_name(name: str, language: str) -> str:

@@ -64,8 +64,11 @@ def test_analyze_then_show_a_resource(data, tmp_path):
     assert roles == {"ana": (4, 0), "bob": (0, 2)}
     (institutions,) = summary["institutions"]
     assert institutions["adopters"] == 6 and institutions["adopters_through_institutions"] == 0
-    # every timed adoption of r1 fell on one day: too few points for a Bass fit
-    assert summary["bass"][0]["status"] == "refused: 1 time point, at least 6 are needed"
+    # every timed adoption of r1 fell on one day: too few points for any adoption model
+    assert [(row["model"], row["status"], row["chosen"]) for row in summary["bass"]] == [
+        (model, "refused: 1 time point, at least 6 are needed", False)
+        for model in ("external", "bass", "generalized bass")
+    ]
 
     human = essaim("--data", data, "show", "resource", "r1")
     assert "Largest cascades" in human.stdout and "Fractions" in human.stdout

@@ -1,14 +1,13 @@
-"""Adoption models: the Bass fit recovers known curves and refuses degenerate ones."""
+"""Adoption per resource: models fitted to adoption times, Rogers' categories, delays."""
 
 from __future__ import annotations
-
-import math
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from graph.adoption import adopter_categories, adoption_delays, bass_curve, bass_fits, fit_bass
+from graph.adoption import adopter_categories, adoption_delays, bass_fits
+from graph.bass import bass_cdf, effort_time
 
 START = pd.Timestamp("2026-09-01", tz="UTC")
 
@@ -24,84 +23,90 @@ def _adoptions(hours: list[float], resource: str = "r1") -> pd.DataFrame:
     )
 
 
-@pytest.mark.parametrize(
-    ("m", "p", "q"),
-    [(500, 0.01, 0.3), (2_000, 0.002, 0.5), (80, 0.2, 0.05)],  # the last: q < p, no peak
-)
-def test_bass_fit_recovers_a_noise_free_curve(m, p, q):
-    t = np.arange(1, 61, dtype=float)
-    fit = fit_bass(t, bass_curve(t, m, p, q))
-    assert fit.status == "fitted" and fit.points == 60
-    assert (fit.m, fit.p, fit.q) == pytest.approx((m, p, q), rel=1e-4)
-    assert fit.r2 == pytest.approx(1.0, abs=1e-9)
-    assert fit.peak == pytest.approx(math.log(q / p) / (p + q) if q > p else 0.0, rel=1e-3)
-
-
-def test_the_bass_peak_is_where_adoptions_per_unit_of_time_are_highest():
-    fine = np.linspace(0, 60, 600_001)
-    rate = np.gradient(bass_curve(fine, 500, 0.01, 0.3), fine)
-    fit = fit_bass(np.arange(1, 61), bass_curve(np.arange(1, 61), 500, 0.01, 0.3))
-    assert fit.peak == pytest.approx(fine[np.argmax(rate)], abs=1e-3)
-
-
-def test_bass_intervals_cover_the_truth_on_noisy_counts():
-    rng = np.random.default_rng(7)
-    t = np.arange(1, 61, dtype=float)
-    noisy = bass_curve(t, 1_000, 0.01, 0.3) + rng.normal(0, 5, size=t.size)
-    fit = fit_bass(t, noisy)
-    assert fit.m_low < 1_000 < fit.m_high
-    assert fit.p_low < 0.01 < fit.p_high
-    assert fit.q_low < 0.3 < fit.q_high
-    assert 0.99 < fit.r2 < 1
-
-
-@pytest.mark.parametrize(
-    ("t", "counts", "reason"),
-    [
-        ([1, 2, 3, 4, 5], [1, 2, 3, 4, 5], "5 time points, at least 6 are needed"),
-        ([1, 2, 3, 4, 5, 6], [4] * 6, "adoption never grows after the first time point"),
-        ([], [], "0 time points, at least 6 are needed"),
-    ],
-)
-def test_bass_fit_refuses_degenerate_input(t, counts, reason):
-    fit = fit_bass(t, counts)
-    assert fit.status == f"refused: {reason}"
-    assert math.isnan(fit.m) and math.isnan(fit.r2)
+def _counted(daily) -> list[float]:
+    """Adoption hours putting ``daily[d]`` adopters at noon of day d."""
+    return [24 * day + 12 for day, count in enumerate(daily) for _ in range(count)]
 
 
 def test_bass_fits_per_resource_from_adoption_times():
     m, p, q = 1_000, 0.01, 0.25
-    expected = np.diff(np.rint(bass_curve(np.arange(0, 61), m, p, q))).astype(int)
-    hours = [24 * day + 12 for day, count in enumerate(expected) for _ in range(count)]
-    adoptions = pd.concat([_adoptions(hours), _adoptions([0, 5, 30], resource="r2")])
+    expected = np.diff(np.rint(bass_cdf(np.arange(0, 61), p, q) * m)).astype(int)
+    adoptions = pd.concat([_adoptions(_counted(expected)), _adoptions([0, 5, 30], resource="r2")])
     adoptions = pd.concat([adoptions, adoptions.head(50)])  # adopting twice counts once
-    fits = bass_fits(adoptions).set_index("resource_id")
-    fitted = fits.loc["r1"]
+    fits = bass_fits(adoptions).set_index(["resource_id", "model"])
+    fitted = fits.loc[("r1", "bass")]
     assert fitted["adopters"] == expected.sum() and fitted["status"] == "fitted"
-    assert fitted["m"] == pytest.approx(m, rel=0.01)
-    assert fitted["p"] == pytest.approx(p, rel=0.05)
-    assert fitted["q"] == pytest.approx(q, rel=0.05)
-    assert fits.loc["r2", "status"] == "refused: 2 time points, at least 6 are needed"
+    # days from the first adoption to the last (the rounded tail ends before day 60)
+    assert fitted["chosen"] and fitted["points"] == np.flatnonzero(expected)[-1] + 1
+    # counts rounded to whole adopters: within a few per cent
+    assert (fitted["m"], fitted["p"], fitted["q"]) == pytest.approx((m, p, q), rel=0.05)
+    assert fits.loc[("r2", "bass"), "status"] == "refused: 2 time points, at least 6 are needed"
+    assert fits.loc["r1"].index.tolist() == ["external", "bass", "generalized bass"]
 
 
-def test_adopter_categories_follow_rogers_cut_points():
+def test_bass_fits_take_the_campaign_actions_as_effort_impulses():
+    # first adoption at START + 12 h; the action 20 days later brings diffusion 6 days forward
+    m, p, q, shift, decay = 1_500, 0.005, 0.15, 6.0, 1.5
+    days = np.arange(0, 81, dtype=float)
+    shares = bass_cdf(effort_time(days, [20.0], [shift], decay), p, q)
+    expected = np.diff(np.rint(shares * m)).astype(int)
+    date = START + pd.Timedelta(hours=12) + pd.Timedelta(days=20)
+    actions = pd.DataFrame(
+        {"resource_id": ["r1", "r2"], "date": [date, date], "label": ["d newsletter", "other"]}
+    )
+    fits = bass_fits(_adoptions(_counted(expected)), actions).set_index("model")
+    generalized = fits.loc["generalized bass"]
+    assert generalized["chosen"] and generalized["status"] == "fitted"
+    assert (generalized["m"], generalized["q"], generalized["decay"]) == pytest.approx(
+        (m, q, decay), rel=0.05
+    )
+    assert generalized["impulses"].startswith("d newsletter: +6")
+
+
+def test_adopter_categories_by_their_shares_keep_ties_together():
+    # 40 adopters, one an hour, except two ties: adopters 5 and 6 (0-based) at the same hour,
+    # and 19, 20 and 21. Mid-rank shares (earlier + half the tied, itself included) / 40:
+    # adopter 0: 0.5/40 = 1.25 % < 2.5 %: the one innovator; adopter 1: 3.75 %;
+    # 5 and 6: (5 + 1)/40 = 15 % < 16 %: both early adopters (alone, 6 would be 16.25 %);
+    # 7: 18.75 %, 18: 46.25 %: early majority; 19–21: (19 + 1.5)/40 = 51.25 % ≥ 50 %: all
+    # late majority (alone, 19 would be 48.75 %); 33: 83.75 % < 84 %; 34: 86.25 %: laggard
+    hours = [float(h) for h in range(40)]
+    hours[6] = hours[5]
+    hours[20] = hours[21] = hours[19]
+    table = adopter_categories(_adoptions(hours))
+    assert table["category"].tolist() == [
+        "innovator",
+        *["early adopter"] * 6,
+        *["early majority"] * 12,
+        *["late majority"] * 15,
+        *["laggard"] * 6,
+    ]
+    assert table.groupby("hours")["category"].nunique().max() == 1
+
+
+def test_adopter_categories_by_the_sigma_rule():
     # mean 100 h, σ = √2420 ≈ 49.2 h: z ≈ -2.03, -0.81, -0.41, -0.20, 0, 0, 0.20, 0.41, 0.81,
     # 2.03; the early adopters' band (-2 ≤ z < -1) is empty here
     hours = [0, 60, 80, 90, 100, 100, 110, 120, 140, 200]
-    table = adopter_categories(_adoptions(hours))
+    table = adopter_categories(_adoptions(hours), rule="sigma")
     assert table["category"].tolist() == [
         "innovator",
         *["early majority"] * 3,
         *["late majority"] * 5,
         "laggard",
     ]
-    table = adopter_categories(_adoptions([0, 100, 100, 100, 100, 100, 100, 100, 100, 150]))
+    table = adopter_categories(
+        _adoptions([0, 100, 100, 100, 100, 100, 100, 100, 100, 150]), rule="sigma"
+    )
     # mean 95, σ = √((9025 + 8 · 25 + 3025) / 10) = 35: z(0) ≈ -2.72, z(100) ≈ 0.14, z(150) ≈ 1.57
     assert table["category"].tolist() == ["innovator", *["late majority"] * 8, "laggard"]
+    with pytest.raises(ValueError, match="unknown rule"):
+        adopter_categories(_adoptions(hours), rule="quantiles")
 
 
-def test_adopter_categories_are_undefined_without_spread():
-    table = adopter_categories(pd.concat([_adoptions([3, 3, 3]), _adoptions([1], "r2")]))
+@pytest.mark.parametrize("rule", ["shares", "sigma"])
+def test_adopter_categories_are_undefined_without_spread(rule):
+    table = adopter_categories(pd.concat([_adoptions([3, 3, 3]), _adoptions([1], "r2")]), rule)
     assert table["category"].isna().all() and len(table) == 4
 
 

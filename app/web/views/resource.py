@@ -1,11 +1,13 @@
 """Ressource / Resource: how one resource spread, cascade by cascade."""
 
+import json
+
 import altair as alt
 import pandas as pd
 import streamlit as st
 
 from app.web.context import current
-from app.web.i18n import number
+from app.web.i18n import number, phrase
 from app.web.network import edge_opacity, palette
 from app.web.widgets import chart, daily_bars, graph_downloads, network, table
 from graph.networks import cascade_forest
@@ -179,20 +181,26 @@ table(
     f"institutional share of {resource}",
 )
 
-left, right = st.columns(2)
-with left:
-    st.subheader(t("resource.bass"))
-    table(
-        context,
-        database.read(resources.bass_fit, resource),
-        f"{resource}-bass",
-        f"Bass fit of {resource}",
-    )
-with right:
-    st.subheader(t("resource.categories"))
-    table(
-        context,
-        database.read(resources.adopter_categories, resource),
-        f"{resource}-categories",
-        f"Rogers' adopter categories of {resource}",
-    )
+st.subheader(t("resource.bass"))
+st.caption(t("resource.bass_note"))
+models = database.read(resources.bass_fit, resource)
+table(
+    context,
+    models.assign(**{name: models[name].map(lambda v: phrase(v, language))
+                     for name in ("model", "status", "impulses")}),
+    f"{resource}-models",
+    f"adoption models of {resource}",
+)  # fmt: skip
+
+st.subheader(t("resource.categories"))
+last = database.read(analyses.last_analysis)
+if last is not None:  # analyses before the rule was a parameter used σ
+    rule = json.loads(last.parameters).get("categories_rule", "sigma")
+    st.caption(t(f"resource.categories_{rule}"))
+categories = database.read(resources.adopter_categories, resource)
+table(
+    context,
+    categories.assign(category=categories["category"].map(lambda v: phrase(v, language))),
+    f"{resource}-categories",
+    f"Rogers' adopter categories of {resource}",
+)

@@ -40,7 +40,9 @@ RESULT_TABLES = {
     "amplified, institution or not",
     "resource_roles": "per resource and account: cascades started, adopters amplified",
     "institutional_share": "per resource, the adopters and reach that came through institutions",
-    "bass_fits": "per resource, the Bass model fitted to daily adopters (or why not)",
-    "adopter_categories": "per resource and adopter, Rogers' category",
+    "bass_fits": "per resource and model (external, Bass, generalized Bass with the campaign "
+    "actions), the fit to daily adopters with its flags, QAIC and whether it is chosen",
+    "adopter_categories": "per resource and adopter, Rogers' category (by shares of adopters, "
+    "or the σ rule)",
     "adoption_delays": "per resource and community, hours from first adoption to its members'",
 }

@@ -186,20 +186,26 @@ def institutional_share(connection: duckdb.DuckDBPyConnection, resource_id: str)
 
 
 def bass_fit(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
-    """Return the Bass fit of ``resource_id``: status, points, m, p, q, r2, ``peak_days``."""
+    """Return the adoption models of ``resource_id``, simplest first: model, whether the data
+    supports it best (``chosen``), status, m, p, q with their 95 % intervals, the campaign
+    impulses, dispersion, QAIC, R² and ``peak_days``."""
     return _of(
         connection,
-        "SELECT status, points, m, p, q, r2, peak AS peak_days FROM bass_fits "
-        "WHERE resource_id = ?",
+        "SELECT model, chosen, status, points, m, m_low, m_high, p, p_low, p_high, q, q_low, "
+        "q_high, impulses, dispersion, qaic, r2, peak AS peak_days FROM bass_fits "
+        "WHERE resource_id = ? "
+        "ORDER BY list_position(['external', 'bass', 'generalized bass'], model)",
         resource_id,
     )
 
 
 def adopter_categories(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
-    """Return the ``adopters`` of ``resource_id`` per Rogers ``category``, earliest first."""
+    """Return the ``adopters`` of ``resource_id`` per Rogers ``category``, earliest first, with
+    their ``share`` of its categorised adopters."""
     return _of(
         connection,
-        "SELECT category, count(*) AS adopters FROM adopter_categories WHERE resource_id = ? "
+        "SELECT category, count(*) AS adopters, count(*) / sum(count(*)) OVER () AS share "
+        "FROM adopter_categories WHERE resource_id = ? AND category IS NOT NULL "
         "GROUP BY category ORDER BY min(hours)",
         resource_id,
     )
