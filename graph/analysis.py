@@ -37,6 +37,9 @@ __all__ = ["AnalysisParameters", "analyze"]
 TREE_COLUMNS = ["resource_id", "platform", "cascade", "account_id", "adopted_at", "kind",
                 "parent_id", "method", "confidence", "candidates"]  # fmt: skip
 
+#: The columns naming an account.
+ACCOUNT = ["platform", "account_id"]
+
 #: The columns of ``attribution_models``.
 MODEL_COLUMNS = [
     "platform", "median_delay_hours", "mu", "mu_error", "sigma",
@@ -95,10 +98,11 @@ def analyze(
     trees = reconstruction.tree
     cascades = cascade_metrics(trees)
     step("cascade intervals")
+    by = [ACCOUNT, ["resource_id", *ACCOUNT]]  # for account_roles and resource_roles
     intervals = metric_intervals(trees, reconstruction.candidates, parameters.draws,
-                                 parameters.seed)  # fmt: skip
+                                 parameters.seed, by=by)  # fmt: skip
     cascades = _with_resource(
-        cascades.merge(intervals.drop(columns="size"), on="cascade"), adoptions
+        cascades.merge(intervals.cascades.drop(columns="size"), on="cascade"), adoptions
     )
     step("reach")
     likers = builders.likers(connection, adoptions)
@@ -146,7 +150,10 @@ def analyze(
         )
     step("roles")
     results["account_roles"] = _roles(graph, membership, trees, institutional, parameters)
-    results["resource_roles"] = cascade_roles(trees, by="resource_id")
+    results["account_roles"] = _with_downstream(results["account_roles"], intervals.downstream[0])
+    results["resource_roles"] = _with_downstream(
+        cascade_roles(trees, by="resource_id"), intervals.downstream[1]
+    )
     results["institutional_share"] = institutional_share(trees, institutional, followers)
     step("adoption models")
     impulses = campaign_impulses(campaigns, catalogue)
@@ -211,6 +218,16 @@ def _roles(graph, membership, trees, institutional, parameters) -> pd.DataFrame:
     table = table.merge(institutional.assign(institution=True), on=keys, how="left")
     table["institution"] = table["institution"].astype("boolean").fillna(False).astype(bool)
     return table.sort_values(["downstream", "pagerank"], ascending=False, ignore_index=True)
+
+
+def _with_downstream(roles: pd.DataFrame, downstream: pd.DataFrame) -> pd.DataFrame:
+    """``roles`` with the mean and interval of ``downstream`` over the drawn trees (0 for an
+    account that joined no cascade)."""
+    keys = [column for column in downstream.columns if not column.startswith("downstream_")]
+    table = roles.merge(downstream, on=keys, how="left")
+    columns = ["downstream_mean", "downstream_low", "downstream_high"]
+    table[columns] = table[columns].astype("float64").fillna(0.0)
+    return table
 
 
 def _models(kernels: dict[str, DelayKernel]) -> pd.DataFrame:

@@ -151,18 +151,21 @@ def forest_metrics(parent: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, 
     Returns
     -------
     tuple of arrays
-        The depth of every row, then per tree its depth (most hops from the root), max
-        breadth (most rows at one depth) and structural virality ν = W / C(n, 2), the
-        Wiener index W = Σ s (n − s) over non-root rows of subtree size s (NaN for n = 1).
+        The depth and subtree size (rows in its subtree, itself included) of every row,
+        then per tree its depth (most hops from the root), max breadth (most rows at one
+        depth) and structural virality ν = W / C(n, 2), the Wiener index W = Σ s (n − s)
+        over non-root rows of subtree size s (NaN for n = 1).
 
     Examples
     --------
     Two trees: 0 → 1 → 2 and 0 → 3 (W = 2·2 + 1·3 + 1·3 = 10 over 6 pairs), then 4 → 5.
 
-    >>> depth, deepest, breadth, virality = forest_metrics(
+    >>> depth, subtree, deepest, breadth, virality = forest_metrics(
     ...     np.array([-1, 0, 1, 0, -1, 4]), np.array([0, 4]))
-    >>> depth.tolist(), deepest.tolist(), breadth.tolist(), virality.round(4).tolist()
-    ([0, 1, 2, 1, 0, 1], [2, 1], [2, 1], [1.6667, 1.0])
+    >>> depth.tolist(), subtree.tolist(), deepest.tolist(), breadth.tolist()
+    ([0, 1, 2, 1, 0, 1], [4, 2, 1, 1, 2, 1], [2, 1], [2, 1])
+    >>> virality.round(4).tolist()
+    [1.6667, 1.0]
     """
     total = len(parent)
     depth = tree_depths(parent)
@@ -177,7 +180,7 @@ def forest_metrics(parent: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, 
     pairs = sizes * (sizes - 1) / 2
     with np.errstate(invalid="ignore", divide="ignore"):
         virality = np.where(sizes > 1, wiener / pairs, np.nan)
-    return depth, deepest, breadth, virality
+    return depth, subtree, deepest, breadth, virality
 
 
 def _level_subtree_sizes(order: np.ndarray, ranked_depth: np.ndarray, parent: np.ndarray):

@@ -271,11 +271,13 @@ def _print_summary(summary: dict) -> None:
         ("Journey across platforms", "journey"),
         ("Reach (kind: potential = follower counts summed; range = observed … upper bound)",
          "reach"),
-        ("Largest cascades (depth, breadth and virality of the most probable tree, "
-         "[90 % interval over trees drawn from the candidates])", "cascades"),
+        ("Largest cascades (depth, breadth, virality and hours to each depth of the most "
+         "probable tree, [90 % interval over trees drawn from the candidates], (share of "
+         "those trees reaching the depth, when not all))", "cascades"),
         ("How cascade edges were found", "edges"),
         ("Communities reached, in order of arrival", "communities"),
-        ("Originators and amplifiers (adopters started / came through them)", "roles"),
+        ("Originators and amplifiers (adopters started / came through them, [90 % "
+         "interval over the drawn trees])", "roles"),
         ("Through institutional accounts", "institutions"),
         ("Adoption models (per day: p external influence, q imitation, [95 % interval]; "
          "chosen: the model the data supports, by QAIC)", "bass"),
@@ -284,6 +286,7 @@ def _print_summary(summary: dict) -> None:
     ]  # fmt: skip
     shown = {**summary, "cascades": [_with_intervals(row) for row in summary["cascades"]],
              "bass": [_model(row) for row in summary["bass"]]}  # fmt: skip
+    shown["roles"] = [_with_intervals(row, ("downstream",)) for row in summary["roles"]]
     for title, key in sections:
         if shown[key]:
             out.print(table(title, shown[key]))
@@ -323,9 +326,12 @@ def _significant(value) -> str:
     return f"{value:,.0f}" if 100 <= abs(value) < 1e6 else f"{value:.3g}"
 
 
-def _with_intervals(cascade: dict) -> dict:
-    """A cascade's row with each uncertain metric as ``value [low–high]`` (the mean left to
-    the JSON output), or the value alone when every sampled tree agrees.
+def _with_intervals(
+    cascade: dict, metrics: tuple[str, ...] = ("depth", "max_breadth", "structural_virality")
+) -> dict:
+    """A row with each uncertain metric as ``value [low–high]`` (the mean left to the JSON
+    output), or the value alone when every sampled tree agrees; the hours to each depth, if
+    there, as :func:`app.web.i18n.depth_times` writes them.
 
     >>> _with_intervals({"size": 9, "depth": 2, "depth_mean": 2.4, "depth_low": 2.0,
     ...     "depth_high": 3.0, "max_breadth": 4, "max_breadth_mean": 4.0,
@@ -333,13 +339,24 @@ def _with_intervals(cascade: dict) -> dict:
     ...     "structural_virality_mean": 1.9, "structural_virality_low": 1.75,
     ...     "structural_virality_high": 2.125})
     {'size': 9, 'depth': '2 [2–3]', 'max_breadth': '4', 'structural_virality': '1.8 [1.75–2.12]'}
+    >>> _with_intervals({"hours_to_depth": [0.5, None], "hours_to_depth_mean": [0.5, 4.0],
+    ...     "hours_to_depth_low": [0.5, 3.0], "hours_to_depth_high": [0.5, 5.0],
+    ...     "depth_probability": [1.0, 0.25]}, metrics=())
+    {'hours_to_depth': '1: 0.5 · 2: – [3–5] (25 %)'}
     """
+    from app.web.i18n import depth_times
+
     row = dict(cascade)
-    for metric in ("depth", "max_breadth", "structural_virality"):
+    for metric in metrics:
         row.pop(f"{metric}_mean", None)
         low, high = row.pop(f"{metric}_low", None), row.pop(f"{metric}_high", None)
         value = _figure(row[metric])
         row[metric] = value if low == high else f"{value} [{_figure(low)}–{_figure(high)}]"
+    if "hours_to_depth" in row:
+        row.pop("hours_to_depth_mean")
+        drawn = [row.pop(name) for name in ("hours_to_depth_low", "hours_to_depth_high",
+                                            "depth_probability")]  # fmt: skip
+        row["hours_to_depth"] = depth_times(row["hours_to_depth"], *drawn, "en")
     return row
 
 

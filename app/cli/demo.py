@@ -343,7 +343,7 @@ def _evaluate_parents(adoptions: pd.DataFrame, follows: pd.DataFrame, truth: pd.
         f"{alone['ece']:.3f} and {alone['brier']:.3f}."
     )
     truly, kept = true_trees(default.tree, truth)
-    intervals = metric_intervals(default.tree, default.candidates)
+    intervals = metric_intervals(default.tree, default.candidates).cascades
     intervals = intervals[intervals["size"] >= 2]
     covered = interval_coverage(intervals, cascade_metrics(truly))
     out.print(table("True values inside the 90 % intervals", covered.to_dict("records")))

@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-__all__ = ["LANGUAGES", "column_name", "day", "number", "text"]
+__all__ = ["LANGUAGES", "column_name", "day", "depth_times", "number", "text"]
 
 LANGUAGES = {"fr": "Français", "en": "English"}
 
@@ -330,6 +330,7 @@ _COLUMNS = {
             ("depth", "profondeur", "depth"),
             ("max_breadth", "largeur max.", "max breadth"),
             ("structural_virality", "viralité", "virality"),
+            ("downstream", "adoptants en aval", "adopters downstream"),
         )
         for part, fr_part, en_part in (
             ("mean", "moyenne", "mean"),
@@ -337,6 +338,11 @@ _COLUMNS = {
             ("high", "haut 90 %", "90 % high"),
         )
     },
+    "downstream": ("adoptants en aval", "adopters downstream"),
+    "hours_to_depth": (
+        "heures jusqu'à la profondeur 1, 2… [intervalle 90 %] (probabilité de l'atteindre)",
+        "hours to depth 1, 2… [90 % interval] (probability of reaching it)",
+    ),
     "stated_share": ("part indiquée", "stated share"),
     "lifetime_hours": ("durée (h)", "lifetime (h)"),
     "half_life_hours": ("demi-vie (h)", "half-life (h)"),
@@ -428,6 +434,32 @@ def number(value, language: str) -> str:
     if language == "en":
         return written
     return written.replace(",", " ").replace(".", ",")
+
+
+def depth_times(own, low, high, reached, language: str) -> str:
+    """The hours to each depth 1, 2 … of a cascade's most probable tree (``own``), with the
+    interval (``low``, ``high``) over the drawn trees when it is not one value and the share
+    of them that reach the depth (``reached``) when not all; '–' when unknown.
+
+    >>> depth_times([0.5, 3.0], [0.5, 2, 6], [0.5, 5.25, 9], [1, 0.6, 0.2], "fr")
+    '1 : 0,5 · 2 : 3 [2–5,25] (60 %) · 3 : – [6–9] (20 %)'
+    >>> depth_times([1.0, math.nan], [1.0, math.nan], [1.0, math.nan], [1.0, 1.0], "en")
+    '1: 1 · 2: –'
+    """
+    colon = " : " if language == "fr" else ": "
+    parts = []
+    for depth in range(1, max(len(own), len(reached)) + 1):
+        value, lower, upper, share = (
+            values[depth - 1] if depth <= len(values) else None
+            for values in (own, low, high, reached)
+        )
+        text = f"{depth}{colon}{number(value, language)}"
+        if lower is not None and not math.isnan(lower) and lower != upper:
+            text += f" [{number(lower, language)}–{number(upper, language)}]"
+        if not share or share < 1:
+            text += f" ({number(round(100 * (share or 0)), language)} %)"
+        parts.append(text)
+    return " · ".join(parts)
 
 
 def day(value, language: str) -> str:

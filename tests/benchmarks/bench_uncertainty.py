@@ -6,8 +6,10 @@ adopters (default 10 %) lies in uncertain cascades, plus one uncertain cascade o
 adopters: there every adopter after the second has up to three candidates (its tree parent
 with probability 0.6, two earlier adopters sharing the rest); every other adopter has one
 candidate of probability 1. Times :func:`graph.uncertainty.metric_intervals` with 200 draws
-(target ≤ 20 s) against the baseline of the same run, :func:`graph.cascades.cascade_metrics`
-of the one tree, and the fast path alone (no uncertain adopter).
+(target ≤ 20 s), with the time to each depth and the adopters below each account and each
+account per resource (ten cascades a resource) as ``essaim analyze`` asks for them, against
+the baseline of the same run, :func:`graph.cascades.cascade_metrics` of the one tree, and
+the fast path alone (no uncertain adopter).
 """
 
 from __future__ import annotations
@@ -42,6 +44,8 @@ def forest(adopters: int, uncertain: float, seed: int = 1):
     tree = pd.DataFrame(
         {
             "cascade": labels[cascade],
+            "resource_id": labels[cascade // 10],
+            "platform": "bluesky",
             "account_id": names,
             "parent_id": np.where(parent >= 0, names[np.maximum(parent, 0)], None),
             "adopted_at": start + pd.to_timedelta(rank, unit="min"),
@@ -87,10 +91,12 @@ def main(adopters: int, uncertain: float, draws: int = 200) -> None:
     baseline, _ = timed(cascade_metrics, tree)
     print(f"baseline cascade_metrics of the one tree: {baseline:.2f} s")
     fixed = candidates.iloc[:0]
-    seconds, _ = timed(metric_intervals, tree, fixed)
+    by = [["platform", "account_id"], ["resource_id", "platform", "account_id"]]
+    seconds, _ = timed(metric_intervals, tree, fixed, by=by)
     print(f"metric_intervals, no uncertain adopter (fast path): {seconds:.2f} s "
           f"({seconds / baseline:.2f}× the baseline)")  # fmt: skip
-    seconds, result = timed(metric_intervals, tree, candidates, draws=draws, seed=0)
+    seconds, intervals = timed(metric_intervals, tree, candidates, draws=draws, seed=0, by=by)
+    result = intervals.cascades
     sampled = result[result["sampled"]]
     big = result.iloc[0]
     print(
@@ -102,8 +108,13 @@ def main(adopters: int, uncertain: float, draws: int = 200) -> None:
         f"the 10,000-adopter cascade: depth {big['depth_mean']:.2f} "
         f"[{big['depth_low']:.0f}, {big['depth_high']:.0f}], "
         f"ν {big['structural_virality_mean']:.3f} "
-        f"[{big['structural_virality_low']:.3f}, {big['structural_virality_high']:.3f}]"
+        f"[{big['structural_virality_low']:.3f}, {big['structural_virality_high']:.3f}], "
+        f"hours to depth 3 {big['hours_to_depth_mean'][2]:.3f} "
+        f"[{big['hours_to_depth_low'][2]:.3f}, {big['hours_to_depth_high'][2]:.3f}]"
     )
+    downstream = intervals.downstream[0]
+    varying = downstream["downstream_low"] < downstream["downstream_high"]
+    print(f"{varying.sum():,} accounts whose downstream varies across the draws")
 
 
 if __name__ == "__main__":

@@ -234,7 +234,7 @@ def test_accounts_of_unknown_time_are_candidates_in_one_direction_only():
     pairs = result.candidates[result.candidates["account_id"].isin(["F", "H"])]
     assert sorted(map(tuple, pairs[["account_id", "candidate_id"]].to_numpy())) == [
         ("F", "A"), ("F", "R"), ("H", "F"), ("H", "R")]  # fmt: skip
-    intervals = metric_intervals(result.tree, result.candidates, draws=50)  # a cycle raises
+    intervals = metric_intervals(result.tree, result.candidates, draws=50).cascades  # no cycle
     assert intervals.loc[0, "sampled"]
 
 
@@ -362,3 +362,14 @@ def test_times_to_depth_stop_at_the_depth_asked():
     # at 2 h.
     tree = reconstruct(ADOPTIONS, FOLLOWS, rule="most_recent").tree
     assert cascade_metrics(tree, max_depth_times=2).loc[0, "hours_to_depth"] == [1.0, 2.0]
+
+
+def test_a_depth_whose_adopters_have_no_known_time_keeps_its_place():
+    # a → b → c → d: b's time is unknown, c adopted at 2 h, d at 3 h. Depth 1 has no time,
+    # and the hours of depths 2 and 3 stay second and third.
+    tree = pd.DataFrame(
+        {"cascade": "p", "account_id": list("abcd"), "parent_id": [None, "a", "b", "c"],
+         "adopted_at": [at(0), at(None), at(2), at(3)], "method": "stated:quote"}
+    )  # fmt: skip
+    hours = cascade_metrics(tree).loc[0, "hours_to_depth"]
+    assert math.isnan(hours[0]) and hours[1:] == [2.0, 3.0]

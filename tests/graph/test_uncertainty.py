@@ -15,6 +15,11 @@ from graph.uncertainty import metric_intervals
 STATS = ("mean", "low", "high")
 
 
+def intervals(*args, **kwargs) -> pd.DataFrame:
+    """The cascades of :func:`metric_intervals`."""
+    return metric_intervals(*args, **kwargs).cascades
+
+
 def tree_of(cascade: str, parents: dict) -> pd.DataFrame:
     """A tree with ``parents`` as {account: parent or None}, in that order."""
     return pd.DataFrame(
@@ -56,7 +61,7 @@ def two_parents(p: float) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_two_equally_likely_parents():
     draws = 4000
-    result = row(metric_intervals(*two_parents(0.5), draws=draws), "t")
+    result = row(intervals(*two_parents(0.5), draws=draws), "t")
     # Depth is 1 + X/draws with X ~ Binomial(draws, 1/2): standard error 0.5/√4000 ≈ 0.0079;
     # 4 standard errors. Breadth is 3 - depth in every draw.
     tolerance = 4 * 0.5 / math.sqrt(draws)
@@ -71,7 +76,7 @@ def test_two_equally_likely_parents():
 
 def test_probabilities_weigh_the_draws():
     draws = 2000
-    result = row(metric_intervals(*two_parents(0.9), draws=draws), "t")
+    result = row(intervals(*two_parents(0.9), draws=draws), "t")
     # The chain (depth 2) has probability 0.1: standard error √(0.1·0.9/2000) ≈ 0.0067.
     # Drawing the two candidates alike would give 1.5.
     assert result["depth_mean"] == pytest.approx(1.1, abs=4 * math.sqrt(0.09 / draws))
@@ -84,7 +89,7 @@ def test_a_zero_probability_candidate_is_never_drawn():
     candidates = candidates_of(
         "z", {"b": {"a": 1.0}, "c": {"b": 1.0}, "d": {"c": 0.0, "a": 0.5, "b": 0.5}}
     )
-    result = row(metric_intervals(tree, candidates, draws=1000), "z")
+    result = row(intervals(tree, candidates, draws=1000), "z")
     assert result["sampled"]
     for stat in STATS:
         assert result[f"depth_{stat}"] == 2
@@ -97,7 +102,7 @@ def test_a_zero_probability_candidate_is_never_drawn():
 def test_a_certain_candidate_next_to_an_impossible_one_is_deterministic():
     tree, _ = two_parents(1.0)
     candidates = candidates_of("t", {"b": {"a": 1.0}, "c": {"b": 0.0, "a": 1.0}})
-    result = row(metric_intervals(tree, candidates), "t")
+    result = row(intervals(tree, candidates), "t")
     assert not result["sampled"]
     assert [result[f"depth_{stat}"] for stat in STATS] == [1, 1, 1]
     assert [result[f"max_breadth_{stat}"] for stat in STATS] == [2, 2, 2]
@@ -114,7 +119,7 @@ def test_deterministic_cascades_are_their_own_tree():
         ],
         ignore_index=True,
     )
-    result = metric_intervals(tree, candidates, draws=50)
+    result = intervals(tree, candidates, draws=50)
     # Chain: depth 2, one node per depth, ν = (1 + 1 + 2)/3. Star of 4: depth 1, 3 at depth
     # 1, ν = (3·1 + 3·2)/6.
     expected = {
@@ -127,7 +132,7 @@ def test_deterministic_cascades_are_their_own_tree():
         found = row(result, cascade)
         for metric, value in metrics.items():
             assert [found[f"{metric}_{stat}"] for stat in STATS] == pytest.approx([value] * 3)
-    without = metric_intervals(tree, candidates.iloc[:0])
+    without = intervals(tree, candidates.iloc[:0])
     pd.testing.assert_frame_equal(without, result)
 
 
@@ -143,13 +148,18 @@ def test_deterministic_values_match_cascade_metrics():
     tree = pd.concat(frames, ignore_index=True)
     start = pd.Timestamp("2026-09-01", tz="UTC")  # cascade_metrics also measures times
     tree["adopted_at"] = start + pd.to_timedelta(np.arange(len(tree)), unit="min")
-    ours = metric_intervals(tree, candidates_of("none", {}))
+    ours = intervals(tree, candidates_of("none", {}))
     theirs = cascade_metrics(tree)
     assert ours["cascade"].tolist() == theirs["cascade"].tolist()
     for metric in ("depth", "max_breadth", "structural_virality"):
         np.testing.assert_allclose(ours[f"{metric}_mean"], theirs[metric].astype(float))
         np.testing.assert_allclose(ours[f"{metric}_low"], theirs[metric].astype(float))
         np.testing.assert_allclose(ours[f"{metric}_high"], theirs[metric].astype(float))
+    for stat in STATS:
+        assert ours[f"hours_to_depth_{stat}"].tolist() == theirs["hours_to_depth"].tolist()
+    assert ours["depth_probability"].tolist() == [
+        [1.0] * len(hours) for hours in theirs["hours_to_depth"]
+    ]
 
 
 def spread_cascade() -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -166,17 +176,17 @@ def spread_cascade() -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def test_same_seed_same_result_other_seed_other_draws():
     tree, candidates = spread_cascade()
-    first = metric_intervals(tree, candidates, draws=50, seed=7)
-    pd.testing.assert_frame_equal(first, metric_intervals(tree, candidates, draws=50, seed=7))
-    other = metric_intervals(tree, candidates, draws=50, seed=8)
+    first = intervals(tree, candidates, draws=50, seed=7)
+    pd.testing.assert_frame_equal(first, intervals(tree, candidates, draws=50, seed=7))
+    other = intervals(tree, candidates, draws=50, seed=8)
     assert other["structural_virality_mean"].iloc[0] != first["structural_virality_mean"].iloc[0]
 
 
 def test_a_deterministic_cascade_does_not_change_the_draws_of_another():
     tree, candidates = spread_cascade()
-    alone = metric_intervals(tree, candidates, draws=50, seed=7)
+    alone = intervals(tree, candidates, draws=50, seed=7)
     fixed = tree_of("f", {"a": None, "b": "a"})
-    both = metric_intervals(
+    both = intervals(
         pd.concat([fixed, tree], ignore_index=True),
         pd.concat([candidates_of("f", {"b": {"a": 1.0}}), candidates], ignore_index=True),
         draws=50,
@@ -187,9 +197,9 @@ def test_a_deterministic_cascade_does_not_change_the_draws_of_another():
 
 def test_batches_of_draws_do_not_change_the_result(monkeypatch):
     tree, candidates = spread_cascade()
-    whole = metric_intervals(tree, candidates, draws=37, seed=2)
+    whole = intervals(tree, candidates, draws=37, seed=2)
     monkeypatch.setattr(uncertainty, "_BATCH_NODES", 25)  # 2 draws of 11 adopters a batch
-    pd.testing.assert_frame_equal(metric_intervals(tree, candidates, draws=37, seed=2), whole)
+    pd.testing.assert_frame_equal(intervals(tree, candidates, draws=37, seed=2), whole)
 
 
 def test_a_narrower_level_gives_a_narrower_interval():
@@ -201,8 +211,8 @@ def test_a_narrower_level_gives_a_narrower_interval():
     candidates = candidates_of(
         "w", {"b": {"a": 1.0}, "c": {"a": 0.5, "b": 0.5}, "d": {"a": 0.2, "c": 0.8}}
     )
-    wide = row(metric_intervals(tree, candidates, draws=2000, level=0.9), "w")
-    narrow = row(metric_intervals(tree, candidates, draws=2000, level=0.5), "w")
+    wide = row(intervals(tree, candidates, draws=2000, level=0.9), "w")
+    narrow = row(intervals(tree, candidates, draws=2000, level=0.5), "w")
     assert (wide["depth_low"], wide["depth_high"]) == (1, 3)
     assert (narrow["depth_low"], narrow["depth_high"]) == (2, 3)
     # Mean depth 0.1·1 + 0.5·2 + 0.4·3 = 2.3; variance 5.7 - 2.3² = 0.41.
@@ -214,7 +224,7 @@ def test_one_adopter_and_two_adopters():
         [tree_of("one", {"solo": None}), tree_of("two", {"a": None, "b": "a"})],
         ignore_index=True,
     )
-    result = metric_intervals(tree, candidates_of("two", {"b": {"a": 1.0}}))
+    result = intervals(tree, candidates_of("two", {"b": {"a": 1.0}}))
     one, two = row(result, "one"), row(result, "two")
     for stat in STATS:
         assert one[f"depth_{stat}"] == 0 and one[f"max_breadth_{stat}"] == 1
@@ -227,15 +237,13 @@ def test_interleaved_rows_keep_the_order_of_first_appearance():
     tree, candidates = two_parents(0.5)
     other = tree_of("o", {"p": None, "q": "p"})
     mixed = pd.concat([tree.iloc[:1], other, tree.iloc[1:]], ignore_index=True)
-    result = metric_intervals(mixed, candidates, draws=300, seed=4)
+    result = intervals(mixed, candidates, draws=300, seed=4)
     assert result["cascade"].tolist() == ["t", "o"]
-    pd.testing.assert_frame_equal(
-        result.iloc[:1], metric_intervals(tree, candidates, draws=300, seed=4)
-    )
+    pd.testing.assert_frame_equal(result.iloc[:1], intervals(tree, candidates, draws=300, seed=4))
 
 
 def test_an_empty_tree():
-    result = metric_intervals(tree_of("x", {}).iloc[:0], candidates_of("x", {}))
+    result = intervals(tree_of("x", {}).iloc[:0], candidates_of("x", {}))
     assert result.empty and "depth_low" in result.columns
 
 
@@ -253,7 +261,7 @@ def test_an_empty_tree():
 def test_inconsistent_candidates_raise(choices, message):
     tree, _ = two_parents(1.0)
     with pytest.raises(ValueError, match=message):
-        metric_intervals(tree, candidates_of("t", choices))
+        intervals(tree, candidates_of("t", choices))
 
 
 def test_a_drawn_cycle_raises():
@@ -261,12 +269,153 @@ def test_a_drawn_cycle_raises():
     tree = tree_of("y", {"a": None, "b": "a", "c": "a"})
     candidates = candidates_of("y", {"b": {"a": 0.5, "c": 0.5}, "c": {"a": 0.5, "b": 0.5}})
     with pytest.raises(ValueError, match="cycle"):
-        metric_intervals(tree, candidates, draws=100)
+        intervals(tree, candidates, draws=100)
 
 
 def test_draws_and_level_are_checked():
     tree, candidates = two_parents(0.5)
     with pytest.raises(ValueError, match="draws"):
-        metric_intervals(tree, candidates, draws=0)
+        intervals(tree, candidates, draws=0)
     with pytest.raises(ValueError, match="level"):
-        metric_intervals(tree, candidates, level=1.0)
+        intervals(tree, candidates, level=1.0)
+
+
+def at(hours: float | None) -> pd.Timestamp:
+    start = pd.Timestamp("2026-09-01", tz="UTC")
+    return pd.NaT if hours is None else start + pd.Timedelta(hours=hours)
+
+
+def timed_tree(cascade: str, adopters: dict) -> pd.DataFrame:
+    """A tree from {account: (parent or None, hours after the start or None)}."""
+    tree = tree_of(cascade, {account: parent for account, (parent, _) in adopters.items()})
+    tree["adopted_at"] = [at(hours) for _, hours in adopters.values()]
+    return tree
+
+
+def test_time_to_depth_over_two_uncertain_adopters():
+    # a posts at 0 h, b reshares from a at 1 h; c (3 h) and e (5 h) each came from a or from
+    # b, 1/2 each, independently. Depth 1 is reached at 1 h in every draw. Depth 2 is
+    # reached unless both are under a: probability 3/4. Given it is reached, its time is
+    # 3 h when c is under b (1/2 of all draws, 2/3 of those reaching depth 2) and 5 h when
+    # only e is (1/3): mean 3·2/3 + 5·1/3 = 11/3, 5 % quantile 3, 95 % quantile 5.
+    tree = timed_tree("t", {"a": (None, 0), "b": ("a", 1), "c": ("b", 3), "e": ("a", 5)})
+    candidates = candidates_of(
+        "t", {"b": {"a": 1.0}, "c": {"a": 0.5, "b": 0.5}, "e": {"a": 0.5, "b": 0.5}}
+    )
+    draws = 4000
+    result = row(intervals(tree, candidates, draws=draws), "t")
+    reached = result["depth_probability"]
+    assert reached[0] == 1
+    assert reached[1] == pytest.approx(0.75, abs=4 * math.sqrt(0.75 * 0.25 / draws))
+    assert result["hours_to_depth_low"] == [1, 3]
+    assert result["hours_to_depth_high"] == [1, 5]
+    # Given depth 2, the time has variance (2/3)(1/3)·2² = 8/9 over about 3,000 draws.
+    mean = result["hours_to_depth_mean"]
+    assert mean[0] == 1
+    assert mean[1] == pytest.approx(11 / 3, abs=4 * math.sqrt(8 / 9 / (0.75 * draws)))
+
+
+def test_a_depth_reached_only_by_adopters_of_unknown_time_has_no_time():
+    # b (1 h) and x (unknown time) from a; c, of unknown time (a Mastodon boost), from a or
+    # b: depth 1 is reached at 1 h (x's unknown time is no earlier time); depth 2 is reached
+    # in half of the draws, always without a known time.
+    tree = timed_tree("u", {"a": (None, 0), "b": ("a", 1), "x": ("a", None), "c": ("a", None)})
+    candidates = candidates_of("u", {"b": {"a": 1.0}, "x": {"a": 1.0}, "c": {"a": 0.5, "b": 0.5}})
+    result = row(intervals(tree, candidates, draws=2000), "u")
+    assert result["depth_probability"][1] == pytest.approx(0.5, abs=4 * 0.5 / math.sqrt(2000))
+    for stat in STATS:
+        assert result[f"hours_to_depth_{stat}"] == [1, None]
+
+
+def test_time_to_depth_of_a_fixed_tree_is_its_own_up_to_the_last_depth_given():
+    # a → b → c → d at 0, 2, 5 and 9 h, each edge fixed: depths 1, 2, 3 reached at 2, 5 and
+    # 9 h with probability 1; only depths 1 and 2 are asked for.
+    tree = timed_tree("f", {"a": (None, 0), "b": ("a", 2), "c": ("b", 5), "d": ("c", 9)})
+    result = row(intervals(tree, candidates_of("f", {}), max_depth_times=2), "f")
+    assert not result["sampled"]
+    assert result["depth_probability"] == [1, 1]
+    for stat in STATS:
+        assert result[f"hours_to_depth_{stat}"] == [2, 5]
+
+
+def test_a_root_of_unknown_time_gives_no_hours():
+    tree = timed_tree("r", {"a": (None, None), "b": ("a", 1), "c": ("b", 2)})
+    result = row(intervals(tree, candidates_of("r", {})), "r")
+    assert result["hours_to_depth_mean"] == [None, None]
+    assert result["depth_probability"] == [1, 1]
+
+
+def downstream(tree, candidates, columns, **options) -> pd.DataFrame:
+    result = metric_intervals(tree, candidates, by=[columns], **options).downstream[0]
+    return result.set_index(columns)
+
+
+def test_downstream_follows_the_drawn_parents_of_descendants():
+    # a → b → c fixed; d came from a or from c, 1/2 each. Below b: c, and d when d is under
+    # c: 1 or 2, mean 1.5. Below c: 0 or 1. Below d: nobody. a, the root, joined nothing.
+    tree = tree_of("g", {"a": None, "b": "a", "c": "b", "d": "a"})
+    candidates = candidates_of("g", {"b": {"a": 1.0}, "c": {"b": 1.0}, "d": {"a": 0.5, "c": 0.5}})
+    draws = 2000
+    found = downstream(tree, candidates, ["account_id"], draws=draws)
+    assert sorted(found.index) == ["b", "c", "d"]
+    tolerance = 4 * 0.5 / math.sqrt(draws)
+    assert found.loc["b", "downstream_mean"] == pytest.approx(1.5, abs=tolerance)
+    assert found.loc["c", "downstream_mean"] == pytest.approx(0.5, abs=tolerance)
+    assert found.loc["b", ["downstream_low", "downstream_high"]].tolist() == [1, 2]
+    assert found.loc["c", ["downstream_low", "downstream_high"]].tolist() == [0, 1]
+    assert found.loc["d"].tolist() == [0, 0, 0]
+
+
+def test_downstream_sums_an_account_over_its_cascades_in_each_draw():
+    # b is below a in two cascades: in "t" c came from a or from b (1/2 each), in "f" x and
+    # y came from b for sure. Below b: 2 + (0 or 1) in all, 0 or 1 in "t", 2 in "f".
+    varying = tree_of("t", {"a": None, "b": "a", "c": "a"})
+    fixed = tree_of("f", {"a": None, "b": "a", "x": "b", "y": "b"})
+    tree = pd.concat([varying, fixed], ignore_index=True)
+    candidates = pd.concat(
+        [
+            candidates_of("t", {"b": {"a": 1.0}, "c": {"a": 0.5, "b": 0.5}}),
+            candidates_of("f", {"b": {"a": 1.0}, "x": {"b": 1.0}, "y": {"b": 1.0}}),
+        ],
+        ignore_index=True,
+    )
+    draws = 2000
+    result = metric_intervals(
+        tree, candidates, draws=draws, by=[["account_id"], ["cascade", "account_id"]]
+    )
+    total = result.downstream[0].set_index("account_id").loc["b"]
+    assert total["downstream_mean"] == pytest.approx(2.5, abs=4 * 0.5 / math.sqrt(draws))
+    assert (total["downstream_low"], total["downstream_high"]) == (2, 3)
+    each = result.downstream[1].set_index(["cascade", "account_id"])
+    assert (each.loc[("t", "b"), "downstream_low"], each.loc[("t", "b"), "downstream_high"]) == (
+        0,
+        1,
+    )
+    assert each.loc[("f", "b")].tolist() == [2, 2, 2]
+    assert each.loc[("f", "x")].tolist() == [0, 0, 0]
+
+
+def test_downstream_of_fixed_trees_is_cascade_roles_downstream():
+    from graph.roles import cascade_roles
+
+    tree = tree_of("c", {"a": None, "b": "a", "c": "b", "d": "b", "e": "c"})
+    tree["platform"] = "bluesky"
+    found = downstream(tree, candidates_of("c", {}), ["platform", "account_id"])
+    roles = cascade_roles(tree).set_index(["platform", "account_id"])
+    joined = roles[roles["cascades_joined"] > 0]
+    # Below b: c, d, e; below c: e.
+    assert joined["downstream"].to_dict() == {("bluesky", "b"): 3, ("bluesky", "c"): 1,
+                                              ("bluesky", "d"): 0, ("bluesky", "e"): 0}  # fmt: skip
+    for stat in STATS:
+        assert found[f"downstream_{stat}"].to_dict() == joined["downstream"].to_dict()
+
+
+def test_mean_and_quantiles_ignore_the_draws_without_a_time():
+    # Column 1: 1, 2, 4 and a NaN: mean 7/3; the 5 % quantile lies 0.05·2 = 0.1 of the way
+    # into the sorted values, 1 + 0.1·(2 − 1) = 1.1, the 95 % one at 1.9: 2 + 0.9·(4 − 2) =
+    # 3.8. Column 2 has no value at all.
+    values = np.array([[2.0, np.nan], [np.nan, np.nan], [4.0, np.nan], [1.0, np.nan]])
+    mean, low, high = uncertainty._nan_stats(values, [0.05, 0.95])
+    np.testing.assert_allclose(mean, [7 / 3, np.nan])
+    np.testing.assert_allclose(low, [1.1, np.nan])
+    np.testing.assert_allclose(high, [3.8, np.nan])

@@ -7,7 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from app.web.context import current
-from app.web.i18n import number, phrase
+from app.web.i18n import depth_times, number, phrase
 from app.web.network import edge_opacity, palette
 from app.web.widgets import chart, daily_bars, graph_downloads, network, table
 from graph.networks import cascade_forest
@@ -79,7 +79,14 @@ table(
 
 st.subheader(t("resource.cascades"))
 cascades = database.read(resources.cascades, resource)
-table(context, cascades, f"{resource}-cascades", f"the cascades of {resource}")
+drawn = ["hours_to_depth_low", "hours_to_depth_high", "depth_probability"]
+shown = cascades.drop(columns=["hours_to_depth_mean", *drawn]).assign(
+    hours_to_depth=[
+        depth_times(*lists, language)
+        for lists in zip(*(cascades[name] for name in ["hours_to_depth", *drawn]), strict=True)
+    ]
+)
+table(context, shown, f"{resource}-cascades", f"the cascades of {resource}")
 
 st.subheader(t("resource.tree"))
 large = cascades[cascades["size"] > 1]

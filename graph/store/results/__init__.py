@@ -21,7 +21,8 @@ RESULT_TABLES = {
     "cascade_trees": "one row per adopter and cascade, with its parent, how it was found, "
     "the confidence in it and the candidates weighed",
     "cascades": "size, depth, breadth, structural virality and speed of each cascade, with "
-    "the mean and 90 % interval of depth, breadth and virality over sampled trees",
+    "the mean and 90 % interval of depth, breadth, virality and hours to each depth over "
+    "sampled trees, and the probability of reaching each depth",
     "attribution_models": "per platform, the delay kernel and tie weights parents were "
     "weighed with",
     "journeys": "the platforms each resource reached, in order",
@@ -37,8 +38,9 @@ RESULT_TABLES = {
     "resource_communities": "per resource, the communities reached: share, arrival, bridge",
     "community_spread": "per resource, communities reached and the entropy of the shares",
     "account_roles": "per account: centralities, community bridging, cascades started and "
-    "amplified, institution or not",
-    "resource_roles": "per resource and account: cascades started, adopters amplified",
+    "amplified (with the mean and 90 % interval over sampled trees), institution or not",
+    "resource_roles": "per resource and account: cascades started, adopters amplified (with "
+    "the mean and 90 % interval over sampled trees)",
     "institutional_share": "per resource, the adopters and reach that came through institutions",
     "bass_fits": "per resource and model (external, Bass, generalized Bass with the campaign "
     "actions), the fit to daily adopters with its flags, QAIC and whether it is chosen",

@@ -73,13 +73,21 @@ def cascades(
 ) -> pd.DataFrame:
     """Return the cascades of ``resource_id``, largest first (then earliest, then by id), at
     most ``limit``: size, depth, breadth, structural virality (each with the mean and the
-    90 % interval over sampled trees), lifetime, half-life and the share of stated edges."""
+    90 % interval over sampled trees), the hours to each depth (lists: the tree's, the mean
+    and interval, NaN when unknown, and the probability of reaching it), lifetime, half-life
+    and the share of stated edges."""
+    depth_times = ", ".join(
+        f"list_transform({name}, lambda x: coalesce(x, 'NaN'::DOUBLE)) AS {name}"
+        for name in ("hours_to_depth", "hours_to_depth_mean", "hours_to_depth_low",
+                     "hours_to_depth_high")
+    )  # fmt: skip
     return _of(
         connection,
         "SELECT cascade, platform, started_at, size, depth, depth_mean, depth_low, depth_high, "
         "max_breadth, max_breadth_mean, max_breadth_low, max_breadth_high, "
         "structural_virality, structural_virality_mean, structural_virality_low, "
-        "structural_virality_high, lifetime_hours, half_life_hours, stated_share "
+        f"structural_virality_high, {depth_times}, depth_probability, "
+        "lifetime_hours, half_life_hours, stated_share "
         "FROM cascades WHERE resource_id = ? "
         "ORDER BY size DESC, started_at, cascade LIMIT ?",
         resource_id,
@@ -160,11 +168,13 @@ def originators_and_amplifiers(
     connection: duckdb.DuckDBPyConnection, resource_id: str, limit: int
 ) -> pd.DataFrame:
     """Return at most ``limit`` originators or amplifiers of ``resource_id``, most adopters
-    started or come through first (ties by ``account``, the handle if allow-listed)."""
+    started or come through first (ties by ``account``, the handle if allow-listed); the
+    adopters come through them with the mean and 90 % interval over sampled trees."""
     return _of(
         connection,
         "SELECT r.platform, coalesce(n.handle, r.account_id) AS account, r.cascades_started, "
-        "r.started_reach, r.downstream, r.originator, r.amplifier FROM resource_roles r "
+        "r.started_reach, r.downstream, r.downstream_mean, r.downstream_low, r.downstream_high, "
+        "r.originator, r.amplifier FROM resource_roles r "
         f"LEFT JOIN {q.NAMED_HANDLES} n USING (platform, account_id) "
         "WHERE r.resource_id = ? AND (r.originator OR r.amplifier) "
         "ORDER BY r.started_reach + r.downstream DESC, account LIMIT ?",
