@@ -18,8 +18,10 @@ row   resource  platform  account  adopted         cascade
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -84,6 +86,10 @@ def connection():
                        "stated_share", *intervals):  # fmt: skip
             c.execute(f"ALTER TABLE cascades ADD COLUMN {column} DOUBLE")
         c.execute("ALTER TABLE cascades ADD COLUMN platform VARCHAR DEFAULT 'bluesky'")
+        for column in ("hours_to_depth", "hours_to_depth_mean", "hours_to_depth_low",
+                       "hours_to_depth_high", "depth_probability"):  # fmt: skip
+            c.execute(f"ALTER TABLE cascades ADD COLUMN {column} DOUBLE[] DEFAULT []")
+        c.execute("UPDATE cascades SET hours_to_depth_low = [0.5, NULL] WHERE cascade = 'r1/A'")
         _table(c, "resource_roles", [
             ["r1", "bluesky", "ana", 5, 0, True, False],
             ["r1", "bluesky", "inst", 0, 5, False, True],
@@ -93,6 +99,8 @@ def connection():
         ], ["resource_id", "platform", "account_id", "started_reach", "downstream",
             "originator", "amplifier"])  # fmt: skip
         c.execute("ALTER TABLE resource_roles ADD COLUMN cascades_started INTEGER DEFAULT 0")
+        for column in ("downstream_mean", "downstream_low", "downstream_high"):
+            c.execute(f"ALTER TABLE resource_roles ADD COLUMN {column} DOUBLE DEFAULT 0")
         _table(c, "velocity", [
             ["r1", at(5, 10), 0.5, False], ["r1", at(5, 11), 1.0, True],
             ["r1", at(5, 12), 1.5, True], ["r1", at(5, 13), 0.5, False],
@@ -195,6 +203,15 @@ def test_cascades_largest_then_earliest_then_by_id(connection):
         "r1/B",
     ]
     assert resources.cascades(connection, "r1", 2)["cascade"].tolist() == ["r1/D", "r1/E"]
+
+
+def test_an_unknown_hour_to_a_depth_is_read_as_nan_not_as_zero(connection):
+    # DuckDB hands a list holding a NULL over as a masked array, which JSON writes as 0
+    found = resources.cascades(connection, "r1").set_index("cascade").loc["r1/A"]
+    low = found["hours_to_depth_low"]
+    assert low[0] == 0.5 and math.isnan(low[1]) and not np.ma.isMaskedArray(low)
+    assert pd.Series([low]).to_json(orient="values") == "[[0.5,null]]"
+    assert list(found["hours_to_depth_high"]) == []
 
 
 def test_originators_and_amplifiers_by_adopters_then_name(connection):
