@@ -154,7 +154,9 @@ def analyze(
     results["resource_roles"] = _with_downstream(
         cascade_roles(trees, by="resource_id"), intervals.downstream[1]
     )
-    results["institutional_share"] = institutional_share(trees, institutional, followers)
+    results["institutional_share"] = institutional_share(
+        trees, institutional, followers, _figure(results["reach"], "potential_reach")
+    )
     step("adoption models")
     impulses = campaign_impulses(campaigns, catalogue)
     results["bass_fits"] = bass_fits(adoptions, impulses, parameters.bass_min_points)
@@ -200,6 +202,11 @@ def _communities(graph, found, membership, adoptions, contexts, institutional):
         "resource_communities": reached,
         "community_spread": spread,
     }
+
+
+def _figure(reach: pd.DataFrame, figure: str) -> pd.Series:
+    """One figure of the reach table, by resource."""
+    return reach[reach["figure"] == figure].set_index("resource_id")["value"]
 
 
 def _roles(graph, membership, trees, institutional, parameters) -> pd.DataFrame:
