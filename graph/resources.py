@@ -51,6 +51,7 @@ __all__ = [
     "read_catalogue",
     "unwrap",
     "url_key",
+    "write_catalogue",
 ]
 
 #: Query parameters that describe a campaign: attributes of a link, never its identity.
@@ -222,6 +223,18 @@ _CATALOGUE_COLUMNS = (
     "published",
     "illustrative",
 )
+
+
+def write_catalogue(path: Path, rows: list[dict[str, str]], extra: tuple[str, ...] = ()) -> None:
+    """Write ``rows`` as a catalogue CSV that :func:`read_catalogue` reads.
+
+    The catalogue's columns come first, then the ``extra`` ones (kept for whoever reviews
+    the file; reading the catalogue ignores them). A column a row lacks is left empty.
+    """
+    with Path(path).open("w", encoding="utf-8", newline="") as file:
+        writer = csv.DictWriter(file, [*_CATALOGUE_COLUMNS, *extra], restval="")
+        writer.writeheader()
+        writer.writerows(rows)
 
 
 def _pattern_key(pattern: str) -> str:

@@ -14,6 +14,7 @@ import duckdb
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from app.cli.analyze import analyze_command, show
+from app.cli.catalogue import from_moodle, from_sitemap
 from app.cli.collect import collect
 from app.cli.console import (
     EXIT_BUG,
@@ -241,7 +242,7 @@ def status(context: click.Context, as_json: bool, limit: int) -> None:
 
 @cli.group()
 def catalogue() -> None:
-    """Show, check or replace the catalogue of tracked resources."""
+    """Show, check, build or replace the catalogue of tracked resources."""
 
 
 @catalogue.command("show")
@@ -297,6 +298,10 @@ def catalogue_import(context: click.Context, file: Path, offline: bool) -> None:
             pseudonymiser_for(settings, store, no_pseudonymise=False),
         )
     out.print(f"{file} is now the catalogue ({target}).")
+
+
+catalogue.add_command(from_moodle)
+catalogue.add_command(from_sitemap)
 
 
 @cli.command()
