@@ -82,11 +82,13 @@ Sources = _sources_section()
 class Analysis(_Section):
     rule: Literal["kernel", "most_recent", "first"] = "kernel"
     window_hours: PositiveInt = 24
-    takeoff_multiple: PositiveFloat = 3.0
+    takeoff_multiple: Annotated[float, msgspec.Meta(gt=1)] = 3.0
+    takeoff_cost: PositiveFloat = 1.0
     takeoff_min_adoptions: PositiveInt = 5
     campaigns: str = ""
     before_days: PositiveInt = 14
     after_days: PositiveInt = 7
+    campaign_min_adoptions: PositiveInt = 5
     seed: int = 0
     resolution: PositiveFloat = 1.0
     restarts: PositiveInt = 1
@@ -178,17 +180,22 @@ max_wait = 900.0
 # probable under a delay model fitted on the data ("kernel"), or the followee that showed
 # the post "most_recent" or "first".
 rule = "kernel"
-# Velocity is counted over a sliding window of this many hours; a resource is taking off
-# when its velocity reaches takeoff_multiple times its baseline with at least
-# takeoff_min_adoptions adoptions in the window.
+# Velocity is counted over a sliding window of this many hours. Take-off: Kleinberg's burst
+# automaton on hourly adoptions; a burst expects takeoff_multiple times the resource's own
+# rate (shaped by the hour of the week), entering one costs takeoff_cost x ln(hours), and an
+# episode holds at least takeoff_min_adoptions adoptions.
 window_hours = 24
 takeoff_multiple = 3.0
+takeoff_cost = 1.0
 takeoff_min_adoptions = 5
-# Communication actions (CSV: date, channel, resource, utm_campaign, xtor), and the days
-# before (baseline) and after each action compared.
+# Communication actions (CSV: date, channel, resource, and the utm_source, utm_medium,
+# utm_campaign, xtor and window_days its links carry and are attributed in), the days before
+# (baseline) and after each action compared, and the fewest adoptions before and after for
+# a rate ratio.
 campaigns = ""
 before_days = 14
 after_days = 7
+campaign_min_adoptions = 5
 # Communities of the sociability graph (Leiden, modularity): the seed of the first run, the
 # resolution (above 1: smaller communities) and how many seeded runs are tried (the best is kept).
 # Groups under min_community_size accounts are not communities: they count as "small groups".

@@ -20,7 +20,7 @@ from collectors import __version__
 from graph import builders
 from graph.adoption import adopter_categories, adoption_delays, bass_fits, campaign_impulses
 from graph.attribution import TIES, DelayKernel
-from graph.campaigns import campaign_effects, driven_adoptions, read_campaigns
+from graph.campaigns import campaign_effects, driven_adoptions, read_campaigns, targets
 from graph.cascades import cascade_metrics, journey, reconstruct
 from graph.communities import community_spread, detect, grouped, label_communities, stability
 from graph.privacy.pseudonyms import Institutions, read_institutions
@@ -28,7 +28,7 @@ from graph.reach import exposure, reach
 from graph.roles import cascade_roles, centralities, institutional_share
 from graph.store import Store
 from graph.store import queries as q
-from graph.timelines import timeline, velocity
+from graph.timelines import bursts, episodes, timeline, velocity, week_profile
 from graph.uncertainty import metric_intervals
 
 __all__ = ["AnalysisParameters", "analyze"]
@@ -54,11 +54,13 @@ class AnalysisParameters:
     rule: str = "kernel"  # parent inference: kernel, most_recent or first
     draws: int = 200  # trees sampled per cascade for the metrics' intervals
     window_hours: int = 24  # velocity window
-    takeoff_multiple: float = 3.0  # taking off: velocity ≥ this × baseline…
-    takeoff_min_adoptions: int = 5  # …with at least this many adoptions in the window
+    takeoff_multiple: float = 3.0  # burst state: this × the resource's base rate (Kleinberg s)
+    takeoff_cost: float = 1.0  # entering a burst costs this × ln(hours) (Kleinberg γ)
+    takeoff_min_adoptions: int = 5  # fewest adoptions in a take-off episode
     campaigns: str | None = None  # campaign CSV file
     before_days: int = 14  # campaign baseline window
-    after_days: int = 7  # campaign effect window
+    after_days: int = 7  # campaign effect (and default attribution) window
+    campaign_min_adoptions: int = 5  # fewest adoptions before and after for a rate ratio
     seed: int = 0  # community detection (Leiden)
     resolution: float = 1.0  # modularity resolution γ
     restarts: int = 1  # Leiden runs, the best kept
@@ -118,10 +120,11 @@ def analyze(
     }
     step("timelines")
     results["timelines"] = timeline(adoptions, "day")
-    results["velocity"] = velocity(
-        adoptions,
-        parameters.window_hours,
+    results["velocity"] = bursts(
+        velocity(adoptions, parameters.window_hours),
+        week_profile(adoptions),
         parameters.takeoff_multiple,
+        parameters.takeoff_cost,
         parameters.takeoff_min_adoptions,
     )
     step("campaigns")
@@ -148,6 +151,11 @@ def analyze(
         results["communities"]["stability"] = stability(
             graph, seeds, parameters.resolution, parameters.restarts
         )
+    step("take-off episodes")
+    results["takeoff_episodes"] = episodes(
+        results["velocity"], adoptions, results["account_communities"],
+        _targeted(campaigns, catalogue),
+    )  # fmt: skip
     step("roles")
     results["account_roles"] = _roles(graph, membership, trees, institutional, parameters)
     results["account_roles"] = _with_downstream(results["account_roles"], intervals.downstream[0])
@@ -262,8 +270,16 @@ def _campaigns(campaigns, adoptions, catalogue, followers, follows, parameters):
     if campaigns is None or campaigns.empty:
         empty = pd.DataFrame({"action": pd.Series(dtype="int64")})
         return empty, empty
-    effects = campaign_effects(
-        campaigns, adoptions, catalogue, followers, parameters.before_days, parameters.after_days
-    )
-    driven = driven_adoptions(campaigns, adoptions)
+    effects = campaign_effects(campaigns, adoptions, catalogue, followers,
+                               parameters.before_days, parameters.after_days,
+                               parameters.campaign_min_adoptions)  # fmt: skip
+    driven = driven_adoptions(campaigns, adoptions, catalogue, parameters.after_days)
     return effects, reach(driven, followers, follows, by="action")
+
+
+def _targeted(campaigns, catalogue) -> pd.DataFrame | None:
+    """Each action's label, date and the resources it targets (for take-off episodes)."""
+    if campaigns is None:
+        return None
+    found = [targets(action, catalogue) for action in campaigns.itertuples(index=False)]
+    return campaigns.assign(resources=found)

@@ -273,6 +273,10 @@ def methods_text(
     stable = "" if stability is None or math.isnan(stability) else f"{stability:.3f}"
     min_size = parameters.get("min_community_size", 1)
     share = f"{100 * parameters.get('bridge_share', 0.02):g}"
+    scale, cost = parameters.get("takeoff_multiple", 3.0), parameters.get("takeoff_cost", 1.0)
+    fewest = parameters.get("takeoff_min_adoptions", 5)
+    before, after = parameters.get("before_days", 14), parameters.get("after_days", 7)
+    fewest_ratio = parameters.get("campaign_min_adoptions", 5)
     stability_en = stability_fr = ""
     if stable:
         stability_en = (f", stability (mean normalised mutual information between the "
@@ -332,6 +336,22 @@ def methods_text(
         "(quasi-Poisson), and the model retained was the simplest within 2 of the lowest QAIC "
         "(Burnham and Anderson 2002). A fit with a parameter at a bound or known only within "
         "more than a factor of 10 is reported as flagged with the reason, not as fitted. "
+        "Take-off episodes were found by Kleinberg's two-state burst automaton (Kleinberg "
+        "2002) on each resource's hourly adoptions, Poisson emissions: the base state expects "
+        "the resource's mean rate shaped by the hour of the week at which all adoptions "
+        f"happen, the burst state {scale:g} times it, entering a burst costs {cost:g} ln T (T "
+        "hours) and leaving it nothing; an episode holds at least "
+        f"{fewest} adoptions and is described by its start, end, peak and the cascade and "
+        "community that brought most of its adoptions. An adoption is attributed to a "
+        "campaign action when its link, within the action's window, carries at least one of "
+        "the tracking parameters the action states (utm_source, utm_medium, utm_campaign, "
+        "xtor code or type) with the stated value and none with another. The effect of an "
+        "action is the rate ratio of an interrupted time series (Bernal, Cummins and "
+        "Gasparrini 2017): a Poisson regression of the daily adoptions of the targeted "
+        f"resources over the {before} days before the action and the {after} days from it on "
+        "the day of the week, the share of French school-holiday zones on holiday and a step "
+        "at the action, with a 95 % Wald interval widened by the Pearson dispersion when "
+        f"above 1; below {fewest_ratio} adoptions before or after, no ratio is given. "
         + _CATEGORIES_EN[categories]
     )
     french = (
@@ -392,9 +412,31 @@ def methods_text(
         "retenu est le plus simple à moins de 2 du QAIC le plus bas (Burnham et Anderson "
         "2002). Un ajustement dont un paramètre touche une borne ou n'est connu qu'à un "
         "facteur 10 près est signalé avec sa raison, non donné pour ajusté. "
+        "Les décollages ont été repérés par l'automate de sursaut à deux états de Kleinberg "
+        "(Kleinberg 2002) sur les adoptions horaires de chaque ressource, émissions de "
+        "Poisson : l'état de base attend le taux moyen de la ressource modulé selon l'heure de "
+        "la semaine où ont lieu toutes les adoptions, l'état de sursaut "
+        f"{_fr(scale)} fois ce taux ; entrer dans un sursaut coûte {_fr(cost)} ln T (T heures), "
+        f"en sortir rien ; un épisode compte au moins {fewest} adoptions et est décrit par son "
+        "début, sa fin, son pic, la cascade et la communauté qui en ont apporté le plus. Une "
+        "adoption est attribuée à une action de campagne quand son lien, dans la fenêtre de "
+        "l'action, porte au moins un des paramètres de suivi que l'action indique "
+        "(utm_source, utm_medium, utm_campaign, code ou type xtor) avec la valeur indiquée et "
+        "aucun avec une autre. L'effet d'une action est le rapport des taux d'une série "
+        "temporelle interrompue (Bernal, Cummins et Gasparrini 2017) : régression de Poisson "
+        f"des adoptions quotidiennes des ressources visées sur les {before} jours avant "
+        f"l'action et les {after} jours à partir d'elle, selon le jour de la semaine, la part "
+        "des zones de vacances scolaires en vacances et une marche à l'action, avec un "
+        "intervalle de Wald à 95 % élargi par la dispersion de Pearson quand elle dépasse 1 ; "
+        f"sous {fewest_ratio} adoptions avant ou après, aucun rapport n'est donné. "
         + _CATEGORIES_FR[categories]
     )
     return {"fr": french, "en": english}
+
+
+def _fr(value: float) -> str:
+    """A number in French (decimal comma)."""
+    return f"{value:g}".replace(".", ",")
 
 
 def _declare(graph: ET.Element, kind: str, rows: list[dict], skip: set[str]) -> dict[str, str]:

@@ -1,13 +1,29 @@
 """Adoptions over time: counts per period, cumulative curves, velocity and take-off.
 
 Periods are cut in UTC; the app shows them in Europe/Paris.
+
+**Take-off** is burst detection by Kleinberg's two-state automaton (Kleinberg, *Bursty and
+Hierarchical Structure in Streams*, KDD 2002 and Data Min. Knowl. Disc. 7(4), 2003,
+doi:10.1023/A:1024940629314), on hourly counts: Kleinberg's states emit events at
+exponential gaps, so an hour's count is Poisson with the state's rate. Each resource's base
+state expects its own mean rate, shaped by the hour of the week (Paris) at which all
+adoptions of the analysis happen: λ₀(t) = n/T · w(t) with w of mean 1 over the hours;
+the burst state expects ``scale`` × λ₀(t). Entering the burst state costs γ·ln T (T: the
+resource's hours), leaving it costs nothing; the least costly sequence of states (Viterbi)
+is the answer (on equal costs a state is kept rather than changed, and the base state wins
+at the end). The entry cost is the hysteresis: a burst is
+entered only on enough evidence and is not left for one quiet hour. A run of burst hours is
+an episode when it holds at least ``min_adoptions`` adoptions.
 """
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 
-__all__ = ["FREQUENCIES", "timeline", "velocity"]
+__all__ = ["FREQUENCIES", "bursts", "episodes", "timeline", "velocity", "week_profile"]
 
 #: Period names and their pandas period frequencies (weeks run Monday to Sunday).
 FREQUENCIES = {"hour": "h", "day": "D", "week": "W-SUN"}
@@ -61,71 +77,244 @@ def timeline(adoptions: pd.DataFrame, period: str = "day") -> pd.DataFrame:
     return table
 
 
-def velocity(
-    adoptions: pd.DataFrame,
-    window_hours: int = 24,
-    multiple: float = 3.0,
-    min_adoptions: int = 5,
-) -> pd.DataFrame:
-    """Return each resource's adoption velocity hour by hour, and whether it is taking off.
+def velocity(adoptions: pd.DataFrame, window_hours: int = 24) -> pd.DataFrame:
+    """Return each resource's adoption velocity hour by hour.
 
     Parameters
     ----------
     adoptions : DataFrame
         ``resource_id`` and ``adopted_at`` (adoptions with no time are left out).
     window_hours : int
-        The sliding window: velocity at hour h is the adoptions in the ``window_hours`` hours
-        ending with h, divided by ``window_hours`` (adoptions per hour).
-    multiple : float
-        Taking off: velocity at least ``multiple`` times the baseline…
-    min_adoptions : int
-        …and at least this many adoptions in the window (a resource going from 1 to 2
-        adoptions is not taking off).
+        Velocity at hour h is the adoptions in the ``window_hours`` hours ending with h,
+        divided by ``window_hours`` (adoptions per hour).
 
     Returns
     -------
     DataFrame
-        ``resource_id``, ``hour`` (start, UTC), ``adoptions`` (in that hour), ``velocity``,
-        ``baseline`` (mean adoptions per hour from the resource's first adoption until the
-        window; NaN while there is less than one window of history before it) and
-        ``taking_off``.
+        ``resource_id``, ``hour`` (start, UTC), ``adoptions`` (in that hour) and ``velocity``,
+        every hour from each resource's first adoption to the last hour of any adoption.
 
     Examples
     --------
-    One adoption a day for ten days, then twelve in an afternoon:
-
-    >>> start = pd.Timestamp("2026-09-01", tz="UTC")
-    >>> times = [start + pd.Timedelta(days=d) for d in range(10)]
-    >>> times += [start + pd.Timedelta(days=10, hours=14, minutes=5 * i) for i in range(12)]
-    >>> table = velocity(pd.DataFrame({"resource_id": "r1", "adopted_at": times}))
-    >>> last = table.iloc[-1]  # 12 in the window; 10 adoptions in the 231 hours before it
-    >>> float(last["velocity"]), round(float(last["baseline"]), 4), bool(last["taking_off"])
-    (0.5, 0.0433, True)
+    >>> at = pd.Timestamp("2026-09-01 10:00", tz="UTC")
+    >>> table = velocity(pd.DataFrame({"resource_id": "r1",
+    ...     "adopted_at": [at, at, at + pd.Timedelta(hours=2)]}), window_hours=2)
+    >>> table["velocity"].tolist()
+    [1.0, 1.0, 0.5]
     """
     timed = adoptions.dropna(subset=["adopted_at"])
+    columns = ["resource_id", "hour", "adoptions", "velocity"]
+    if timed.empty:
+        return pd.DataFrame(columns=columns)
     hours = timed["adopted_at"].dt.floor("h")
     counts = timed.groupby([timed["resource_id"], hours.rename("hour")]).size()
+    last = hours.max()
     frames = []
     for resource, series in counts.groupby(level=0):
-        hourly = series.droplevel(0).asfreq("h", fill_value=0)
+        span = pd.date_range(series.index[0][1], last, freq="h")
+        hourly = series.droplevel(0).reindex(span, fill_value=0)
         in_window = hourly.rolling(window_hours, min_periods=1).sum()
-        before = hourly.cumsum().shift(window_hours)
-        elapsed = pd.Series(range(len(hourly)), index=hourly.index) - window_hours + 1
-        baseline = (before / elapsed).where(elapsed >= window_hours)
-        frame = pd.DataFrame(
+        frames.append(pd.DataFrame({"resource_id": resource, "hour": span,
+                                    "adoptions": hourly.to_numpy(),
+                                    "velocity": in_window.to_numpy() / window_hours}))  # fmt: skip
+    return pd.concat(frames, ignore_index=True)[columns]
+
+
+def week_profile(adoptions: pd.DataFrame) -> pd.Series:
+    """Relative activity of each hour of the week (Paris; 0 = Monday 0 h), mean 1.
+
+    The adoptions of every resource in each hour of the week, plus one, over the times that
+    hour occurs between the first and the last adoption.
+
+    167 adoptions on a Monday at 8 h (Paris), the only hour seen: that hour's rate is 168,
+    every other hour's 1 (an hour that never occurs counts as occurring once), mean 335/168.
+
+    >>> at = pd.Timestamp("2026-09-07 06:30", tz="UTC")
+    >>> profile = week_profile(pd.DataFrame({"adopted_at": [at] * 167}))
+    >>> round(float(profile[8]), 3), round(float(profile[9]), 4)
+    (84.251, 0.5015)
+    """
+    times = adoptions["adopted_at"].dropna()
+    if times.empty:
+        return pd.Series(1.0, index=range(168))
+    local = times.dt.tz_convert("Europe/Paris")
+    counts = (local.dt.day_of_week * 24 + local.dt.hour).value_counts()
+    span = pd.date_range(times.min().floor("h"), times.max().floor("h"), freq="h")
+    span = span.tz_convert("Europe/Paris")
+    occurs = pd.Series(span.day_of_week * 24 + span.hour).value_counts()
+    rate = (counts.reindex(range(168), fill_value=0) + 1) / occurs.reindex(
+        range(168), fill_value=0
+    ).clip(lower=1)
+    return rate / rate.mean()
+
+
+def bursts(
+    table: pd.DataFrame,
+    profile: pd.Series,
+    scale: float = 3.0,
+    cost: float = 1.0,
+    min_adoptions: int = 5,
+) -> pd.DataFrame:
+    """Add to an hourly table what Kleinberg's two-state automaton says of each hour.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``resource_id``, ``hour`` (UTC, every hour of each resource's span) and
+        ``adoptions``, as :func:`velocity` returns.
+    profile : Series
+        Relative activity by hour of the week, as :func:`week_profile` returns.
+    scale : float
+        The burst state's rate, as a multiple of the base state's.
+    cost : float
+        γ: entering the burst state costs γ·ln T.
+    min_adoptions : int
+        Fewest adoptions in a run of burst hours for it to be an episode.
+
+    Returns
+    -------
+    DataFrame
+        ``table`` with ``baseline`` (adoptions per hour the base state expects) and
+        ``taking_off`` (the hour belongs to an episode).
+
+    Examples
+    --------
+    Two quiet days, one adoption every four hours, then eight in one hour: with a flat
+    profile the base rate is 20/49 per hour and only the busy hour is a burst.
+
+    >>> hours = pd.date_range("2026-09-07", periods=49, freq="h", tz="UTC")
+    >>> counts = [1 if h % 4 == 0 else 0 for h in range(48)] + [8]
+    >>> table = pd.DataFrame({"resource_id": "r1", "hour": hours, "adoptions": counts})
+    >>> found = bursts(table, pd.Series(1.0, index=range(168)))
+    >>> found.loc[found["taking_off"], "hour"].dt.hour.tolist()
+    [0]
+    """
+    baseline = pd.Series(np.nan, index=table.index)
+    flags = pd.Series(False, index=table.index)
+    for _, hourly in table.groupby("resource_id", sort=False):
+        counts = hourly["adoptions"].to_numpy(float)
+        local = hourly["hour"].dt.tz_convert("Europe/Paris")
+        weights = profile.reindex(local.dt.day_of_week * 24 + local.dt.hour).to_numpy(float)
+        base = counts.sum() / len(counts) * weights / weights.mean()
+        states = _viterbi(counts, base, scale, cost * math.log(max(len(counts), 2)))
+        baseline[hourly.index] = base
+        flags[hourly.index] = _kept(states, counts, min_adoptions)
+    return table.assign(baseline=baseline.to_numpy(), taking_off=flags.to_numpy(bool))
+
+
+def episodes(
+    table: pd.DataFrame,
+    adoptions: pd.DataFrame,
+    memberships: pd.DataFrame,
+    actions: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Return each take-off episode with what drove it.
+
+    Parameters
+    ----------
+    table : DataFrame
+        As :func:`bursts` returns.
+    adoptions : DataFrame
+        ``resource_id``, ``platform``, ``account_id``, ``adopted_at``, ``cascade``.
+    memberships : DataFrame
+        ``platform``, ``account_id``, ``community``.
+    actions : DataFrame, optional
+        ``label``, ``date`` and ``resources`` (set of resource ids) of campaign actions.
+
+    Returns
+    -------
+    DataFrame
+        ``resource_id``, ``episode`` (1, 2… per resource), ``start``, ``end`` (the hour after
+        its last), ``peak`` (its busiest hour), ``peak_adoptions``, ``adoptions``,
+        ``expected`` (what the base state expected over the episode), ``cascade`` and
+        ``cascade_adoptions`` (the cascade with the most adoptions in it), ``community`` and
+        ``community_adopters`` (likewise), ``action`` (the label of a campaign action on the
+        resource dated from a day before the start to the end, if any).
+    """
+    columns = ["resource_id", "episode", "start", "end", "peak", "peak_adoptions",
+               "adoptions", "expected", "cascade", "cascade_adoptions", "community",
+               "community_adopters", "action"]  # fmt: skip
+    flagged = table[table["taking_off"]].sort_values(["resource_id", "hour"])
+    if flagged.empty:
+        times = pd.Series(dtype="datetime64[ns, UTC]")
+        return pd.DataFrame({"resource_id": pd.Series(dtype=object), "episode": 0, "start": times,
+                             "end": times, "peak": times, "peak_adoptions": 0, "adoptions": 0,
+                             "expected": 0.0, "cascade": pd.Series(dtype=object),
+                             "cascade_adoptions": 0, "community": pd.Series(dtype="Int64"),
+                             "community_adopters": 0, "action": pd.Series(dtype=object)},
+                            index=pd.RangeIndex(0))[columns]  # fmt: skip
+    gap = flagged["hour"].diff().ne(pd.Timedelta(hours=1))
+    run = (gap | flagged["resource_id"].ne(flagged["resource_id"].shift())).cumsum()
+    timed = adoptions.dropna(subset=["adopted_at"]).merge(
+        memberships, on=["platform", "account_id"], how="left"
+    )
+    rows = []
+    for _, hours in flagged.groupby(run):
+        resource = hours["resource_id"].iat[0]
+        start, end = hours["hour"].iat[0], hours["hour"].iat[-1] + pd.Timedelta(hours=1)
+        inside = timed[(timed["resource_id"] == resource) & (timed["adopted_at"] >= start)
+                       & (timed["adopted_at"] < end)]  # fmt: skip
+        cascades = inside["cascade"].value_counts()
+        groups = inside.drop_duplicates(["platform", "account_id"])["community"].value_counts()
+        peak = hours.loc[hours["adoptions"].idxmax()]
+        rows.append(
             {
                 "resource_id": resource,
-                "hour": hourly.index,
-                "adoptions": hourly.to_numpy(),
-                "velocity": (in_window / window_hours).to_numpy(),
-                "baseline": baseline.to_numpy(),
+                "start": start,
+                "end": end,
+                "peak": peak["hour"],
+                "peak_adoptions": int(peak["adoptions"]),
+                "adoptions": int(hours["adoptions"].sum()),
+                "expected": float(hours["baseline"].sum()),
+                "cascade": cascades.index[0] if len(cascades) else None,
+                "cascade_adoptions": int(cascades.iat[0]) if len(cascades) else 0,
+                "community": int(groups.index[0]) if len(groups) else None,
+                "community_adopters": int(groups.iat[0]) if len(groups) else 0,
+                "action": _action(actions, resource, start, end),
             }
         )
-        frame["taking_off"] = (
-            (in_window.to_numpy() >= min_adoptions)
-            & (frame["baseline"].notna())
-            & (frame["velocity"] >= multiple * frame["baseline"])
-        )
-        frames.append(frame)
-    columns = ["resource_id", "hour", "adoptions", "velocity", "baseline", "taking_off"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    found = pd.DataFrame(rows)
+    found.insert(1, "episode", found.groupby("resource_id").cumcount() + 1)
+    return found.astype({"community": "Int64"})[columns]
+
+
+def _viterbi(counts: np.ndarray, base: np.ndarray, scale: float, entry: float) -> np.ndarray:
+    """The least costly states (0 base, 1 burst) of an hourly series; on equal costs a state is
+    kept rather than changed, and the base state wins at the end."""
+    rates = np.maximum(base, 1e-12)
+    costs = np.stack([rates - counts * np.log(rates),
+                      scale * rates - counts * np.log(scale * rates)], axis=1).tolist()  # fmt: skip
+    back = []
+    base_cost, burst_cost = 0.0, entry  # the automaton starts in the base state
+    for hour_base, hour_burst in costs:
+        to_base = (0, base_cost) if base_cost <= burst_cost else (1, burst_cost)
+        stay = burst_cost <= base_cost + entry
+        to_burst = (1, burst_cost) if stay else (0, base_cost + entry)
+        back.append((to_base[0], to_burst[0]))
+        base_cost, burst_cost = to_base[1] + hour_base, to_burst[1] + hour_burst
+    states = np.zeros(len(costs), dtype=np.int8)
+    state = 0 if base_cost <= burst_cost else 1
+    for hour in range(len(costs) - 1, -1, -1):
+        states[hour] = state
+        state = back[hour][state]
+    return states
+
+
+def _kept(states: np.ndarray, counts: np.ndarray, min_adoptions: int) -> np.ndarray:
+    """Burst hours, less the runs holding fewer than ``min_adoptions`` adoptions."""
+    edges = np.diff(np.concatenate([[0], states, [0]]))
+    kept = np.zeros(len(states), dtype=bool)
+    for first, stop in zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True):
+        kept[first:stop] = counts[first:stop].sum() >= min_adoptions
+    return kept
+
+
+def _action(actions, resource: str, start, end) -> str | None:
+    if actions is None or actions.empty:
+        return None
+    near = actions[
+        actions["resources"].map(lambda targets: resource in targets)
+        & (actions["date"] >= start - pd.Timedelta(days=1))
+        & (actions["date"] < end)
+    ]
+    return near["label"].iat[0] if len(near) else None

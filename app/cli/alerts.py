@@ -1,8 +1,9 @@
 """Take-off alerts: which resources newly take off, said to a file, a webhook and by e-mail.
 
-A take-off episode starts at an hour the velocity table flags as taking off when the hour
-before it was not flagged (see :func:`graph.timelines.velocity`). Each episode is alerted
-once: the watch keeps the episodes it has told about.
+A take-off is an episode of :func:`graph.timelines.episodes` (Kleinberg's burst automaton
+over the resource's hourly adoptions). The watch alerts an episode once, and only one it had
+not seen at its previous cycle that goes on after that cycle's data ended (its evidence is
+new); its first cycle records what it finds as the baseline and alerts nothing.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from dataclasses import asdict, dataclass, fields
 from datetime import datetime
 from email.message import EmailMessage
 
+import pandas as pd
+
 from app.config import Settings
 from collectors.credentials import credential
 from graph.store import Store
@@ -25,23 +28,33 @@ from graph.store.results.resources import takeoff_episodes
 
 __all__ = ["Alert", "channels", "record", "recorded", "send", "shown_url", "takeoffs"]
 
+_TIMES = ("since", "until", "peak")
+
 
 @dataclass(frozen=True)
 class Alert:
-    """A resource that started taking off."""
+    """A take-off episode of a resource."""
 
     resource_id: str
     title: str | None
-    since: datetime  # the first hour flagged (UTC)
-    adoptions: int  # adoptions in the velocity window ending with that hour
-    velocity: float  # adoptions per hour over the window
-    baseline: float  # mean adoptions per hour before the window
+    since: datetime  # the episode's first hour (UTC)
+    adoptions: int  # adoptions in the episode so far
+    velocity: float  # adoptions per hour in the episode
+    baseline: float  # adoptions per hour the resource's base rate expected then
+    until: datetime | None = None  # the hour after its last hour so far
+    peak: datetime | None = None  # its busiest hour
+    cascade_adoptions: int = 0  # adoptions of the cascade that brought the most
+    community: str | None = None  # the community that brought the most adopters
+    action: str | None = None  # the campaign action it follows, if any
 
     @classmethod
     def from_record(cls, record: dict) -> Alert:
         """The alert a JSON record of it describes (as :func:`record` and the watch keep)."""
-        values = {field.name: record[field.name] for field in fields(cls)}
-        return cls(**{**values, "since": datetime.fromisoformat(values["since"])})
+        values = {field.name: record[field.name] for field in fields(cls) if field.name in record}
+        for name in _TIMES:
+            if values.get(name):
+                values[name] = datetime.fromisoformat(values[name])
+        return cls(**values)
 
     @property
     def key(self) -> str:
@@ -49,19 +62,44 @@ class Alert:
 
     def sentence(self) -> str:
         name = f"{self.title} ({self.resource_id})" if self.title else self.resource_id
-        return (
+        said = (
             f"{name} is taking off since {self.since:%Y-%m-%d %H:%M} UTC: {self.adoptions} "
-            f"adoptions in the window, {self.velocity:.2f}/h against {self.baseline:.3f}/h before."
+            f"adoptions, {self.velocity:.2f} adoptions/hour against {self.baseline:.3f} "
+            "adoptions/hour expected"
         )
+        if self.peak is not None:
+            said += f"; peak at {self.peak:%Y-%m-%d %H:%M} UTC"
+        if self.cascade_adoptions:
+            said += f"; {self.cascade_adoptions} of them in one cascade"
+        if self.community:
+            said += f"; mostly in the community {self.community}"
+        if self.action:
+            said += f"; after the campaign action {self.action}"
+        return said + "."
 
 
-def takeoffs(store: Store, window_hours: int) -> list[Alert]:
+def takeoffs(store: Store) -> list[Alert]:
     """Every take-off episode of the last analysis, oldest first."""
-    rows = takeoff_episodes(store.connection)
+    found = takeoff_episodes(store.connection)
     return [
-        Alert(resource, title, since, round(velocity * window_hours), velocity, baseline)
-        for resource, title, since, velocity, baseline in rows
-    ]
+        Alert(row.resource_id, _known(row.title), _utc(row.start), int(row.adoptions),
+              row.adoptions / _hours(row), row.expected / _hours(row), _utc(row.end),
+              _utc(row.peak), int(row.cascade_adoptions), _known(row.community_label),
+              _known(row.action))
+        for row in found.itertuples(index=False)
+    ]  # fmt: skip
+
+
+def _utc(moment: pd.Timestamp) -> datetime:
+    return moment.tz_convert("UTC").to_pydatetime()
+
+
+def _hours(episode) -> float:
+    return max((episode.end - episode.start).total_seconds() / 3600, 1.0)
+
+
+def _known(value):
+    return None if pd.isna(value) else value
 
 
 def record(settings: Settings, alerts: list[Alert]) -> None:
@@ -75,17 +113,17 @@ def record(settings: Settings, alerts: list[Alert]) -> None:
                                   default=str) + "\n")  # fmt: skip
 
 
-def recorded(settings: Settings) -> set[str]:
-    """The keys of the alerts in the alerts file (a line cut short by a crash is skipped)."""
+def recorded(settings: Settings) -> list[Alert]:
+    """The alerts in the alerts file (a line cut short by a crash is skipped)."""
     if not settings.alerts_file.exists():
-        return set()
-    keys = set()
+        return []
+    alerts = []
     for line in settings.alerts_file.read_text("utf-8", errors="replace").splitlines():
         try:
-            keys.add(Alert.from_record(json.loads(line)).key)
+            alerts.append(Alert.from_record(json.loads(line)))
         except (ValueError, TypeError, KeyError):
             continue
-    return keys
+    return alerts
 
 
 def channels(settings: Settings) -> list[str]:

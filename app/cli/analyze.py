@@ -35,10 +35,12 @@ def analysis_parameters(settings: Settings):
         rule=analysis.rule,
         window_hours=analysis.window_hours,
         takeoff_multiple=analysis.takeoff_multiple,
+        takeoff_cost=analysis.takeoff_cost,
         takeoff_min_adoptions=analysis.takeoff_min_adoptions,
         campaigns=str(settings.campaigns) if settings.campaigns else None,
         before_days=analysis.before_days,
         after_days=analysis.after_days,
+        campaign_min_adoptions=analysis.campaign_min_adoptions,
         seed=analysis.seed,
         resolution=analysis.resolution,
         restarts=analysis.restarts,
@@ -60,7 +62,8 @@ def analysis_parameters(settings: Settings):
 @click.option(
     "--campaigns",
     type=click.Path(exists=True, dir_okay=False),
-    help="Campaign CSV (date, channel, resource, utm_campaign, xtor).",
+    help="Campaign CSV (date, channel, resource; utm_source, utm_medium, utm_campaign, xtor, "
+    "window_days).",
 )
 @click.option("--seed", type=int, help="Seed of community detection [default: config].")
 @click.option(
@@ -242,7 +245,7 @@ def _resource_summary(store: Store, resource_id: str, top: int) -> dict | None:
         "roles": _records(r.originators_and_amplifiers(connection, resource_id, top)),
         "institutions": _records(r.institutional_share(connection, resource_id)),
         "bass": _records(r.bass_fit(connection, resource_id)),
-        "velocity": _records(r.last_velocity(connection, resource_id)),
+        "episodes": _records(r.resource_episodes(connection, resource_id)),
         "campaigns": _records(r.campaign_actions(connection, resource_id)),
     }
 
@@ -281,10 +284,15 @@ def _print_summary(summary: dict) -> None:
         ("Through institutional accounts", "institutions"),
         ("Adoption models (per day: p external influence, q imitation, [95 % interval]; "
          "chosen: the model the data supports, by QAIC)", "bass"),
-        ("Velocity at the last hour (adoptions per hour)", "velocity"),
-        ("Campaign actions", "campaigns"),
+        ("Take-off episodes (Kleinberg's burst automaton against the resource's own rate; the "
+         "cascade and community that brought the most adoptions, the campaign action before)",
+         "episodes"),
+        ("Campaign actions (attributed: links carrying the action's tracking parameters in its "
+         "window; rate ratio after/before with its 95 % interval)", "campaigns"),
     ]  # fmt: skip
     shown = {**summary, "cascades": [_with_intervals(row) for row in summary["cascades"]],
+             "campaigns": [_campaign(row) for row in summary["campaigns"]],
+             "episodes": [_episode(row) for row in summary["episodes"]],
              "bass": [_model(row) for row in summary["bass"]]}  # fmt: skip
     shown["roles"] = [_with_intervals(row, ("downstream",)) for row in summary["roles"]]
     for title, key in sections:
@@ -324,6 +332,56 @@ def _significant(value) -> str:
     if value is None:
         return "–"
     return f"{value:,.0f}" if 100 <= abs(value) < 1e6 else f"{value:.3g}"
+
+
+def _episode(episode: dict) -> dict:
+    """A take-off episode as printed: its span, peak, rates and what drove it.
+
+    >>> shown = _episode({"start": "2026-09-21T16:00:00.000Z", "end": "2026-09-23T18:00:00.000Z",
+    ...     "peak": "2026-09-21T18:00:00.000Z", "peak_adoptions": 25, "adoptions": 380,
+    ...     "adoptions_per_hour": 7.6, "expected_per_hour": 0.98, "cascade_adoptions": 197,
+    ...     "community": "@e-inspe.fr · #eINSPE", "community_adopters": 79, "action": None})
+    >>> shown["episode (UTC)"], shown["adoptions/hour"], shown["community"]
+    ('09-21 16:00 → 09-23 18:00', '7.6 (0.98 expected)', '@e-inspe.fr (79)')
+    """
+    day = lambda moment: f"{moment[5:10]} {moment[11:16]}"  # noqa: E731
+    community = (episode["community"] or "–").split(" · ")[0]
+    return {
+        "episode (UTC)": f"{day(episode['start'])} → {day(episode['end'])}",
+        "peak": f"{day(episode['peak'])} ({episode['peak_adoptions']})",
+        "adoptions": episode["adoptions"],
+        "adoptions/hour": f"{_figure(episode['adoptions_per_hour'])} "
+        f"({_figure(episode['expected_per_hour'])} expected)",
+        "largest cascade": episode["cascade_adoptions"],
+        "community": f"{community} ({episode['community_adopters']})",
+        "action": episode["action"] or "",
+    }
+
+
+def _campaign(effect: dict) -> dict:
+    """An action's effect as printed: named by its day and channel, rates with their unit.
+
+    >>> shown = _campaign({"label": "2026-09-07 newsletter", "attributed_adoptions": 22,
+    ...     "adoptions_per_day_before": 1.0, "adoptions_per_day_after": 6.0,
+    ...     "rate_ratio": 6.0, "rate_ratio_low": 0.77, "rate_ratio_high": 46.7, "note": None})
+    >>> shown["action"], shown["after"], shown["rate ratio"]
+    ('2026-09-07 newsletter', '6 adoptions/day', '6 [0.77–46.7]')
+    >>> _campaign({"label": "2026-09-07 newsletter", "attributed_adoptions": 1,
+    ...     "adoptions_per_day_before": 0.0, "adoptions_per_day_after": 0.14,
+    ...     "rate_ratio": None, "note": "too few adoptions to measure"})["rate ratio"]
+    'too few adoptions to measure'
+    """
+    ratio = effect["note"] or (
+        f"{_figure(effect['rate_ratio'])} "
+        f"[{_figure(effect['rate_ratio_low'])}–{_figure(effect['rate_ratio_high'])}]"
+    )
+    return {
+        "action": effect["label"],
+        "attributed": effect["attributed_adoptions"],
+        "before": f"{_figure(effect['adoptions_per_day_before'])} adoptions/day",
+        "after": f"{_figure(effect['adoptions_per_day_after'])} adoptions/day",
+        "rate ratio": ratio,
+    }
 
 
 def _with_intervals(

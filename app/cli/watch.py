@@ -3,10 +3,13 @@
 Each cycle runs the configured collections, each in its own process (a failing network or
 platform fails that collection only, and an interrupted one is resumed from its checkpoint
 at the next cycle), loads every new run, analyses, and alerts on resources newly taking off.
-``<data>/watch/state.json`` keeps when the last cycle started, which take-offs were
-alerted and which deliveries failed, so that a restarted watch keeps its schedule, never
-alerts twice and sends again what did not go through. A damaged state file is set aside and
-rebuilt from the alerts file.
+``<data>/watch/state.json`` keeps when the last cycle started, where its data ended, the
+take-off episodes seen and alerted and which deliveries failed, so that a restarted watch
+keeps its schedule, never alerts twice and sends again what did not go through. The first
+cycle records the episodes it finds as its baseline and alerts none of them; later cycles
+alert an episode seen for the first time that goes on after the previous cycle's data ended.
+A damaged state file is set aside and rebuilt from the alerts file (the next cycle is then a
+baseline again).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from collectors.checkpoint import resumable_run
 from collectors.rawrun import RawRunError, find_runs
 from graph.campaigns import CampaignError
 from graph.store import Store, StoreError
+from graph.store.results.resources import analysed_until
 
 __all__ = ["interval", "watch"]
 
@@ -51,12 +55,15 @@ def interval(text: str) -> timedelta:
 
 
 class _State:
-    """What a watch remembers across restarts: when the last cycle started, the take-offs
+    """What a watch remembers across restarts: when the last cycle started, where its data
+    ended (``horizon``), the take-off episodes seen (``known``: resource, start, end) and
     alerted, and the alerts still to deliver to each channel (``pending``)."""
 
     def __init__(self, path: Path, settings: Settings):
         self.path = path
         self.last_started: str | None = None
+        self.horizon: datetime | None = None
+        self.known: list[tuple[str, datetime, datetime]] = []
         self.alerted: set[str] = set()
         self.pending: dict[str, list[Alert]] = {}
         if path.exists():
@@ -70,6 +77,10 @@ class _State:
         self.last_started = saved.get("last_started")
         if self.last_started is not None:
             datetime.fromisoformat(self.last_started)
+        horizon = saved.get("horizon")
+        self.horizon = datetime.fromisoformat(horizon) if horizon else None
+        self.known = [(resource, datetime.fromisoformat(start), datetime.fromisoformat(end))
+                      for resource, start, end in saved.get("known", [])]  # fmt: skip
         self.alerted = set(saved.get("alerted", []))
         self.pending = {
             channel: [Alert.from_record(record) for record in records]
@@ -80,13 +91,36 @@ class _State:
         """Set the damaged file aside and start again from the alerts file, saying so."""
         aside = self.path.with_name(f"{self.path.name}.corrupt-{datetime.now(UTC):%Y%m%dT%H%M%SZ}")
         self.path.replace(aside)
-        self.last_started, self.pending = None, {}
-        self.alerted = recorded(settings)
+        self.last_started, self.horizon, self.pending = None, None, {}
+        alerts = recorded(settings)
+        self.alerted = {alert.key for alert in alerts}
+        self.known = [(a.resource_id, a.since, a.until or a.since) for a in alerts]
         warn(
             f"{self.path} is damaged; it is kept as {aside.name} and rebuilt from the "
             f"{len(self.alerted)} alert(s) in {settings.alerts_file}, so the next cycle starts "
             "now and deliveries that were still failing are not retried."
         )
+
+    def news(self, episodes: list[Alert], horizon: datetime | None) -> list[Alert]:
+        """The episodes to alert, and remember them all with where the data now ends.
+
+        None at the first cycle (no horizon yet): what it finds is the baseline. Later, an
+        episode overlapping none seen before (of the same resource) and ending after the
+        previous horizon.
+        """
+        fresh = [
+            episode
+            for episode in episodes
+            if self.horizon is not None
+            and episode.until is not None
+            and episode.until > self.horizon
+            and episode.key not in self.alerted
+            and not any(_overlap(episode, known) for known in self.known)
+        ]
+        seen = [(e.resource_id, e.since, e.until or e.since) for e in episodes]
+        self.known = seen + [k for k in self.known if not any(_overlap(e, k) for e in episodes)]
+        self.horizon = horizon or self.horizon
+        return fresh
 
     def due(self, every: timedelta) -> datetime:
         if not self.last_started:
@@ -98,6 +132,9 @@ class _State:
         partial = self.path.with_name(self.path.name + ".partial")
         state = {
             "last_started": self.last_started,
+            "horizon": self.horizon.isoformat() if self.horizon else None,
+            "known": [[resource, start.isoformat(), end.isoformat()]
+                      for resource, start, end in self.known],
             "alerted": sorted(self.alerted),
             "pending": {channel: [asdict(alert) for alert in alerts]
                         for channel, alerts in self.pending.items() if alerts},
@@ -153,11 +190,15 @@ def _cycle(settings: Settings, state: _State) -> None:
         _say(f"loaded {len(report.with_status('loaded'))} run(s), {report.records:,} records")
         for rejected in report.with_status("rejected"):
             err.print(f"rejected {rejected.run_id}: {rejected.message}", highlight=False)
-        alerts = _analyse(settings)
+        episodes, horizon = _analyse(settings)
     except (StoreError, RawRunError, CampaignError, OSError, duckdb.Error) as error:
         err.print(f"[red]cycle stopped:[/red] {error}", highlight=False)
     else:
-        new = [alert for alert in alerts if alert.key not in state.alerted]
+        first = state.horizon is None
+        new = state.news(episodes, horizon)
+        if first:
+            _say(f"first cycle: {len(episodes)} take-off episode(s) in the data recorded as "
+                 "the baseline, none alerted")  # fmt: skip
         for alert in new:
             _say(f"[bold]taking off[/bold]: {alert.sentence()}")
         record(settings, new)
@@ -204,10 +245,16 @@ def _collect(settings: Settings, arguments: list[str]) -> None:
                   f"{finished.returncode}); the next cycle tries again")  # fmt: skip
 
 
-def _analyse(settings: Settings):
+def _analyse(settings: Settings) -> tuple[list[Alert], datetime | None]:
+    """Analyse; return the take-off episodes and where the data ends."""
     from graph.analysis import analyze
 
-    parameters = analysis_parameters(settings)
     with Store(settings.database) as store:
-        analyze(store, parameters)
-        return takeoffs(store, parameters.window_hours)
+        analyze(store, analysis_parameters(settings))
+        return takeoffs(store), analysed_until(store.connection)
+
+
+def _overlap(episode: Alert, known: tuple[str, datetime, datetime]) -> bool:
+    resource, start, end = known
+    until = episode.until or episode.since
+    return episode.resource_id == resource and episode.since <= end and start <= until

@@ -6,7 +6,8 @@ The folder holds:
   (:mod:`app.demo.recording`), Bluesky's, every Mastodon instance's, and the pages
   of the teachers' phpBB forum, Discourse forum and Telegram channels
   (:mod:`app.demo.forums`);
-- ``campaigns.csv``: the communication actions, in the format ``[analysis] campaigns`` reads;
+- ``campaigns.csv``: the communication actions, in the format ``[analysis] campaigns`` reads,
+  with the tracking parameters their links carry;
 - ``accounts.csv.xz``: the ground truth about accounts (platform id, planted community,
   level, discipline, académie, cohort);
 - ``events.csv.xz``: the ground truth about adoptions (true parent of every one);
@@ -138,12 +139,20 @@ def shortener_responses(recording: Recording, redirects: dict[str, str | None]) 
 
 
 def _campaigns(world: World) -> pd.DataFrame:
+    """The campaign file: each action with the tracking parameters its links carry (a
+    newsletter's: newsletter and email; an institution's post: its platform and social)."""
     campaigns = world.campaigns.copy()
     campaigns["date"] = (
         campaigns["date"].dt.tz_convert("Europe/Paris").dt.strftime("%Y-%m-%d %H:%M")
     )
+    newsletter = campaigns["channel"].eq("newsletter")
+    platforms = campaigns["channel"].map(world.accounts.set_index("account")["platform"])
+    campaigns["utm_source"] = platforms.where(~newsletter, "newsletter")
+    campaigns["utm_medium"] = np.where(newsletter, "email", "social")
     campaigns["xtor"] = ""
-    return campaigns[["date", "channel", "resource", "utm_campaign", "xtor"]]
+    campaigns["window_days"] = ""
+    columns = ["utm_source", "utm_medium", "utm_campaign", "xtor", "window_days"]
+    return campaigns[["date", "channel", "resource", *columns]]
 
 
 def _truth_accounts(world: World) -> pd.DataFrame:

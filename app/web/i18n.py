@@ -19,6 +19,7 @@ LANGUAGES = {"fr": "Français", "en": "English"}
 
 #: Whole values in French: model names and adopter categories.
 _PHRASES = {
+    "too few adoptions to measure": "trop peu d'adoptions pour mesurer",
     "external": "externe",
     "bass": "Bass",
     "generalized bass": "Bass généralisé",
@@ -209,6 +210,25 @@ _TEXTS = {
         "minus σ, the mean and the mean plus σ.",
     ),
     "resource.reach": ("Portée", "Reach"),
+    "resource.takeoff": ("Décollages", "Take-off episodes"),
+    "resource.takeoff_note": (
+        "Épisodes de sursaut (automate à deux états de Kleinberg, 2002) : des heures où les "
+        "adoptions dépassent nettement le rythme propre de la ressource à cette heure de la "
+        "semaine ; la cascade et la communauté qui en ont apporté le plus, et l'action de "
+        "campagne qui les précède.",
+        "Burst episodes (Kleinberg's two-state automaton, 2002): hours when adoptions clearly "
+        "exceed the resource's own rate at that hour of the week; the cascade and community "
+        "that brought the most of them, and the campaign action before them.",
+    ),
+    "resource.campaigns": ("Actions de campagne", "Campaign actions"),
+    "resource.campaigns_note": (
+        "Adoptions attribuées : liens portant les paramètres de suivi de l'action (utm, xtor) "
+        "dans sa fenêtre. Rapport des taux : après / avant l'action, corrigé du jour de la "
+        "semaine et des vacances scolaires (modèle de Poisson, intervalle à 95 %).",
+        "Attributed adoptions: links carrying the action's tracking parameters (utm, xtor) in "
+        "its window. Rate ratio: after / before the action, adjusted for the day of the week "
+        "and school holidays (Poisson model, 95 % interval).",
+    ),
     # network
     "network.centrality": ("Taille des nœuds selon", "Node size by"),
     "network.budget": ("Nœuds affichés au plus", "Nodes shown at most"),
@@ -313,6 +333,22 @@ _TEXTS = {
 
 _COLUMNS = {
     "resource_id": ("ressource", "resource"),
+    "start": ("début", "start"),
+    "end": ("fin", "end"),
+    "peak": ("pic", "peak"),
+    "peak_adoptions": ("adoptions au pic (par h)", "adoptions at the peak (per h)"),
+    "adoptions_per_hour": ("adoptions par heure", "adoptions per hour"),
+    "expected_per_hour": ("attendues par heure", "expected per hour"),
+    "cascade_adoptions": ("adoptions de la plus grande cascade", "largest cascade's adoptions"),
+    "community_adopters": ("adoptants de la communauté", "community's adopters"),
+    "action": ("action de campagne", "campaign action"),
+    "attributed_adoptions": ("adoptions attribuées", "attributed adoptions"),
+    "adoptions_per_day_before": ("adoptions par jour avant", "adoptions per day before"),
+    "adoptions_per_day_after": ("adoptions par jour après", "adoptions per day after"),
+    "rate_ratio": ("rapport des taux", "rate ratio"),
+    "rate_ratio_low": ("rapport des taux (bas 95 %)", "rate ratio (95 % low)"),
+    "rate_ratio_high": ("rapport des taux (haut 95 %)", "rate ratio (95 % high)"),
+    "note": ("remarque", "note"),
     "title": ("titre", "title"),
     "platform": ("plateforme", "platform"),
     "adoptions": ("adoptions", "adoptions"),

@@ -49,12 +49,17 @@ def test_analyze_then_show_a_resource(data, tmp_path):
     edges = {row["method"]: (row["edges"], row["mean_confidence"]) for row in summary["edges"]}
     assert edges == {"stated:quote": (1, 1.0), "stated:reply": (1, 1.0),
                      "no_candidate": (2, None)}  # fmt: skip
-    # Paris midnight on 1 September: r1 and r2 (parcours maths) had 6 timed adoptions in the
-    # week after, none in the two weeks before; hugo's link carries the campaign.
+    # Paris midnight on 1 September, the one day of the data (its days before and after are
+    # not observed): r1 and r2 (parcours maths) had 6 timed adoptions that day; hugo's link
+    # carries the campaign. No rate ratio without a baseline.
     (action,) = summary["campaigns"]
-    assert action["direct_adoptions"] == 1
-    assert action["rate_after"] == pytest.approx(6 / 7) and action["rate_before"] == 0
-    assert action["lift"] is None and action["days_to_peak"] == 0
+    assert action["label"] == "2026-09-01 newsletter" and action["attributed_adoptions"] == 1
+    assert (action["adoptions_after"], action["days_after"], action["days_before"]) == (6, 1, 0)
+    assert action["adoptions_per_day_after"] == 6
+    assert action["adoptions_per_day_before"] is None  # unknown, not 0
+    assert action["rate_ratio"] is None and action["note"] == "too few adoptions to measure"
+    assert action["days_to_peak"] == 0
+    assert "too few adoptions to measure" in essaim("--data", data, "show", "resource", "r1").stdout
 
     shares = [row["share"] for row in summary["communities"]]
     assert shares and sum(shares) == pytest.approx(1.0)  # every timed adopter is placed

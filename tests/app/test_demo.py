@@ -52,6 +52,31 @@ def test_the_demo_runs_and_evaluates_itself(demo_run):
     assert (data / "essaim.duckdb").exists()
 
 
+def test_campaign_adoptions_are_attributed_and_take_offs_are_a_handful(demo_run, truth):
+    finished, data = demo_run
+    effects = _query(data, "SELECT * FROM campaign_effects ORDER BY date")
+    assert effects["label"].tolist() == [
+        "2026-09-07 newsletter",
+        "2026-09-21 e-inspe.fr",
+        "2026-10-05 reseau-canope.fr",
+        "2026-11-09 newsletter",
+    ]
+    # every collected post a campaign caused is attributed to its action, and nothing else
+    adoptions = _query(data, "SELECT resource_id, platform, account_id FROM adoptions")
+    caused = truth[truth["origin"] == "campaign"].merge(adoptions)
+    collected = caused.groupby("campaign").size()
+    assert effects["attributed_adoptions"].tolist() == [
+        collected.get(name, 0) for name in
+        ["rentree2026", "maternelle-septembre", "ecole-inclusive", "oral-novembre"]
+    ]  # fmt: skip
+    assert (effects["rate_ratio_low"] < effects["rate_ratio"]).all()
+    episodes = _query(data, "SELECT resource_id, count(*) AS n FROM takeoff_episodes GROUP BY 1")
+    assert len(episodes) == 10 and episodes["n"].between(1, 8).all()
+    said = " ".join(finished.stdout.split())
+    assert "Campaign actions: adoptions attributed against the posts" in said
+    assert "tied to a campaign action or a large cascade" in said
+
+
 def test_every_payload_parses_except_the_malformed_ones_named_in_the_demo(demo_run):
     _, data = demo_run
     description = json.loads((DEMO / "demo.json").read_text(encoding="utf-8"))

@@ -4,8 +4,6 @@ resume interrupted collections."""
 
 from __future__ import annotations
 
-import email
-import email.policy
 import json
 import socket
 import threading
@@ -67,23 +65,9 @@ def webhook():
     server.shutdown()
 
 
-def episodes(database) -> list[tuple[str, datetime]]:
-    """Take-off episodes read off the velocity table: a flagged hour whose previous hour of
-    the same resource is absent or not flagged."""
-    with duckdb.connect(str(database), read_only=True) as connection:
-        rows = connection.execute(
-            "SELECT resource_id, hour, taking_off FROM velocity ORDER BY resource_id, hour"
-        ).fetchall()
-    found, previous = [], {}
-    for resource, hour, flagged in rows:
-        before = previous.get(resource)
-        if flagged and not (before and before[1] and hour - before[0] <= timedelta(hours=1)):
-            found.append((resource, hour))
-        previous[resource] = (hour, flagged)
-    return sorted(found)
-
-
-def test_a_cycle_survives_a_failing_collection_and_alerts_once(tmp_path, demo_run, smtp, webhook):
+def test_a_cycle_survives_a_failing_collection_and_alerts_nothing_old(
+    tmp_path, demo_run, smtp, webhook
+):
     port, inbox = smtp
     hook_url, posts = webhook
     data = copy_raw(demo_run[1] / "raw", tmp_path / "data")
@@ -113,24 +97,49 @@ smtp_to = ["com@example.org"]
     assert "collect telegram --channel profs" in first.stdout
     assert "Connection was refused" in first.stderr  # nobody answers: the cycle goes on
     assert "collect telegram: some pages failed" in first.stderr
-    expected = episodes(data / "essaim.duckdb")
-    assert expected, "the demo has take-offs"
-    lines = (data / "alerts.jsonl").read_text().splitlines()
-    alerted = sorted((a["resource_id"], datetime.fromisoformat(a["since"]))
-                     for a in map(json.loads, lines))  # fmt: skip
-    assert alerted == expected
-    assert len(posts) == 1 and len(posts[0]["alerts"]) == len(expected)
-    ((recipients, raw),) = inbox.messages
-    message = email.message_from_string(raw, policy=email.policy.default)
-    assert recipients == ["com@example.org"] and "taking off" in message["Subject"]
-    body = message.get_content()
-    assert all(resource in body for resource, _ in expected)
+    with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
+        found = connection.execute(
+            'SELECT resource_id, start, "end" FROM takeoff_episodes ORDER BY start'
+        ).fetchall()
+        last = connection.execute("SELECT max(hour) FROM velocity").fetchone()[0]
+    assert found, "the demo has take-off episodes"
+    # the first cycle records every episode since September as its baseline and alerts none
+    assert f"first cycle: {len(found)} take-off episode(s)" in " ".join(first.stdout.split())
+    assert "cycle done: 0 new take-off(s)" in first.stdout
+    assert not (data / "alerts.jsonl").exists() and not posts and not inbox.messages
+    state = json.loads((data / "watch" / "state.json").read_text())
+    assert sorted((r, datetime.fromisoformat(s), datetime.fromisoformat(e))
+                  for r, s, e in state["known"]) == sorted(found)  # fmt: skip
+    assert datetime.fromisoformat(state["horizon"]) == last + timedelta(hours=1)
 
     again = essaim("--config", config, "watch", "--cycles", "1", "--every", "1s")
     assert again.returncode == 0, again.stderr
-    assert "0 new take-off(s)" in again.stdout
-    assert (data / "alerts.jsonl").read_text().splitlines() == lines  # never twice
-    assert len(posts) == 1 and len(inbox.messages) == 1
+    assert "cycle done: 0 new take-off(s)" in again.stdout and "first cycle" not in again.stdout
+    assert not (data / "alerts.jsonl").exists() and not posts and not inbox.messages
+
+
+def _episode(resource: str, start: int, end: int) -> Alert:
+    """An episode of ``resource`` from hour ``start`` to hour ``end`` of 1 September."""
+    day = datetime(2026, 9, 1, tzinfo=UTC)
+    return Alert(resource, None, day + timedelta(hours=start), 9, 1.0, 0.1,
+                 until=day + timedelta(hours=end))  # fmt: skip
+
+
+def test_a_new_episode_is_alerted_once_and_nothing_before_the_first_cycle(tmp_path):
+    state = watch_module._State(tmp_path / "state.json", load_settings(None, tmp_path))
+    hour = lambda h: datetime(2026, 9, 1, tzinfo=UTC) + timedelta(hours=h)  # noqa: E731
+    old = _episode("r1", 2, 6)
+    assert state.news([old], hour(10)) == []  # the first cycle: a baseline
+    assert state.horizon == hour(10) and state.known == [("r1", hour(2), hour(6))]
+
+    new = _episode("r2", 9, 12)  # began before the last cycle's data ended, seen only now
+    late = _episode("r3", 3, 8)  # over before the last cycle's data ended: old news
+    grown = _episode("r1", 3, 7)  # the old episode seen again, its start moved
+    assert state.news([grown, new, late], hour(12)) == [new]
+    assert state.news([grown, _episode("r2", 8, 15), late], hour(15)) == []  # r2 grew: once
+    assert state.news([_episode("r1", 6, 16)], hour(16)) == []  # r1's start moved past 6 h
+    again = _episode("r2", 20, 22)  # r2 takes off again, later
+    assert state.news([grown, again], hour(22)) == [again]
 
 
 def test_a_restarted_watch_keeps_its_schedule(tmp_path):
@@ -140,10 +149,12 @@ def test_a_restarted_watch_keeps_its_schedule(tmp_path):
     started = datetime(2026, 9, 1, 8, 0, tzinfo=UTC)
     state.last_started = started.isoformat()
     state.alerted.add("r1@2026-09-01T08:00:00+00:00")
+    state.news([_episode("r1", 8, 12)], started)
     state.save()
     restarted = watch_module._State(tmp_path / "state.json", settings)
     assert restarted.due(timedelta(hours=1)) == started + timedelta(hours=1)
     assert restarted.alerted == {"r1@2026-09-01T08:00:00+00:00"}
+    assert restarted.horizon == started and restarted.known == state.known
 
 
 def test_an_interrupted_collection_is_resumed_by_the_next_cycle(tmp_path, monkeypatch):
@@ -230,7 +241,8 @@ smtp_to = ["com@example.org"]
     return load_settings(config)
 
 
-ALERT = Alert("r1", "Fractions", datetime(2026, 9, 1, 8, tzinfo=UTC), 6, 0.25, 0.01)
+ALERT = Alert("r1", "Fractions", datetime(2026, 9, 1, 8, tzinfo=UTC), 6, 0.25, 0.01,
+              until=datetime(2026, 9, 1, 12, tzinfo=UTC))  # fmt: skip
 
 
 def test_a_failed_delivery_is_sent_again_at_the_next_cycle_without_its_secret(
@@ -239,9 +251,11 @@ def test_a_failed_delivery_is_sent_again_at_the_next_cycle_without_its_secret(
     hook_url, posts = flaky_webhook
     smtp_port, messages = flaky_smtp
     settings = _settings(tmp_path, hook_url, smtp_port)
-    monkeypatch.setattr(watch_module, "_analyse", lambda settings: [ALERT])
+    horizon = datetime(2026, 9, 1, 12, tzinfo=UTC)
+    monkeypatch.setattr(watch_module, "_analyse", lambda settings: ([ALERT], horizon))
     state_file = settings.data_dir / "watch" / "state.json"
     state = watch_module._State(state_file, settings)
+    state.horizon = datetime(2026, 9, 1, 6, tzinfo=UTC)  # not the first cycle
 
     watch_module._cycle(settings, state)
     state.save()
@@ -279,6 +293,8 @@ def test_a_damaged_state_is_named_set_aside_and_rebuilt(tmp_path, capsys):
     assert f"warning: {state_file} is damaged; it is kept as {aside.name}" in said
     assert aside.read_text().endswith('"alert') and not state_file.exists()
     assert state.alerted == {ALERT.key}  # what the alerts file says was alerted
+    assert state.known == [("r1", ALERT.since, ALERT.until)]
+    assert state.horizon is None  # the next cycle is a baseline again
     assert state.due(timedelta(hours=1)) <= datetime.now(UTC)
 
 

@@ -1,4 +1,5 @@
-"""Reach, exposure, timelines, velocity and campaigns on toys worked by hand."""
+"""Reach, exposure and timelines on toys worked by hand (campaigns: test_campaigns.py,
+velocity and take-off: test_takeoff.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import math
 import pandas as pd
 import pytest
 
-from graph.campaigns import CampaignError, campaign_effects, read_campaigns
 from graph.reach import exposure, reach
-from graph.timelines import timeline, velocity
+from graph.timelines import timeline
 
 T0 = pd.Timestamp("2026-09-01 08:00", tz="UTC")
 
@@ -107,60 +107,6 @@ def test_timeline_per_week_and_platform():
     assert table[table["platform"] == "mastodon"]["adoptions"].tolist() == [1]
     with pytest.raises(ValueError, match="unknown period 'month'"):
         timeline(adoptions, period="month")
-
-
-def test_velocity_flags_a_burst_but_not_a_steady_pace():
-    steady = [hours(6 * i) for i in range(40)]  # 4 a day for 10 days
-    table = velocity(pd.DataFrame({"resource_id": "r1", "adopted_at": steady}))
-    assert not table["taking_off"].any()
-    burst = [*steady, *(hours(240 + i / 10) for i in range(10))]  # 10 more in one hour
-    table = velocity(pd.DataFrame({"resource_id": "r1", "adopted_at": burst}))
-    flagged = table[table["taking_off"]]
-    # At hour 240: the window (hours 217-240) holds 222, 228, 234 and the 10 → 13/24; the
-    # 217 hours before it held 37 adoptions (0, 6, …, 216) → baseline 37/217 per hour.
-    first = flagged.iloc[0]
-    assert first["hour"] == hours(240).floor("h")
-    assert first["velocity"] == pytest.approx(13 / 24)
-    assert first["baseline"] == pytest.approx(37 / 217)
-
-
-def test_campaign_file_errors_name_the_line(tmp_path):
-    path = tmp_path / "campaigns.csv"
-    path.write_text("date,channel,resource,utm_campaign\n2026-09-07,newsletter,r1,rentree\n")
-    table = read_campaigns(path, ["r1"], ["maths"])
-    assert table.loc[0, "date"] == pd.Timestamp("2026-09-06 22:00", tz="UTC")  # Paris midnight
-    assert table.loc[0, "xtor"] is None
-    path.write_text("date,channel,resource\n2026-09-07,newsletter,r1\n2026-31-01,bluesky,r1\n")
-    with pytest.raises(CampaignError, match=r"line 3: '2026-31-01' is not a date"):
-        read_campaigns(path, ["r1"], [])
-    path.write_text("date,channel,resource\n2026-09-07,newsletter,r9\n")
-    with pytest.raises(CampaignError, match="line 2: 'r9' is neither a catalogue resource"):
-        read_campaigns(path, ["r1"], [])
-    path.write_text("date,resource\n2026-09-07,r1\n")
-    with pytest.raises(CampaignError, match="missing column"):
-        read_campaigns(path, ["r1"], [])
-
-
-def test_a_parcours_action_targets_its_resources_and_xtor_counts():
-    adoptions = pd.DataFrame(
-        {
-            "resource_id": ["r1", "r2", "r3"],
-            "platform": "mastodon",
-            "account_id": ["a", "b", "c"],
-            "adopted_at": [hours(1), hours(30), hours(2)],
-            "campaign": ['{"xtor": "CS1-9"}', None, None],
-        }
-    )
-    catalogue = pd.DataFrame({"resource_id": ["r1", "r2", "r3"], "parcours": ["m", "m", "x"]})
-    campaigns = pd.DataFrame(
-        {"action": [2], "date": [T0], "channel": ["bluesky"], "resource": ["m"],
-         "utm_campaign": [None], "xtor": ["CS1-9"]}
-    )  # fmt: skip
-    followers = pd.DataFrame({"platform": [], "account_id": [], "followers_count": []})
-    row = campaign_effects(campaigns, adoptions, catalogue, followers).iloc[0]
-    assert row["direct_adoptions"] == 1 and row["direct_potential_reach"] == 0
-    assert row["rate_after"] == pytest.approx(2 / 7)  # r1 and r2, not r3 (another parcours)
-    assert math.isnan(row["lift"]) and row["days_to_peak"] in (0, 1)
 
 
 def test_unknown_follower_counts_are_unknown_not_zero():

@@ -108,6 +108,14 @@ def connection():
             ["r2", at(5, 11), 3.0, True],
         ], ["resource_id", "hour", "velocity", "taking_off"])  # fmt: skip
         c.execute("ALTER TABLE velocity ADD COLUMN baseline DOUBLE DEFAULT 0.1")
+        _table(c, "communities", [[0, "#maths"], [1, "#lettres"]], ["community", "label"])
+        _table(c, "takeoff_episodes", [
+            ["r1", 1, at(5, 11), at(5, 15), at(5, 12), 5, 12, 2.0, "r1/A", 7, 0, 6, "mail"],
+            ["r2", 1, at(5, 11), at(5, 12), at(5, 11), 6, 6, 0.5, "r2/C", 6, -1, 2, None],
+            ["r1", 2, at(6, 9), at(6, 11), at(6, 10), 3, 5, 1.0, "r1/B", 3, None, 0, None],
+        ], ["resource_id", "episode", "start", "end", "peak", "peak_adoptions", "adoptions",
+            "expected", "cascade", "cascade_adoptions", "community", "community_adopters",
+            "action"])  # fmt: skip
         _table(c, "campaign_effects", [
             ["a1", date(2026, 9, 1), "P", "mail"], ["a2", date(2026, 9, 3), "r2", "web"],
             ["a3", date(2026, 8, 30), "r1", "post"],
@@ -225,10 +233,19 @@ def test_campaign_actions_name_the_resource_or_its_parcours(connection):
     assert resources.campaign_actions(connection, "r2")["action"].tolist() == ["a2"]
 
 
-def test_a_take_off_episode_starts_after_a_calm_or_missing_hour(connection):
-    episodes = [(r, hour.hour) for r, _, hour, _, _ in resources.takeoff_episodes(connection)]
-    assert episodes == [("r1", 11), ("r2", 11), ("r1", 15), ("r1", 17)]
-    assert resources.last_velocity(connection, "r1")["velocity"].tolist() == [2.0]
+def test_take_off_episodes_oldest_first_with_their_community_and_rates(connection):
+    found = resources.takeoff_episodes(connection)
+    labels = found["community_label"].fillna("unknown")
+    assert list(zip(found["resource_id"], found["start"].dt.day, labels, strict=True)) == [
+        ("r1", 5, "#maths"), ("r2", 5, "small groups"), ("r1", 6, "unknown")
+    ]  # fmt: skip
+    assert found["title"].tolist() == ["R one", "R two", "R one"]
+    shown = resources.resource_episodes(connection, "r1")
+    # 12 adoptions over 4 hours, 2 expected; 5 over 2 hours, 1 expected
+    assert shown["adoptions_per_hour"].tolist() == [3.0, 2.5]
+    assert shown["expected_per_hour"].tolist() == [0.5, 0.5]
+    assert shown["community"].fillna("unknown").tolist() == ["#maths", "unknown"]
+    assert resources.analysed_until(connection) == at(5, 18)  # the last hour, 17 h, ends
 
 
 def test_taking_off_shows_each_resource_once_fastest_first(connection):

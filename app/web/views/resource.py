@@ -211,3 +211,22 @@ table(
     f"{resource}-categories",
     f"Rogers' adopter categories of {resource}",
 )
+
+st.subheader(t("resource.takeoff"))
+st.caption(t("resource.takeoff_note"))
+table(
+    context,
+    database.read(resources.resource_episodes, resource),
+    f"{resource}-takeoff",
+    f"take-off episodes of {resource}",
+)
+
+st.subheader(t("resource.campaigns"))
+st.caption(t("resource.campaigns_note"))
+effects = database.read(resources.campaign_actions, resource)
+if "note" in effects.columns:  # an analysis made before rate ratios has other columns
+    effects = effects[["label", "attributed_adoptions", "adoptions_per_day_before",
+                       "adoptions_per_day_after", "rate_ratio", "rate_ratio_low",
+                       "rate_ratio_high", "note"]]  # fmt: skip
+    effects = effects.assign(note=effects["note"].map(lambda v: phrase(v, language)))
+table(context, effects, f"{resource}-campaigns", f"campaign actions on {resource}")

@@ -30,8 +30,12 @@ RESULT_TABLES = {
     "campaign_reach": "reach figures of the adoptions each campaign drove",
     "exposure": "each account's exposure to each resource",
     "timelines": "adoptions per day, platform and resource, with running totals",
-    "velocity": "adoptions per hour over a sliding window, and the take-off flag",
-    "campaign_effects": "what followed each communication action",
+    "velocity": "adoptions per hour over a sliding window, the rate the resource's base state "
+    "expects and whether the hour is in a take-off episode (Kleinberg's burst automaton)",
+    "takeoff_episodes": "take-off episodes: start, end, peak, and the cascade, community and "
+    "campaign action that drove each",
+    "campaign_effects": "per communication action: the adoptions attributed to it and the rate "
+    "ratio after it (interrupted time series, 95 % interval)",
     "sociability_edges": "who relates to whom (follows, reposts, quotes, replies)",
     "communities": "communities of the sociability graph, with labels for humans",
     "account_communities": "the community of each account of the sociability graph",

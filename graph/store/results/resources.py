@@ -3,7 +3,7 @@ and when resources took off."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import duckdb
 import pandas as pd
@@ -14,6 +14,7 @@ from graph.store.results.analyses import table_columns
 __all__ = [
     "adopter_categories",
     "adoptions_by_kind",
+    "analysed_until",
     "bass_fit",
     "campaign_actions",
     "campaign_dates",
@@ -25,9 +26,9 @@ __all__ = [
     "edge_methods",
     "institutional_share",
     "journey",
-    "last_velocity",
     "originators_and_amplifiers",
     "reach",
+    "resource_episodes",
     "takeoff_episodes",
 ]
 
@@ -221,16 +222,6 @@ def adopter_categories(connection: duckdb.DuckDBPyConnection, resource_id: str) 
     )
 
 
-def last_velocity(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
-    """Return the velocity of ``resource_id`` at its last hour analysed (one row, or none)."""
-    return _of(
-        connection,
-        "SELECT hour, velocity, baseline, taking_off FROM velocity "
-        "WHERE resource_id = ? ORDER BY hour DESC LIMIT 1",
-        resource_id,
-    )
-
-
 def campaign_actions(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
     """Return the effects of the campaign actions naming ``resource_id`` or its parcours, by
     date (none without a campaign file)."""
@@ -254,23 +245,42 @@ def campaign_dates(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame | None
     return _of(connection, "SELECT DISTINCT date, channel FROM campaign_effects")
 
 
-def takeoff_episodes(
-    connection: duckdb.DuckDBPyConnection,
-) -> list[tuple[str, str | None, datetime, float, float]]:
-    """Return every take-off episode, oldest first: resource, title, its first hour, velocity
-    and baseline then. An episode starts at an hour flagged as taking off whose previous hour
-    was not."""
-    if not connection.execute("SELECT count(*) FROM velocity").fetchone()[0]:
-        return []  # nothing adopted yet (the empty table's hours are not typed as times)
-    return connection.execute(
-        """WITH flagged AS (
-            SELECT resource_id, hour, velocity, baseline, taking_off,
-                lag(hour) OVER (PARTITION BY resource_id ORDER BY hour) AS previous_hour,
-                lag(taking_off) OVER (PARTITION BY resource_id ORDER BY hour) AS previous_flag
-            FROM velocity)
-        SELECT f.resource_id, c.title, f.hour, f.velocity, f.baseline
-        FROM flagged f LEFT JOIN catalogue c USING (resource_id)
-        WHERE f.taking_off AND NOT (coalesce(f.previous_flag, false)
-            AND f.hour - f.previous_hour <= INTERVAL 1 HOUR)
-        ORDER BY f.hour, f.resource_id"""
-    ).fetchall()
+def takeoff_episodes(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return every take-off episode, oldest first, with the resource's ``title`` and the
+    ``community_label`` of the community that drove it; none when the analysis found none."""
+    if "start" not in table_columns(connection, "takeoff_episodes"):
+        return pd.DataFrame()
+    return _of(
+        connection,
+        "SELECT e.*, c.title, coalesce(m.label, CASE WHEN e.community = -1 "
+        "THEN 'small groups' END) AS community_label FROM takeoff_episodes e "
+        "LEFT JOIN catalogue c USING (resource_id) LEFT JOIN communities m USING (community) "
+        "ORDER BY e.start, e.resource_id",
+    )
+
+
+def analysed_until(connection: duckdb.DuckDBPyConnection) -> datetime | None:
+    """Return the end of the last hour the analysis covered (UTC), or ``None``."""
+    if "hour" not in table_columns(connection, "velocity"):
+        return None
+    last = connection.execute("SELECT max(hour) FROM velocity").fetchone()[0]
+    return None if last is None else last.astimezone(UTC) + timedelta(hours=1)
+
+
+def resource_episodes(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
+    """Return the take-off episodes of ``resource_id`` in order, with the label of the
+    community that drove each and rates in adoptions per hour."""
+    if "start" not in table_columns(connection, "takeoff_episodes"):
+        return pd.DataFrame()
+    return _of(
+        connection,
+        """SELECT e.start, e."end", e.peak, e.peak_adoptions, e.adoptions,
+            round(e.adoptions / date_diff('hour', e.start, e."end"), 2) AS adoptions_per_hour,
+            round(e.expected / date_diff('hour', e.start, e."end"), 3) AS expected_per_hour,
+            e.cascade_adoptions,
+            coalesce(c.label, CASE WHEN e.community = -1 THEN 'small groups' END) AS community,
+            e.community_adopters, e.action
+        FROM takeoff_episodes e LEFT JOIN communities c USING (community)
+        WHERE e.resource_id = ? ORDER BY e.start""",
+        resource_id,
+    )
