@@ -248,12 +248,14 @@ def episodes(
     timed = adoptions.dropna(subset=["adopted_at"]).merge(
         memberships, on=["platform", "account_id"], how="left"
     )
+    timed = timed[timed["resource_id"].isin(flagged["resource_id"])]
+    by_resource = dict(tuple(timed.groupby("resource_id")))
     rows = []
     for _, hours in flagged.groupby(run):
         resource = hours["resource_id"].iat[0]
         start, end = hours["hour"].iat[0], hours["hour"].iat[-1] + pd.Timedelta(hours=1)
-        inside = timed[(timed["resource_id"] == resource) & (timed["adopted_at"] >= start)
-                       & (timed["adopted_at"] < end)]  # fmt: skip
+        adopted = by_resource[resource]
+        inside = adopted[(adopted["adopted_at"] >= start) & (adopted["adopted_at"] < end)]
         cascades = inside["cascade"].value_counts()
         groups = inside.drop_duplicates(["platform", "account_id"])["community"].value_counts()
         peak = hours.loc[hours["adoptions"].idxmax()]
