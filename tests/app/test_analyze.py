@@ -45,6 +45,11 @@ def test_analyze_then_show_a_resource(data, tmp_path):
     assert (largest["size"], largest["depth"], largest["max_breadth"]) == (5, 2, 2)
     assert largest["structural_virality"] == pytest.approx(1.8)
     assert largest["structural_virality_low"] == largest["structural_virality_high"] == 1.8
+    # Hours to depth 1: bob at 1 h (dan at 3 h); to depth 2: cleo at 2 h (emma's time is
+    # unknown). Every drawn tree is this one: reached for sure, the intervals are points.
+    for column in ("hours_to_depth", *(f"hours_to_depth_{s}" for s in ("mean", "low", "high"))):
+        assert largest[column] == [1.0, 2.0]
+    assert largest["depth_probability"] == [1.0, 1.0]
     assert largest["stated_share"] == 0.5
     edges = {row["method"]: (row["edges"], row["mean_confidence"]) for row in summary["edges"]}
     assert edges == {"stated:quote": (1, 1.0), "stated:reply": (1, 1.0),
@@ -67,6 +72,8 @@ def test_analyze_then_show_a_resource(data, tmp_path):
     # ana started P1 (4 adopters after her); bob's quote brought cleo and emma
     roles = {row["account"]: (row["started_reach"], row["downstream"]) for row in summary["roles"]}
     assert roles == {"ana": (4, 0), "bob": (0, 2)}
+    bob = next(row for row in summary["roles"] if row["account"] == "bob")
+    assert [bob["downstream_mean"], bob["downstream_low"], bob["downstream_high"]] == [2, 2, 2]
     (institutions,) = summary["institutions"]
     assert institutions["adopters"] == 6 and institutions["adopters_through_institutions"] == 0
     # every timed adoption of r1 fell on one day: too few points for any adoption model
