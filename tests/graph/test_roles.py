@@ -172,7 +172,7 @@ def test_institutional_share_counts_descendants_of_institutions_once():
                 ("c1", "dan", "chloe"), ("c1", "eve", "bob"),
                 ("c2", "dan", None), ("c2", "fay", "dan")]),
         _trees([("c3", "gus", None)], resource="r2"),
-    ])  # fmt: skip
+    ]).assign(kind="repost")  # fmt: skip
     institutions = pd.DataFrame({"platform": ["bluesky"], "account_id": ["canope"]})
     followers = pd.DataFrame({"platform": "bluesky", "account_id": ["canope", "bob", "gus"],
                               "followers_count": [300, 100, None]})  # fmt: skip

@@ -185,7 +185,8 @@ def originators_and_amplifiers(
 
 
 def institutional_share(connection: duckdb.DuckDBPyConnection, resource_id: str) -> pd.DataFrame:
-    """Return the adopters of ``resource_id`` and the share that came through institutions."""
+    """Return the adopters of ``resource_id`` and the share that came through institutions
+    (with why the share of reach is unknown, when it is)."""
     return _of(
         connection,
         "SELECT adopters, institutional_adopters, adopters_through_institutions, "
