@@ -164,20 +164,14 @@ def metric_intervals(
     if tree.empty:
         empty = [pd.DataFrame(columns=[*columns, *_DOWNSTREAM]) for columns in by]
         return Intervals(pd.DataFrame(columns=_columns()), empty)
-    used = ["cascade", "account_id", "parent_id", "adopted_at"]
-    used += [column for columns in by for column in columns if column not in used]
-    used = list(dict.fromkeys(used))
+    keys = list(dict.fromkeys(column for columns in by for column in columns))
+    used = list(dict.fromkeys(["cascade", "account_id", "parent_id", "adopted_at", *keys]))
     nodes, codes, labels, starts = cascade_blocks(tree[used])
     parent = tree_parents(nodes)
     sizes = np.diff(np.r_[starts, len(nodes)])
     depth, subtree, *own = forest_metrics(parent, starts)
-    # hours as ranks in time (exact in int32; unknown last, all as ``missing``)
-    hours = _hours(nodes["adopted_at"], starts, sizes)
-    missing = int((~np.isnan(hours)).sum())
-    order = np.argsort(hours, kind="stable")[:missing]
-    rank = np.full(len(hours), missing, dtype=np.int32)
-    rank[order] = np.arange(missing)
-    by_rank = np.r_[hours[order], np.nan]
+    rank, by_rank = _time_ranks(_hours(nodes["adopted_at"], starts, sizes))
+    missing = len(by_rank) - 1
     result = pd.DataFrame({"cascade": labels, "size": sizes, "sampled": False})
     for name, value in zip(METRICS, own, strict=True):
         for stat in _STATS:
@@ -189,8 +183,8 @@ def metric_intervals(
     reach = np.where(slots.depth <= own[0][slots.cascade], 1.0, 0.0)
     below = np.where(parent >= 0, subtree - 1, 0)
     joined = np.flatnonzero(parent >= 0)
-    factorized = {column: pd.factorize(nodes.loc[joined, column], use_na_sentinel=False)
-                  for column in {column for columns in by for column in columns}}  # fmt: skip
+    factorized = {key: pd.factorize(nodes.loc[joined, key], use_na_sentinel=False)
+                  for key in keys}  # fmt: skip
     groups = [_Groups(nodes, joined, columns, factorized, below) for columns in by]
 
     choices = _choices(nodes, parent, candidates)
@@ -339,6 +333,21 @@ def _hours(adopted_at: pd.Series, starts: np.ndarray, sizes: np.ndarray) -> np.n
     times = pd.Series(adopted_at.array)
     since = times - times.array.take(np.repeat(starts, sizes))
     return (since / _HOUR).to_numpy(dtype="float64", na_value=np.nan)
+
+
+def _time_ranks(hours: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's rank in time (int32, exact), the unknown times all last with one rank; and
+    the hours of each rank, NaN for that last one.
+
+    >>> rank, by_rank = _time_ranks(np.array([2.5, np.nan, 0.0, 1.0, np.nan]))
+    >>> rank.tolist(), by_rank.tolist()
+    ([2, 3, 0, 1, 3], [0.0, 1.0, 2.5, nan])
+    """
+    known = int((~np.isnan(hours)).sum())
+    order = np.argsort(hours, kind="stable")[:known]  # NaN sort last
+    rank = np.full(len(hours), known, dtype=np.int32)
+    rank[order] = np.arange(known)
+    return rank, np.r_[hours[order], np.nan]
 
 
 def _earliest(depth, rank, first, slots, max_depth_times, missing):
