@@ -365,8 +365,12 @@ def tree_parents(tree: pd.DataFrame) -> np.ndarray:
     >>> tree_parents(tree).tolist()
     [-1, 0, 1]
     """
-    keys = pd.MultiIndex.from_frame(tree[["cascade", "account_id"]])
-    parent = keys.get_indexer(pd.MultiIndex.from_arrays([tree["cascade"], tree["parent_id"]]))
+    # (cascade, account) as one integer: faster to look up than pairs of strings
+    cascade = pd.factorize(tree["cascade"])[0].astype(np.int64)
+    names = pd.factorize(pd.concat([tree["account_id"], tree["parent_id"]], ignore_index=True))[0]
+    width = int(names.max(initial=0)) + 2  # a null parent (-1) matches no account
+    own, wanted = np.split(names.astype(np.int64), [len(tree)])
+    parent = pd.Index(cascade * width + own).get_indexer(cascade * width + wanted)
     is_root = tree["parent_id"].isna().to_numpy()
     if ((parent < 0) & ~is_root).any():
         bad = tree.loc[(parent < 0) & ~is_root, "cascade"].iloc[0]
