@@ -320,13 +320,18 @@ def test_a_non_empty_out_folder_is_replaced_only_with_force(hostile, tmp_path):
     ("only", "limit", "named"),
     [
         ("--no-graphs", 20_000, "tables/accounts.csv"),
-        ("--no-tables", 5_000, "graphs/sociability.gexf"),
+        # Each sidecar carries the methods text and more, so it outgrows METHODS.md and the
+        # toy's graphs: just above METHODS.md, the sociability graph's sidecar is the first
+        # file that does not fit.
+        ("--no-tables", None, "graphs/sociability.gexf.meta.json"),
     ],
 )
-def test_a_full_disk_names_the_file_and_leaves_no_partial_folder(hostile, tmp_path, only, limit,
-                                                                 named):  # fmt: skip
+def test_a_full_disk_names_the_file_and_leaves_no_partial_folder(
+    hostile, hostile_export, tmp_path, only, limit, named
+):
     from tests.app.test_faults import limit_file_size, run
 
+    limit = limit or (hostile_export / "METHODS.md").stat().st_size + 1
     folder = tmp_path / "export"
     result = run("--data", hostile, "export", only, "--out", folder, preexec=limit_file_size(limit))
     assert result.returncode == 1
