@@ -270,7 +270,7 @@ def _campaigns(campaigns, adoptions, catalogue, followers, follows, parameters):
     if campaigns is None or campaigns.empty:
         empty = pd.DataFrame({"action": pd.Series(dtype="int64")})
         return empty, empty
-    effects = campaign_effects(campaigns, adoptions, catalogue, followers,
+    effects = campaign_effects(campaigns, adoptions, catalogue,
                                parameters.before_days, parameters.after_days,
                                parameters.campaign_min_adoptions)  # fmt: skip
     driven = driven_adoptions(campaigns, adoptions, catalogue, parameters.after_days)

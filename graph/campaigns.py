@@ -117,7 +117,6 @@ def campaign_effects(
     campaigns: pd.DataFrame,
     adoptions: pd.DataFrame,
     catalogue: pd.DataFrame,
-    followers: pd.DataFrame,
     before_days: int = 14,
     after_days: int = 7,
     min_adoptions: int = 5,
@@ -133,8 +132,6 @@ def campaign_effects(
         the link's tracking parameters).
     catalogue : DataFrame
         ``resource_id``, ``parcours``.
-    followers : DataFrame
-        ``platform``, ``account_id``, ``followers_count``.
     before_days, after_days : int
         Days of baseline before the action's day, and days from it (the effect window, and
         the attribution window of actions that state none).
@@ -145,9 +142,9 @@ def campaign_effects(
     -------
     DataFrame
         Per action: ``action``, ``label``, ``date``, ``channel``, ``resource``,
-        ``attributed_adoptions``, ``attributed_potential_reach`` (follower counts of their
-        accounts summed), ``adoptions_before`` and ``adoptions_after`` (of the targeted
-        resources), ``days_before`` and ``days_after`` (days observed),
+        ``attributed_adoptions`` (their reach: :func:`graph.reach.reach` of
+        :func:`driven_adoptions` by action), ``adoptions_before`` and ``adoptions_after``
+        (of the targeted resources), ``days_before`` and ``days_after`` (days observed),
         ``adoptions_per_day_before`` and ``adoptions_per_day_after``, ``expected_after``
         (adoptions the baseline predicts after), ``rate_ratio`` with ``rate_ratio_low`` and
         ``rate_ratio_high`` (95 %), ``overdispersion``, ``note`` (why there is no ratio) and
@@ -168,16 +165,13 @@ def campaign_effects(
     ...     "resource": ["r1"], "utm_source": [None], "utm_medium": [None],
     ...     "utm_campaign": ["rentree"], "xtor": [None], "window_days": [None]})
     >>> catalogue = pd.DataFrame({"resource_id": ["r1"], "parcours": ["p"]})
-    >>> followers = pd.DataFrame({"platform": "bluesky", "account_id": ["a9"],
-    ...     "followers_count": [40]})
-    >>> effects = campaign_effects(campaigns, adoptions, catalogue, followers)
-    >>> effects[["attributed_adoptions", "attributed_potential_reach", "adoptions_before",
-    ...     "adoptions_after", "days_to_peak"]].values.tolist()
-    [[1, 40, 9, 8, 2]]
+    >>> effects = campaign_effects(campaigns, adoptions, catalogue)
+    >>> effects[["attributed_adoptions", "adoptions_before", "adoptions_after",
+    ...     "days_to_peak"]].values.tolist()
+    [[1, 9, 8, 2]]
     """
     timed = adoptions.dropna(subset=["adopted_at"])
     driven = driven_adoptions(campaigns, adoptions, catalogue, after_days)
-    counts = followers.set_index(["platform", "account_id"])["followers_count"]
     if timed.empty:
         first_day = last_day = None
     else:
@@ -186,8 +180,6 @@ def campaign_effects(
     rows = []
     for action in campaigns.itertuples(index=False):
         direct = driven[driven["action"] == action.action]
-        sharers = direct[["platform", "account_id"]].drop_duplicates()
-        reach = counts.reindex(pd.MultiIndex.from_frame(sharers)).fillna(0).sum()
         times = timed.loc[timed["resource_id"].isin(targets(action, catalogue)), "adopted_at"]
         days = _daily(times, _day(action.date.tz_convert(_PARIS)), before_days, after_days,
                       first_day, last_day)  # fmt: skip
@@ -201,7 +193,6 @@ def campaign_effects(
                 "channel": action.channel,
                 "resource": action.resource,
                 "attributed_adoptions": len(direct),
-                "attributed_potential_reach": int(reach),
                 **effect,
                 "days_to_peak": int(after["adoptions"].to_numpy().argmax())
                 if after["adoptions"].sum()

@@ -202,8 +202,7 @@ def test_effects_of_an_action_name_it_and_count_days_in_paris():
                               "account_id": [f"a{i}" for i in range(len(times))],
                               "adopted_at": times, "campaign": None})  # fmt: skip
     campaigns = pd.DataFrame([_action(2, date=action, utm_campaign="rentree")])
-    followers = pd.DataFrame({"platform": [], "account_id": [], "followers_count": []})
-    row = campaign_effects(campaigns, adoptions, CATALOGUE, followers).iloc[0]
+    row = campaign_effects(campaigns, adoptions, CATALOGUE).iloc[0]
     assert (row["label"], row["days_before"], row["days_after"]) == ("action 2", 14, 7)
     assert (row["adoptions_before"], row["adoptions_after"]) == (43, 43)
     assert row["rate_ratio"] == pytest.approx(2.0, rel=1e-6)
