@@ -24,7 +24,7 @@ from graph.campaigns import campaign_effects, driven_adoptions, read_campaigns, 
 from graph.cascades import cascade_metrics, journey, reconstruct
 from graph.communities import community_spread, detect, grouped, label_communities, stability
 from graph.privacy.pseudonyms import Institutions, read_institutions
-from graph.reach import exposure, reach
+from graph.reach import reach
 from graph.roles import cascade_roles, centralities, institutional_share
 from graph.store import Store
 from graph.store import queries as q
@@ -96,13 +96,13 @@ def analyze(
     follows = builders.follows(connection)
     followers = builders.follower_counts(connection)
     step("cascades")
-    reconstruction = reconstruct(adoptions, follows, rule=parameters.rule)
-    trees = reconstruction.tree
+    trees, candidates, kernels = reconstruct(adoptions, follows, rule=parameters.rule)
     cascades = cascade_metrics(trees)
     step("cascade intervals")
     by = [ACCOUNT, ["resource_id", *ACCOUNT]]  # for account_roles and resource_roles
-    intervals = metric_intervals(trees, reconstruction.candidates, parameters.draws,
+    intervals = metric_intervals(trees, candidates, parameters.draws,
                                  parameters.seed, by=by)  # fmt: skip
+    del candidates  # 2 to 3 rows per adopter: let go as soon as drawn from
     cascades = _with_resource(
         cascades.merge(intervals.cascades.drop(columns="size"), on="cascade"), adoptions
     )
@@ -113,10 +113,9 @@ def analyze(
         "adoptions": adoptions,
         "cascade_trees": trees[TREE_COLUMNS],
         "cascades": cascades,
-        "attribution_models": _models(reconstruction.kernels),
+        "attribution_models": _models(kernels),
         "journeys": journey(adoptions),
         "reach": reach(adoptions, followers, follows, likers, views),
-        "exposure": exposure(adoptions, follows),
     }
     step("timelines")
     results["timelines"] = timeline(adoptions, "day")
@@ -172,11 +171,16 @@ def analyze(
     results["adoption_delays"] = adoption_delays(adoptions, results["account_communities"])
     step("saving")
     counts = {name: len(frame) for name, frame in results.items()}
+    del follows, trees, graph, intervals  # only the results stay in memory while saved
     with store.transaction():
-        for name, frame in results.items():
+        for name in counts:  # each table let go once saved: the peak memory is lower
+            frame = results.pop(name)
             connection.register("result", pa.Table.from_pandas(frame, preserve_index=False))
             connection.execute(q.REPLACE_RESULT_TABLE.format(table=name))
             connection.unregister("result")
+        for statement in q.STORE_EXPOSURE:  # over the saved adoptions
+            connection.execute(statement)
+        counts["exposure"] = connection.execute(q.COUNT_EXPOSURE).fetchone()[0]
         connection.execute(
             q.INSERT_ANALYSIS,
             [

@@ -856,54 +856,72 @@ ORDER BY s.id, t.id"""
 # several times faster than on names), from ``sharers`` (grp, platform, account_id) or
 # ``adoptions``, and ``follows``.
 ACCOUNT_IDS = """
-CREATE TEMP TABLE ids AS
+CREATE TEMP TABLE account_numbers AS
 SELECT platform, account_id, (row_number() OVER (ORDER BY platform, account_id))::INTEGER AS id
 FROM (SELECT platform, account_id FROM {accounts} UNION SELECT platform, follower_id FROM follows
       UNION SELECT platform, followee_id FROM follows)"""
 CODED_FOLLOWS = """
-CREATE TEMP TABLE edges AS SELECT DISTINCT a.id AS follower, b.id AS followee FROM follows f
-JOIN ids a ON a.platform = f.platform AND a.account_id = f.follower_id
-JOIN ids b ON b.platform = f.platform AND b.account_id = f.followee_id"""
+CREATE TEMP TABLE follow_numbers AS
+SELECT DISTINCT a.id AS follower, b.id AS followee FROM follows f
+JOIN account_numbers a ON a.platform = f.platform AND a.account_id = f.follower_id
+JOIN account_numbers b ON b.platform = f.platform AND b.account_id = f.followee_id"""
 # The followers collected of each sharer of each group (``grp``), and the union of the
 # followers of a group's sharers, with and without the sharers themselves.
 REACH = [
     ACCOUNT_IDS.format(accounts="sharers"),
     CODED_FOLLOWS,
-    """CREATE TEMP TABLE coded AS SELECT s.grp, s.platform, s.account_id, i.id
-    FROM sharers s JOIN ids i USING (platform, account_id)""",
-    """SELECT s.grp, s.platform, s.account_id, c.collected::DOUBLE AS collected FROM coded s
-    JOIN (SELECT followee, count(*) AS collected FROM edges GROUP BY followee) c
+    """CREATE TEMP TABLE sharer_numbers AS SELECT s.grp, s.platform, s.account_id, i.id
+    FROM sharers s JOIN account_numbers i USING (platform, account_id)""",
+    """SELECT s.grp, s.platform, s.account_id, c.collected::DOUBLE AS collected
+    FROM sharer_numbers s
+    JOIN (SELECT followee, count(*) AS collected FROM follow_numbers GROUP BY followee) c
         ON c.followee = s.id""",
     """WITH audience AS (
-        SELECT DISTINCT s.grp, e.follower FROM coded s JOIN edges e ON e.followee = s.id)
+        SELECT DISTINCT s.grp, e.follower FROM sharer_numbers s
+        JOIN follow_numbers e ON e.followee = s.id)
     SELECT a.grp, count(*) AS with_sharers, count(*) FILTER (s.id IS NULL) AS without_sharers
-    FROM audience a LEFT JOIN coded s ON s.grp = a.grp AND s.id = a.follower GROUP BY a.grp""",
+    FROM audience a LEFT JOIN sharer_numbers s ON s.grp = a.grp AND s.id = a.follower
+    GROUP BY a.grp""",
 ]
 # Each account whose followees were collected, for each resource adopted on its platform: its
 # followees, and those who adopted before it (at a known time) or, if it did not adopt, at all.
 EXPOSURE = [
     ACCOUNT_IDS.format(accounts="adoptions"),
     CODED_FOLLOWS,
-    """CREATE TEMP TABLE resources AS SELECT resource_id, platform,
+    """CREATE TEMP TABLE exposure_resources AS SELECT resource_id, platform,
         (dense_rank() OVER (ORDER BY resource_id))::INTEGER AS rid
     FROM (SELECT DISTINCT resource_id, platform FROM adoptions)""",
-    """CREATE TEMP TABLE adopted AS SELECT r.rid, i.id, min(a.adopted_at) AS adopted_at,
+    """CREATE TEMP TABLE exposure_adopters AS
+    SELECT r.rid, i.id, min(a.adopted_at) AS adopted_at,
         count(a.adopted_at) = 0 AS untimed
-    FROM adoptions a JOIN ids i USING (platform, account_id)
-    JOIN resources r USING (resource_id, platform) GROUP BY ALL""",
-    """WITH followees AS (SELECT follower, count(*) AS followees FROM edges GROUP BY follower),
+    FROM adoptions a JOIN account_numbers i USING (platform, account_id)
+    JOIN exposure_resources r USING (resource_id, platform) GROUP BY ALL""",
+    """WITH followees AS (
+        SELECT follower, count(*) AS followees FROM follow_numbers GROUP BY follower),
     seen AS (
         SELECT d.rid, e.follower, count(*) FILTER (
             a.id IS NULL OR d.adopted_at < a.adopted_at) AS before
-        FROM edges e JOIN adopted d ON d.id = e.followee AND NOT d.untimed
-        LEFT JOIN adopted a ON a.rid = d.rid AND a.id = e.follower
+        FROM follow_numbers e JOIN exposure_adopters d ON d.id = e.followee AND NOT d.untimed
+        LEFT JOIN exposure_adopters a ON a.rid = d.rid AND a.id = e.follower
         GROUP BY ALL)
-    SELECT r.resource_id, i.platform, i.account_id, a.id IS NOT NULL AS adopted, n.followees,
+    SELECT r.resource_id, i.platform, i.account_id, a.id IS NOT NULL AS adopted,
+        n.followees,
         CASE WHEN a.untimed THEN NULL ELSE coalesce(s.before, 0) END AS adopted_followees,
         adopted_followees / n.followees AS exposure
-    FROM followees n JOIN ids i ON i.id = n.follower
-    JOIN resources r ON r.platform = i.platform
-    LEFT JOIN adopted a ON a.rid = r.rid AND a.id = n.follower
+    FROM followees n JOIN account_numbers i ON i.id = n.follower
+    JOIN exposure_resources r ON r.platform = i.platform
+    LEFT JOIN exposure_adopters a ON a.rid = r.rid AND a.id = n.follower
     LEFT JOIN seen s ON s.rid = r.rid AND s.follower = n.follower
     ORDER BY r.rid, i.id""",
 ]
+# The same, computed in the store from the saved ``adoptions`` table and ``follows``: the
+# largest result table never goes through Python.
+STORE_EXPOSURE = [
+    *EXPOSURE[:-1],
+    f"CREATE OR REPLACE TABLE exposure AS {EXPOSURE[-1]}",
+    "DROP TABLE account_numbers",
+    "DROP TABLE follow_numbers",
+    "DROP TABLE exposure_resources",
+    "DROP TABLE exposure_adopters",
+]
+COUNT_EXPOSURE = "SELECT count(*) FROM exposure"

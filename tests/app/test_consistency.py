@@ -10,7 +10,10 @@ from __future__ import annotations
 import json
 
 import duckdb
+import pandas as pd
 import pytest
+
+from graph.reach import exposure
 
 #: (table, column) holding a share: within [0, 1] wherever known.
 SHARES = [
@@ -115,3 +118,17 @@ def test_one_potential_reach_per_resource(store):
     assert rows
     for resource, institutional, share, potential in rows:
         assert share == pytest.approx(institutional / potential), resource
+
+
+def test_the_stored_exposure_is_the_library_s(store):
+    # analyze computes exposure inside the store; graph.reach.exposure does it over frames
+    adoptions = store.execute(
+        "SELECT resource_id, platform, account_id, adopted_at FROM adoptions"
+    ).df()
+    follows = store.execute("SELECT platform, follower_id, followee_id FROM follows").df()
+    expected = exposure(adoptions, follows)
+    stored = store.execute("SELECT * FROM exposure").df()
+    assert len(stored) == len(expected) > 0
+    pd.testing.assert_frame_equal(
+        stored.astype(expected.dtypes.to_dict()), expected, check_exact=False
+    )
