@@ -12,6 +12,7 @@ import pytest
 
 from app.config import DATASETS
 from app.demo.evaluation import coverage
+from app.demo.forums import INSTITUTION_CHANNELS
 from app.demo.recording import Recording
 from collectors.rawrun import find_runs, read_manifest
 from graph.privacy.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
@@ -27,7 +28,7 @@ def truth(demo_run):
     _, data = demo_run
     pseudonymiser = Pseudonymiser(
         load_or_create_secret(data / "pseudonymisation.key"),
-        read_institutions(DATASETS / "institutions.csv"),
+        read_institutions(data / "institutions.csv"),  # the demo's allow-list
     )
     accounts = pd.read_csv(DEMO / "accounts.csv.xz", keep_default_na=False)
     rows = accounts[["platform", "account_id", "handle"]].itertuples(index=False)
@@ -38,6 +39,15 @@ def truth(demo_run):
     }  # fmt: skip
     events = pd.read_csv(DEMO / "events.csv.xz")
     return events.assign(account_id=events["account_id"].map(stored))
+
+
+def test_the_demo_s_institutional_telegram_channels_keep_their_names(demo_run):
+    # the demo's allow-list adds its synthetic institutional channels to the shipped one
+    _, data = demo_run
+    named = _query(data, "SELECT account_id FROM accounts WHERE platform = 'telegram' AND named")
+    assert sorted(named["account_id"]) == sorted(INSTITUTION_CHANNELS)
+    shares = _query(data, "SELECT institutional_adopters FROM institutional_share")
+    assert shares["institutional_adopters"].sum() > 0
 
 
 def _query(data, sql: str) -> pd.DataFrame:
