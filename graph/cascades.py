@@ -315,7 +315,7 @@ def cascade_metrics(
     """
     if tree.empty:
         return pd.DataFrame(columns=_metric_columns(sizes))
-    tree, _, labels, starts = cascade_blocks(tree)
+    tree, codes, labels, starts = cascade_blocks(tree)
     parent = tree_parents(tree)
     is_root = parent < 0
     depth, _, deepest, breadth, virality = forest_metrics(parent, starts)
@@ -328,7 +328,8 @@ def cascade_metrics(
     roots = frame[is_root].set_index("cascade")
     result["root_id"] = roots["account_id"]
     result["started_at"] = roots["adopted_at"]
-    result = result.join(_times(frame, result["started_at"], sizes, max_depth_times))
+    times = _times(codes, depth, tree["adopted_at"], result["started_at"], sizes, max_depth_times)
+    result = result.join(times)
     edges = frame[~is_root]
     result["stated_share"] = (
         edges["method"].str.startswith("stated:").groupby(edges["cascade"], sort=False).mean()
@@ -541,46 +542,43 @@ def _metric_columns(sizes: Sequence[int]) -> list[str]:
     ]  # fmt: skip
 
 
-def _lists_by_first_level(series: pd.Series) -> dict:
-    """``{key: [values…]}`` of a series sorted by a two-level index, without a Python groupby."""
-    keys = series.index.get_level_values(0).to_numpy()
-    if not len(keys):
-        return {}
-    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
-    chunks = np.split(series.to_numpy(), starts[1:])
-    return dict(zip(keys[starts], (chunk.tolist() for chunk in chunks), strict=True))
-
-
 def _times(
-    frame: pd.DataFrame, started: pd.Series, sizes: Sequence[int], max_depth_times: int
+    codes: np.ndarray,
+    depth: np.ndarray,
+    adopted_at: pd.Series,
+    started: pd.Series,
+    sizes: Sequence[int],
+    max_depth_times: int,
 ) -> pd.DataFrame:
-    """Speed and duration columns of each cascade, in hours from its root's adoption."""
-    timed = frame.dropna(subset=["adopted_at"])
-    hours = (timed["adopted_at"] - timed["cascade"].map(started)) / _HOUR
-    timed = timed.assign(hours=hours.to_numpy())
-    by_cascade = timed.groupby("cascade", sort=False)
+    """Speed and duration columns of each cascade, in hours from its root's adoption
+    (``codes``: each row's cascade, the position of its start in ``started``)."""
+    count = len(started)
+    at, root = (times.to_numpy(dtype="datetime64[ns]") for times in (adopted_at, started))
+    hours = (at - root[codes]) / np.timedelta64(1, "h")  # NaN when either is unknown
+    known = ~np.isnan(hours)
+    cascade, timed, level = codes[known], hours[known], depth[known]
+    order = np.lexsort((timed, cascade))  # by cascade, then time; ties in row order
+    ranked = timed[order]
+    counts = np.bincount(cascade, minlength=count)
+    first = np.cumsum(counts) - counts
+
+    def at_rank(rank: np.ndarray) -> np.ndarray:  # the hours of the rank-th adopter (1-based)
+        reached = (rank >= 1) & (rank <= counts)
+        return np.where(reached, ranked[np.where(reached, first + rank - 1, 0)], np.nan)
+
     table = pd.DataFrame(index=started.index)
-    to_depth = (
-        timed[(timed["depth"] > 0) & (timed["depth"] <= max_depth_times)]
-        .groupby(["cascade", "depth"])["hours"]
-        .min()
-    )
     # one entry per depth reached, NaN where no adopter at that depth has a known time
-    levels = frame.groupby("cascade", sort=False)["depth"].max().clip(upper=max_depth_times)
-    first = np.repeat(np.cumsum(levels) - levels, levels)
-    every = pd.MultiIndex.from_arrays(
-        [np.repeat(levels.index, levels), np.arange(len(first)) - first + 1]
-    )
-    table["hours_to_depth"] = table.index.map(_lists_by_first_level(to_depth.reindex(every))).map(
-        lambda found: found if isinstance(found, list) else []
-    )
-    ranked = timed.sort_values(["cascade", "hours"], kind="stable")
-    rank = ranked.groupby("cascade", sort=False).cumcount() + 1
+    slot = (level >= 1) & (level <= max_depth_times)
+    earliest = np.full(count * max_depth_times, np.nan)
+    np.fmin.at(earliest, cascade[slot] * max_depth_times + level[slot] - 1, timed[slot])
+    levels = np.zeros(count, dtype=np.int64)
+    np.maximum.at(levels, codes, np.minimum(depth, max_depth_times))
+    table["hours_to_depth"] = [
+        earliest[c * max_depth_times : c * max_depth_times + levels[c]].tolist()
+        for c in range(count)
+    ]
     for k in sizes:
-        reached = ranked[rank == k].set_index("cascade")["hours"]
-        table[f"hours_to_size_{k}"] = reached.reindex(table.index)
-    table["lifetime_hours"] = by_cascade["hours"].max() - by_cascade["hours"].min()
-    known = by_cascade.size()
-    half = ranked[rank.to_numpy() == np.ceil(ranked["cascade"].map(known) / 2).to_numpy()]
-    table["half_life_hours"] = half.set_index("cascade")["hours"].reindex(table.index)
+        table[f"hours_to_size_{k}"] = at_rank(np.full(count, k))
+    table["lifetime_hours"] = at_rank(counts) - at_rank(np.ones(count, dtype=np.int64))
+    table["half_life_hours"] = at_rank(np.ceil(counts / 2).astype(np.int64))
     return table
