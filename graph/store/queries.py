@@ -917,8 +917,10 @@ EXPOSURE = [
 # The same, computed in the store from the saved ``adoptions`` table and ``follows``: the
 # largest result table never goes through Python.
 STORE_EXPOSURE = [
+    "SET memory_limit = '2GB'",  # joins and sort spill to disk rather than grow past it
     *EXPOSURE[:-1],
     f"CREATE OR REPLACE TABLE exposure AS {EXPOSURE[-1]}",
+    "RESET memory_limit",
     "DROP TABLE account_numbers",
     "DROP TABLE follow_numbers",
     "DROP TABLE exposure_resources",
