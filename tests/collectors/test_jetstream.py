@@ -261,12 +261,8 @@ ODD = [
 ]
 
 
-async def run_odd_stream(tmp_path):
-    async def handler(connection):
-        for message in ODD:
-            await connection.send(message)
-        await connection.wait_closed()
-
+async def follow_stream(tmp_path, handler):
+    """Follow the Jetstream ``handler`` serves on 127.0.0.1 until the event at T0 + 6."""
     async with serve(handler, "127.0.0.1", 0) as server:
         port = server.sockets[0].getsockname()[1]
         with RawRunWriter(tmp_path / "raw", "bluesky-live", "live") as run:
@@ -282,6 +278,15 @@ async def run_odd_stream(tmp_path):
 
             await asyncio.wait_for(asyncio.gather(collector.follow(stop), stop_when_done()), 20)
     return run, collector
+
+
+async def run_odd_stream(tmp_path):
+    async def handler(connection):
+        for message in ODD:
+            await connection.send(message)
+        await connection.wait_closed()
+
+    return await follow_stream(tmp_path, handler)
 
 
 def test_unreadable_events_are_noted_and_skipped_and_the_stream_goes_on(tmp_path):
@@ -413,24 +418,7 @@ def test_the_stream_asks_for_likes_and_a_malformed_one_does_not_stop_it(tmp_path
                 await connection.send(json.dumps(event))
         await connection.wait_closed()
 
-    async def follow():
-        async with serve(handler, "127.0.0.1", 0) as server:
-            port = server.sockets[0].getsockname()[1]
-            with RawRunWriter(tmp_path / "raw", "bluesky-live", "live") as run:
-                collector = JetstreamCollector(
-                    f"ws://127.0.0.1:{port}/subscribe", run, ["e-inspe.fr"], batch_size=10
-                )
-                stop = asyncio.Event()
-
-                async def stop_when_done():
-                    while collector.cursor != T0 + 6:
-                        await asyncio.sleep(0.02)
-                    stop.set()
-
-                await asyncio.wait_for(asyncio.gather(collector.follow(stop), stop_when_done()), 20)
-        return run, collector
-
-    run, collector = asyncio.run(follow())
+    run, collector = asyncio.run(follow_stream(tmp_path, handler))
     assert (collector.events, collector.kept, collector.reconnections) == (6, 4, 0)
     records = [decode_record(line) for _, line in iter_lines(run.path) if b'"payload"' not in line]
     likers = [r.actor_id for r in records if isinstance(r, Interaction) and r.kind == "like"]
