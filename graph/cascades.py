@@ -558,13 +558,13 @@ def _times(
     known = ~np.isnan(hours)
     cascade, timed, level = codes[known], hours[known], depth[known]
     order = np.lexsort((timed, cascade))  # by cascade, then time; ties in row order
-    ranked = timed[order]
+    ranked = np.r_[timed[order], np.nan]  # the last: for ranks not reached
     counts = np.bincount(cascade, minlength=count)
     first = np.cumsum(counts) - counts
 
     def at_rank(rank: np.ndarray) -> np.ndarray:  # the hours of the rank-th adopter (1-based)
         reached = (rank >= 1) & (rank <= counts)
-        return np.where(reached, ranked[np.where(reached, first + rank - 1, 0)], np.nan)
+        return ranked[np.where(reached, first + rank - 1, len(ranked) - 1)]
 
     table = pd.DataFrame(index=started.index)
     # one entry per depth reached, NaN where no adopter at that depth has a known time

@@ -373,3 +373,18 @@ def test_a_depth_whose_adopters_have_no_known_time_keeps_its_place():
     )  # fmt: skip
     hours = cascade_metrics(tree).loc[0, "hours_to_depth"]
     assert math.isnan(hours[0]) and hours[1:] == [2.0, 3.0]
+
+
+def test_cascades_with_no_known_time_have_unknown_times_not_an_error():
+    # a forum or web cascade whose posts carry no date: sizes and shapes, no times
+    tree = pd.DataFrame(
+        {"cascade": ["c1", "c1", "c2"], "account_id": ["a", "b", "c"],
+         "parent_id": [None, "a", None], "adopted_at": pd.to_datetime([None] * 3, utc=True),
+         "method": ["root", "unknown_times", "root"]}
+    )  # fmt: skip
+    metrics = cascade_metrics(tree, sizes=[2]).set_index("cascade")
+    assert metrics["size"].tolist() == [2, 1] and metrics["depth"].tolist() == [1, 0]
+    (to_depth_1,) = metrics.loc["c1", "hours_to_depth"]  # depth 1 reached, time unknown
+    assert pd.isna(to_depth_1) and metrics.loc["c2", "hours_to_depth"] == []
+    for column in ("hours_to_size_2", "lifetime_hours", "half_life_hours"):
+        assert metrics[column].isna().all(), column
