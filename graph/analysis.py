@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -24,7 +25,7 @@ from graph.campaigns import campaign_effects, driven_adoptions, read_campaigns, 
 from graph.cascades import cascade_metrics, journey, reconstruct
 from graph.communities import community_spread, detect, grouped, label_communities, stability
 from graph.privacy.pseudonyms import Institutions, read_institutions
-from graph.reach import reach
+from graph.reach import reach, sharing_accounts
 from graph.roles import cascade_roles, centralities, institutional_share
 from graph.store import Store
 from graph.store import queries as q
@@ -162,8 +163,9 @@ def analyze(
         cascade_roles(trees, by="resource_id"), intervals.downstream[1]
     )
     results["institutional_share"] = institutional_share(
-        trees, institutional, followers, _figure(results["reach"], "potential_reach")
-    )
+        trees, sharing_accounts(adoptions), institutional, followers,
+        _figure(results["reach"], "potential_reach"),
+    )  # fmt: skip
     step("adoption models")
     impulses = campaign_impulses(campaigns, catalogue)
     results["bass_fits"] = bass_fits(adoptions, impulses, parameters.bass_min_points)
@@ -171,28 +173,40 @@ def analyze(
     results["adoption_delays"] = adoption_delays(adoptions, results["account_communities"])
     step("saving")
     counts = {name: len(frame) for name, frame in results.items()}
-    del follows, trees, graph, intervals  # only the results stay in memory while saved
-    with store.transaction():
-        for name in counts:  # each table let go once saved: the peak memory is lower
-            frame = results.pop(name)
-            connection.register("result", pa.Table.from_pandas(frame, preserve_index=False))
-            connection.execute(q.REPLACE_RESULT_TABLE.format(table=name))
-            connection.unregister("result")
-        for statement in q.STORE_EXPOSURE:  # over the saved adoptions
-            connection.execute(statement)
-        counts["exposure"] = connection.execute(q.COUNT_EXPOSURE).fetchone()[0]
-        connection.execute(
-            q.INSERT_ANALYSIS,
-            [
-                started.strftime("%Y%m%dT%H%M%S%fZ"),
-                started,
-                datetime.now(UTC),
-                json.dumps(asdict(parameters)),
-                __version__,
-                json.dumps(counts),
-            ],
-        )
+    # only the results stay in memory while saved, each let go once saved
+    del adoptions, cascades, edges, follows, trees, graph, intervals
+    try:
+        with store.transaction():
+            for name in counts:
+                frame = results.pop(name)
+                connection.register("result", pa.Table.from_pandas(frame, preserve_index=False))
+                connection.execute(q.REPLACE_RESULT_TABLE.format(table=name))
+                connection.unregister("result")
+            connection.execute(q.LIMIT_MEMORY.format(megabytes=_exposure_memory()))
+            for statement in q.STORE_EXPOSURE:  # over the saved adoptions
+                connection.execute(statement)
+            counts["exposure"] = connection.execute(q.COUNT_EXPOSURE).fetchone()[0]
+            connection.execute(
+                q.INSERT_ANALYSIS,
+                [
+                    started.strftime("%Y%m%dT%H%M%S%fZ"),
+                    started,
+                    datetime.now(UTC),
+                    json.dumps(asdict(parameters)),
+                    __version__,
+                    json.dumps(counts),
+                ],
+            )
+    finally:
+        connection.execute(q.RESET_MEMORY_LIMIT)
     return counts
+
+
+def _exposure_memory() -> int:
+    """Megabytes DuckDB may use for the exposure: 2 GB, or less on a small machine (half of
+    its memory)."""
+    total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 1_000_000
+    return min(2_000, total // 2)
 
 
 def _communities(graph, found, membership, adoptions, contexts, institutional):

@@ -14,7 +14,7 @@ import pandas as pd
 from graph.frames import query_frames
 from graph.store import queries as q
 
-__all__ = ["SHARING_KINDS", "exposure", "reach"]
+__all__ = ["SHARING_KINDS", "exposure", "reach", "sharing_accounts"]
 
 #: Adoptions that put the resource in front of the sharer's followers (a reply does not).
 SHARING_KINDS = ["original", "repost", "quote", "link-in-forum", "web-page"]
@@ -81,7 +81,7 @@ def reach(
     unique_audience                range    4.0  4.0   6.0  0.714286
     unique_audience_without_sharers  range    3.0  3.0   5.0  0.714286
     """
-    sharers = adoptions[adoptions["kind"].isin(SHARING_KINDS)][[by, *_ACCOUNT]].drop_duplicates()
+    sharers = sharing_accounts(adoptions, by)
     declared = sharers.merge(followers, on=_ACCOUNT, how="left")
     counts = pd.to_numeric(declared["followers_count"], errors="coerce")
     declared["followers_count"] = counts.astype("float64")  # nullable integers: NA → NaN
@@ -145,6 +145,19 @@ def reach(
                     rows.append(_figure(by, getattr(row, by), name, "platform-reported", value))
     columns = [by, "figure", "kind", "value", "low", "high", "coverage"]
     return pd.DataFrame(rows, columns=columns).sort_values([by, "figure"], ignore_index=True)
+
+
+def sharing_accounts(adoptions: pd.DataFrame, by: str = "resource_id") -> pd.DataFrame:
+    """Return the accounts that put each group's resource in front of their followers: those
+    with an adoption of a :data:`SHARING_KINDS` kind (any of theirs, not only the first).
+
+    >>> adoptions = pd.DataFrame({"resource_id": "r1", "platform": "mastodon",
+    ...     "account_id": ["ana", "bob", "bob"], "kind": ["original", "reply", "repost"]})
+    >>> sharing_accounts(adoptions)["account_id"].tolist()
+    ['ana', 'bob']
+    """
+    shared = adoptions[adoptions["kind"].isin(SHARING_KINDS)]
+    return shared[[by, *_ACCOUNT]].drop_duplicates()
 
 
 def exposure(adoptions: pd.DataFrame, follows: pd.DataFrame) -> pd.DataFrame:

@@ -16,7 +16,6 @@ import numpy as np
 import pandas as pd
 
 from graph.cascades import tree_parents
-from graph.reach import SHARING_KINDS
 from graph.virality import subtree_sizes, tree_depths
 
 __all__ = [
@@ -306,6 +305,7 @@ def cascade_roles(trees: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
 
 def institutional_share(
     trees: pd.DataFrame,
+    sharers: pd.DataFrame,
     institutional: pd.DataFrame,
     followers: pd.DataFrame,
     potential_reach: pd.Series,
@@ -318,8 +318,11 @@ def institutional_share(
     Parameters
     ----------
     trees : DataFrame
-        Cascade trees with ``resource_id``, ``cascade``, ``platform``, ``account_id``,
-        ``kind`` and ``parent_id``.
+        Cascade trees with ``resource_id``, ``cascade``, ``platform``, ``account_id`` and
+        ``parent_id``.
+    sharers : DataFrame
+        ``resource_id``, ``platform``, ``account_id`` of the accounts that shared each
+        resource (:func:`graph.reach.sharing_accounts`).
     institutional : DataFrame
         ``platform``, ``account_id`` of the institutional accounts (allow-listed or declared
         as institutions).
@@ -345,18 +348,19 @@ def institutional_share(
 
     >>> trees = pd.DataFrame({"resource_id": "r1", "cascade": ["c1"] * 3 + ["c2"],
     ...     "platform": "bluesky", "account_id": ["canope", "bob", "chloe", "dan"],
-    ...     "kind": ["original", "repost", "repost", "original"],
     ...     "parent_id": [None, "canope", "bob", None]})
     >>> institutions = pd.DataFrame({"platform": ["bluesky"], "account_id": ["canope"]})
     >>> followers = pd.DataFrame({"platform": "bluesky",
     ...     "account_id": ["canope", "bob", "chloe", "dan"], "followers_count": [900, 50, 30, 20]})
-    >>> row = institutional_share(trees, institutions, followers, pd.Series({"r1": 1000})).iloc[0]
+    >>> sharers = trees[["resource_id", "platform", "account_id"]]
+    >>> row = institutional_share(trees, sharers, institutions, followers,
+    ...                           pd.Series({"r1": 1000})).iloc[0]
     >>> row[["adopters", "adopters_through_institutions", "share_through_institutions"]].to_dict()
     {'adopters': 4, 'adopters_through_institutions': 3, 'share_through_institutions': 0.75}
     >>> float(row["institutional_reach_share"])
     0.9
     """
-    nodes = trees[["resource_id", "cascade", "platform", "account_id", "kind", "parent_id"]]
+    nodes = trees[["resource_id", "cascade", "platform", "account_id", "parent_id"]]
     nodes = nodes.reset_index(drop=True)
     flagged = institutional[["platform", "account_id"]].drop_duplicates().assign(flag=True)
     nodes = nodes.merge(flagged, on=["platform", "account_id"], how="left")
@@ -377,9 +381,9 @@ def institutional_share(
         adopters_through_institutions=("through", "sum"),
     )
     table["share_through_institutions"] = table["adopters_through_institutions"] / table["adopters"]
-    sharers = nodes[nodes["institution"] & nodes["kind"].isin(SHARING_KINDS)]
-    sharers = sharers.drop_duplicates(["resource_id", "platform", "account_id"])
-    sharers = sharers.merge(followers, on=["platform", "account_id"], how="left")
+    keys = ["platform", "account_id"]
+    sharers = sharers[["resource_id", *keys]].drop_duplicates().merge(flagged, on=keys)
+    sharers = sharers.merge(followers, on=keys, how="left")
     counts = pd.to_numeric(sharers["followers_count"], errors="coerce").astype("float64")
     by_resource = counts.groupby(sharers["resource_id"])
     # known when every institutional sharer's count is; 0 when no institution shared it

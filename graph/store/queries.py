@@ -917,13 +917,15 @@ EXPOSURE = [
 # The same, computed in the store from the saved ``adoptions`` table and ``follows``: the
 # largest result table never goes through Python.
 STORE_EXPOSURE = [
-    "SET memory_limit = '2GB'",  # joins and sort spill to disk rather than grow past it
     *EXPOSURE[:-1],
     f"CREATE OR REPLACE TABLE exposure AS {EXPOSURE[-1]}",
-    "RESET memory_limit",
     "DROP TABLE account_numbers",
     "DROP TABLE follow_numbers",
     "DROP TABLE exposure_resources",
     "DROP TABLE exposure_adopters",
 ]
 COUNT_EXPOSURE = "SELECT count(*) FROM exposure"
+# DuckDB's memory while it computes the exposure: its joins and sort spill into the data
+# directory rather than grow past it.
+LIMIT_MEMORY = "SET memory_limit = '{megabytes}MB'"
+RESET_MEMORY_LIMIT = "RESET memory_limit"

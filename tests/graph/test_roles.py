@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from graph.reach import sharing_accounts
 from graph.roles import cascade_roles, centralities, institutional_share
 
 
@@ -172,12 +173,13 @@ def test_institutional_share_counts_descendants_of_institutions_once():
                 ("c1", "dan", "chloe"), ("c1", "eve", "bob"),
                 ("c2", "dan", None), ("c2", "fay", "dan")]),
         _trees([("c3", "gus", None)], resource="r2"),
-    ]).assign(kind="repost")  # fmt: skip
+    ])  # fmt: skip
+    sharers = trees[["resource_id", "platform", "account_id"]]  # everyone reposted
     institutions = pd.DataFrame({"platform": ["bluesky"], "account_id": ["canope"]})
     followers = pd.DataFrame({"platform": "bluesky", "account_id": ["canope", "bob", "gus"],
                               "followers_count": [300, 100, None]})  # fmt: skip
     potential = pd.Series({"r1": 400.0, "r2": np.nan})  # as the reach table gives it
-    table = institutional_share(trees, institutions, followers, potential)
+    table = institutional_share(trees, sharers, institutions, followers, potential)
     table = table.set_index("resource_id")
     # r1: six adopters; canope, chloe and dan came through canope (dan also started c2)
     assert table.loc["r1", "adopters"] == 6
@@ -196,15 +198,20 @@ def test_institutional_share_counts_descendants_of_institutions_once():
 
 def test_an_institution_of_unknown_audience_makes_its_share_unknown_not_zero():
     trees = pd.concat([
-        _trees([("c1", "canope", None), ("c1", "bob", "canope")]).assign(kind="repost"),
-        _trees([("c2", "ana", None), ("c2", "canope", "ana")], resource="r2").assign(
-            kind=["original", "reply"]),
+        _trees([("c1", "canope", None), ("c1", "bob", "canope")]),
+        _trees([("c2", "ana", None), ("c2", "canope", "ana")], resource="r2"),
+        _trees([("c3", "ana", None), ("c3", "canope", "ana")], resource="r3"),
     ])  # fmt: skip
+    # r2: canope only replied; r3: canope replied, then reposted (its tree row is the reply)
+    adoptions = trees.assign(kind=["original", "repost", "original", "reply", "original",
+                                   "reply"])  # fmt: skip
+    adoptions = pd.concat([adoptions, adoptions.iloc[[5]].assign(kind="repost")])
     institutions = pd.DataFrame({"platform": ["bluesky"], "account_id": ["canope"]})
     followers = pd.DataFrame({"platform": "bluesky", "account_id": ["canope", "bob", "ana"],
                               "followers_count": [None, 40, 60]})  # fmt: skip
+    potential = pd.Series({"r1": 40.0, "r2": 60.0, "r3": 60.0})
     table = institutional_share(
-        trees, institutions, followers, pd.Series({"r1": 40.0, "r2": 60.0})
+        trees, sharing_accounts(adoptions), institutions, followers, potential
     ).set_index("resource_id")
     # r1: canope shared it, its audience unknown: the share is unknown, and says why
     assert np.isnan(table.loc["r1", "institutional_potential_reach"])
@@ -213,3 +220,5 @@ def test_an_institution_of_unknown_audience_makes_its_share_unknown_not_zero():
     # r2: canope only replied (a reply shows nothing to its followers): no institutional reach
     assert table.loc["r2", "institutional_adopters"] == 1
     assert table.loc["r2", "institutional_reach_share"] == 0
+    # r3: canope's later repost shared it: its audience counts, here unknown
+    assert np.isnan(table.loc["r3", "institutional_reach_share"])
