@@ -53,7 +53,7 @@ import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import log_ndtr
 
-from graph.frames import query_frames, time_order
+from graph.frames import query_frames, sorted_groups, time_order
 from graph.store import queries as q
 
 __all__ = ["MIN_ADOPTERS", "TIES", "DelayKernel", "exposures", "fit_kernel", "posteriors"]
@@ -238,10 +238,10 @@ def fit_kernel(
     """
     node, hours, horizon = (np.asarray(a) for a in (node, hours, horizon))
     codes = _tie_codes(tie)
-    group, _ = _groups(node)
+    group, _ = sorted_groups(node)
     rows = (np.bincount(group, weights=np.isfinite(hours)) > 0)[group]
     node, codes, hours, horizon = node[rows], codes[rows], hours[rows], horizon[rows]
-    group, starts = _groups(node)
+    group, starts = sorted_groups(node)
     if len(starts) < MIN_ADOPTERS:
         return DelayKernel(mu=math.nan, sigma=math.nan, adopters=len(starts), converged=False)
     if len(starts) > sample:
@@ -249,7 +249,7 @@ def fit_kernel(
         kept[np.random.default_rng(seed).choice(len(starts), sample, replace=False)] = True
         rows = kept[group]
         node, codes, hours, horizon = node[rows], codes[rows], hours[rows], horizon[rows]
-        group, starts = _groups(node)
+        group, starts = sorted_groups(node)
     candidate = np.isfinite(hours)
     logs = np.log(np.where(candidate, hours, 1.0))
     log_horizon = np.log(np.maximum(horizon, _SHORTEST))
@@ -308,7 +308,7 @@ def posteriors(kernel: DelayKernel, node: np.ndarray, tie: np.ndarray, hours: np
     ...            np.array([1.0, 4.0])).round(3)
     array([0.913, 0.087])
     """
-    group, starts = _groups(node)
+    group, starts = sorted_groups(node)
     if not len(group):
         return np.zeros(0)
     timed = np.isfinite(hours)
@@ -325,15 +325,6 @@ def posteriors(kernel: DelayKernel, node: np.ndarray, tie: np.ndarray, hours: np
 def _tie_codes(tie) -> np.ndarray:
     """The position of each tie in :data:`TIES` (fast when ``tie`` is already categorical)."""
     return np.asarray(pd.Categorical(tie, categories=TIES).codes)
-
-
-def _groups(node: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The group number of each entry of a sorted array, and where each group starts."""
-    node = np.asarray(node)
-    if not len(node):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    change = np.r_[True, node[1:] != node[:-1]]
-    return np.cumsum(change) - 1, np.flatnonzero(change)
 
 
 def _normalised(joint: np.ndarray, group: np.ndarray, starts: np.ndarray):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from graph.attribution import DelayKernel, exposures, fit_kernel, posteriors
-from graph.frames import LAST, time_order
+from graph.frames import LAST, sorted_groups, time_order
 from graph.virality import forest_metrics
 
 __all__ = [
@@ -425,14 +425,10 @@ def journey(adoptions: pd.DataFrame) -> pd.DataFrame:
 
 
 def _first_adoptions(adoptions: pd.DataFrame) -> pd.DataFrame:
-    """One row per (cascade, account): its first adoption; cascades kept in their order."""
-    ordered = adoptions.reset_index(drop=True)
-    ordered = ordered.assign(_position=np.arange(len(ordered)))
-    ordered = ordered.sort_values(
-        ["cascade", "adopted_at", "_position"], na_position="last", kind="stable"
-    )
-    ordered = ordered.drop_duplicates(["cascade", "account_id"])
-    return ordered.drop(columns="_position").reset_index(drop=True)
+    """One row per (cascade, account) of coded adoptions (:func:`_encoded`): its first
+    adoption, ties in the order of ``row``; cascades in their order."""
+    ordered = adoptions.sort_values(["cascade", "adopted_at", "row"], na_position="last")
+    return ordered.drop_duplicates(["cascade", "account_id"]).reset_index(drop=True)
 
 
 def _via_parents(pending: pd.DataFrame, adopters: pd.MultiIndex) -> pd.Series:
@@ -526,12 +522,9 @@ def _smallest(group: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
     for key in keys:
         if not len(rows):
             break
-        here = group[rows]
-        change = np.r_[True, here[1:] != here[:-1]]
-        best = np.minimum.reduceat(key[rows], np.flatnonzero(change))
-        rows = rows[key[rows] == best[np.cumsum(change) - 1]]
-    here = group[rows]
-    return rows[np.r_[True, here[1:] != here[:-1]][: len(rows)]]
+        number, starts = sorted_groups(group[rows])
+        rows = rows[key[rows] == np.minimum.reduceat(key[rows], starts)[number]]
+    return rows[sorted_groups(group[rows])[1]]
 
 
 def _metric_columns(sizes: Sequence[int]) -> list[str]:

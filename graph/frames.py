@@ -1,5 +1,6 @@
 """Large DataFrames: SQL over them (DuckDB joins and aggregates large tables faster than
-pandas), and times as sort keys (sorting integers with numpy is faster than sorting frames)."""
+pandas), times as sort keys and groups of sorted arrays (numpy on integers is faster than
+sorting or grouping frames)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-__all__ = ["LAST", "fetch_frame", "query_frames", "time_order"]
+__all__ = ["LAST", "fetch_frame", "query_frames", "sorted_groups", "time_order"]
 
 #: The sort key of an unknown time: after every known one.
 LAST = np.iinfo(np.int64).max
@@ -58,3 +59,17 @@ def time_order(times: pd.Series) -> np.ndarray:
     key = times.to_numpy(dtype="datetime64[ns]").view(np.int64).copy()
     key[times.isna().to_numpy()] = LAST
     return key
+
+
+def sorted_groups(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The group number of each entry of a sorted array, and where each group starts.
+
+    >>> number, starts = sorted_groups(np.array([4, 4, 7, 9, 9]))
+    >>> number.tolist(), starts.tolist()
+    ([0, 0, 1, 2, 2], [0, 2, 3])
+    """
+    keys = np.asarray(keys)
+    if not len(keys):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    change = np.r_[True, keys[1:] != keys[:-1]]
+    return np.cumsum(change) - 1, np.flatnonzero(change)
