@@ -18,7 +18,7 @@ True
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
@@ -34,6 +34,7 @@ __all__ = [
     "Record",
     "Run",
     "RunIncident",
+    "Usage",
     "acts_of",
     "decode_record",
     "encode_record",
@@ -52,6 +53,9 @@ OptOut = Literal["nobot", "noindex", "no-unauthenticated", "not-discoverable", "
 RunStatus = Literal["complete", "incomplete", "interrupted"]
 #: Kinds of interaction between an account and a post.
 InteractionKind = Literal["repost", "quote", "reply", "like", "forward", "mention", "click"]
+#: What a usage count counts: course views, enrolments and completions (learning platform),
+#: visits (web analytics), and a newsletter's recipients, opens and link clicks.
+UsageKind = Literal["view", "enrolment", "completion", "visit", "recipient", "open", "click"]
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -166,6 +170,29 @@ class Follow(Record, tag="follow", kw_only=True):
     followee_id: str  # account id of the account followed
 
 
+class Usage(Record, tag="usage", kw_only=True):
+    """What happened after a share: one day's count of one kind of use (imports of learning
+    platform logs, web analytics, newsletter reports). With ``--keep-events`` a record is one
+    event instead: ``learner`` and ``at`` are set and ``count`` is 1."""
+
+    _times: ClassVar[tuple[str, ...]] = ("collected_at", "at")
+
+    site: str  # where the use happened: the Moodle or analytics host, or "brevo", "mailchimp"
+    day: date  # the day counted, in the site's time zone (Europe/Paris unless told otherwise)
+    kind: UsageKind  # what is counted
+    count: Count  # how many that day
+    course_id: str | None = None  # the learning platform's course id (``course/view.php?id=``)
+    url: str | None = None  # the page visited or the link clicked, as the source wrote it
+    # how people came: "social:<network>", "campaign:<code>", "newsletter:<campaign id>",
+    # "search", "direct", "website"; None when the source does not say
+    channel: str | None = None
+    event: str | None = None  # the source's own name for it (Moodle event, analytics metric)
+    learners: Count | None = None  # distinct learners behind ``count``, when the source says
+    learner: str | None = None  # with --keep-events only: the learner's pseudonym, never a name
+    at: AwareDatetime | None = None  # an event's time (UTC); a newsletter's sending time
+    title: str | None = None  # a newsletter campaign's name
+
+
 class RunIncident(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Something that went wrong, or slowed a run down, during a collection."""
 
@@ -237,7 +264,7 @@ def acts_of(post: Post, repost: InteractionKind = "repost") -> list[Interaction]
 
 #: Record classes by their ``type`` tag.
 RECORD_TYPES: dict[str, type[Record]] = {
-    cls.__struct_config__.tag: cls for cls in (Post, Account, Interaction, Follow)
+    cls.__struct_config__.tag: cls for cls in (Post, Account, Interaction, Follow, Usage)
 }
 
 _encoder = msgspec.json.Encoder()
@@ -265,4 +292,4 @@ def _without_surrogates(value: Any) -> Any:
 
 #: Decode one JSON object (bytes or str) into its record class; raises
 #: ``msgspec.ValidationError`` (the decoder's own method: the loader calls it for every line).
-decode_record = msgspec.json.Decoder(Post | Account | Interaction | Follow).decode
+decode_record = msgspec.json.Decoder(Post | Account | Interaction | Follow | Usage).decode

@@ -10,6 +10,7 @@ from app.cli.console import EXIT_OK, EXIT_PARTIAL, err, out, settings_of
 from collectors.imports import FORMATS, import_file
 from collectors.imports.files import ImportFileError
 from collectors.imports.mapping import MAPPINGS, MappingError
+from collectors.imports.usage import USAGE_FORMATS, UsageOptions, import_usage
 
 __all__ = ["import_command"]
 
@@ -17,7 +18,7 @@ _SHOWN = 20  # refused rows printed; the manifest lists them all
 
 
 @click.command("import")
-@click.argument("kind", metavar="FORMAT", type=click.Choice(list(FORMATS)))
+@click.argument("kind", metavar="FORMAT", type=click.Choice([*FORMATS, *USAGE_FORMATS]))
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--mapping",
@@ -27,8 +28,23 @@ _SHOWN = 20  # refused rows printed; the manifest lists them all
 )
 @click.option("--platform", help="The platform the rows come from (4CAT, custom CSV).")
 @click.option("--account", help="Whose export it is (X archive, LinkedIn page).")
+@click.option(
+    "--keep-events",
+    is_flag=True,
+    help="Usage files: keep each event (learners pseudonymised), not only daily counts; only "
+    "where the data agreement allows it.",
+)
+@click.option(
+    "--timezone",
+    default="Europe/Paris",
+    show_default=True,
+    help="Usage files: the zone of times written without one, and of the days counted.",
+)
+@click.option("--site", help="Usage files: the host they are about, when the file does not say.")
 @click.pass_context
-def import_command(context: click.Context, kind, file, mapping, platform, account) -> int:
+def import_command(
+    context: click.Context, kind, file, mapping, platform, account, keep_events, timezone, site
+) -> int:
     """Import an exported FILE as a new raw run (then: essaim load).
 
     \b
@@ -46,9 +62,18 @@ def import_command(context: click.Context, kind, file, mapping, platform, accoun
     """
     settings = settings_of(context)
     try:
-        outcome = import_file(
-            settings.raw_dir, kind, file, mapping=mapping, platform=platform, account=account
-        )
+        if kind in USAGE_FORMATS:
+            options = UsageOptions(
+                pseudonymise=_learner_pseudonyms(settings),
+                keep_events=keep_events,
+                timezone=timezone,
+                site=site,
+            )
+            outcome = import_usage(settings.raw_dir, kind, file, options)
+        else:
+            outcome = import_file(
+                settings.raw_dir, kind, file, mapping=mapping, platform=platform, account=account
+            )
     except (ImportFileError, MappingError) as error:
         raise click.ClickException(str(error)) from None
     run = outcome.run
@@ -64,3 +89,11 @@ def import_command(context: click.Context, kind, file, mapping, platform, accoun
         err.print(f"… and {len(outcome.refused) - _SHOWN} more (see the run manifest).")
     out.print("Next: essaim load")
     return EXIT_PARTIAL if outcome.refused else EXIT_OK
+
+
+def _learner_pseudonyms(settings):
+    """Learners' identifiers → the project's pseudonyms (``u_…``), keyed by its secret."""
+    from graph.privacy.pseudonyms import Pseudonymiser, load_or_create_secret
+
+    pseudonymiser = Pseudonymiser(load_or_create_secret(settings.secret_file))
+    return lambda learner: pseudonymiser.account("learners", learner)
