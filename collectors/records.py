@@ -173,9 +173,9 @@ class Follow(Record, tag="follow", kw_only=True):
 class Usage(Record, tag="usage", kw_only=True):
     """What happened after a share: one day's count of one kind of use (imports of learning
     platform logs, web analytics, newsletter reports). With ``--keep-events`` a record is one
-    event instead: ``learner`` and ``at`` are set and ``count`` is 1."""
+    event instead: ``learner`` and ``occurred_at`` are set and ``count`` is 1."""
 
-    _times: ClassVar[tuple[str, ...]] = ("collected_at", "at")
+    _times: ClassVar[tuple[str, ...]] = ("collected_at", "occurred_at")
 
     site: str  # where the use happened: the Moodle or analytics host, or "brevo", "mailchimp"
     day: date  # the day counted, in the site's time zone (Europe/Paris unless told otherwise)
@@ -189,7 +189,7 @@ class Usage(Record, tag="usage", kw_only=True):
     event: str | None = None  # the source's own name for it (Moodle event, analytics metric)
     learners: Count | None = None  # distinct learners behind ``count``, when the source says
     learner: str | None = None  # with --keep-events only: the learner's pseudonym, never a name
-    at: AwareDatetime | None = None  # an event's time (UTC); a newsletter's sending time
+    occurred_at: AwareDatetime | None = None  # an event's time (UTC); a newsletter's sending time
     title: str | None = None  # a newsletter campaign's name
 
 

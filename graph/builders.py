@@ -89,6 +89,12 @@ def follows(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return fetch_frame(connection, q.SELECT_FOLLOWS)
 
 
+def read_usage(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the usage rows (:data:`graph.store.queries.SELECT_USAGE`'s columns): daily counts
+    of views, enrolments, completions, visits and newsletter figures, or kept events."""
+    return connection.execute(q.SELECT_USAGE).df()
+
+
 def institutional_accounts(
     connection: duckdb.DuckDBPyConnection, allow_list: Institutions
 ) -> pd.DataFrame:

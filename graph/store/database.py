@@ -24,6 +24,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     (4, "raw runs deleted by retention", q.MIGRATION_4_PRUNED_RUNS),
     (5, "the reshare an interaction came through", q.MIGRATION_5_VIA),
     (6, "the account of that reshare", q.MIGRATION_6_VIA_ACTOR),
+    (7, "usage after a share", q.MIGRATION_7_USAGE),
 ]
 
 

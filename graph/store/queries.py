@@ -168,7 +168,7 @@ SELECT_REPLACING_RUN = "SELECT run_id FROM runs WHERE reparse_of = ? OR resumes 
 MARK_RUN_SUPERSEDED = "UPDATE runs SET superseded_by = ? WHERE run_id = ?"
 DELETE_ROWS_OF_RUN = {
     table: f"DELETE FROM {table} WHERE run_id = ?"
-    for table in ("posts", "accounts", "links", "interactions", "follows")
+    for table in ("posts", "accounts", "links", "interactions", "follows", "usage")
 }
 
 # --- reading a run file -------------------------------------------------------------------
@@ -192,6 +192,9 @@ RECORD_COLUMNS = {
     "actor_id": "VARCHAR", "target_post_id": "VARCHAR", "via": "VARCHAR",
     "via_actor_id": "VARCHAR",
     "follower_id": "VARCHAR", "followee_id": "VARCHAR",
+    "site": "VARCHAR", "day": "DATE", "count": "BIGINT", "course_id": "VARCHAR",
+    "channel": "VARCHAR", "event": "VARCHAR", "learners": "BIGINT", "learner": "VARCHAR",
+    "occurred_at": "TIMESTAMPTZ", "title": "VARCHAR",
 }  # fmt: skip
 READ_RUN_LINES = """
 CREATE OR REPLACE TEMP TABLE run_lines AS
@@ -352,6 +355,13 @@ FROM run_lines l {_ACCOUNT.format(a="f", column="follower_id")}
     {_ACCOUNT.format(a="e", column="followee_id")}
 WHERE l.type = 'follow'
 GROUP BY l.platform, f.stored, e.stored""",
+    "usage": """
+CREATE OR REPLACE TEMP TABLE staged_usage AS
+SELECT site, day, kind, count, course_id, url, channel, event, learners, learner, occurred_at,
+    title, source, run_id, collected_at
+FROM run_lines WHERE type = 'usage'
+QUALIFY row_number() OVER (PARTITION BY site, day, kind, course_id, url, channel, event,
+    learner, occurred_at ORDER BY collected_at DESC, count DESC) = 1""",
 }
 #: Links of one post whose stored URLs became the same (two forms of one profile link).
 DEDUPE_STAGED_LINKS = """
@@ -369,7 +379,7 @@ WHERE parts.who <> ''"""
 DROP_STAGED = [
     *(f"DROP TABLE IF EXISTS {prefix}_{name}"
       for prefix in ("staged", "existing")
-      for name in ("accounts", "posts", "links", "interactions", "follows")),
+      for name in ("accounts", "posts", "links", "interactions", "follows", "usage")),
     "DROP TABLE IF EXISTS run_accounts",
     "DROP TABLE IF EXISTS run_posts",
 ]  # fmt: skip
@@ -389,12 +399,18 @@ NATURAL_KEYS = {
     "links": ("platform", "post_id", "url"),
     "interactions": ("platform", "kind", "actor_id", "target_post_id", "post_id"),
     "follows": ("platform", "follower_id", "followee_id"),
-}
+    "usage": (
+        "site", "day", "kind", "course_id", "url", "channel", "event", "learner", "occurred_at",
+    ),
+}  # fmt: skip
+#: Tables whose natural key has columns that may be NULL (a NULL then matches a NULL).
+_NULLABLE_KEYS = {"usage"}
 
 
 def _same_key(table: str, alias: str | None = None) -> str:
     """Rows of ``table`` (or its ``alias``) and staged rows ``s`` with the same natural key."""
-    return " AND ".join(f"{alias or table}.{c} = s.{c}" for c in NATURAL_KEYS[table])
+    equal = "IS NOT DISTINCT FROM" if table in _NULLABLE_KEYS else "="
+    return " AND ".join(f"{alias or table}.{c} {equal} s.{c}" for c in NATURAL_KEYS[table])
 
 
 def _existing(table: str) -> str:
@@ -476,6 +492,13 @@ FROM staged_follows s
 WHERE {_same_key("follows")} AND (s.first_observed_at < follows.first_observed_at
     OR s.last_observed_at > follows.last_observed_at)"""  # fmt: skip
 
+#: A newer observation of a day's count replaces it (a later export of the same day).
+_UPDATE_USAGE = f"""UPDATE usage SET
+    {", ".join(f"{c} = s.{c}" for c in ("count", "learners", "title", "source", "run_id",
+                                            "collected_at"))}
+FROM staged_usage s
+WHERE {_same_key("usage")} AND {_NEWER.format(t="usage")}"""  # fmt: skip
+
 #: Per table, in the order a run is written: the keys staging shares with the table.
 FIND_EXISTING = {table: _existing(table) for table in NATURAL_KEYS}
 COUNT_EXISTING = {table: f"SELECT count(*) FROM existing_{table}" for table in NATURAL_KEYS}
@@ -485,6 +508,7 @@ UPDATE_EXISTING = {
     "posts": _UPDATE_POSTS,
     "interactions": _UPDATE_INTERACTIONS,
     "follows": _UPDATE_FOLLOWS,
+    "usage": _UPDATE_USAGE,
 }
 INSERT_NEW = {table: _insert_new(table) for table in NATURAL_KEYS}
 
@@ -549,6 +573,7 @@ SELECT source, platform, 'posts' AS records, count(*) AS n FROM posts GROUP BY A
 UNION ALL SELECT source, platform, 'accounts', count(*) FROM accounts GROUP BY ALL
 UNION ALL SELECT source, platform, 'interactions', count(*) FROM interactions GROUP BY ALL
 UNION ALL SELECT source, platform, 'follows', count(*) FROM follows GROUP BY ALL
+UNION ALL SELECT source, site, 'usage', count(*) FROM usage GROUP BY ALL
 ORDER BY ALL"""
 STATUS_LINKS = """
 SELECT count(*) AS links, count(*) FILTER (WHERE tracked) AS tracked,
@@ -654,6 +679,10 @@ SELECT_CATALOGUE_PARCOURS = "SELECT resource_id, parcours FROM catalogue"
 SELECT_ACCOUNT_FOLLOWERS = """
 SELECT platform, account_id, followers_count FROM accounts"""
 SELECT_FOLLOWS = "SELECT platform, follower_id, followee_id FROM follows"
+SELECT_USAGE = """
+SELECT site, day, kind, count, course_id, url, channel, event, learners, learner, occurred_at,
+    title, source, run_id, collected_at
+FROM usage"""
 # Institutional accounts: declared as such, or on the allow-list (``allow_list``: platform and
 # lower-case account id or handle, registered by the caller).
 SELECT_INSTITUTIONAL_ACCOUNTS = """
@@ -698,6 +727,27 @@ MIGRATION_4_PRUNED_RUNS = ["ALTER TABLE runs ADD COLUMN pruned_at TIMESTAMPTZ"]
 MIGRATION_5_VIA = ["ALTER TABLE interactions ADD COLUMN via VARCHAR"]
 #: The account whose reshare ``via`` names (an account id, pseudonymised like ``actor_id``).
 MIGRATION_6_VIA_ACTOR = ["ALTER TABLE interactions ADD COLUMN via_actor_id VARCHAR"]
+#: What happened after a share (collectors.records.Usage): one row per natural key
+#: (:data:`NATURAL_KEYS`), daily counts or, with --keep-events, events of pseudonymised learners.
+MIGRATION_7_USAGE = [
+    """CREATE TABLE usage (
+        site VARCHAR NOT NULL,
+        day DATE NOT NULL,
+        kind VARCHAR NOT NULL,
+        count BIGINT NOT NULL,
+        course_id VARCHAR,
+        url VARCHAR,
+        channel VARCHAR,
+        event VARCHAR,
+        learners BIGINT,
+        learner VARCHAR,
+        occurred_at TIMESTAMPTZ,
+        title VARCHAR,
+        source VARCHAR NOT NULL,
+        run_id VARCHAR NOT NULL,
+        collected_at TIMESTAMPTZ NOT NULL
+    )"""
+]
 #: The texts of accounts that opted out go, whenever the opt-out was learnt (an opt-out seen
 #: after a text was stored, or a text seen by a source blind to opt-outs).
 FORGET_OPTED_OUT_TEXTS = """
@@ -724,6 +774,7 @@ PRUNE = {
     "posts": "DELETE FROM posts WHERE coalesce(created_at, collected_at) < ?",
     "interactions": "DELETE FROM interactions WHERE coalesce(created_at, collected_at) < ?",
     "follows": "DELETE FROM follows WHERE last_observed_at < ?",
+    "usage": "DELETE FROM usage WHERE coalesce(occurred_at, day::TIMESTAMPTZ) < ?",
     "links": """DELETE FROM links l WHERE NOT EXISTS (
         SELECT 1 FROM posts p WHERE p.platform = l.platform AND p.post_id = l.post_id)""",
     "accounts": """DELETE FROM accounts a WHERE collected_at < ?

@@ -1,13 +1,13 @@
 import gzip
 import hashlib
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import duckdb
 import msgspec
 import pytest
 
 from collectors.rawrun import RawRunWriter, read_manifest
-from collectors.records import Account, Community, Follow, Interaction, Post
+from collectors.records import Account, Community, Follow, Interaction, Post, Usage
 from graph.privacy.pseudonyms import Institutions, Pseudonymiser
 from graph.resources import Catalogue, CatalogueResource, Linker
 from graph.store import Store, StoreError, load_runs, queries
@@ -89,6 +89,7 @@ def test_migrations_are_recorded_and_applied_once(tmp_path):
             (4, "raw runs deleted by retention"),
             (5, "the reshare an interaction came through"),
             (6, "the account of that reshare"),
+            (7, "usage after a share"),
         ]
     with Store(tmp_path / "essaim.duckdb") as store:
         assert store.migrate() == []
@@ -511,9 +512,19 @@ def test_installing_a_catalogue_matches_stored_links_again(tmp_path, raw_dir):
         assert install_catalogue(store, wider, "digest-1", new_linker, names()) == 0
 
 
+def enrolments(run_id, count, collected_day=1, **fields):
+    return Usage(source="import-moodle-log", run_id=run_id, kind="enrolment", count=count,
+                 collected_at=datetime(2026, 9, collected_day, tzinfo=UTC), site="e-inspe.fr",
+                 day=date(2026, 9, 1), course_id="42", **fields)  # fmt: skip
+
+
 def test_overlapping_runs_never_duplicate_a_natural_key(tmp_path, raw_dir):
     def follows(run_id):
-        return [follow(run_id, "did:plc:ana", "did:plc:canope", day) for day in (1, 2)]
+        return [
+            *(follow(run_id, "did:plc:ana", "did:plc:canope", day) for day in (1, 2)),
+            enrolments(run_id, 3),  # url, channel, event, learner and at are NULL in the key
+            enrolments(run_id, 3, event="\\core\\event\\user_enrolment_created"),
+        ]
 
     body = search_body(launch, share, launch)  # the same post twice in one payload
     runs = [
@@ -663,7 +674,7 @@ def test_a_version_5_store_gains_the_account_of_a_via(tmp_path, raw_dir, monkeyp
         )
     monkeypatch.undo()
     with Store(tmp_path / "db.duckdb") as store:
-        assert store.schema_version() == 6
+        assert store.schema_version() == len(database_module.MIGRATIONS)
         assert rows(store, "SELECT via, via_actor_id FROM interactions") == [(THROUGH_BOB, None)]
         learnt = write_record_run(raw_dir, lambda r: [_repost(r, 2, THROUGH_BOB, "did:plc:bob")])
         load(store, learnt, pseudonymiser=None)
@@ -684,3 +695,52 @@ def test_others_lose_the_via_of_an_account_erased_on_request_and_keep_their_acts
             ("did:plc:ana", None, None),
             ("did:plc:dan", through_carl, "did:plc:carl"),
         ]
+
+
+@pytest.mark.parametrize("order", ["older first", "newer first"])
+def test_a_later_export_of_a_days_usage_replaces_its_count_whatever_the_load_order(
+    tmp_path, raw_dir, order
+):
+    older = write_record_run(raw_dir, lambda run_id: [enrolments(run_id, 3, 2, learners=3)])
+    newer = write_record_run(raw_dir, lambda run_id: [enrolments(run_id, 5, 9, learners=4)])
+    other_course = write_record_run(
+        raw_dir, lambda run_id: [enrolments(run_id, 7, 1, url="https://e-inspe.fr/x")]
+    )
+    runs = [older, newer] if order == "older first" else [newer, older]
+    with Store(tmp_path / "essaim.duckdb") as store:
+        for run in [*runs, other_course]:
+            load(store, run)
+        assert rows(store, "SELECT url, count, learners FROM usage ORDER BY count") == [
+            (None, 5, 4),
+            ("https://e-inspe.fr/x", 7, None),
+        ]
+
+
+def test_a_reparsed_usage_run_replaces_its_counts(tmp_path, raw_dir):
+    first = write_record_run(raw_dir, lambda run_id: [enrolments(run_id, 3)])
+    first_id = read_manifest(first).run_id
+    again = write_record_run(
+        raw_dir, lambda run_id: [enrolments(run_id, 2, event="e")], reparse_of=first_id
+    )
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, first)
+        load(store, again)
+        assert rows(store, "SELECT event, count FROM usage") == [("e", 2)]
+
+
+def test_usage_is_read_for_the_analysis_and_pruned_by_its_day(tmp_path, raw_dir):
+    from graph.builders import read_usage
+    from graph.privacy.store import prune_store
+
+    def usage(run_id):
+        return [enrolments(run_id, 3), enrolments(run_id, 4, event="late")]
+
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, write_record_run(raw_dir, usage))
+        frame = read_usage(store.connection)
+        assert sorted(frame["count"]) == [3, 4]
+        assert set(frame["course_id"]) == {"42"}
+        # both counted on 1 September: a cut-off just after it removes them, one before keeps them
+        assert prune_store(store, datetime(2026, 9, 1, tzinfo=UTC))["usage"] == 0
+        assert prune_store(store, datetime(2026, 9, 1, 0, 1, tzinfo=UTC))["usage"] == 2
+        assert read_usage(store.connection).empty
