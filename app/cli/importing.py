@@ -57,6 +57,9 @@ def import_command(
       mcl            a Meta Content Library CSV
       linkedin       a LinkedIn page's post analytics (CSV), with --account
       meta-business  a Meta Business Suite post export (CSV)
+      moodle-log     Moodle's log report download (CSV, ODS, XLSX; French or English), --site
+      moodle-logstore  an export of Moodle's logstore_standard_log table (CSV), --site
+      xapi           xAPI statements from a learning record store (JSON, NDJSON)
 
     Rows that cannot be read are reported with their line and reason; the others load.
     """
@@ -87,6 +90,9 @@ def import_command(
         err.print(f"[yellow]line {line}[/yellow]: {reason}", highlight=False)
     if len(outcome.refused) > _SHOWN:
         err.print(f"… and {len(outcome.refused) - _SHOWN} more (see the run manifest).")
+    for incident in run.incidents:
+        if incident.kind == "ignored":
+            out.print(incident.message[:1].upper() + incident.message[1:], highlight=False)
     out.print("Next: essaim load")
     return EXIT_PARTIAL if outcome.refused else EXIT_OK
 

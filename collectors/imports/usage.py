@@ -29,7 +29,15 @@ from collectors.rawrun import RawRunWriter
 __all__ = ["USAGE_FORMATS", "UsageOptions", "import_usage", "write_usage_run"]
 
 #: Usage formats of ``essaim import`` and the function reading each.
-USAGE_FORMATS: dict[str, str] = {}
+USAGE_FORMATS: dict[str, str] = {
+    "moodle-log": "collectors.moodle_logs.report:import_report",
+    "moodle-logstore": "collectors.moodle_logs.logstore:import_logstore",
+    "xapi": "collectors.moodle_logs.xapi:import_xapi",
+    "matomo": "collectors.matomo.exports:import_matomo",
+    "piano": "collectors.piano.exports:import_piano",
+    "brevo": "collectors.newsletters.brevo:import_brevo",
+    "mailchimp": "collectors.newsletters.mailchimp:import_mailchimp",
+}
 
 
 @dataclass(frozen=True)
