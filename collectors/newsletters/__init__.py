@@ -1,0 +1,1 @@
+"""Newsletter campaign reports (Brevo, Mailchimp): recipients, opens and clicks per link."""

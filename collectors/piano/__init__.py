@@ -1,0 +1,1 @@
+"""Piano Analytics (AT Internet): visits by ``xtor`` campaign code, from a CSV export."""
