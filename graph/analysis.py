@@ -24,6 +24,7 @@ from graph.attribution import TIES, DelayKernel
 from graph.campaigns import campaign_effects, driven_adoptions, read_campaigns, targets
 from graph.cascades import cascade_metrics, journey, reconstruct
 from graph.communities import community_spread, detect, grouped, label_communities, stability
+from graph.funnel import funnel
 from graph.privacy.pseudonyms import Institutions, read_institutions
 from graph.reach import reach, sharing_accounts
 from graph.roles import cascade_roles, centralities, institutional_share
@@ -31,6 +32,8 @@ from graph.store import Store
 from graph.store import queries as q
 from graph.timelines import bursts, episodes, timeline, velocity, week_profile
 from graph.uncertainty import metric_intervals
+from graph.uptake import uptake
+from graph.usage import kind_spans, resource_usage
 
 __all__ = ["AnalysisParameters", "analyze"]
 
@@ -171,6 +174,8 @@ def analyze(
     results["bass_fits"] = bass_fits(adoptions, impulses, parameters.bass_min_points)
     results["adopter_categories"] = adopter_categories(adoptions, parameters.categories_rule)
     results["adoption_delays"] = adoption_delays(adoptions, results["account_communities"])
+    step("usage")
+    results.update(_usage(connection, adoptions, results["reach"]))
     step("saving")
     counts = {name: len(frame) for name, frame in results.items()}
     # only the results stay in memory while saved, each let go once saved
@@ -200,6 +205,26 @@ def analyze(
     finally:
         connection.execute(q.RESET_MEMORY_LIMIT)
     return counts
+
+
+def _usage(connection, adoptions, reached) -> dict[str, pd.DataFrame]:
+    """Usage per resource, the rows no resource was found for, the funnel and the uptake
+    (empty tables of the same columns when no usage was loaded)."""
+    from graph.store.results.usage import catalogue_patterns
+
+    usage = builders.read_usage(connection)
+    daily, unmatched = resource_usage(usage, catalogue_patterns(connection))
+    spans = kind_spans(usage)
+    summary, lags = uptake(adoptions, daily, spans)
+    if usage.empty:
+        summary = summary.iloc[0:0]
+    return {
+        "usage_daily": daily,
+        "usage_unmatched": unmatched,
+        "funnel": funnel(reached if len(usage) else reached.iloc[0:0], daily, spans),
+        "uptake": summary,
+        "uptake_lags": lags,
+    }
 
 
 def _exposure_memory() -> int:

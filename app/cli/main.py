@@ -32,6 +32,7 @@ from app.cli.console import (
 from app.cli.credentials import credentials
 from app.cli.demo import demo
 from app.cli.export import export
+from app.cli.impact import impact
 from app.cli.importing import import_command
 from app.cli.loading import (
     configured_resolver,
@@ -328,6 +329,7 @@ cli.add_command(import_command)
 cli.add_command(analyze_command)
 cli.add_command(show)
 cli.add_command(whatif)
+cli.add_command(impact)
 cli.add_command(export)
 cli.add_command(demo)
 cli.add_command(app_command)

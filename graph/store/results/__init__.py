@@ -10,6 +10,7 @@ the connection first and returning a DataFrame (or a plain value), values always
 - :mod:`~graph.store.results.resources`: how one resource spread, and take-off episodes;
 - :mod:`~graph.store.results.accounts` and :mod:`~graph.store.results.communities`: roles,
   bridges, communities and the sociability graph;
+- :mod:`~graph.store.results.usage`: usage, funnel and uptake;
 - :mod:`~graph.store.results.tables`: whole tables as ``essaim export`` writes them.
 """
 
@@ -51,4 +52,14 @@ RESULT_TABLES = {
     "adopter_categories": "per resource and adopter, Rogers' category (by shares of adopters, "
     "or the σ rule)",
     "adoption_delays": "per resource and community, hours from first adoption to its members'",
+    "usage_daily": "per resource, day, kind of use and channel: the uses counted (course views, "
+    "enrolments, completions, visits, newsletter clicks) and the learners behind them",
+    "usage_unmatched": "usage rows whose course id or page no catalogue resource matches, with "
+    "their counts",
+    "funnel": "per resource and period (all, ISO weeks): audience, clicks, visits, enrolments, "
+    "completions, each with its kind of figure (null when no source gives it)",
+    "uptake": "per resource and pooled: enrolments per 100 adoptions (distributed-lag Poisson, "
+    "lags 0-14 days, 95 % interval) and the placebo with adoptions moved 30 days ahead",
+    "uptake_lags": "the lag profile of each uptake fit: enrolments per 100 adoptions l days "
+    "later, with 95 % intervals",
 }

@@ -1,0 +1,67 @@
+"""What followed the spread: usage per resource, the funnel, the uptake model and the usage
+rows no resource was found for; and the catalogue's URL patterns the analysis maps usage
+with."""
+
+from __future__ import annotations
+
+import duckdb
+import pandas as pd
+
+from graph.store import queries as q
+from graph.store.results.analyses import table_names
+
+__all__ = ["catalogue_patterns", "funnel", "unmatched_usage", "uptake", "uptake_lags"]
+
+
+def catalogue_patterns(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return every catalogue resource with its ``url_patterns``."""
+    return connection.execute(q.SELECT_CATALOGUE).df()
+
+
+def funnel(connection: duckdb.DuckDBPyConnection, resource_id: str | None = None,
+           period: str | None = "all") -> pd.DataFrame:  # fmt: skip
+    """Return the funnel rows (of one resource, of one period: ``all`` or an ISO week; of
+    every one when ``None``), by resource, period and step; empty before an analysis made
+    with usage."""
+    return _rows(connection, "funnel", resource_id, "period", period, "resource_id, period, step")
+
+
+def uptake(connection: duckdb.DuckDBPyConnection, resource_id: str | None = None) -> pd.DataFrame:
+    """Return the uptake rows: the pooled one first, then one per resource."""
+    found = _rows(connection, "uptake", None, None, None, "scope DESC, resource_id")
+    if resource_id is not None and len(found):
+        found = found[(found["resource_id"] == resource_id) | (found["scope"] == "pooled")]
+    return found.reset_index(drop=True)
+
+
+def uptake_lags(
+    connection: duckdb.DuckDBPyConnection, resource_id: str | None = None
+) -> pd.DataFrame:
+    """Return the lag profile of the pooled fit, or of ``resource_id``'s."""
+    if "uptake_lags" not in table_names(connection):
+        return pd.DataFrame()
+    scope = "pooled" if resource_id is None else "resource"
+    return connection.execute(
+        "SELECT * FROM uptake_lags WHERE scope = ? AND resource_id IS NOT DISTINCT FROM ? "
+        "ORDER BY lag",
+        [scope, resource_id],
+    ).df()
+
+
+def unmatched_usage(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the usage rows no catalogue resource was found for, largest count first."""
+    return _rows(connection, "usage_unmatched", None, None, None, "count DESC, site")
+
+
+def _rows(connection, table, resource_id, column, value, order) -> pd.DataFrame:
+    if table not in table_names(connection):
+        return pd.DataFrame()
+    where, parameters = ["true"], []
+    if resource_id is not None:
+        where.append("resource_id = ?")
+        parameters.append(resource_id)
+    if column is not None and value is not None:
+        where.append(f"{column} = ?")
+        parameters.append(value)
+    sql = f"SELECT * FROM {table} WHERE {' AND '.join(where)} ORDER BY {order}"
+    return connection.execute(sql, parameters).df()

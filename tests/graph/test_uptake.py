@@ -1,0 +1,98 @@
+"""The uptake model on series simulated with a known effect, its placebo and its refusals.
+
+Each simulation: 90 Paris days from Monday 2026-09-07; an organic baseline of 3 enrolments
+a day shaped by a weekly rhythm (busy Mondays, quiet weekends); 1,000 adoptions in 12 bursts;
+each adoption causes an enrolment with probability ``effect`` after a geometric delay
+(P(d) = 0.4·0.6^d, d ≥ 0 days: 99.9 % within the 14 days of lags). The truth is 100·effect
+enrolments per 100 adoptions.
+"""
+
+import numpy as np
+import pandas as pd
+
+from graph.uptake import fit_uptake, uptake
+
+START = pd.Timestamp("2026-09-07")
+RHYTHM = np.array([1.3, 1.2, 1.1, 1.0, 0.9, 0.6, 0.5]) / (6.6 / 7)
+
+
+def simulate(seed, effect=0.08, days=90, adoptions=1000, resource="r1"):
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range(START, periods=days)
+    organic = rng.poisson(3 * RHYTHM[dates.day_of_week])
+    bursts = rng.integers(0, days, 12)
+    day = np.clip(bursts[rng.integers(0, 12, adoptions)] + rng.geometric(0.5, adoptions) - 1,
+                  0, days - 1)  # fmt: skip
+    caused = rng.random(adoptions) < effect
+    when = day[caused] + rng.geometric(0.4, caused.sum()) - 1
+    enrolments = organic + np.bincount(when[when < days], minlength=days)
+    adopted = (START + pd.to_timedelta(day, "D") + pd.Timedelta(hours=10)).tz_localize(
+        "Europe/Paris").tz_convert("UTC")  # fmt: skip
+    return (
+        pd.DataFrame({"resource_id": resource, "adopted_at": adopted}),
+        pd.DataFrame({"resource_id": resource, "day": dates.date, "kind": "enrolment",
+                      "channel": None, "count": enrolments}),
+        pd.DataFrame({"figure": ["enrolment"], "first_day": [dates[0].date()],
+                      "last_day": [dates[-1].date()]}),
+    )  # fmt: skip
+
+
+def fitted(seed, effect=0.08):
+    summary, lags = uptake(*simulate(seed, effect))
+    return summary.set_index("scope").loc["resource"], lags
+
+
+def test_the_interval_covers_the_planted_effect_and_the_placebo_finds_nothing():
+    rows = [fitted(seed)[0] for seed in range(8)]
+    covering = [row["per_100_low"] <= 8 <= row["per_100_high"] for row in rows]
+    assert sum(covering) >= 6, covering  # a 95 % interval: 7.6 of 8 expected
+    assert sum(bool(row["placebo_contains_zero"]) for row in rows) >= 6
+    assert 4 < np.mean([row["per_100"] for row in rows]) < 12  # unbiased: mean of 8 near 8
+    # the placebo is fitted over the days whose next 30 days' adoptions were observed
+    for seed, row in enumerate(rows):
+        last = pd.Timestamp(simulate(seed)[0]["adopted_at"].max()).tz_convert("Europe/Paris")
+        assert row["placebo_days"] == (last.tz_localize(None).normalize() - START).days - 30 + 1
+
+
+def test_no_effect_gives_an_interval_containing_zero():
+    rows = [fitted(seed, effect=0.0)[0] for seed in range(4)]
+    assert all(row["per_100_low"] <= 0 <= row["per_100_high"] for row in rows)
+
+
+def test_the_lag_profile_has_a_coefficient_per_lag_with_its_interval():
+    row, lags = fitted(1)
+    mine = lags[lags["scope"] == "resource"]
+    assert mine["lag"].tolist() == list(range(15))
+    assert (mine["per_100_low"] <= mine["per_100"]).all()
+    assert (mine["per_100"] <= mine["per_100_high"]).all()
+    # the profile sums to the estimate
+    assert abs(mine["per_100"].sum() - row["per_100"]) < 1e-6
+    # the delay is geometric (40 % on the day): the first lag carries the most
+    assert mine["per_100"].idxmax() == mine.index[0]
+
+
+def test_pooled_fit_stacks_resources_and_refuses_what_is_too_small():
+    a1, d1, spans = simulate(2)
+    a2, d2, _ = simulate(3, resource="r2")
+    small = simulate(4, adoptions=10, resource="r3")
+    summary, _ = uptake(pd.concat([a1, a2, small[0]]), pd.concat([d1, d2, small[1]]), spans)
+    rows = summary.set_index(summary["resource_id"].fillna("pooled"))
+    assert rows.loc["r3", "note"] == "too few adoptions to measure"
+    assert pd.isna(rows.loc["r3", "per_100"])
+    pooled = rows.loc["pooled"]
+    assert pooled["scope"] == "pooled" and pooled["adoptions"] == 2010
+    assert pooled["per_100_low"] <= 8 <= pooled["per_100_high"]
+    # fewer days than the model needs, and no enrolments imported at all
+    short, _ = uptake(a1, d1, spans.assign(last_day=pd.Timestamp("2026-09-30").date()))
+    assert set(short["note"]) == {"too few days to measure"}
+    none, _ = uptake(a1, d1, spans.iloc[0:0])
+    assert none["note"].tolist() == ["no enrolments imported"]
+
+
+def test_a_known_linear_truth_is_recovered_exactly():
+    # uses = 2 + 0.3·a_t + 0.1·a_{t-1} exactly: the fit finds 40 per 100 adoptions
+    a = np.tile([0.0, 4.0, 1.0, 6.0, 2.0], 8)
+    lagged = np.column_stack([a, np.r_[0.0, a[:-1]]])
+    y = 2 + 0.3 * lagged[:, 0] + 0.1 * lagged[:, 1]
+    fit = fit_uptake([y], [lagged], np.ones((40, 1)))
+    assert abs(fit.per_100()[0] - 40) < 1e-6 and fit.converged and fit.flag is None
