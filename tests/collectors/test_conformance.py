@@ -37,6 +37,9 @@ MISSING = {
     " (HTTrack mirrors of dostips.com phpBB topics exist, in 314pi/dostips: no licence;"
     " phpBB scrapers such as mikwielgus/forum-dl, ya-mouse/phpbb-scraper, dstien/phpbb-salvage"
     " ship no saved page; no Forumactif page found at all)",
+    "import-moodle-log": "no download of Moodle's log report (Site administration > Reports >"
+    " Logs, CSV/ODS/XLSX) found in a public repository: Moodle's own tests build the table in"
+    " PHP; import-moodle-logstore and import-xapi have real rows and statements",
     "import-4cat": "no 4CAT CSV export found in a public repository"
     " (4CAT ships none: digitalmethodsinitiative/4cat holds no CSV file; the file index cannot"
     " search CSV contents, and no repository named for 4CAT data was found)",

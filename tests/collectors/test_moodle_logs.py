@@ -2,8 +2,9 @@
 counts (or pseudonymised events), on files whose counts are worked out by hand below.
 
 The fixtures are tests/fixtures/moodle_logs (written after Moodle's language strings) and
-tests/fixtures/real/moodle-logs (rows and statements from moodle-logstore_xapi's tests, see
-PROVENANCE.md). Days are counted in Europe/Paris (UTC+1 in November, UTC+2 in June).
+tests/fixtures/real/import-moodle-logstore and import-xapi (rows and statements from
+moodle-logstore_xapi's tests, see their .source.json). Days are counted in Europe/Paris
+(UTC+1 in November, UTC+2 in June).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from collectors.reparse import reparse_run
 from tests.collectors.collecting import essaim, write_config
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "moodle_logs"
-REAL = Path(__file__).parents[1] / "fixtures" / "real" / "moodle-logs"
+REAL = Path(__file__).parents[1] / "fixtures" / "real"
 PARIS = "Europe/Paris"
 
 
@@ -215,7 +216,10 @@ def logstore_csv(path: Path, rows: list[dict]) -> Path:
 def real_events() -> list[dict]:
     """The three log store rows of moodle-logstore_xapi's tests, with an origin and an IP."""
     names = ["course_viewed", "user_enrolment_created", "course_completed"]
-    rows = [json.loads((REAL / f"{name}.event.json").read_text()) for name in names]
+    rows = [
+        json.loads((REAL / "import-moodle-logstore" / f"{name}.event.json").read_text())
+        for name in names
+    ]
     return [row | {"origin": "web", "ip": "10.9.8.7"} for row in rows]
 
 
@@ -333,11 +337,15 @@ class TestXapi:
     def test_real_statements_of_moodles_xapi_log_store(self, tmp_path):
         # Tin Can's completed verb is a completion; the viewed and enrolled statements of the
         # plugin's tests have no timestamp, so they are named and skipped.
-        outcome, records = imported(tmp_path, "xapi", REAL / "course_completed.statements.json")
+        outcome, records = imported(
+            tmp_path, "xapi", REAL / "import-xapi" / "course_completed.statements.json"
+        )
         assert [(r.site, r.day, r.kind, r.course_id) for r in records] == [
             ("www.example.org", date(2015, 6, 10), "completion", "1")
         ]
-        outcome, records = imported(tmp_path, "xapi", REAL / "course_viewed.statements.json")
+        outcome, records = imported(
+            tmp_path, "xapi", REAL / "import-xapi" / "course_viewed.statements.json"
+        )
         assert (records, outcome.refused) == ([], [("2", "a statement without a timestamp")])
 
 
