@@ -65,7 +65,7 @@ def campaign_usage(
                 url=url,
                 channel=f"newsletter:{campaign.id}",
                 event=event,
-                at=at,
+                occurred_at=at,
                 title=campaign.name if isinstance(campaign.name, str) else None,
             )
         )

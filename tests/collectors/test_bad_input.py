@@ -25,7 +25,7 @@ from collectors.parsing import ParseContext, ParseError
 from collectors.rawrun import Payload, find_runs, iter_lines, read_manifest
 from collectors.records import decode_record, encode_record
 from collectors.registry import parser_for, sources
-from tests.fixtures import reddit_site, youtube_api
+from tests.fixtures import matomo_site, reddit_site, youtube_api
 from tests.fixtures.web import HERE as WEB_PAGES
 
 READ_AT = datetime(2026, 9, 16, 10, 0, tzinfo=UTC)
@@ -65,6 +65,13 @@ def fixture_payloads() -> dict[str, list[Payload]]:
             payload("https://classe.example.org/rentree.html",
                     (WEB_PAGES / "rentree.html").read_text("utf-8"), params=domains,
                     headers={"Content-Type": "text/html"}),
+        ],
+        "matomo": [
+            payload("https://stats.example.org/index.php?module=API&idSite=3&format=JSON"
+                    f"&method={method}&period=day&date=2026-09-01,2026-09-02",
+                    json.dumps(data), method="POST", params={"site": "www.e-inspe.fr"})
+            for method, data in (("Referrers.getSocials", matomo_site.SOCIALS),
+                                 ("Actions.getPageUrls", matomo_site.PAGES))
         ],
         "bluesky-live": [
             payload("wss://jetstream.example/subscribe", json.dumps({

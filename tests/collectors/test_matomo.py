@@ -115,7 +115,8 @@ def runs(tmp_path):
 
 def run_lines(tmp_path, run) -> list[dict]:
     path = tmp_path / "data" / "raw" / "matomo" / f"{run.run_id}.jsonl.gz"
-    return [json.loads(line) for line in gzip.open(path)]
+    with gzip.open(path) as lines:
+        return [json.loads(line) for line in lines]
 
 
 def usages(lines) -> list[Usage]:
