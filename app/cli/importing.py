@@ -60,6 +60,11 @@ def import_command(
       moodle-log     Moodle's log report download (CSV, ODS, XLSX; French or English), --site
       moodle-logstore  an export of Moodle's logstore_standard_log table (CSV), --site
       xapi           xAPI statements from a learning record store (JSON, NDJSON)
+      matomo         a Matomo report exported per day (CSV, TSV, JSON; getSocials, getCampaigns
+                     or getPageUrls in the file name), --site
+      piano          a Piano Analytics CSV of visits by xtor code (French or English), --site
+      brevo          Brevo e-mail campaigns (JSON of GET /v3/emailCampaigns[/{id}])
+      mailchimp      Mailchimp reports (JSON of GET /3.0/reports/{id} and its click-details)
 
     Rows that cannot be read are reported with their line and reason; the others load.
     """
