@@ -15,7 +15,7 @@ from collectors.sources import Option, OptionError, PositiveInt, Request, Sectio
 
 __all__ = ["SOURCES", "MatomoSection"]
 
-TOKEN = "MATOMO_TOKEN"
+TOKEN = "ESSAIM_MATOMO_TOKEN"
 DEFAULT_DAYS = 30  # days read when --since is not given
 
 

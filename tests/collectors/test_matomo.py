@@ -103,7 +103,7 @@ def collect(tmp_path, server, *extra, token=site.TOKEN):
     config = write_config(tmp_path, server.url, "[sources.matomo]\nrequests_per_5min = 1000000")
     arguments = ["--url", server.url, "--site-id", str(site.SITE_ID)]
     arguments += ["--since", site.SINCE, "--until", site.UNTIL]
-    env = environment(MATOMO_TOKEN=token)
+    env = environment(ESSAIM_MATOMO_TOKEN=token)
     return essaim(config, "collect", "matomo", *arguments, *extra, env=env)
 
 
@@ -177,4 +177,4 @@ def test_an_error_answer_for_one_report_fails_that_report_only(tmp_path, server)
 def test_no_token_says_how_to_get_one(tmp_path, server):
     result = collect(tmp_path, server, token="")
     assert result.returncode == 1
-    assert "MATOMO_TOKEN" in result.stderr
+    assert "ESSAIM_MATOMO_TOKEN" in result.stderr
