@@ -68,6 +68,7 @@ _TEXTS = {
     "page.accounts": ("Comptes", "Accounts"),
     "page.quality": ("Qualité des données", "Data quality"),
     "page.compare": ("Comparer", "Compare"),
+    "page.usage": ("Usages", "Use"),
     "sidebar.language": ("Langue", "Language"),
     "sidebar.filters": ("Filtres", "Filters"),
     "filter.period": ("Période", "Period"),
@@ -329,6 +330,88 @@ _TEXTS = {
     "compare.second": ("Seconde période", "Second period"),
     "compare.need_two": ("Choisissez au moins deux ressources.", "Choose at least two resources."),
     "compare.curves": ("Adoptions cumulées", "Cumulative adoptions"),
+    "usage.none": (
+        "Aucune donnée d'usage analysée. Importez les journaux Moodle, les rapports d'audience "
+        "ou de lettres d'information (essaim import moodle-log, matomo, piano, brevo…), puis "
+        "essaim load et essaim analyze.",
+        "No usage data analysed. Import Moodle logs, analytics or newsletter reports (essaim "
+        "import moodle-log, matomo, piano, brevo…), then essaim load and essaim analyze.",
+    ),
+    "usage.choose": ("Ressource", "Resource"),
+    "usage.all": ("Toutes les ressources", "Every resource"),
+    "usage.funnel": (
+        "Entonnoir : de la diffusion à l'inscription",
+        "Funnel: from the spread to enrolment",
+    ),
+    "usage.funnel_help": (
+        "Chaque étape dit de quelle sorte de chiffre il s'agit. Une étape qu'aucune source ne "
+        "mesure est « inconnue », jamais 0.",
+        "Each stage says what kind of figure it is. A stage no source measures is "
+        '"unknown", never 0.',
+    ),
+    "usage.stage": ("Étape", "Stage"),
+    "usage.value": ("Valeur (échelle logarithmique)", "Value (logarithmic scale)"),
+    "usage.unknown": ("inconnu", "unknown"),
+    "usage.stage.potential_audience": ("Audience potentielle", "Potential audience"),
+    "usage.stage.unique_audience": ("Audience unique", "Unique audience"),
+    "usage.stage.platform_clicks": (
+        "Clics déclarés par les plateformes",
+        "Clicks reported by the platforms",
+    ),
+    "usage.stage.newsletter_clicks": ("Clics des lettres d'information", "Newsletter clicks"),
+    "usage.stage.visits": ("Visites", "Visits"),
+    "usage.stage.visits_social": (
+        "Visites venues des réseaux sociaux",
+        "Visits from social networks",
+    ),
+    "usage.stage.visits_campaign": (
+        "Visites venues d'une campagne (xtor, utm)",
+        "Visits from a campaign (xtor, utm)",
+    ),
+    "usage.stage.enrolments": ("Inscriptions", "Enrolments"),
+    "usage.stage.completions": ("Achèvements", "Completions"),
+    "usage.kind.estimate": ("estimation", "estimate"),
+    "usage.kind.platform-reported": ("déclaré par la plateforme", "reported by the platform"),
+    "usage.kind.counted": ("compté", "counted"),
+    "usage.timeline": (
+        "Adoptions, visites et inscriptions par jour",
+        "Adoptions, visits and enrolments per day",
+    ),
+    "usage.per_day": ("par jour", "per day"),
+    "usage.series.adoptions": ("adoptions", "adoptions"),
+    "usage.series.visit": ("visites", "visits"),
+    "usage.series.enrolment": ("inscriptions", "enrolments"),
+    "usage.uptake": ("La diffusion précède-t-elle l'usage ?", "Does the spread precede use?"),
+    "usage.uptake_sentence": (
+        "**{value}** {outcome} pour 100 adoptions (intervalle à 95 % : {low} à {high}), dans "
+        "les 14 jours qui suivent chaque adoption.",
+        "**{value}** {outcome} per 100 adoptions (95 % interval: {low} to {high}), within the "
+        "14 days after each adoption.",
+    ),
+    "usage.outcome.enrolment": ("inscriptions", "enrolments"),
+    "usage.outcome.visit": ("visites", "visits"),
+    "usage.outcome.completion": ("achèvements", "completions"),
+    "usage.no_uptake": ("Pas d'estimation : {note}.", "No estimate: {note}."),
+    "usage.placebo_ok": (
+        "Contrôle placebo : les adoptions décalées dans le futur n'expliquent rien (leur "
+        "intervalle contient 0).",
+        "Placebo check: adoptions moved into the future explain nothing (their interval "
+        "contains 0).",
+    ),
+    "usage.placebo_failed": (
+        "Contrôle placebo échoué : des adoptions futures « expliquent » les inscriptions. "
+        "L'estimation ci-dessus ne mérite pas confiance (tendance commune non prise en compte).",
+        'Placebo check failed: future adoptions "explain" the enrolments. The estimate above '
+        "is not to be trusted (a shared trend the model misses).",
+    ),
+    "usage.placebo_unknown": (
+        "Contrôle placebo impossible : {note}.",
+        "Placebo check not possible: {note}.",
+    ),
+    "usage.lag": ("Jours après l'adoption", "Days after the adoption"),
+    "usage.per_100": ("pour 100 adoptions", "per 100 adoptions"),
+    "usage.campaigns": ("Campagnes : inscriptions et coût", "Campaigns: enrolments and cost"),
+    "usage.unmatched": ("Usages hors catalogue", "Use outside the catalogue"),
 }
 
 _COLUMNS = {

@@ -19,6 +19,7 @@ from graph.store.results.adoptions import AdoptionFilter
 ICONS = {
     "overview": "dashboard",
     "resource": "timeline",
+    "usage": "school",
     "network": "hub",
     "communities": "groups",
     "accounts": "person_search",

@@ -14,10 +14,10 @@ from tests.fixtures.toy_store import fill
 HEADINGS = {
     "fr": {"overview": "Vue d'ensemble", "resource": "Ressource", "network": "Réseau",
            "communities": "Communautés", "accounts": "Comptes",
-           "quality": "Qualité des données", "compare": "Comparer"},
+           "quality": "Qualité des données", "compare": "Comparer", "usage": "Usages"},
     "en": {"overview": "Overview", "resource": "Resource", "network": "Network",
            "communities": "Communities", "accounts": "Accounts", "quality": "Data quality",
-           "compare": "Compare"},
+           "compare": "Compare", "usage": "Use"},
 }  # fmt: skip
 #: The name given to one institution of the demo in ``demo_data``.
 XSS = "<img src=x onerror=alert(1)>"

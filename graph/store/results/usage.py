@@ -10,7 +10,14 @@ import pandas as pd
 from graph.store import queries as q
 from graph.store.results.analyses import table_names
 
-__all__ = ["catalogue_patterns", "funnel", "unmatched_usage", "uptake", "uptake_lags"]
+__all__ = [
+    "catalogue_patterns",
+    "daily_usage",
+    "funnel",
+    "unmatched_usage",
+    "uptake",
+    "uptake_lags",
+]
 
 
 def catalogue_patterns(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -45,6 +52,20 @@ def uptake_lags(
         "SELECT * FROM uptake_lags WHERE scope = ? AND resource_id IS NOT DISTINCT FROM ? "
         "ORDER BY lag",
         [scope, resource_id],
+    ).df()
+
+
+def daily_usage(
+    connection: duckdb.DuckDBPyConnection, resource_id: str | None = None
+) -> pd.DataFrame:
+    """Return the uses per ``day`` and ``kind`` (every channel summed), of ``resource_id``
+    or of every resource; empty before an analysis made with usage."""
+    if "usage_daily" not in table_names(connection):
+        return pd.DataFrame(columns=["day", "kind", "count"])
+    return connection.execute(
+        "SELECT day, kind, sum(count)::BIGINT AS count FROM usage_daily "
+        "WHERE ? IS NULL OR resource_id = ? GROUP BY ALL ORDER BY ALL",
+        [resource_id, resource_id],
     ).df()
 
 
