@@ -13,6 +13,7 @@ what it found. ``--evaluate`` compares the result with the ground truth.
 from __future__ import annotations
 
 import json
+import lzma
 import os
 import shutil
 import subprocess
@@ -32,6 +33,7 @@ from app.demo.forums import INSTITUTION_CHANNELS
 from app.demo.generate import DEMO_SEED, generate
 from app.demo.recording import Recording
 from app.demo.replay import ReplayServer
+from app.demo.usage import matomo_api
 from collectors.rawrun import find_runs
 from graph.store import Store
 from graph.store.results import analyses, communities, resources, tables
@@ -46,6 +48,7 @@ _INSTITUTIONS = "institutions.csv"  # the demo's allow-list, in its data directo
 _CREDENTIALS = {
     "ESSAIM_BLUESKY_HANDLE": "collector.essaim.example",
     "ESSAIM_BLUESKY_APP_PASSWORD": "demo-demo-demo-demo",
+    "ESSAIM_MATOMO_TOKEN": "demo-matomo-token",
 }
 
 
@@ -100,9 +103,16 @@ def demo(
     data_dir = data_dir or context.find_root().params["data_dir"] or DEMO_DATA
     settings = _prepare(data_dir, description, source)
     recording = Recording.read(source / _RECORDING)
+    usage = description.get("usage")  # demo data drawn before the usage layer has none
     with ReplayServer() as server, err.status("Collecting (replayed on 127.0.0.1)…"):
         recording.serve(server)
-        _collect(settings, _collections(description), server.url)
+        collections = _collections(description)
+        if usage:
+            _serve_matomo(server, source, usage)
+            collections.append(_matomo_collection(usage))
+        _collect(settings, collections, server.url)
+    if usage:
+        _import_usage(settings, source, usage)
     report = load_into_store(
         settings,
         find_runs(settings.raw_dir),
@@ -240,12 +250,42 @@ def _collections(description: dict) -> list[list[str]]:
     return [bluesky, ["mastodon", "--follows"], forum, discourse, telegram]
 
 
-def _collect(settings: Settings, collections: list[list[str]], proxy: str) -> None:
-    """Run ``essaim collect`` for every source at once, through the replay server."""
+def _serve_matomo(server: ReplayServer, source: Path, usage: dict) -> None:
+    """Answer Matomo's Reporting API from the demo's daily reports."""
+    with lzma.open(source / "matomo.json.xz", "rt", encoding="utf-8") as file:
+        reports = json.load(file)
+    server.add_dynamic(urlsplit(usage["matomo"]["url"]).netloc + "/index.php", matomo_api(reports))
+
+
+def _matomo_collection(usage: dict) -> list[str]:
+    matomo = usage["matomo"]
+    return ["matomo", f"--url={matomo['url']}", f"--site-id={matomo['site_id']}",
+            f"--since={usage['since']}", f"--until={usage['until']}"]  # fmt: skip
+
+
+def _import_usage(settings: Settings, source: Path, usage: dict) -> None:
+    """Import the Moodle log report (unpacked into the demo's folder, as downloaded) and the
+    newsletters' report, with ``essaim import`` as a user would."""
+    log = settings.data_dir / "moodle-log.csv"
+    with lzma.open(source / "moodle-log.csv.xz") as packed:
+        log.write_bytes(packed.read())
+    imports = [["moodle-log", str(log), f"--site={usage['site']}"],
+               ["brevo", str(source / "brevo-campaigns.json")]]  # fmt: skip
+    with err.status("Importing the usage files…"):
+        _collect(settings, imports, verb="import")
+
+
+def _collect(
+    settings: Settings, collections: list[list[str]], proxy: str = "", verb: str = "collect"
+) -> None:
+    """Run ``essaim collect`` (or ``verb``) for every source at once, through the replay
+    server at ``proxy``."""
     environment = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
-    environment.update(_CREDENTIALS, http_proxy=proxy, HTTP_PROXY=proxy)
+    environment.update(_CREDENTIALS)
+    if proxy:
+        environment.update(http_proxy=proxy, HTTP_PROXY=proxy)
     command = [sys.executable, "-m", "app", "--config", str(settings.config_path),
-               "--data", str(settings.data_dir), "collect"]  # fmt: skip
+               "--data", str(settings.data_dir), verb]  # fmt: skip
     running = [
         subprocess.Popen(
             [*command, *arguments],
@@ -260,7 +300,7 @@ def _collect(settings: Settings, collections: list[list[str]], proxy: str) -> No
         output, _ = process.communicate()
         err.print(output.rstrip(), highlight=False)
         if process.returncode not in (EXIT_OK, EXIT_PARTIAL):
-            raise click.ClickException(f"the demo's `essaim collect {' '.join(arguments)}` failed")
+            raise click.ClickException(f"the demo's `essaim {verb} {' '.join(arguments)}` failed")
 
 
 def _redirect(recording: Recording, url: str) -> str:
@@ -323,6 +363,50 @@ def _evaluate(settings: Settings, source: Path) -> None:
     events = _truth_events(source, ids)
     _evaluate_campaigns(settings, events, adoptions, catalogue, effects)
     _evaluate_episodes(episodes, events)
+    if (source / "usage-truth.csv").exists():
+        _evaluate_usage(settings, source, events)
+
+
+def _evaluate_usage(settings: Settings, source: Path, events: pd.DataFrame) -> None:
+    """The planted effect against the uptake's 95 % intervals; the funnel against the truth."""
+    from app.demo.usage_recovery import effect_recovery, funnel_errors
+    from graph.store.results import usage
+
+    with Store(settings.database, read_only=True) as store:
+        uptake = usage.uptake(store.connection)
+        funnel = usage.funnel(store.connection, period="all")
+    truth = pd.read_csv(source / "usage-truth.csv")
+    if uptake.empty:
+        out.print("Use: no uptake measured.")
+        return
+    found = effect_recovery(uptake, truth, events)
+    out.print(table(
+        "Enrolments per 100 adoptions: the 95 % interval against the planted effect (per true "
+        "adoption) and the recoverable one (per collected adoption: planted × true / collected)",
+        found.round(2).to_dict("records"),
+    ))  # fmt: skip
+    pooled = found[found["resource"] == "pooled"]
+    fits = found[found["resource"] != "pooled"]
+    out.print(
+        f"Use: the planted effect lies inside {int(fits['covers'].sum())} of {len(fits)} "
+        f"resources' intervals ({int(fits['covers_recoverable'].sum())} for the recoverable "
+        f"one); pooled: {'inside' if pooled['covers'].all() else 'outside'} "
+        f"({'inside' if pooled['covers_recoverable'].all() else 'outside'}); the placebo finds "
+        f"nothing in {int(found['placebo_zero'].fillna(False).sum())} of {len(found)} fits.",
+        highlight=False,
+    )
+    errors = funnel_errors(funnel, truth) if not funnel.empty else pd.DataFrame()
+    if errors.empty:
+        return
+    summary = errors.groupby("stage", sort=False).agg(
+        found=("found", "sum"), true=("true", "sum"), worst=("error", lambda e: e.abs().max())
+    )
+    summary["error"] = (summary["found"] - summary["true"]) / summary["true"]
+    out.print(table(
+        "Funnel against the truth, all resources over the period (error: relative, in total; "
+        "worst: the largest of one resource's)",
+        summary.round(3).reset_index().to_dict("records"),
+    ))  # fmt: skip
 
 
 def _evaluate_campaigns(settings, truth, adoptions, catalogue, effects) -> None:

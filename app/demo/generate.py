@@ -11,8 +11,12 @@ The folder holds:
 - ``accounts.csv.xz``: the ground truth about accounts (platform id, planted community,
   level, discipline, académie, cohort);
 - ``events.csv.xz``: the ground truth about adoptions (true parent of every one);
-- ``demo.json``: seed, scale, what the collectors must be asked, the counts, and the
-  deliberately malformed answers.
+- the usage layer (:mod:`app.demo.usage`): ``moodle-log.csv.xz`` (the Moodle log report's
+  download), ``matomo.json.xz`` (the Matomo reports per day), ``brevo-campaigns.json`` (the
+  newsletters' report) and ``usage-truth.csv`` (per resource: adoptions, visits and
+  enrolments by cause, the planted effect);
+- ``demo.json``: seed, scale, what the collectors must be asked, the counts, the planted
+  usage effect, and the deliberately malformed answers.
 
 Everything is synthetic: no real person's post, account or handle (institutions excepted,
 under their public names).
@@ -32,6 +36,7 @@ from app.demo.bluesky import APPVIEW, PLC, SERVICE, add_bluesky
 from app.demo.forums import DISCOURSE, FORUM_INDEX, TELEGRAM, ForumShape, add_forums
 from app.demo.mastodon import add_mastodon
 from app.demo.recording import Recording
+from app.demo.usage import add_usage
 from app.demo.world import HASHTAGS, INSTANCES, World, WorldShape, build_world
 from collectors import __version__
 
@@ -111,6 +116,7 @@ def generate(
             "likes": len(world.likes),
             "responses": len(recording),
         },
+        "usage": add_usage(folder, catalogue, seed, scale),
         "malformed": malformed,
     }
     (folder / "demo.json").write_text(

@@ -3,12 +3,15 @@ weekly rhythm and drops on school holidays, and the files say what the truth say
 
 from __future__ import annotations
 
+import json
+import lzma
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from app.config import DATASETS
 from app.demo.usage import (
     LOG_COLUMNS,
     UsageShape,
@@ -19,6 +22,7 @@ from app.demo.usage import (
     moodle_log,
     organic_rhythm,
 )
+from app.demo.usage_recovery import effect_recovery
 
 START = pd.Timestamp("2026-09-01", tz="UTC")
 END = pd.Timestamp("2026-12-01", tz="UTC")
@@ -184,3 +188,34 @@ def test_the_brevo_report_matches_the_newsletter_drawn():
     assert report["sentDate"] == "2026-09-07T10:00:00.000+02:00"
     # Every click on the resource's link is a visit of its page (before the collection).
     assert sent["clicks"] == drawn.truth.set_index("resource_id").loc["r2", "newsletter_visits"]
+
+
+def test_the_committed_demo_s_usage_files_agree_with_its_truth():
+    folder = DATASETS / "demo"
+    truth = pd.read_csv(folder / "usage-truth.csv")
+    assert json.loads((folder / "demo.json").read_text())["usage"]["planted_per_100_adoptions"] == (
+        pytest.approx(4.8)
+    )
+    log = pd.read_csv(folder / "moodle-log.csv.xz")
+    assert (log["Nom de l'événement"] == "Utilisateur inscrit au cours").sum() == truth[
+        "enrolments"
+    ].sum()
+    with lzma.open(folder / "matomo.json.xz", "rt", encoding="utf-8") as file:
+        pages = json.load(file)["Actions.getPageUrls"]
+    assert sum(row["nb_visits"] for rows in pages.values() for row in rows) == truth["visits"].sum()
+
+
+def test_an_interval_bound_equal_to_the_planted_effect_covers_it():
+    uptake = pd.DataFrame({"scope": ["resource"], "resource_id": ["r"], "first_day": "2026-09-01",
+                           "last_day": "2026-09-30", "adoptions": [100], "per_100": [6.0],
+                           "per_100_low": [4.8], "per_100_high": [7.0],
+                           "placebo_contains_zero": [False]})  # fmt: skip
+    truth = pd.DataFrame({"resource_id": ["r", "page"], "planted_per_100": [4.8, np.nan]})
+    # 100 true adoptions inside the days fitted, one the day after: not counted.
+    at = [pd.Timestamp("2026-09-30 21:00", tz="UTC")] * 100 + [pd.Timestamp("2026-09-30 22:30",
+                                                                            tz="UTC")]  # fmt: skip
+    found = effect_recovery(uptake, truth, pd.DataFrame({"resource_id": "r", "at": at}))
+    assert found[["resource", "true", "recoverable", "covers"]].values.tolist() == [
+        ["r", 100, pytest.approx(4.8), True]
+    ]
+    assert not found["placebo_zero"].iloc[0]
