@@ -21,6 +21,7 @@ from collectors import __version__
 from graph import builders
 from graph.adoption import adopter_categories, adoption_delays, bass_fits, campaign_impulses
 from graph.attribution import TIES, DelayKernel
+from graph.campaign_uptake import campaign_uptake
 from graph.campaigns import campaign_effects, driven_adoptions, read_campaigns, targets
 from graph.cascades import cascade_metrics, journey, reconstruct
 from graph.communities import community_spread, detect, grouped, label_communities, stability
@@ -175,7 +176,9 @@ def analyze(
     results["adopter_categories"] = adopter_categories(adoptions, parameters.categories_rule)
     results["adoption_delays"] = adoption_delays(adoptions, results["account_communities"])
     step("usage")
-    results.update(_usage(connection, adoptions, results["reach"]))
+    results.update(
+        _usage(connection, adoptions, results["reach"], campaigns, catalogue, parameters)
+    )
     step("saving")
     counts = {name: len(frame) for name, frame in results.items()}
     # only the results stay in memory while saved, each let go once saved
@@ -207,9 +210,10 @@ def analyze(
     return counts
 
 
-def _usage(connection, adoptions, reached) -> dict[str, pd.DataFrame]:
-    """Usage per resource, the rows no resource was found for, the funnel and the uptake
-    (empty tables of the same columns when no usage was loaded)."""
+def _usage(connection, adoptions, reached, campaigns, catalogue, parameters) -> dict:
+    """Usage per resource, the rows no resource was found for, the funnel, the uptake and what
+    each campaign action brought (empty tables of the same columns when no usage was
+    loaded)."""
     from graph.store.results.usage import catalogue_patterns
 
     usage = builders.read_usage(connection)
@@ -218,12 +222,16 @@ def _usage(connection, adoptions, reached) -> dict[str, pd.DataFrame]:
     summary, lags = uptake(adoptions, daily, spans)
     if usage.empty:
         summary = summary.iloc[0:0]
+    actions = campaign_uptake(campaigns if len(usage) else None, usage, daily, spans, catalogue,
+                              parameters.before_days, parameters.after_days,
+                              parameters.campaign_min_adoptions)  # fmt: skip
     return {
         "usage_daily": daily,
         "usage_unmatched": unmatched,
         "funnel": funnel(reached if len(usage) else reached.iloc[0:0], daily, spans),
         "uptake": summary,
         "uptake_lags": lags,
+        "campaign_uptake": actions,
     }
 
 

@@ -8,7 +8,8 @@ A campaign file is a CSV with one action per line::
 
 ``date`` is a day or a time in Europe/Paris; ``resource`` a catalogue resource id or a
 parcours name (the action then targets every resource of the parcours). The other columns
-are optional.
+are optional; among them ``cost``, what the action cost in euros (``1200`` or ``1200,50``),
+from which :mod:`graph.campaign_uptake` gives a cost per enrolment.
 
 **Attribution.** The tracking parameters a link carries come in families: ``utm_source``
 (who sent it), ``utm_medium`` (the kind of channel) and ``utm_campaign`` (which campaign),
@@ -88,14 +89,14 @@ def read_campaigns(
     DataFrame
         ``action`` (line number), ``label`` (Paris day and channel, with the resource when
         two actions would share it), ``date`` (UTC), ``channel``, ``resource``, one column
-        per tracking family (``None`` when not stated) and ``window_days`` (``None``: the
-        analysis' default).
+        per tracking family (``None`` when not stated), ``window_days`` (``None``: the
+        analysis' default) and ``cost`` (euros, NaN when not stated).
 
     Raises
     ------
     CampaignError
         Missing columns, a date that is not one, a resource the catalogue does not know, a
-        window that is not a positive number of days.
+        window that is not a positive number of days, a cost that is not a number of euros.
     """
     known = set(resource_ids) | set(parcours)
     try:
@@ -107,8 +108,8 @@ def read_campaigns(
             rows = [_action(path, number, row, known) for number, row in enumerate(reader, 2)]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
         raise CampaignError(f"{path}: cannot read the campaign file ({error})") from None
-    columns = ["action", "date", "channel", "resource", *FAMILIES, "window_days"]
-    table = pd.DataFrame(rows, columns=columns).astype({"window_days": "Int64"})
+    columns = ["action", "date", "channel", "resource", *FAMILIES, "window_days", "cost"]
+    table = pd.DataFrame(rows, columns=columns).astype({"window_days": "Int64", "cost": float})
     table.insert(1, "label", _labels(table))
     return table
 
@@ -445,6 +446,13 @@ def _action(path: Path, number: int, row: dict, known: set[str]) -> dict:
     window = (row.get("window_days") or "").strip()
     if window and not (window.isdigit() and int(window) > 0):
         raise CampaignError(f"{where}: window_days {window!r} is not a positive number of days")
+    cost = (row.get("cost") or "").strip()
+    try:
+        euros = float(cost.replace(",", ".")) if cost else math.nan
+    except ValueError:
+        euros = math.nan
+    if cost and not 0 <= euros < math.inf:
+        raise CampaignError(f"{where}: cost {cost!r} is not a number of euros (1200 or 1200,50)")
     return {
         "action": number,
         "date": date.tz_convert("UTC"),
@@ -452,6 +460,7 @@ def _action(path: Path, number: int, row: dict, known: set[str]) -> dict:
         "resource": resource,
         **{family: (row.get(family) or "").strip() or None for family in FAMILIES},
         "window_days": int(window) if window else None,
+        "cost": euros,
     }
 
 

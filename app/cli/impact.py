@@ -1,5 +1,6 @@
 """``essaim impact``: did the spread bring teachers to the parcours? The funnel, the uptake
-model with its placebo, and the usage no resource was found for."""
+model with its placebo, what each campaign action brought, and the usage no resource was
+found for."""
 
 from __future__ import annotations
 
@@ -21,7 +22,8 @@ __all__ = ["impact"]
 @click.pass_context
 def impact(context: click.Context, resource_id: str | None, as_json: bool) -> int:
     """Print the funnel (audience to completions), enrolments per 100 adoptions with the lag
-    profile and the placebo, and the course ids or pages no resource matched."""
+    profile and the placebo, each campaign action's visits, enrolments and cost per
+    enrolment, and the course ids or pages no resource matched."""
     from graph.store.results import usage
 
     settings = settings_of(context)
@@ -35,6 +37,7 @@ def impact(context: click.Context, resource_id: str | None, as_json: bool) -> in
             "funnel": _records(usage.funnel(connection, resource_id)),
             "uptake": _records(usage.uptake(connection, resource_id)),
             "lags": _records(usage.uptake_lags(connection, resource_id)),
+            "campaigns": _records(usage.campaign_uptake(connection, resource_id)),
             "unmatched": _records(usage.unmatched_usage(connection)),
         }
     if as_json:
@@ -44,8 +47,8 @@ def impact(context: click.Context, resource_id: str | None, as_json: bool) -> in
         out.print("No usage was loaded: import learning-platform logs, analytics or newsletter "
                   "reports (`essaim import`), load, then analyse.")  # fmt: skip
         return EXIT_OK
-    shown = [{key: row[key] for key in ("resource_id", "stage", "kind", "value")}
-             for row in found["funnel"]]  # fmt: skip
+    shown = [{**{key: row[key] for key in ("resource_id", "stage", "kind")},
+              "value": _known(row["value"])} for row in found["funnel"]]  # fmt: skip
     out.print(table("Funnel over the whole period (unknown: no source gives it)", shown))
     for row in found["uptake"]:
         out.print(uptake_sentence(row), highlight=False)
@@ -53,6 +56,10 @@ def impact(context: click.Context, resource_id: str | None, as_json: bool) -> in
         peak = max(found["lags"], key=lambda row: row["per_100"])
         out.print(f"Lag profile: largest at {peak['lag']} day(s), {peak['per_100']:.2f} per 100 "
                   "adoptions (every lag in --json).", highlight=False)  # fmt: skip
+    if found["campaigns"]:
+        shown = [campaign_row(row) for row in found["campaigns"]]
+        out.print(table("Campaign actions (enrolments of their resources; every figure in "
+                        "--json)", shown))  # fmt: skip
     if found["unmatched"]:
         out.print(table("Usage no catalogue resource matches", found["unmatched"]))
     return EXIT_OK
@@ -84,6 +91,55 @@ def uptake_sentence(row: dict) -> str:
         text + f";\nplacebo (adoptions moved into the future) {placebo:.2f} "
         f"({row['placebo_low']:.2f} to {row['placebo_high']:.2f}): {verdict}."
     )
+
+
+def campaign_row(row: dict) -> dict:
+    """One campaign action as the table shows it; unknown figures say so.
+
+    >>> campaign_row({"label": "2026-10-05 newsletter", "source": "campaign file",
+    ...     "coded_visits": 40.0, "enrolments_in_window": 42.0, "rate_ratio": 4.0,
+    ...     "rate_ratio_low": 2.5, "rate_ratio_high": 6.4, "note": None,
+    ...     "excess_enrolments": 31.5, "excess_low": 25.2, "excess_high": 35.4, "cost": 630.0,
+    ...     "cost_per_enrolment": 20.0, "cost_per_enrolment_low": 17.8,
+    ...     "cost_per_enrolment_high": 25.0, "cost_note": None})["cost per enrolment"]
+    '20.00 € (17.80 to 25.00)'
+    """
+    ratio = row["note"] or _interval(row, "rate_ratio", "rate_ratio_low", "rate_ratio_high")
+    cost = row["cost_note"] or _interval(row, "cost_per_enrolment", "cost_per_enrolment_low",
+                                         "cost_per_enrolment_high", " €")  # fmt: skip
+    return {
+        "action": row["label"],
+        "source": row["source"],
+        "coded visits": _known(row["coded_visits"]),
+        "enrolments": _known(row["enrolments_in_window"]),
+        "rate ratio (95 %)": ratio,
+        "excess enrolments": "unknown" if row["note"] else _interval(
+            row, "excess_enrolments", "excess_low", "excess_high"),
+        "cost": _known(row["cost"], " €"),
+        "cost per enrolment": cost,
+    }  # fmt: skip
+
+
+def _interval(row: dict, value: str, low: str, high: str, unit: str = "") -> str:
+    """A figure (in ``unit``) with its interval; an upper end that is unknown is no bound."""
+    if _missing(row[value]):
+        return "unknown"
+    low = "unknown" if _missing(row[low]) else f"{row[low]:,.2f}"
+    high = "no bound" if _missing(row[high]) else f"{row[high]:,.2f}"
+    return f"{row[value]:,.2f}{unit} ({low} to {high})"
+
+
+def _known(value, unit: str = "") -> str:
+    """A figure, or "unknown" when no source gives it (never 0)."""
+    if _missing(value):
+        return "unknown"
+    if unit or not float(value).is_integer():
+        return f"{value:,.2f}{unit}"
+    return f"{value:,.0f}"
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
 
 
 def _records(frame) -> list[dict]:

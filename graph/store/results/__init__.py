@@ -62,4 +62,7 @@ RESULT_TABLES = {
     "lags 0-14 days, 95 % interval) and the placebo with adoptions moved 30 days ahead",
     "uptake_lags": "the lag profile of each uptake fit: enrolments per 100 adoptions l days "
     "later, with 95 % intervals",
+    "campaign_uptake": "per campaign action and newsletter: its campaign-coded visits, the "
+    "enrolments of its resources, their rate ratio after it, the excess enrolments and the cost "
+    "per enrolment",
 }

@@ -1,6 +1,6 @@
-"""What followed the spread: usage per resource, the funnel, the uptake model and the usage
-rows no resource was found for; and the catalogue's URL patterns the analysis maps usage
-with."""
+"""What followed the spread: usage per resource, the funnel, the uptake model, what each
+campaign action brought and the usage rows no resource was found for; and the catalogue's URL
+patterns the analysis maps usage with."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from graph.store import queries as q
 from graph.store.results.analyses import table_names
 
 __all__ = [
+    "campaign_uptake",
     "catalogue_patterns",
     "daily_usage",
     "funnel",
@@ -67,6 +68,18 @@ def daily_usage(
         "WHERE ? IS NULL OR resource_id = ? GROUP BY ALL ORDER BY ALL",
         [resource_id, resource_id],
     ).df()
+
+
+def campaign_uptake(
+    connection: duckdb.DuckDBPyConnection, resource_id: str | None = None
+) -> pd.DataFrame:
+    """Return what each campaign action and newsletter brought (of those targeting
+    ``resource_id`` when given), in the order they happened."""
+    found = _rows(connection, "campaign_uptake", None, None, None, "date, action")
+    if resource_id is not None and len(found):
+        targeted = found["resources"].fillna("").str.split(", ").map(lambda ids: resource_id in ids)
+        found = found[targeted.to_numpy(bool)]
+    return found.reset_index(drop=True)
 
 
 def unmatched_usage(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
