@@ -31,6 +31,10 @@ _TABLE_NOTES = {
     "catalogue": "the resources tracked",
     "settings": "the store's own settings: pseudonymisation mode, secret fingerprint…",
     "analyses": "when each analysis ran, with its options",
+    "usage": "what happened after a share (course views, enrolments, completions, visits, "
+    "newsletter figures): learners are pseudonymised at import, and only daily counts per "
+    "course and event are kept unless an import was told --keep-events (one row per event, its "
+    "learner a pseudonym)",
 }
 #: The four treatments a column can have, as the report explains them.
 TREATMENTS = {
@@ -59,6 +63,7 @@ STORED: dict[str, dict[str, str]] = {
     "follows": {"follower_id": "pseudonymised", "followee_id": "pseudonymised"},
     "runs": {"query": "masked", "parameters": "masked", "incidents": "masked"},
     "url_resolutions": {"final_url": "masked"},
+    "usage": {"learner": "pseudonymised"},
 }  # fmt: skip
 #: Why a column is treated so (shown in the report).
 _WHY = {
