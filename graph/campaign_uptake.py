@@ -19,8 +19,8 @@ the campaign file lists too appears twice, once as each source gives it.
   attribution of :mod:`graph.campaigns`), compared without case;
 - ``enrolments_in_window``: the enrolments of its resources.
 
-Each is null when no usage of its kind covers a day of the window (coded visits also when the
-action states no code): unknown, not 0.
+Each is null when no usage of its kind covers a day of the window, coded visits also when the
+action states no code and enrolments when it targets no catalogue resource: unknown, not 0.
 
 **Effect.** The interrupted time series of :func:`graph.campaigns.rate_ratio` applied to the
 daily enrolments of the action's resources, ``before_days`` days before its day and
@@ -154,14 +154,20 @@ def campaign_uptake(
         mine = enrolments[enrolments["resource_id"].isin(action["targets"])]
         stated = action["stated"]
         visits = coded[np.array([_is_code_of(code, **stated) for code in coded["code"]], bool)]
+        visits = visits[(visits["day"] >= start) & (visits["day"] <= end)]
         found = {key: action[key] for key in CAMPAIGN_UPTAKE_COLUMNS if key in action}
         found["codes"] = ", ".join(sorted(set(visits["code"]))) or None
         found["coded_visits"] = (
-            _in_window(visits, start, end, covered.get("visit:campaign"))
+            _counted(visits, start, end, covered.get("visit:campaign"))
             if any(stated.values())
             else math.nan
         )
-        found["enrolments_in_window"] = _in_window(mine, start, end, covered.get("enrolment"))
+        found["enrolments_in_window"] = (
+            _counted(mine[(mine["day"] >= start) & (mine["day"] <= end)], start, end,
+                     covered.get("enrolment"))
+            if action["targets"]
+            else math.nan
+        )  # fmt: skip
         effect = _effect(action["targets"], mine, start, covered.get("enrolment"),
                          before_days, after_days, min_enrolments)  # fmt: skip
         rows.append({**found, **effect, **_cost(found["cost"], effect)})
@@ -246,11 +252,12 @@ def _is_code_of(code: str, utm_campaign: str | None, xtor: str | None) -> bool:
     )
 
 
-def _in_window(rows: pd.DataFrame, start, end, span) -> float:
-    """The count of ``rows`` from ``start`` to ``end``; NaN when ``span`` does not meet them."""
+def _counted(rows: pd.DataFrame, start, end, span) -> float:
+    """The count of ``rows`` (of the days from ``start`` to ``end``); NaN when the data's
+    ``span`` does not meet those days."""
     if span is None or span[0] > end or span[1] < start:
         return math.nan
-    return float(rows.loc[(rows["day"] >= start) & (rows["day"] <= end), "count"].sum())
+    return float(rows["count"].sum())
 
 
 def _effect(resources, enrolments, start, span, before_days, after_days, minimum) -> dict:
