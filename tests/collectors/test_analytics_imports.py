@@ -1,7 +1,7 @@
 """``essaim import matomo`` and ``essaim import piano``: exports of web analytics as runs.
 
 Counts are read by hand off the files written here and off Matomo's own recorded export
-(tests/fixtures/real/matomo).
+(tests/fixtures/real/import-matomo).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collectors.imports.files import ImportFileError
 from collectors.imports.usage import UsageOptions, import_usage
 from collectors.records import decode_record
 
-REAL = Path(__file__).parents[1] / "fixtures" / "real" / "matomo"
+REAL = Path(__file__).parents[1] / "fixtures" / "real" / "import-matomo"
 OPTIONS = UsageOptions(pseudonymise=str, site="www.e-inspe.fr")
 
 

@@ -25,7 +25,7 @@ REAL = Path(__file__).parents[1] / "fixtures" / "real"
 READ_AT = datetime(2026, 12, 6, 10, 0, tzinfo=UTC)
 
 #: Where each source's real files live, when the folder is not named after the source.
-FOLDERS = {"bluesky-live": ("bluesky-live", "jetstream"), "import-matomo": ("matomo",)}
+FOLDERS = {"bluesky-live": ("bluesky-live", "jetstream")}
 
 #: Sources with no real file yet, and why. The coverage test fails when one gets a file
 #: (remove it from here) and when a source outside this list has none.
@@ -39,7 +39,7 @@ MISSING = {
     " ship no saved page; no Forumactif page found at all)",
     "matomo": "no JSON answer of the Reporting API found: Matomo's system tests record"
     " them as XML (tests/PHPUnit/System/expected/*getSocials_day.xml); its CSV export is in"
-    " tests/fixtures/real/matomo for import-matomo",
+    " tests/fixtures/real/import-matomo for import-matomo",
     "import-piano": "no Piano Analytics (AT Internet) CSV export found in a public repository",
     "import-brevo": "no recorded answer of Brevo's GET /v3/emailCampaigns found: SDKs and"
     " projects seen hold type definitions and mocks, not answers",
