@@ -263,6 +263,8 @@ def methods_text(
     True
     >>> "of 5 seeds, Danon et al. 2005) 0.900" in text["en"] and "2005) 0,900" in text["fr"]
     True
+    >>> "per 100 adoptions" in text["en"] and "pour 100 adoptions" in text["fr"]
+    True
     """
     rule, draws = parameters.get("rule", "kernel"), parameters.get("draws", 200)
     seed, resolution = parameters.get("seed", 0), parameters.get("resolution", 1.0)
@@ -353,6 +355,35 @@ def methods_text(
         "at the action, with a 95 % Wald interval widened by the Pearson dispersion when "
         f"above 1; below {fewest_ratio} adoptions before or after, no ratio is given. "
         + _CATEGORIES_EN[categories]
+        + " Usage imported from the learning platform (course views, enrolments and "
+        "completions per course and day), web analytics (visits by page, social referrer and "
+        "campaign code) and e-mail tools (recipients, opens and clicks per link of each "
+        "newsletter) was mapped to resources through the catalogue's course pages and links; "
+        "the course ids and pages it does not know are listed with their counts. The funnel "
+        "of each resource, over the whole period and per ISO week, gives its potential reach "
+        "and unique audience (estimates), the clicks platforms and e-mail tools reported, its "
+        "visits (in all, by social referrer, by campaign code), enrolments and completions "
+        "(counted); a stage no source covers is unknown, never zero. Daily enrolments were "
+        "regressed on the adoptions of the same day and of the 14 days before by a "
+        "distributed-lag Poisson model (Schwartz 2000; lag profile a cubic polynomial, Almon "
+        "1965), the enrolments caused adding to an organic baseline with day-of-week and "
+        "school-holiday terms (Lin and Ying 1995), per resource and pooled (a baseline per "
+        "resource): 100 times the sum of the lag coefficients is the expected number of "
+        "enrolments caused per 100 adoptions, with a 95 % Wald interval widened by the "
+        "Pearson dispersion when above 1. As a placebo, the same model with the adoptions "
+        "moved 30 days into the future, beside the real ones (a test of leads, Angrist and "
+        "Pischke 2009), must find an interval containing zero; with too few adoptions, "
+        "enrolments or days no estimate is given, and fits that did not converge or reached a "
+        "bound are flagged. Each campaign action, and each newsletter of the e-mail tools' "
+        "reports (with its recipients, opens and clicks, targeting the resources its links "
+        "lead to), is given its visits carrying its code (its utm_campaign, or its xtor code "
+        "or type) within its window, the enrolments of its resources, and the rate ratio of "
+        "the interrupted time series above applied to their daily enrolments; its excess "
+        "enrolments are O(1 − 1/RR), O those observed in the days from the action (the "
+        "baseline expecting O/RR), with the interval the ratio's gives, and where the "
+        "campaign file gives a cost, the cost per enrolment is the cost divided by the "
+        "excess, not given when the excess is unknown or not positive; below "
+        f"{fewest_ratio} enrolments before or after, no ratio is given."
     )
     french = (
         "Les traces ont été collectées par les API et pages publiques des plateformes, "
@@ -430,6 +461,39 @@ def methods_text(
         "intervalle de Wald à 95 % élargi par la dispersion de Pearson quand elle dépasse 1 ; "
         f"sous {fewest_ratio} adoptions avant ou après, aucun rapport n'est donné. "
         + _CATEGORIES_FR[categories]
+        + " Les usages importés de la plateforme de formation (consultations, inscriptions "
+        "et achèvements par cours et par jour), de la mesure d'audience (visites par page, "
+        "par réseau social d'origine et par code de campagne) et des outils d'envoi "
+        "(destinataires, ouvertures et clics par lien de chaque lettre) ont été rattachés "
+        "aux ressources par les pages de cours et les liens du catalogue ; les identifiants "
+        "de cours et pages qu'il ne connaît pas sont listés avec leurs comptes. L'entonnoir de "
+        "chaque ressource, sur toute la période et par semaine ISO, donne sa portée "
+        "potentielle et son audience unique (estimations), les clics signalés par les "
+        "plateformes et les outils d'envoi, ses visites (en tout, par réseau social, par code "
+        "de campagne), inscriptions et achèvements (comptés) ; une étape qu'aucune source ne "
+        "couvre est inconnue, jamais nulle. Les inscriptions quotidiennes ont été régressées "
+        "sur les adoptions du jour même et des 14 jours précédents par un modèle de Poisson à "
+        "retards échelonnés (Schwartz 2000 ; profil des retards polynôme de degré 3, Almon "
+        "1965), les inscriptions causées s'ajoutant à un niveau de base organique avec jour "
+        "de la semaine et vacances scolaires (Lin et Ying 1995), par ressource et en commun "
+        "(un niveau de base par ressource) : 100 fois la somme des coefficients des retards "
+        "est le nombre attendu d'inscriptions causées pour 100 adoptions, avec un intervalle "
+        "de Wald à 95 % élargi par la dispersion de Pearson quand elle dépasse 1. En placebo, "
+        "le même modèle avec les adoptions avancées de 30 jours dans le futur, à côté des "
+        "vraies (test des avances, Angrist et Pischke 2009), doit trouver un intervalle "
+        "contenant zéro ; avec trop peu d'adoptions, d'inscriptions ou de jours, aucune "
+        "estimation n'est donnée, et les ajustements qui n'ont pas convergé ou touchent une "
+        "borne sont signalés. Chaque action de campagne, et chaque lettre des rapports des "
+        "outils d'envoi (avec ses destinataires, ouvertures et clics, visant les ressources "
+        "où mènent ses liens), reçoit ses visites portant son code (son utm_campaign, ou son "
+        "code ou type xtor) dans sa fenêtre, les inscriptions de ses ressources et le rapport "
+        "des taux de la série temporelle interrompue ci-dessus appliquée à leurs inscriptions "
+        "quotidiennes ; ses inscriptions en excès valent O(1 − 1/RR), O celles observées "
+        "dans les jours à partir de l'action (le niveau de base en attendant O/RR), avec "
+        "l'intervalle qu'en donne celui du rapport, et quand le fichier de campagnes donne un "
+        "coût, le coût par inscription est ce coût divisé par l'excès, non donné quand "
+        "l'excès est inconnu ou n'est pas positif ; sous "
+        f"{fewest_ratio} inscriptions avant ou après, aucun rapport n'est donné."
     )
     return {"fr": french, "en": english}
 

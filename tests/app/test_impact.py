@@ -22,6 +22,7 @@ import json
 import math
 from datetime import UTC, date, datetime, timedelta
 
+import pandas as pd
 import pytest
 
 from collectors.records import Usage
@@ -179,3 +180,25 @@ def test_impact_of_one_resource(analysed):
     assert len(json.loads(one.stdout)["campaigns"]) == 2
     unknown = essaim("--data", analysed, "impact", "--resource", "r9")
     assert unknown.returncode != 0 and "r9" in unknown.stdout + unknown.stderr
+
+
+def test_export_writes_the_usage_tables_and_their_methods(analysed, tmp_path):
+    folder = tmp_path / "export"
+    result = essaim("--data", analysed, "export", "--no-graphs", "--out", folder,
+                    "--no-csv-protection")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    tables = folder / "tables"
+    for name in ("usage_daily", "usage_unmatched", "funnel", "uptake", "uptake_lags"):
+        assert (tables / f"{name}.csv").exists() and (tables / f"{name}.parquet").exists()
+    exported = pd.read_parquet(tables / "campaign_uptake.parquet").set_index("action")
+    assert list(exported.index) == ["2", "newsletter:42"]  # the file's line 2, the newsletter
+    assert exported.loc["2", "cost_per_enrolment"] == pytest.approx(20.0)
+    assert pd.isna(exported.loc["newsletter:42", "cost_per_enrolment"])
+    written = pd.read_csv(tables / "campaign_uptake.csv")
+    assert written["excess_enrolments"].tolist() == pytest.approx([31.5, 31.5])
+    sidecar = json.loads((tables / "campaign_uptake.csv.meta.json").read_text())
+    assert sidecar["rows"] == 2 and "cost per enrolment" in sidecar["holds"]
+    methods = (folder / "METHODS.md").read_text()
+    assert "enrolments caused per 100 adoptions" in methods
+    assert "inscriptions causées pour 100 adoptions" in methods
+    assert "the cost per enrolment is the cost divided by the" in methods
