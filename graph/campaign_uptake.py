@@ -46,7 +46,7 @@ import pandas as pd
 
 from graph.campaigns import TOO_FEW, holiday_share, rate_ratio, targets
 
-__all__ = ["CAMPAIGN_UPTAKE_COLUMNS", "campaign_uptake", "newsletter_actions"]
+__all__ = ["CAMPAIGN_UPTAKE_COLUMNS", "campaign_uptake"]
 
 #: The columns of the campaign uptake table.
 CAMPAIGN_UPTAKE_COLUMNS = [
@@ -146,14 +146,15 @@ def campaign_uptake(
                   & usage["channel"].fillna("").str.startswith("campaign:")]  # fmt: skip
     coded = coded.assign(day=pd.to_datetime(coded["day"]), code=coded["channel"].str[9:])
     actions = _file_actions(campaigns, catalogue, after_days)
-    actions += newsletter_actions(usage, daily, after_days)
+    actions += _newsletter_actions(usage, daily, after_days)
     rows = []
     for action in actions:
         start = action["date"].tz_convert(_PARIS).tz_localize(None).normalize()
         end = start + (action["window_days"] - 1) * _DAY
         mine = enrolments[enrolments["resource_id"].isin(action["targets"])]
         stated = action["stated"]
-        visits = coded[np.array([_is_code_of(code, **stated) for code in coded["code"]], bool)]
+        codes = {code for code in coded["code"].unique() if _is_code_of(code, **stated)}
+        visits = coded[coded["code"].isin(codes).to_numpy()]
         visits = visits[(visits["day"] >= start) & (visits["day"] <= end)]
         found = {key: action[key] for key in CAMPAIGN_UPTAKE_COLUMNS if key in action}
         found["codes"] = ", ".join(sorted(set(visits["code"]))) or None
@@ -177,7 +178,7 @@ def campaign_uptake(
     return table.astype(types)
 
 
-def newsletter_actions(usage: pd.DataFrame, daily: pd.DataFrame, window_days: int) -> list[dict]:
+def _newsletter_actions(usage: pd.DataFrame, daily: pd.DataFrame, window_days: int) -> list[dict]:
     """The newsletters of ``usage`` as actions (see the module), in the order of their
     channels; ``daily`` (days as times) gives the resources their clicked links lead to."""
     letters = usage[usage["channel"].fillna("").str.startswith("newsletter:")]
