@@ -184,7 +184,7 @@ class Usage(Record, tag="usage", kw_only=True):
     course_id: str | None = None  # the learning platform's course id (``course/view.php?id=``)
     url: str | None = None  # the page visited or the link clicked, as the source wrote it
     # how people came: "social:<network>", "campaign:<code>", "newsletter:<campaign id>",
-    # "search", "direct", "website"; None when the source does not say
+    # "search", "direct", "website", "social" or "campaign" (naming neither); None: unsaid
     channel: str | None = None
     event: str | None = None  # the source's own name for it (Moodle event, analytics metric)
     learners: Count | None = None  # distinct learners behind ``count``, when the source says

@@ -5,9 +5,12 @@ by day, each holding the report's rows (``[]`` for a day without visits); one da
 rows alone. Each row with ``nb_visits`` becomes a day's count of visits: from a social
 network (``Referrers.getSocials``, ``label``: the network), from a campaign
 (``Referrers.getCampaigns``, ``label``: its name) or to a page (``Actions.getPageUrls`` with
-``flat=1``, ``url``: the page). Matomo writes counts as numbers or as strings; other columns
-are left as they are. The API's exports (CSV, TSV, JSON) hold the same rows, so the export
-import (:mod:`collectors.matomo.exports`) uses :func:`report_usage` and :func:`row_usage` too.
+``flat=1``, ``url``: the page). The pages report is asked again for the visits from social
+networks and from campaigns (``segment=referrerType==social``, ``referrerType==campaign``):
+its rows are then a page's visits of channel ``social`` or ``campaign``, naming no network or
+code. Matomo writes counts as numbers or as strings; other columns are left as they are. The
+API's exports (CSV, TSV, JSON) hold the same rows, so the export import
+(:mod:`collectors.matomo.exports`) uses :func:`report_usage` and :func:`row_usage` too.
 """
 
 from __future__ import annotations
@@ -20,7 +23,15 @@ from collectors.parsing import ParseContext, ParseError, json_answer, text_param
 from collectors.rawrun import Payload
 from collectors.records import Record, Usage
 
-__all__ = ["REPORTS", "error_message", "parse_payload", "period_day", "report_usage", "row_usage"]
+__all__ = [
+    "REPORTS",
+    "SEGMENTS",
+    "error_message",
+    "parse_payload",
+    "period_day",
+    "report_usage",
+    "row_usage",
+]
 
 #: The reports read, and the channel their labels name (None: pages, whose rows name a URL).
 REPORTS: dict[str, str | None] = {
@@ -28,19 +39,27 @@ REPORTS: dict[str, str | None] = {
     "Referrers.getCampaigns": "campaign",
     "Actions.getPageUrls": None,
 }
+#: The segments the pages report is asked for, and the channel of their rows.
+SEGMENTS: dict[str, str] = {"referrerType==social": "social", "referrerType==campaign": "campaign"}
 
 
 def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
     """Parse one stored answer of Matomo's Reporting API; the site's description, other
-    methods and error answers (``{"result": "error"}``) give no records."""
+    methods and error answers (``{"result": "error"}``) give no records, nor does a report of
+    another segment than :data:`SEGMENTS` (counted as ignored)."""
     query = dict(parse_qsl(urlsplit(payload.url).query))
     method = query.get("method")
     data = json_answer(payload)
     if data is None or method not in REPORTS or error_message(data) is not None:
         return []
+    segment = query.get("segment")
+    if segment is not None and (REPORTS[method] is not None or segment not in SEGMENTS):
+        context.ignore("Matomo reports of another segment")
+        return []
     site = text_params(payload, "site").get("site") or urlsplit(payload.url).hostname or ""
     try:
-        return report_usage(method, data, query.get("date", ""), site, context)
+        return report_usage(method, data, query.get("date", ""), site, context,
+                            SEGMENTS.get(segment or ""))  # fmt: skip
     except ParseError as error:
         raise ParseError(f"payload {payload.seq} ({method}): {error}") from None
 
@@ -59,10 +78,16 @@ def error_message(data: Any) -> str | None:
 
 
 def report_usage(
-    method: str, data: Any, date_asked: str, site: str, context: ParseContext
+    method: str,
+    data: Any,
+    date_asked: str,
+    site: str,
+    context: ParseContext,
+    segment: str | None = None,
 ) -> list[Usage]:
     """The usage records of one report's answer: ``data`` keyed by day, or the rows of the one
-    day ``date_asked``. A period longer than a day is left out (and counted as ignored)."""
+    day ``date_asked``; ``segment``: the channel of a segmented pages report's rows. A period
+    longer than a day is left out (and counted as ignored)."""
     if isinstance(data, dict):
         periods = list(data.items())
     elif isinstance(data, list):
@@ -78,15 +103,23 @@ def report_usage(
         if not isinstance(rows, list):
             raise ParseError(f"the rows of {key} are not a list")
         for row in rows:
-            usage = row_usage(method, day, row, site, context)
+            usage = row_usage(method, day, row, site, context, segment)
             if usage is not None:
                 records.append(usage)
     return records
 
 
-def row_usage(method: str, day: date, row: Any, site: str, context: ParseContext) -> Usage | None:
-    """One report row as the day's visits of its channel or page; None (counted as ignored)
-    for a row without ``nb_visits`` or, in the pages report, without ``url``.
+def row_usage(
+    method: str,
+    day: date,
+    row: Any,
+    site: str,
+    context: ParseContext,
+    segment: str | None = None,
+) -> Usage | None:
+    """One report row as the day's visits of its channel or page (of channel ``segment`` in a
+    segmented pages report); None (counted as ignored) for a row without ``nb_visits`` or, in
+    the pages report, without ``url``.
 
     >>> from datetime import UTC, datetime
     >>> context = ParseContext("matomo", "r", datetime(2026, 9, 2, tzinfo=UTC))
@@ -104,7 +137,7 @@ def row_usage(method: str, day: date, row: Any, site: str, context: ParseContext
         return None
     kind = REPORTS[method]
     label = str(row.get("label") or "").strip()
-    url = None
+    url, channel = None, segment
     if kind is None:
         url = row.get("url")
         if not isinstance(url, str) or not url:
@@ -113,6 +146,8 @@ def row_usage(method: str, day: date, row: Any, site: str, context: ParseContext
     elif not label:
         context.ignore("Matomo rows without label")
         return None
+    else:
+        channel = f"{kind}:{label.lower() if kind == 'social' else label}"
     return Usage(
         source=context.source,
         run_id=context.run_id,
@@ -122,7 +157,7 @@ def row_usage(method: str, day: date, row: Any, site: str, context: ParseContext
         kind="visit",
         count=visits,
         url=url,
-        channel=None if kind is None else f"{kind}:{label.lower() if kind == 'social' else label}",
+        channel=channel,
         event=method,
     )
 

@@ -75,8 +75,9 @@ SOURCES = (
     A site's visits per day from Matomo: by social network, by campaign and by page.
 
     Asks the Reporting API for Referrers.getSocials, Referrers.getCampaigns and
-    Actions.getPageUrls, period=day over the dates given (the last 30 days by default). The
-    token goes in the request body and is never stored.
+    Actions.getPageUrls (also segmented by referrerType==social and referrerType==campaign),
+    period=day over the dates given (the last 30 days by default). The token goes in the
+    request body and is never stored.
     """,
         options=MatomoOptions,
         spider=MatomoSpider,

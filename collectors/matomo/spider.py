@@ -1,10 +1,12 @@
-"""The Matomo spider: a site's description, then three reports per day over the period.
+"""The Matomo spider: a site's description, then five reports per day over the period.
 
 Every request is a POST to ``index.php``: the report's parameters (``module=API``,
 ``method``, ``idSite``, ``period=day``, ``date=FROM,TO``, ``format=JSON``) in the URL, which
 the run keeps, and ``token_auth`` in the body, which it does not. ``SitesManager.getSiteFromId``
 names the site's host (its ``main_url``); the reports follow, at most
-:data:`DAYS_PER_REQUEST` days each. Matomo refuses a token, an unknown site or a disabled
+:data:`DAYS_PER_REQUEST` days each: the visits by social network, by campaign and by page,
+and the pages' visits from social networks and from campaigns (the pages report segmented by
+referrer type). Matomo refuses a token, an unknown site or a disabled
 report with HTTP 200 and ``{"result": "error", "message": …}``: the token and the site stop
 the collection, a report fails alone; either way the run is incomplete and ``--resume``
 asks again.
@@ -22,12 +24,15 @@ import scrapy
 from scrapy.http import Response
 
 from collectors.engine import ApiSpider
-from collectors.matomo.parsers import REPORTS, error_message, parse_payload
+from collectors.matomo.parsers import REPORTS, SEGMENTS, error_message, parse_payload
 
 __all__ = ["DAYS_PER_REQUEST", "MatomoOptions", "MatomoSpider"]
 
 DAYS_PER_REQUEST = 31  # days of one report per request
 _SITE = "SitesManager.getSiteFromId"
+_PAGES = "Actions.getPageUrls"
+#: The reports asked: each method, then the pages report of each segment.
+_ASKED = [(method, None) for method in REPORTS] + [(_PAGES, segment) for segment in SEGMENTS]
 #: Words of Matomo's messages for a token it refuses or that cannot see the site.
 _TOKEN_WORDS = ("token", "authenticat", "access", "permission", "login")
 
@@ -88,11 +93,13 @@ class MatomoSpider(ApiSpider):
         first, last = date.fromisoformat(self.options.since), date.fromisoformat(self.options.until)
         while first <= last:
             end = min(last, first + timedelta(days=DAYS_PER_REQUEST - 1))
-            for method in REPORTS:
+            for method, segment in _ASKED:
                 params = {"method": method, "period": "day", "date": f"{first},{end}"}
                 params["filter_limit"] = -1  # every row, not the first 100
-                if method.startswith("Actions."):
+                if method == _PAGES:
                     params["flat"] = 1  # pages with their URLs, not a tree of folders
+                if segment is not None:
+                    params["segment"] = segment
                 yield self.ask(params, self.report, note)
             first = end + timedelta(days=1)
 
@@ -112,8 +119,9 @@ class MatomoSpider(ApiSpider):
             self.stop(f"Matomo refused the token: {message}")
         if "site" in lowered:
             self.stop(f"Matomo does not know site {self.options.site_id}: {message}")
-        method = response.request.meta["params"]["method"]
-        self.page_failed(response.request.url, f"Matomo answered an error for {method}: {message}")
+        params = response.request.meta["params"]
+        asked = params["method"] + (f" ({params['segment']})" if "segment" in params else "")
+        self.page_failed(response.request.url, f"Matomo answered an error for {asked}: {message}")
 
 
 def _again(request: scrapy.Request) -> scrapy.Request:

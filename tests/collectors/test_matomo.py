@@ -22,13 +22,14 @@ from tests.fixtures import matomo_site as site
 
 READ_AT = datetime(2026, 9, 3, 6, 0, tzinfo=UTC)
 URL = "https://stats.example.org/index.php?module=API&idSite=3&format=JSON&period=day"
+SOCIAL, CAMPAIGN = "&segment=referrerType%3D%3Dsocial", "&segment=referrerType%3D%3Dcampaign"
 
 
-def parse(method, data, context=None, date_asked="2026-09-01,2026-09-02", status=200):
+def parse(method, data, context=None, date_asked="2026-09-01,2026-09-02", status=200, segment=""):
     stored = Payload(
         seq=4,
         received_at=READ_AT,
-        url=f"{URL}&method={method}&date={date_asked}",
+        url=f"{URL}&method={method}&date={date_asked}{segment}",
         method="POST",
         status=status,
         params={"site": "www.e-inspe.fr"},
@@ -63,6 +64,26 @@ def test_a_row_without_visits_or_a_page_without_url_is_ignored_and_counted():
         "Matomo rows without nb_visits": 1,
         "Matomo page rows without url": 1,
     }
+
+
+def test_pages_segmented_by_referrer_type_are_visits_of_that_channel_naming_no_network():
+    social = parse("Actions.getPageUrls", site.SOCIAL_PAGES, segment=SOCIAL)
+    campaign = parse("Actions.getPageUrls", site.CAMPAIGN_PAGES, segment=CAMPAIGN)
+    assert [(r.day, r.url, r.channel, r.count) for r in social + campaign] == [
+        (date(2026, 9, 1), site.COURSE, "social", 3),
+        (date(2026, 9, 1), site.COURSE, "campaign", 2),  # "2", a string, is a count
+        (date(2026, 9, 2), site.COURSE, "campaign", 0),
+    ]
+    assert {r.event for r in social + campaign} == {"Actions.getPageUrls"}
+
+
+def test_a_report_of_another_segment_is_ignored_and_counted():
+    # Another referrer type, and a segment on a report that names its channel already.
+    context = ParseContext("matomo", "r", READ_AT)
+    search = "&segment=referrerType%3D%3Dsearch"
+    assert parse("Actions.getPageUrls", site.SOCIAL_PAGES, context, segment=search) == []
+    assert parse("Referrers.getSocials", site.SOCIALS, context, segment=SOCIAL) == []
+    assert context.ignored == {"Matomo reports of another segment": 2}
 
 
 def test_one_day_answers_its_rows_and_a_longer_period_is_left_out():
@@ -129,7 +150,8 @@ def test_collect_posts_the_token_in_the_body_and_never_stores_it(tmp_path, serve
     assert result.returncode == 0, result.stderr
     (run,) = runs(tmp_path)
     assert run.status == "complete"
-    assert server.count("/index.php") == 5  # the site, three reports, the socials again (500)
+    # the site, five reports (pages thrice: all, social, campaign), the socials again (500)
+    assert server.count("/index.php") == 7
     for method, target, _headers, body in server.requests:
         assert method == "POST" and body == f"token_auth={site.TOKEN}".encode()
         assert site.TOKEN not in target
@@ -137,7 +159,14 @@ def test_collect_posts_the_token_in_the_body_and_never_stores_it(tmp_path, serve
     raw = json.dumps(lines) + json.dumps(msgspec.to_builtins(run))
     assert site.TOKEN not in raw and "token_auth" not in raw
     records = usages(lines)
-    assert len(records) == 5 and sum(r.count for r in records) == 18
+    assert len(records) == 8 and sum(r.count for r in records) == 23
+    pages = sorted((r.channel or "", r.day, r.count) for r in records if r.url == site.COURSE)
+    assert pages == [
+        ("", date(2026, 9, 1), 6),
+        ("campaign", date(2026, 9, 1), 2),
+        ("campaign", date(2026, 9, 2), 0),
+        ("social", date(2026, 9, 1), 3),
+    ]
     assert {r.site for r in records} == {"www.e-inspe.fr"}  # the site's main_url, not Matomo's
     assert site.TOKEN not in result.stdout + result.stderr
 
@@ -154,7 +183,7 @@ def test_a_refused_token_stops_in_one_sentence_and_resume_asks_again(tmp_path, s
     assert again.returncode == 0, again.stderr
     resumed = runs(tmp_path)[-1]
     assert resumed.resumes == run.run_id and resumed.status == "complete"
-    assert len(usages(run_lines(tmp_path, resumed))) == 5
+    assert len(usages(run_lines(tmp_path, resumed))) == 8
 
 
 def test_an_error_answer_for_one_report_fails_that_report_only(tmp_path, server):
@@ -169,7 +198,8 @@ def test_an_error_answer_for_one_report_fails_that_report_only(tmp_path, server)
     ]
     records = usages(run_lines(tmp_path, run))
     assert (
-        sorted(r.event for r in records) == ["Actions.getPageUrls"] + ["Referrers.getSocials"] * 2
+        sorted(r.event for r in records)
+        == ["Actions.getPageUrls"] * 4 + ["Referrers.getSocials"] * 2
     )
     assert result.returncode != 0
 
