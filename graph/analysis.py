@@ -34,7 +34,7 @@ from graph.store import queries as q
 from graph.timelines import bursts, episodes, timeline, velocity, week_profile
 from graph.uncertainty import metric_intervals
 from graph.uptake import uptake
-from graph.usage import kind_spans, resource_usage
+from graph.usage import kind_spans, resource_spans, resource_usage, site_usage
 
 __all__ = ["AnalysisParameters", "analyze"]
 
@@ -211,9 +211,9 @@ def analyze(
 
 
 def _usage(connection, adoptions, reached, campaigns, catalogue, parameters) -> dict:
-    """Usage per resource, the rows no resource was found for, the funnel, the uptake and what
-    each campaign action brought (empty tables of the same columns when no usage was
-    loaded)."""
+    """Usage per resource, the rows no resource was found for, the site-wide usage per
+    channel, the funnel, the uptake and what each campaign action brought (empty tables of the
+    same columns when no usage was loaded)."""
     from graph.store.results.usage import catalogue_patterns
 
     usage = builders.read_usage(connection)
@@ -228,7 +228,10 @@ def _usage(connection, adoptions, reached, campaigns, catalogue, parameters) -> 
     return {
         "usage_daily": daily,
         "usage_unmatched": unmatched,
-        "funnel": funnel(reached if len(usage) else reached.iloc[0:0], daily, spans),
+        "usage_channels": site_usage(usage),
+        "funnel": funnel(
+            reached if len(usage) else reached.iloc[0:0], daily, resource_spans(usage)
+        ),
         "uptake": summary,
         "uptake_lags": lags,
         "campaign_uptake": actions,

@@ -10,8 +10,10 @@ Stages, in order (``kind`` in brackets):
    report them;
 4. ``newsletter_clicks`` (platform-reported): clicks the e-mail tool counted on links to
    the resource (usage ``click`` rows of a ``newsletter:…`` channel);
-5. ``visits`` (counted, by web analytics), and its parts ``visits_social`` (a
-   ``social:…`` referrer) and ``visits_campaign`` (a ``campaign:…`` code);
+5. ``visits`` (counted, by web analytics), and its parts ``visits_social`` (channel
+   ``social`` or ``social:<network>``) and ``visits_campaign`` (``campaign`` or
+   ``campaign:<code>``); a page's visits of channel ``social`` or ``campaign`` (Matomo's
+   pages segmented by referrer type) are part of its visits, not added to them;
 6. ``enrolments`` and 7. ``completions`` (counted, by the learning platform).
 
 Periods: ``all`` (every day of the data) and each ISO week (``2026-W37``, Paris days) in
@@ -19,8 +21,10 @@ which the resource was used. The audience and platform clicks are computed over 
 period only (reach is not split by week), so they are null in the weekly rows.
 
 A figure is null (unknown) when no source gives it, never 0: a usage stage is known for a
-period when the usage data of its kind (:func:`graph.usage.kind_spans`) covers a day of it;
-then a resource with no row there had none.
+period when the rows of its kind and channel that name a course or a page
+(:func:`graph.usage.resource_spans`) cover a day of it; then a resource with no row there had
+none. Site-wide rows (a site's visits from one social network, a newsletter's recipients)
+say nothing of a resource: with only those, the stage is unknown.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+
+from graph.usage import SEGMENT_CHANNELS
 
 __all__ = ["FUNNEL_COLUMNS", "STAGES", "funnel"]
 
@@ -49,12 +55,13 @@ FUNNEL_COLUMNS = ["resource_id", "period", "first_day", "last_day", "step", "sta
 
 _REACH = {"potential_audience": "potential_reach", "unique_audience": "unique_audience",
           "platform_clicks": "clicks"}  # fmt: skip
-#: Each usage stage: its figure in the spans, its kind, and the channel prefix counted.
-_USAGE = {"newsletter_clicks": ("click:newsletter", "click", "newsletter:"),
-          "visits": ("visit", "visit", ""), "visits_social": ("visit:social", "visit", "social:"),
-          "visits_campaign": ("visit:campaign", "visit", "campaign:"),
-          "enrolments": ("enrolment", "enrolment", ""),
-          "completions": ("completion", "completion", "")}  # fmt: skip
+#: Each usage stage: its figure in the spans, its kind, and the channel counted (with its
+#: ``<channel>:…`` parts; None: every channel but :data:`graph.usage.SEGMENT_CHANNELS`).
+_USAGE = {"newsletter_clicks": ("click:newsletter", "click", "newsletter"),
+          "visits": ("visit", "visit", None), "visits_social": ("visit:social", "visit", "social"),
+          "visits_campaign": ("visit:campaign", "visit", "campaign"),
+          "enrolments": ("enrolment", "enrolment", None),
+          "completions": ("completion", "completion", None)}  # fmt: skip
 
 
 def funnel(reach: pd.DataFrame, daily: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
@@ -68,7 +75,7 @@ def funnel(reach: pd.DataFrame, daily: pd.DataFrame, spans: pd.DataFrame) -> pd.
     daily : DataFrame
         Daily usage per resource (:func:`graph.usage.resource_usage`).
     spans : DataFrame
-        :func:`graph.usage.kind_spans` of every usage row.
+        :func:`graph.usage.resource_spans` of every usage row.
 
     Returns
     -------
@@ -128,15 +135,23 @@ def _rows(resource, period, start, end, usage, covered, figures) -> list[dict]:
             found = figures.loc[(resource, _REACH[stage])]
             value, low, high = found["value"], found["low"], found["high"]
         elif stage in _USAGE and _USAGE[stage][0] in covered:
-            figure, used, prefix = _USAGE[stage]
+            figure, used, channel = _USAGE[stage]
             since, until = covered[figure]
             if since <= end and until >= start:
-                chosen = usage[(usage["kind"] == used)
-                               & usage["channel"].fillna("").str.startswith(prefix)]  # fmt: skip
-                value = low = high = float(chosen["count"].sum())
+                value = low = high = float(_of_channel(usage, used, channel)["count"].sum())
         rows.append({"resource_id": resource, "period": period,
                      "first_day": None if pd.isna(start) else start.date(),
                      "last_day": None if pd.isna(end) else end.date(), "step": step,
                      "stage": stage, "kind": kind, "value": value, "low": low,
                      "high": high})  # fmt: skip
     return rows
+
+
+def _of_channel(usage: pd.DataFrame, kind: str, channel: str | None) -> pd.DataFrame:
+    """The rows of ``kind`` and ``channel`` (or ``<channel>:…``); with ``channel`` None, of
+    every channel but the segments' parts."""
+    rows = usage[usage["kind"] == kind]
+    named = rows["channel"].fillna("")
+    if channel is None:
+        return rows[~named.isin(SEGMENT_CHANNELS).to_numpy()]
+    return rows[((named == channel) | named.str.startswith(f"{channel}:")).to_numpy()]

@@ -13,8 +13,12 @@ A row names what was used in one of two ways:
 
 A row with a course id or a URL that the catalogue does not know is listed in the unmatched
 table with its count; a row with neither (a newsletter's recipients, a site's visits from one
-social network) describes the site, not a resource, and is used by the funnel's coverage and
-the campaigns only.
+social network) describes the site, not a resource: it is totalled per site, kind and channel
+(:func:`site_usage`) and used by the campaigns, never by a resource's funnel.
+
+A page's visits of channel ``social`` or ``campaign`` (:data:`SEGMENT_CHANNELS`: Matomo's pages
+report segmented by referrer type) are part of the page's visits counted already: they count
+in their channel's figure, never added to the visits.
 
 A run holds either daily counts or, imported with ``--keep-events``, the events themselves
 (``learner`` and ``occurred_at`` set, ``count`` 1). Both are counted per day alike; where the store
@@ -31,7 +35,17 @@ import pandas as pd
 
 from graph.resources import Catalogue, CatalogueResource, url_key
 
-__all__ = ["DAILY_COLUMNS", "UNMATCHED_COLUMNS", "USAGE_COLUMNS", "kind_spans", "resource_usage"]
+__all__ = [
+    "DAILY_COLUMNS",
+    "SEGMENT_CHANNELS",
+    "SITE_COLUMNS",
+    "UNMATCHED_COLUMNS",
+    "USAGE_COLUMNS",
+    "kind_spans",
+    "resource_spans",
+    "resource_usage",
+    "site_usage",
+]
 
 #: The columns of the store's ``usage`` table (``graph.builders.read_usage``).
 USAGE_COLUMNS = ["site", "day", "kind", "count", "course_id", "url", "channel", "event",
@@ -41,6 +55,11 @@ USAGE_COLUMNS = ["site", "day", "kind", "count", "course_id", "url", "channel", 
 DAILY_COLUMNS = ["resource_id", "day", "kind", "channel", "count", "learners"]
 #: The columns of the rows no resource was found for.
 UNMATCHED_COLUMNS = ["site", "course_id", "url", "kind", "count", "days", "first_day", "last_day"]
+#: The columns of the site-wide usage per channel.
+SITE_COLUMNS = ["site", "kind", "channel", "count", "days", "first_day", "last_day"]
+#: Channels of a page's visits that are part of its visits counted already (Matomo's pages
+#: report segmented by referrer type), naming no network or code.
+SEGMENT_CHANNELS = ("social", "campaign")
 
 _COURSE_PAGE = re.compile(r"^(?P<host>[^/?#]+)(?:/[^?#]*)?/course/view\.php\?id=(?P<id>\d+)$")
 _GROUP = ["site", "day", "kind", "course_id", "url", "channel", "event"]
@@ -104,7 +123,9 @@ def kind_spans(usage: pd.DataFrame) -> pd.DataFrame:
     campaign code (``visit:campaign``) and newsletter clicks (``click:newsletter``), over every
     row whether it matched a resource or not.
 
-    A figure with no row has no span: no source gives it.
+    A figure with no row has no span: no source gives it. Visits of channel ``social`` or
+    ``campaign`` (:data:`SEGMENT_CHANNELS`) name no network or code and count for no figure
+    of a channel here (the campaigns' coded visits need a code).
 
     >>> usage = pd.DataFrame({"day": pd.to_datetime(["2026-09-01", "2026-09-03"]).date,
     ...     "kind": "visit", "channel": ["social:bluesky", None]})
@@ -112,12 +133,68 @@ def kind_spans(usage: pd.DataFrame) -> pd.DataFrame:
     [['visit', datetime.date(2026, 9, 1), datetime.date(2026, 9, 3)],
      ['visit:social', datetime.date(2026, 9, 1), datetime.date(2026, 9, 1)]]
     """
+    return _spans(usage, segments=False)
+
+
+def resource_spans(usage: pd.DataFrame) -> pd.DataFrame:
+    """Return the spans of :func:`kind_spans` over the rows that name a course or a page,
+    whether the catalogue knows it or not, a visit of channel ``social`` or ``campaign``
+    counting for its channel's figure: the days over which the usage says what each resource
+    had. Site-wide rows (a network's visits, a newsletter's recipients) say nothing of a
+    resource.
+
+    >>> usage = pd.DataFrame({"day": pd.to_datetime(["2026-09-01", "2026-09-03"]).date,
+    ...     "kind": "visit", "channel": ["social:bluesky", "social"],
+    ...     "course_id": None, "url": [None, "/course/view.php?id=4"]})
+    >>> resource_spans(usage).values.tolist()  # doctest: +NORMALIZE_WHITESPACE
+    [['visit', datetime.date(2026, 9, 3), datetime.date(2026, 9, 3)],
+     ['visit:social', datetime.date(2026, 9, 3), datetime.date(2026, 9, 3)]]
+    """
+    named = usage["course_id"].notna() | usage["url"].notna()
+    return _spans(usage[named.to_numpy()], segments=True)
+
+
+def site_usage(usage: pd.DataFrame) -> pd.DataFrame:
+    """Return the site-wide usage (rows naming neither a course nor a page) per site, kind
+    and channel: the count over every day, on how many days and which.
+
+    These are the figures no resource's funnel holds: a site's visits from each social
+    network and campaign code, each newsletter's recipients, opens and clicks.
+
+    >>> usage = pd.DataFrame({"site": "brevo",
+    ...     "day": pd.to_datetime(["2026-09-01", "2026-09-01", "2026-09-03"]).date,
+    ...     "kind": ["recipient", "click", "click"], "count": [900, 4, 2], "course_id": None,
+    ...     "url": [None, None, "https://www.e-inspe.fr/r1"], "channel": "newsletter:12",
+    ...     "event": None, "learner": None})
+    >>> site_usage(usage)[["kind", "count", "days"]].values.tolist()
+    [['click', 4, 1], ['recipient', 900, 1]]
+    """
+    rows = _without_counted_events(usage.assign(day=_days(usage["day"])))
+    wide = rows[(rows["course_id"].isna() & rows["url"].isna()).to_numpy()]
+    keys = ["site", "kind", "channel"]
+    table = wide.groupby(keys, dropna=False).agg(
+        count=("count", "sum"), days=("day", "nunique"), first_day=("day", "min"),
+        last_day=("day", "max"),
+    )  # fmt: skip
+    table = table.reset_index().astype({"count": "int64", "days": "int64"})
+    table["first_day"], table["last_day"] = table["first_day"].dt.date, table["last_day"].dt.date
+    table = table.astype({key: object for key in keys})
+    table["channel"] = table["channel"].where(table["channel"].notna(), None)
+    return table.sort_values(keys, ignore_index=True, na_position="first")[SITE_COLUMNS]
+
+
+def _spans(usage: pd.DataFrame, segments: bool) -> pd.DataFrame:
+    """The spans of :func:`kind_spans`; with ``segments``, a visit of channel ``social`` or
+    ``campaign`` counts for its channel's figure too."""
     channel = usage["channel"].fillna("")
     figure = usage["kind"].astype(str)
     parts = [usage.assign(figure=figure)]
     for kind, prefix in (("visit", "social"), ("visit", "campaign"), ("click", "newsletter")):
-        chosen = (usage["kind"] == kind) & channel.str.startswith(f"{prefix}:")
-        parts.append(usage[chosen].assign(figure=f"{kind}:{prefix}"))
+        named = channel.str.startswith(f"{prefix}:")
+        if segments and prefix in SEGMENT_CHANNELS:
+            named |= channel == prefix
+        parts.append(usage[((usage["kind"] == kind) & named).to_numpy()].assign(
+            figure=f"{kind}:{prefix}"))  # fmt: skip
     rows = pd.concat(parts, ignore_index=True)
     spans = rows.groupby("figure")["day"].agg(first_day="min", last_day="max")
     return spans.reset_index().sort_values("figure", ignore_index=True)

@@ -1,6 +1,6 @@
 """``essaim impact``: did the spread bring teachers to the parcours? The funnel, the uptake
-model with its placebo, what each campaign action brought, and the usage no resource was
-found for."""
+model with its placebo, what each campaign action brought, the usage no resource was found
+for, and the site-wide usage by channel."""
 
 from __future__ import annotations
 
@@ -23,7 +23,9 @@ __all__ = ["impact"]
 def impact(context: click.Context, resource_id: str | None, as_json: bool) -> int:
     """Print the funnel (audience to completions), enrolments per 100 adoptions with the lag
     profile and the placebo, each campaign action's visits, enrolments and cost per
-    enrolment, and the course ids or pages no resource matched."""
+    enrolment, the course ids or pages no resource matched, and the site-wide usage by channel
+    (visits from each social network and campaign code, newsletters' recipients, opens and
+    clicks), which no resource's funnel holds."""
     from graph.store.results import usage
 
     settings = settings_of(context)
@@ -39,6 +41,7 @@ def impact(context: click.Context, resource_id: str | None, as_json: bool) -> in
             "lags": _records(usage.uptake_lags(connection, resource_id)),
             "campaigns": _records(usage.campaign_uptake(connection, resource_id)),
             "unmatched": _records(usage.unmatched_usage(connection)),
+            "channels": _records(usage.channel_usage(connection)),
         }
     if as_json:
         out.print_json(json.dumps(found, default=str))
@@ -62,6 +65,9 @@ def impact(context: click.Context, resource_id: str | None, as_json: bool) -> in
                         "--json)", shown))  # fmt: skip
     if found["unmatched"]:
         out.print(table("Usage no catalogue resource matches", found["unmatched"]))
+    if found["channels"]:
+        out.print(table("Site-wide usage by channel (it names no page: no resource's funnel "
+                        "holds it)", found["channels"]))  # fmt: skip
     return EXIT_OK
 
 

@@ -4,7 +4,8 @@ The usage, all in October 2026 on e-INSPÉ (course 42 is r1's page, course 43 r2
 
 - r1's enrolments: one then two a day alternately over the 14 days before 5 October (21),
   six a day over the 7 days from it (42);
-- 30 visits of r1's page (Matomo's pages report, no channel);
+- 30 visits of r1's page on 6 October (Matomo's pages report, no channel), 4 of them from
+  social networks (the pages report segmented by referrerType==social);
 - campaign-coded visits (Piano's xtor and Matomo's campaigns): EREC-7 12 on the 5th and 8 on
   the 6th, rentree 5 on the 5th, EREC-7 3 on the 11th (the window's last day) and 50 on the
   12th (the day after it), "autre" 40 on the 5th;
@@ -44,7 +45,9 @@ def usage(run_id):
     rows = [row(DAY + timedelta(days=d - 14), "enrolment", n, course_id="42")
             for d, n in enumerate(before)]  # fmt: skip
     rows += [row(DAY + timedelta(days=d), "enrolment", 6, course_id="42") for d in range(7)]
-    rows += [row(DAY + timedelta(days=1), "visit", 30, url="/course/view.php?id=42")]
+    rows += [row(DAY + timedelta(days=1), "visit", 30, url="/course/view.php?id=42"),
+             row(DAY + timedelta(days=1), "visit", 4, url="/course/view.php?id=42",
+                 channel="social")]  # fmt: skip
     for offset, code, count in [(0, "EREC-7", 12), (1, "EREC-7", 8), (0, "rentree", 5),
                                 (6, "EREC-7", 3), (7, "EREC-7", 50), (0, "autre", 40)]:  # fmt: skip
         rows.append(row(DAY + timedelta(days=offset), "visit", count, channel=f"campaign:{code}",
@@ -93,15 +96,30 @@ def test_impact_json_gives_the_funnel_the_campaigns_and_the_unmatched_usage(anal
     stages = {(row["resource_id"], row["stage"]): row for row in found["funnel"]}
     r1 = {stage: row["value"] for (resource, stage), row in stages.items() if resource == "r1"}
     assert r1["enrolments"] == 21 + 42
-    assert r1["visits"] == 30
+    assert r1["visits"] == 30  # the 4 from social networks are part of the 30
+    assert r1["visits_social"] == 4
     assert r1["newsletter_clicks"] == 8  # the click on r1's course page only
-    # campaign-coded visits are known (Piano, Matomo) but none names a page of r1: 0
-    assert r1["visits_campaign"] == 0
-    # nobody imported social referrers or completions: unknown, not 0
-    assert r1["visits_social"] is None and r1["completions"] is None
+    # campaign-coded visits are site-wide (Piano, Matomo's campaigns): none names a page, so
+    # nothing says how many reached r1: unknown, not 0; nobody imported completions
+    assert r1["visits_campaign"] is None and r1["completions"] is None
     assert stages["r1", "completions"]["kind"] == "counted"
     r2 = {stage: row["value"] for (resource, stage), row in stages.items() if resource == "r2"}
     assert (r2["enrolments"], r2["newsletter_clicks"], r2["completions"]) == (0, 0, None)
+    assert (r2["visits"], r2["visits_social"], r2["visits_campaign"]) == (0, 0, None)
+
+    # the site-wide rows, per site, kind and channel: campaign codes' visits and the
+    # newsletter's figures without a link (its clicks on links are mapped to pages)
+    channels = {(row["site"], row["kind"], row["channel"]): row for row in found["channels"]}
+    assert {key: (row["count"], row["days"]) for key, row in channels.items()} == {
+        ("www.e-inspe.fr", "visit", "campaign:EREC-7"): (12 + 8 + 3 + 50, 4),
+        ("www.e-inspe.fr", "visit", "campaign:rentree"): (5, 1),
+        ("www.e-inspe.fr", "visit", "campaign:autre"): (40, 1),
+        ("brevo", "recipient", "newsletter:42"): (1000, 1),
+        ("brevo", "open", "newsletter:42"): (300, 1),
+        ("brevo", "click", "newsletter:42"): (20, 1),
+    }
+    erec = channels["www.e-inspe.fr", "visit", "campaign:EREC-7"]
+    assert (erec["first_day"][:10], erec["last_day"][:10]) == ("2026-10-05", "2026-10-12")
 
     unmatched = {(row["course_id"], row["url"], row["kind"]): (row["count"], row["days"])
                  for row in found["unmatched"]}  # fmt: skip
@@ -158,8 +176,8 @@ def test_impact_prints_unknown_stages_and_the_cost_per_enrolment(analysed):
     result = essaim("--data", analysed, "impact")
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    social = next(line for line in lines if "r1" in line and "visits_social" in line)
-    assert "unknown" in social and " 0 " not in social
+    coded = next(line for line in lines if "r1" in line and "visits_campaign" in line)
+    assert "unknown" in coded and " 0 " not in coded
     enrolled = next(line for line in lines if "r1" in line and "│ enrolments" in line)
     assert "63" in enrolled
     # 630 / 31.5 = 20 €; its interval from the excess's
@@ -168,6 +186,9 @@ def test_impact_prints_unknown_stages_and_the_cost_per_enrolment(analysed):
     assert "too few" in result.stdout
     course = next(line for line in lines if "│ 99 " in line)
     assert "enrolment" in course and "7" in course
+    assert "Site-wide usage by channel" in result.stdout
+    erec = next(line for line in lines if "campaign:EREC-7" in line)
+    assert "73" in erec and "2026-10-12" in erec
 
 
 def test_impact_of_one_resource(analysed):

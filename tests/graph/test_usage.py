@@ -4,7 +4,14 @@ from datetime import UTC, date, datetime
 
 import pandas as pd
 
-from graph.usage import USAGE_COLUMNS, kind_spans, resource_usage
+from graph.usage import (
+    SITE_COLUMNS,
+    USAGE_COLUMNS,
+    kind_spans,
+    resource_spans,
+    resource_usage,
+    site_usage,
+)
 
 CATALOGUE = pd.DataFrame({
     "resource_id": ["r1", "r2"],
@@ -74,3 +81,55 @@ def test_spans_tell_visits_by_channel_apart():
     assert spans.loc["visit", ["first_day", "last_day"]].tolist() == [D1, D2]
     assert spans.loc["visit:campaign", "last_day"] == D1
     assert "visit:social" not in spans.index and "click:newsletter" in spans.index
+
+
+def test_site_wide_rows_are_totalled_per_site_kind_and_channel():
+    at = datetime(2026, 9, 1, 9, tzinfo=UTC)
+    usage = rows(
+        {"site": "s", "day": D1, "kind": "visit", "count": 5, "channel": "social:bluesky"},
+        {"site": "s", "day": D2, "kind": "visit", "count": 0, "channel": "social:bluesky"},
+        {"site": "s", "day": D2, "kind": "visit", "count": 2, "channel": "social:mastodon"},
+        {"site": "s", "day": D1, "kind": "visit", "count": 3, "channel": "campaign:EREC-1"},
+        {"site": "brevo", "day": D1, "kind": "recipient", "count": 900, "channel": "newsletter:12"},
+        {"site": "brevo", "day": D1, "kind": "click", "count": 7, "channel": "newsletter:12"},
+        # a click on a link, a page's visits: they name a page, so they are not site-wide
+        {"site": "brevo", "day": D1, "kind": "click", "count": 4, "channel": "newsletter:12",
+         "url": "https://www.e-inspe.fr/course/view.php?id=42"},
+        {"site": "s", "day": D1, "kind": "visit", "count": 9, "url": "/parcours/geo"},
+        # a daily count and its two events, once; a site-wide count of no channel
+        {"site": "m", "day": D1, "kind": "view", "count": 2, "event": "e"},
+        {"site": "m", "day": D1, "kind": "view", "count": 1, "event": "e", "learner": "u_a",
+         "occurred_at": at},
+        {"site": "m", "day": D1, "kind": "view", "count": 1, "event": "e", "learner": "u_b",
+         "occurred_at": at},
+    )  # fmt: skip
+    table = site_usage(usage)
+    assert table.values.tolist() == [
+        ["brevo", "click", "newsletter:12", 7, 1, D1, D1],
+        ["brevo", "recipient", "newsletter:12", 900, 1, D1, D1],
+        ["m", "view", None, 2, 1, D1, D1],
+        ["s", "visit", "campaign:EREC-1", 3, 1, D1, D1],
+        ["s", "visit", "social:bluesky", 5, 2, D1, D2],  # a day of 0 visits is a day covered
+        ["s", "visit", "social:mastodon", 2, 1, D2, D2],
+    ]
+    assert site_usage(rows()).empty and list(site_usage(rows()).columns) == SITE_COLUMNS
+
+
+def test_resource_spans_cover_only_the_rows_naming_a_page_or_a_course():
+    usage = rows(
+        {"site": "s", "day": D1, "kind": "visit", "count": 5, "channel": "social:bluesky"},
+        {"site": "s", "day": D1, "kind": "visit", "count": 9, "url": "/parcours/geo"},
+        {"site": "s", "day": D2, "kind": "visit", "count": 3, "url": "/autre", "channel": "social"},
+        {"site": "s", "day": D2, "kind": "enrolment", "count": 1, "course_id": "7"},
+        {"site": "s", "day": D2, "kind": "visit", "count": 3, "channel": "campaign:EREC-1"},
+    )  # fmt: skip
+    spans = resource_spans(usage).set_index("figure")
+    # a page outside the catalogue is a page: it says the source counts per page that day
+    assert spans.loc["visit", ["first_day", "last_day"]].tolist() == [D1, D2]
+    assert spans.loc["visit:social", ["first_day", "last_day"]].tolist() == [D2, D2]
+    assert spans.loc["enrolment", "first_day"] == D2
+    assert "visit:campaign" not in spans.index  # only site-wide campaign rows
+    # kind_spans: every row, but a bare "social" names no network for the campaigns
+    wide = kind_spans(usage).set_index("figure")
+    assert wide.loc["visit:social", ["first_day", "last_day"]].tolist() == [D1, D1]
+    assert wide.loc["visit:campaign", "first_day"] == D2

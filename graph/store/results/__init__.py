@@ -56,6 +56,9 @@ RESULT_TABLES = {
     "enrolments, completions, visits, newsletter clicks) and the learners behind them",
     "usage_unmatched": "usage rows whose course id or page no catalogue resource matches, with "
     "their counts",
+    "usage_channels": "per site, kind of use and channel, the site-wide usage naming no course or "
+    "page (visits from each social network and campaign code, newsletter recipients, opens and "
+    "clicks): its count, days, first and last day",
     "funnel": "per resource and period (all, ISO weeks): audience, clicks, visits, enrolments, "
     "completions, each with its kind of figure (null when no source gives it)",
     "uptake": "per resource and pooled: enrolments per 100 adoptions (distributed-lag Poisson, "

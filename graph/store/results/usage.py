@@ -1,6 +1,6 @@
 """What followed the spread: usage per resource, the funnel, the uptake model, what each
-campaign action brought and the usage rows no resource was found for; and the catalogue's URL
-patterns the analysis maps usage with."""
+campaign action brought, the usage rows no resource was found for and the site-wide usage per
+channel; and the catalogue's URL patterns the analysis maps usage with."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from graph.store.results.analyses import table_names
 __all__ = [
     "campaign_uptake",
     "catalogue_patterns",
+    "channel_usage",
     "daily_usage",
     "funnel",
     "unmatched_usage",
@@ -59,13 +60,16 @@ def uptake_lags(
 def daily_usage(
     connection: duckdb.DuckDBPyConnection, resource_id: str | None = None
 ) -> pd.DataFrame:
-    """Return the uses per ``day`` and ``kind`` (every channel summed), of ``resource_id``
-    or of every resource; empty before an analysis made with usage."""
+    """Return the uses per ``day`` and ``kind`` (every channel summed but ``social`` and
+    ``campaign``, a page's visits from social networks and from campaigns that are part of its
+    visits), of ``resource_id`` or of every resource; empty before an analysis made with
+    usage."""
     if "usage_daily" not in table_names(connection):
         return pd.DataFrame(columns=["day", "kind", "count"])
     return connection.execute(
         "SELECT day, kind, sum(count)::BIGINT AS count FROM usage_daily "
-        "WHERE ? IS NULL OR resource_id = ? GROUP BY ALL ORDER BY ALL",
+        "WHERE (? IS NULL OR resource_id = ?) "
+        "AND coalesce(channel, '') NOT IN ('social', 'campaign') GROUP BY ALL ORDER BY ALL",
         [resource_id, resource_id],
     ).df()
 
@@ -85,6 +89,13 @@ def campaign_uptake(
 def unmatched_usage(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Return the usage rows no catalogue resource was found for, largest count first."""
     return _rows(connection, "usage_unmatched", None, None, None, "count DESC, site")
+
+
+def channel_usage(connection: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Return the site-wide usage per site, kind and channel (visits from each social network
+    and campaign code, newsletters' recipients, opens and clicks); empty before an analysis
+    made with usage."""
+    return _rows(connection, "usage_channels", None, None, None, "site, kind, channel")
 
 
 def _rows(connection, table, resource_id, column, value, order) -> pd.DataFrame:
