@@ -19,7 +19,9 @@ adoptions, the same for every resource. Nothing happens after the demo's collect
 
 The layer is written as a user would receive it: the Moodle log report's CSV download
 (French headers and dates, invented learners, documentation IP addresses), the Matomo
-Reporting API's daily reports, and Brevo's campaign list; with the truth per resource.
+Reporting API's daily reports (the pages report also segmented by referrer type: the visits
+from social networks and from campaigns), and Brevo's campaign list; with the truth per
+resource.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import pandas as pd
 from app.demo.diffusion import DiffusionShape
 from app.demo.replay import Reply
 from app.demo.world import read_resources
+from collectors.matomo.parsers import SEGMENTS
 from graph.campaigns import holiday_share
 
 __all__ = [
@@ -380,7 +383,10 @@ def _french_time(at: pd.Timestamp) -> str:
 
 def matomo_reports(visits: pd.DataFrame) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """The Matomo reports per Paris day: ``Referrers.getSocials``, ``Referrers.getCampaigns``
-    and ``Actions.getPageUrls`` (flat), as ``{method: {date: rows}}``, every day present."""
+    and ``Actions.getPageUrls`` (flat), as ``{method: {date: rows}}``, and the pages report of
+    the visits from social networks and from campaigns (a ``social:`` or ``campaign:``
+    channel), as ``{"<method> <segment>": {date: rows}}`` (``Actions.getPageUrls
+    referrerType==social``); every day present."""
     frame = visits.assign(day=visits["at"].dt.tz_convert(PARIS).dt.strftime("%Y-%m-%d"))
     days = sorted(frame["day"].unique())
     social = frame[frame["channel"].str.startswith("social:")]
@@ -397,22 +403,29 @@ def matomo_reports(visits: pd.DataFrame) -> dict[str, dict[str, list[dict[str, A
             answer[day].sort(key=lambda row: -row["nb_visits"])
         return answer
 
+    def pages(part):
+        path = part["url"].map(lambda url: url.split("e-inspe.fr", 1)[1])
+        return rows(part.assign(name=path), "name",
+                    lambda name: {"url": "https://www.e-inspe.fr" + name})  # fmt: skip
+
+    segmented = {
+        f"Actions.getPageUrls {segment}": pages(frame[frame["channel"].str.startswith(f"{to}:")])
+        for segment, to in SEGMENTS.items()
+    }
     return {
         "Referrers.getSocials": rows(
             social.assign(name=social["channel"].str[7:].map(
                 {value.lower(): value for value in SOCIALS.values()})), "name"),
         "Referrers.getCampaigns": rows(campaign.assign(name=campaign["channel"].str[9:]), "name"),
-        "Actions.getPageUrls": rows(
-            frame.assign(name=frame["url"].map(lambda url: url.split("e-inspe.fr", 1)[1])),
-            "name", lambda name: {"url": "https://www.e-inspe.fr" + name}),
-    }  # fmt: skip
+        "Actions.getPageUrls": pages(frame),
+    } | segmented  # fmt: skip
 
 
 def matomo_api(reports: dict[str, dict[str, list]]) -> Callable[[list], Reply]:
     """Matomo's Reporting API over ``reports`` (:func:`matomo_reports`), for
-    :meth:`ReplayServer.add_dynamic`: the site's description, and each report for any range
-    of days (``period=day``; a day without visits is an empty list); an error answer, as
-    Matomo gives, for anything else."""
+    :meth:`ReplayServer.add_dynamic`: the site's description, and each report (of its
+    ``segment`` when asked with one) for any range of days (``period=day``; a day without
+    visits is an empty list); an error answer, as Matomo gives, for anything else."""
 
     def answer(pairs: list[tuple[str, str]]) -> Reply:
         query = dict(pairs)
@@ -420,10 +433,11 @@ def matomo_api(reports: dict[str, dict[str, list]]) -> Callable[[list], Reply]:
         if method == "SitesManager.getSiteFromId":
             return Reply({"idsite": query.get("idSite"), "name": "e-INSPÉ",
                           "main_url": SITE.rstrip("/"), "timezone": PARIS})  # fmt: skip
-        if method not in reports or query.get("period") != "day" or "," not in query["date"]:
-            return Reply({"result": "error", "message": f"The demo cannot answer {method}."})
+        report = " ".join(filter(None, (method, query.get("segment"))))
+        if report not in reports or query.get("period") != "day" or "," not in query["date"]:
+            return Reply({"result": "error", "message": f"The demo cannot answer {report}."})
         days = pd.date_range(*query["date"].split(",")).strftime("%Y-%m-%d")
-        return Reply({day: reports[method].get(day, []) for day in days})
+        return Reply({day: reports[report].get(day, []) for day in days})
 
     return answer
 

@@ -178,6 +178,48 @@ def test_matomo_reports_count_every_visit_by_page_and_the_coded_ones_by_campaign
     assert refused["result"] == "error"
 
 
+def page_visits(report: dict) -> pd.Series:
+    """A pages report's visits per day and URL."""
+    rows = [{"day": day, **row} for day, found in report.items() for row in found]
+    return pd.DataFrame(rows, columns=["day", "url", "nb_visits"]).set_index(["day", "url"])[
+        "nb_visits"
+    ]
+
+
+def test_matomo_pages_segmented_by_referrer_type_are_the_social_and_coded_visits():
+    # r1's 300 adoptions carry no link: their visits come from Bluesky (social); r2's
+    # newsletter link is coded (campaign); organic visits are search or direct (neither).
+    actions = pd.DataFrame({"resource": ["r2"], "date": [pd.Timestamp("2026-09-07 08:00",
+                            tz="UTC")], "utm_campaign": ["rentree"]})  # fmt: skip
+    drawn = draw_usage(adoptions(300), RESOURCES, actions, START, END, np.random.default_rng(7),
+                       UsageShape(organic_visits=3.0))  # fmt: skip
+    reports = matomo_reports(drawn.visits)
+    truth = drawn.truth.set_index("resource_id")
+    every = page_visits(reports["Actions.getPageUrls"])
+    social = page_visits(reports["Actions.getPageUrls referrerType==social"])
+    coded = page_visits(reports["Actions.getPageUrls referrerType==campaign"])
+    r1, r2 = RESOURCES["url"].iloc[0], RESOURCES["url"].iloc[1]
+    assert social.xs(r1, level="url").sum() == truth.loc["r1", "caused_visits"] > 0
+    assert coded.xs(r2, level="url").sum() == truth.loc["r2", "newsletter_visits"] > 0
+    assert r2 not in social.index.get_level_values("url")
+    assert r1 not in coded.index.get_level_values("url")
+    # each page's social and coded visits of a day are part of its visits that day
+    parts = social.add(coded, fill_value=0)
+    assert (parts <= every.reindex(parts.index)).all() and (parts < every.reindex(
+        parts.index)).any()  # fmt: skip
+    socials = sum(row["nb_visits"] for rows in reports["Referrers.getSocials"].values()
+                  for row in rows)  # fmt: skip
+    assert social.sum() == socials
+    answer = matomo_api(reports)
+    asked = [("method", "Actions.getPageUrls"), ("period", "day"),
+             ("date", "2026-09-01,2026-09-30")]  # fmt: skip
+    days = answer([*asked, ("segment", "referrerType==social")]).body
+    september = social[social.index.get_level_values("day") <= "2026-09-30"]
+    assert list(days) == list(pd.date_range("2026-09-01", "2026-09-30").strftime("%Y-%m-%d"))
+    assert page_visits(days).sum() == september.sum() > 0
+    assert answer([*asked, ("segment", "referrerType==search")]).body["result"] == "error"
+
+
 def test_the_brevo_report_matches_the_newsletter_drawn():
     drawn = newsletter_draw()
     sent = drawn.newsletters.iloc[0]
@@ -201,8 +243,16 @@ def test_the_committed_demo_s_usage_files_agree_with_its_truth():
         "enrolments"
     ].sum()
     with lzma.open(folder / "matomo.json.xz", "rt", encoding="utf-8") as file:
-        pages = json.load(file)["Actions.getPageUrls"]
-    assert sum(row["nb_visits"] for rows in pages.values() for row in rows) == truth["visits"].sum()
+        reports = json.load(file)
+    pages = page_visits(reports["Actions.getPageUrls"])
+    assert pages.sum() == truth["visits"].sum()
+    social = page_visits(reports["Actions.getPageUrls referrerType==social"])
+    coded = page_visits(reports["Actions.getPageUrls referrerType==campaign"])
+    parts = social.add(coded, fill_value=0)
+    assert len(parts) and (parts <= pages.reindex(parts.index)).all()
+    for segmented, report in ((social, "Referrers.getSocials"), (coded, "Referrers.getCampaigns")):
+        whole = sum(row["nb_visits"] for rows in reports[report].values() for row in rows)
+        assert segmented.sum() == whole
 
 
 def test_an_interval_bound_equal_to_the_planted_effect_covers_it():
