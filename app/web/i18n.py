@@ -411,6 +411,15 @@ _TEXTS = {
     "usage.lag": ("Jours après l'adoption", "Days after the adoption"),
     "usage.per_100": ("pour 100 adoptions", "per 100 adoptions"),
     "usage.campaigns": ("Campagnes : inscriptions et coût", "Campaigns: enrolments and cost"),
+    "usage.channels": ("Visites du site par canal", "Site visits by channel"),
+    "usage.channels_help": (
+        "Ce que les sources comptent pour tout le site, sans nommer de page : visites venues de "
+        "chaque réseau social et de chaque code de campagne, destinataires, ouvertures et clics "
+        "de chaque lettre d'information. Aucun entonnoir de ressource ne les compte.",
+        "What the sources count for the whole site, naming no page: visits from each social "
+        "network and campaign code, each newsletter's recipients, opens and clicks. No "
+        "resource's funnel counts them.",
+    ),
     "usage.unmatched": ("Usages hors catalogue", "Use outside the catalogue"),
 }
 

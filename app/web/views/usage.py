@@ -145,6 +145,12 @@ if not campaigns.empty:
     st.subheader(t("usage.campaigns"))
     table(context, campaigns, f"campaign-uptake-{about}", "each campaign action's enrolments")
 
+channels = database.read(results.channel_usage)
+if not channels.empty:
+    st.subheader(t("usage.channels"))
+    st.caption(t("usage.channels_help"))
+    table(context, channels, "usage-channels", "site-wide usage per site, kind and channel")
+
 unmatched = database.read(results.unmatched_usage)
 if resource is None and not unmatched.empty:
     st.subheader(t("usage.unmatched"))
