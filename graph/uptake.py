@@ -10,38 +10,56 @@ t, the count y_t is Poisson with mean
 where a_t is the resource's adoptions that day (every kind, as the ``adoptions`` table holds
 them), h_t the share of French school-holiday zones on holiday
 (:func:`graph.campaigns.holiday_share`; the term enters when it is known and varies) and
-L = 14 days; the lag profile γ_l is a cubic polynomial in l (Almon's distributed lag,
-*Econometrica* 33(1), 1965), four coefficients rather than fifteen. Pooled, resources are
-stacked and the baseline gets a term per resource (exp(α_r + β_weekday(t) + β_h·h_t)); the
-γ are shared. The baseline is multiplicative (the
-weekly and school rhythms scale organic use, as in the campaigns' interrupted time series)
-and the excess additive, an additive-multiplicative rate model (Lin and Ying, *Ann. Stat.*
-23(5), 1995): each adoption adds γ_l expected uses l days later whatever the baseline, so
+L = 14 days. The lag profile γ_l is constant over lag groups of doubling width, 0, 1, 2–3,
+4–7 and 8–14 days (five coefficients; knots spaced on a log scale, as Gasparrini et al.,
+*Stat. Med.* 29(21), 2010, place them for lags), so that it can follow a delay that is short
+for most and long for a few: Almon's cubic (*Econometrica* 33(1), 1965) cannot, and on
+noise-free series it lost 1–3 % of a geometric delay's effect and up to 15 % of a log-normal
+one's (median 6 hours). Pooled, resources are stacked and the baseline gets a term per
+resource (exp(α_r + β_weekday(t) + β_h·h_t)); the γ are shared. The baseline is
+multiplicative and the excess additive, an additive-multiplicative rate model (Lin and Ying,
+*Ann. Stat.* 23(5), 1995): each adoption adds γ_l expected uses l days later whatever the
+baseline, so
 
-    **per_100 = 100·Σ_l γ_l is the expected number of enrolments caused per 100 adoptions**
-    (those that happen within L days of the adoption),
+    **per_100 = 100·Σ_{l=0}^{L} γ_l is the expected number of enrolments caused per 100
+    adoptions within L days of the adoption** (Paris days; a later use is outside the
+    estimand: it is not modelled and falls in the baseline's noise).
 
-exactly the effect the demo plants. An identity-link Poisson GLM would give the same
-estimand, but its additive weekday terms can make the mean negative on quiet days; here it
-stays positive. The parameters are fitted by maximum likelihood (Fisher scoring, steps halved
-to keep every mean positive and the likelihood rising); the 95 % Wald intervals use the
-inverse Fisher information, scaled by the Pearson dispersion χ²/(n − p) when above 1
-(quasi-Poisson); per_100's by the variance of the sum, 1ᵀΣ_γ1.
+**Fit and interval.** Maximum likelihood by Fisher scoring, each step a weighted least
+squares (directions the data leave flat get no step) halved until the likelihood rises with
+every mean positive; a mean may reach 0 on a day without use (the bound of the parameter
+space), where the scoring stops. The 95 % interval of per_100 is the profile-likelihood one
+(Venzon and Moolgavkar, *Appl. Stat.* 37(1), 1988): the values s whose maximum likelihood
+under Σγ = s is within φ·t²/2 of the maximum, t the 97.5th percentile of Student's t with
+n − p degrees of freedom and φ the Pearson dispersion χ²/(n − p) when above 1 (quasi-Poisson;
+McCullagh and Nelder, *Generalized Linear Models*, 1989, § 9.2). Unlike a Wald interval, it
+follows the likelihood's asymmetry and stays where every mean is positive. The lag profile's
+intervals are Wald ones (inverse Fisher information, times φ).
 
 **Placebo.** The same model with the adoption series moved ``shift`` days into the future
 (day t is paired with the adoptions of days t + shift − l, which come after its use and
-cannot have caused it), fitted over the days whose future adoptions were observed; the real
-lags stay in the model beside these leads, as in a test of leads (Angrist and Pischke,
-*Mostly Harmless Econometrics*, 2009, § 5.2.1), so that the leads do not borrow the real
-effect through their chance correlation with the real adoptions (adoptions come in bursts).
-The placebo's figure is 100·Σ of the leads' coefficients; its interval should contain 0,
-and when it does not, the main estimate is not to be trusted (adoptions and use share a
-trend the baseline misses).
+cannot have caused it), fitted over the days whose future adoptions were observed, as a
+negative-control exposure (Flanders et al., *Epidemiology* 22(1), 2011): the real lags stay
+in the model beside the leads, so that the leads do not borrow the real effect through
+their chance correlation with the real adoptions (adoptions come in bursts). The leads get
+one coefficient (a flat profile: the placebo has a third of the days and cannot afford
+five); the placebo's figure is 100·Σ of the leads' coefficients, with its profile-likelihood
+interval, which should contain 0; when it does not, the main estimate is not to be trusted
+(adoptions and use share a trend the baseline misses).
+
+**Calibration.** On 200 simulated series (90 days, baseline 3 a day with a weekly rhythm,
+1,000 adoptions in 12 bursts, each enrolling with probability 0.08 after a geometric delay,
+P(d) = 0.4·0.6^d) the estimate's bias was +0.27 per 100 (standard deviation 3.4), the interval
+held the planted 8 in 96.5 % and the placebo's held 0 in 93.8 %; with no effect, 93.5 % and
+95.4 %. On 8 demo-like runs (10 resources of 100–2,000 adoptions in campaign bursts over 81
+days, 0.4 organic enrolments a day, a log-normal delay of median 6 hours, 4.8 planted) the
+pooled estimate averaged 4.84 (7 of 8 intervals held 4.8), a resource's 4.46 (its interval
+held 4.8 in 89 %; 5 % did not converge), the placebo held 0 in 97 %: with a few uses a day,
+one resource's figure is rough.
 
 **Refusals.** Fewer than ``min_adoptions`` adoptions or ``min_outcomes`` uses over the days
 fitted, or fewer than ``min_days`` days, give no estimate but a note ("too few … to
-measure"); a fit that does not converge, or whose mean touches 0 (a bound of the model), is
-flagged.
+measure"); a fit that does not converge is flagged, without an interval.
 """
 
 from __future__ import annotations
@@ -52,6 +70,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy.stats import t as student
 
 from graph.campaigns import holiday_share
 
@@ -76,25 +95,22 @@ _PLURAL = {"enrolment": "enrolments", "visit": "visits", "completion": "completi
 @dataclass(frozen=True)
 class Fit:
     """One fit of the distributed-lag model: the lag coefficients (uses per adoption) with
-    their covariance, the dispersion and how the fit ended (``flag``: ``None``, or what went
-    wrong)."""
+    their covariance (Wald, for the lag profile), the target (a weighted sum of the
+    coefficients) with its profile-likelihood 95 % interval, the dispersion and how the fit
+    ended (``flag``: ``None``, or what went wrong)."""
 
     gamma: np.ndarray
     covariance: np.ndarray
+    total: float
+    low: float
+    high: float
     overdispersion: float
     converged: bool
     flag: str | None
 
-    def part(self, chosen: slice) -> Fit:
-        """The same fit reduced to the coefficients ``chosen``."""
-        return Fit(self.gamma[chosen], self.covariance[chosen, chosen], self.overdispersion,
-                   self.converged, self.flag)  # fmt: skip
-
     def per_100(self) -> tuple[float, float, float]:
-        """100·Σγ with its 95 % interval."""
-        total = float(self.gamma.sum())
-        error = math.sqrt(max(float(self.covariance.sum()), 0.0))
-        return 100 * total, 100 * (total - _Z95 * error), 100 * (total + _Z95 * error)
+        """The target per 100 adoptions, with its 95 % interval."""
+        return 100 * self.total, 100 * self.low, 100 * self.high
 
 
 def uptake(
@@ -177,14 +193,17 @@ def fit_uptake(
     lagged: list[np.ndarray],
     baseline: np.ndarray,
     basis: np.ndarray | None = None,
+    target: np.ndarray | None = None,
 ) -> Fit:
-    """Fit μ = exp(Xβ) + Aγ, γ = Bδ, by maximum likelihood over stacked series.
+    """Fit μ = exp(Xβ) + Aγ, γ = Bδ, by maximum likelihood over stacked series, and the
+    profile-likelihood 95 % interval of the target wᵀγ.
 
-    ``outcomes`` are each series' daily counts, ``lagged`` each its days × (L + 1) matrix of
-    adoptions at lags 0…L, ``baseline`` the stacked baseline terms X (a column per series
-    when several are stacked, weekday and holiday terms), ``basis`` B the (L + 1) × d lag
-    basis (default: the identity, a free coefficient per lag). The fit's γ and covariance
-    are per lag.
+    ``outcomes`` are each series' daily counts, ``lagged`` each its days × m matrix of
+    adoptions at lags 0…L (m = L + 1, or more when leads are added), ``baseline`` the stacked
+    baseline terms X (a column per series when several are stacked, weekday and holiday
+    terms; they must span a constant), ``basis`` B the m × d lag basis (default: the
+    identity, a free coefficient per lag), ``target`` the weights w (default: ones, the sum
+    of the γ). The fit's γ and covariance are per lag.
 
     Examples
     --------
@@ -198,56 +217,149 @@ def fit_uptake(
     """
     y = np.concatenate(outcomes)
     basis = np.eye(lagged[0].shape[1]) if basis is None else basis
-    lagged_all = np.vstack(lagged) @ basis
-    start = sm.GLM(y, baseline, family=sm.families.Poisson()).fit()
-    theta = np.r_[np.asarray(start.params), np.zeros(lagged_all.shape[1])]
+    weights = basis.T @ (np.ones(len(basis)) if target is None else target)
+    model = _Model(y, baseline, np.vstack(lagged) @ basis)
+    theta = np.r_[model.start, np.zeros(basis.shape[1])]
+    theta, loglik, converged, flag = model.maximise(theta)
     k = baseline.shape[1]
-
-    def organic(parameters):
-        return np.exp(np.clip(baseline @ parameters[:k], -50, 50))
-
-    def mean(parameters):
-        return organic(parameters) + lagged_all @ parameters[k:]
-
-    def loglik(mu):
-        return float(np.sum(y * np.log(mu) - mu)) if np.all(mu > 0) else -math.inf
-
-    mu = mean(theta)
-    current, converged, flag = loglik(mu), False, None
-    for _ in range(200):
-        jacobian = np.hstack([organic(theta)[:, None] * baseline, lagged_all])
-        information = jacobian.T @ (jacobian / mu[:, None])
-        try:
-            step = np.linalg.solve(information, jacobian.T @ (y / mu - 1))
-        except np.linalg.LinAlgError:
-            flag = "singular: the adoptions at some lags cannot be told apart"
-            break
-        for _halving in range(40):
-            candidate = theta + step
-            found = loglik(mean(candidate))
-            if found >= current - 1e-12:
-                break
-            step = step / 2
-        else:
-            break
-        theta, mu, previous, current = candidate, mean(candidate), current, found
-        if abs(current - previous) < 1e-10 * (1 + abs(current)) and np.max(np.abs(step)) < 1e-7:
-            converged = True
-            break
-    if not converged and flag is None:
-        flag = "did not converge"
-    if mu.min() < 1e-6:
-        flag = "on a bound: the fitted mean reaches 0"
-    jacobian = np.hstack([organic(theta)[:, None] * baseline, lagged_all])
-    information = jacobian.T @ (jacobian / mu[:, None])
+    mu = model.mean(theta)
     freedom = max(len(y) - len(theta), 1)
     dispersion = max(float(np.sum((y - mu) ** 2 / mu)) / freedom, 1.0)
     try:
-        covariance = basis @ np.linalg.inv(information)[k:, k:] @ basis.T * dispersion
+        inverse = np.linalg.inv(model.information(theta))[k:, k:] * dispersion
     except np.linalg.LinAlgError:
-        covariance = np.full((len(basis),) * 2, math.nan)
-        flag = flag or "singular: the adoptions at some lags cannot be told apart"
-    return Fit(basis @ theta[k:], covariance, dispersion, converged, flag)
+        flag = flag or _SINGULAR
+        inverse = np.full((basis.shape[1],) * 2, math.nan)
+    total = float(weights @ theta[k:])
+    low = high = math.nan
+    if flag is None:
+        error = math.sqrt(max(float(weights @ inverse @ weights), 0.0))
+        critical = float(student.ppf(0.975, freedom))
+        low, high = model.interval(theta, loglik, weights, dispersion * critical**2, error)
+    return Fit(basis @ theta[k:], basis @ inverse @ basis.T, total, low, high, dispersion,
+               converged, flag)  # fmt: skip
+
+
+_SINGULAR = "singular: the adoptions at some lags cannot be told apart"
+
+
+class _Model:
+    """The log-likelihood of μ = exp(Xβ) + Zδ (+ an offset) and its maximisation."""
+
+    def __init__(self, y: np.ndarray, baseline: np.ndarray, design: np.ndarray):
+        self.y, self.baseline, self.design = y, baseline, design
+        self.k = baseline.shape[1]
+        # the baseline alone, fitted: where every fit starts
+        self.start = np.asarray(sm.GLM(y, baseline, family=sm.families.Poisson()).fit().params)
+        # a direction of β that multiplies the whole baseline by e (Xv = 1)
+        self.scale = np.linalg.lstsq(baseline, np.ones(len(y)), rcond=None)[0]
+
+    def organic(self, theta: np.ndarray) -> np.ndarray:
+        return np.exp(np.clip(self.baseline @ theta[: self.k], -50, 50))
+
+    def mean(self, theta: np.ndarray, design=None, offset: np.ndarray | float = 0.0) -> np.ndarray:
+        design = self.design if design is None else design
+        return self.organic(theta) + design @ theta[self.k :] + offset
+
+    def loglik(self, mu: np.ndarray) -> float:
+        if not np.all(mu > 0):
+            return -math.inf
+        return float(np.sum(self.y * np.log(mu) - mu))
+
+    def jacobian(self, theta: np.ndarray, design: np.ndarray) -> np.ndarray:
+        return np.hstack([self.organic(theta)[:, None] * self.baseline, design])
+
+    def information(self, theta: np.ndarray) -> np.ndarray:
+        jacobian = self.jacobian(theta, self.design)
+        return jacobian.T @ (jacobian / self.mean(theta)[:, None])
+
+    def maximise(
+        self, theta, design=None, offset=0.0
+    ) -> tuple[np.ndarray, float, bool, str | None]:
+        """Fisher scoring from ``theta`` (β, then the coefficients of ``design``), each step
+        halved until the likelihood rises with every mean positive; converged when the
+        expected gain of a full step (half the Newton decrement) is below 1e-9 per parameter,
+        or a step gains nothing (at a bound, or to rounding)."""
+        design = self.design if design is None else design
+        params = len(theta)
+        current = self.loglik(self.mean(theta, design, offset))
+        if current == -math.inf:
+            return theta, current, False, "no baseline keeps every mean positive"
+        for _ in range(200):
+            mu = self.mean(theta, design, offset)
+            weighted = self.jacobian(theta, design) / np.sqrt(mu)[:, None]
+            residual = (self.y - mu) / np.sqrt(mu)
+            # the scoring step I⁻¹U as least squares: directions the data leave flat get none
+            step = np.linalg.lstsq(weighted, residual, rcond=1e-10)[0]
+            if float(residual @ weighted @ step) / 2 < 1e-9 * params:
+                return theta, current, True, None
+            for _halving in range(50):
+                found = self.loglik(self.mean(theta + step, design, offset))
+                if found >= current:
+                    break
+                step = step / 2
+            else:  # no step, however short, gains: the maximum, to rounding
+                return theta, current, True, None
+            theta, current, gain = theta + step, found, found - current
+            if gain < 1e-12 * (1 + abs(current)):  # creeping to a bound where a mean is 0
+                return theta, current, True, None
+        return theta, current, False, "did not converge"
+
+    def interval(self, theta, loglik, weights, scale, error) -> tuple[float, float]:
+        """The profile-likelihood interval of wᵀδ: the values s whose constrained maximum
+        ℓ_p(s) is within ``scale``/2 of the maximum."""
+        k, norm = self.k, float(weights @ weights)
+        null = np.linalg.svd(weights[None, :])[2][1:].T  # the coefficients' directions ⟂ w
+        design, along = self.design @ null, self.design @ weights / norm
+        estimate = float(weights @ theta[k:])
+        start = np.r_[theta[:k], null.T @ theta[k:]]
+
+        def distance(s):  # the signed root over the threshold's, minus 1
+            # each fit from the maximum: a warm start can strand β where exp(Xβ) is 0
+            found = self.maximise(self._feasible(start, design, along * s), design, along * s)
+            return min(math.sqrt(2 * max(loglik - found[1], 0.0) / scale), 1e6) - 1
+
+        unit = error if error > 1e-9 * (1 + abs(estimate)) else 1e-3 * (1 + abs(estimate))
+        bounds = []
+        for side in (-1, 1):
+            inside, outside, reach = (estimate, -1.0), None, unit
+            for _ in range(12):
+                found = distance(estimate + side * reach)
+                if found > 0:
+                    outside = (estimate + side * reach, found)
+                    break
+                inside, reach = (estimate + side * reach, found), reach * 2
+            bounds.append(side * math.inf if outside is None
+                          else _crossing(distance, inside, outside, 1e-3 * unit))  # fmt: skip
+        return bounds[0], bounds[1]
+
+    def _feasible(self, theta, design, offset) -> np.ndarray:
+        """``theta`` if every mean is positive there, else the baseline-only start with the
+        baseline raised until every mean is."""
+        if np.all(self.mean(theta, design, offset) > 0):
+            return theta
+        theta = np.r_[self.start, np.zeros(len(theta) - self.k)]
+        for _ in range(100):
+            if np.all(self.mean(theta, design, offset) > 0):
+                break
+            theta[: self.k] += self.scale
+        return theta
+
+
+def _crossing(function, inside, outside, tolerance) -> float:
+    """Where ``function`` crosses 0 between ``inside`` (below 0) and ``outside`` (above), each
+    a point and its value: false position (Illinois), bisecting when it stalls."""
+    (a, fa), (b, fb) = inside, outside
+    for _ in range(60):
+        if abs(b - a) < tolerance:
+            break
+        c = b - fb * (b - a) / (fb - fa) if fb < 1e5 else (a + b) / 2
+        fc = function(c)
+        if fc > 0:
+            (b, fb), fa = (c, fc), fa / 2
+        else:
+            (a, fa), fb = (c, fc), fb / 2
+    return (a + b) / 2
 
 
 @dataclass(frozen=True)
@@ -285,8 +397,9 @@ def _measure(scope, resource, outcome, stacked, days, placebo_days, lags, shift,
     if note:
         row["note"] = row["placebo_note"] = note
         return row, []
+    basis = lag_basis(lags)
     fit = fit_uptake([s.outcomes for s in stacked], [s.lagged for s in stacked],
-                     _baseline(days, len(stacked)), lag_basis(lags))  # fmt: skip
+                     _baseline(days, len(stacked)), basis)  # fmt: skip
     row.update(zip(["per_100", "per_100_low", "per_100_high"], fit.per_100(), strict=True))
     row.update(overdispersion=fit.overdispersion, converged=fit.converged, flag=fit.flag)
     errors = np.sqrt(np.clip(np.diag(fit.covariance), 0, None))
@@ -305,24 +418,27 @@ def _measure(scope, resource, outcome, stacked, days, placebo_days, lags, shift,
         row["placebo_note"] = "too few adoptions to measure"
         return row, profile
     both = [np.hstack([s.lagged[:kept], s.leading[:kept]]) for s in stacked]
-    basis = lag_basis(lags)
-    blocks = np.block([[basis, np.zeros_like(basis)], [np.zeros_like(basis), basis]])
+    flat = np.ones((lags + 1, 1))
+    blocks = np.block([[basis, np.zeros_like(flat)], [np.zeros((lags + 1, basis.shape[1])), flat]])
     placebo = fit_uptake([s.outcomes[:kept] for s in stacked], both,
-                         _baseline(placebo_days, len(stacked)), blocks)  # fmt: skip
-    placebo = placebo.part(slice(lags + 1, None))
+                         _baseline(placebo_days, len(stacked)), blocks,
+                         np.r_[np.zeros(lags + 1), np.ones(lags + 1)])  # fmt: skip
     value, low, high = placebo.per_100()
     row.update(placebo_per_100=value, placebo_low=low, placebo_high=high,
-               placebo_contains_zero=bool(low <= 0 <= high), placebo_note=placebo.flag)  # fmt: skip
+               placebo_contains_zero=bool(low <= 0 <= high) if placebo.flag is None else None,
+               placebo_note=placebo.flag)  # fmt: skip
     return row, profile
 
 
-def lag_basis(lags: int, degree: int = 3) -> np.ndarray:
-    """The polynomial lag basis (Almon): column j is (l / L)^j for lags l = 0…L.
+def lag_basis(lags: int) -> np.ndarray:
+    """The lag basis: the profile is constant over lag groups of doubling width, 0, 1, 2–3,
+    4–7, 8–15, … (cut at L); column j is group j's indicator.
 
-    >>> lag_basis(2, 1).tolist()
-    [[1.0, 0.0], [1.0, 0.5], [1.0, 1.0]]
+    >>> lag_basis(4).astype(int).tolist()
+    [[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 1, 0], [0, 0, 0, 1]]
     """
-    return np.vander(np.arange(lags + 1) / lags, degree + 1, increasing=True)
+    group = np.ceil(np.log2(np.arange(lags + 1) + 1)).astype(int)
+    return (group[:, None] == np.arange(group[-1] + 1)[None, :]).astype(float)
 
 
 def _baseline(days: pd.DatetimeIndex, series: int) -> np.ndarray:
