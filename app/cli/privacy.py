@@ -18,10 +18,18 @@ from app.cli.console import EXIT_OK, EXIT_USER_ERROR, checked_by, err, out, sett
 from app.cli.privacy_report import AUDIT_NAME, ERASED_NAME, privacy_report, report_markdown
 from app.config import Settings
 from graph.privacy.identifiers import account_key
-from graph.privacy.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
+from graph.privacy.learners import prepare_learner_erasure
+from graph.privacy.pseudonyms import (
+    LEARNERS,
+    Pseudonymiser,
+    load_or_create_secret,
+    read_institutions,
+)
 from graph.privacy.raw import (
     ErasureError,
     Identifiers,
+    PreparedErasure,
+    RunErasure,
     delete_runs_before,
     find_account,
     prepare_erasure,
@@ -31,6 +39,8 @@ from graph.privacy.store import (
     KEEP_TEXT,
     ErasureList,
     forget_account,
+    forget_learner,
+    learner_rows,
     mark_runs_pruned,
     minimise_texts,
     prune_store,
@@ -130,7 +140,8 @@ def prune(context: click.Context, older_than: str | None, keep_text: str | None)
 @click.argument("name")
 @click.pass_context
 def forget(context: click.Context, platform: str, name: str) -> int:
-    """Erase one account on request: from the database, the raw runs and later loads.
+    """Erase one account, or one learner, on request: from the database, the raw runs and
+    later loads.
 
     NAME is any identifier of the account: its handle or id (alice.bsky.social, did:plc:…;
     @alice@piaille.fr, alice@piaille.fr, alice, or the numeric id an instance gives it), a
@@ -141,9 +152,17 @@ def forget(context: click.Context, platform: str, name: str) -> int:
     reposts of its posts lose the reference, and texts, run queries, parameters and manifests
     naming it have the name replaced by "[effacé]". The audit log records counts only; a
     keyed digest keeps later loads from bringing the account back.
+
+    `essaim forget learner NAME` erases a learner of the usage imports kept with
+    --keep-events, NAME being what the imported file names the learner by (the full name in
+    the log report, the user id in a logstore export, the actor's mbox, account or name in
+    xAPI): its events leave the database and the raw runs (others' events and the daily
+    counts stay), and later loads leave them out.
     """
     settings = settings_of(context)
     platform = platform.lower()
+    if platform == "learner":
+        return _forget_learner(settings, name)
     try:
         seal_unfinished_runs(settings.raw_dir, warn)
         who = find_account(settings.raw_dir, platform, name, warn)
@@ -178,26 +197,14 @@ def forget(context: click.Context, platform: str, name: str) -> int:
         except BaseException:
             prepared.discard()
             raise
-    try:
-        changed = prepared.commit()
-    except OSError as error:
-        audit(settings, "forget", platform=platform, rows_removed=counts["removed"],
-              rows_redacted=counts["redacted"], raw_runs_pending=len(prepared.plans))  # fmt: skip
-        if prepared.journal.exists():
-            left = (f"{prepared.journal} lists what is left to do, which `essaim forget` or "
-                    "`essaim load` finish")  # fmt: skip
-        else:
-            left = "the raw runs were left as they were: run `essaim forget` again"
-        err.print(
-            f"[red]error:[/red] the raw runs could not be rewritten ({error}); the database "
-            f"and later loads no longer hold the account, and {left} once the cause is fixed.",
-            highlight=False,
-        )
+    done = {"platform": platform, "rows_removed": counts["removed"],
+            "rows_redacted": counts["redacted"]}  # fmt: skip
+    changed = _commit(settings, prepared, "the account", done)
+    if changed is None:
         return EXIT_USER_ERROR
     lines = sum(run.lines for run in changed)
     rewritten = sum(run.redacted for run in changed)
-    audit(settings, "forget", platform=platform, rows_removed=counts["removed"],
-          rows_redacted=counts["redacted"], raw_runs_rewritten=len(changed),
+    audit(settings, "forget", **done, raw_runs_rewritten=len(changed),
           raw_lines_removed=lines, raw_lines_redacted=rewritten)  # fmt: skip
     out.print(
         f"Erased the {platform} account: {sum(counts['removed'].values()):,} rows removed "
@@ -206,6 +213,79 @@ def forget(context: click.Context, platform: str, name: str) -> int:
         "Run `essaim analyze` again."
     )
     return EXIT_OK
+
+
+def _forget_learner(settings: Settings, identifier: str) -> int:
+    """Erase the learner ``identifier`` of the usage imports (see :func:`forget`): its
+    pseudonym, computed as the import did, leaves the store's usage events and the raw runs,
+    and joins the erasure list."""
+    try:
+        seal_unfinished_runs(settings.raw_dir, warn)
+    except ErasureError as error:
+        err.print(f"[red]error:[/red] {error}.", highlight=False)
+        return EXIT_USER_ERROR
+    pseudonyms = Pseudonymiser(load_or_create_secret(settings.secret_file))
+    pseudonym = pseudonyms.learner(identifier)
+    removed = 0
+    with Store(settings.database) if settings.database.exists() else nullcontext() as store:
+        if store is not None and store.setting("pseudonymisation") == "on":
+            check_secret(store, pseudonyms)  # before anything is changed
+        try:
+            prepared = prepare_learner_erasure(settings.raw_dir, pseudonym, warn)
+        except ErasureError as error:
+            err.print(f"[red]error:[/red] {error}.", highlight=False)
+            return EXIT_USER_ERROR
+        if not prepared.plans and (store is None or not learner_rows(store, pseudonym)):
+            err.print(
+                "[red]error:[/red] no learner by that identifier in the raw runs or the "
+                f"database of {settings.data_dir} (only imports with --keep-events keep "
+                "learners); nothing was changed.",
+                highlight=False,
+            )
+            return EXIT_USER_ERROR
+        try:
+            erasure_list(settings).add(LEARNERS, pseudonym)
+            if store is not None:
+                removed = forget_learner(store, pseudonym, prepared.rewritten)
+        except BaseException:
+            prepared.discard()
+            raise
+    done = {"platform": "learner", "rows_removed": {"usage": removed}}
+    changed = _commit(settings, prepared, "the learner", done)
+    if changed is None:
+        return EXIT_USER_ERROR
+    lines = sum(run.lines for run in changed)
+    rewritten = sum(run.redacted for run in changed)
+    audit(settings, "forget", **done, raw_runs_rewritten=len(changed),
+          raw_lines_removed=lines, raw_payloads_rewritten=rewritten)  # fmt: skip
+    out.print(
+        f"Erased the learner: {removed:,} events removed from the database, and from "
+        f"{len(changed)} raw runs {lines:,} lines removed and {rewritten:,} payloads rewritten "
+        "without its events. Run `essaim analyze` again."
+    )
+    return EXIT_OK
+
+
+def _commit(
+    settings: Settings, prepared: PreparedErasure, whom: str, done: dict
+) -> list[RunErasure] | None:
+    """Put the rewritten raw runs in place; if that fails, log ``done`` (an erasure of
+    ``whom``) with the runs pending, say what is left to do and return None."""
+    try:
+        return prepared.commit()
+    except OSError as error:
+        audit(settings, "forget", **done, raw_runs_pending=len(prepared.plans))
+        if prepared.journal.exists():
+            left = (f"{prepared.journal} lists what is left to do, which `essaim forget` or "
+                    "`essaim load` finish")  # fmt: skip
+        else:
+            left = "the raw runs were left as they were: run `essaim forget` again"
+        err.print(
+            f"[red]error:[/red] the raw runs could not be rewritten ({error}); the database "
+            f"and later loads no longer hold {whom}, and {left} once the cause is fixed.",
+            highlight=False,
+        )
+        return None
 
 
 def _forget_in_store(

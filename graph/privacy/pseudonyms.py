@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 __all__ = [
+    "LEARNERS",
     "PLATFORM_ALIASES",
     "Institutions",
     "Pseudonymiser",
@@ -34,6 +35,8 @@ __all__ = [
     "read_institutions",
 ]
 
+#: The "platform" of learners' pseudonyms (usage imports with --keep-events).
+LEARNERS = "learners"
 #: Platforms known under two names: X imports say "x", the allow-list may say "twitter".
 PLATFORM_ALIASES = {"twitter": "x", "x": "twitter"}
 _HEX_CHARS = 20  # 80 bits: collisions stay negligible for hundreds of millions of ids
@@ -104,6 +107,11 @@ class Pseudonymiser:
     def account(self, platform: str, account_id: str) -> str:
         """Return the pseudonym of an account id."""
         return "u_" + self._digest("account", platform, account_id)
+
+    def learner(self, identifier: str) -> str:
+        """Return the pseudonym of a learner of a usage import, by the identifier its file
+        gives (a full name, a user id, an xAPI actor): an account of :data:`LEARNERS`."""
+        return self.account(LEARNERS, identifier)
 
     def post(self, platform: str, post_id: str) -> str:
         """Return the pseudonym of a post id."""

@@ -24,7 +24,9 @@ every run that names the account (:func:`erase_account`):
 Files are rewritten under a temporary name, then renamed, read-only. A run file or manifest
 reached through a symbolic link is rewritten where it lies if that is inside the data
 directory; if it lies elsewhere (or has other hard links) and must change, the erasure is
-refused before anything changes. Retention deletes runs collected before the cut-off.
+refused before anything changes. The erasure of a learner
+(:mod:`graph.privacy.learners`) rewrites runs the same way (:func:`prepare_rewrite`).
+Retention deletes runs collected before the cut-off.
 """
 
 from __future__ import annotations
@@ -66,7 +68,9 @@ __all__ = [
     "REDACTED",
     "ErasureError",
     "Identifiers",
+    "LineEraser",
     "PreparedErasure",
+    "Rewriter",
     "RunErasure",
     "delete_runs_before",
     "erase_account",
@@ -74,6 +78,7 @@ __all__ = [
     "finish_erasure",
     "name_forms",
     "prepare_erasure",
+    "prepare_rewrite",
     "seal_unfinished_runs",
 ]
 
@@ -83,6 +88,11 @@ REDACTED = "[effacé]"
 JOURNAL_NAME = "erasure-journal.json"
 
 Warn = Callable[[str], None]
+#: One line of a run as an erasure leaves it: the line itself, rewritten, or None (it goes).
+LineEraser = Callable[[bytes], bytes | None]
+#: How an erasure treats one run: scrubs its manifest in place (True if it changed) and gives
+#: the :data:`LineEraser` of its lines.
+Rewriter = Callable[[Run], tuple[LineEraser, bool]]
 
 _ACCOUNT_FIELDS = ("author_id", "account_id", "actor_id", "follower_id", "followee_id")
 _POST_FIELDS = ("post_id", "target_post_id")
@@ -813,7 +823,7 @@ def _where(path: Path, data_dir: Path) -> Path:
     if not real.is_relative_to(data_dir):
         raise _Refused(
             f"{path} is a link to {real}, outside the data directory {data_dir}, and must be "
-            "rewritten to erase the account: copy the run into the data directory and try "
+            "rewritten for the erasure: copy the run into the data directory and try "
             "again; nothing was changed"
         )
     if real.exists() and real.stat().st_nlink > 1:
@@ -826,7 +836,21 @@ def _where(path: Path, data_dir: Path) -> Path:
 
 def prepare_erasure(raw_dir: Path, who: Identifiers, warn: Warn = _ignore) -> PreparedErasure:
     """Write aside every run and manifest rewritten without the account (nothing changes
-    yet).
+    yet; see :func:`prepare_rewrite`)."""
+
+    def rewriter(run: Run) -> tuple[LineEraser, bool]:
+        in_scope = who.in_scope(run)
+        return (lambda line: _erase_line(line, who, in_scope)), _scrub_manifest(run, who, in_scope)
+
+    return prepare_rewrite(raw_dir, rewriter, "the account", warn)
+
+
+def prepare_rewrite(
+    raw_dir: Path, rewriter: Rewriter, whom: str, warn: Warn = _ignore
+) -> PreparedErasure:
+    """Write aside every run and manifest an erasure of ``whom`` ("the account") changes:
+    ``rewriter(run)`` scrubs the manifest it is given (saying whether it changed) and gives
+    the function rewriting each line. Nothing changes until the commit.
 
     Raises
     ------
@@ -839,9 +863,9 @@ def prepare_erasure(raw_dir: Path, who: Identifiers, warn: Warn = _ignore) -> Pr
     try:
         for manifest, run, path in _runs(raw_dir, warn):
             try:
-                plan = _plan(manifest, run, path, who, data_dir)
+                plan = _plan(manifest, run, path, rewriter, data_dir)
             except RawRunError as error:
-                warn(f"{error}; this run was left as it is and may still name the account.")
+                warn(f"{error}; this run was left as it is and may still name {whom}.")
                 continue
             if plan is not None:
                 prepared.plans.append(plan)
@@ -860,10 +884,9 @@ def erase_account(raw_dir: Path, who: Identifiers, warn: Warn = _ignore) -> list
     return prepare_erasure(raw_dir, who, warn).commit()
 
 
-def _plan(manifest: Path, run: Run, path: Path, who: Identifiers, data_dir: Path) -> _Plan | None:
-    in_scope = who.in_scope(run)
-    manifest_changed = _scrub_manifest(run, who, in_scope)
-    changes = any(_rewrite(path, run, who, in_scope, None))  # a look first: most runs stay
+def _plan(manifest: Path, run: Run, path: Path, rewriter: Rewriter, data_dir: Path) -> _Plan | None:
+    erase, manifest_changed = rewriter(run)
+    changes = any(_rewrite(path, run, erase, None))  # a look first: most runs stay
     if not (changes or manifest_changed):
         return None
     plan = _Plan(run, _where(manifest, data_dir), path, changes, 0, 0, manifest_changed)
@@ -871,7 +894,7 @@ def _plan(manifest: Path, run: Run, path: Path, who: Identifiers, data_dir: Path
         if changes:
             plan.run_file = _where(path, data_dir)
             partial = _partial(plan.run_file)
-            plan.removed, plan.redacted = _rewrite(path, run, who, in_scope, partial)
+            plan.removed, plan.redacted = _rewrite(path, run, erase, partial)
             run.file_sha256 = sha256_of(partial)
             run.erased_lines += plan.removed + plan.redacted
         content = msgspec.json.format(msgspec.json.encode(run))
@@ -883,18 +906,16 @@ def _plan(manifest: Path, run: Run, path: Path, who: Identifiers, data_dir: Path
     return plan
 
 
-def _rewrite(
-    path: Path, run: Run, who: Identifiers, in_scope: bool, partial: Path | None
-) -> tuple[int, int]:
-    """Write the run's lines without the account to ``partial``; return how many lines go
-    and how many are rewritten. Without ``partial``, only tell whether any would change:
-    ``(0, 0)`` or the first change."""
+def _rewrite(path: Path, run: Run, erase: LineEraser, partial: Path | None) -> tuple[int, int]:
+    """Write the run's lines, each as ``erase`` gives it, to ``partial``; return how many
+    lines go and how many are rewritten. Without ``partial``, only tell whether any would
+    change: ``(0, 0)`` or the first change."""
     removed = redacted = 0
     with gzip.open(partial, "wb", compresslevel=6) if partial else nullcontext() as out:
         for _, lines in iter_line_blocks(path, expected_sha256=run.file_sha256):
             kept = []
             for line in lines:
-                new = _erase_line(line, who, in_scope)
+                new = erase(line)
                 if new is None:
                     removed += 1
                 else:

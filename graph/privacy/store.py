@@ -1,4 +1,5 @@
-"""Privacy controls on the store: retention, minimised texts, erasure of one account.
+"""Privacy controls on the store: retention, minimised texts, erasure of one account or
+learner.
 
 Retention removes what is older than a cut-off: posts and interactions by their date (their
 collection time when undated), follows not observed since, then the links of removed posts
@@ -6,12 +7,13 @@ and the accounts nothing refers to any more. Texts are kept whole, as an excerpt
 characters, every identifier masked: see :mod:`graph.privacy.identifiers`) or not at all.
 Erasure removes one account, its posts and their links, its interactions and follows, and takes it
 out of others' rows: acts on its posts go, references to them and to its reshares are cut,
-links to it go, texts and run options naming it are redacted. Each of these also removes the
+links to it go, texts and run options naming it are redacted. Erasure of a learner of the usage
+imports removes its events (known by its pseudonym). Each of these also removes the
 analyses computed before, which may name what was removed: ``essaim analyze`` computes them
 again.
 
-Accounts erased on request are remembered as keyed digests (:class:`ErasureList`), never by
-their identifiers, so that later loads leave them out.
+Accounts and learners erased on request are remembered as keyed digests
+(:class:`ErasureList`), never by their identifiers, so that later loads leave them out.
 
 Examples
 --------
@@ -45,6 +47,8 @@ __all__ = [
     "ErasureList",
     "KeepText",
     "forget_account",
+    "forget_learner",
+    "learner_rows",
     "mark_runs_pruned",
     "minimise_texts",
     "prune_store",
@@ -119,6 +123,8 @@ _NAMING_PLACES: list[tuple[str, str, str]] = [
     *(("posts", column, "redact") for column in
       ("text", "url", "forum", "board", "subreddit", "channel", "instance")),
     ("posts", "hashtags", "list"),
+    ("usage", "url", "redact"),  # a visit from a profile page, a newsletter's link
+    ("usage", "title", "redact"),
     ("accounts", "handle", "redact"),
     ("accounts", "display_name", "redact"),
     ("runs", "query", "redact"),
@@ -126,7 +132,7 @@ _NAMING_PLACES: list[tuple[str, str, str]] = [
     ("runs", "incidents", "json"),
 ]  # fmt: skip
 #: What tells whose a row is: its platform (a run: its source and id).
-_OWNER = {"runs": "[source, run_id]", "url_resolutions": "NULL"}
+_OWNER = {"runs": "[source, run_id]", "url_resolutions": "NULL", "usage": "NULL"}
 
 
 def forget_account(
@@ -174,6 +180,26 @@ def forget_account(
             connection.execute(q.UPDATE_RUN_HASH, [sha256, run_id])
         _drop_analyses(connection)
     return {"removed": removed, "redacted": redacted}
+
+
+def learner_rows(store: Store, pseudonym: str) -> int:
+    """How many usage events of the learner ``pseudonym`` the store holds."""
+    return store.connection.execute(q.COUNT_LEARNER_USAGE, [pseudonym]).fetchone()[0]
+
+
+def forget_learner(
+    store: Store, pseudonym: str, rewritten_runs: Iterable[tuple[str, str]] = ()
+) -> int:
+    """Remove the usage events of the learner ``pseudonym`` (daily counts name nobody and
+    stay); return how many went. ``rewritten_runs``: as for :func:`forget_account`. The
+    analyses go when events did, since they counted them."""
+    with store.transaction() as connection:
+        removed = connection.execute(q.FORGET_LEARNER, [pseudonym]).fetchone()[0]
+        for run_id, sha256 in rewritten_runs:
+            connection.execute(q.UPDATE_RUN_HASH, [sha256, run_id])
+        if removed:
+            _drop_analyses(connection)
+    return removed
 
 
 def _redact_naming_rows(

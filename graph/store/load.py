@@ -31,7 +31,7 @@ import pyarrow.compute as pc
 from collectors.rawrun import PAYLOAD_PREFIX, RawRunError, iter_line_blocks, read_manifest
 from collectors.records import Run, decode_record
 from graph.privacy import identifiers
-from graph.privacy.pseudonyms import Pseudonymiser
+from graph.privacy.pseudonyms import LEARNERS, Pseudonymiser
 from graph.resources import Linker, LinkInfo
 from graph.store import masking
 from graph.store import queries as q
@@ -125,7 +125,8 @@ def load_runs(
         What the store keeps of post texts (see :mod:`graph.privacy.store`).
     erased : container of (platform, account id)
         Accounts erased on request (:class:`graph.privacy.store.ErasureList`): their lines are left
-        out, and others' interactions lose the reshare of theirs they came through (``via``).
+        out, and others' interactions lose the reshare of theirs they came through (``via``);
+        learners erased (``("learners", pseudonym)``) lose their usage lines.
     progress : callable, optional
         Called with each :class:`RunResult` as it is decided.
 
@@ -200,12 +201,14 @@ class _Rules:
         if not self.erased:
             return
         keys = connection.execute(q.SELECT_RUN_ACCOUNT_KEYS).fetchall()
+        keys += connection.execute(q.SELECT_RUN_LEARNER_KEYS, [LEARNERS]).fetchall()
         found = [key for key in keys if key in self.erased]
         if found:
             table = pa.table([list(column) for column in zip(*found, strict=True)],
                              schema=_ERASED)  # fmt: skip
             connection.register("erased_ids", table)
             connection.execute(q.DELETE_ERASED_LINES)
+            connection.execute(q.DELETE_ERASED_LEARNER_LINES, [LEARNERS])
             connection.execute(q.FORGET_ERASED_VIA)
             connection.unregister("erased_ids")
 

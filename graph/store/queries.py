@@ -269,6 +269,11 @@ SELECT DISTINCT platform, account_id, handle FROM run_lines WHERE type = 'accoun
 DELETE_ERASED_LINES = """
 DELETE FROM run_lines l USING erased_ids e WHERE l.platform = e.platform
     AND e.raw IN (l.author_id, l.account_id, l.actor_id, l.follower_id, l.followee_id)"""
+#: Every (``?``: the learners' platform, pseudonym) a run's usage lines name.
+SELECT_RUN_LEARNER_KEYS = "SELECT DISTINCT ?, learner FROM run_lines WHERE learner IS NOT NULL"
+#: Leaves out the usage lines of learners erased on request (``?``: the learners' platform).
+DELETE_ERASED_LEARNER_LINES = """
+DELETE FROM run_lines l USING erased_ids e WHERE e.platform = ? AND l.learner = e.raw"""
 #: Others' interactions lose the reshare of an erased account they came through.
 FORGET_ERASED_VIA = """
 UPDATE run_lines SET via = NULL, via_actor_id = NULL FROM erased_ids e
@@ -836,6 +841,9 @@ WHERE {column} IS NOT NULL AND regexp_matches(CAST({column} AS VARCHAR), ?)"""
 DELETE_ROW = "DELETE FROM {table} WHERE rowid = ?"
 UPDATE_ROW = "UPDATE {table} SET {column} = ? WHERE rowid = ?"
 UPDATE_RUN_HASH = "UPDATE runs SET file_sha256 = ? WHERE run_id = ?"
+#: Erasure of one learner (``?``: its pseudonym): its usage events (daily counts name nobody).
+COUNT_LEARNER_USAGE = "SELECT count(*) FROM usage WHERE learner = ?"
+FORGET_LEARNER = "DELETE FROM usage WHERE learner = ?"
 DELETE_ANALYSES = "DELETE FROM analyses"
 
 # --- privacy report -------------------------------------------------------------------------
