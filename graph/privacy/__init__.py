@@ -13,6 +13,8 @@ teachers whose public posts it reads, and forgets them on request.
   (:func:`~.raw.find_account`), erasing it (:func:`~.raw.prepare_erasure`, then commit),
   finishing an erasure a crash stopped (:func:`~.raw.finish_erasure`), retention
   (:func:`~.raw.delete_runs_before`).
+- :mod:`~graph.privacy.learners`: erasing one learner of the usage imports from the raw runs
+  (:func:`~.learners.prepare_learner_erasure`).
 
 The commands (``essaim forget``, ``prune``, ``privacy-report``) are in :mod:`app.cli.privacy`
 and :mod:`app.cli.privacy_report`; loading (:mod:`graph.store.load`) goes through identifiers
