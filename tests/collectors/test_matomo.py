@@ -204,6 +204,21 @@ def test_an_error_answer_for_one_report_fails_that_report_only(tmp_path, server)
     assert result.returncode != 0
 
 
+def test_a_failing_segmented_report_is_named_with_its_segment(tmp_path, server):
+    site.serve(server)
+    refused = {"result": "error", "message": "The segment is not supported."}
+    social = site.report("Actions.getPageUrls", segment="referrerType==social")
+    server.add("/index.php", social, Reply(refused))
+    collect(tmp_path, server)
+    (run,) = runs(tmp_path)
+    assert [i.message for i in run.incidents if i.kind == "failed-page"] == [
+        "Matomo answered an error for Actions.getPageUrls (referrerType==social): "
+        "The segment is not supported."
+    ]
+    records = usages(run_lines(tmp_path, run))
+    assert len(records) == 7 and "social" not in {r.channel for r in records}
+
+
 def test_no_token_says_how_to_get_one(tmp_path, server):
     result = collect(tmp_path, server, token="")
     assert result.returncode == 1
