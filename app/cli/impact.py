@@ -80,16 +80,25 @@ def uptake_sentence(row: dict) -> str:
     ...     "placebo_contains_zero": True, "placebo_note": None}))
     All resources: 8.10 enrolments per 100 adoptions (95 % interval 5.00 to 11.20); placebo
     (adoptions moved into the future) -0.40 (-3.00 to 2.20): finds nothing, as it should.
+    >>> print(uptake_sentence({"scope": "resource", "resource_id": "r1", "outcome": "visit",
+    ...     "per_100": 3.0, "per_100_low": None, "per_100_high": None, "note": None,
+    ...     "flag": "did not converge", "placebo_per_100": None, "placebo_low": None,
+    ...     "placebo_high": None, "placebo_contains_zero": None, "placebo_note": None}))
+    r1: 3.00 visits per 100 adoptions (no interval) [flagged: did not converge]; placebo: not
+    measured.
     """
     who = "All resources" if row["scope"] == "pooled" else row["resource_id"]
     if row["note"]:
         return f"{who}: {row['note']}."
-    text = (f"{who}: {row['per_100']:.2f} {row['outcome']}s per 100 adoptions (95 % interval "
-            f"{row['per_100_low']:.2f} to {row['per_100_high']:.2f})")  # fmt: skip
+    text = f"{who}: {row['per_100']:.2f} {row['outcome']}s per 100 adoptions"
+    if _measured(row["per_100_low"]) and _measured(row["per_100_high"]):
+        text += f" (95 % interval {row['per_100_low']:.2f} to {row['per_100_high']:.2f})"
+    else:
+        text += " (no interval)"
     if row["flag"]:
         text += f" [flagged: {row['flag']}]"
     placebo = row["placebo_per_100"]
-    if placebo is None or (isinstance(placebo, float) and math.isnan(placebo)):
+    if not all(map(_measured, (placebo, row["placebo_low"], row["placebo_high"]))):
         return text + f"; placebo: {row['placebo_note'] or 'not measured'}."
     verdict = ("finds nothing, as it should" if row["placebo_contains_zero"]
                else "finds an effect: do not trust the estimate")  # fmt: skip
@@ -97,6 +106,10 @@ def uptake_sentence(row: dict) -> str:
         text + f";\nplacebo (adoptions moved into the future) {placebo:.2f} "
         f"({row['placebo_low']:.2f} to {row['placebo_high']:.2f}): {verdict}."
     )
+
+
+def _measured(value) -> bool:
+    return value is not None and not (isinstance(value, float) and math.isnan(value))
 
 
 def campaign_row(row: dict) -> dict:

@@ -62,7 +62,7 @@ if not known.empty:
             tooltip=[alt.Tooltip("label:N", title=t("usage.stage")), "value:Q"],
         )
         .properties(height=34 * len(known)),
-        f"funnel-{about}",
+        f"funnel-chart-{about}",
         f"the funnel of {about} over the whole period (logarithmic scale)",
     )
 table(context, shown, f"funnel-{about}", f"the funnel of {about}; unknown stages say so")
