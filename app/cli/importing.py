@@ -106,5 +106,4 @@ def _learner_pseudonyms(settings):
     """Learners' identifiers → the project's pseudonyms (``u_…``), keyed by its secret."""
     from graph.privacy.pseudonyms import Pseudonymiser, load_or_create_secret
 
-    pseudonymiser = Pseudonymiser(load_or_create_secret(settings.secret_file))
-    return lambda learner: pseudonymiser.account("learners", learner)
+    return Pseudonymiser(load_or_create_secret(settings.secret_file)).learner

@@ -360,10 +360,10 @@ FROM run_lines l {_ACCOUNT.format(a="f", column="follower_id")}
     {_ACCOUNT.format(a="e", column="followee_id")}
 WHERE l.type = 'follow'
 GROUP BY l.platform, f.stored, e.stored""",
-    "usage": """
+    "usage": f"""
 CREATE OR REPLACE TEMP TABLE staged_usage AS
-SELECT site, day, kind, count, course_id, url, channel, event, learners, learner, occurred_at,
-    title, source, run_id, collected_at
+SELECT site, day, kind, count, course_id, {masking.masked_sql("url")} AS url, channel, event,
+    learners, learner, occurred_at, title, source, run_id, collected_at
 FROM run_lines WHERE type = 'usage'
 QUALIFY row_number() OVER (PARTITION BY site, day, kind, course_id, url, channel, event,
     learner, occurred_at ORDER BY collected_at DESC, count DESC) = 1""",

@@ -124,8 +124,8 @@ def test_pruning_removes_what_is_older_than_the_cutoff(tmp_path, raw_dir):
                   pseudonymiser=None)  # fmt: skip
         store.connection.execute("CREATE TABLE cascades AS SELECT 1 AS x")
         removed = prune_store(store, day(10))
-        assert removed == {"posts": 2, "interactions": 1, "follows": 1, "links": 2,
-                           "accounts": 2}  # fmt: skip
+        assert removed == {"posts": 2, "interactions": 1, "follows": 1, "usage": 0,
+                           "links": 2, "accounts": 2}  # fmt: skip
         assert rows(store, "SELECT post_id FROM posts") == [("new",)]
         assert rows(store, "SELECT url FROM links") == [("https://e-inspe.fr/new",)]
         assert rows(store, "SELECT kind FROM interactions") == [("repost",)]

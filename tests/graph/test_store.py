@@ -744,3 +744,19 @@ def test_usage_is_read_for_the_analysis_and_pruned_by_its_day(tmp_path, raw_dir)
         assert prune_store(store, datetime(2026, 9, 1, tzinfo=UTC))["usage"] == 0
         assert prune_store(store, datetime(2026, 9, 1, 0, 1, tzinfo=UTC))["usage"] == 2
         assert read_usage(store.connection).empty
+
+
+def test_a_profile_link_in_usage_is_masked_like_any_text(tmp_path, raw_dir):
+    profile = "https://bsky.app/profile/ana.example"
+
+    def usage(run_id):
+        return [
+            enrolments(run_id, 2, url=profile),
+            enrolments(run_id, 1, url="https://e-inspe.fr/x"),
+        ]
+
+    with Store(tmp_path / "essaim.duckdb") as store:
+        load(store, write_record_run(raw_dir, usage))
+        urls = [url for (url,) in rows(store, "SELECT url FROM usage ORDER BY count")]
+        assert urls[0] == "https://e-inspe.fr/x"
+        assert "ana.example" not in urls[1] and urls[1].startswith("https://bsky.app/profile/")
