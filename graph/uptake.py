@@ -8,8 +8,11 @@ t, the count y_t is Poisson with mean
     μ_t = exp(β_weekday(t) + β_h·h_t) + Σ_{l=0}^{L} γ_l·a_{t−l},
 
 where a_t is the resource's adoptions that day (every kind, as the ``adoptions`` table holds
-them), h_t the share of French school-holiday zones on holiday
-(:func:`graph.campaigns.holiday_share`; the term enters when it is known and varies) and
+them; one of unknown time, a Mastodon reblog, at the time of the post it shares: half of
+reshares come within an hour and three quarters within a day, Kwak et al., *WWW* 2010, and a
+day early moves use from one lag to the next, within the sum), h_t the share of French
+school-holiday zones on holiday (:func:`graph.campaigns.holiday_share`; the term enters when
+it is known and varies) and
 L = 14 days. The lag profile γ_l is constant over lag groups of doubling width, 0, 1, 2–3,
 4–7 and 8–14 days (five coefficients; knots spaced on a log scale, as Gasparrini et al.,
 *Stat. Med.* 29(21), 2010, place them for lags), so that it can follow a delay that is short
@@ -45,7 +48,12 @@ their chance correlation with the real adoptions (adoptions come in bursts). The
 one coefficient (a flat profile: the placebo has a third of the days and cannot afford
 five); the placebo's figure is 100·Σ of the leads' coefficients, with its profile-likelihood
 interval, which should contain 0; when it does not, the main estimate is not to be trusted
-(adoptions and use share a trend the baseline misses).
+(adoptions and use share a trend the baseline misses). A negative control detects an
+exposure measured with an error that drifts as well as confounding (Lipsitch et al.,
+*Epidemiology* 21(3), 2010): left out, the reblogs of unknown time, 90 % of the demo's first
+days' adoptions and 10 % of the weeks after, leave their uses in the baseline's noise early
+on, when the leads hold the busy weeks to come, and the placebo found 1.9 (0.4 to 3.5) per
+100 on the demo; dated, 0.6 (−0.6 to 1.9), as on the true adoptions (0.2).
 
 **Calibration.** On 200 simulated series (90 days, baseline 3 a day with a weekly rhythm,
 1,000 adoptions in 12 bursts, each enrolling with probability 0.08 after a geometric delay,
@@ -55,7 +63,9 @@ held the planted 8 in 96.5 % and the placebo's held 0 in 93.8 %; with no effect,
 days, 0.4 organic enrolments a day, a log-normal delay of median 6 hours, 4.8 planted) the
 pooled estimate averaged 4.84 (7 of 8 intervals held 4.8), a resource's 4.46 (its interval
 held 4.8 in 89 %; 5 % did not converge), the placebo held 0 in 97 %: with a few uses a day,
-one resource's figure is rough.
+one resource's figure is rough. On 20 series whose first two weeks' adoptions are 90 %
+reblogs of unknown time (6,000 adoptions), dated, the placebo held 0 in every fit and the
+interval held 8 in 20; left out, the placebo found an effect in 8 of 17.
 
 **Refusals.** Fewer than ``min_adoptions`` adoptions or ``min_outcomes`` uses over the days
 fitted, or fewer than ``min_days`` days, give no estimate but a note ("too few … to
@@ -74,7 +84,7 @@ from scipy.stats import t as student
 
 from graph.campaigns import holiday_share
 
-__all__ = ["LAG_COLUMNS", "UPTAKE_COLUMNS", "Fit", "fit_uptake", "lag_basis", "uptake"]
+__all__ = ["LAG_COLUMNS", "UPTAKE_COLUMNS", "Fit", "dated", "fit_uptake", "lag_basis", "uptake"]
 
 #: The columns of the uptake table.
 UPTAKE_COLUMNS = [
@@ -129,7 +139,8 @@ def uptake(
     Parameters
     ----------
     adoptions : DataFrame
-        ``resource_id`` and ``adopted_at`` (UTC; unknown times are left out).
+        ``resource_id`` and ``adopted_at`` (UTC), with ``post_id`` and ``parent_post_id`` when
+        known: an adoption of unknown time is dated by :func:`dated`, else left out.
     daily : DataFrame
         Daily usage per resource (:func:`graph.usage.resource_usage`): ``resource_id``,
         ``day``, ``kind``, ``count``.
@@ -156,7 +167,7 @@ def uptake(
     """
     span = spans[spans["figure"] == outcome]
     used = daily[daily["kind"] == outcome]
-    timed = adoptions.dropna(subset=["adopted_at"])
+    timed = dated(adoptions).dropna(subset=["adopted_at"])
     adopted_days = timed["adopted_at"].dt.tz_convert(_PARIS).dt.tz_localize(None).dt.normalize()
     per_day = timed.assign(day=adopted_days.to_numpy()).groupby(["resource_id", "day"]).size()
     if span.empty:
@@ -279,7 +290,9 @@ class _Model:
         """Fisher scoring from ``theta`` (β, then the coefficients of ``design``), each step
         halved until the likelihood rises with every mean positive; converged when the
         expected gain of a full step (half the Newton decrement) is below 1e-9 per parameter,
-        or a step gains nothing (at a bound, or to rounding)."""
+        or a step gains nothing (to rounding), or a step that had to be halved gains less than
+        1e-5: creeping along a bound where a mean is 0, where scoring is slow and the rest of
+        the gain is nothing beside the 1.92 of a 95 % interval's threshold."""
         design = self.design if design is None else design
         params = len(theta)
         current = self.loglik(self.mean(theta, design, offset))
@@ -301,7 +314,7 @@ class _Model:
             else:  # no step, however short, gains: the maximum, to rounding
                 return theta, current, True, None
             theta, current, gain = theta + step, found, found - current
-            if gain < 1e-12 * (1 + abs(current)):  # creeping to a bound where a mean is 0
+            if gain < (1e-5 if _halving else 1e-12 * (1 + abs(current))):
                 return theta, current, True, None
         return theta, current, False, "did not converge"
 
@@ -428,6 +441,25 @@ def _measure(scope, resource, outcome, stacked, days, placebo_days, lags, shift,
                placebo_contains_zero=bool(low <= 0 <= high) if placebo.flag is None else None,
                placebo_note=placebo.flag)  # fmt: skip
     return row, profile
+
+
+def dated(adoptions: pd.DataFrame) -> pd.DataFrame:
+    """The adoptions, each of unknown time dated by the post it shares (the earliest time of
+    an adoption of ``post_id`` = its ``parent_post_id``): a Mastodon reblog, whose time the
+    API does not give, at the time of the post it reblogs.
+
+    >>> at = pd.Timestamp("2026-09-01 10:00", tz="UTC")
+    >>> frame = pd.DataFrame({"resource_id": "r", "adopted_at": [at, pd.NaT, pd.NaT],
+    ...     "post_id": ["p", "p", "q"], "parent_post_id": [None, "p", "x"]})
+    >>> found = dated(frame)["adopted_at"]  # the second reblogs p; x is unknown
+    >>> [t == at for t in found[:2]], pd.isna(found[2])
+    ([True, True], True)
+    """
+    if "parent_post_id" not in adoptions or not adoptions["adopted_at"].isna().any():
+        return adoptions
+    first = adoptions.dropna(subset=["adopted_at"]).groupby("post_id")["adopted_at"].min()
+    parents = adoptions["parent_post_id"].map(first)
+    return adoptions.assign(adopted_at=adoptions["adopted_at"].fillna(parents))
 
 
 def lag_basis(lags: int) -> np.ndarray:
