@@ -368,7 +368,8 @@ def _evaluate(settings: Settings, source: Path) -> None:
 
 
 def _evaluate_usage(settings: Settings, source: Path, events: pd.DataFrame) -> None:
-    """The planted effect against the uptake's 95 % intervals; the funnel against the truth."""
+    """The uptake's 95 % intervals against the reference (the planted effect per collected
+    adoption, :mod:`app.demo.usage_recovery`), the placebos; the funnel against the truth."""
     from app.demo.usage_recovery import effect_recovery, funnel_errors
     from graph.store.results import usage
 
@@ -380,19 +381,36 @@ def _evaluate_usage(settings: Settings, source: Path, events: pd.DataFrame) -> N
         out.print("Use: no uptake measured.")
         return
     found = effect_recovery(uptake, truth, events)
+    rows = [
+        {"resource": row.resource, "planted": round(row.planted, 2),
+         "reference": round(row.reference, 2),
+         "per 100 [95 %]": f"{row.per_100:.2f} [{row.low:.2f}, {row.high:.2f}]"
+         if pd.notna(row.per_100) else "",
+         "covers": row.covers, "placebo": row.placebo}
+        for row in found.itertuples(index=False)
+    ]  # fmt: skip
     out.print(table(
-        "Enrolments per 100 adoptions: the 95 % interval against the planted effect (per true "
-        "adoption) and the recoverable one (per collected adoption: planted × true / collected)",
-        found.round(2).to_dict("records"),
+        "Enrolments per 100 collected adoptions against the reference, planted × true / "
+        "collected adoptions (planted: per true adoption); placebo: adoptions moved 30 days "
+        "ahead, nothing when its interval holds 0",
+        rows,
     ))  # fmt: skip
-    pooled = found[found["resource"] == "pooled"]
+    pooled = found[found["resource"] == "pooled"].iloc[0]
     fits = found[found["resource"] != "pooled"]
+    placebo = found["placebo"].value_counts()
+    inside = {True: "inside", False: "outside", None: "not measured"}
+    pooled = pooled.where(pooled.notna(), None)
     out.print(
-        f"Use: the planted effect lies inside {int(fits['covers'].sum())} of {len(fits)} "
-        f"resources' intervals ({int(fits['covers_recoverable'].sum())} for the recoverable "
-        f"one); pooled: {'inside' if pooled['covers'].all() else 'outside'} "
-        f"({'inside' if pooled['covers_recoverable'].all() else 'outside'}); the placebo finds "
-        f"nothing in {int(found['placebo_zero'].fillna(False).sum())} of {len(found)} fits.",
+        f"Use: the reference lies inside {int(fits['covers'].eq(True).sum())} of {len(fits)} "
+        f"resources' intervals and {inside[pooled['covers']]} the pooled one: "
+        f"{pooled['per_100']:.2f} [{pooled['low']:.2f}, {pooled['high']:.2f}] per 100 "
+        f"collected adoptions, reference {pooled['reference']:.2f} = {pooled['planted']:.2f} "
+        f"× {pooled['true']:,} true / {pooled['collected']:,} collected. The planted "
+        f"{pooled['planted']:.2f} per true adoption lies inside "
+        f"{int(fits['covers_planted'].eq(True).sum())} of {len(fits)} and "
+        f"{inside[pooled['covers_planted']]} the pooled one. The placebo finds nothing in "
+        f"{placebo.get('nothing', 0)} of {len(found)} fits, an effect in "
+        f"{placebo.get('effect', 0)}, is not measured in {int(found['placebo'].isna().sum())}.",
         highlight=False,
     )
     errors = funnel_errors(funnel, truth) if not funnel.empty else pd.DataFrame()

@@ -1,9 +1,14 @@
 """How well the usage analysis recovers the demo's planted effect and its funnel.
 
-The demo plants ``planted`` enrolments caused per 100 true adoptions (:mod:`app.demo.usage`).
-The analysis sees only the adoptions collected, so a fit measures enrolments per 100
-*collected* adoptions: when a share of the adoptions was missed, the effect it can recover is
-the planted one times true / collected adoptions over the days fitted. Both are compared.
+The demo plants ``planted`` enrolments caused per 100 *true* adoptions (:mod:`app.demo.usage`).
+The analysis sees only the adoptions collected (a Mastodon reblog of unknown time dated by the
+post it shares, :func:`graph.uptake.dated`), so a fit measures enrolments per 100 *collected*
+adoptions: the enrolments of the adoptions missed fall on the collected ones that move with
+them. When the missed move with the collected (a steady share), that is the **reference**,
+planted × true / collected adoptions over the adoptions the fit counts (the days fitted and
+the lags' days before them): the value an unbiased fit is centred on, which its interval is
+judged against. The planted value, per true adoption, is shown beside it; it lies inside the
+interval only where nearly every adoption was collected.
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ _STAGES = {"visits": "visits", "enrolments": "enrolments", "completions": "compl
 
 
 def effect_recovery(
-    uptake: pd.DataFrame, truth: pd.DataFrame, adoptions: pd.DataFrame
+    uptake: pd.DataFrame, truth: pd.DataFrame, adoptions: pd.DataFrame, lags: int = 14
 ) -> pd.DataFrame:
     """Per fit (each resource with a planted effect, and the pooled one): the estimate, its
-    interval and whether it holds the planted effect, per true and per collected adoption.
+    interval and whether it holds the reference (planted × true / collected).
 
     Parameters
     ----------
@@ -33,14 +38,19 @@ def effect_recovery(
         can be enrolled in).
     adoptions : DataFrame
         The true adoptions: ``resource_id`` and ``at`` (UTC).
+    lags : int
+        The model's longest lag: the fit counts the adoptions from ``lags`` days before its
+        first day to its last, and so does ``true``.
 
     Returns
     -------
     DataFrame
-        ``resource`` (``pooled`` for the pooled fit), ``collected`` and ``true`` adoptions over
-        the days fitted, ``planted``, ``recoverable`` (planted × true / collected),
-        ``per_100``, ``low``, ``high``, ``covers`` (the planted effect inside the interval),
-        ``covers_recoverable`` and ``placebo_zero`` (the placebo's interval holds 0).
+        ``resource`` (``pooled`` for the pooled fit), ``collected`` adoptions (as the fit
+        counts them) and ``true`` ones over the same days, ``planted`` (per true adoption),
+        ``reference`` (planted × true / collected), ``per_100``, ``low``, ``high``,
+        ``covers`` (the reference inside the interval; a bound equal to it holds it; no
+        interval, None), ``covers_planted`` and ``placebo`` (``nothing``: its interval holds
+        0; ``effect``; None: not measured or not converged).
 
     Examples
     --------
@@ -48,12 +58,12 @@ def effect_recovery(
     >>> uptake = pd.DataFrame({"scope": ["resource", "pooled"], "resource_id": ["r", None],
     ...     "first_day": "2026-09-01", "last_day": "2026-09-30", "adoptions": [80, 80],
     ...     "per_100": [5.5, 5.5], "per_100_low": [4.9, 4.9], "per_100_high": [6.2, 6.2],
-    ...     "placebo_contains_zero": [True, True]})
+    ...     "placebo_contains_zero": [True, False]})
     >>> truth = pd.DataFrame({"resource_id": ["r"], "planted_per_100": [4.8]})
     >>> true = pd.DataFrame({"resource_id": ["r"] * 100, "at": [at] * 100})
-    >>> row = effect_recovery(uptake, truth, true).iloc[0]
-    >>> float(row["recoverable"]), bool(row["covers"]), bool(row["covers_recoverable"])
-    (6.0, False, True)
+    >>> found = effect_recovery(uptake, truth, true)
+    >>> found[["reference", "covers", "covers_planted", "placebo"]].values.tolist()
+    [[6.0, True, False, 'nothing'], [6.0, True, False, 'effect']]
     """
     planted = truth.set_index("resource_id")["planted_per_100"].dropna()
     day = adoptions["at"].dt.tz_convert(_PARIS).dt.tz_localize(None).dt.normalize()
@@ -62,19 +72,23 @@ def effect_recovery(
         pooled = fit.scope == "pooled"
         if not pooled and fit.resource_id not in planted.index:
             continue
-        within = (day >= pd.Timestamp(fit.first_day)) & (day <= pd.Timestamp(fit.last_day))
+        first = pd.Timestamp(fit.first_day) - pd.Timedelta(days=lags)
+        within = (day >= first) & (day <= pd.Timestamp(fit.last_day))
         mine = adoptions["resource_id"].isin(planted.index if pooled else [fit.resource_id])
         true = int((within & mine).sum())
         effect = float(planted.mean() if pooled else planted[fit.resource_id])
         collected = fit.adoptions
-        recoverable = effect * true / collected if collected else np.nan
+        reference = effect * true / collected if collected else np.nan
+        measured = not (pd.isna(fit.per_100_low) or pd.isna(fit.per_100_high))
+        zero = fit.placebo_contains_zero
         rows.append(
             {"resource": "pooled" if pooled else fit.resource_id, "collected": collected,
-             "true": true, "planted": effect, "recoverable": recoverable,
+             "true": true, "planted": effect, "reference": reference,
              "per_100": fit.per_100, "low": fit.per_100_low, "high": fit.per_100_high,
-             "covers": fit.per_100_low <= effect <= fit.per_100_high,
-             "covers_recoverable": fit.per_100_low <= recoverable <= fit.per_100_high,
-             "placebo_zero": fit.placebo_contains_zero}
+             "covers": fit.per_100_low <= reference <= fit.per_100_high if measured else None,
+             "covers_planted": fit.per_100_low <= effect <= fit.per_100_high if measured
+             else None,
+             "placebo": None if pd.isna(zero) else "nothing" if zero else "effect"}
         )  # fmt: skip
     return pd.DataFrame(rows)
 

@@ -255,17 +255,21 @@ def test_the_committed_demo_s_usage_files_agree_with_its_truth():
         assert segmented.sum() == whole
 
 
-def test_an_interval_bound_equal_to_the_planted_effect_covers_it():
-    uptake = pd.DataFrame({"scope": ["resource"], "resource_id": ["r"], "first_day": "2026-09-01",
-                           "last_day": "2026-09-30", "adoptions": [100], "per_100": [6.0],
-                           "per_100_low": [4.8], "per_100_high": [7.0],
-                           "placebo_contains_zero": [False]})  # fmt: skip
+def test_an_interval_bound_equal_to_the_reference_covers_it():
+    uptake = pd.DataFrame({"scope": ["resource", "pooled"], "resource_id": ["r", None],
+                           "first_day": "2026-09-15", "last_day": "2026-09-30",
+                           "adoptions": [80, 80], "per_100": [6.5, 7.0],
+                           "per_100_low": [6.0, np.nan], "per_100_high": [7.0, np.nan],
+                           "placebo_contains_zero": [False, None]})  # fmt: skip
     truth = pd.DataFrame({"resource_id": ["r", "page"], "planted_per_100": [4.8, np.nan]})
-    # 100 true adoptions inside the days fitted, one the day after: not counted.
-    at = [pd.Timestamp("2026-09-30 21:00", tz="UTC")] * 100 + [pd.Timestamp("2026-09-30 22:30",
-                                                                            tz="UTC")]  # fmt: skip
+    # True adoptions counted from the 14 lag days before the first day fitted (2026-09-01,
+    # Paris) to the last (23:30 Paris on the 30th still counts, 00:30 on Oct 1 does not, nor
+    # 23:59 on Aug 31): 100. Reference 4.8 × 100 / 80 = 6.0, the interval's low bound.
+    at = pd.to_datetime(["2026-08-31 21:59"] + ["2026-08-31 22:00"] * 99
+                        + ["2026-09-30 21:30", "2026-09-30 22:30"], utc=True)  # fmt: skip
     found = effect_recovery(uptake, truth, pd.DataFrame({"resource_id": "r", "at": at}))
-    assert found[["resource", "true", "recoverable", "covers"]].values.tolist() == [
-        ["r", 100, pytest.approx(4.8), True]
+    assert found[["resource", "true", "reference", "covers", "covers_planted"]].values.tolist() == [
+        ["r", 100, pytest.approx(6.0), True, False],
+        ["pooled", 100, pytest.approx(6.0), None, None],
     ]
-    assert not found["placebo_zero"].iloc[0]
+    assert found["placebo"].fillna("none").tolist() == ["effect", "none"]
