@@ -25,6 +25,7 @@ from tests.fixtures.browser import ARGUMENTS, CHROMIUM
 CONTENT = {
     "overview": "Chiffres clés",
     "resource": "Arbre de cascade",
+    "usage": "Entonnoir",
     "network": "comptes",
     "communities": "Comptes passerelles",
     "accounts": "pseudonymisés",
