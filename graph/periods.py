@@ -18,7 +18,7 @@ import pandas as pd
 
 from collectors.errors import UserError
 
-__all__ = ["PARIS", "Period", "days", "parse_period", "previous", "with_change"]
+__all__ = ["PARIS", "Period", "days", "parse_period", "previous", "ranked", "with_change"]
 
 #: The time zone whose days periods are made of.
 PARIS = ZoneInfo("Europe/Paris")
@@ -183,3 +183,25 @@ def with_change(
         now = pd.to_numeric(table[column], errors="coerce").astype("float64")
         table[f"{column}_change"] = now - was
     return table
+
+
+def ranked(frame: pd.DataFrame, by: str, key: list[str]) -> pd.DataFrame:
+    """Return ``frame`` ranked by ``by``, largest first, with its ``rank`` in front.
+
+    Ties share a rank and the next rank skips as many places (competition ranking: 1, 2, 2,
+    4); unknown values come last, all at one rank; rows tied are in the order of ``key``.
+
+    >>> frame = pd.DataFrame({"id": ["d", "c", "b", "a", "e"], "n": [1, 5, None, 5, 3]})
+    >>> ranked(frame, "n", ["id"]).to_dict("list")
+    {'rank': [1, 1, 3, 4, 5], 'id': ['a', 'c', 'e', 'd', 'b'], 'n': [5.0, 5.0, 3.0, 1.0, nan]}
+    """
+    values = pd.to_numeric(frame[by], errors="coerce").astype("float64")
+    order = frame.assign(_value=values).sort_values(key, kind="stable")
+    order = order.sort_values("_value", ascending=False, na_position="last", kind="stable")
+    rank = order["_value"].rank(method="min", ascending=False)
+    rank = rank.fillna(order["_value"].notna().sum() + 1).astype("int64")
+    return (
+        order.drop(columns="_value")
+        .assign(rank=rank)
+        .reset_index(drop=True)[["rank", *frame.columns]]
+    )

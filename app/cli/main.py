@@ -42,6 +42,7 @@ from app.cli.loading import (
     sync_catalogue,
 )
 from app.cli.privacy import forget, privacy_report_command, prune
+from app.cli.rank import rank
 from app.cli.serve import app_command
 from app.cli.watch import watch
 from app.cli.whatif import whatif
@@ -338,6 +339,7 @@ cli.add_command(forget)
 cli.add_command(privacy_report_command)
 cli.add_command(credentials)
 cli.add_command(watch)
+cli.add_command(rank)
 
 
 def main(arguments: list[str] | None = None) -> None:

@@ -12,7 +12,23 @@ from graph.reach import SHARING_KINDS
 from graph.store import queries as q
 from graph.store.results.analyses import table_columns
 
-__all__ = ["account_figures", "data_days", "newest_adoption", "resource_figures"]
+__all__ = [
+    "ACCOUNT_FIGURES",
+    "RESOURCE_COUNTS",
+    "RESOURCE_FIGURES",
+    "account_figures",
+    "data_days",
+    "newest_adoption",
+    "resource_figures",
+]
+
+#: The numeric columns of :func:`resource_figures`.
+RESOURCE_FIGURES = ("adoptions", "adopters", "velocity", "peak_per_hour", "potential_reach",
+                    "structural_virality", "cascades", "largest_cascade", "takeoff")  # fmt: skip
+#: Those that are 0 for a resource not adopted in a period (the others are then unknown).
+RESOURCE_COUNTS = ("adoptions", "adopters", "velocity", "peak_per_hour", "cascades", "takeoff")
+#: The numeric columns of :func:`account_figures`.
+ACCOUNT_FIGURES = ("adoptions", "originated", "downstream", "bridge")
 
 
 def newest_adoption(connection: duckdb.DuckDBPyConnection) -> datetime | None:
