@@ -40,7 +40,6 @@ import pandas as pd
 from app.demo.diffusion import DiffusionShape
 from app.demo.replay import Reply
 from app.demo.world import read_resources
-from collectors.matomo.parsers import SEGMENTS
 from graph.campaigns import holiday_share
 
 __all__ = [
@@ -53,6 +52,9 @@ __all__ = [
     "matomo_reports",
     "moodle_log",
 ]
+
+#: The referrer segments Matomo's page report is asked with, and the channel of each.
+_MATOMO_SEGMENTS = {"referrerType==social": "social", "referrerType==campaign": "campaign"}
 
 PARIS = "Europe/Paris"
 #: The synthetic Matomo instance and the site it measures (as ``collect matomo`` is told).
@@ -410,7 +412,7 @@ def matomo_reports(visits: pd.DataFrame) -> dict[str, dict[str, list[dict[str, A
 
     segmented = {
         f"Actions.getPageUrls {segment}": pages(frame[frame["channel"].str.startswith(f"{to}:")])
-        for segment, to in SEGMENTS.items()
+        for segment, to in _MATOMO_SEGMENTS.items()
     }
     return {
         "Referrers.getSocials": rows(

@@ -7,6 +7,7 @@ is noted with its line and reason, and the other rows go on.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,11 +22,11 @@ from collectors.imports.files import (
 )
 from collectors.imports.mapping import Mapping, load_mapping
 from collectors.imports.parsers import parse_payload
-from collectors.parsing import ParseContext, ParseError, guarded
+from collectors.parsing import ParseContext, ParseError, Parser, guarded
 from collectors.rawrun import RawRunWriter
 from collectors.records import Run
 
-__all__ = ["FORMATS", "ImportOutcome", "import_file"]
+__all__ = ["FORMATS", "ImportOutcome", "import_file", "write_import_run"]
 
 #: Import formats and the mapping each uses by default (None: code, or --mapping needed).
 FORMATS: dict[str, str | None] = {
@@ -94,20 +95,39 @@ def import_file(
         "file_sha256": hashlib.sha256(data).hexdigest(),
     }
     parameters |= {key: value for key, value in note.items() if key != "columns"}
-    run = RawRunWriter(raw_dir, f"import-{kind}", path.name, parameters)
+    payloads = ((row.text, {**note, "line": row.line}) for row in rows)
+    return write_import_run(raw_dir, f"import-{kind}", path, parameters, payloads, parse_payload)
+
+
+def write_import_run(
+    raw_dir: Path,
+    source: str,
+    path: Path,
+    parameters: dict,
+    payloads: Iterable[tuple[bytes | str, dict]],
+    parse: Parser,
+) -> ImportOutcome:
+    """Write each ``(content, params)`` of ``payloads`` into a new run of ``source``, parsed by
+    ``parse``; a payload that cannot be parsed is kept and noted with its ``line`` (or
+    ``lines``), and the others go on.
+
+    ``params`` describe the payload: where it is in the file, how to read it. An
+    :class:`ImportFileError` raised while ``payloads`` is read discards the run.
+    """
+    run = RawRunWriter(raw_dir, source, path.name, parameters)
     count, refused = 0, []
     try:
-        for row in rows:
+        for content, params in payloads:
             count += 1
-            payload = run.add_payload(
-                row.text, url=str(path), method="FILE", params={**note, "line": row.line}
-            )
+            payload = run.add_payload(content, url=str(path), method="FILE", params=params)
             context = ParseContext(run.manifest.source, run.run_id, payload.received_at)
             try:
-                records = guarded(parse_payload)(payload, context)
+                records = guarded(parse)(payload, context)
             except ParseError as error:
-                refused.append((row.line, str(error).split(": ", 1)[-1]))
-                run.add_incident("error", f"{path.name}, line {row.line}", str(error))
+                where = params.get("line") or params.get("lines") or payload.seq
+                reason = str(error).removeprefix(f"line {where}: ")
+                refused.append((where, reason))
+                run.add_incident("error", f"{path.name}, line {where}", reason)
                 continue
             finally:
                 run.add_ignored(context.ignored)

@@ -17,16 +17,14 @@ in :data:`USAGE_FORMATS` as ``"module:function"`` and imported when used.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from collectors.imports.files import ImportFileError
 from collectors.imports.run import ImportOutcome
-from collectors.parsing import ParseContext, ParseError, Parser, guarded
-from collectors.rawrun import RawRunWriter
 
-__all__ = ["USAGE_FORMATS", "UsageOptions", "import_usage", "write_usage_run"]
+__all__ = ["USAGE_FORMATS", "UsageOptions", "import_usage"]
 
 #: Usage formats of ``essaim import`` and the function reading each.
 USAGE_FORMATS: dict[str, str] = {
@@ -64,43 +62,3 @@ def import_usage(raw_dir: Path, kind: str, path: Path, options: UsageOptions) ->
         raise ImportFileError(f"{path}: no such file")
     module, function = USAGE_FORMATS[kind].split(":")
     return getattr(importlib.import_module(module), function)(raw_dir, path, options)
-
-
-def write_usage_run(
-    raw_dir: Path,
-    source: str,
-    path: Path,
-    parameters: dict,
-    payloads: Iterable[tuple[bytes, dict]],
-    parse: Parser,
-) -> ImportOutcome:
-    """Write each ``(content, params)`` of ``payloads`` into a new run of ``source``, parsed by
-    ``parse``; a payload that cannot be parsed is kept and noted, and the others go on.
-
-    ``params`` describe the payload (its lines in the file, how to read it). An
-    :class:`ImportFileError` raised while ``payloads`` is read discards the run.
-    """
-    run = RawRunWriter(raw_dir, source, path.name, parameters)
-    count, refused = 0, []
-    try:
-        for content, params in payloads:
-            count += 1
-            payload = run.add_payload(content, url=str(path), method="FILE", params=params)
-            context = ParseContext(run.manifest.source, run.run_id, payload.received_at)
-            try:
-                records = guarded(parse)(payload, context)
-            except ParseError as error:
-                where = params.get("lines") or params.get("line") or payload.seq
-                refused.append((where, str(error)))
-                run.add_incident("error", f"{path.name}, {where}", str(error))
-                continue
-            finally:
-                run.add_ignored(context.ignored)
-            run.add_records(records)
-    except ImportFileError:
-        run.discard()
-        raise
-    except BaseException:
-        run.close("interrupted")
-        raise
-    return ImportOutcome(run.close(), count, refused)

@@ -20,8 +20,8 @@ import json
 from pathlib import Path
 
 from collectors.imports.files import ImportFileError, csv_layout, csv_rows, decode_export
-from collectors.imports.run import ImportOutcome
-from collectors.imports.usage import UsageOptions, write_usage_run
+from collectors.imports.run import ImportOutcome, write_import_run
+from collectors.imports.usage import UsageOptions
 from collectors.matomo.parsers import REPORTS, error_message, period_day, report_usage, row_usage
 from collectors.parsing import ParseContext, ParseError, decode_json, text_params
 from collectors.rawrun import Payload
@@ -66,7 +66,7 @@ def import_matomo(raw_dir: Path, path: Path, options: UsageOptions) -> ImportOut
         if "date" not in names:
             raise ImportFileError(f"{path}: no date column; export the report with period=day")
         payloads = ((row.text.encode(), {**note, "line": row.line}) for row in csv_rows(text))
-    return write_usage_run(raw_dir, SOURCE, path, {"site": options.site}, payloads, parse_export)
+    return write_import_run(raw_dir, SOURCE, path, {"site": options.site}, payloads, parse_export)
 
 
 def parse_export(payload: Payload, context: ParseContext) -> list[Record]:

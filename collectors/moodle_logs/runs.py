@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 import duckdb
 
 from collectors.imports.files import ImportFileError
-from collectors.imports.run import ImportOutcome
-from collectors.imports.usage import UsageOptions, write_usage_run
+from collectors.imports.run import ImportOutcome, write_import_run
+from collectors.imports.usage import UsageOptions
 from collectors.moodle_logs.parsers import parse_payload
 
 __all__ = ["EVENTS_PER_PAYLOAD", "host_of", "site_of", "write_moodle_run"]
@@ -80,7 +80,7 @@ def write_moodle_run(
     }
     read = _event_payloads if options.keep_events else _daily_payloads
     payloads = _chain(_unreadable_payloads(kind, unreadable), read(kind, options, db))
-    outcome = write_usage_run(raw_dir, f"import-{kind}", path, parameters, payloads, parse_payload)
+    outcome = write_import_run(raw_dir, f"import-{kind}", path, parameters, payloads, parse_payload)
     return replace(outcome, rows=rows)
 
 

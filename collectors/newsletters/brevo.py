@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from collectors.imports.files import ImportFileError
-from collectors.imports.run import ImportOutcome
-from collectors.imports.usage import UsageOptions, write_usage_run
+from collectors.imports.run import ImportOutcome, write_import_run
+from collectors.imports.usage import UsageOptions
 from collectors.newsletters.parsers import Campaign, campaign_usage, read_json
 from collectors.parsing import ParseContext, ParseError, decode_json
 from collectors.rawrun import Payload
@@ -39,7 +39,7 @@ def import_brevo(raw_dir: Path, path: Path, options: UsageOptions) -> ImportOutc
         for index, campaign in enumerate(campaigns, start=1)
     )
     parameters = {"timezone": options.timezone}
-    return write_usage_run(raw_dir, "import-brevo", path, parameters, payloads, parse_brevo)
+    return write_import_run(raw_dir, "import-brevo", path, parameters, payloads, parse_brevo)
 
 
 def parse_brevo(payload: Payload, context: ParseContext) -> list[Record]:

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from collectors.imports.files import ImportFileError
-from collectors.imports.run import ImportOutcome
-from collectors.imports.usage import UsageOptions, write_usage_run
+from collectors.imports.run import ImportOutcome, write_import_run
+from collectors.imports.usage import UsageOptions
 from collectors.newsletters.parsers import Campaign, campaign_usage, read_json
 from collectors.parsing import ParseContext, ParseError, decode_json
 from collectors.rawrun import Payload
@@ -47,7 +47,9 @@ def import_mailchimp(raw_dir: Path, path: Path, options: UsageOptions) -> Import
         for key, parts in by_campaign.items()
     )
     parameters = {"timezone": options.timezone}
-    return write_usage_run(raw_dir, "import-mailchimp", path, parameters, payloads, parse_mailchimp)
+    return write_import_run(
+        raw_dir, "import-mailchimp", path, parameters, payloads, parse_mailchimp
+    )
 
 
 def parse_mailchimp(payload: Payload, context: ParseContext) -> list[Record]:

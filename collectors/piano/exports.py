@@ -16,8 +16,8 @@ from datetime import date, datetime
 from pathlib import Path
 
 from collectors.imports.files import ImportFileError, csv_layout, csv_rows, decode_export
-from collectors.imports.run import ImportOutcome
-from collectors.imports.usage import UsageOptions, write_usage_run
+from collectors.imports.run import ImportOutcome, write_import_run
+from collectors.imports.usage import UsageOptions
 from collectors.parsing import ParseContext, ParseError, text_params
 from collectors.rawrun import Payload
 from collectors.records import Record, Usage
@@ -60,7 +60,7 @@ def import_piano(raw_dir: Path, path: Path, options: UsageOptions) -> ImportOutc
         )
     note = {"site": options.site, "columns": names, "delimiter": delimiter}
     payloads = ((row.text.encode(), {**note, "line": row.line}) for row in csv_rows(text))
-    return write_usage_run(raw_dir, SOURCE, path, {"site": options.site}, payloads, parse_payload)
+    return write_import_run(raw_dir, SOURCE, path, {"site": options.site}, payloads, parse_payload)
 
 
 def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:

@@ -52,7 +52,7 @@ def test_matomo_csv_in_utf16_with_translated_headers(tmp_path):
         )
     ]
     assert outcome.rows == 4
-    assert outcome.refused == [(5, "line 5: '2026-09-31' is not a day")]
+    assert outcome.refused == [(5, "'2026-09-31' is not a day")]
     ignored = {i.message for i in outcome.run.incidents if i.kind == "ignored"}
     assert any("nb_visits" in m for m in ignored) and any("longer than a day" in m for m in ignored)
 
@@ -95,7 +95,7 @@ def test_piano_french_export_with_thousands_and_a_total_row(tmp_path):
         (date(2026, 9, 1), "campaign:EPR-10-[lettre-sept]", 1204),
         (date(2026, 9, 2), "campaign:EPR-10-[lettre-sept]", 7),
     ]
-    assert outcome.refused == [(5, "line 5: 'douze' is not a number of visits")]
+    assert outcome.refused == [(5, "'douze' is not a number of visits")]
 
 
 def test_piano_without_a_visits_column_is_refused_whole(tmp_path):
