@@ -112,6 +112,9 @@ class Alerts(_Section):
 class Watch(_Section):
     every: Annotated[str, msgspec.Meta(pattern=r"^[1-9][0-9]*[smhd]$")] = "1h"
     collections: list[list[str]] = []
+    report: Literal["", "week", "month", "term"] = ""
+    report_to: Annotated[str, msgspec.Meta(pattern=r"^((folder|mailto):.+)?$")] = ""
+    report_lang: Literal["fr", "en"] = "fr"
     alerts: Alerts = msgspec.field(default_factory=Alerts)
 
 
@@ -219,6 +222,13 @@ categories_rule = "shares"
 # resource newly taking off. Cycles start this often (30m, 1h, 1d…).
 every = "1h"
 collections = []  # e.g. [["bluesky"], ["mastodon"], ["telegram"]]
+# Send `essaim report` once each period has ended ("week", "month" or "term"; empty: never),
+# in report_lang, as HTML and PDF to report_to: "folder:PATH" (copied there) or
+# "mailto:ADDRESS" (through the SMTP server of [watch.alerts]). Reports sent are listed in
+# <data_dir>/watch/reports.json; one that could not be sent is tried again at the next cycle.
+report = ""
+report_to = ""
+report_lang = "fr"
 
 [watch.alerts]
 # Alerts always go to this JSON-lines file (empty: <data_dir>/alerts.jsonl); also to a

@@ -26,7 +26,9 @@ from collectors.credentials import credential
 from graph.store import Store
 from graph.store.results.resources import takeoff_episodes
 
-__all__ = ["Alert", "channels", "record", "recorded", "send", "shown_url", "takeoffs"]
+__all__ = [
+    "Alert", "channels", "record", "recorded", "send", "send_mail", "shown_url", "takeoffs",
+]  # fmt: skip
 
 _TIMES = ("since", "until", "peak")
 
@@ -180,12 +182,18 @@ def _reason(error: Exception) -> str:
 
 
 def _mail(settings: Settings, alerts: list[Alert]) -> str | None:
-    config = settings.config.watch.alerts
     message = EmailMessage()
     message["Subject"] = f"essaim: {len(alerts)} resource(s) taking off"
-    message["From"] = config.smtp_from or config.smtp_user or "essaim@localhost"
-    message["To"] = ", ".join(config.smtp_to)
+    message["To"] = ", ".join(settings.config.watch.alerts.smtp_to)
     message.set_content("\n".join(alert.sentence() for alert in alerts) + "\n")
+    return send_mail(settings, message)
+
+
+def send_mail(settings: Settings, message: EmailMessage) -> str | None:
+    """Send ``message`` through the SMTP server of ``[watch.alerts]`` (its sender set from
+    there); return why it failed (one sentence), or ``None``."""
+    config = settings.config.watch.alerts
+    message["From"] = config.smtp_from or config.smtp_user or "essaim@localhost"
     password = credential("ESSAIM_SMTP_PASSWORD")
     try:
         if config.smtp_security == "ssl":

@@ -43,6 +43,7 @@ from app.cli.loading import (
 )
 from app.cli.privacy import forget, privacy_report_command, prune
 from app.cli.rank import rank
+from app.cli.report import report
 from app.cli.serve import app_command
 from app.cli.watch import watch
 from app.cli.whatif import whatif
@@ -340,6 +341,7 @@ cli.add_command(privacy_report_command)
 cli.add_command(credentials)
 cli.add_command(watch)
 cli.add_command(rank)
+cli.add_command(report)
 
 
 def main(arguments: list[str] | None = None) -> None:

@@ -8,8 +8,9 @@ take-off episodes seen and alerted and which deliveries failed, so that a restar
 keeps its schedule, never alerts twice and sends again what did not go through. The first
 cycle records the episodes it finds as its baseline and alerts none of them; later cycles
 alert an episode seen for the first time that goes on after the previous cycle's data ended.
-A damaged state file is set aside and rebuilt from the alerts file (the next cycle is then a
-baseline again).
+With ``[watch] report``, each period's report is sent once it has ended
+(:mod:`app.report.send`). A damaged state file is set aside and rebuilt from the alerts file
+(the next cycle is then a baseline again).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from app.cli.analyze import analysis_parameters
 from app.cli.console import EXIT_OK, checked_by, err, out, settings_of, warn
 from app.cli.loading import configured_resolver, load_into_store
 from app.config import Settings
+from app.report.send import send_due
 from collectors.checkpoint import resumable_run
 from collectors.rawrun import RawRunError, find_runs
 from graph.campaigns import CampaignError
@@ -208,6 +210,9 @@ def _cycle(settings: Settings, state: _State) -> None:
         state.save()
         _say(f"cycle done: {len(new)} new take-off(s)")
     _deliver(settings, state)
+    sent = send_due(settings)
+    if sent:
+        _say(sent)
 
 
 def _deliver(settings: Settings, state: _State) -> None:
