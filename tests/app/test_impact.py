@@ -220,6 +220,6 @@ def test_export_writes_the_usage_tables_and_their_methods(analysed, tmp_path):
     sidecar = json.loads((tables / "campaign_uptake.csv.meta.json").read_text())
     assert sidecar["rows"] == 2 and "cost per enrolment" in sidecar["holds"]
     methods = (folder / "METHODS.md").read_text()
-    assert "enrolments caused per 100 adoptions" in methods
-    assert "inscriptions causées pour 100 adoptions" in methods
+    assert "enrolments caused per 100 collected adoptions" in methods
+    assert "inscriptions causées pour 100 adoptions collectées" in methods
     assert "the cost per enrolment is the cost divided by the" in methods
