@@ -8,12 +8,26 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["LANGUAGES", "column_name", "day", "depth_times", "number", "text"]
+__all__ = [
+    "COLUMNS",
+    "LANGUAGES",
+    "cell",
+    "column_name",
+    "day",
+    "depth_times",
+    "moment",
+    "number",
+    "percent",
+    "text",
+    "word",
+]
 
 LANGUAGES = {"fr": "Français", "en": "English"}
 
@@ -138,6 +152,7 @@ _TEXTS = {
     "figure.at_least": ("au moins {low}", "at least {low}"),
     "kind.observed": ("observée : comptes vus agir", "observed: accounts seen acting"),
     "overview.ranking": ("Ressources par portée et viralité", "Resources by reach and virality"),
+    "overview.virality": ("Viralité structurelle", "Structural virality"),
     "overview.takeoff": ("Ce qui décolle maintenant", "Taking off now"),
     "overview.no_takeoff": (
         "Aucune ressource ne décolle à la dernière heure analysée.",
@@ -235,6 +250,7 @@ _TEXTS = {
     "network.budget": ("Nœuds affichés au plus", "Nodes shown at most"),
     "network.overlay": ("Adoptions superposées de", "Overlay the adoptions of"),
     "network.none": ("aucune", "none"),
+    "network.community": ("communauté", "community"),
     "network.aggregate": (
         "Graphe des communautés (agrégé)",
         "Community graph (aggregated)",
@@ -329,6 +345,7 @@ _TEXTS = {
     "compare.first": ("Première période", "First period"),
     "compare.second": ("Seconde période", "Second period"),
     "compare.need_two": ("Choisissez au moins deux ressources.", "Choose at least two resources."),
+    "compare.days": ("jours écoulés", "days elapsed"),
     "compare.curves": ("Adoptions cumulées", "Cumulative adoptions"),
     "usage.none": (
         "Aucune donnée d'usage analysée. Importez les journaux Moodle, les rapports d'audience "
@@ -423,7 +440,8 @@ _TEXTS = {
     "usage.unmatched": ("Usages hors catalogue", "Use outside the catalogue"),
 }
 
-_COLUMNS = {
+#: Every column a page shows: (French, English) header.
+COLUMNS = {
     "resource_id": ("ressource", "resource"),
     "start": ("début", "start"),
     "end": ("fin", "end"),
@@ -515,7 +533,144 @@ _COLUMNS = {
     "peak_days": ("pic (jours)", "peak (days)"),
     "category": ("catégorie", "category"),
     "baseline": ("niveau de base", "baseline"),
-}
+    "m": ("m (adoptants à terme)", "m (adopters in the end)"),
+    "p": ("p (influence externe)", "p (external influence)"),
+    "q": ("q (imitation)", "q (imitation)"),
+    "potential_reach": ("portée potentielle", "potential reach"),
+    "unique_audience": ("audience unique", "unique audience"),
+    "engaged_accounts": ("comptes engagés", "engaged accounts"),
+    "cascades": ("cascades", "cascades"),
+    "cascade": ("cascade", "cascade"),
+    "largest_cascade": ("plus grande cascade", "largest cascade"),
+    "hour": ("heure", "hour"),
+    "coverage": ("couverture", "coverage"),
+    "step": ("étape", "step"),
+    "first_seen_at": ("vue la première fois", "first seen"),
+    "hours_after_first": ("heures après la première", "hours after the first"),
+    "cascades_started": ("cascades lancées", "cascades started"),
+    "cascades_joined": ("cascades rejointes", "cascades joined"),
+    "started_reach": ("adoptants des cascades lancées", "adopters of the cascades started"),
+    "originator": ("initiateur", "originator"),
+    "amplifier": ("amplificateur", "amplifier"),
+    "institutional_adopters": ("adoptants institutionnels", "institutional adopters"),
+    "adopters_through_institutions": ("adoptants via les institutions",
+                                      "adopters through institutions"),
+    "share_through_institutions": ("part via les institutions", "share through institutions"),
+    "institutional_potential_reach": ("portée potentielle institutionnelle",
+                                      "institutional potential reach"),
+    "institutional_reach_share": ("part institutionnelle de la portée",
+                                  "institutional share of the reach"),
+    "unknown_because": ("inconnue car", "unknown because"),
+    "stage": ("étape", "stage"),
+    "source": ("source", "source"),
+    "date": ("date", "date"),
+    "channel": ("canal", "channel"),
+    "resources": ("ressources", "resources"),
+    "window_days": ("fenêtre (jours)", "window (days)"),
+    "recipients": ("destinataires", "recipients"),
+    "opens": ("ouvertures", "opens"),
+    "clicks": ("clics", "clicks"),
+    "resource_clicks": ("clics vers la ressource", "clicks to the resource"),
+    "codes": ("codes de campagne", "campaign codes"),
+    "coded_visits": ("visites avec un code", "visits with a code"),
+    "enrolments_in_window": ("inscriptions dans la fenêtre", "enrolments in the window"),
+    "enrolments_before": ("inscriptions avant", "enrolments before"),
+    "enrolments_after": ("inscriptions après", "enrolments after"),
+    "days_before": ("jours avant", "days before"),
+    "days_after": ("jours après", "days after"),
+    "expected_after": ("attendues après", "expected after"),
+    "overdispersion": ("surdispersion", "overdispersion"),
+    "excess_enrolments": ("inscriptions en plus", "excess enrolments"),
+    "excess_low": ("en plus (bas 95 %)", "excess (95 % low)"),
+    "excess_high": ("en plus (haut 95 %)", "excess (95 % high)"),
+    "cost": ("coût", "cost"),
+    "cost_per_enrolment": ("coût par inscription", "cost per enrolment"),
+    "cost_per_enrolment_low": ("coût par inscription (bas 95 %)", "cost per enrolment (95 % low)"),
+    "cost_per_enrolment_high": ("coût par inscription (haut 95 %)",
+                                "cost per enrolment (95 % high)"),
+    "cost_note": ("remarque sur le coût", "note on the cost"),
+    "site": ("site", "site"),
+    "count": ("nombre", "count"),
+    "n": ("nombre", "count"),
+    "days": ("jours", "days"),
+    "first_day": ("premier jour", "first day"),
+    "last_day": ("dernier jour", "last day"),
+    "course_id": ("cours", "course"),
+    "url": ("URL", "URL"),
+    "account_id": ("identifiant du compte", "account id"),
+    "name": ("nom", "name"),
+    "institution": ("institution", "institution"),
+    "run_id": ("collecte", "run"),
+    "records": ("enregistrements", "records"),
+    "incidents": ("incidents", "incidents"),
+    "replaces": ("remplace", "replaces"),
+    "superseded_by": ("remplacée par", "superseded by"),
+    "query": ("requête", "query"),
+    "runs": ("collectes", "runs"),
+    "first": ("première", "first"),
+    "last": ("dernière", "last"),
+    "gaps": ("trous", "gaps"),
+    "wait_seconds": ("attente (s)", "wait (s)"),
+    "links": ("liens", "links"),
+    "tracked": ("suivis", "tracked"),
+    "matched": ("rapprochés", "matched"),
+    "url_key": ("clé d'URL", "URL key"),
+    "posts": ("publications", "posts"),
+    "example": ("exemple", "example"),
+    "compared": ("comparé", "compared"),
+    "platforms": ("plateformes", "platforms"),
+    "communities": ("communautés", "communities"),
+}  # fmt: skip
+
+#: Columns holding shares in [0, 1], written as percentages.
+SHARES = {"share", "stated_share", "coverage", "share_through_institutions",
+          "institutional_reach_share"}  # fmt: skip
+#: Columns whose values are words of :data:`_WORDS`.
+WORDED = {"figure", "kind", "method", "records"}
+
+#: Values shown as words: (French, English).
+_WORDS = {
+    "clicks": ("clics", "clicks"),
+    "views": ("vues", "views"),
+    "sharers": ("partageurs", "sharers"),
+    "potential_reach": ("portée potentielle", "potential reach"),
+    "unique_audience": ("audience unique", "unique audience"),
+    "unique_audience_without_sharers": ("audience unique hors partageurs",
+                                        "unique audience without the sharers"),
+    "engaged_accounts": ("comptes engagés", "engaged accounts"),
+    "platform-reported": ("déclaré par la plateforme", "reported by the platform"),
+    "potential": ("potentielle", "potential"),
+    "observed": ("observée", "observed"),
+    "range": ("fourchette", "range"),
+    "estimate": ("estimation", "estimate"),
+    "counted": ("compté", "counted"),
+    "original": ("originale", "original"),
+    "repost": ("repartage", "repost"),
+    "quote": ("citation", "quote"),
+    "reply": ("réponse", "reply"),
+    "post": ("publication", "post"),
+    "link-in-forum": ("lien dans un forum", "link in a forum"),
+    "click": ("clic", "click"),
+    "open": ("ouverture", "open"),
+    "recipient": ("destinataire", "recipient"),
+    "visit": ("visite", "visit"),
+    "enrolment": ("inscription", "enrolment"),
+    "completion": ("achèvement", "completion"),
+    "error": ("erreur", "error"),
+    "note": ("remarque", "note"),
+    "accounts": ("comptes", "accounts"),
+    "follows": ("abonnements", "follows"),
+    "interactions": ("interactions", "interactions"),
+    "posts": ("publications", "posts"),
+    "root": ("racine", "root"),
+    "stated:via": ("indiqué : via", "stated: via"),
+    "stated:quote": ("indiqué : citation", "stated: quote"),
+    "stated:forward": ("indiqué : transfert", "stated: forward"),
+    "stated:reply": ("indiqué : réponse", "stated: reply"),
+    "inferred:kernel": ("déduit des heures", "inferred from the times"),
+    "unknown_times": ("heures inconnues", "times unknown"),
+    "no_candidate": ("aucun candidat", "no candidate"),
+}  # fmt: skip
 
 
 def text(key: str, language: str, **values) -> str:
@@ -548,20 +703,99 @@ def phrase(value, language: str):
 
 
 def column_name(name: str, language: str) -> str:
-    """A table column's header in ``language`` (its own name, spaced, if not translated)."""
-    if name in _COLUMNS:
-        return _COLUMNS[name][language == "en"]
+    """A table column's header in ``language``; a column not in :data:`COLUMNS` is shown
+    spaced (``first_day`` as ``first day``), never with underscores (a test lists them).
+
+    >>> column_name("first_day", "fr"), column_name("a_new_one", "en")
+    ('premier jour', 'a new one')
+    """
+    if name in COLUMNS:
+        return COLUMNS[name][language == "en"]
     return name.replace("_", " ")
 
 
+def word(value, language: str):
+    """A value of the app's vocabulary (a kind, a method, a figure) in ``language``; anything
+    else unchanged.
+
+    >>> word("stated:via", "fr"), word("potential_reach", "en"), word("bluesky", "fr")
+    ('indiqué : via', 'potential reach', 'bluesky')
+    """
+    return _WORDS[value][language == "en"] if value in _WORDS else value
+
+
 def number(value, language: str) -> str:
-    """A number as written in ``language``: thin-space thousands and decimal comma in French."""
+    """A number as written in ``language``: thin-space thousands and decimal comma in French;
+    whole values without decimals, others to two decimals, or three significant digits
+    below 1.
+
+    >>> number(6.0, "fr"), number(0.001234, "en"), number(-2.5, "fr"), number(math.inf, "en")
+    ('6', '0.00123', '-2,5', '∞')
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "–"
-    written = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}".rstrip("0")
+    if math.isinf(value):
+        return "∞" if value > 0 else "-∞"
+    if float(value).is_integer():
+        written = f"{value:,.0f}"
+    elif abs(value) >= 1:
+        written = f"{value:,.2f}".rstrip("0")
+    else:
+        written = f"{value:.{2 - math.floor(math.log10(abs(value)))}f}".rstrip("0")
     if language == "en":
         return written
     return written.replace(",", " ").replace(".", ",")
+
+
+def percent(value, language: str) -> str:
+    """A share in [0, 1] as a percentage.
+
+    >>> percent(0.4177, "fr"), percent(0.025, "en"), percent(1, "fr"), percent(None, "en")
+    ('41,77 %', '2.5%', '100 %', '–')
+    """
+    if value is None or math.isnan(value):
+        return "–"
+    written = number(round(100 * value, 2), language)
+    return f"{written} %" if language == "fr" else f"{written}%"
+
+
+def moment(value, language: str) -> str:
+    """A date spelled out, with the time of day (hh:mm, as stored: UTC) unless midnight.
+
+    >>> moment(pd.Timestamp("2026-09-02 07:31:10", tz="UTC"), "fr")
+    '2 sept. 2026, 07:31'
+    >>> moment("2026-09-07", "en"), moment(pd.NaT, "fr")
+    ('7 Sep 2026', '–')
+    """
+    if pd.isna(value):
+        return "–"
+    stamp = pd.Timestamp(value)
+    if stamp == stamp.normalize():
+        return day(stamp, language)
+    return f"{day(stamp, language)}, {stamp:%H:%M}"
+
+
+def cell(value, language: str, *, share: bool = False, worded: bool = False) -> str:
+    """A table cell as shown: numbers by :func:`number` (or :func:`percent` for a
+    ``share``), dates by :func:`moment`, yes/no, lists joined, words of the vocabulary
+    translated when ``worded``; '–' when missing.
+
+    >>> cell(True, "fr"), cell(6.0, "fr"), cell(0.5, "en", share=True), cell(["a", "b"], "en")
+    ('oui', '6', '50%', 'a, b')
+    >>> cell("stated:via", "en", worded=True), cell("stated:via", "en"), cell(None, "fr")
+    ('stated: via', 'stated:via', '–')
+    """
+    if isinstance(value, (list, tuple, np.ndarray)):
+        return ", ".join(str(item) for item in value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return "–"
+    if isinstance(value, (bool, np.bool_)):
+        return ("non", "oui", "no", "yes")[2 * (language == "en") + bool(value)]
+    if isinstance(value, (int, float, np.number)):
+        return percent(value, language) if share else number(value, language)
+    if isinstance(value, (pd.Timestamp, datetime.date)):
+        return moment(value, language)
+    return str(word(value, language) if worded else value)
 
 
 def depth_times(own, low, high, reached, language: str) -> str:

@@ -9,6 +9,7 @@ vis-network shows hover cards with ``innerText``.
 
 from __future__ import annotations
 
+import html
 import re
 
 import igraph as ig
@@ -16,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-__all__ = ["MAX_EDGES", "PHYSICS_LIMIT", "network_html", "palette", "pruned"]
+__all__ = ["MAX_EDGES", "PALETTE", "PHYSICS_LIMIT", "legend", "network_html", "palette", "pruned"]
 
 #: Above this many nodes the layout is fixed (no physics in the browser).
 PHYSICS_LIMIT = 300
@@ -25,17 +26,33 @@ EDGE_COLOUR = "#5a5a5a"
 #: At most this many edges are drawn (the heaviest).
 MAX_EDGES = 15_000
 
-_PALETTE = ["#4269d0", "#efb118", "#ff725c", "#6cc5b0", "#3ca951", "#ff8ab7", "#a463f2",
-            "#97bbf5", "#9c6b4e", "#9498a0"]  # fmt: skip
+#: Okabe and Ito's colour-blind-safe colours (their black left out: rings are black).
+PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+           "#999999"]  # fmt: skip
 
 
 def palette(group: int) -> str:
-    """A colour per group (communities), cycling through ten distinct ones.
+    """A colour per group (communities, kinds), cycling through :data:`PALETTE`.
 
-    >>> palette(0), palette(10)
-    ('#4269d0', '#4269d0')
+    >>> palette(0), palette(8), palette(9)
+    ('#0072B2', '#0072B2', '#E69F00')
     """
-    return _PALETTE[int(group) % len(_PALETTE)]
+    return PALETTE[int(group) % len(PALETTE)]
+
+
+def legend(entries) -> str:
+    """HTML swatches for (colour, name) pairs, the names escaped (they may come from data).
+
+    >>> shown = legend([("#0072B2", "<b>1</b>")])
+    >>> "background:#0072B2" in shown, "&lt;b&gt;1&lt;/b&gt;" in shown, "<b>" in shown
+    (True, True, False)
+    """
+    return " &nbsp; ".join(
+        '<span style="white-space:nowrap"><span style="display:inline-block;width:.9em;'
+        f'height:.9em;border-radius:50%;background:{colour};vertical-align:middle"></span> '
+        f"{html.escape(str(name))}</span>"
+        for colour, name in entries
+    )
 
 
 def pruned(

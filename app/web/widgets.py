@@ -17,13 +17,13 @@ import streamlit as st
 
 from app.web.context import Context
 from app.web.data import version_of
-from app.web.i18n import column_name
-from app.web.network import network_html
+from app.web.i18n import SHARES, WORDED, cell, column_name
+from app.web.network import PALETTE, network_html
 from graph.export import file_stem, formula_safe_frame, sidecar_bytes, write_gexf, write_graphml
 from graph.networks import provenance_of
 from graph.store import Store
 
-__all__ = ["chart", "daily_bars", "graph_downloads", "network", "table"]
+__all__ = ["chart", "daily_bars", "displayed", "graph_downloads", "network", "table"]
 
 
 #: Tables of at most this many rows are drawn as plain tables, larger ones as scrolling grids.
@@ -78,13 +78,26 @@ def _buttons(context: Context, name: str, files: dict[str, tuple], about) -> Non
     )
 
 
+def displayed(frame: pd.DataFrame, language: str):
+    """``frame`` as a page shows it: headers and words in ``language``, every cell written by
+    :func:`app.web.i18n.cell` (a grid still sorts by the values themselves)."""
+    shown = frame.rename(columns=lambda column: column_name(column, language))
+    formats = {
+        column_name(column, language): functools.partial(
+            cell, language=language, share=column in SHARES, worded=column in WORDED
+        )
+        for column in frame.columns
+    }
+    return shown.style.format(formats)
+
+
 def table(context: Context, frame: pd.DataFrame, name: str, holds: str, **options) -> None:
-    """Show ``frame`` (headers in the chosen language) with CSV and Parquet downloads; the CSV's
-    text cells a spreadsheet would run as formulas get a ``'`` in front."""
+    """Show ``frame`` (:func:`displayed`) with CSV and Parquet downloads of its raw values; the
+    CSV's text cells a spreadsheet would run as formulas get a ``'`` in front."""
     if frame.empty:
         st.info(context.t("data.empty"))
         return
-    shown = frame.rename(columns=lambda column: column_name(column, context.language))
+    shown = displayed(frame, context.language)
     if len(frame) <= SMALL_TABLE and not options:
         st.table(shown, hide_index=True)  # plain HTML: much lighter for the browser than a grid
     else:
@@ -122,7 +135,9 @@ def daily_bars(context: Context, daily: pd.DataFrame) -> alt.Chart:
         .encode(
             x=alt.X("day:T", title=None),
             y=alt.Y("adoptions:Q", stack=True, title=context.t("overview.adoptions")),
-            color=alt.Color("platform:N", title=context.t("filter.platforms")),
+            color=alt.Color(
+                "platform:N", title=context.t("filter.platforms"), scale=alt.Scale(range=PALETTE)
+            ),
             tooltip=["day:T", "platform:N", "adoptions:Q"],
         )
     )

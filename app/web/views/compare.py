@@ -6,6 +6,7 @@ import altair as alt
 import streamlit as st
 
 from app.web.context import current
+from app.web.network import PALETTE
 from app.web.widgets import chart, table
 from graph.store.results import adoptions, analyses
 
@@ -63,23 +64,24 @@ else:
     summary = database.read(adoptions.periods_side_by_side, chosen, periods)
     table(context, summary, "compare-periods", "the selection in two periods side by side")
     curves = database.read(adoptions.cumulative_by_period, chosen, periods)
-    curves["days"] = curves["elapsed"].dt.total_seconds() / 86400
-    x = alt.X("days:Q", title="jours / days")
+    curves["days"] = curves.pop("elapsed").dt.total_seconds() / 86400  # Altair has no durations
+    x = alt.X("days:Q", title=t("compare.days"))
 
 st.subheader(t("compare.curves"))
 if curves.empty:
     st.info(t("data.empty"))
 else:
-    chart(
-        context,
-        alt.Chart(curves)
-        .mark_line(interpolate="step-after")
-        .encode(
-            x=x,
-            y=alt.Y("cumulative:Q", title=t("resource.cumulative")),
-            color=alt.Color("compared:N", title=None),
+    with alt.data_transformers.disable_max_rows():  # a step line per adoption: thousands
+        chart(
+            context,
+            alt.Chart(curves)
+            .mark_line(interpolate="step-after")
+            .encode(
+                x=x,
+                y=alt.Y("cumulative:Q", title=t("resource.cumulative")),
+                color=alt.Color("compared:N", title=None, scale=alt.Scale(range=PALETTE)),
+            )
+            .properties(height=320),
+            f"compare-{mode}-curves",
+            f"cumulative adoptions of the compared {mode}",
         )
-        .properties(height=320),
-        f"compare-{mode}-curves",
-        f"cumulative adoptions of the compared {mode}",
-    )

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from app.web.context import current
-from app.web.i18n import number
-from app.web.network import MAX_EDGES, palette, pruned
+from app.web.i18n import column_name, number
+from app.web.network import MAX_EDGES, legend, palette, pruned
 from app.web.widgets import graph_downloads, network, table
 from graph.networks import sociability_network
 from graph.store import Store
@@ -27,7 +27,10 @@ if accounts.empty:
 
 controls = st.columns(3)
 centrality = controls[0].selectbox(
-    t("network.centrality"), ["pagerank", "coreness", "betweenness"], key="centrality"
+    t("network.centrality"),
+    ["pagerank", "coreness", "betweenness"],
+    key="centrality",
+    format_func=lambda name: column_name(name, language),
 )
 budget = controls[1].select_slider(
     t("network.budget"), [100, 250, 500, 1000, 2000, 5000], value=500, key="budget"
@@ -73,7 +76,7 @@ if len(shown) < len(accounts):
             "network.pruned",
             shown=number(len(shown), language),
             total=number(len(accounts), language),
-            centrality=centrality,
+            centrality=column_name(centrality, language),
         )
     )
 else:
@@ -84,6 +87,7 @@ adopters = set()
 if overlay:
     adopters = database.read(roles.adopter_nodes, overlay)
 values = shown[centrality].astype(float)
+colon = " : " if language == "fr" else ": "
 scale = (values - values.min()) / ((values.max() - values.min()) or 1.0)
 nodes = pd.DataFrame(
     {
@@ -92,16 +96,19 @@ nodes = pd.DataFrame(
         "title": shown["name"]
         + "\n"
         + shown["platform"]
-        + " · community "
+        + f" · {t('network.community')} "
         + shown["community"].astype(str)
-        + f"\n{centrality}: "
-        + values.round(4).astype(str),
+        + f"\n{column_name(centrality, language)}{colon}"
+        + values.map(lambda v: number(v, language)),
         "color": shown["community"].map(palette),
         "size": 6 + 24 * scale,
         "ring": shown["id"].isin(adopters),
     }
 )
 st.caption(t("network.legend"))
+found = database.read(communities.communities).set_index("community")["label"]
+drawn = sorted(set(shown["community"].dropna()))
+st.html(legend((palette(c), f"{c}{colon}{found.get(c, t('communities.small'))}") for c in drawn))
 network(nodes, ties, height=650)
 
 

@@ -51,7 +51,7 @@ for column, figure in zip(
 
 st.subheader(t("overview.ranking"))
 ranking = database.read(adoptions.resource_ranking, chosen)
-by_reach, by_virality = st.tabs([t("overview.unique_audience"), "viralité / virality"])
+by_reach, by_virality = st.tabs([t("overview.unique_audience"), t("overview.virality")])
 with by_reach:
     table(
         context,

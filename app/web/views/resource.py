@@ -7,8 +7,8 @@ import pandas as pd
 import streamlit as st
 
 from app.web.context import current
-from app.web.i18n import depth_times, number, phrase
-from app.web.network import edge_opacity, palette
+from app.web.i18n import depth_times, moment, number, phrase, word
+from app.web.network import edge_opacity, legend, palette
 from app.web.widgets import chart, daily_bars, graph_downloads, network, table
 from graph.networks import cascade_forest
 from graph.store import Store
@@ -110,21 +110,18 @@ else:
             f"{t('resource.candidates')}"
         )
 
-    kinds = {"original": 0, "repost": 1, "quote": 2, "reply": 3, "post": 4}
+    kinds = {"original": 0, "repost": 1, "quote": 2, "reply": 3, "post": 4, "link-in-forum": 5}
     nodes = pd.DataFrame(
         {
             "id": tree["account_id"],
             "label": tree["label"].str.slice(0, 24),
-            "title": tree["label"]
-            + "\n"
-            + tree["kind"]
-            + " · "
-            + tree["method"]
-            + "\n"
-            + tree["adopted_at"].astype(str)
-            + "\n"
-            + [confidence_text(row.confidence, row.candidates) for row in tree.itertuples()],
-            "color": [palette(kinds.get(kind, 5)) for kind in tree["kind"]],
+            "title": [
+                f"{row.label}\n{word(row.kind, language)} · {word(row.method, language)}\n"
+                f"{moment(row.adopted_at, language)}\n"
+                f"{confidence_text(row.confidence, row.candidates)}"
+                for row in tree.itertuples()
+            ],
+            "color": [palette(kinds.get(kind, 7)) for kind in tree["kind"]],
             "size": 12.0,
         }
     )
@@ -135,12 +132,8 @@ else:
         opacity=edge_opacity(edges["confidence"]), dashes=edges["confidence"].isna()
     )[["source", "target", "opacity", "dashes"]]
     network(nodes, edges, height=480, tree=True)
-    st.html(  # a legend of fixed words: nothing from the data goes into this markup
-        " &nbsp; ".join(
-            f'<span style="color:{palette(number)}">●</span> {kind}'
-            for kind, number in kinds.items()
-        )
-    )
+    seen = set(tree["kind"])
+    st.html(legend((palette(n), word(kind, language)) for kind, n in kinds.items() if kind in seen))
     st.caption(t("resource.edge_legend"))
 
     def forest():

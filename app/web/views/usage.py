@@ -7,6 +7,7 @@ import streamlit as st
 
 from app.web.context import current
 from app.web.i18n import number
+from app.web.network import PALETTE
 from app.web.widgets import chart, table
 from graph.store.results import adoptions, analyses
 from graph.store.results import usage as results
@@ -93,7 +94,7 @@ else:
         .encode(
             x=alt.X("day:T", title=None),
             y=alt.Y("count:Q", title=t("usage.per_day")),
-            color=alt.Color("series:N", title=None),
+            color=alt.Color("series:N", title=None, scale=alt.Scale(range=PALETTE)),
             tooltip=["day:T", "series:N", "count:Q"],
         )
         .properties(height=280),
