@@ -739,9 +739,9 @@ def number(value, language: str) -> str:
     if float(value).is_integer():
         written = f"{value:,.0f}"
     elif abs(value) >= 1:
-        written = f"{value:,.2f}".rstrip("0")
+        written = f"{value:,.2f}".rstrip("0").rstrip(".")
     else:
-        written = f"{value:.{2 - math.floor(math.log10(abs(value)))}f}".rstrip("0")
+        written = f"{value:.{2 - math.floor(math.log10(abs(value)))}f}".rstrip("0").rstrip(".")
     if language == "en":
         return written
     return written.replace(",", " ").replace(".", ",")

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 import duckdb
+import numpy as np
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from app.web import MAIN_SCRIPT, PAGES
+from app.web.i18n import COLUMNS, cell, column_name, moment, number, percent
+from app.web.widgets import displayed
 from graph.store import Store
 from tests.app.conftest import HEADINGS, XSS
 
@@ -132,3 +138,80 @@ def test_a_bad_configuration_is_named_not_a_traceback(monkeypatch, tmp_path):
     app = AppTest.from_file(str(MAIN_SCRIPT), default_timeout=60).run()
     assert not app.exception
     assert [error.value for error in app.error] and "unknown_key" in app.error[0].value
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("page", PAGES)
+def test_every_column_shown_has_a_header_in_the_language(monkeypatch, demo_data, page, language):
+    app = _app(monkeypatch, demo_data, page)
+    app.sidebar.radio(key="language").set_value(language).run()
+    translated = {names[language == "en"] for names in COLUMNS.values()}
+    resources = {row[0] for row in _rows(demo_data, "SELECT resource_id FROM catalogue")}
+    headers = {column for frame in _tables(app) for column in frame.columns}
+    assert headers and headers - translated - resources == set()
+
+
+def _rows(data, sql: str):
+    with duckdb.connect(str(data / "essaim.duckdb"), read_only=True) as connection:
+        return connection.execute(sql).fetchall()
+
+
+def test_a_column_without_translation_is_spaced_never_snake_case():
+    assert column_name("first_seen_at", "fr") == "vue la première fois"
+    assert column_name("not_yet_named", "fr") == "not yet named"
+
+
+@pytest.mark.parametrize(
+    ("value", "language", "written"),
+    [
+        (6.0, "fr", "6"),  # a count stored as a float: no decimals
+        (12345.0, "fr", "12 345"),
+        (12345.678, "en", "12,345.68"),
+        (1.0, "en", "1"),
+        (0.999, "en", "0.999"),  # below 1: three significant digits
+        (0.0069440, "fr", "0,00694"),
+        (1.005, "fr", "1"),  # two decimals from 1 up: 1.005 is 1.00499… as a float
+        (-0.5, "en", "-0.5"),
+        (0.99996, "en", "1"),  # rounds up to a whole number: no trailing point
+        (0, "fr", "0"),
+        (math.inf, "fr", "∞"),
+        (math.nan, "en", "–"),
+    ],
+)
+def test_numbers_are_written_for_the_language(value, language, written):
+    assert number(value, language) == written
+
+
+def test_shares_dates_and_words_are_written_for_the_language():
+    assert percent(0.4177215, "fr") == "41,77 %"
+    assert percent(0.0, "en") == "0%"
+    assert percent(1.0, "fr") == "100 %"
+    stamp = pd.Timestamp("2026-09-02 07:31:10.4", tz="UTC")
+    assert moment(stamp, "fr") == "2 sept. 2026, 07:31"
+    assert moment(pd.Timestamp("2026-11-09"), "en") == "9 Nov 2026"  # midnight: the day only
+    assert cell(False, "fr") == "non" and cell(True, "en") == "yes"
+    assert cell("stated:via", "fr", worded=True) == "indiqué : via"
+    assert cell("potential_reach", "en", worded=True) == "potential reach"
+    assert cell(np.array(["#einspe", "@e-inspe.fr"]), "fr") == "#einspe, @e-inspe.fr"
+
+
+def test_a_table_is_shown_formatted_and_kept_raw():
+    frame = pd.DataFrame(
+        {
+            "figure": ["potential_reach", "clicks"],
+            "value": [6386.0, 6.0],
+            "coverage": [0.4177215, None],
+            "first_day": pd.to_datetime(["2026-09-07", "2026-11-09"]),
+            "originator": [True, False],
+        }
+    )
+    styled = displayed(frame, "fr")
+    assert styled.data.equals(frame.set_axis(list(styled.data.columns), axis=1))  # raw values
+    assert list(styled.data.columns) == [
+        "mesure", "valeur", "couverture", "premier jour", "initiateur",
+    ]  # fmt: skip
+    shown = styled.to_string(delimiter="|").splitlines()[1:]
+    assert [line.split("|")[1:] for line in shown] == [
+        ["portée potentielle", "6 386", "41,77 %", "7 sept. 2026", "oui"],
+        ["clics", "6", "–", "9 nov. 2026", "non"],
+    ]
