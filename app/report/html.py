@@ -137,6 +137,7 @@ def _resources_chart(resources: list[dict], language: str) -> str | None:
                 scale=alt.Scale(range=PALETTE[:2]),
             ),
         )
-        .properties(title=words.word("chart.resources", language))
+        # room on the left: a PDF's font may draw the names wider than Vega measured them
+        .properties(title=words.word("chart.resources", language), padding={"left": 30})
     )
     return _image(chart, language)
