@@ -12,13 +12,16 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from app.web import PAGES
+from app.web.i18n import COLUMNS
 from tests.app.conftest import HEADINGS, XSS
 from tests.fixtures.browser import ARGUMENTS, CHROMIUM
 
@@ -166,6 +169,76 @@ def test_every_page_opens_with_its_content(page, app_url, screenshots, name):
     page.screenshot(path=str(screenshots / f"{name}.png"))
     assert page.get_by_text("Traceback").count() == 0
     assert page.dialogs == []
+
+
+def _watched(page) -> dict[str, list[str]]:
+    """Record the page's console errors, failed requests and requests leaving the machine."""
+    seen = {"console errors": [], "failed requests": [], "outside requests": []}
+    page.on(
+        "console",
+        lambda message: message.type == "error" and seen["console errors"].append(message.text),
+    )
+    page.on(
+        "requestfailed",
+        lambda request: seen["failed requests"].append(f"{request.url} {request.failure}"),
+    )
+
+    def outside(request):
+        host = urllib.parse.urlsplit(request.url).hostname
+        if request.url.startswith(("http:", "https:", "ws:", "wss:")) and host not in LOCAL:
+            seen["outside requests"].append(request.url)
+
+    page.on("request", outside)
+    page.on(  # a 404 is not a failed request to the browser, but is one to a reader
+        "response",
+        lambda answer: (
+            answer.status >= 400 and seen["failed requests"].append(f"{answer.url} {answer.status}")
+        ),
+    )
+    return seen
+
+
+LOCAL = {"127.0.0.1", "localhost"}
+
+
+def _choose_language(page, language: str) -> None:
+    if language == "en":
+        page.get_by_test_id("stSidebar").get_by_text("English", exact=True).click()
+        page.get_by_role("heading", name=HEADINGS["en"][page.essaim_name], exact=True).wait_for(
+            timeout=60_000
+        )
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+@pytest.mark.parametrize("name", PAGES)
+def test_every_page_stays_on_this_machine_without_errors(page, app_url, name, language):
+    seen = _watched(page)
+    _open(page, app_url, name)
+    page.essaim_name = name
+    _choose_language(page, language)
+    if name in ("network", "resource"):
+        _network(page)
+    page.wait_for_timeout(2000)  # late requests: charts, frames, fonts
+    assert seen == {"console errors": [], "failed requests": [], "outside requests": []}
+
+
+#: A raw column name: two or more lower-case words joined by underscores.
+RAW_NAME = re.compile(r"\b[a-z]{2,}(?:_[a-z]{2,})+\b")
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_a_french_page_shows_no_raw_or_english_header(page, app_url, demo_data, name):
+    _open(page, app_url, name)
+    page.wait_for_timeout(2000)
+    text = page.get_by_test_id("stMain").inner_text()
+    assert RAW_NAME.findall(text) == []
+    headers = page.locator("th, [role='columnheader']").all_inner_texts()
+    french = {names[0] for names in COLUMNS.values()}
+    with duckdb.connect(str(demo_data / "essaim.duckdb"), read_only=True) as connection:
+        # the adopters per community have a column per resource, named by its id
+        resources = {row[0] for row in connection.execute("SELECT resource_id FROM catalogue")}
+    unknown = {header.strip() for header in headers} - french - resources - {""}
+    assert unknown == set()
 
 
 def test_clicking_a_node_focuses_on_it_and_its_neighbours(page, app_url):
