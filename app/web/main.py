@@ -7,6 +7,7 @@ It reads the store named by the essaim configuration (``ESSAIM_CONFIG``, ``ESSAI
 from __future__ import annotations
 
 import streamlit as st
+from PIL import Image, ImageDraw
 
 from app.config import ConfigError, load_settings
 from app.web import PAGES, VIEWS
@@ -28,6 +29,15 @@ ICONS = {
 }
 
 
+def _icon() -> Image.Image:
+    """A honeycomb cell, drawn here: a named icon would make the browser fetch it from an
+    outside host."""
+    icon = Image.new("RGBA", (64, 64))
+    cell = [(32, 4), (56, 18), (56, 46), (32, 60), (8, 46), (8, 18)]
+    ImageDraw.Draw(icon).polygon(cell, fill="#E69F00", outline="#000000", width=4)
+    return icon
+
+
 @st.fragment(run_every=10)
 def _refresh_when_the_file_changes(database: Database) -> None:
     """Rerun the page once a load has changed the file (checked every 10 s)."""
@@ -38,7 +48,7 @@ def _refresh_when_the_file_changes(database: Database) -> None:
 
 
 def main() -> None:
-    st.set_page_config(page_title="essaim", page_icon=":material/hub:", layout="wide")
+    st.set_page_config(page_title="essaim", page_icon=_icon(), layout="wide")
     language = st.sidebar.radio(
         "Langue / Language",
         list(LANGUAGES),

@@ -176,7 +176,11 @@ def _watched(page) -> dict[str, list[str]]:
     seen = {"console errors": [], "failed requests": [], "outside requests": []}
     page.on(
         "console",
-        lambda message: message.type == "error" and seen["console errors"].append(message.text),
+        lambda message: (
+            message.type == "error"
+            and not _BASE_PATH_PROBE.search(message.location.get("url", ""))
+            and seen["console errors"].append(f"{message.text} ({message.location.get('url')})")
+        ),
     )
     page.on(
         "requestfailed",
@@ -192,10 +196,17 @@ def _watched(page) -> dict[str, list[str]]:
     page.on(  # a 404 is not a failed request to the browser, but is one to a reader
         "response",
         lambda answer: (
-            answer.status >= 400 and seen["failed requests"].append(f"{answer.url} {answer.status}")
+            answer.status >= 400
+            and not _BASE_PATH_PROBE.search(answer.url)
+            and seen["failed requests"].append(f"{answer.url} {answer.status}")
         ),
     )
     return seen
+
+
+#: Streamlit, opened at a page's address (``/network``), first asks for its server under that
+#: path, then at the root: these 404s are how it finds where it is served, not a failure.
+_BASE_PATH_PROBE = re.compile(r"^http://127\.0\.0\.1:\d+/[a-z]+/_stcore/(health|host-config)$")
 
 
 LOCAL = {"127.0.0.1", "localhost"}
