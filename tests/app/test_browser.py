@@ -235,6 +235,9 @@ def test_every_page_stays_on_this_machine_without_errors(page, app_url, name, la
 
 #: A raw column name: two or more lower-case words joined by underscores.
 RAW_NAME = re.compile(r"\b[a-z]{2,}(?:_[a-z]{2,})+\b")
+#: Words of that shape that are data, not labels: the demo's channels (in the runs' queries)
+#: and the tracking parameters links carry (in the methods).
+NAMES_IN_DATA = {"einspe_actus", "reseaucanope_actus", "utm_campaign", "utm_medium", "utm_source"}
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -242,12 +245,15 @@ def test_a_french_page_shows_no_raw_or_english_header(page, app_url, demo_data, 
     _open(page, app_url, name)
     page.wait_for_timeout(2000)
     text = page.get_by_test_id("stMain").inner_text()
-    assert RAW_NAME.findall(text) == []
+    # Streamlit draws its icons as ligatures of a font: "expand_more" is an arrow, not a word
+    icons = set(page.locator("[data-testid='stIconMaterial']").all_inner_texts())
+    assert [word for word in RAW_NAME.findall(text) if word not in icons | NAMES_IN_DATA] == []
     headers = page.locator("th, [role='columnheader']").all_inner_texts()
     french = {names[0] for names in COLUMNS.values()}
     with duckdb.connect(str(demo_data / "essaim.duckdb"), read_only=True) as connection:
         # the adopters per community have a column per resource, named by its id
-        resources = {row[0] for row in connection.execute("SELECT resource_id FROM catalogue")}
+        rows = connection.sql("SELECT resource_id FROM catalogue").fetchall()
+    resources = {resource for (resource,) in rows}
     unknown = {header.strip() for header in headers} - french - resources - {""}
     assert unknown == set()
 
