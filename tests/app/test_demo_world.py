@@ -28,8 +28,9 @@ def test_the_same_seed_writes_the_same_bytes(tmp_path):
     generate(first, CATALOGUE, INSTITUTIONS, scale=0.1, seed=3)
     generate(second, CATALOGUE, INSTITUTIONS, scale=0.1, seed=3)
     names = sorted(path.name for path in first.iterdir())
-    assert names == ["accounts.csv.xz", "campaigns.csv", "demo.json", "events.csv.xz",
-                     "recording.jsonl.xz"]  # fmt: skip
+    assert names == ["accounts.csv.xz", "brevo-campaigns.json", "campaigns.csv", "demo.json",
+                     "events.csv.xz", "matomo.json.xz", "moodle-log.csv.xz",
+                     "recording.jsonl.xz", "usage-truth.csv"]  # fmt: skip
     for name in names:
         assert (first / name).read_bytes() == (second / name).read_bytes(), name
 
