@@ -91,7 +91,8 @@ def test_every_payload_parses_except_the_malformed_ones_named_in_the_demo(demo_r
     _, data = demo_run
     description = json.loads((DEMO / "demo.json").read_text(encoding="utf-8"))
     runs = [read_manifest(path) for path in find_runs(data / "raw")]
-    sources = ["bluesky", "discourse", "forum", "mastodon", "telegram"]
+    sources = ["bluesky", "discourse", "forum", "import-brevo", "import-moodle-log",
+               "mastodon", "matomo", "telegram"]  # fmt: skip
     assert sorted(run.source for run in runs) == sources
     assert all(run.status == "complete" for run in runs)  # every request was answered
     unparsed = [
