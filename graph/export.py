@@ -263,7 +263,7 @@ def methods_text(
     True
     >>> "of 5 seeds, Danon et al. 2005) 0.900" in text["en"] and "2005) 0,900" in text["fr"]
     True
-    >>> "per 100 adoptions" in text["en"] and "pour 100 adoptions" in text["fr"]
+    >>> "per 100 collected adoptions" in text["en"] and "pour 100 adoptions" in text["fr"]
     True
     """
     rule, draws = parameters.get("rule", "kernel"), parameters.get("draws", 200)

@@ -68,12 +68,12 @@ def test_an_audience_without_follower_lists_is_unknown_not_zero(monkeypatch, sto
     assert _metric(app, "Audience unique") == "inconnue"
     assert _metric(app, "Portée potentielle") == "inconnue"  # no follower count declared
     ranking = _tables(app)[0].set_index("ressource")
-    assert ranking["unique audience"].isna().all()
+    assert ranking["audience unique"].isna().all()
     compared = _tables(_app(monkeypatch, stores["follows"], "compare"))[0]
-    assert compared["unique audience"].isna().all()
+    assert compared["audience unique"].isna().all()
     with_follows = _app(monkeypatch, stores["likes"])
     assert _metric(with_follows, "Audience unique") == "au moins 1"  # dan follows bob
-    assert _tables(with_follows)[0].set_index("ressource").loc["r1", "unique audience"] == 1
+    assert _tables(with_follows)[0].set_index("ressource").loc["r1", "audience unique"] == 1
 
 
 @pytest.mark.parametrize("page", PAGES)
