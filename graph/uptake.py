@@ -166,13 +166,13 @@ def uptake(
         :data:`LAG_COLUMNS`: the lag profile, 100·γ_l with its 95 % interval, of each fit.
     """
     span = spans[spans["figure"] == outcome]
+    if span.empty:  # before the adoptions are dated: no use imported, nothing to fit
+        row = _row("pooled", None, outcome, None, f"no {_PLURAL.get(outcome, outcome)} imported")
+        return _frame([row], UPTAKE_COLUMNS), _frame([], LAG_COLUMNS)
     used = daily[daily["kind"] == outcome]
     timed = dated(adoptions).dropna(subset=["adopted_at"])
     adopted_days = timed["adopted_at"].dt.tz_convert(_PARIS).dt.tz_localize(None).dt.normalize()
     per_day = timed.assign(day=adopted_days.to_numpy()).groupby(["resource_id", "day"]).size()
-    if span.empty:
-        row = _row("pooled", None, outcome, None, f"no {_PLURAL.get(outcome, outcome)} imported")
-        return _frame([row], UPTAKE_COLUMNS), _frame([], LAG_COLUMNS)
     first = pd.Timestamp(span["first_day"].iloc[0])
     last = pd.Timestamp(span["last_day"].iloc[0])
     days = pd.date_range(first, last, freq="D")
