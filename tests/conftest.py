@@ -22,11 +22,16 @@ SEARCH_URL = "https://bsky.social/xrpc/app.bsky.feed.searchPosts"
 
 @pytest.fixture(autouse=True)
 def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """No test reads the user's configuration or writes their secret."""
+    """No test reads the user's configuration or writes their secret, or speaks its
+    language."""
     monkeypatch.setenv("ESSAIM_SECRET_FILE", str(tmp_path / "secret.key"))
     monkeypatch.delenv("ESSAIM_DATA", raising=False)
     monkeypatch.delenv("ESSAIM_CONFIG", raising=False)
     monkeypatch.chdir(tmp_path)
+    # the command line speaks English unless a test asks for French (app/cli/translation.py)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    for name in ("ESSAIM_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture

@@ -67,6 +67,13 @@ def test_the_demo_runs_from_an_empty_folder(installed, tmp_path):
     assert shown.returncode == 0 and "einspe-" in shown.stdout  # the shipped catalogue
 
 
+def test_the_installed_command_speaks_french(installed, tmp_path):
+    shown = run(installed / "essaim", "--lang", "fr", "--help", cwd=tmp_path)
+    assert shown.returncode == 0, shown.stderr
+    assert "Afficher ce message et quitter." in shown.stdout
+    assert "Collecter les traces publiques" in shown.stdout
+
+
 def test_a_shipped_mapping_imports_from_an_empty_folder(installed, tmp_path):
     done = run(installed / "essaim", "--data", "data", "import", "csv", MINET,
                "--mapping", "minet-twitter", cwd=tmp_path)  # fmt: skip

@@ -10,6 +10,7 @@ from dataclasses import replace
 import click
 
 from app.cli.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
+from app.cli.translation import _, command, group, language, number, option
 from app.config import Settings
 from graph.store import Store
 
@@ -52,21 +53,21 @@ def analysis_parameters(settings: Settings):
     )
 
 
-@click.command("analyze")
-@click.option(
+@command("analyze")
+@option(
     "--rule",
     type=click.Choice(["kernel", "most_recent", "first"]),
     help="Parent inference rule: kernel (most probable), most_recent or first [default: config].",
 )
-@click.option("--window-hours", type=click.IntRange(min=1), help="Velocity window in hours.")
-@click.option(
+@option("--window-hours", type=click.IntRange(min=1), help="Velocity window in hours.")
+@option(
     "--campaigns",
     type=click.Path(exists=True, dir_okay=False),
     help="Campaign CSV (date, channel, resource; utm_source, utm_medium, utm_campaign, xtor, "
     "window_days).",
 )
-@click.option("--seed", type=int, help="Seed of community detection [default: config].")
-@click.option(
+@option("--seed", type=int, help="Seed of community detection [default: config].")
+@option(
     "--stability",
     type=click.IntRange(min=2),
     help="Also measure how stable the communities are: mean NMI between the partitions of "
@@ -91,29 +92,36 @@ def analyze_command(context: click.Context, rule, window_hours, campaigns, seed,
 
     def step(name: str) -> None:
         steps.append((name, time.perf_counter()))
-        status.update(f"Analysing: {name}…")
+        status.update(_("Analysing: {step}…").format(step=name))
 
-    with Store(settings.database) as store, err.status("Analysing…") as status:
+    with Store(settings.database) as store, err.status(_("Analysing…")) as status:
         try:
             counts = analyze(store, parameters, step)
         except CampaignError as error:
-            err.print(f"[red]error:[/red] {error}", highlight=False)
+            err.print("[red]" + _("error:") + f"[/red] {error}", highlight=False)
             return EXIT_USER_ERROR
     steps.append(("", time.perf_counter()))
     rows = [{"table": name, "rows": n, "holds": RESULT_TABLES[name]} for name, n in counts.items()]
-    out.print(table("Result tables", rows))
+    out.print(table(_("Result tables"), rows))
     spent = [{"step": name, "seconds": round(end - begin, 2)}
-             for (name, begin), (_, end) in itertools.pairwise(steps)]  # fmt: skip
-    out.print(table("Time per step", spent))
+             for (name, begin), (_next, end) in itertools.pairwise(steps)]  # fmt: skip
+    out.print(table(_("Time per step"), spent))
     with Store(settings.database, read_only=True) as store:
         methods = analyses.parent_methods(store.connection)
         found = communities.overview(store.connection)
-    out.print(table("How parents were found (unknown_times and no_candidate: attached to the "
-                    "post's author, with no confidence)", methods.to_dict("records")))  # fmt: skip
+    title = _("How parents were found (unknown_times and no_candidate: attached to the post's "
+              "author, with no confidence)")  # fmt: skip
+    out.print(table(title, methods.to_dict("records")))
     out.print(
-        f"Parent rule [bold]{parameters.rule}[/bold], velocity window "
-        f"{parameters.window_hours} h, campaigns: {parameters.campaigns or 'none'}, "
-        f"community seed {parameters.seed}.",
+        _(
+            "Parent rule [bold]{rule}[/bold], velocity window {hours} h, campaigns: "
+            "{campaigns}, community seed {seed}."
+        ).format(
+            rule=parameters.rule,
+            hours=parameters.window_hours,
+            campaigns=parameters.campaigns or _("none"),
+            seed=parameters.seed,
+        ),
         highlight=False,
     )
     out.print(communities_sentence(found), highlight=False)
@@ -131,27 +139,35 @@ def communities_sentence(found: dict) -> str:
     modularity 0.410; stability 0.900 (mean NMI across 5 seeds).
     """
     stability = (
-        f"stability {found['stability']:.3f} (mean NMI across {found['seeds']} seeds)"
+        _("stability {stability} (mean NMI across {seeds} seeds)").format(
+            stability=number(found["stability"], ".3f"), seeds=found["seeds"]
+        )
         if found["stability"] is not None
-        else "stability not measured (essaim analyze --stability 5)"
+        else _("stability not measured (essaim analyze --stability 5)")
     )
     modularity = found["modularity"]
-    return (
-        f"Communities: {found['communities']:,} of at least {found['min_size']} accounts "
-        f"({found['accounts']:,} accounts), {found['small_groups']:,} accounts in small groups; "
-        f"modularity {'–' if modularity is None else format(modularity, '.3f')}; {stability}."
+    return _(
+        "Communities: {communities} of at least {min_size} accounts ({accounts} accounts), "
+        "{small} accounts in small groups; modularity {modularity}; {stability}."
+    ).format(
+        communities=number(found["communities"]),
+        min_size=found["min_size"],
+        accounts=number(found["accounts"]),
+        small=number(found["small_groups"]),
+        modularity="–" if modularity is None else number(modularity, ".3f"),
+        stability=stability,
     )
 
 
-@click.group()
+@group()
 def show() -> None:
     """Print what an analysis found."""
 
 
 @show.command("resource")
 @click.argument("resource_id")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.option("--top", default=5, show_default=True, help="Cascades listed.")
+@option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@option("--top", default=5, show_default=True, help="Cascades listed.")
 @click.pass_context
 def show_resource(context: click.Context, resource_id: str, as_json: bool, top: int) -> int:
     """Summarise how RESOURCE_ID spread: adoptions, journey, reach, cascades, campaigns."""
@@ -168,7 +184,7 @@ def show_resource(context: click.Context, resource_id: str, as_json: bool, top: 
 
 
 @show.command("communities")
-@click.option("--json", "as_json", is_flag=True, help="Print them as JSON.")
+@option("--json", "as_json", is_flag=True, help="Print them as JSON.")
 @click.pass_context
 def show_communities(context: click.Context, as_json: bool) -> int:
     """List the communities: size, label and what sets each apart; modularity, stability."""
@@ -184,8 +200,8 @@ def show_communities(context: click.Context, as_json: bool) -> int:
         out.print_json(json.dumps({**found, "list": rows}, default=str))
         return EXIT_OK
     shown = [{key: row[key] for key in ("community", "size", "label")} for row in rows]
-    title = ("Communities, largest first, each labelled by its most distinctive terms "
-             "(weighted log-odds against the others; all of them in --json)")  # fmt: skip
+    title = _("Communities, largest first, each labelled by its most distinctive terms "
+              "(weighted log-odds against the others; all of them in --json)")  # fmt: skip
     out.print(table(title, shown))
     out.print(communities_sentence(found), highlight=False)
     return EXIT_OK
@@ -197,7 +213,7 @@ def analysis_ready(connection, tables=()) -> bool:
 
     if analyses.analysed(connection, tables):
         return True
-    err.print("[red]error:[/red] no analysis yet: run `essaim analyze` first.")
+    err.print("[red]" + _("error:") + "[/red] " + _("no analysis yet: run `essaim analyze` first."))
     return False
 
 
@@ -208,11 +224,10 @@ def resources_known(connection, resource_ids) -> bool:
     known = analyses.catalogue_ids(connection)
     unknown = [resource for resource in resource_ids if resource not in known]
     if unknown:
-        err.print(
-            f"[red]error:[/red] no resource {', '.join(map(repr, unknown))} in the catalogue "
-            "(`essaim catalogue show` lists them).",
-            highlight=False,
-        )
+        message = _(
+            "no resource {resources} in the catalogue (`essaim catalogue show` lists them)."
+        ).format(resources=", ".join(map(repr, unknown)))
+        err.print("[red]" + _("error:") + f"[/red] {message}", highlight=False)
     return not unknown
 
 
@@ -256,39 +271,42 @@ def _records(frame) -> list[dict]:
 
 
 def _print_summary(summary: dict) -> None:
+    no_parcours = _("no parcours")
     parameters = summary["analysis"]["parameters"]
     out.print(
         f"[bold]{summary['resource_id']}[/bold] {summary['title'] or ''} "
-        f"({summary['parcours'] or 'no parcours'})",
+        f"({summary['parcours'] or no_parcours})",
         highlight=False,
     )
     out.print(
-        f"Analysis of {summary['analysis']['finished_at']}, parent rule {parameters['rule']}.",
+        _("Analysis of {finished_at}, parent rule {rule}.").format(
+            finished_at=summary["analysis"]["finished_at"], rule=parameters["rule"]
+        ),
         highlight=False,
     )
     if not summary["adoptions"]:
-        out.print("No adoption of this resource in the data.")
+        out.print(_("No adoption of this resource in the data."))
         return
     sections = [
-        ("Adoptions by platform and kind", "adoptions"),
-        ("Journey across platforms", "journey"),
-        ("Reach (kind: potential = follower counts summed; range = observed … upper bound)",
+        (_("Adoptions by platform and kind"), "adoptions"),
+        (_("Journey across platforms"), "journey"),
+        (_("Reach (kind: potential = follower counts summed; range = observed … upper bound)"),
          "reach"),
-        ("Largest cascades (depth, breadth, virality and hours to each depth of the most "
-         "probable tree, [90 % interval over trees drawn from the candidates], (share of "
-         "those trees reaching the depth, when not all))", "cascades"),
-        ("How cascade edges were found", "edges"),
-        ("Communities reached, in order of arrival", "communities"),
-        ("Originators and amplifiers (adopters started / came through them, [90 % "
-         "interval over the drawn trees])", "roles"),
-        ("Through institutional accounts", "institutions"),
-        ("Adoption models (per day: p external influence, q imitation, [95 % interval]; "
-         "chosen: the model the data supports, by QAIC)", "bass"),
-        ("Take-off episodes (Kleinberg's burst automaton against the resource's own rate; the "
-         "cascade and community that brought the most adoptions, the campaign action before)",
-         "episodes"),
-        ("Campaign actions (attributed: links carrying the action's tracking parameters in its "
-         "window; rate ratio after/before with its 95 % interval)", "campaigns"),
+        (_("Largest cascades (depth, breadth, virality and hours to each depth of the most "
+           "probable tree, [90 % interval over trees drawn from the candidates], (share of "
+           "those trees reaching the depth, when not all))"), "cascades"),
+        (_("How cascade edges were found"), "edges"),
+        (_("Communities reached, in order of arrival"), "communities"),
+        (_("Originators and amplifiers (adopters started / came through them, [90 % "
+           "interval over the drawn trees])"), "roles"),
+        (_("Through institutional accounts"), "institutions"),
+        (_("Adoption models (per day: p external influence, q imitation, [95 % interval]; "
+           "chosen: the model the data supports, by QAIC)"), "bass"),
+        (_("Take-off episodes (Kleinberg's burst automaton against the resource's own rate; "
+           "the cascade and community that brought the most adoptions, the campaign action "
+           "before)"), "episodes"),
+        (_("Campaign actions (attributed: links carrying the action's tracking parameters in "
+           "its window; rate ratio after/before with its 95 % interval)"), "campaigns"),
     ]  # fmt: skip
     shown = {**summary, "cascades": [_with_intervals(row) for row in summary["cascades"]],
              "campaigns": [_campaign(row) for row in summary["campaigns"]],
@@ -331,7 +349,7 @@ def _significant(value) -> str:
     """
     if value is None:
         return "–"
-    return f"{value:,.0f}" if 100 <= abs(value) < 1e6 else f"{value:.3g}"
+    return number(value, ",.0f" if 100 <= abs(value) < 1e6 else ".3g")
 
 
 def _episode(episode: dict) -> dict:
@@ -347,14 +365,16 @@ def _episode(episode: dict) -> dict:
     day = lambda moment: f"{moment[5:10]} {moment[11:16]}"  # noqa: E731
     community = (episode["community"] or "–").split(" · ")[0]
     return {
-        "episode (UTC)": f"{day(episode['start'])} → {day(episode['end'])}",
-        "peak": f"{day(episode['peak'])} ({episode['peak_adoptions']})",
-        "adoptions": episode["adoptions"],
-        "adoptions/hour": f"{_figure(episode['adoptions_per_hour'])} "
-        f"({_figure(episode['expected_per_hour'])} expected)",
-        "largest cascade": episode["cascade_adoptions"],
-        "community": f"{community} ({episode['community_adopters']})",
-        "action": episode["action"] or "",
+        _("episode (UTC)"): f"{day(episode['start'])} → {day(episode['end'])}",
+        _("peak"): f"{day(episode['peak'])} ({episode['peak_adoptions']})",
+        _("adoptions"): episode["adoptions"],
+        _("adoptions/hour"): _("{rate} ({expected} expected)").format(
+            rate=_figure(episode["adoptions_per_hour"]),
+            expected=_figure(episode["expected_per_hour"]),
+        ),
+        _("largest cascade"): episode["cascade_adoptions"],
+        _("community"): f"{community} ({episode['community_adopters']})",
+        _("action"): episode["action"] or "",
     }
 
 
@@ -376,11 +396,15 @@ def _campaign(effect: dict) -> dict:
         f"[{_figure(effect['rate_ratio_low'])}–{_figure(effect['rate_ratio_high'])}]"
     )
     return {
-        "action": effect["label"],
-        "attributed": effect["attributed_adoptions"],
-        "before": f"{_figure(effect['adoptions_per_day_before'])} adoptions/day",
-        "after": f"{_figure(effect['adoptions_per_day_after'])} adoptions/day",
-        "rate ratio": ratio,
+        _("action"): effect["label"],
+        _("attributed"): effect["attributed_adoptions"],
+        _("before"): _("{rate} adoptions/day").format(
+            rate=_figure(effect["adoptions_per_day_before"])
+        ),
+        _("after"): _("{rate} adoptions/day").format(
+            rate=_figure(effect["adoptions_per_day_after"])
+        ),
+        _("rate ratio"): ratio,
     }
 
 
@@ -414,7 +438,7 @@ def _with_intervals(
         row.pop("hours_to_depth_mean")
         drawn = [row.pop(name) for name in ("hours_to_depth_low", "hours_to_depth_high",
                                             "depth_probability")]  # fmt: skip
-        row["hours_to_depth"] = depth_times(row["hours_to_depth"], *drawn, "en")
+        row["hours_to_depth"] = depth_times(row["hours_to_depth"], *drawn, language())
     return row
 
 
@@ -422,4 +446,4 @@ def _figure(value) -> str:
     """A number with at most two decimals, without trailing zeros; '–' when unknown."""
     if value is None:
         return "–"
-    return f"{value:.2f}".rstrip("0").rstrip(".")
+    return number(value, ".2f").rstrip("0").rstrip(",.")

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import click
 
 from app.cli.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out, settings_of
+from app.cli.translation import _, command, option
 from app.config import Settings
 from collectors.catalogue_crawl import Crawl, MoodleIndexSpider, SitemapSpider, crawl
 from collectors.engine import engine_settings
@@ -42,8 +43,8 @@ def _url(_context, _parameter, value: str) -> str:
 
 
 def _out_option(function):
-    function = click.option("--force", is_flag=True, help="Replace FILE if it exists.")(function)
-    return click.option(
+    function = option("--force", is_flag=True, help="Replace FILE if it exists.")(function)
+    return option(
         "--out",
         "out_file",
         required=True,
@@ -52,10 +53,10 @@ def _out_option(function):
     )(function)
 
 
-@click.command("from-moodle")
+@command("from-moodle")
 @click.argument("url", callback=_url)
 @_out_option
-@click.option("--verbose", is_flag=True, help="Log every request.")
+@option("--verbose", is_flag=True, help="Log every request.")
 @click.pass_context
 def from_moodle(context: click.Context, url: str, out_file: Path, force: bool, verbose: bool):
     """Write a catalogue of a Moodle site's courses, read from its public course index.
@@ -75,18 +76,18 @@ def from_moodle(context: click.Context, url: str, out_file: Path, force: bool, v
     return _finish(found, rows, out_file, what)
 
 
-@click.command("from-sitemap")
+@command("from-sitemap")
 @click.argument("url", callback=_url)
 @_out_option
-@click.option(
+@option(
     "--include",
     multiple=True,
     help="Keep only the pages whose URL matches this glob ('*' any characters); repeatable.",
 )
-@click.option(
+@option(
     "--exclude", multiple=True, help="Leave out the pages whose URL matches this glob; repeatable."
 )
-@click.option("--verbose", is_flag=True, help="Log every request.")
+@option("--verbose", is_flag=True, help="Log every request.")
 @click.pass_context
 def from_sitemap(
     context: click.Context,
@@ -225,12 +226,14 @@ def _engine(settings: Settings, url: str, verbose: bool) -> dict:
 def _finish(found: Crawl, rows, out_file: Path, what: str) -> int:
     """Name what could not be read, write the rows, say what comes next; the exit code."""
     for where, why in found.problems:
-        err.print(f"[yellow]note[/yellow] {where}: {why}", highlight=False)
+        err.print("[yellow]" + _("note") + f"[/yellow] {where}: {why}", highlight=False)
     if found.interrupted:
-        err.print("Interrupted: nothing written.")
+        err.print(_("Interrupted: nothing written."))
         return EXIT_PARTIAL
     if not rows:
-        err.print(f"[red]error:[/red] nothing found to catalogue; {out_file} not written.")
+        err.print(
+            "[red]" + _("error:") + f"[/red] nothing found to catalogue; {out_file} not written."
+        )
         return EXIT_USER_ERROR
     write_catalogue(out_file, rows, EXTRA_COLUMNS)
     out.print(

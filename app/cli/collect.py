@@ -12,7 +12,9 @@ from pathlib import Path
 
 import click
 
+from app.cli import translation
 from app.cli.console import EXIT_OK, EXIT_PARTIAL, EXIT_USER_ERROR, err, out, settings_of
+from app.cli.translation import _, group, ngettext, number
 from app.config import Settings
 from collectors.checkpoint import resumable_run
 from collectors.engine import CollectOutcome, engine_settings
@@ -27,7 +29,7 @@ __all__ = ["collect"]
 _FIVE_MINUTES = 300.0
 
 
-@click.group()
+@group()
 def collect() -> None:
     """Collect public traces into a new raw run (then: essaim load).
 
@@ -35,15 +37,15 @@ def collect() -> None:
     """
 
 
-def _click_option(option: Option) -> click.Option:
+def _click_option(option: Option) -> translation.Option:
     kind = (
         click.Path(exists=True, dir_okay=False, path_type=Path)
         if option.kind is Path
         else (click.Choice(option.choices) if option.choices else option.kind)
     )
     if option.flag:
-        return click.Option([option.name, option.key], is_flag=True, help=option.help)
-    return click.Option(
+        return translation.Option([option.name, option.key], is_flag=True, help=option.help)
+    return translation.Option(
         [option.name, option.key],
         type=kind,
         multiple=option.multiple,
@@ -56,9 +58,10 @@ def _click_option(option: Option) -> click.Option:
 def _command(source: Source) -> click.Command:
     """The ``collect`` command of a source."""
     options = [_click_option(option) for option in source.cli]
-    options.append(click.Option(["--resume"], is_flag=True, help=source.resume_help))
+    options.append(translation.Option(["--resume"], is_flag=True, help=source.resume_help))
     if source.spider is not None:
-        options.append(click.Option(["--verbose"], is_flag=True, help="Log every request."))
+        verbose = translation.Option(["--verbose"], is_flag=True, help="Log every request.")
+        options.append(verbose)
 
     @click.pass_context
     def run(context: click.Context, **given) -> int:
@@ -79,7 +82,7 @@ def _command(source: Source) -> click.Command:
         except OptionError as error:
             raise click.BadParameter(str(error), param_hint=error.option) from None
 
-    return click.Command(
+    return translation.Command(
         source.name, callback=run, params=options, help=inspect.cleandoc(source.help)
     )
 
@@ -120,52 +123,84 @@ def _engine(settings: Settings, hosts: dict[str, int], verbose: bool) -> dict:
 def _to_resume(settings: Settings, source: str) -> Run:
     previous = resumable_run(settings.raw_dir, source)
     if previous is None:
-        raise click.ClickException(f"no unfinished {source} run to resume in {settings.raw_dir}")
-    out.print(f"Resuming run {previous.run_id} ({previous.status}).")
+        raise click.ClickException(
+            _("no unfinished {source} run to resume in {folder}").format(
+                source=source, folder=settings.raw_dir
+            )
+        )
+    out.print(
+        _("Resuming run {run_id} ({status}).").format(
+            run_id=previous.run_id, status=previous.status
+        )
+    )
     return previous
 
 
 def _report(outcome: CollectOutcome) -> int:
     """Say how the run ended, what failed, and what to do next; return the exit code."""
     run = outcome.run
-    counts = ", ".join(f"{n:,} {kind}" for kind, n in run.counts.items()) or "nothing"
-    out.print(f"Run {run.run_id} ({run.status}): {counts}.", highlight=False)
+    counts = ", ".join(f"{number(n)} {kind}" for kind, n in run.counts.items()) or _("nothing")
+    out.print(
+        _("Run {run_id} ({status}): {counts}.").format(
+            run_id=run.run_id, status=run.status, counts=counts
+        ),
+        highlight=False,
+    )
     failed = [incident for incident in run.incidents if incident.kind == "failed-page"]
     for incident in failed[:10]:
-        err.print(f"[red]failed[/red] {incident.where}: {incident.message}", highlight=False)
+        err.print(
+            "[red]" + _("failed") + f"[/red] {incident.where}: {incident.message}", highlight=False
+        )
     if len(failed) > 10:
-        err.print(f"… and {len(failed) - 10} more failed pages (see the run manifest).")
+        err.print(
+            _("… and {n} more failed pages (see the run manifest).").format(n=len(failed) - 10)
+        )
     unreadable = [i for i in run.incidents if i.kind == "error" and i.where.startswith("payload")]
     for incident in unreadable[:10]:
         err.print(
-            f"[yellow]not parsed[/yellow] {incident.where}: {incident.message} (kept in the run)",
+            "[yellow]" + _("not parsed") + f"[/yellow] {incident.where}: {incident.message} "
+            "" + _("(kept in the run)"),
             highlight=False,
         )
     if len(unreadable) > 10:
-        err.print(f"… and {len(unreadable) - 10} more payloads not parsed (see the manifest).")
+        more = len(unreadable) - 10
+        err.print(_("… and {n} more payloads not parsed (see the manifest).").format(n=more))
     for incident in run.incidents:
         if incident.kind == "error" and not incident.where.startswith("payload"):
-            err.print(f"[red]error[/red] {incident.where}: {incident.message}", highlight=False)
+            said = "[red]" + _("error") + f"[/red] {incident.where}: {incident.message}"
+            err.print(said, highlight=False)
         elif incident.kind in ("ignored", "note"):
-            err.print(
-                f"[yellow]note[/yellow] {incident.where}: {incident.message}", highlight=False
-            )
+            said = "[yellow]" + _("note") + f"[/yellow] {incident.where}: {incident.message}"
+            err.print(said, highlight=False)
     waits = [incident for incident in run.incidents if incident.kind == "rate-limit"]
     if waits:
         total = sum(incident.wait_seconds or 0 for incident in waits)
-        err.print(f"Waited {total:.0f} s for rate limits ({len(waits)} times).")
+        err.print(
+            ngettext(
+                "Waited {seconds} s for rate limits ({n} time).",
+                "Waited {seconds} s for rate limits ({n} times).",
+                len(waits),
+            ).format(seconds=number(total, ",.0f"), n=len(waits))
+        )
     forbidden = outcome.stats.get("essaim/robots_forbidden", 0)
     if forbidden:
-        err.print(f"{forbidden:,} pages left out: the site's robots.txt forbids them.")
+        err.print(
+            _("{n} pages left out: the site's robots.txt forbids them.").format(n=number(forbidden))
+        )
     over_budget = outcome.stats.get("essaim/over_page_budget", 0)
     if over_budget:
-        err.print(f"{over_budget:,} pages not read: the --max-pages budget was reached.")
+        err.print(
+            _("{n} pages not read: the --max-pages budget was reached.").format(
+                n=number(over_budget)
+            )
+        )
     if outcome.fatal:
-        err.print(f"[red]error:[/red] {outcome.fatal}", highlight=False)
+        err.print("[red]" + _("error:") + f"[/red] {outcome.fatal}", highlight=False)
     if run.status != "complete":
-        err.print(f"Finish it later with: essaim collect {run.source} --resume", highlight=False)
+        later = _("Finish it later with: essaim collect {source} --resume")
+        err.print(later.format(source=run.source), highlight=False)
     else:
-        out.print("Next: essaim load")
+        out.print(_("Next: essaim load"))
     if outcome.fatal:
         return EXIT_USER_ERROR
     return EXIT_OK if run.status == "complete" else EXIT_PARTIAL
@@ -174,12 +209,19 @@ def _report(outcome: CollectOutcome) -> int:
 def _report_stream(outcome: StreamOutcome) -> int:
     """Say how a streaming collection ended; return the exit code."""
     out.print(
-        f"Run {outcome.run_id}: {outcome.events:,} events read, {outcome.kept:,} kept, "
-        f"{outcome.reconnections} reconnections. Next: essaim load",
+        _(
+            "Run {run_id}: {events} events read, {kept} kept, {reconnections} reconnections. "
+            "Next: essaim load"
+        ).format(
+            run_id=outcome.run_id,
+            events=number(outcome.events),
+            kept=number(outcome.kept),
+            reconnections=outcome.reconnections,
+        ),
         highlight=False,
     )
     if outcome.error:
-        err.print(f"[red]error:[/red] {outcome.error}", highlight=False)
+        err.print("[red]" + _("error:") + f"[/red] {outcome.error}", highlight=False)
         return EXIT_PARTIAL
     return EXIT_OK
 

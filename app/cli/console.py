@@ -15,7 +15,9 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from app.cli.translation import _, language, number
 from app.config import Settings
+from app.web.i18n import COLUMNS
 
 __all__ = [
     "EXIT_BUG",
@@ -27,6 +29,7 @@ __all__ = [
     "err",
     "explain_io_error",
     "explain_os_error",
+    "heading",
     "out",
     "settings_of",
     "table",
@@ -47,7 +50,7 @@ def settings_of(context: click.Context) -> Settings:
 
 def warn(message: str) -> None:
     """Print a warning (one sentence) on the error console."""
-    err.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+    err.print("[yellow]" + _("warning:") + f"[/yellow] {message}", highlight=False)
 
 
 def checked_by(parse: Callable[[str], object]) -> Callable:
@@ -70,10 +73,34 @@ def table(title: str, rows: list[dict], columns: list[str] | None = None) -> Tab
     shown = Table(title=title, title_justify="left", title_style="bold")
     columns = columns or (list(rows[0]) if rows else [])
     for column in columns:
-        shown.add_column(column.replace("_", " "), overflow="fold")
+        shown.add_column(heading(column), overflow="fold")
     for row in rows:
         shown.add_row(*(cell(row[column]) for column in columns))
     return shown
+
+
+def heading(column: str) -> str:
+    """A column's header: the name spaced, in French the app's word for it
+    (``app.web.i18n.COLUMNS``) or the command line's.
+
+    >>> heading("run_id"), heading("a_new_one")
+    ('run id', 'a new one')
+    """
+    words = {
+        "run_id": _("run id"), "started_at": _("started at"), "records": _("records"),
+        "incidents": _("incidents"), "replaces": _("replaces"),
+        "superseded_by": _("superseded by"), "source": _("source"), "kind": _("kind"),
+        "wait_seconds": _("wait seconds"), "n": _("n"), "url_key": _("url key"),
+        "posts": _("posts"), "example": _("example"), "url": _("url"), "query": _("query"),
+        "runs": _("runs"), "first": _("first"), "last": _("last"), "gaps": _("gaps"),
+        "resource_id": _("resource id"), "title": _("title"), "parcours": _("parcours"),
+        "url_patterns": _("url patterns"), "illustrative": _("illustrative"),
+        "rank": _("rank"), "table": _("table"), "rows": _("rows"), "holds": _("holds"),
+        "step": _("step"), "seconds": _("seconds"),
+    }  # fmt: skip
+    if language() == "fr" and column in COLUMNS:
+        return COLUMNS[column][0]
+    return words.get(column) or _(column.replace("_", " "))
 
 
 def cell(value) -> str:
@@ -89,11 +116,11 @@ def cell(value) -> str:
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M UTC")
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, int):
-        return f"{value:,}"
+        return number(value)
     if isinstance(value, float):
-        return f"{value:,.0f}" if value.is_integer() else f"{value:,.2f}"
+        return number(value, ",.0f" if value.is_integer() else ",.2f")
     return str(value)
 
 
@@ -107,7 +134,7 @@ def explain_os_error(error: OSError) -> str:
     >>> explain_os_error(OSError(errno.ENOSPC, "No space left on device", "/d/raw/x.gz"))[:35]
     'no space left to write /d/raw/x.gz:'
     """
-    where = error.filename or "a file"
+    where = error.filename or _("a file")
     if error.errno in _NO_SPACE:
         return _no_space(where)
     if error.errno in _NOT_ALLOWED:
@@ -116,14 +143,16 @@ def explain_os_error(error: OSError) -> str:
 
 
 def _no_space(where: str) -> str:
-    return (
-        f"no space left to write {where}: free some disk space (or move data_dir), then run "
+    return _(
+        "no space left to write {where}: free some disk space (or move data_dir), then run "
         "the command again"
-    )
+    ).format(where=where)
 
 
 def _not_allowed(where: str, reason: str) -> str:
-    return f"cannot write {where}: {reason} (is the data directory read-only?)"
+    return _("cannot write {where}: {reason} (is the data directory read-only?)").format(
+        where=where, reason=reason
+    )
 
 
 def explain_io_error(error: Exception) -> str:
@@ -135,9 +164,9 @@ def explain_io_error(error: Exception) -> str:
     """
     message = str(error).strip().splitlines()[0]
     quoted = re.search(r'"([^"]+)"', message)
-    where = quoted[1] if quoted else "the database"
+    where = quoted[1] if quoted else _("the database")
     if "No space left" in message or "File too large" in message:
         return _no_space(where)
     if "Permission denied" in message or "Read-only file system" in message:
-        return _not_allowed(where, "permission denied")
+        return _not_allowed(where, _("permission denied"))
     return f"{where}: {message}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from app.cli.console import EXIT_OK, out, table
+from app.cli.translation import _, group, option
 from collectors.credentials import KNOWN, SERVICE, keyring_error, where
 from collectors.registry import sources
 
@@ -36,7 +37,7 @@ def _keyring():
     return keyring
 
 
-@click.group()
+@group()
 def credentials() -> None:
     """Store, list or remove credentials in the operating system's keyring.
 
@@ -50,13 +51,13 @@ def credentials_list() -> int:
     """Show which credentials are set, and where (never their values)."""
     rows = [{"name": name, "for": purpose, "found in": where(name)}
             for name, purpose in _known().items() if not name.endswith(_PER_HOST)]  # fmt: skip
-    out.print(table("Credentials", rows))
+    out.print(table(_("Credentials"), rows))
     return EXIT_OK
 
 
 @credentials.command("set")
 @click.argument("name", callback=_name)
-@click.option("--value", prompt=True, hide_input=True, help="The value [default: prompted].")
+@option("--value", prompt=True, hide_input=True, help="The value [default: prompted].")
 def credentials_set(name: str, value: str) -> int:
     """Store NAME in the keyring (the value is prompted for, not echoed)."""
     _keyring().set_password(SERVICE, name, value)

@@ -28,6 +28,7 @@ from app.cli.analyze import analysis_parameters, analyze_command
 from app.cli.console import EXIT_OK, EXIT_PARTIAL, err, out, table
 from app.cli.loading import load_into_store, pseudonymiser_for
 from app.cli.serve import serve
+from app.cli.translation import _, command, option
 from app.config import DATASETS, Settings, load_settings
 from app.demo.forums import INSTITUTION_CHANNELS
 from app.demo.generate import DEMO_SEED, generate
@@ -52,37 +53,37 @@ _CREDENTIALS = {
 }
 
 
-@click.command()
-@click.option(
+@command()
+@option(
     "--generate",
     "regenerate",
     is_flag=True,
     help="Draw the demo data again into --source (from --seed and --scale), then stop.",
 )
-@click.option(
+@option(
     "--scale",
     type=click.FloatRange(min=0.01),
     default=1.0,
     show_default=True,
     help="With --generate: times the teachers of the default demo (4,000 accounts).",
 )
-@click.option("--seed", type=int, default=DEMO_SEED, show_default=True, help="With --generate.")
-@click.option(
+@option("--seed", type=int, default=DEMO_SEED, show_default=True, help="With --generate.")
+@option(
     "--source",
     type=click.Path(file_okay=False, path_type=Path),
     default=DEMO_SOURCE,
     help="Folder of the demo data [default: datasets/demo].",
 )
-@click.option("--evaluate", is_flag=True, help="Compare the reconstruction with the truth.")
-@click.option(
+@option("--evaluate", is_flag=True, help="Compare the reconstruction with the truth.")
+@option(
     "--app/--no-app",
     "open_app",
     default=True,
     show_default=True,
     help="Open the app on the result (--no-app for scripts and CI).",
 )
-@click.option("--port", default=8501, show_default=True, help="The app's port.")
-@click.option(
+@option("--port", default=8501, show_default=True, help="The app's port.")
+@option(
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
@@ -297,7 +298,7 @@ def _collect(
         for arguments in collections
     ]
     for arguments, process in zip(collections, running, strict=True):
-        output, _ = process.communicate()
+        output = process.communicate()[0]
         err.print(output.rstrip(), highlight=False)
         if process.returncode not in (EXIT_OK, EXIT_PARTIAL):
             raise click.ClickException(f"the demo's `essaim {verb} {' '.join(arguments)}` failed")
@@ -314,9 +315,9 @@ def _redirect(recording: Recording, url: str) -> str:
 def _summary(settings: Settings, description: dict) -> None:
     with Store(settings.database, read_only=True) as store:
         rows = analyses.resources_by_adoptions(store.connection)
-    out.print(table("Resources of the demo, by adoptions", rows.to_dict("records")))
+    out.print(table(_("Resources of the demo, by adoptions"), rows.to_dict("records")))
     if description["malformed"]:
-        err.print("The demo holds deliberately malformed answers (reported above, not parsed):")
+        err.print(_("The demo holds deliberately malformed answers (reported above, not parsed):"))
         for answer in description["malformed"]:
             err.print(f"  {answer['what']}", highlight=False)
 
@@ -344,7 +345,7 @@ def _evaluate(settings: Settings, source: Path) -> None:
         effects = tables.table_frame(store.connection, "campaign_effects")
         episodes = resources.takeoff_episodes(store.connection)
     collected = coverage(adoptions, truth)
-    out.print(table("Adoptions collected, against the truth", collected.to_dict("records")))
+    out.print(table(_("Adoptions collected, against the truth"), collected.to_dict("records")))
     _evaluate_parents(adoptions, follows, truth)
     accounts = pd.read_csv(source / "accounts.csv.xz", keep_default_na=False)
     # Forum members and channels have no planted community: they are not in the network.
@@ -378,7 +379,7 @@ def _evaluate_usage(settings: Settings, source: Path, events: pd.DataFrame) -> N
         funnel = usage.funnel(store.connection, period="all")
     truth = pd.read_csv(source / "usage-truth.csv")
     if uptake.empty:
-        out.print("Use: no uptake measured.")
+        out.print(_("Use: no uptake measured."))
         return
     found = effect_recovery(uptake, truth, events)
     rows = [
@@ -456,7 +457,7 @@ def _evaluate_episodes(episodes: pd.DataFrame, truth: pd.DataFrame) -> None:
     from app.demo.effects import episode_ties
 
     if episodes.empty:
-        out.print("Take-off: no episode found.")
+        out.print(_("Take-off: no episode found."))
         return
     ties = episode_ties(episodes, truth)
     counts = pd.crosstab(ties["resource_id"], ties["tied"]).reindex(
@@ -489,10 +490,10 @@ def _evaluate_parents(adoptions: pd.DataFrame, follows: pd.DataFrame, truth: pd.
         default = default or result
         accuracy = parent_accuracy(result.tree, truth)
         rows += [{"rule": rule, **row} for row in accuracy.to_dict("records")]
-    out.print(table("Parents recovered (true parent = reconstructed parent)", rows))
+    out.print(table(_("Parents recovered (true parent = reconstructed parent)"), rows))
     reliability, summary = calibration(default.tree, truth)
     inferred = default.tree["method"].str.startswith("inferred:")
-    _, alone = calibration(default.tree[inferred], truth)
+    alone = calibration(default.tree[inferred], truth)[1]
     out.print(table(f"Confidence of the {RULES[0]} rule's parents", reliability.to_dict("records")))
     out.print(
         f"Calibration over {summary['adopters']:,} adopters with a confidence "
@@ -504,7 +505,7 @@ def _evaluate_parents(adoptions: pd.DataFrame, follows: pd.DataFrame, truth: pd.
     intervals = metric_intervals(default.tree, default.candidates).cascades
     intervals = intervals[intervals["size"] >= 2]
     covered = interval_coverage(intervals, cascade_metrics(truly))
-    out.print(table("True values inside the 90 % intervals", covered.to_dict("records")))
+    out.print(table(_("True values inside the 90 % intervals"), covered.to_dict("records")))
     out.print(
         f"Intervals checked on the {kept['kept']:,} of {kept['cascades']:,} cascades whose "
         f"true tree is known ({kept['parent_outside']:,} have a true parent that was not "

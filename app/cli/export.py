@@ -28,6 +28,7 @@ from rich.markup import escape
 
 from app.cli.analyze import analysis_ready, resources_known
 from app.cli.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
+from app.cli.translation import _, command, option
 from graph.networks import cascade_forest, provenance_of, sociability_network
 from graph.store import Store
 
@@ -36,27 +37,27 @@ __all__ = ["export"]
 GRAPH_FORMATS = ("gexf", "graphml", "json")
 
 
-@click.command("export")
-@click.option("--out", "folder", type=click.Path(file_okay=False, path_type=Path),
+@command("export")
+@option("--out", "folder", type=click.Path(file_okay=False, path_type=Path),
               help="Folder to write [default: <data>/exports/<date and time>].")  # fmt: skip
-@click.option(
+@option(
     "--force",
     is_flag=True,
     help="Replace --out if it holds an earlier export (once the new one is written).",
 )
-@click.option("--tables/--no-tables", default=True, show_default=True, help="CSV and Parquet.")
-@click.option("--csv-protection/--no-csv-protection", default=True, show_default=True,
+@option("--tables/--no-tables", default=True, show_default=True, help="CSV and Parquet.")
+@option("--csv-protection/--no-csv-protection", default=True, show_default=True,
               help="Put ' before CSV text cells starting with = + - @, a tab or a carriage "
               "return, so that spreadsheets do not run them as formulas; turn it off for R, "
               "pandas and other tools reading CSV as data (Parquet is never changed).")  # fmt: skip
-@click.option("--excel", is_flag=True,
+@option("--excel", is_flag=True,
               help="CSV for French spreadsheets: UTF-8 with a byte-order mark, ; between "
               "columns, a decimal comma.")  # fmt: skip
-@click.option("--graphs/--no-graphs", default=True, show_default=True,
+@option("--graphs/--no-graphs", default=True, show_default=True,
               help="GEXF 1.3, GraphML and JSON graphs.")  # fmt: skip
-@click.option("--resource", "resources", multiple=True,
+@option("--resource", "resources", multiple=True,
               help="Export the cascades of this resource only (repeatable).")  # fmt: skip
-@click.option("--min-cascade-size", default=2, show_default=True, type=click.IntRange(min=1),
+@option("--min-cascade-size", default=2, show_default=True, type=click.IntRange(min=1),
               help="Smaller cascades are left out of the cascade graphs.")  # fmt: skip
 @click.pass_context
 def export(
@@ -73,7 +74,7 @@ def export(
         folder = folder.resolve()  # "." or a link: the real folder, renamed in its own parent
         refusal = _refusal(folder, force)
         if refusal:
-            err.print(f"[red]error:[/red] {escape(refusal)}", highlight=False)
+            err.print("[red]" + _("error:") + f"[/red] {escape(refusal)}", highlight=False)
             return EXIT_USER_ERROR
         from graph.export import write_file
 
@@ -88,7 +89,7 @@ def export(
                 written += _graphs(connection, staging / "graphs", provenance, resources,
                                    min_cascade_size)  # fmt: skip
     out.print(table(f"Exported to {escape(str(folder))}", written))
-    out.print("Each file has a .meta.json sidecar; METHODS.md says how the numbers were made.")
+    out.print(_("Each file has a .meta.json sidecar; METHODS.md says how the numbers were made."))
     return EXIT_OK
 
 

@@ -11,14 +11,15 @@ import click
 
 from app.cli.analyze import analysis_ready, resources_known
 from app.cli.console import EXIT_OK, EXIT_USER_ERROR, out, settings_of, table
+from app.cli.translation import _, command, option
 from graph.store import Store
 
 __all__ = ["impact"]
 
 
-@click.command("impact")
-@click.option("--resource", "resource_id", help="One catalogue resource [default: all].")
-@click.option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
+@command("impact")
+@option("--resource", "resource_id", help="One catalogue resource [default: all].")
+@option("--json", "as_json", is_flag=True, help="Print everything as JSON.")
 @click.pass_context
 def impact(context: click.Context, resource_id: str | None, as_json: bool) -> int:
     """Print the funnel (audience to completions), enrolments per 100 adoptions with the lag
@@ -52,7 +53,7 @@ def impact(context: click.Context, resource_id: str | None, as_json: bool) -> in
         return EXIT_OK
     shown = [{**{key: row[key] for key in ("resource_id", "stage", "kind")},
               "value": _known(row["value"])} for row in found["funnel"]]  # fmt: skip
-    out.print(table("Funnel over the whole period (unknown: no source gives it)", shown))
+    out.print(table(_("Funnel over the whole period (unknown: no source gives it)"), shown))
     for row in found["uptake"]:
         out.print(uptake_sentence(row), highlight=False)
     if found["lags"]:
@@ -64,7 +65,7 @@ def impact(context: click.Context, resource_id: str | None, as_json: bool) -> in
         out.print(table("Campaign actions (enrolments of their resources; every figure in "
                         "--json)", shown))  # fmt: skip
     if found["unmatched"]:
-        out.print(table("Usage no catalogue resource matches", found["unmatched"]))
+        out.print(table(_("Usage no catalogue resource matches"), found["unmatched"]))
     if found["channels"]:
         out.print(table("Site-wide usage by channel (it names no page: no resource's funnel "
                         "holds it)", found["channels"]))  # fmt: skip

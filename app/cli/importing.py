@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from app.cli.console import EXIT_OK, EXIT_PARTIAL, err, out, settings_of
+from app.cli.translation import _, command, option
 from collectors.imports import FORMATS, import_file
 from collectors.imports.files import ImportFileError
 from collectors.imports.mapping import MAPPINGS, MappingError
@@ -17,30 +18,30 @@ __all__ = ["import_command"]
 _SHOWN = 20  # refused rows printed; the manifest lists them all
 
 
-@click.command("import")
+@command("import")
 @click.argument("kind", metavar="FORMAT", type=click.Choice([*FORMATS, *USAGE_FORMATS]))
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option(
+@option(
     "--mapping",
     help="Column mapping: a TOML file, or a shipped one: "
     + ", ".join(sorted(path.stem for path in MAPPINGS.glob("*.toml")))
     + ".",
 )
-@click.option("--platform", help="The platform the rows come from (4CAT, custom CSV).")
-@click.option("--account", help="Whose export it is (X archive, LinkedIn page).")
-@click.option(
+@option("--platform", help="The platform the rows come from (4CAT, custom CSV).")
+@option("--account", help="Whose export it is (X archive, LinkedIn page).")
+@option(
     "--keep-events",
     is_flag=True,
     help="Usage files: keep each event (learners pseudonymised), not only daily counts; only "
     "where the data agreement allows it.",
 )
-@click.option(
+@option(
     "--timezone",
     default="Europe/Paris",
     show_default=True,
     help="Usage files: the zone of times written without one, and of the days counted.",
 )
-@click.option("--site", help="Usage files: the host they are about, when the file does not say.")
+@option("--site", help="Usage files: the host they are about, when the file does not say.")
 @click.pass_context
 def import_command(
     context: click.Context, kind, file, mapping, platform, account, keep_events, timezone, site
@@ -98,7 +99,7 @@ def import_command(
     for incident in run.incidents:
         if incident.kind == "ignored":
             out.print(incident.message[:1].upper() + incident.message[1:], highlight=False)
-    out.print("Next: essaim load")
+    out.print(_("Next: essaim load"))
     return EXIT_PARTIAL if outcome.refused else EXIT_OK
 
 

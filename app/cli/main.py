@@ -45,6 +45,15 @@ from app.cli.privacy import forget, privacy_report_command, prune
 from app.cli.rank import rank
 from app.cli.report import report
 from app.cli.serve import app_command
+from app.cli.translation import (
+    LANGUAGES,
+    Option,
+    RootGroup,
+    _,
+    ngettext,
+    number,
+    option,
+)
 from app.cli.watch import watch
 from app.cli.whatif import whatif
 from app.config import CONFIG_NAME, TEMPLATE, Settings, load_settings
@@ -63,29 +72,39 @@ __all__ = ["cli", "main"]
 ISSUES = "https://github.com/essaim/essaim/issues"
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option(
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@option(
     "--config",
     "config_path",
     type=click.Path(dir_okay=False, path_type=Path),
     help=f"Configuration file [default: $ESSAIM_CONFIG, else ./{CONFIG_NAME} if present].",
 )
-@click.option(
+@option(
     "--data",
     "data_dir",
     type=click.Path(file_okay=False, path_type=Path),
     help="Data directory [default: $ESSAIM_DATA, else data_dir in the configuration].",
 )
-@click.option(
+@option(
     "--debug",
     is_flag=True,
     envvar="ESSAIM_DEBUG",
     help="Show the traceback of an unexpected error (a bug) [or ESSAIM_DEBUG=1].",
 )
-@click.version_option(__version__, prog_name="essaim")
+@option(
+    "--lang",
+    type=click.Choice(LANGUAGES),
+    help="Language of messages and help [default: $ESSAIM_LANG, else French if the locale "
+    "is French, else English].",
+)
+@click.version_option(__version__, prog_name="essaim", cls=Option)
 @click.pass_context
 def cli(
-    context: click.Context, config_path: Path | None, data_dir: Path | None, debug: bool
+    context: click.Context,
+    config_path: Path | None,
+    data_dir: Path | None,
+    debug: bool,
+    lang: str | None,
 ) -> None:
     """essaim: how teacher-training resources spread.
 
@@ -120,41 +139,49 @@ def _manifests_in(paths: tuple[Path, ...]) -> list[Path]:
         elif path.name.endswith(".jsonl.gz"):
             found.append(path.with_name(path.name.removesuffix(".jsonl.gz") + ".manifest.json"))
         else:
-            raise click.BadParameter(f"{path} is not a run (.manifest.json or .jsonl.gz)")
+            raise click.BadParameter(
+                _("{path} is not a run (.manifest.json or .jsonl.gz)").format(path=path)
+            )
     return found
 
 
 @cli.command()
-@click.option("--force", is_flag=True, help="Overwrite an existing configuration file.")
+@option("--force", is_flag=True, help="Overwrite an existing configuration file.")
 @click.pass_context
 def init(context: click.Context, force: bool) -> None:
     """Write a commented essaim.toml and create the data directory (readable by its owner
     only) and database."""
     target = context.find_root().params["config_path"] or Path(CONFIG_NAME)
     if target.exists() and not force:
-        raise click.ClickException(f"{target} exists already (use --force to overwrite it)")
+        raise click.ClickException(
+            _("{target} exists already (use --force to overwrite it)").format(target=target)
+        )
     target.write_text(TEMPLATE, encoding="utf-8")
     settings = load_settings(target, context.find_root().params["data_dir"])
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)  # the owner's only
     settings.raw_dir.mkdir(exist_ok=True)
     with Store(settings.database):
         pass
-    out.print(f"Wrote {target}; data directory {settings.data_dir} is ready.")
+    out.print(
+        _("Wrote {target}; data directory {data} is ready.").format(
+            target=target, data=settings.data_dir
+        )
+    )
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
-@click.option(
+@option(
     "--no-pseudonymise",
     is_flag=True,
     help="Keep real identifiers (only with a legal basis; recorded with every run loaded).",
 )
-@click.option(
+@option(
     "--keep-text",
     type=click.Choice(KEEP_TEXT),
     help="What to keep of post texts [default: privacy.keep_text, excerpt].",
 )
-@click.option("--offline", is_flag=True, help="Do not resolve shortened links over the network.")
+@option("--offline", is_flag=True, help="Do not resolve shortened links over the network.")
 @click.pass_context
 def load(
     context: click.Context,
@@ -179,7 +206,7 @@ def load(
                 manifests.append(copy_run(manifest, settings.raw_dir))
             except RawRunError as error:
                 rejected.append(RunResult(manifest.name, "rejected", message=str(error)))
-    with _progress("Loading runs", len(manifests)) as progress:
+    with _progress(_("Loading runs"), len(manifests)) as progress:
         report = load_into_store(
             settings,
             manifests,
@@ -190,20 +217,27 @@ def load(
         )
     loaded, skipped = report.with_status("loaded"), report.with_status("skipped")
     out.print(
-        f"Loaded {len(loaded)} run(s), {report.records:,} records; {len(skipped)} already loaded."
+        ngettext(
+            "Loaded {loaded} run, {records} records; {skipped} already loaded.",
+            "Loaded {loaded} runs, {records} records; {skipped} already loaded.",
+            len(loaded),
+        ).format(loaded=len(loaded), records=number(report.records), skipped=len(skipped))
     )
     for result in loaded:
         if result.message:
-            err.print(f"[yellow]Note[/yellow] {result.run_id}: {result.message}", highlight=False)
+            note = "[yellow]" + _("Note") + f"[/yellow] {result.run_id}: {result.message}"
+            err.print(note, highlight=False)
     rejected += report.with_status("rejected")
     for result in rejected:
-        err.print(f"[red]Rejected[/red] {result.run_id}: {result.message}", highlight=False)
+        err.print(
+            "[red]" + _("Rejected") + f"[/red] {result.run_id}: {result.message}", highlight=False
+        )
     return EXIT_PARTIAL if rejected else EXIT_OK
 
 
 @cli.command()
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
-@click.option("--limit", default=20, show_default=True, help="Rows per list of links.")
+@option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@option("--limit", default=20, show_default=True, help="Rows per list of links.")
 @click.pass_context
 def status(context: click.Context, as_json: bool, limit: int) -> None:
     """Show runs, record counts, link matching and data coverage."""
@@ -215,32 +249,41 @@ def status(context: click.Context, as_json: bool, limit: int) -> None:
     if as_json:
         out.print_json(json.dumps(report, default=str))
         return
+    pseudonymisation = report["pseudonymisation"] or _("not set yet")
+    heads = {"data": _("Data"), "pseudonymisation": _("pseudonymisation"),
+             "catalogue": _("catalogue")}  # fmt: skip
     out.print(
-        f"[bold]Data[/bold] {settings.data_dir}  [bold]pseudonymisation[/bold] "
-        f"{report['pseudonymisation'] or 'not set yet'}  [bold]catalogue[/bold] "
-        f"{settings.catalogue}",
+        f"[bold]{heads['data']}[/bold] {settings.data_dir}  "
+        f"[bold]{heads['pseudonymisation']}[/bold] {pseudonymisation}  "
+        f"[bold]{heads['catalogue']}[/bold] {settings.catalogue}",
         highlight=False,
     )
-    out.print(table("Runs", report["runs"]))
-    out.print(table("Records by source and platform", report["records"]))
-    links = report["links"]
+    out.print(table(_("Runs"), report["runs"]))
+    out.print(table(_("Records by source and platform"), report["records"]))
+    links = {name: number(value) for name, value in report["links"].items()}
     out.print(
-        f"[bold]Links[/bold] {links['links']:,} found, {links['tracked']:,} to tracked domains, "
-        f"{links['matched']:,} matched to {links['resources']:,} catalogue resources."
+        "[bold]"
+        + _("Links")
+        + "[/bold] "
+        + _(
+            "{links} found, {tracked} to tracked domains, {matched} matched to {resources} "
+            "catalogue resources."
+        ).format(**links)
     )
     if report["unmatched_links"]:
-        out.print(table("Tracked links that match no resource", report["unmatched_links"]))
+        out.print(table(_("Tracked links that match no resource"), report["unmatched_links"]))
     if report["unresolved_shortened_links"]:
-        out.print(table("Shortened links not resolved", report["unresolved_shortened_links"]))
+        out.print(table(_("Shortened links not resolved"), report["unresolved_shortened_links"]))
     coverage = [
         {**c, "gaps": ", ".join(f"{cell(g['from'])} → {cell(g['to'])}" for g in c["gaps"])}
         for c in report["coverage"]
     ]
-    out.print(table("Coverage by source and query", coverage))
+    out.print(table(_("Coverage by source and query"), coverage))
     if report["incidents"]:
-        out.print(table("Incidents (errors, rate-limit waits, failed pages)", report["incidents"]))
+        title = _("Incidents (errors, rate-limit waits, failed pages)")
+        out.print(table(title, report["incidents"]))
     else:
-        out.print("No incidents recorded (errors, rate-limit waits, failed pages).")
+        out.print(_("No incidents recorded (errors, rate-limit waits, failed pages)."))
 
 
 @cli.group()
@@ -260,11 +303,12 @@ def catalogue_show(context: click.Context) -> None:
             "title": r.title,
             "parcours": r.parcours,
             "url_patterns": " ".join(r.url_patterns),
-            "illustrative": "yes" if r.illustrative else "",
+            "illustrative": _("yes") if r.illustrative else "",
         }
         for r in resources
     ]
-    out.print(table(f"{settings.catalogue} ({len(rows)} resources)", rows))
+    count = ngettext("{n} resource", "{n} resources", len(rows)).format(n=len(rows))
+    out.print(table(f"{settings.catalogue} ({count})", rows))
 
 
 @catalogue.command("validate")
@@ -275,12 +319,18 @@ def catalogue_validate(context: click.Context, file: Path | None) -> None:
     path = file or settings_of(context).catalogue
     resources = read_catalogue(path).resources
     illustrative = sum(r.illustrative for r in resources)
-    out.print(f"{path}: {len(resources)} resources, {illustrative} illustrative; valid.")
+    out.print(
+        ngettext(
+            "{path}: {n} resource, {illustrative} illustrative; valid.",
+            "{path}: {n} resources, {illustrative} illustrative; valid.",
+            len(resources),
+        ).format(path=path, n=len(resources), illustrative=illustrative)
+    )
 
 
 @catalogue.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--offline", is_flag=True, help="Do not resolve shortened links over the network.")
+@option("--offline", is_flag=True, help="Do not resolve shortened links over the network.")
 @click.pass_context
 def catalogue_import(context: click.Context, file: Path, offline: bool) -> None:
     """Use FILE as the catalogue from now on, and match every stored link against it."""
@@ -288,7 +338,9 @@ def catalogue_import(context: click.Context, file: Path, offline: bool) -> None:
     read_catalogue(file)
     if settings.configured_catalogue is not None:
         raise click.ClickException(
-            f"tracking.catalogue in {settings.config_path} names the catalogue; edit it there"
+            _("tracking.catalogue in {config} names the catalogue; edit it there").format(
+                config=settings.config_path
+            )
         )
     target = settings.data_dir / "catalogue.csv"
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -300,7 +352,7 @@ def catalogue_import(context: click.Context, file: Path, offline: bool) -> None:
             linker_for(settings, None if offline else configured_resolver(settings)),
             pseudonymiser_for(settings, store, no_pseudonymise=False),
         )
-    out.print(f"{file} is now the catalogue ({target}).")
+    out.print(_("{file} is now the catalogue ({target}).").format(file=file, target=target))
 
 
 catalogue.add_command(from_moodle)
@@ -309,7 +361,7 @@ catalogue.add_command(from_sitemap)
 
 @cli.command()
 @click.argument("run_id")
-@click.option("--offline", is_flag=True, help="Do not resolve shortened links over the network.")
+@option("--offline", is_flag=True, help="Do not resolve shortened links over the network.")
 @click.pass_context
 def reparse(context: click.Context, run_id: str, offline: bool) -> int:
     """Parse the stored payloads of RUN_ID again with the current parsers, and load the result.
@@ -317,9 +369,10 @@ def reparse(context: click.Context, run_id: str, offline: bool) -> int:
     The new run replaces the records RUN_ID contributed; the original files are untouched.
     """
     settings = settings_of(context)
-    with _progress(f"Re-parsing {run_id}", None):
+    with _progress(_("Re-parsing {run_id}").format(run_id=run_id), None):
         manifest = reparse_run(settings.raw_dir, run_id)
-    out.print(f"Wrote run {manifest.run_id} ({manifest.counts}).")
+    out.print(_("Wrote run {run_id} ({counts}).").format(run_id=manifest.run_id,
+                                                         counts=manifest.counts))  # fmt: skip
     for incident in manifest.incidents:
         err.print(f"[yellow]{incident.where}[/yellow]: {incident.message}", highlight=False)
     code = context.invoke(load, paths=(), no_pseudonymise=False, keep_text=None, offline=offline)
@@ -360,24 +413,23 @@ def main(arguments: list[str] | None = None) -> None:
         # a wrong option or argument is a user error too (click would exit with 2)
         code = EXIT_USER_ERROR if isinstance(error, click.UsageError) else error.exit_code
     except click.exceptions.Abort:
-        err.print("Aborted.")
+        err.print(_("Aborted."))
         code = EXIT_USER_ERROR
     except duckdb.Error as error:  # the file could not be written or read
-        err.print(f"[red]error:[/red] {explain_io_error(error)}", highlight=False)
+        err.print("[red]" + _("error:") + f"[/red] {explain_io_error(error)}", highlight=False)
         code = EXIT_USER_ERROR
     except (UserError, OSError) as error:
         failed_file = isinstance(error, OSError) and error.errno
         message = explain_os_error(error) if failed_file else str(error)
-        err.print(f"[red]error:[/red] {message}", highlight=False)
+        err.print("[red]" + _("error:") + f"[/red] {message}", highlight=False)
         code = EXIT_USER_ERROR
     except Exception as error:
         if debug:
             raise
-        err.print(
-            f"[red]error:[/red] essaim stopped on an unexpected {type(error).__name__} "
-            f"({error}), which is a bug: please run the command again with --debug and report "
-            f"the traceback at {ISSUES}.",
-            highlight=False,
-        )
+        bug = _(
+            "essaim stopped on an unexpected {kind} ({error}), which is a bug: please run the "
+            "command again with --debug and report the traceback at {issues}."
+        ).format(kind=type(error).__name__, error=error, issues=ISSUES)
+        err.print("[red]" + _("error:") + f"[/red] {bug}", highlight=False)
         code = EXIT_BUG
     sys.exit(code if isinstance(code, int) else EXIT_OK)

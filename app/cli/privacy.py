@@ -16,6 +16,7 @@ import click
 
 from app.cli.console import EXIT_OK, EXIT_USER_ERROR, checked_by, err, out, settings_of, warn
 from app.cli.privacy_report import AUDIT_NAME, ERASED_NAME, privacy_report, report_markdown
+from app.cli.translation import _, command, option
 from app.config import Settings
 from graph.privacy.identifiers import account_key
 from graph.privacy.learners import prepare_learner_erasure
@@ -94,13 +95,13 @@ def apply_retention(settings: Settings, store: Store, age: str) -> dict:
     return summary
 
 
-@click.command()
-@click.option(
+@command()
+@option(
     "--older-than",
     callback=checked_by(retention_cutoff),
     help="Remove what is older than this (90d, 6w, 18m, 2y) [default: privacy.retention].",
 )
-@click.option(
+@option(
     "--keep-text",
     type=click.Choice(KEEP_TEXT[:2]),
     help="Also reduce every stored text to an excerpt, or remove it.",
@@ -127,7 +128,7 @@ def prune(context: click.Context, older_than: str | None, keep_text: str | None)
                 f"{summary['raw_runs_deleted']} raw runs collected before then."
             )
             if rows:
-                out.print("Analyses were removed with the data: run `essaim analyze` again.")
+                out.print(_("Analyses were removed with the data: run `essaim analyze` again."))
         if keep_text:
             changed = minimise_texts(store, keep_text)
             audit(settings, "minimise-texts", keep_text=keep_text, posts_changed=changed)
@@ -135,7 +136,7 @@ def prune(context: click.Context, older_than: str | None, keep_text: str | None)
     return EXIT_OK
 
 
-@click.command()
+@command()
 @click.argument("platform")
 @click.argument("name")
 @click.pass_context
@@ -167,11 +168,11 @@ def forget(context: click.Context, platform: str, name: str) -> int:
         seal_unfinished_runs(settings.raw_dir, warn)
         who = find_account(settings.raw_dir, platform, name, warn)
     except ErasureError as error:
-        err.print(f"[red]error:[/red] {error}.", highlight=False)
+        err.print("[red]" + _("error:") + f"[/red] {error}.", highlight=False)
         return EXIT_USER_ERROR
     if who is None:
         err.print(
-            f"[red]error:[/red] no {platform} account {name!r} in the raw runs of "
+            "[red]" + _("error:") + f"[/red] no {platform} account {name!r} in the raw runs of "
             f"{settings.data_dir}; nothing was changed.",
             highlight=False,
         )
@@ -186,7 +187,7 @@ def forget(context: click.Context, platform: str, name: str) -> int:
         try:
             prepared = prepare_erasure(settings.raw_dir, who, warn)
         except ErasureError as error:
-            err.print(f"[red]error:[/red] {error}.", highlight=False)
+            err.print("[red]" + _("error:") + f"[/red] {error}.", highlight=False)
             return EXIT_USER_ERROR
         try:
             erased = erasure_list(settings)
@@ -222,7 +223,7 @@ def _forget_learner(settings: Settings, identifier: str) -> int:
     try:
         seal_unfinished_runs(settings.raw_dir, warn)
     except ErasureError as error:
-        err.print(f"[red]error:[/red] {error}.", highlight=False)
+        err.print("[red]" + _("error:") + f"[/red] {error}.", highlight=False)
         return EXIT_USER_ERROR
     pseudonyms = Pseudonymiser(load_or_create_secret(settings.secret_file))
     pseudonym = pseudonyms.learner(identifier)
@@ -233,15 +234,14 @@ def _forget_learner(settings: Settings, identifier: str) -> int:
         try:
             prepared = prepare_learner_erasure(settings.raw_dir, pseudonym, warn)
         except ErasureError as error:
-            err.print(f"[red]error:[/red] {error}.", highlight=False)
+            err.print("[red]" + _("error:") + f"[/red] {error}.", highlight=False)
             return EXIT_USER_ERROR
         if not prepared.plans and (store is None or not learner_rows(store, pseudonym)):
-            err.print(
-                "[red]error:[/red] no learner by that identifier in the raw runs or the "
-                f"database of {settings.data_dir} (only imports with --keep-events keep "
-                "learners); nothing was changed.",
-                highlight=False,
-            )
+            none = _(
+                "no learner by that identifier in the raw runs or the database of {data} (only "
+                "imports with --keep-events keep learners); nothing was changed."
+            ).format(data=settings.data_dir)
+            err.print("[red]" + _("error:") + f"[/red] {none}", highlight=False)
             return EXIT_USER_ERROR
         try:
             erasure_list(settings).add(LEARNERS, pseudonym)
@@ -281,7 +281,9 @@ def _commit(
         else:
             left = "the raw runs were left as they were: run `essaim forget` again"
         err.print(
-            f"[red]error:[/red] the raw runs could not be rewritten ({error}); the database "
+            "[red]"
+            + _("error:")
+            + f"[/red] the raw runs could not be rewritten ({error}); the database "
             f"and later loads no longer hold {whom}, and {left} once the cause is fixed.",
             highlight=False,
         )
@@ -313,9 +315,9 @@ def _forget_in_store(
     )
 
 
-@click.command("privacy-report")
-@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-@click.option(
+@command("privacy-report")
+@option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the report to this file instead of printing it.",

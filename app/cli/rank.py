@@ -9,6 +9,7 @@ import click
 
 from app.cli.analyze import analysis_ready
 from app.cli.console import EXIT_OK, EXIT_USER_ERROR, cell, out, settings_of, table
+from app.cli.translation import _, command, option
 from collectors.errors import UserError
 from graph.store import Store
 from graph.store.results.periods import ACCOUNT_FIGURES, RESOURCE_FIGURES
@@ -27,25 +28,25 @@ _TABLES = ["adoptions", "cascades", "cascade_trees", "takeoff_episodes", "accoun
            "account_communities", "communities"]  # fmt: skip
 
 
-@click.command("rank")
+@command("rank")
 @click.argument("what", type=click.Choice(list(_RANKED)))
-@click.option(
+@option(
     "--by",
     "figure",
     required=True,
     help=f"The figure ranked by, largest first: for resources {', '.join(RESOURCE_FIGURES)}; "
     f"for accounts {', '.join(ACCOUNT_FIGURES)}.",
 )
-@click.option(
+@option(
     "--period",
     help="week, month or term (the last complete one before the newest adoption, in Paris "
     "days; terms: 1 Sep-31 Dec, 1 Jan-31 Mar, 1 Apr-30 Jun), FROM..TO or FROM.. (days as "
     "YYYY-MM-DD, TO included) [default: the whole data].",
 )
-@click.option("--top", type=click.IntRange(min=1), default=20, show_default=True,
+@option("--top", type=click.IntRange(min=1), default=20, show_default=True,
               help="Rows listed.")  # fmt: skip
-@click.option("--json", "as_json", is_flag=True, help="Print a list of objects as JSON.")
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV.")
+@option("--json", "as_json", is_flag=True, help="Print a list of objects as JSON.")
+@option("--csv", "as_csv", is_flag=True, help="Print CSV.")
 @click.pass_context
 def rank(context, what: str, figure: str, period: str | None, top: int, as_json: bool,
          as_csv: bool) -> int:  # fmt: skip
@@ -64,7 +65,7 @@ def rank(context, what: str, figure: str, period: str | None, top: int, as_json:
         raise UserError(f"--by {figure!r} is not a figure of {what}: use one of "
                         f"{', '.join(figures)}")  # fmt: skip
     if as_json and as_csv:
-        raise UserError("--json and --csv cannot be used together: choose one")
+        raise UserError(_("--json and --csv cannot be used together: choose one"))
     with Store(settings_of(context).database, read_only=True) as store:
         if not analysis_ready(store.connection, _TABLES):
             return EXIT_USER_ERROR
@@ -95,7 +96,7 @@ def _ranking(connection, what, figure, text, key):
     if text is not None:
         now = periods.newest_adoption(connection)
         if now is None:
-            raise UserError("no adoption in the store has a time, so no period can be chosen")
+            raise UserError(_("no adoption in the store has a time, so no period can be chosen"))
         chosen = parse_period(text, now)
     read = periods.resource_figures if what == "resources" else periods.account_figures
     rows = read(connection, chosen)

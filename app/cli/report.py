@@ -7,28 +7,29 @@ from pathlib import Path
 import click
 
 from app.cli.console import out, settings_of
+from app.cli.translation import command, option
 from app.report.words import LANGUAGES
 from app.report.write import write_report
 
 __all__ = ["report"]
 
 
-@click.command()
-@click.option(
+@command()
+@option(
     "--period",
     default="week",
     show_default=True,
     help="week, month or term (the last complete one before the newest adoption), or days "
     "FROM..TO (YYYY-MM-DD, TO included) or FROM..",
 )
-@click.option("--lang", "language", type=click.Choice(LANGUAGES), default="fr", show_default=True)
-@click.option(
+@option("--lang", "language", type=click.Choice(LANGUAGES), default="fr", show_default=True)
+@option(
     "--out",
     "out_file",
     type=click.Path(dir_okay=False, path_type=Path),
     help="HTML file to write [default: <data>/reports/report-<period>-<lang>.html].",
 )
-@click.option("--pdf", is_flag=True, help="Write a PDF beside the HTML page (same name, .pdf).")
+@option("--pdf", is_flag=True, help="Write a PDF beside the HTML page (same name, .pdf).")
 @click.pass_context
 def report(context: click.Context, period: str, language: str, out_file, pdf: bool) -> None:
     """Report what spread over a period: what took off, resources ranked against the period

@@ -13,22 +13,23 @@ import webbrowser
 import click
 
 from app.cli.console import EXIT_USER_ERROR, err, settings_of
+from app.cli.translation import _, command, option
 from app.config import Settings
 from app.web import MAIN_SCRIPT
 
 __all__ = ["app_command", "serve"]
 
 
-@click.command("app")
-@click.option(
+@command("app")
+@option(
     "--host",
     default="127.0.0.1",
     show_default=True,
     help="Address to listen on. The app has no login of its own: keep it on "
     "localhost, or put it behind your organisation's authentication.",
 )
-@click.option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
-@click.option(
+@option("--port", default=8501, show_default=True, type=click.IntRange(1, 65535))
+@option(
     "--browser/--no-browser", default=True, show_default=True, help="Open a web browser on the app."
 )
 @click.pass_context
@@ -41,7 +42,7 @@ def app_command(context: click.Context, host: str, port: int, browser: bool) -> 
     settings = settings_of(context)
     if not settings.database.exists():
         err.print(
-            f"[red]error:[/red] no database in {settings.data_dir}: run `essaim load` "
+            "[red]" + _("error:") + f"[/red] no database in {settings.data_dir}: run `essaim load` "
             "and `essaim analyze` first (or `essaim demo`).",
             highlight=False,
         )
@@ -79,7 +80,7 @@ def serve(settings: Settings, host: str, port: int, browser: bool) -> int:
 
 
 def _open_when_ready(url: str, server: subprocess.Popen) -> None:
-    for _ in range(120):
+    for _attempt in range(120):
         if server.poll() is not None:
             return
         try:

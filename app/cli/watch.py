@@ -31,6 +31,7 @@ from app.cli.alerts import Alert, channels, record, recorded, send, takeoffs
 from app.cli.analyze import analysis_parameters
 from app.cli.console import EXIT_OK, checked_by, err, out, settings_of, warn
 from app.cli.loading import configured_resolver, load_into_store
+from app.cli.translation import command, option
 from app.config import Settings
 from app.report.send import send_due
 from collectors.checkpoint import resumable_run
@@ -145,11 +146,11 @@ class _State:
         partial.replace(self.path)
 
 
-@click.command()
-@click.option(
+@command()
+@option(
     "--every", callback=checked_by(interval), help="Time between cycles [default: watch.every]."
 )
-@click.option("--cycles", type=click.IntRange(min=1), help="Stop after this many cycles.")
+@option("--cycles", type=click.IntRange(min=1), help="Stop after this many cycles.")
 @click.pass_context
 def watch(context: click.Context, every: str | None, cycles: int | None) -> int:
     """Run the configured collections, load, analyse and alert, again and again.

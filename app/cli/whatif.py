@@ -8,23 +8,24 @@ import click
 
 from app.cli.analyze import analysis_ready, resources_known
 from app.cli.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
+from app.cli.translation import _, command, option
 from graph.store import Store
 
 __all__ = ["whatif"]
 
 
-@click.command("whatif")
-@click.option("--resource", "resource_id", required=True, help="Catalogue resource id.")
-@click.option("--k", default=5, show_default=True, type=click.IntRange(min=1),
+@command("whatif")
+@option("--resource", "resource_id", required=True, help="Catalogue resource id.")
+@option("--k", default=5, show_default=True, type=click.IntRange(min=1),
               help="Seed accounts to choose.")  # fmt: skip
-@click.option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
+@option("--model", type=click.Choice(["ic", "lt"]), default="ic", show_default=True,
               help="Independent cascade or linear threshold.")  # fmt: skip
-@click.option("--runs", default=200, show_default=True, type=click.IntRange(min=2),
+@option("--runs", default=200, show_default=True, type=click.IntRange(min=2),
               help="Monte Carlo runs.")  # fmt: skip
-@click.option("--seed", default=0, show_default=True, help="Seed of the Monte Carlo runs.")
-@click.option("--candidates", default=100, show_default=True, type=click.IntRange(min=1),
+@option("--seed", default=0, show_default=True, help="Seed of the Monte Carlo runs.")
+@option("--candidates", default=100, show_default=True, type=click.IntRange(min=1),
               help="Accounts considered: the largest expected direct reach.")  # fmt: skip
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_context
 def whatif(context: click.Context, resource_id, k, model, runs, seed, candidates, as_json) -> int:
     """Choose K seed accounts for RESOURCE with CELF and compare with its real originators.
@@ -41,10 +42,11 @@ def whatif(context: click.Context, resource_id, k, model, runs, seed, candidates
         return EXIT_USER_ERROR
     edges, originators, names = found
     if edges.empty:
-        err.print(
-            "[red]error:[/red] no follow edges among the accounts of this resource's platforms:"
-            " collect follows (`essaim collect bluesky --follows`) to simulate seeding."
+        none = _(
+            "no follow edges among the accounts of this resource's platforms: collect follows "
+            "(`essaim collect bluesky --follows`) to simulate seeding."
         )
+        err.print("[red]" + _("error:") + f"[/red] {none}")
         return EXIT_USER_ERROR
     method = (
         "p(followee → follower) = share of the followee's adoptions the follower adopted from "
@@ -120,10 +122,10 @@ def _print(result: dict, k: int) -> None:
         }
         for row in result["chosen"]
     ]
-    out.print(table("Chosen seeds (spread counts the seeds themselves)", rows))
+    out.print(table(_("Chosen seeds (spread counts the seeds themselves)"), rows))
     actual = result["originators"]
     if actual["spread"] is None:
-        out.print("None of the resource's originators is in the follow network.")
+        out.print(_("None of the resource's originators is in the follow network."))
     else:
         out.print(
             f"Its {actual['in_network']} real originator(s) in the network: expected spread "

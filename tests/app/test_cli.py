@@ -83,7 +83,7 @@ def test_loading_again_is_a_no_op(loaded):
     before = status(loaded)
     result = essaim("--data", loaded, "load", "--offline")
     assert result.returncode == 0
-    assert "Loaded 0 run(s)" in result.stdout and "2 already loaded" in result.stdout
+    assert "Loaded 0 runs," in result.stdout and "2 already loaded" in result.stdout
     assert status(loaded)["records"] == before["records"]
 
 
@@ -169,7 +169,7 @@ def test_a_manifest_naming_a_folder_outside_raw_writes_nothing_there(tmp_path):
     before = files_under(tmp_path)
     result = essaim("--data", tmp_path / "data", "load", elsewhere, "--offline")
     assert result.returncode == 2, result.stderr
-    assert "Loaded 1 run(s)" in result.stdout
+    assert "Loaded 1 run," in result.stdout
     assert "source '../../outside-raw' is not a safe file name" in result.stderr
     written = files_under(tmp_path) - before - {tmp_path / "secret.key"}  # the test's secret
     assert written and all((tmp_path / "data") in path.parents for path in written)
@@ -180,7 +180,7 @@ def test_a_run_id_with_a_slash_is_rejected_and_the_other_runs_load(tmp_path):
     bad, _ = sample_copy(data / "raw" / "bluesky", run_id="bluesky/evil")
     result = essaim("--data", data, "load", "--offline")
     assert result.returncode == 2, result.stderr
-    assert "Loaded 1 run(s)" in result.stdout
+    assert "Loaded 1 run," in result.stdout
     assert " ".join(result.stderr.split()) == (
         f"Rejected {bad.name}: {bad}: run_id 'bluesky/evil' is not a safe file name "
         "(letters, digits, '.', '_', '-'; no '..')"
