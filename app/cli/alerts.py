@@ -21,6 +21,7 @@ from email.message import EmailMessage
 
 import pandas as pd
 
+from app.cli.translation import _, ngettext, number
 from app.config import Settings
 from collectors.credentials import credential
 from graph.store import Store
@@ -63,20 +64,25 @@ class Alert:
         return f"{self.resource_id}@{self.since.isoformat()}"
 
     def sentence(self) -> str:
+        """The alert in one sentence, in the language in use."""
         name = f"{self.title} ({self.resource_id})" if self.title else self.resource_id
-        said = (
-            f"{name} is taking off since {self.since:%Y-%m-%d %H:%M} UTC: {self.adoptions} "
-            f"adoptions, {self.velocity:.2f} adoptions/hour against {self.baseline:.3f} "
-            "adoptions/hour expected"
-        )
+        said = ngettext(
+            "{name} is taking off since {since} UTC: {adoptions} adoption, {velocity} "
+            "adoptions/hour against {baseline} adoptions/hour expected",
+            "{name} is taking off since {since} UTC: {adoptions} adoptions, {velocity} "
+            "adoptions/hour against {baseline} adoptions/hour expected",
+            self.adoptions,
+        ).format(name=name, since=f"{self.since:%Y-%m-%d %H:%M}", adoptions=self.adoptions,
+                 velocity=number(self.velocity, ".2f"),
+                 baseline=number(self.baseline, ".3f"))  # fmt: skip
         if self.peak is not None:
-            said += f"; peak at {self.peak:%Y-%m-%d %H:%M} UTC"
+            said += _("; peak at {peak} UTC").format(peak=f"{self.peak:%Y-%m-%d %H:%M}")
         if self.cascade_adoptions:
-            said += f"; {self.cascade_adoptions} of them in one cascade"
+            said += _("; {n} of them in one cascade").format(n=self.cascade_adoptions)
         if self.community:
-            said += f"; mostly in the community {self.community}"
+            said += _("; mostly in the community {community}").format(community=self.community)
         if self.action:
-            said += f"; after the campaign action {self.action}"
+            said += _("; after the campaign action {action}").format(action=self.action)
         return said + "."
 
 
@@ -166,7 +172,7 @@ def _post(url: str, alerts: list[Alert]) -> str | None:
         with urllib.request.urlopen(request, timeout=30) as answer:
             answer.read()
     except (OSError, ValueError, http.client.HTTPException) as error:
-        return f"webhook {shown_url(url)} failed: {_reason(error)}"
+        return _("webhook {url} failed: {reason}").format(url=shown_url(url), reason=_reason(error))
     return None
 
 
@@ -177,13 +183,15 @@ def _reason(error: Exception) -> str:
     if isinstance(error, urllib.error.URLError):
         return str(error.reason)
     if isinstance(error, ValueError):
-        return "not a valid URL"
+        return _("not a valid URL")
     return str(error) or type(error).__name__
 
 
 def _mail(settings: Settings, alerts: list[Alert]) -> str | None:
     message = EmailMessage()
-    message["Subject"] = f"essaim: {len(alerts)} resource(s) taking off"
+    message["Subject"] = ngettext(
+        "essaim: {n} resource taking off", "essaim: {n} resources taking off", len(alerts)
+    ).format(n=len(alerts))
     message["To"] = ", ".join(settings.config.watch.alerts.smtp_to)
     message.set_content("\n".join(alert.sentence() for alert in alerts) + "\n")
     return send_mail(settings, message)
@@ -208,5 +216,7 @@ def send_mail(settings: Settings, message: EmailMessage) -> str | None:
                 server.login(config.smtp_user, password or "")
             server.send_message(message)
     except (OSError, smtplib.SMTPException) as error:
-        return f"e-mail through {config.smtp_host}:{config.smtp_port} failed: {error}"
+        return _("e-mail through {host}:{port} failed: {error}").format(
+            host=config.smtp_host, port=config.smtp_port, error=error
+        )
     return None

@@ -83,8 +83,8 @@ def heading(column: str) -> str:
     """A column's header: the name spaced, in French the app's word for it
     (``app.web.i18n.COLUMNS``) or the command line's.
 
-    >>> heading("run_id"), heading("a_new_one")
-    ('run id', 'a new one')
+    >>> heading("run_id"), heading("a_new_one"), heading("peak_per_hour_change")
+    ('run id', 'a new one', 'peak per hour change')
     """
     words = {
         "run_id": _("run id"), "started_at": _("started at"), "records": _("records"),
@@ -96,10 +96,19 @@ def heading(column: str) -> str:
         "resource_id": _("resource id"), "title": _("title"), "parcours": _("parcours"),
         "url_patterns": _("url patterns"), "illustrative": _("illustrative"),
         "rank": _("rank"), "table": _("table"), "rows": _("rows"), "holds": _("holds"),
-        "step": _("step"), "seconds": _("seconds"),
+        "step": _("step"), "seconds": _("seconds"), "peak_per_hour": _("peak per hour"),
+        "takeoff": _("takeoff"), "originated": _("originated"),
+        "is_institution": _("is institution"), "coded visits": _("coded visits"),
+        "enrolments": _("enrolments"), "rate ratio (95 %)": _("rate ratio (95 %)"),
+        "excess enrolments": _("excess enrolments"),
+        "cost per enrolment": _("cost per enrolment"), "gain": _("gain"),
+        "expected spread": _("expected spread"), "name": _("name"), "for": _("for"),
+        "found in": _("found in"), "file": _("file"), "rows or nodes": _("rows or nodes"),
     }  # fmt: skip
     if language() == "fr" and column in COLUMNS:
         return COLUMNS[column][0]
+    if column.endswith("_change"):
+        return _("{figure} change").format(figure=heading(column.removesuffix("_change")))
     return words.get(column) or _(column.replace("_", " "))
 
 

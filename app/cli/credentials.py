@@ -24,7 +24,11 @@ def _name(_context, _parameter, value: str) -> str:
     name, known = value.upper(), _known()
     prefixes = [n.removesuffix(_PER_HOST) for n in known if n.endswith(_PER_HOST)]
     if name not in known and not any(name.startswith(p) and name != p for p in prefixes):
-        raise click.BadParameter(f"{value!r} is not a credential essaim reads ({', '.join(known)})")
+        raise click.BadParameter(
+            _("{name} is not a credential essaim reads ({known})").format(
+                name=repr(value), known=", ".join(known)
+            )
+        )
     return name
 
 
@@ -61,7 +65,7 @@ def credentials_list() -> int:
 def credentials_set(name: str, value: str) -> int:
     """Store NAME in the keyring (the value is prompted for, not echoed)."""
     _keyring().set_password(SERVICE, name, value)
-    out.print(f"{name} is stored in the keyring.")
+    out.print(_("{name} is stored in the keyring.").format(name=name))
     return EXIT_OK
 
 
@@ -75,6 +79,6 @@ def credentials_delete(name: str) -> int:
     try:
         keyring.delete_password(SERVICE, name)
     except PasswordDeleteError:
-        raise click.ClickException(f"{name} is not in the keyring") from None
-    out.print(f"{name} is no longer in the keyring.")
+        raise click.ClickException(_("{name} is not in the keyring").format(name=name)) from None
+    out.print(_("{name} is no longer in the keyring.").format(name=name))
     return EXIT_OK

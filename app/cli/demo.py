@@ -28,7 +28,7 @@ from app.cli.analyze import analysis_parameters, analyze_command
 from app.cli.console import EXIT_OK, EXIT_PARTIAL, err, out, table
 from app.cli.loading import load_into_store, pseudonymiser_for
 from app.cli.serve import serve
-from app.cli.translation import _, command, option
+from app.cli.translation import _, command, language, ngettext, number, option
 from app.config import DATASETS, Settings, load_settings
 from app.demo.forums import INSTITUTION_CHANNELS
 from app.demo.generate import DEMO_SEED, generate
@@ -105,7 +105,7 @@ def demo(
     settings = _prepare(data_dir, description, source)
     recording = Recording.read(source / _RECORDING)
     usage = description.get("usage")  # demo data drawn before the usage layer has none
-    with ReplayServer() as server, err.status("Collecting (replayed on 127.0.0.1)…"):
+    with ReplayServer() as server, err.status(_("Collecting (replayed on 127.0.0.1)…")):
         recording.serve(server)
         collections = _collections(description)
         if usage:
@@ -120,7 +120,9 @@ def demo(
         no_pseudonymise=False,
         resolver=lambda url: _redirect(recording, url),
     )
-    out.print(f"Loaded {len(report.results)} runs, {report.records:,} records.")
+    loaded = ngettext("Loaded {n} run, {records} records.", "Loaded {n} runs, {records} records.",
+                      len(report.results))  # fmt: skip
+    out.print(loaded.format(n=len(report.results), records=number(report.records)))
     context.find_root().obj = lambda: settings  # the commands below read the demo's settings
     code = context.invoke(analyze_command)
     _summary(settings, description)
@@ -129,8 +131,11 @@ def demo(
     essaim = f"essaim --config {settings.config_path}"
     if os.environ.get("ESSAIM_DATA"):  # it would take the place of the demo's folder
         essaim += f" --data {settings.data_dir}"
+    go_on = _("The demo's data is in {data}. Go on with, for example:").format(
+        data=settings.data_dir
+    )
     out.print(
-        f"\nThe demo's data is in {settings.data_dir}. Go on with, for example:\n"
+        f"\n{go_on}\n"
         f"  {essaim} show resource {_top_resource(settings)}\n"
         f"  {essaim} export --out demo-export\n"
         f"  {essaim} app",
@@ -139,13 +144,18 @@ def demo(
     )
     code = code if report.with_status("rejected") == [] else EXIT_PARTIAL
     if open_app:
-        out.print(f"\nOpening the app on http://localhost:{port} (Ctrl-C stops it)…")
+        opening = _("Opening the app on {url} (Ctrl-C stops it)…")
+        out.print("\n" + opening.format(url=f"http://localhost:{port}"))
         serve(settings, "127.0.0.1", port, browser=True)
     return code
 
 
 def _generate(source: Path, scale: float, seed: int) -> int:
-    with err.status(f"Generating the demo (seed {seed}, scale {scale})…"):
+    with err.status(
+        _("Generating the demo (seed {seed}, scale {scale})…").format(
+            seed=seed, scale=number(scale, "g")
+        )
+    ):
         description = generate(
             source,
             DATASETS / "catalogue" / "e-inspe.csv",
@@ -155,10 +165,17 @@ def _generate(source: Path, scale: float, seed: int) -> int:
         )
     counts = description["counts"]
     out.print(
-        f"Wrote {source}: {counts['accounts']:,} accounts, {counts['follows']:,} follows, "
-        f"{counts['adoptions']:,} adoptions, {counts['likes']:,} likes, "
-        f"{counts['responses']:,} recorded responses; {len(description['malformed'])} "
-        "deliberately malformed."
+        _(
+            "Wrote {source}: {accounts} accounts, {follows} follows, {adoptions} adoptions, "
+            "{likes} likes, {responses} recorded responses; {malformed} deliberately malformed."
+        ).format(
+            source=source,
+            **{
+                name: number(counts[name])
+                for name in ("accounts", "follows", "adoptions", "likes", "responses")
+            },
+            malformed=len(description["malformed"]),
+        )
     )
     return EXIT_OK
 
@@ -167,7 +184,9 @@ def _description(source: Path) -> dict:
     path = source / "demo.json"
     if not path.exists() or not (source / _RECORDING).exists():
         raise click.ClickException(
-            f"no demo data in {source}: run `essaim demo --generate --source {source}` first"
+            _(
+                "no demo data in {source}: run `essaim demo --generate --source {source}` first"
+            ).format(source=source)
         )
     return json.loads(path.read_text(encoding="utf-8"))
 
@@ -177,7 +196,9 @@ def _prepare(data_dir: Path, description: dict, source: Path) -> Settings:
     config = data_dir / _CONFIG
     if data_dir.exists() and any(data_dir.iterdir()) and not config.exists():
         raise click.ClickException(
-            f"{data_dir} holds other data: give the demo an empty or new folder with --data"
+            _("{folder} holds other data: give the demo an empty or new folder with --data").format(
+                folder=data_dir
+            )
         )
     if data_dir.exists():
         shutil.rmtree(data_dir)
@@ -272,7 +293,7 @@ def _import_usage(settings: Settings, source: Path, usage: dict) -> None:
         log.write_bytes(packed.read())
     imports = [["moodle-log", str(log), f"--site={usage['site']}"],
                ["brevo", str(source / "brevo-campaigns.json")]]  # fmt: skip
-    with err.status("Importing the usage files…"):
+    with err.status(_("Importing the usage files…")):
         _collect(settings, imports, verb="import")
 
 
@@ -282,7 +303,7 @@ def _collect(
     """Run ``essaim collect`` (or ``verb``) for every source at once, through the replay
     server at ``proxy``."""
     environment = {k: v for k, v in os.environ.items() if k.lower() != "no_proxy"}
-    environment.update(_CREDENTIALS)
+    environment.update(_CREDENTIALS, ESSAIM_LANG=language())  # they speak as the demo does
     if proxy:
         environment.update(http_proxy=proxy, HTTP_PROXY=proxy)
     command = [sys.executable, "-m", "app", "--config", str(settings.config_path),
@@ -301,7 +322,10 @@ def _collect(
         output = process.communicate()[0]
         err.print(output.rstrip(), highlight=False)
         if process.returncode not in (EXIT_OK, EXIT_PARTIAL):
-            raise click.ClickException(f"the demo's `essaim {verb} {' '.join(arguments)}` failed")
+            failed = _("the demo's `{command}` failed")
+            raise click.ClickException(
+                failed.format(command=" ".join(["essaim", verb, *arguments]))
+            )
 
 
 def _redirect(recording: Recording, url: str) -> str:
@@ -357,9 +381,16 @@ def _evaluate(settings: Settings, source: Path) -> None:
     detected = found.set_index(["platform", "account_id"])["community"]
     agreement = community_agreement(detected, planted)
     out.print(
-        f"Communities: {listed['communities']} of at least {listed['min_size']} accounts found "
-        f"for {agreement['planted']} planted; NMI {agreement['nmi']:.3f} over "
-        f"{agreement['accounts']:,} accounts, small groups as one."
+        _(
+            "Communities: {found} of at least {min_size} accounts found for {planted} planted; "
+            "NMI {nmi} over {accounts} accounts, small groups as one."
+        ).format(
+            found=listed["communities"],
+            min_size=listed["min_size"],
+            planted=agreement["planted"],
+            nmi=number(agreement["nmi"], ".3f"),
+            accounts=number(agreement["accounts"]),
+        )
     )
     events = _truth_events(source, ids)
     _evaluate_campaigns(settings, events, adoptions, catalogue, effects)
@@ -385,33 +416,51 @@ def _evaluate_usage(settings: Settings, source: Path, events: pd.DataFrame) -> N
     rows = [
         {"resource": row.resource, "planted": round(row.planted, 2),
          "reference": round(row.reference, 2),
-         "per 100 [95 %]": f"{row.per_100:.2f} [{row.low:.2f}, {row.high:.2f}]"
-         if pd.notna(row.per_100) else "",
+         "per 100 [95 %]": _("{value} [{low}, {high}]").format(
+             value=number(row.per_100, ".2f"), low=number(row.low, ".2f"),
+             high=number(row.high, ".2f")) if pd.notna(row.per_100) else "",
          "covers": row.covers, "placebo": row.placebo}
         for row in found.itertuples(index=False)
     ]  # fmt: skip
     out.print(table(
-        "Enrolments per 100 collected adoptions against the reference, planted × true / "
-        "collected adoptions (planted: per true adoption); placebo: adoptions moved 30 days "
-        "ahead, nothing when its interval holds 0",
+        _("Enrolments per 100 collected adoptions against the reference, planted × true / "
+          "collected adoptions (planted: per true adoption); placebo: adoptions moved 30 days "
+          "ahead, nothing when its interval holds 0"),
         rows,
     ))  # fmt: skip
     pooled = found[found["resource"] == "pooled"].iloc[0]
     fits = found[found["resource"] != "pooled"]
     placebo = found["placebo"].value_counts()
-    inside = {True: "inside", False: "outside", None: "not measured"}
+    inside = {True: _("inside"), False: _("outside"), None: _("not measured")}
     pooled = pooled.where(pooled.notna(), None)
     out.print(
-        f"Use: the reference lies inside {int(fits['covers'].eq(True).sum())} of {len(fits)} "
-        f"resources' intervals and {inside[pooled['covers']]} the pooled one: "
-        f"{pooled['per_100']:.2f} [{pooled['low']:.2f}, {pooled['high']:.2f}] per 100 "
-        f"collected adoptions, reference {pooled['reference']:.2f} = {pooled['planted']:.2f} "
-        f"× {pooled['true']:,} true / {pooled['collected']:,} collected. The planted "
-        f"{pooled['planted']:.2f} per true adoption lies inside "
-        f"{int(fits['covers_planted'].eq(True).sum())} of {len(fits)} and "
-        f"{inside[pooled['covers_planted']]} the pooled one. The placebo finds nothing in "
-        f"{placebo.get('nothing', 0)} of {len(found)} fits, an effect in "
-        f"{placebo.get('effect', 0)}, is not measured in {int(found['placebo'].isna().sum())}.",
+        _(
+            "Use: the reference lies inside {covered} of {fits} resources' intervals and "
+            "{pooled_covers} the pooled one: {interval} per 100 collected "
+            "adoptions, reference {reference} = {planted} × {true} true / {collected} "
+            "collected. The planted {planted} per true adoption lies inside {covered_planted} "
+            "of {fits} and {pooled_covers_planted} the pooled one. The placebo finds nothing "
+            "in {nothing} of {all} fits, an effect in {effect}, is not measured in {unmeasured}."
+        ).format(
+            covered=int(fits["covers"].eq(True).sum()),
+            fits=len(fits),
+            pooled_covers=inside[pooled["covers"]],
+            interval=_("{value} [{low}, {high}]").format(
+                value=number(pooled["per_100"], ".2f"),
+                low=number(pooled["low"], ".2f"),
+                high=number(pooled["high"], ".2f"),
+            ),
+            reference=number(pooled["reference"], ".2f"),
+            planted=number(pooled["planted"], ".2f"),
+            true=number(pooled["true"]),
+            collected=number(pooled["collected"]),
+            covered_planted=int(fits["covers_planted"].eq(True).sum()),
+            pooled_covers_planted=inside[pooled["covers_planted"]],
+            nothing=placebo.get("nothing", 0),
+            all=len(found),
+            effect=placebo.get("effect", 0),
+            unmeasured=int(found["placebo"].isna().sum()),
+        ),
         highlight=False,
     )
     errors = funnel_errors(funnel, truth) if not funnel.empty else pd.DataFrame()
@@ -422,8 +471,8 @@ def _evaluate_usage(settings: Settings, source: Path, events: pd.DataFrame) -> N
     )
     summary["error"] = (summary["found"] - summary["true"]) / summary["true"]
     out.print(table(
-        "Funnel against the truth, all resources over the period (error: relative, in total; "
-        "worst: the largest of one resource's)",
+        _("Funnel against the truth, all resources over the period (error: relative, in "
+          "total; worst: the largest of one resource's)"),
         summary.round(3).reset_index().to_dict("records"),
     ))  # fmt: skip
 
@@ -445,9 +494,10 @@ def _evaluate_campaigns(settings, truth, adoptions, catalogue, effects) -> None:
     excess = (effects["adoptions_after"] - effects["expected_after"]).round(1)
     found["excess_after"] = excess.reindex(found["action"]).to_numpy()
     out.print(table(
-        "Campaign actions: adoptions attributed against the posts each campaign caused (true); "
-        f"caused_after: those posts and their cascades in the {after_days} days from the "
-        "action's day; excess_after: collected adoptions then, less what the baseline expected",
+        _("Campaign actions: adoptions attributed against the posts each campaign caused "
+          "(true); caused after: those posts and their cascades in the {days} days from the "
+          "action's day; excess after: collected adoptions then, less what the baseline "
+          "expected").format(days=after_days),
         found.to_dict("records"),
     ))  # fmt: skip
 
@@ -465,15 +515,24 @@ def _evaluate_episodes(episodes: pd.DataFrame, truth: pd.DataFrame) -> None:
     )
     counts.insert(0, "episodes", counts.sum(axis=1))
     named = ties[ties["tied"] == "campaign"]["action"].notna().sum()
-    out.print(table("Take-off episodes per resource, by what truly drove them (at least half "
-                    "of their adoptions from a campaign's posts, else from one cascade)",
+    out.print(table(_("Take-off episodes per resource, by what truly drove them (at least "
+                      "half of their adoptions from a campaign's posts, else from one cascade)"),
                     counts.reset_index().to_dict("records")))  # fmt: skip
     tied = int((ties["tied"] != "none").sum())
     out.print(
-        f"Take-off: {len(ties)} episodes over {len(counts)} resources "
-        f"({counts['episodes'].min()}–{counts['episodes'].max()} each); {tied} tied to a "
-        f"campaign action or a large cascade; the analysis named the action of {named} of the "
-        f"{int((ties['tied'] == 'campaign').sum())} driven by a campaign.",
+        _(
+            "Take-off: {episodes} episodes over {resources} resources ({fewest}–{most} each); "
+            "{tied} tied to a campaign action or a large cascade; the analysis named the "
+            "action of {named} of the {driven} driven by a campaign."
+        ).format(
+            episodes=len(ties),
+            resources=len(counts),
+            fewest=counts["episodes"].min(),
+            most=counts["episodes"].max(),
+            tied=tied,
+            named=named,
+            driven=int((ties["tied"] == "campaign").sum()),
+        ),
         highlight=False,
     )
 
@@ -494,12 +553,21 @@ def _evaluate_parents(adoptions: pd.DataFrame, follows: pd.DataFrame, truth: pd.
     reliability, summary = calibration(default.tree, truth)
     inferred = default.tree["method"].str.startswith("inferred:")
     alone = calibration(default.tree[inferred], truth)[1]
-    out.print(table(f"Confidence of the {RULES[0]} rule's parents", reliability.to_dict("records")))
+    confidence = _("Confidence of the {rule} rule's parents").format(rule=RULES[0])
+    out.print(table(confidence, reliability.to_dict("records")))
     out.print(
-        f"Calibration over {summary['adopters']:,} adopters with a confidence "
-        f"({summary['no_confidence']:,} without): expected calibration error "
-        f"{summary['ece']:.3f}, Brier score {summary['brier']:.3f}; inferred parents alone: "
-        f"{alone['ece']:.3f} and {alone['brier']:.3f}."
+        _(
+            "Calibration over {adopters} adopters with a confidence ({without} without): "
+            "expected calibration error {ece}, Brier score {brier}; inferred parents alone: "
+            "{inferred_ece} and {inferred_brier}."
+        ).format(
+            adopters=number(summary["adopters"]),
+            without=number(summary["no_confidence"]),
+            ece=number(summary["ece"], ".3f"),
+            brier=number(summary["brier"], ".3f"),
+            inferred_ece=number(alone["ece"], ".3f"),
+            inferred_brier=number(alone["brier"], ".3f"),
+        )
     )
     truly, kept = true_trees(default.tree, truth)
     intervals = metric_intervals(default.tree, default.candidates).cascades
@@ -507,9 +575,14 @@ def _evaluate_parents(adoptions: pd.DataFrame, follows: pd.DataFrame, truth: pd.
     covered = interval_coverage(intervals, cascade_metrics(truly))
     out.print(table(_("True values inside the 90 % intervals"), covered.to_dict("records")))
     out.print(
-        f"Intervals checked on the {kept['kept']:,} of {kept['cascades']:,} cascades whose "
-        f"true tree is known ({kept['parent_outside']:,} have a true parent that was not "
-        "collected)."
+        _(
+            "Intervals checked on the {kept} of {cascades} cascades whose true tree is known "
+            "({outside} have a true parent that was not collected)."
+        ).format(
+            kept=number(kept["kept"]),
+            cascades=number(kept["cascades"]),
+            outside=number(kept["parent_outside"]),
+        )
     )
 
 

@@ -88,7 +88,7 @@ def export(
             if graphs:
                 written += _graphs(connection, staging / "graphs", provenance, resources,
                                    min_cascade_size)  # fmt: skip
-    out.print(table(f"Exported to {escape(str(folder))}", written))
+    out.print(table(_("Exported to {folder}").format(folder=escape(str(folder))), written))
     out.print(_("Each file has a .meta.json sidecar; METHODS.md says how the numbers were made."))
     return EXIT_OK
 
@@ -102,12 +102,14 @@ def _refusal(folder: Path, force: bool) -> str | None:
     if not folder.exists() or not any(folder.iterdir()):
         return None
     if not force:
-        return f"{folder} is not empty: choose another --out folder, or add --force to replace it."
+        return _(
+            "{folder} is not empty: choose another --out folder, or add --force to replace it."
+        ).format(folder=folder)
     if not (folder / "METHODS.md").is_file():
-        return (
-            f"{folder} does not hold an earlier export (it has no METHODS.md), so --force will "
+        return _(
+            "{folder} does not hold an earlier export (it has no METHODS.md), so --force will "
             "not replace it: choose another --out folder."
-        )
+        ).format(folder=folder)
     return None
 
 

@@ -11,7 +11,7 @@ import click
 
 from app.cli.analyze import analysis_ready, resources_known
 from app.cli.console import EXIT_OK, EXIT_USER_ERROR, out, settings_of, table
-from app.cli.translation import _, command, option
+from app.cli.translation import _, command, ngettext, number, option
 from graph.store import Store
 
 __all__ = ["impact"]
@@ -48,8 +48,8 @@ def impact(context: click.Context, resource_id: str | None, as_json: bool) -> in
         out.print_json(json.dumps(found, default=str))
         return EXIT_OK
     if not found["funnel"] and not found["uptake"]:
-        out.print("No usage was loaded: import learning-platform logs, analytics or newsletter "
-                  "reports (`essaim import`), load, then analyse.")  # fmt: skip
+        out.print(_("No usage was loaded: import learning-platform logs, analytics or "
+                    "newsletter reports (`essaim import`), load, then analyse."))  # fmt: skip
         return EXIT_OK
     shown = [{**{key: row[key] for key in ("resource_id", "stage", "kind")},
               "value": _known(row["value"])} for row in found["funnel"]]  # fmt: skip
@@ -58,17 +58,22 @@ def impact(context: click.Context, resource_id: str | None, as_json: bool) -> in
         out.print(uptake_sentence(row), highlight=False)
     if found["lags"]:
         peak = max(found["lags"], key=lambda row: row["per_100"])
-        out.print(f"Lag profile: largest at {peak['lag']} day(s), {peak['per_100']:.2f} per 100 "
-                  "adoptions (every lag in --json).", highlight=False)  # fmt: skip
+        said = ngettext(
+            "Lag profile: largest at {lag} day, {per_100} per 100 adoptions (every lag in --json).",
+            "Lag profile: largest at {lag} days, {per_100} per 100 adoptions (every lag in "
+            "--json).",
+            peak["lag"],
+        ).format(lag=peak["lag"], per_100=number(peak["per_100"], ".2f"))
+        out.print(said, highlight=False)
     if found["campaigns"]:
         shown = [campaign_row(row) for row in found["campaigns"]]
-        out.print(table("Campaign actions (enrolments of their resources; every figure in "
-                        "--json)", shown))  # fmt: skip
+        out.print(table(_("Campaign actions (enrolments of their resources; every figure in "
+                          "--json)"), shown))  # fmt: skip
     if found["unmatched"]:
         out.print(table(_("Usage no catalogue resource matches"), found["unmatched"]))
     if found["channels"]:
-        out.print(table("Site-wide usage by channel (it names no page: no resource's funnel "
-                        "holds it)", found["channels"]))  # fmt: skip
+        out.print(table(_("Site-wide usage by channel (it names no page: no resource's funnel "
+                          "holds it)"), found["channels"]))  # fmt: skip
     return EXIT_OK
 
 
@@ -88,24 +93,36 @@ def uptake_sentence(row: dict) -> str:
     r1: 3.00 visits per 100 adoptions (no interval) [flagged: did not converge]; placebo: not
     measured.
     """
-    who = "All resources" if row["scope"] == "pooled" else row["resource_id"]
+    who = _("All resources") if row["scope"] == "pooled" else row["resource_id"]
     if row["note"]:
-        return f"{who}: {row['note']}."
-    text = f"{who}: {row['per_100']:.2f} {row['outcome']}s per 100 adoptions"
+        return _("{who}: {note}.").format(who=who, note=row["note"])
+    outcomes = {"enrolment": _("enrolments"), "visit": _("visits"),
+                "completion": _("completions")}  # fmt: skip
+    text = _("{who}: {per_100} {outcomes} per 100 adoptions").format(
+        who=who,
+        per_100=number(row["per_100"], ".2f"),
+        outcomes=outcomes.get(row["outcome"], row["outcome"]),
+    )
     if _measured(row["per_100_low"]) and _measured(row["per_100_high"]):
-        text += f" (95 % interval {row['per_100_low']:.2f} to {row['per_100_high']:.2f})"
+        text += " " + _("(95 % interval {low} to {high})").format(
+            low=number(row["per_100_low"], ".2f"), high=number(row["per_100_high"], ".2f")
+        )
     else:
-        text += " (no interval)"
+        text += " " + _("(no interval)")
     if row["flag"]:
-        text += f" [flagged: {row['flag']}]"
+        text += " " + _("[flagged: {flag}]").format(flag=row["flag"])
     placebo = row["placebo_per_100"]
     if not all(map(_measured, (placebo, row["placebo_low"], row["placebo_high"]))):
-        return text + f"; placebo: {row['placebo_note'] or 'not measured'}."
-    verdict = ("finds nothing, as it should" if row["placebo_contains_zero"]
-               else "finds an effect: do not trust the estimate")  # fmt: skip
-    return (
-        text + f";\nplacebo (adoptions moved into the future) {placebo:.2f} "
-        f"({row['placebo_low']:.2f} to {row['placebo_high']:.2f}): {verdict}."
+        return text + _("; placebo: {note}.").format(note=row["placebo_note"] or _("not measured"))
+    verdict = (_("finds nothing, as it should") if row["placebo_contains_zero"]
+               else _("finds an effect: do not trust the estimate"))  # fmt: skip
+    return text + _(
+        ";\nplacebo (adoptions moved into the future) {placebo} ({low} to {high}): {verdict}."
+    ).format(
+        placebo=number(placebo, ".2f"),
+        low=number(row["placebo_low"], ".2f"),
+        high=number(row["placebo_high"], ".2f"),
+        verdict=verdict,
     )
 
 
@@ -133,7 +150,7 @@ def campaign_row(row: dict) -> dict:
         "coded visits": _known(row["coded_visits"]),
         "enrolments": _known(row["enrolments_in_window"]),
         "rate ratio (95 %)": ratio,
-        "excess enrolments": "unknown" if row["note"] else _interval(
+        "excess enrolments": _("unknown") if row["note"] else _interval(
             row, "excess_enrolments", "excess_low", "excess_high"),
         "cost": _known(row["cost"], " €"),
         "cost per enrolment": cost,
@@ -143,19 +160,21 @@ def campaign_row(row: dict) -> dict:
 def _interval(row: dict, value: str, low: str, high: str, unit: str = "") -> str:
     """A figure (in ``unit``) with its interval; an upper end that is unknown is no bound."""
     if _missing(row[value]):
-        return "unknown"
-    low = "unknown" if _missing(row[low]) else f"{row[low]:,.2f}"
-    high = "no bound" if _missing(row[high]) else f"{row[high]:,.2f}"
-    return f"{row[value]:,.2f}{unit} ({low} to {high})"
+        return _("unknown")
+    low = _("unknown") if _missing(row[low]) else number(row[low], ",.2f")
+    high = _("no bound") if _missing(row[high]) else number(row[high], ",.2f")
+    return _("{value}{unit} ({low} to {high})").format(
+        value=number(row[value], ",.2f"), unit=unit, low=low, high=high
+    )
 
 
 def _known(value, unit: str = "") -> str:
     """A figure, or "unknown" when no source gives it (never 0)."""
     if _missing(value):
-        return "unknown"
+        return _("unknown")
     if unit or not float(value).is_integer():
-        return f"{value:,.2f}{unit}"
-    return f"{value:,.0f}"
+        return number(value, ",.2f") + unit
+    return number(value, ",.0f")
 
 
 def _missing(value) -> bool:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from app.cli.console import EXIT_OK, EXIT_PARTIAL, err, out, settings_of
-from app.cli.translation import _, command, option
+from app.cli.translation import _, command, ngettext, number, option
 from collectors.imports import FORMATS, import_file
 from collectors.imports.files import ImportFileError
 from collectors.imports.mapping import MAPPINGS, MappingError
@@ -87,15 +87,19 @@ def import_command(
         raise click.ClickException(str(error)) from None
     run = outcome.run
     records = sum(n for name, n in run.counts.items() if name != "payloads")
-    out.print(
-        f"Run {run.run_id}: {outcome.rows:,} rows read, {records:,} records, "
-        f"{len(outcome.refused):,} rows refused.",
-        highlight=False,
-    )
+    said = ngettext(
+        "Run {run}: {rows} row read, {records} records, {refused} rows refused.",
+        "Run {run}: {rows} rows read, {records} records, {refused} rows refused.",
+        outcome.rows,
+    ).format(run=run.run_id, rows=number(outcome.rows), records=number(records),
+             refused=number(len(outcome.refused)))  # fmt: skip
+    out.print(said, highlight=False)
     for line, reason in outcome.refused[:_SHOWN]:
-        err.print(f"[yellow]line {line}[/yellow]: {reason}", highlight=False)
+        shown = _("line {line}").format(line=line)
+        err.print(f"[yellow]{shown}[/yellow]: {reason}", highlight=False)
     if len(outcome.refused) > _SHOWN:
-        err.print(f"… and {len(outcome.refused) - _SHOWN} more (see the run manifest).")
+        more = len(outcome.refused) - _SHOWN
+        err.print(_("… and {n} more (see the run manifest).").format(n=number(more)))
     for incident in run.incidents:
         if incident.kind == "ignored":
             out.print(incident.message[:1].upper() + incident.message[1:], highlight=False)

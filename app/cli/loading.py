@@ -8,6 +8,7 @@ from pathlib import Path
 
 from app.cli.console import err, warn
 from app.cli.privacy import apply_retention, erased_accounts
+from app.cli.translation import ngettext
 from app.config import Settings
 from graph.privacy.pseudonyms import Pseudonymiser, load_or_create_secret, read_institutions
 from graph.privacy.raw import finish_erasure
@@ -47,7 +48,12 @@ def sync_catalogue(
     digest = catalogue_digest(settings.catalogue)
     rematched = install_catalogue(store, linker.catalogue, digest, linker, pseudonymiser)
     if rematched:
-        err.print(f"Catalogue {settings.catalogue} installed; {rematched} URLs matched again.")
+        said = ngettext(
+            "Catalogue {catalogue} installed; {n} URL matched again.",
+            "Catalogue {catalogue} installed; {n} URLs matched again.",
+            rematched,
+        )
+        err.print(said.format(catalogue=settings.catalogue, n=rematched))
 
 
 def pseudonymiser_for(

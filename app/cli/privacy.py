@@ -16,7 +16,7 @@ import click
 
 from app.cli.console import EXIT_OK, EXIT_USER_ERROR, checked_by, err, out, settings_of, warn
 from app.cli.privacy_report import AUDIT_NAME, ERASED_NAME, privacy_report, report_markdown
-from app.cli.translation import _, command, option
+from app.cli.translation import _, command, ngettext, number, option
 from app.config import Settings
 from graph.privacy.identifiers import account_key
 from graph.privacy.learners import prepare_learner_erasure
@@ -118,21 +118,32 @@ def prune(context: click.Context, older_than: str | None, keep_text: str | None)
     settings = settings_of(context)
     age = older_than or settings.config.privacy.retention
     if not age and not keep_text:
-        raise click.UsageError("give --older-than or --keep-text (or set privacy.retention)")
+        raise click.UsageError(_("give --older-than or --keep-text (or set privacy.retention)"))
     with Store(settings.database) as store:
         if age:
             summary = apply_retention(settings, store, age)
             rows = sum(summary["rows_removed"].values())
             out.print(
-                f"Removed {rows:,} rows older than {summary['cutoff']:%Y-%m-%d} and "
-                f"{summary['raw_runs_deleted']} raw runs collected before then."
+                ngettext(
+                    "Removed {rows} row older than {cutoff} and {runs} raw runs collected before "
+                    "then.",
+                    "Removed {rows} rows older than {cutoff} and {runs} raw runs collected before "
+                    "then.",
+                    rows,
+                ).format(
+                    rows=number(rows),
+                    cutoff=f"{summary['cutoff']:%Y-%m-%d}",
+                    runs=summary["raw_runs_deleted"],
+                )
             )
             if rows:
                 out.print(_("Analyses were removed with the data: run `essaim analyze` again."))
         if keep_text:
             changed = minimise_texts(store, keep_text)
             audit(settings, "minimise-texts", keep_text=keep_text, posts_changed=changed)
-            out.print(f"Texts kept as {keep_text}: {changed:,} posts changed.")
+            said = ngettext("Texts kept as {keep_text}: {n} post changed.",
+                            "Texts kept as {keep_text}: {n} posts changed.", changed)  # fmt: skip
+            out.print(said.format(keep_text=keep_text, n=number(changed)))
     return EXIT_OK
 
 
@@ -171,11 +182,9 @@ def forget(context: click.Context, platform: str, name: str) -> int:
         err.print("[red]" + _("error:") + f"[/red] {error}.", highlight=False)
         return EXIT_USER_ERROR
     if who is None:
-        err.print(
-            "[red]" + _("error:") + f"[/red] no {platform} account {name!r} in the raw runs of "
-            f"{settings.data_dir}; nothing was changed.",
-            highlight=False,
-        )
+        none = _("no {platform} account {name} in the raw runs of {data}; nothing was changed.")
+        none = none.format(platform=platform, name=repr(name), data=settings.data_dir)
+        err.print("[red]" + _("error:") + f"[/red] {none}", highlight=False)
         return EXIT_USER_ERROR
     pseudonyms = Pseudonymiser(
         load_or_create_secret(settings.secret_file), read_institutions(settings.institutions)
@@ -200,7 +209,7 @@ def forget(context: click.Context, platform: str, name: str) -> int:
             raise
     done = {"platform": platform, "rows_removed": counts["removed"],
             "rows_redacted": counts["redacted"]}  # fmt: skip
-    changed = _commit(settings, prepared, "the account", done)
+    changed = _commit(settings, prepared, _("the account"), done)
     if changed is None:
         return EXIT_USER_ERROR
     lines = sum(run.lines for run in changed)
@@ -208,10 +217,18 @@ def forget(context: click.Context, platform: str, name: str) -> int:
     audit(settings, "forget", **done, raw_runs_rewritten=len(changed),
           raw_lines_removed=lines, raw_lines_redacted=rewritten)  # fmt: skip
     out.print(
-        f"Erased the {platform} account: {sum(counts['removed'].values()):,} rows removed "
-        f"from the database and {sum(counts['redacted'].values()):,} redacted; "
-        f"{lines:,} lines removed from {len(changed)} raw runs and {rewritten:,} redacted. "
-        "Run `essaim analyze` again."
+        _(
+            "Erased the {platform} account: {removed} rows removed from the database and "
+            "{redacted} redacted; {lines} lines removed from {runs} raw runs and {rewritten} "
+            "redacted. Run `essaim analyze` again."
+        ).format(
+            platform=platform,
+            removed=number(sum(counts["removed"].values())),
+            redacted=number(sum(counts["redacted"].values())),
+            lines=number(lines),
+            runs=len(changed),
+            rewritten=number(rewritten),
+        )
     )
     return EXIT_OK
 
@@ -251,7 +268,7 @@ def _forget_learner(settings: Settings, identifier: str) -> int:
             prepared.discard()
             raise
     done = {"platform": "learner", "rows_removed": {"usage": removed}}
-    changed = _commit(settings, prepared, "the learner", done)
+    changed = _commit(settings, prepared, _("the learner"), done)
     if changed is None:
         return EXIT_USER_ERROR
     lines = sum(run.lines for run in changed)
@@ -259,9 +276,16 @@ def _forget_learner(settings: Settings, identifier: str) -> int:
     audit(settings, "forget", **done, raw_runs_rewritten=len(changed),
           raw_lines_removed=lines, raw_payloads_rewritten=rewritten)  # fmt: skip
     out.print(
-        f"Erased the learner: {removed:,} events removed from the database, and from "
-        f"{len(changed)} raw runs {lines:,} lines removed and {rewritten:,} payloads rewritten "
-        "without its events. Run `essaim analyze` again."
+        _(
+            "Erased the learner: {removed} events removed from the database, and from {runs} "
+            "raw runs {lines} lines removed and {rewritten} payloads rewritten without its "
+            "events. Run `essaim analyze` again."
+        ).format(
+            removed=number(removed),
+            runs=len(changed),
+            lines=number(lines),
+            rewritten=number(rewritten),
+        )
     )
     return EXIT_OK
 
@@ -276,17 +300,15 @@ def _commit(
     except OSError as error:
         audit(settings, "forget", **done, raw_runs_pending=len(prepared.plans))
         if prepared.journal.exists():
-            left = (f"{prepared.journal} lists what is left to do, which `essaim forget` or "
-                    "`essaim load` finish")  # fmt: skip
+            left = _("{journal} lists what is left to do, which `essaim forget` or "
+                     "`essaim load` finish").format(journal=prepared.journal)  # fmt: skip
         else:
-            left = "the raw runs were left as they were: run `essaim forget` again"
-        err.print(
-            "[red]"
-            + _("error:")
-            + f"[/red] the raw runs could not be rewritten ({error}); the database "
-            f"and later loads no longer hold {whom}, and {left} once the cause is fixed.",
-            highlight=False,
-        )
+            left = _("the raw runs were left as they were: run `essaim forget` again")
+        failed = _(
+            "the raw runs could not be rewritten ({error}); the database and later loads no "
+            "longer hold {whom}, and {left} once the cause is fixed."
+        ).format(error=error, whom=whom, left=left)
+        err.print("[red]" + _("error:") + f"[/red] {failed}", highlight=False)
         return None
 
 
@@ -334,7 +356,7 @@ def privacy_report_command(context: click.Context, as_json: bool, output: Path |
     text = json.dumps(report, default=str, indent=2) if as_json else report_markdown(report)
     if output:
         output.write_text(text + "\n", encoding="utf-8")
-        out.print(f"Wrote {output}.")
+        out.print(_("Wrote {file}.").format(file=output))
     else:
         click.echo(text)
     return EXIT_OK

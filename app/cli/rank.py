@@ -8,7 +8,7 @@ import math
 import click
 
 from app.cli.analyze import analysis_ready
-from app.cli.console import EXIT_OK, EXIT_USER_ERROR, cell, out, settings_of, table
+from app.cli.console import EXIT_OK, EXIT_USER_ERROR, cell, heading, out, settings_of, table
 from app.cli.translation import _, command, option
 from collectors.errors import UserError
 from graph.store import Store
@@ -62,8 +62,11 @@ def rank(context, what: str, figure: str, period: str | None, top: int, as_json:
     """
     figures, key, shown = _RANKED[what]
     if figure not in figures:
-        raise UserError(f"--by {figure!r} is not a figure of {what}: use one of "
-                        f"{', '.join(figures)}")  # fmt: skip
+        raise UserError(
+            _("--by {figure} is not a figure of {what}: use one of {figures}").format(
+                figure=repr(figure), what=what, figures=", ".join(figures)
+            )
+        )
     if as_json and as_csv:
         raise UserError(_("--json and --csv cannot be used together: choose one"))
     with Store(settings_of(context).database, read_only=True) as store:
@@ -100,12 +103,15 @@ def _ranking(connection, what, figure, text, key):
         chosen = parse_period(text, now)
     read = periods.resource_figures if what == "resources" else periods.account_figures
     rows = read(connection, chosen)
-    title = f"{what.capitalize()} by {figure}, {chosen.label if chosen else 'whole data'}"
+    title = (_("Resources by {figure}, {period}") if what == "resources"
+             else _("Accounts by {figure}, {period}")).format(
+        figure=heading(figure), period=chosen.label if chosen else _("whole data")
+    )  # fmt: skip
     if chosen is not None and what == "resources":
         before = previous(chosen)
         absent = dict.fromkeys(periods.RESOURCE_COUNTS, 0)
         rows = with_change(rows, read(connection, before), key, [figure], absent)
-        title += f" (change against {before.label})"
+        title += " " + _("(change against {period})").format(period=before.label)
     return ranked(rows, figure, key), title
 
 
@@ -116,5 +122,5 @@ def _shown(value, signed: bool = False) -> str:
     ('unknown', '+2.50', '-3', '0')
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "unknown"
+        return _("unknown")
     return ("+" if signed and value > 0 else "") + cell(value)

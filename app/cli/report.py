@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from app.cli.console import out, settings_of
-from app.cli.translation import command, option
+from app.cli.translation import _, command, option
 from app.report.words import LANGUAGES
 from app.report.write import write_report
 
@@ -38,6 +38,7 @@ def report(context: click.Context, period: str, language: str, out_file, pdf: bo
     One self-contained HTML page (it fetches nothing from the network), in French or English.
     """
     written = write_report(settings_of(context), period, language, out_file, pdf)
-    out.print(f"Report of {written.label} written to {written.html}", highlight=False)
+    said = _("Report of {period} written to {file}").format(period=written.label, file=written.html)
+    out.print(said, highlight=False)
     if written.pdf:
-        out.print(f"PDF written to {written.pdf}", highlight=False)
+        out.print(_("PDF written to {file}").format(file=written.pdf), highlight=False)

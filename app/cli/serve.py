@@ -41,11 +41,11 @@ def app_command(context: click.Context, host: str, port: int, browser: bool) -> 
     """
     settings = settings_of(context)
     if not settings.database.exists():
-        err.print(
-            "[red]" + _("error:") + f"[/red] no database in {settings.data_dir}: run `essaim load` "
-            "and `essaim analyze` first (or `essaim demo`).",
-            highlight=False,
-        )
+        none = _(
+            "no database in {data}: run `essaim load` and `essaim analyze` first (or `essaim "
+            "demo`)."
+        ).format(data=settings.data_dir)
+        err.print("[red]" + _("error:") + f"[/red] {none}", highlight=False)
         return EXIT_USER_ERROR
     return serve(settings, host, port, browser)
 

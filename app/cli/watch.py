@@ -16,6 +16,7 @@ With ``[watch] report``, each period's report is sent once it has ended
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -31,7 +32,7 @@ from app.cli.alerts import Alert, channels, record, recorded, send, takeoffs
 from app.cli.analyze import analysis_parameters
 from app.cli.console import EXIT_OK, checked_by, err, out, settings_of, warn
 from app.cli.loading import configured_resolver, load_into_store
-from app.cli.translation import command, option
+from app.cli.translation import _, command, language, ngettext, number, option
 from app.config import Settings
 from app.report.send import send_due
 from collectors.checkpoint import resumable_run
@@ -53,7 +54,9 @@ def interval(text: str) -> timedelta:
     """
     match = re.fullmatch(r"([1-9][0-9]*)([smhd])", text.strip())
     if not match:
-        raise ValueError(f"{text!r} is not a duration such as 30m, 1h or 1d")
+        raise ValueError(
+            _("{text} is not a duration such as 30m, 1h or 1d").format(text=repr(text))
+        )
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 
@@ -98,11 +101,17 @@ class _State:
         alerts = recorded(settings)
         self.alerted = {alert.key for alert in alerts}
         self.known = [(a.resource_id, a.since, a.until or a.since) for a in alerts]
-        warn(
-            f"{self.path} is damaged; it is kept as {aside.name} and rebuilt from the "
-            f"{len(self.alerted)} alert(s) in {settings.alerts_file}, so the next cycle starts "
-            "now and deliveries that were still failing are not retried."
+        said = ngettext(
+            "{path} is damaged; it is kept as {aside} and rebuilt from the {n} alert in "
+            "{alerts}, so the next cycle starts now and deliveries that were still failing are "
+            "not retried.",
+            "{path} is damaged; it is kept as {aside} and rebuilt from the {n} alerts in "
+            "{alerts}, so the next cycle starts now and deliveries that were still failing are "
+            "not retried.",
+            len(self.alerted),
         )
+        warn(said.format(path=self.path, aside=aside.name, n=len(self.alerted),
+                         alerts=settings.alerts_file))  # fmt: skip
 
     def news(self, episodes: list[Alert], horizon: datetime | None) -> list[Alert]:
         """The episodes to alert, and remember them all with where the data now ends.
@@ -166,9 +175,8 @@ def watch(context: click.Context, every: str | None, cycles: int | None) -> int:
     while cycles is None or done < cycles:
         wait = (state.due(period) - datetime.now(UTC)).total_seconds()
         if wait > 0:
-            _say(
-                f"next cycle at {datetime.now(UTC) + timedelta(seconds=wait):%Y-%m-%d %H:%M:%S} UTC"
-            )
+            then = datetime.now(UTC) + timedelta(seconds=wait)
+            _say(_("next cycle at {time} UTC").format(time=f"{then:%Y-%m-%d %H:%M:%S}"))
             time.sleep(wait)
         state.last_started = datetime.now(UTC).isoformat()
         state.save()
@@ -190,26 +198,39 @@ def _cycle(settings: Settings, state: _State) -> None:
             settings, find_runs(settings.raw_dir), no_pseudonymise=False,
             resolver=configured_resolver(settings),
         )  # fmt: skip
-        _say(f"loaded {len(report.with_status('loaded'))} run(s), {report.records:,} records")
+        loaded = len(report.with_status("loaded"))
+        said = ngettext("loaded {n} run, {records} records", "loaded {n} runs, {records} records",
+                        loaded)  # fmt: skip
+        _say(said.format(n=loaded, records=number(report.records)))
         for rejected in report.with_status("rejected"):
-            err.print(f"rejected {rejected.run_id}: {rejected.message}", highlight=False)
+            said = _("rejected {run}: {reason}").format(
+                run=rejected.run_id, reason=rejected.message
+            )
+            err.print(said, highlight=False)
         episodes, horizon = _analyse(settings)
     except (StoreError, RawRunError, CampaignError, OSError, duckdb.Error) as error:
-        err.print(f"[red]cycle stopped:[/red] {error}", highlight=False)
+        err.print("[red]" + _("cycle stopped:") + f"[/red] {error}", highlight=False)
     else:
         first = state.horizon is None
         new = state.news(episodes, horizon)
         if first:
-            _say(f"first cycle: {len(episodes)} take-off episode(s) in the data recorded as "
-                 "the baseline, none alerted")  # fmt: skip
+            said = ngettext(
+                "first cycle: {n} take-off episode in the data recorded as the baseline, none "
+                "alerted",
+                "first cycle: {n} take-off episodes in the data recorded as the baseline, none "
+                "alerted",
+                len(episodes),
+            )
+            _say(said.format(n=len(episodes)))
         for alert in new:
-            _say(f"[bold]taking off[/bold]: {alert.sentence()}")
+            _say("[bold]" + _("taking off") + f"[/bold]: {alert.sentence()}")
         record(settings, new)
         state.alerted.update(alert.key for alert in new)
         for channel in channels(settings):
             state.pending.setdefault(channel, []).extend(new)
         state.save()
-        _say(f"cycle done: {len(new)} new take-off(s)")
+        said = ngettext("cycle done: {n} new take-off", "cycle done: {n} new take-offs", len(new))
+        _say(said.format(n=len(new)))
     _deliver(settings, state)
     sent = send_due(settings)
     if sent:
@@ -227,8 +248,10 @@ def _deliver(settings: Settings, state: _State) -> None:
         problem = send(settings, channel, alerts)
         if problem:
             state.pending[channel] = alerts
-            err.print(f"[yellow]alert[/yellow] {problem}; {len(alerts)} alert(s) will be "
-                      "sent again at the next cycle", highlight=False)  # fmt: skip
+            again = ngettext("{problem}; {n} alert will be sent again at the next cycle",
+                             "{problem}; {n} alerts will be sent again at the next cycle",
+                             len(alerts)).format(problem=problem, n=len(alerts))  # fmt: skip
+            err.print("[yellow]" + _("alert") + f"[/yellow] {again}", highlight=False)
 
 
 def _collect(settings: Settings, arguments: list[str]) -> None:
@@ -242,13 +265,17 @@ def _collect(settings: Settings, arguments: list[str]) -> None:
     if settings.config_path:
         command += ["--config", str(settings.config_path)]
     _say(f"collect {' '.join(arguments)}")
-    finished = subprocess.run([*command, "collect", *arguments], stdin=subprocess.DEVNULL)
+    environment = {**os.environ, "ESSAIM_LANG": language()}  # the collection speaks as we do
+    finished = subprocess.run([*command, "collect", *arguments], stdin=subprocess.DEVNULL,
+                              env=environment)  # fmt: skip
     if finished.returncode == 2:
-        err.print(f"[yellow]collect {arguments[0]}: some pages failed[/yellow]; the next cycle "
-                  "collects again")  # fmt: skip
+        failed = _("collect {source}: some pages failed").format(source=arguments[0])
+        again = _("the next cycle collects again")
+        err.print(f"[yellow]{failed}[/yellow]; {again}")
     elif finished.returncode != 0:
-        err.print(f"[yellow]collect {arguments[0]} failed[/yellow] (exit code "
-                  f"{finished.returncode}); the next cycle tries again")  # fmt: skip
+        failed = _("collect {source} failed").format(source=arguments[0])
+        again = _("(exit code {code}); the next cycle tries again").format(code=finished.returncode)
+        err.print(f"[yellow]{failed}[/yellow] {again}")
 
 
 def _analyse(settings: Settings) -> tuple[list[Alert], datetime | None]:

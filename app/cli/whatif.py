@@ -8,7 +8,7 @@ import click
 
 from app.cli.analyze import analysis_ready, resources_known
 from app.cli.console import EXIT_OK, EXIT_USER_ERROR, err, out, settings_of, table
-from app.cli.translation import _, command, option
+from app.cli.translation import _, command, ngettext, number, option
 from graph.store import Store
 
 __all__ = ["whatif"]
@@ -106,19 +106,25 @@ def _inputs(store: Store, resource_id: str):
 
 
 def _print(result: dict, k: int) -> None:
-    out.print(
-        f"[bold]{result['resource_id']}[/bold]: {k} seed accounts chosen greedily (CELF) under "
-        f"the {result['model'].upper()} model, {result['runs']} Monte Carlo runs "
-        f"(seed {result['seed']}), on {result['accounts']:,} accounts and "
-        f"{result['edges']:,} follow edges.",
-        highlight=False,
-    )
+    said = ngettext(
+        "[bold]{resource}[/bold]: {k} seed account chosen greedily (CELF) under the {model} "
+        "model, {runs} Monte Carlo runs (seed {seed}), on {accounts} accounts and {edges} "
+        "follow edges.",
+        "[bold]{resource}[/bold]: {k} seed accounts chosen greedily (CELF) under the {model} "
+        "model, {runs} Monte Carlo runs (seed {seed}), on {accounts} accounts and {edges} "
+        "follow edges.",
+        k,
+    ).format(resource=result["resource_id"], k=k, model=result["model"].upper(),
+             runs=number(result["runs"]), seed=result["seed"],
+             accounts=number(result["accounts"]), edges=number(result["edges"]))  # fmt: skip
+    out.print(said, highlight=False)
     rows = [
         {
             "rank": row["rank"],
             "account": row["account"],
-            "gain": f"{row['gain']:.2f}",
-            "expected spread": f"{row['spread']:.2f} ± {row['standard_error']:.2f}",
+            "gain": number(row["gain"], ".2f"),
+            "expected spread": f"{number(row['spread'], '.2f')} ± "
+            f"{number(row['standard_error'], '.2f')}",
         }
         for row in result["chosen"]
     ]
@@ -127,9 +133,17 @@ def _print(result: dict, k: int) -> None:
     if actual["spread"] is None:
         out.print(_("None of the resource's originators is in the follow network."))
     else:
-        out.print(
-            f"Its {actual['in_network']} real originator(s) in the network: expected spread "
-            f"{actual['spread']:.2f} ± {actual['standard_error']:.2f} on the same runs.",
-            highlight=False,
-        )
-    out.print(f"Edge probabilities: {result['method']}.", highlight=False)
+        said = ngettext(
+            "Its {n} real originator in the network: expected spread {spread} ± {error} on "
+            "the same runs.",
+            "Its {n} real originators in the network: expected spread {spread} ± {error} on "
+            "the same runs.",
+            actual["in_network"],
+        ).format(n=actual["in_network"], spread=number(actual["spread"], ".2f"),
+                 error=number(actual["standard_error"], ".2f"))  # fmt: skip
+        out.print(said, highlight=False)
+    # TRANSLATORS: the method of the JSON output ("method"), which stays in English.
+    said = _("Edge probabilities: p(followee → follower) = share of the followee's adoptions "
+             "the follower adopted from it (parents observed or inferred); edges without "
+             "evidence get the overall rate.")  # fmt: skip
+    out.print(said, highlight=False)

@@ -153,7 +153,7 @@ def test_whatif_chooses_seeds_and_compares_with_the_originators(data):
     assert found["originators"]["in_network"] == 1  # ana (gael follows nobody)
     assert found["originators"]["spread"] == 3.0
     human = essaim("--data", data, "whatif", "--resource", "r1", "--model", "lt")
-    assert "real originator(s) in the network: expected spread 3.00" in human.stdout
+    assert "Its 1 real originator in the network: expected spread 3.00" in human.stdout
 
     mastodon = essaim("--data", data, "whatif", "--resource", "r2")
     assert mastodon.returncode == 1 and "no follow edges" in mastodon.stderr

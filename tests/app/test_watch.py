@@ -104,8 +104,8 @@ smtp_to = ["com@example.org"]
         last = connection.execute("SELECT max(hour) FROM velocity").fetchone()[0]
     assert found, "the demo has take-off episodes"
     # the first cycle records every episode since September as its baseline and alerts none
-    assert f"first cycle: {len(found)} take-off episode(s)" in " ".join(first.stdout.split())
-    assert "cycle done: 0 new take-off(s)" in first.stdout
+    assert f"first cycle: {len(found)} take-off episode" in " ".join(first.stdout.split())
+    assert "cycle done: 0 new take-offs" in first.stdout
     assert not (data / "alerts.jsonl").exists() and not posts and not inbox.messages
     state = json.loads((data / "watch" / "state.json").read_text())
     assert sorted((r, datetime.fromisoformat(s), datetime.fromisoformat(e))
@@ -114,7 +114,7 @@ smtp_to = ["com@example.org"]
 
     again = essaim("--config", config, "watch", "--cycles", "1", "--every", "1s")
     assert again.returncode == 0, again.stderr
-    assert "cycle done: 0 new take-off(s)" in again.stdout and "first cycle" not in again.stdout
+    assert "cycle done: 0 new take-offs" in again.stdout and "first cycle" not in again.stdout
     assert not (data / "alerts.jsonl").exists() and not posts and not inbox.messages
 
 
