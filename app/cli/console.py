@@ -104,6 +104,11 @@ def heading(column: str) -> str:
         "cost per enrolment": _("cost per enrolment"), "gain": _("gain"),
         "expected spread": _("expected spread"), "name": _("name"), "for": _("for"),
         "found in": _("found in"), "file": _("file"), "rows or nodes": _("rows or nodes"),
+        "first_run": _("first run"), "last_run": _("last run"),
+        "raw_runs_deleted": _("raw runs deleted"), "named": _("named"),
+        "pseudonymised": _("pseudonymised"), "with_opt_out": _("with opt out"),
+        "with_text": _("with text"), "oldest": _("oldest"), "newest": _("newest"),
+        "what": _("what"), "path": _("path"), "mode": _("mode"),
     }  # fmt: skip
     if language() == "fr" and column in COLUMNS:
         return COLUMNS[column][0]
