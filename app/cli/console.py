@@ -108,7 +108,8 @@ def heading(column: str) -> str:
         "raw_runs_deleted": _("raw runs deleted"), "named": _("named"),
         "pseudonymised": _("pseudonymised"), "with_opt_out": _("with opt out"),
         "with_text": _("with text"), "oldest": _("oldest"), "newest": _("newest"),
-        "what": _("what"), "path": _("path"), "mode": _("mode"),
+        "what": _("what"), "path": _("path"), "mode": _("mode"), "accounts": _("accounts"),
+        "follows": _("follows"),
     }  # fmt: skip
     if language() == "fr" and column in COLUMNS:
         return COLUMNS[column][0]

@@ -95,8 +95,8 @@ def import_command(
              refused=number(len(outcome.refused)))  # fmt: skip
     out.print(said, highlight=False)
     for line, reason in outcome.refused[:_SHOWN]:
-        shown = _("line {line}").format(line=line)
-        err.print(f"[yellow]{shown}[/yellow]: {reason}", highlight=False)
+        shown = _("line {line}:").format(line=line)
+        err.print(f"[yellow]{shown}[/yellow] {reason}", highlight=False)
     if len(outcome.refused) > _SHOWN:
         more = len(outcome.refused) - _SHOWN
         err.print(_("… and {n} more (see the run manifest).").format(n=number(more)))

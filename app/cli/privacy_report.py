@@ -238,7 +238,8 @@ def report_markdown(report: dict) -> str:
         *("**" + _("Warning") + f"**: {warning}\n" for warning in report.get("warnings", [])),
         "## " + _("What is stored"),
         "",
-        *(f"- {name.capitalize()}: {meaning}." for name, meaning in _treatments().values()),
+        *("- " + _("{treatment}: {meaning}.").format(treatment=name.capitalize(), meaning=meaning)
+          for name, meaning in _treatments().values()),
         "",
     ]  # fmt: skip
     names, notes, why = _treatments(), _table_notes(), _why()
@@ -250,7 +251,10 @@ def report_markdown(report: dict) -> str:
             for name, columns in treatments.items()
             if columns
         ]  # fmt: skip
-        lines.append(f"- **{table_name}** ({notes[table_name]}): {'; '.join(parts)}")
+        described = _("**{table}** ({note}): {treatments}").format(
+            table=table_name, note=notes[table_name], treatments=_("; ").join(parts)
+        )
+        lines.append(f"- {described}")
     lines += [
         "",
         _("Analysis results (the tables `essaim analyze` writes) are computed from these: "

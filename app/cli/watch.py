@@ -270,8 +270,8 @@ def _collect(settings: Settings, arguments: list[str]) -> None:
                               env=environment)  # fmt: skip
     if finished.returncode == 2:
         failed = _("collect {source}: some pages failed").format(source=arguments[0])
-        again = _("the next cycle collects again")
-        err.print(f"[yellow]{failed}[/yellow]; {again}")
+        again = _("; the next cycle collects again")
+        err.print(f"[yellow]{failed}[/yellow]{again}")
     elif finished.returncode != 0:
         failed = _("collect {source} failed").format(source=arguments[0])
         again = _("(exit code {code}); the next cycle tries again").format(code=finished.returncode)
