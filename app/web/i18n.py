@@ -133,6 +133,20 @@ _TEXTS = {
     "download.meta": ("métadonnées", "metadata"),
     "download.label": ("Télécharger", "Download"),
     # overview
+    "overview.news": ("Quoi de neuf", "What's new"),
+    "overview.news_period": (
+        "Du {first} au {last}, comparé aux {days} jours précédents.",
+        "From {first} to {last}, against the {days} days before.",
+    ),
+    "overview.news_none": (
+        "Aucune ressource n'a décollé dans ces jours (aucun épisode de décollage).",
+        "No resource took off in these days (no take-off episode).",
+    ),
+    "overview.news_more": ("Et {count} autres décollages.", "And {count} other take-offs."),
+    "overview.news_adopted": (
+        "Les ressources adoptées dans ces jours",
+        "The resources adopted in these days",
+    ),
     "overview.figures": ("Chiffres clés", "Key figures"),
     "overview.adoptions": ("Adoptions", "Adoptions"),
     "overview.adopters": ("Comptes adoptants", "Adopting accounts"),
@@ -462,6 +476,8 @@ COLUMNS = {
     "title": ("titre", "title"),
     "platform": ("plateforme", "platform"),
     "adoptions": ("adoptions", "adoptions"),
+    "adoptions_change": ("évolution des adoptions", "change in adoptions"),
+    "takeoff": ("décollages", "take-offs"),
     "adopters": ("adoptants", "adopters"),
     "account": ("compte", "account"),
     "community": ("communauté", "community"),
