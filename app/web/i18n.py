@@ -176,6 +176,68 @@ _TEXTS = {
         "Adoptions dans le temps, par plateforme (campagnes en traits verticaux)",
         "Adoptions over time by platform (campaigns as vertical rules)",
     ),
+    # time slider
+    "replay.until": ("Adoptions jusqu'au", "Adoptions up to"),
+    "replay.play": ("Rejouer", "Replay"),
+    "replay.shown": (
+        "{adopters} comptes avaient adopté au {day}.",
+        "{adopters} accounts had adopted by {day}.",
+    ),
+    "replay.untimed": (
+        "{count} adoptants sans date connue n'apparaissent qu'au dernier jour.",
+        "{count} adopters of unknown time appear on the last day only.",
+    ),
+    # the story of a resource
+    "story.totals": (
+        "{title} : {adoptions} adoptions par {adopters} comptes.",
+        "{title}: {adoptions} adoptions by {adopters} accounts.",
+    ),
+    "story.totals_days": (
+        "{title} : {adoptions} adoptions par {adopters} comptes, du {first} au {last}.",
+        "{title}: {adoptions} adoptions by {adopters} accounts, from {first} to {last}.",
+    ),
+    "story.one_platform": (
+        "Elle est restée sur {platform}, où elle est apparue le {when}.",
+        "It stayed on {platform}, where it was first seen on {when}.",
+    ),
+    "story.platforms": (
+        "Elle est apparue d'abord sur {platform} le {when}, puis sur {others}.",
+        "It was first seen on {platform} on {when}, then on {others}.",
+    ),
+    "story.cascade": (
+        "Sa plus grande cascade a réuni {size} comptes (profondeur {depth}).",
+        "Its largest cascade gathered {size} accounts (depth {depth}).",
+    ),
+    "story.cascade_virality": (
+        "Sa plus grande cascade a réuni {size} comptes (profondeur {depth}, viralité "
+        "structurelle {virality}).",
+        "Its largest cascade gathered {size} accounts (depth {depth}, structural virality "
+        "{virality}).",
+    ),
+    "story.no_takeoff": (
+        "Elle n'a pas décollé (aucun épisode de décollage).",
+        "It did not take off (no take-off episode).",
+    ),
+    "story.takeoff": (
+        "Elle a décollé {count} fois ; la première le {when} ({adoptions} adoptions).",
+        "It took off {count} times; first on {when} ({adoptions} adoptions).",
+    ),
+    "story.takeoff_once": (
+        "Elle a décollé une fois, le {when} ({adoptions} adoptions).",
+        "It took off once, on {when} ({adoptions} adoptions).",
+    ),
+    "story.community": (
+        "Elle a atteint une communauté, « {first} », le {when}.",
+        "It reached one community, '{first}', on {when}.",
+    ),
+    "story.communities": (
+        "Elle a atteint {count} communautés ; la première, « {first} », le {when}.",
+        "It reached {count} communities; the first, '{first}', on {when}.",
+    ),
+    "story.carriers": (
+        "Ceux qui l'ont le plus portée : {names}.",
+        "Those who carried it most: {names}.",
+    ),
     # resource
     "resource.choose": ("Ressource", "Resource"),
     "resource.timeline": ("Chronologie", "Timeline"),
@@ -184,6 +246,13 @@ _TEXTS = {
     "resource.cascades": ("Cascades", "Cascades"),
     "resource.tree": ("Arbre de cascade", "Cascade tree"),
     "resource.choose_cascade": ("Cascade", "Cascade"),
+    "resource.story": ("Comment elle s'est diffusée", "How it spread"),
+    "resource.tree_replay": (
+        "En gris : les comptes qui n'avaient pas encore adopté au jour choisi sous l'arbre "
+        "(« Rejouer » montre la cascade jour après jour).",
+        "Grey: accounts that had not adopted yet by the day chosen under the tree ('Replay' "
+        "shows the cascade day by day).",
+    ),
     "resource.edge_legend": (
         "Liens : plein et foncé = parent certain (indiqué par la plateforme) ; plus pâle = "
         "moins probable (opacité = probabilité du parent) ; en tirets = probabilité inconnue "
@@ -263,7 +332,7 @@ _TEXTS = {
     "network.centrality": ("Taille des nœuds selon", "Node size by"),
     "network.budget": ("Nœuds affichés au plus", "Nodes shown at most"),
     "network.overlay": ("Adoptions superposées de", "Overlay the adoptions of"),
-    "network.none": ("aucune", "none"),
+    "network.all_resources": ("toutes les ressources choisies", "every resource chosen"),
     "network.community": ("communauté", "community"),
     "network.aggregate": (
         "Graphe des communautés (agrégé)",
@@ -281,10 +350,13 @@ _TEXTS = {
     ),
     "network.complete": ("Les {total} comptes sont affichés.", "All {total} accounts are shown."),
     "network.legend": (
-        "Couleur : communauté ; nœuds cerclés de noir : adoptants de la ressource choisie. "
-        "Survolez un nœud pour sa fiche, cliquez pour voir ses voisins.",
-        "Colour: community; nodes ringed in black: adopters of the chosen resource. Hover a "
-        "node for its card, click it to focus on its neighbours.",
+        "Couleur : communauté ; nœuds cerclés de noir : comptes ayant adopté au jour choisi "
+        "sous le réseau (filtres de la barre latérale appliqués ; « Rejouer » montre la "
+        "diffusion jour après jour). Survolez un nœud pour sa fiche, cliquez pour voir ses "
+        "voisins.",
+        "Colour: community; nodes ringed in black: accounts that had adopted by the day chosen "
+        "under the network (sidebar filters applied; 'Replay' shows the spread day by day). "
+        "Hover a node for its card, click it to focus on its neighbours.",
     ),
     "network.aggregated_note": (
         "Un nœud par communauté (taille : membres), liens : relations entre communautés.",

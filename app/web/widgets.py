@@ -18,7 +18,7 @@ import streamlit as st
 from app.web.context import Context
 from app.web.data import version_of
 from app.web.i18n import SHARES, WORDED, cell, column_name
-from app.web.network import PALETTE, network_html
+from app.web.network import PALETTE, layout, network_html
 from graph.export import file_stem, formula_safe_frame, sidecar_bytes, write_gexf, write_graphml
 from graph.networks import provenance_of
 from graph.store import Store
@@ -183,10 +183,19 @@ def graph_downloads(context: Context, make_graph, name: str, holds: str) -> None
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _network_page(nodes: pd.DataFrame, edges: pd.DataFrame, height: int, tree: bool) -> str:
-    return network_html(nodes, edges, height=height, tree=tree)
+def _positions(nodes: pd.DataFrame, edges: pd.DataFrame, tree: bool) -> dict:
+    return layout(nodes, edges, tree)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _network_page(
+    nodes: pd.DataFrame, edges: pd.DataFrame, height: int, tree: bool, positions: dict
+) -> str:
+    return network_html(nodes, edges, height=height, tree=tree, positions=positions)
 
 
 def network(nodes: pd.DataFrame, edges: pd.DataFrame, *, height: int = 650, tree=False) -> None:
-    """Draw a network view (see :func:`app.web.network.network_html`), built once per data."""
-    st.iframe(_network_page(nodes, edges, height, tree), height=height + 20)
+    """Draw a network view (see :func:`app.web.network.network_html`), built once per data;
+    nodes stay in place when only their colours or rings change (a replay)."""
+    positions = _positions(nodes[["id", "size"]], edges[["source", "target"]], tree)
+    st.iframe(_network_page(nodes, edges, height, tree, positions), height=height + 20)
