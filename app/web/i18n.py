@@ -350,13 +350,13 @@ _TEXTS = {
     ),
     "network.complete": ("Les {total} comptes sont affichés.", "All {total} accounts are shown."),
     "network.legend": (
-        "Couleur : communauté ; nœuds cerclés de noir : comptes ayant adopté au jour choisi "
-        "sous le réseau (filtres de la barre latérale appliqués ; « Rejouer » montre la "
+        "Couleur : la communauté des comptes ayant adopté au jour choisi sous le réseau ; en "
+        "gris : les autres (filtres de la barre latérale appliqués ; « Rejouer » montre la "
         "diffusion jour après jour). Survolez un nœud pour sa fiche, cliquez pour voir ses "
         "voisins.",
-        "Colour: community; nodes ringed in black: accounts that had adopted by the day chosen "
-        "under the network (sidebar filters applied; 'Replay' shows the spread day by day). "
-        "Hover a node for its card, click it to focus on its neighbours.",
+        "Colour: the community of the accounts that had adopted by the day chosen under the "
+        "network; grey: the others (sidebar filters applied; 'Replay' shows the spread day by "
+        "day). Hover a node for its card, click it to focus on its neighbours.",
     ),
     "network.aggregated_note": (
         "Un nœud par communauté (taille : membres), liens : relations entre communautés.",

@@ -17,8 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-__all__ = ["MAX_EDGES", "PALETTE", "PHYSICS_LIMIT", "layout", "legend", "network_html", "palette",
-           "pruned"]  # fmt: skip
+__all__ = ["FADED", "MAX_EDGES", "PALETTE", "PHYSICS_LIMIT", "layout", "legend", "network_html",
+           "palette", "pruned"]  # fmt: skip
 
 #: Above this many nodes the layout is fixed (no physics in the browser).
 PHYSICS_LIMIT = 300
@@ -27,7 +27,10 @@ EDGE_COLOUR = "#5a5a5a"
 #: At most this many edges are drawn (the heaviest).
 MAX_EDGES = 15_000
 
-#: Okabe and Ito's colour-blind-safe colours (their black left out: rings are black).
+#: The colour of accounts not adopting (yet) in a view of who adopted when.
+FADED = "#dddddd"
+
+#: Okabe and Ito's colour-blind-safe colours (their black left out).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#999999"]  # fmt: skip
 
@@ -106,8 +109,7 @@ def network_html(
     Parameters
     ----------
     nodes : DataFrame
-        ``id``, ``label``, ``title`` (the hover card, plain text), ``color``, ``size``;
-        optionally ``ring`` (True: drawn with a thick black border).
+        ``id``, ``label``, ``title`` (the hover card, plain text), ``color``, ``size``.
     edges : DataFrame
         ``source``, ``target``; optionally ``weight``, ``opacity`` (in [0, 1]) and ``dashes``
         (True: drawn dashed).
@@ -137,7 +139,6 @@ def network_html(
         neighborhood_highlight=True,
     )
     physics = len(nodes) <= PHYSICS_LIMIT and not tree
-    rings = nodes["ring"].astype(bool) if "ring" in nodes else pd.Series(False, index=nodes.index)
     # pyvis' add_node and add_edge check every node and edge already added (quadratic): its
     # lists of node and edge options are filled here directly, as pyvis would fill them.
     view.nodes = [
@@ -146,13 +147,12 @@ def network_html(
             "label": str(row.label),
             "title": str(row.title),
             "shape": "dot",
-            "color": {"background": row.color, "border": "#111111" if ring else row.color},
-            "borderWidth": 4 if ring else 1,
+            "color": {"background": row.color, "border": row.color},
             "size": float(row.size),
             "x": positions[str(row.id)][0],
             "y": positions[str(row.id)][1],
         }
-        for row, ring in zip(nodes.itertuples(index=False), rings, strict=True)
+        for row in nodes.itertuples(index=False)
     ]
     view.node_ids = [node["id"] for node in view.nodes]
     view.node_map = {node["id"]: node for node in view.nodes}

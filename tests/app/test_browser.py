@@ -293,44 +293,42 @@ def test_an_html_like_name_is_shown_as_text_in_the_hover_card(page, app_url):
     assert page.dialogs == []
 
 
-_RINGED = "nodes.get().filter(node => node.borderWidth === 4).length"
+_COLOURED = "nodes.get().filter(node => node.color.background !== '#dddddd').length"
 
 
-def _ringed_after_redraw(page, before: int | None, timeout: float = 60) -> int:
-    """How many nodes the network rings, once that differs from ``before`` (the view is
-    redrawn in a new frame)."""
+def _adopters_after_redraw(page, before: int | None, timeout: float = 60) -> int:
+    """How many nodes the network colours (adopters), once that differs from ``before`` (the
+    view is redrawn in a new frame)."""
     deadline = time.monotonic() + timeout
     while True:
         try:
             frame, _ = _network(page)
-            ringed = frame.evaluate(_RINGED)
+            coloured = frame.evaluate(_COLOURED)
         except Exception:  # the frame was replaced while read: read the new one
-            ringed = before
-        if ringed != before or time.monotonic() > deadline:
-            return ringed
+            coloured = before
+        if coloured != before or time.monotonic() > deadline:
+            return coloured
         page.wait_for_timeout(500)
 
 
 def test_the_time_slider_changes_what_the_network_shows(page, app_url, screenshots):
     _open(page, app_url, "network")
-    everyone = _ringed_after_redraw(page, None)
-    slider = page.get_by_role("slider").last
-    assert slider.get_attribute("aria-valuenow") is not None
-    slider.focus()
+    everyone = _adopters_after_redraw(page, None)
+    page.get_by_role("slider").last.focus()
     page.keyboard.press("Home")  # the first day of adoptions
-    first_day = _ringed_after_redraw(page, everyone)
+    first_day = _adopters_after_redraw(page, everyone)
     assert 0 < first_day < everyone  # the first adopters only
     page.keyboard.press("End")
-    assert _ringed_after_redraw(page, first_day) == everyone
-    # the replay starts on the first day and ends on the last, with everyone ringed again
+    assert _adopters_after_redraw(page, first_day) == everyone
+    # the replay starts on the first day and ends on the last, with every adopter coloured again
     page.get_by_role("button", name="Rejouer").click()
-    started = _ringed_after_redraw(page, everyone)
+    started = _adopters_after_redraw(page, everyone)
     assert started < everyone
     page.wait_for_timeout(3000)
     page.screenshot(path=str(screenshots / "network-replay.png"))
-    assert _ringed_after_redraw(page, started, timeout=120) >= started
+    assert _adopters_after_redraw(page, started, timeout=120) >= started
     deadline = time.monotonic() + 120
-    while _ringed_after_redraw(page, None, timeout=1) != everyone:
+    while _adopters_after_redraw(page, None, timeout=1) != everyone:
         assert time.monotonic() < deadline, "the replay never reached the last day"
         page.wait_for_timeout(1000)
     assert page.get_by_text("Traceback").count() == 0
@@ -341,8 +339,7 @@ def test_the_cascade_tree_replays_who_adopted_when(page, app_url, screenshots):
     frame, _ = _network(page)
     grey = "nodes.get().filter(node => node.color.background === '#dddddd').length"
     assert frame.evaluate(grey) == 0  # the last day: every adopter drawn
-    slider = page.get_by_role("slider").last
-    slider.focus()
+    page.get_by_role("slider").last.focus()
     page.keyboard.press("Home")
     deadline = time.monotonic() + 60
     while True:

@@ -1,5 +1,5 @@
-"""Réseau / Network: the sociability graph by community, with the adopters (of every resource
-chosen or of one) ringed up to the day of the time slider."""
+"""Réseau / Network: the sociability graph by community, the accounts that had not adopted
+(any resource chosen, or one) by the day of the time slider in grey."""
 
 from dataclasses import replace
 
@@ -8,7 +8,7 @@ import streamlit as st
 
 from app.web.context import current
 from app.web.i18n import column_name, number
-from app.web.network import MAX_EDGES, legend, palette, pruned
+from app.web.network import FADED, MAX_EDGES, legend, palette, pruned
 from app.web.replay import time_slider
 from app.web.widgets import graph_downloads, network, table
 from graph.networks import sociability_network
@@ -118,12 +118,12 @@ st.html(legend((palette(c), f"{c}{colon}{found.get(c, t('communities.small'))}")
 
 
 def draw(until) -> None:
-    """The network with the accounts that had adopted before ``until`` ringed."""
+    """The network with the accounts that had not adopted before ``until`` in grey."""
     times = shown["id"].map(adopted)
-    ringed = shown["id"].isin(adopted.index)
+    adopters = shown["id"].isin(adopted.index)
     if until is not None:
-        ringed &= pd.to_datetime(times, utc=True) < until
-    network(nodes.assign(ring=ringed.to_numpy()), ties, height=650)
+        adopters &= pd.to_datetime(times, utc=True) < until
+    network(nodes.assign(color=nodes["color"].where(adopters, FADED)), ties, height=650)
 
 
 time_slider(context, adopted[adopted.index.isin(shown["id"])], "network-until", draw)

@@ -13,7 +13,7 @@ import streamlit as st
 
 from app.web.context import current
 from app.web.i18n import depth_times, moment, number, phrase, word
-from app.web.network import edge_opacity, legend, palette
+from app.web.network import FADED, edge_opacity, legend, palette
 from app.web.replay import time_slider
 from app.web.story import story
 from app.web.widgets import chart, daily_bars, graph_downloads, network, table
@@ -21,9 +21,6 @@ from graph.networks import cascade_forest
 from graph.store import Store
 from graph.store.results import adoptions, analyses, resources
 from graph.store.results.adoptions import AdoptionFilter
-
-#: The colour of accounts that have not adopted yet on the day of the time slider.
-FADED = "#dddddd"
 
 context = current()
 t, database, language = context.t, context.database, context.language
