@@ -2,7 +2,7 @@
 steps through the days.
 
 The slider's days are UTC days, as the app writes times. Only the view the slider drives is
-redrawn at each step of a replay (a Streamlit fragment), not the page.
+redrawn at each step of a replay (a Streamlit fragment on a timer), not the page.
 """
 
 from __future__ import annotations
@@ -83,7 +83,6 @@ def time_slider(
     def start() -> None:
         st.session_state[replaying] = 0
 
-    @st.fragment(run_every=STEP_SECONDS if replaying in st.session_state else None)
     def view() -> None:
         step = st.session_state.get(replaying)
         if step is not None:
@@ -116,4 +115,7 @@ def time_slider(
         )  # fmt: skip
         draw(None if last else until_end_of(chosen))
 
-    view()
+    if replaying in st.session_state:  # a fragment rerun on a timer (defined only then: a
+        st.fragment(view, run_every=STEP_SECONDS)()  # timer set on a later run never starts)
+    else:
+        view()
