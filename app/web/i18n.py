@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "CHART_LOCALES",
     "COLUMNS",
     "LANGUAGES",
     "cell",
@@ -69,6 +70,24 @@ _MONTHS = {
     "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
            "nov.", "déc."],
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}  # fmt: skip
+
+#: How charts write numbers and dates in French (d3's locale definitions, which Vega reads from
+#: a chart's ``config.locale``); English charts keep Vega's own.
+CHART_LOCALES = {
+    "fr": {
+        "number": {"decimal": ",", "thousands": "\u00a0", "grouping": [3],
+                   "currency": ["", "\u00a0€"]},
+        "time": {
+            "dateTime": "%A %e %B %Y à %X", "date": "%d/%m/%Y", "time": "%H:%M:%S",
+            "periods": ["AM", "PM"],
+            "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+            "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+            "months": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                       "septembre", "octobre", "novembre", "décembre"],
+            "shortMonths": _MONTHS["fr"],
+        },
+    }
 }  # fmt: skip
 
 # key: (French, English)
@@ -863,13 +882,17 @@ def moment(value, language: str) -> str:
     return f"{day(stamp, language)}, {stamp:%H:%M}"
 
 
-def cell(value, language: str, *, share: bool = False, worded: bool = False) -> str:
+def cell(
+    value, language: str, *, share: bool = False, worded: bool = False, signed: bool = False
+) -> str:
     """A table cell as shown: numbers by :func:`number` (or :func:`percent` for a
-    ``share``), dates by :func:`moment`, yes/no, lists joined, words of the vocabulary
-    translated when ``worded``; '–' when missing.
+    ``share``; with their sign when ``signed``, a change), dates by :func:`moment`, yes/no,
+    lists joined, words of the vocabulary translated when ``worded``; '–' when missing.
 
     >>> cell(True, "fr"), cell(6.0, "fr"), cell(0.5, "en", share=True), cell(["a", "b"], "en")
     ('oui', '6', '50%', 'a, b')
+    >>> cell(6.0, "fr", signed=True), cell(-1234, "fr", signed=True), cell(0, "en", signed=True)
+    ('+6', '−1 234', '0')
     >>> cell("stated:via", "en", worded=True), cell("stated:via", "en"), cell(None, "fr")
     ('stated: via', 'stated:via', '–')
     """
@@ -880,6 +903,8 @@ def cell(value, language: str, *, share: bool = False, worded: bool = False) -> 
     if isinstance(value, (bool, np.bool_)):
         return ("non", "oui", "no", "yes")[2 * (language == "en") + bool(value)]
     if isinstance(value, (int, float, np.number)):
+        if signed and not pd.isna(value) and value != 0:
+            return ("+" if value > 0 else "−") + number(abs(value), language)
         return percent(value, language) if share else number(value, language)
     if isinstance(value, (pd.Timestamp, datetime.date)):
         return moment(value, language)

@@ -336,6 +336,9 @@ def test_the_time_slider_changes_what_the_network_shows(page, app_url, screensho
 
 def test_the_cascade_tree_replays_who_adopted_when(page, app_url, screenshots):
     _open(page, app_url, "resource")
+    page.get_by_text("Comment elle s'est diffusée").wait_for()
+    page.wait_for_timeout(1500)  # let the timeline finish drawing
+    page.screenshot(path=str(screenshots / "resource-story.png"))  # the top: the story
     frame, _ = _network(page)
     grey = "nodes.get().filter(node => node.color.background === '#dddddd').length"
     assert frame.evaluate(grey) == 0  # the last day: every adopter drawn
@@ -352,8 +355,7 @@ def test_the_cascade_tree_replays_who_adopted_when(page, app_url, screenshots):
             break
         page.wait_for_timeout(500)
     assert 0 < faded < total  # the root adopted on the first day; later adopters faded
-    page.evaluate("window.scrollTo(0, 0)")
-    page.screenshot(path=str(screenshots / "resource-story.png"))
+    page.screenshot(path=str(screenshots / "cascade-replay.png"))
 
 
 def test_the_report_opens_offline_in_the_browser(browser, demo_data, tmp_path, screenshots):

@@ -203,11 +203,11 @@ else:
         if bounds is not None:
             until = bounds[1] if until is None else min(until, bounds[1])
         later = ~(times < until) if until is not None else pd.Series(False, index=times.index)
-        waiting = tree["account_id"].map(later).fillna(True).to_numpy()
+        waiting = tree["account_id"].map(later).fillna(True).astype(bool).to_numpy()
         faded = nodes.assign(
             color=nodes["color"].where(~waiting, FADED), label=nodes["label"].where(~waiting, " ")
         )
-        to_waiting = edges["target"].map(later).fillna(True).to_numpy()
+        to_waiting = edges["target"].map(later).fillna(True).astype(bool).to_numpy()
         network(faded, edges.assign(opacity=edges["opacity"].where(~to_waiting, 0.08)),
                 height=480, tree=True)  # fmt: skip
 
