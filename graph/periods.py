@@ -18,7 +18,16 @@ import pandas as pd
 
 from collectors.errors import UserError
 
-__all__ = ["PARIS", "Period", "days", "parse_period", "previous", "ranked", "with_change"]
+__all__ = [
+    "PARIS",
+    "Period",
+    "days",
+    "last_days",
+    "parse_period",
+    "previous",
+    "ranked",
+    "with_change",
+]
 
 #: The time zone whose days periods are made of.
 PARIS = ZoneInfo("Europe/Paris")
@@ -125,6 +134,17 @@ def parse_period(text: str, now: datetime) -> Period:
     if last < first:
         raise UserError(f"--period {text!r} ends before it starts")
     return _period(first, last + timedelta(days=1), "days")
+
+
+def last_days(count: int, now: datetime) -> Period:
+    """Return the ``count`` Paris days ending with the day of ``now`` (included).
+
+    >>> last = last_days(7, datetime(2026, 12, 2, 10, tzinfo=UTC))
+    >>> last.label, last.start.isoformat(), last.end.isoformat()
+    ('2026-11-26..2026-12-02', '2026-11-25T23:00:00+00:00', '2026-12-02T23:00:00+00:00')
+    """
+    today = _paris_day(now)
+    return _period(today - timedelta(days=count - 1), today + timedelta(days=1), "days")
 
 
 def previous(period: Period) -> Period:

@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from collectors import __version__
 from collectors.errors import UserError
 from graph.export import methods_text
-from graph.periods import PARIS, Period, parse_period, previous, with_change
+from graph.periods import PARIS, Period, last_days, parse_period, previous, with_change
 from graph.store import Store
 from graph.store.results import analyses, usage
 from graph.store.results import communities as groups
@@ -27,7 +27,10 @@ from graph.store.results.resources import journey, takeoff_episodes
 from graph.store.results.tables import exported_tables, table_frame
 from graph.store.status import store_status
 
-__all__ = ["gather"]
+__all__ = ["gather", "headline", "whats_new"]
+
+#: Days "what's new" looks back over when no period is chosen.
+NEWS_DAYS = 7
 
 #: Rows shown in each ranked list.
 TOP = 10
@@ -58,7 +61,7 @@ def gather(store: Store, period_text: str, now: datetime | None = None) -> dict:
         "analysis": analysis["finished_at"],
         "period": _span(period),
         "before": _span(before),
-        "headline": _headline(connection, period),
+        "headline": headline(connection, period),
         "daily": _records(daily_adoptions(connection, _filter(period))),
         "resources": _records(resources),
         "campaigns": _campaigns(connection, period),
@@ -68,6 +71,29 @@ def gather(store: Store, period_text: str, now: datetime | None = None) -> dict:
         "use": _use(connection, period),
         "quality": _quality(store, period),
         "methods": methods_text(parameters, found["modularity"], found["stability"]),
+    }
+
+
+def whats_new(connection, first: date | None = None, last: date | None = None) -> dict | None:
+    """Return what the app's overview opens on: the take-off episodes (:func:`headline`) and
+    the resources adopted (ranked as in the report, with their change) over the days from
+    ``first`` to ``last``, by default the last :data:`NEWS_DAYS` days of data.
+
+    ``None`` before any analysis or timed adoption.
+    """
+    if not analyses.analysed(connection, ["takeoff_episodes", "cascades"]):
+        return None
+    now = newest_adoption(connection)
+    if now is None:
+        return None
+    if first and last:
+        period = parse_period(f"{first.isoformat()}..{last.isoformat()}", now)
+    else:
+        period = last_days(NEWS_DAYS, now)
+    return {
+        "period": _span(period),
+        "headline": headline(connection, period),
+        "resources": _resources(connection, period, previous(period)),
     }
 
 
@@ -109,7 +135,7 @@ def _within(frame: pd.DataFrame, column: str, period: Period) -> pd.DataFrame:
     return frame[(times >= period.start) & (times < period.end)]
 
 
-def _headline(connection, period: Period) -> list[dict]:
+def headline(connection, period: Period) -> list[dict]:
     """The take-off episodes starting in ``period``, most adoptions first."""
     episodes = _within(takeoff_episodes(connection), "start", period)
     rows = []

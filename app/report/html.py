@@ -38,11 +38,6 @@ def _template() -> jinja2.Template:
 def render(figures: dict, language: str, made: datetime | None = None) -> str:
     """Return the report page of ``figures`` in ``language`` (``fr`` or ``en``)."""
 
-    def community(label):
-        if label is None:
-            return words.word("no_community", language)
-        return words.word("small_groups", language) if label == "small groups" else label
-
     def interval(low, high):
         return f"{words.figure(low, language, 2)} – {words.figure(high, language, 2)}"
 
@@ -59,7 +54,8 @@ def render(figures: dict, language: str, made: datetime | None = None) -> str:
         change=lambda value, digits=None: words.change(value, language, digits),
         moment=lambda value: words.moment(value, language),
         day=lambda value: words.figure(None, language) if value is None else day(value, language),
-        community=community,
+        community=lambda label: words.community(label, language),
+        episode=lambda row: words.episode(row, language),
         interval=interval,
     )
 

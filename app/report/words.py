@@ -19,7 +19,7 @@ import pandas as pd
 
 from app.web.i18n import day, number
 
-__all__ = ["LANGUAGES", "change", "figure", "moment", "share", "word"]
+__all__ = ["LANGUAGES", "change", "community", "episode", "figure", "moment", "share", "word"]
 
 LANGUAGES = ("fr", "en")
 
@@ -247,3 +247,43 @@ def moment(value, language: str) -> str:
     stamp = (stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp).tz_convert("Europe/Paris")
     hour = f"{stamp:%H} h {stamp:%M}" if language == "fr" else f"{stamp:%H:%M}"
     return f"{day(stamp, language)}, {hour}"
+
+
+def community(label, language: str) -> str:
+    """A community's name as shown: its label, or the words for small groups or none."""
+    if _unknown(label):
+        return word("no_community", language)
+    return word("small_groups", language) if label == "small groups" else label
+
+
+def episode(row: dict, language: str) -> list[str]:
+    """The sentences telling a take-off episode of :func:`app.report.build.headline`: what took
+    off, then (when known) the cascade, the community and the campaign action behind it."""
+    told = [
+        word(
+            "headline.episode",
+            language,
+            title=row["title"] or row["resource_id"],
+            start=moment(row["start"], language),
+            adoptions=figure(row["adoptions"], language),
+            hours=figure(row["hours"], language, 0),
+            rate=figure(row["times_expected"], language, 1),
+            peak=moment(row["peak"], language),
+        )
+    ]
+    if row["cascade_adoptions"]:
+        told.append(
+            word("headline.cascade", language, adoptions=figure(row["cascade_adoptions"], language))
+        )
+    if row["community"]:
+        told.append(
+            word(
+                "headline.community",
+                language,
+                community=community(row["community"], language),
+                adopters=figure(row["community_adopters"], language),
+            )
+        )
+    if row["action"]:
+        told.append(word("headline.action", language, action=row["action"]))
+    return told

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 __all__ = [
+    "CHART_LOCALES",
     "COLUMNS",
     "LANGUAGES",
     "cell",
@@ -69,6 +70,24 @@ _MONTHS = {
     "fr": ["janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.",
            "nov.", "déc."],
     "en": ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"],
+}  # fmt: skip
+
+#: How charts write numbers and dates in French (d3's locale definitions, which Vega reads from
+#: a chart's ``config.locale``); English charts keep Vega's own.
+CHART_LOCALES = {
+    "fr": {
+        "number": {"decimal": ",", "thousands": "\u00a0", "grouping": [3],
+                   "currency": ["", "\u00a0€"]},
+        "time": {
+            "dateTime": "%A %e %B %Y à %X", "date": "%d/%m/%Y", "time": "%H:%M:%S",
+            "periods": ["AM", "PM"],
+            "days": ["dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"],
+            "shortDays": ["dim.", "lun.", "mar.", "mer.", "jeu.", "ven.", "sam."],
+            "months": ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+                       "septembre", "octobre", "novembre", "décembre"],
+            "shortMonths": _MONTHS["fr"],
+        },
+    }
 }  # fmt: skip
 
 # key: (French, English)
@@ -133,6 +152,20 @@ _TEXTS = {
     "download.meta": ("métadonnées", "metadata"),
     "download.label": ("Télécharger", "Download"),
     # overview
+    "overview.news": ("Quoi de neuf", "What's new"),
+    "overview.news_period": (
+        "Du {first} au {last}, comparé aux {days} jours précédents.",
+        "From {first} to {last}, against the {days} days before.",
+    ),
+    "overview.news_none": (
+        "Aucune ressource n'a décollé dans ces jours (aucun épisode de décollage).",
+        "No resource took off in these days (no take-off episode).",
+    ),
+    "overview.news_more": ("Et {count} autres décollages.", "And {count} other take-offs."),
+    "overview.news_adopted": (
+        "Les ressources adoptées dans ces jours",
+        "The resources adopted in these days",
+    ),
     "overview.figures": ("Chiffres clés", "Key figures"),
     "overview.adoptions": ("Adoptions", "Adoptions"),
     "overview.adopters": ("Comptes adoptants", "Adopting accounts"),
@@ -162,6 +195,68 @@ _TEXTS = {
         "Adoptions dans le temps, par plateforme (campagnes en traits verticaux)",
         "Adoptions over time by platform (campaigns as vertical rules)",
     ),
+    # time slider
+    "replay.until": ("Adoptions jusqu'au", "Adoptions up to"),
+    "replay.play": ("Rejouer", "Replay"),
+    "replay.shown": (
+        "{adopters} comptes avaient adopté au {day}.",
+        "{adopters} accounts had adopted by {day}.",
+    ),
+    "replay.untimed": (
+        "{count} adoptants sans date connue n'apparaissent qu'au dernier jour.",
+        "{count} adopters of unknown time appear on the last day only.",
+    ),
+    # the story of a resource
+    "story.totals": (
+        "{title} : {adoptions} adoptions par {adopters} comptes.",
+        "{title}: {adoptions} adoptions by {adopters} accounts.",
+    ),
+    "story.totals_days": (
+        "{title} : {adoptions} adoptions par {adopters} comptes, du {first} au {last}.",
+        "{title}: {adoptions} adoptions by {adopters} accounts, from {first} to {last}.",
+    ),
+    "story.one_platform": (
+        "Elle est restée sur {platform}, où elle est apparue le {when}.",
+        "It stayed on {platform}, where it was first seen on {when}.",
+    ),
+    "story.platforms": (
+        "Elle est apparue d'abord sur {platform} le {when}, puis sur {others}.",
+        "It was first seen on {platform} on {when}, then on {others}.",
+    ),
+    "story.cascade": (
+        "Sa plus grande cascade a réuni {size} comptes (profondeur {depth}).",
+        "Its largest cascade gathered {size} accounts (depth {depth}).",
+    ),
+    "story.cascade_virality": (
+        "Sa plus grande cascade a réuni {size} comptes (profondeur {depth}, viralité "
+        "structurelle {virality}).",
+        "Its largest cascade gathered {size} accounts (depth {depth}, structural virality "
+        "{virality}).",
+    ),
+    "story.no_takeoff": (
+        "Elle n'a pas décollé (aucun épisode de décollage).",
+        "It did not take off (no take-off episode).",
+    ),
+    "story.takeoff": (
+        "Elle a décollé {count} fois ; la première le {when} ({adoptions} adoptions).",
+        "It took off {count} times; first on {when} ({adoptions} adoptions).",
+    ),
+    "story.takeoff_once": (
+        "Elle a décollé une fois, le {when} ({adoptions} adoptions).",
+        "It took off once, on {when} ({adoptions} adoptions).",
+    ),
+    "story.community": (
+        "Elle a atteint une communauté, « {first} », le {when}.",
+        "It reached one community, '{first}', on {when}.",
+    ),
+    "story.communities": (
+        "Elle a atteint {count} communautés ; la première, « {first} », le {when}.",
+        "It reached {count} communities; the first, '{first}', on {when}.",
+    ),
+    "story.carriers": (
+        "Ceux qui l'ont le plus portée : {names}.",
+        "Those who carried it most: {names}.",
+    ),
     # resource
     "resource.choose": ("Ressource", "Resource"),
     "resource.timeline": ("Chronologie", "Timeline"),
@@ -170,6 +265,13 @@ _TEXTS = {
     "resource.cascades": ("Cascades", "Cascades"),
     "resource.tree": ("Arbre de cascade", "Cascade tree"),
     "resource.choose_cascade": ("Cascade", "Cascade"),
+    "resource.story": ("Comment elle s'est diffusée", "How it spread"),
+    "resource.tree_replay": (
+        "En gris : les comptes qui n'avaient pas encore adopté au jour choisi sous l'arbre "
+        "(« Rejouer » montre la cascade jour après jour).",
+        "Grey: accounts that had not adopted yet by the day chosen under the tree ('Replay' "
+        "shows the cascade day by day).",
+    ),
     "resource.edge_legend": (
         "Liens : plein et foncé = parent certain (indiqué par la plateforme) ; plus pâle = "
         "moins probable (opacité = probabilité du parent) ; en tirets = probabilité inconnue "
@@ -249,7 +351,7 @@ _TEXTS = {
     "network.centrality": ("Taille des nœuds selon", "Node size by"),
     "network.budget": ("Nœuds affichés au plus", "Nodes shown at most"),
     "network.overlay": ("Adoptions superposées de", "Overlay the adoptions of"),
-    "network.none": ("aucune", "none"),
+    "network.all_resources": ("toutes les ressources choisies", "every resource chosen"),
     "network.community": ("communauté", "community"),
     "network.aggregate": (
         "Graphe des communautés (agrégé)",
@@ -267,10 +369,13 @@ _TEXTS = {
     ),
     "network.complete": ("Les {total} comptes sont affichés.", "All {total} accounts are shown."),
     "network.legend": (
-        "Couleur : communauté ; nœuds cerclés de noir : adoptants de la ressource choisie. "
-        "Survolez un nœud pour sa fiche, cliquez pour voir ses voisins.",
-        "Colour: community; nodes ringed in black: adopters of the chosen resource. Hover a "
-        "node for its card, click it to focus on its neighbours.",
+        "Couleur : la communauté des comptes ayant adopté au jour choisi sous le réseau ; en "
+        "gris : les autres (filtres de la barre latérale appliqués ; « Rejouer » montre la "
+        "diffusion jour après jour). Survolez un nœud pour sa fiche, cliquez pour voir ses "
+        "voisins.",
+        "Colour: the community of the accounts that had adopted by the day chosen under the "
+        "network; grey: the others (sidebar filters applied; 'Replay' shows the spread day by "
+        "day). Hover a node for its card, click it to focus on its neighbours.",
     ),
     "network.aggregated_note": (
         "Un nœud par communauté (taille : membres), liens : relations entre communautés.",
@@ -462,6 +567,8 @@ COLUMNS = {
     "title": ("titre", "title"),
     "platform": ("plateforme", "platform"),
     "adoptions": ("adoptions", "adoptions"),
+    "adoptions_change": ("évolution des adoptions", "change in adoptions"),
+    "takeoff": ("décollages", "take-offs"),
     "adopters": ("adoptants", "adopters"),
     "account": ("compte", "account"),
     "community": ("communauté", "community"),
@@ -775,13 +882,17 @@ def moment(value, language: str) -> str:
     return f"{day(stamp, language)}, {stamp:%H:%M}"
 
 
-def cell(value, language: str, *, share: bool = False, worded: bool = False) -> str:
+def cell(
+    value, language: str, *, share: bool = False, worded: bool = False, signed: bool = False
+) -> str:
     """A table cell as shown: numbers by :func:`number` (or :func:`percent` for a
-    ``share``), dates by :func:`moment`, yes/no, lists joined, words of the vocabulary
-    translated when ``worded``; '–' when missing.
+    ``share``; with their sign when ``signed``, a change), dates by :func:`moment`, yes/no,
+    lists joined, words of the vocabulary translated when ``worded``; '–' when missing.
 
     >>> cell(True, "fr"), cell(6.0, "fr"), cell(0.5, "en", share=True), cell(["a", "b"], "en")
     ('oui', '6', '50%', 'a, b')
+    >>> cell(6.0, "fr", signed=True), cell(-1234, "fr", signed=True), cell(0, "en", signed=True)
+    ('+6', '−1 234', '0')
     >>> cell("stated:via", "en", worded=True), cell("stated:via", "en"), cell(None, "fr")
     ('stated: via', 'stated:via', '–')
     """
@@ -792,6 +903,8 @@ def cell(value, language: str, *, share: bool = False, worded: bool = False) -> 
     if isinstance(value, (bool, np.bool_)):
         return ("non", "oui", "no", "yes")[2 * (language == "en") + bool(value)]
     if isinstance(value, (int, float, np.number)):
+        if signed and not pd.isna(value) and value != 0:
+            return ("+" if value > 0 else "−") + number(abs(value), language)
         return percent(value, language) if share else number(value, language)
     if isinstance(value, (pd.Timestamp, datetime.date)):
         return moment(value, language)

@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy.spatial import cKDTree
 
-__all__ = ["MAX_EDGES", "PALETTE", "PHYSICS_LIMIT", "legend", "network_html", "palette", "pruned"]
+__all__ = ["FADED", "MAX_EDGES", "PALETTE", "PHYSICS_LIMIT", "layout", "legend", "network_html",
+           "palette", "pruned"]  # fmt: skip
 
 #: Above this many nodes the layout is fixed (no physics in the browser).
 PHYSICS_LIMIT = 300
@@ -26,7 +27,10 @@ EDGE_COLOUR = "#5a5a5a"
 #: At most this many edges are drawn (the heaviest).
 MAX_EDGES = 15_000
 
-#: Okabe and Ito's colour-blind-safe colours (their black left out: rings are black).
+#: The colour of accounts not adopting (yet) in a view of who adopted when.
+FADED = "#dddddd"
+
+#: Okabe and Ito's colour-blind-safe colours (their black left out).
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
            "#999999"]  # fmt: skip
 
@@ -98,19 +102,22 @@ def network_html(
     height: int = 650,
     directed: bool = True,
     tree: bool = False,
+    positions: dict[str, tuple[float, float]] | None = None,
 ) -> str:
     """A self-contained HTML page (no network access) drawing the graph with vis-network.
 
     Parameters
     ----------
     nodes : DataFrame
-        ``id``, ``label``, ``title`` (the hover card, plain text), ``color``, ``size``;
-        optionally ``ring`` (True: drawn with a thick black border).
+        ``id``, ``label``, ``title`` (the hover card, plain text), ``color``, ``size``.
     edges : DataFrame
         ``source``, ``target``; optionally ``weight``, ``opacity`` (in [0, 1]) and ``dashes``
         (True: drawn dashed).
     tree : bool
         Lay out top-down as a tree (cascades) rather than by forces.
+    positions : dict, optional
+        Each node's position, as :func:`layout` gives it (by default computed here): a view
+        redrawn with other colours keeps its nodes in place.
 
     Examples
     --------
@@ -122,8 +129,8 @@ def network_html(
     """
     from pyvis.network import Network
 
+    positions = positions or layout(nodes, edges, tree)
     nodes = nodes.sort_values("size", kind="stable")  # the largest drawn last, on top
-    positions = _layout(nodes, edges, tree)
     view = Network(
         height=f"{height}px",
         width="100%",
@@ -132,7 +139,6 @@ def network_html(
         neighborhood_highlight=True,
     )
     physics = len(nodes) <= PHYSICS_LIMIT and not tree
-    rings = nodes["ring"].astype(bool) if "ring" in nodes else pd.Series(False, index=nodes.index)
     # pyvis' add_node and add_edge check every node and edge already added (quadratic): its
     # lists of node and edge options are filled here directly, as pyvis would fill them.
     view.nodes = [
@@ -141,13 +147,12 @@ def network_html(
             "label": str(row.label),
             "title": str(row.title),
             "shape": "dot",
-            "color": {"background": row.color, "border": "#111111" if ring else row.color},
-            "borderWidth": 4 if ring else 1,
+            "color": {"background": row.color, "border": row.color},
             "size": float(row.size),
-            "x": x,
-            "y": y,
+            "x": positions[str(row.id)][0],
+            "y": positions[str(row.id)][1],
         }
-        for row, (x, y), ring in zip(nodes.itertuples(index=False), positions, rings, strict=True)
+        for row in nodes.itertuples(index=False)
     ]
     view.node_ids = [node["id"] for node in view.nodes]
     view.node_map = {node["id"]: node for node in view.nodes}
@@ -164,8 +169,26 @@ def network_html(
     return _without_remote_assets(view.generate_html(notebook=False))
 
 
+def layout(
+    nodes: pd.DataFrame, edges: pd.DataFrame, tree: bool = False
+) -> dict[str, tuple[float, float]]:
+    """Each node's position in pixels (by id): Reingold–Tilford for trees, else
+    Fruchterman–Reingold from fixed starting positions, so that the same nodes (``id`` and
+    ``size``) and edges always give the same picture.
+
+    >>> nodes = pd.DataFrame({"id": ["a", "b", "c"], "size": [10, 10, 10]})
+    >>> edges = pd.DataFrame({"source": ["a", "a"], "target": ["b", "c"]})
+    >>> placed = layout(nodes, edges, tree=True)
+    >>> placed["a"][1] < placed["b"][1] == placed["c"][1], placed["b"][0] != placed["c"][0]
+    (True, True)
+    """
+    nodes = nodes.sort_values("size", kind="stable")
+    placed = _layout(nodes, edges, tree)
+    return {str(node): position for node, position in zip(nodes["id"], placed, strict=True)}
+
+
 def _layout(nodes: pd.DataFrame, edges: pd.DataFrame, tree: bool) -> list[tuple[float, float]]:
-    """Positions in pixels: Reingold–Tilford for trees, else Fruchterman–Reingold."""
+    """Positions in pixels, in the order of ``nodes``."""
     if nodes.empty:
         return []
     index = {node: position for position, node in enumerate(nodes["id"])}

@@ -17,8 +17,8 @@ import streamlit as st
 
 from app.web.context import Context
 from app.web.data import version_of
-from app.web.i18n import SHARES, WORDED, cell, column_name
-from app.web.network import PALETTE, network_html
+from app.web.i18n import CHART_LOCALES, SHARES, WORDED, cell, column_name
+from app.web.network import PALETTE, layout, network_html
 from graph.export import file_stem, formula_safe_frame, sidecar_bytes, write_gexf, write_graphml
 from graph.networks import provenance_of
 from graph.store import Store
@@ -80,11 +80,16 @@ def _buttons(context: Context, name: str, files: dict[str, tuple], about) -> Non
 
 def displayed(frame: pd.DataFrame, language: str):
     """``frame`` as a page shows it: headers and words in ``language``, every cell written by
-    :func:`app.web.i18n.cell` (a grid still sorts by the values themselves)."""
+    :func:`app.web.i18n.cell`, changes (``*_change``) signed (a grid still sorts by the values
+    themselves)."""
     shown = frame.rename(columns=lambda column: column_name(column, language))
     formats = {
         column_name(column, language): functools.partial(
-            cell, language=language, share=column in SHARES, worded=column in WORDED
+            cell,
+            language=language,
+            share=column in SHARES,
+            worded=column in WORDED,
+            signed=column.endswith("_change"),
         )
         for column in frame.columns
     }
@@ -117,7 +122,10 @@ def table(context: Context, frame: pd.DataFrame, name: str, holds: str, **option
 
 
 def chart(context: Context, figure: alt.Chart, name: str, holds: str) -> None:
-    """Show an Altair chart with PNG and SVG downloads (drawn by vl-convert, no browser)."""
+    """Show an Altair chart, its numbers and dates written for the language, with PNG and
+    SVG downloads (drawn by vl-convert, no browser)."""
+    if context.language in CHART_LOCALES:
+        figure = figure.configure(locale=CHART_LOCALES[context.language])
     st.altair_chart(figure, width="stretch")
     specification = figure.to_json()
     files = {
@@ -183,10 +191,19 @@ def graph_downloads(context: Context, make_graph, name: str, holds: str) -> None
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def _network_page(nodes: pd.DataFrame, edges: pd.DataFrame, height: int, tree: bool) -> str:
-    return network_html(nodes, edges, height=height, tree=tree)
+def _positions(nodes: pd.DataFrame, edges: pd.DataFrame, tree: bool) -> dict:
+    return layout(nodes, edges, tree)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _network_page(
+    nodes: pd.DataFrame, edges: pd.DataFrame, height: int, tree: bool, positions: dict
+) -> str:
+    return network_html(nodes, edges, height=height, tree=tree, positions=positions)
 
 
 def network(nodes: pd.DataFrame, edges: pd.DataFrame, *, height: int = 650, tree=False) -> None:
-    """Draw a network view (see :func:`app.web.network.network_html`), built once per data."""
-    st.iframe(_network_page(nodes, edges, height, tree), height=height + 20)
+    """Draw a network view (see :func:`app.web.network.network_html`), built once per data;
+    nodes stay in place when only their colours or rings change (a replay)."""
+    positions = _positions(nodes[["id", "size"]], edges[["source", "target"]], tree)
+    st.iframe(_network_page(nodes, edges, height, tree, positions), height=height + 20)

@@ -19,10 +19,12 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -70,18 +72,26 @@ def read_institutions(path: Path) -> Institutions:
 
 
 def load_or_create_secret(path: Path) -> bytes:
-    """Return the installation's pseudonymisation secret, creating it (mode 0600) if absent."""
+    """Return the installation's pseudonymisation secret, creating it (mode 0600) if absent.
+
+    Processes starting at once (the demo runs its imports together) all get the secret the
+    first of them wrote: it is written whole to a file of its own, then linked to ``path``,
+    which fails when ``path`` exists.
+    """
     path = Path(path).expanduser()
-    if path.exists():
-        secret = path.read_text(encoding="ascii").strip()
-        if len(secret) < 32:
-            raise ValueError(f"{path}: the pseudonymisation secret is too short")
-        return secret.encode("ascii")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_hex(32)
-    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(descriptor, "w", encoding="ascii") as file:
-        file.write(secret + "\n")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(
+            "w", encoding="ascii", dir=path.parent, prefix=f".{path.name}."
+        ) as draft:  # created with mode 0600
+            draft.write(secrets.token_hex(32) + "\n")
+            draft.flush()
+            # another process may have written it first: theirs is then the secret
+            with contextlib.suppress(FileExistsError):
+                os.link(draft.name, path)
+    secret = path.read_text(encoding="ascii").strip()
+    if len(secret) < 32:
+        raise ValueError(f"{path}: the pseudonymisation secret is too short")
     return secret.encode("ascii")
 
 

@@ -293,6 +293,91 @@ def test_an_html_like_name_is_shown_as_text_in_the_hover_card(page, app_url):
     assert page.dialogs == []
 
 
+_COLOURED = "nodes.get().filter(node => node.color.background !== '#dddddd').length"
+
+
+def _adopters_after_redraw(page, before: int | None, timeout: float = 60) -> int:
+    """How many nodes the network colours (adopters), once that differs from ``before`` (the
+    view is redrawn in a new frame)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            frame, _ = _network(page)
+            coloured = frame.evaluate(_COLOURED)
+        except Exception:  # the frame was replaced while read: read the new one
+            coloured = before
+        if coloured != before or time.monotonic() > deadline:
+            return coloured
+        page.wait_for_timeout(500)
+
+
+def test_the_time_slider_changes_what_the_network_shows(page, app_url, screenshots):
+    _open(page, app_url, "network")
+    everyone = _adopters_after_redraw(page, None)
+    page.get_by_role("slider").last.focus()
+    page.keyboard.press("Home")  # the first day of adoptions
+    first_day = _adopters_after_redraw(page, everyone)
+    assert 0 < first_day < everyone  # the first adopters only
+    page.keyboard.press("End")
+    assert _adopters_after_redraw(page, first_day) == everyone
+    # the replay starts on the first day and ends on the last, with every adopter coloured again
+    page.get_by_role("button", name="Rejouer").click()
+    started = _adopters_after_redraw(page, everyone)
+    assert started < everyone
+    page.wait_for_timeout(3000)
+    page.screenshot(path=str(screenshots / "network-replay.png"))
+    assert _adopters_after_redraw(page, started, timeout=120) >= started
+    deadline = time.monotonic() + 120
+    while _adopters_after_redraw(page, None, timeout=1) != everyone:
+        assert time.monotonic() < deadline, "the replay never reached the last day"
+        page.wait_for_timeout(1000)
+    assert page.get_by_text("Traceback").count() == 0
+
+
+def test_the_cascade_tree_replays_who_adopted_when(page, app_url, screenshots):
+    _open(page, app_url, "resource")
+    page.get_by_text("Comment elle s'est diffusée").wait_for()
+    page.wait_for_timeout(1500)  # let the timeline finish drawing
+    page.screenshot(path=str(screenshots / "resource-story.png"))  # the top: the story
+    frame, _ = _network(page)
+    grey = "nodes.get().filter(node => node.color.background === '#dddddd').length"
+    assert frame.evaluate(grey) == 0  # the last day: every adopter drawn
+    page.get_by_role("slider").last.focus()
+    page.keyboard.press("Home")
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            frame, _ = _network(page)
+            faded, total = frame.evaluate(grey), frame.evaluate("nodes.length")
+        except Exception:
+            faded, total = 0, 0
+        if faded or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(500)
+    assert 0 < faded < total  # the root adopted on the first day; later adopters faded
+    page.screenshot(path=str(screenshots / "cascade-replay.png"))
+
+
+def test_the_report_opens_offline_in_the_browser(browser, demo_data, tmp_path, screenshots):
+    from tests.app.test_cli import essaim
+
+    target = tmp_path / "report.html"
+    made = essaim("--data", demo_data, "report", "--period", "2026-10-01..2026-10-31",
+                  "--lang", "fr", "--out", target)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    context = browser.new_context(viewport={"width": 1000, "height": 1400}, offline=True)
+    page = context.new_page()
+    asked, errors = [], []
+    page.on("request", lambda request: asked.append(request.url))
+    page.on("console", lambda message: message.type == "error" and errors.append(message.text))
+    page.goto(target.as_uri())
+    page.get_by_role("heading", name="Ce qui a décollé").wait_for(timeout=30_000)
+    page.screenshot(path=str(screenshots / "report.png"))
+    assert [url for url in asked if not url.startswith(("file:", "data:"))] == []
+    assert errors == []
+    context.close()
+
+
 def test_a_table_downloads_as_csv_with_its_sidecar(page, app_url, tmp_path):
     _open(page, app_url, "accounts")
     page.get_by_test_id("stPopover").first.get_by_role("button").first.click()  # the menu

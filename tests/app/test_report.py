@@ -5,7 +5,7 @@ elsewhere, names escaped, a PDF whose first page is drawn; figures worked by han
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +13,7 @@ from markupsafe import escape
 
 from app.cli.main import cli
 from app.report import send
-from app.report.build import gather
+from app.report.build import gather, whats_new
 from app.report.html import render
 from app.report.words import word
 from graph.store import Store
@@ -143,3 +143,33 @@ def test_watch_sends_each_period_report_once(data, tmp_path, monkeypatch):
     assert len(copies) == 2  # HTML and PDF, at the first cycle only
     assert "report of 2026-W36 sent" in result.output
     assert '"2026-W36"' in (data / "watch" / "reports.json").read_text()
+
+
+def test_whats_new_is_the_last_seven_days_of_data_or_the_days_chosen(data, demo_data):
+    """The toy's newest adoption is on 1 September (Paris): its 7 days end that day. On the
+    demo, the resources' adoptions sum to the adoptions of those days, counted apart."""
+    assert essaim("--data", data, "analyze").returncode == 0
+    with Store(data / "essaim.duckdb", read_only=True) as store:
+        news = whats_new(store.connection)
+    assert news["period"]["label"] == "2026-08-26..2026-09-01"
+    assert news["resources"]["resource_id"].tolist() == ["r1", "r2"]
+    assert news["headline"] == []
+    with Store(demo_data / "essaim.duckdb", read_only=True) as store:
+        news = whats_new(store.connection)
+        first, last = news["period"]["start"], news["period"]["end"]
+        (counted,) = store.connection.execute(
+            "SELECT count(*) FROM adoptions WHERE adopted_at >= ? AND adopted_at < ?",
+            [first, last],
+        ).fetchone()
+        (newest,) = store.connection.execute("SELECT max(adopted_at) FROM adoptions").fetchone()
+        chosen = whats_new(store.connection, date(2026, 10, 1), date(2026, 10, 31))
+    assert first < newest < last and last - first <= timedelta(days=7, hours=1)
+    assert news["resources"]["adoptions"].sum() == counted > 0
+    assert all(first <= episode["start"] < last for episode in news["headline"])
+    assert chosen["period"]["label"] == "2026-10-01..2026-10-31"
+    assert chosen["headline"] == gather_headline(demo_data, "2026-10-01..2026-10-31")
+
+
+def gather_headline(data, period: str) -> list[dict]:
+    with Store(data / "essaim.duckdb", read_only=True) as store:
+        return gather(store, period)["headline"]

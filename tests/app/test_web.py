@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from datetime import UTC, date, timedelta
 
 import duckdb
 import numpy as np
@@ -215,3 +217,39 @@ def test_a_table_is_shown_formatted_and_kept_raw():
         ["portée potentielle", "6 386", "41,77 %", "7 sept. 2026", "oui"],
         ["clics", "6", "–", "9 nov. 2026", "non"],
     ]
+
+
+def _chart_specs(app: AppTest) -> list[dict]:
+    return [json.loads(element.proto.spec) for element in app.get("vega_lite_chart")]
+
+
+def test_charts_write_dates_and_numbers_in_the_page_language(monkeypatch, demo_data):
+    app = _app(monkeypatch, demo_data, "resource")
+    (french,) = _chart_specs(app)  # the timeline
+    assert french["config"]["locale"]["time"]["shortMonths"][8] == "sept."
+    assert french["config"]["locale"]["number"]["decimal"] == ","
+    app.sidebar.radio(key="language").set_value("en").run()
+    (english,) = _chart_specs(app)
+    assert "locale" not in english.get("config", {})  # Vega's own: English
+
+
+def test_the_period_bounds_the_cascades_and_the_time_slider_of_the_tree(monkeypatch, demo_data):
+    app = _app(monkeypatch, demo_data, "resource")
+    (whole,) = [s for s in app.select_slider if s.key.startswith("tree-until-")]
+    key, whole_last, whole_days = whole.key, whole.value, len(whole.options)  # read now: live
+    cascade = key.removeprefix("tree-until-")
+    started, ended = _query(
+        demo_data, "SELECT (min(adopted_at), max(adopted_at)) FROM cascade_trees WHERE cascade = ?",
+        cascade,
+    )  # fmt: skip
+    assert (whole_last, whole_days) == (
+        ended.astimezone(UTC).date(),
+        (ended.date() - started.date()).days + 1,
+    )  # every day of the cascade, the last chosen
+    # a period ending two days into the cascade: its slider stops there
+    last = started.astimezone(UTC).date() + timedelta(days=2)
+    app.sidebar.date_input(key="period").set_value((date(2026, 9, 1), last)).run()
+    assert not app.exception, [item.value for item in app.exception]
+    (slider,) = [s for s in app.select_slider if s.key.startswith("tree-until-")]
+    assert slider.key == key  # still the largest cascade of the period
+    assert slider.value <= last < whole_last and len(slider.options) <= 3

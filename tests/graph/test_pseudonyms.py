@@ -1,6 +1,8 @@
 import hashlib
 import hmac
+import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -49,6 +51,22 @@ def test_secret_is_created_private_once_and_reused(tmp_path):
     assert load_or_create_secret(path) == secret
     assert len(secret) == 64
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_processes_creating_the_secret_at_once_all_get_the_first_one(tmp_path, monkeypatch):
+    """Another process writes the secret between this one's check and its creation (the demo
+    runs its imports at once): this one must use theirs, not fail, and leave no draft."""
+    path = tmp_path / "pseudonymisation.key"
+    theirs = "ab" * 32
+    real_link = os.link
+
+    def link_after_them(source, target):
+        Path(target).write_text(theirs + "\n", encoding="ascii")
+        real_link(source, target)
+
+    monkeypatch.setattr(os, "link", link_after_them)
+    assert load_or_create_secret(path) == theirs.encode("ascii")
+    assert [file.name for file in tmp_path.iterdir()] == ["pseudonymisation.key"]
 
 
 def test_short_secret_is_refused(tmp_path):

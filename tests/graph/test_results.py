@@ -283,8 +283,24 @@ def test_an_analysis_is_ready_only_when_recorded_with_its_tables(connection):
     assert analyses.last_analysis(connection)["analysis_id"] == "a"
 
 
-def test_adopters_and_named_handles(connection):
-    assert accounts.adopter_nodes(connection, "r2") == {"bluesky:dan", "bluesky:ana"}
+def test_adopters_are_timed_by_their_first_chosen_adoption(connection):
+    times = accounts.adoption_times(connection, AdoptionFilter(resources=("r1",)))
+    assert times["id"].tolist() == ["bluesky:ana", "bluesky:bob", "bluesky:cleo", "mastodon:ana"]
+    first = dict(zip(times["id"], times["adopted_at"], strict=True))
+    assert first["bluesky:bob"] == at(1, 10)  # the first of bob's two adoptions
+    assert pd.isna(first["bluesky:cleo"])  # only an adoption of unknown time: unknown
+    # a period keeps the adoptions within it: bob is timed by his second adoption, ana's
+    # adoption of r2 (Sep 2) counts, and cleo's unknown time is left out
+    within = accounts.adoption_times(connection, AdoptionFilter(date(2026, 9, 2), date(2026, 9, 3)))
+    first = dict(zip(within["id"], within["adopted_at"], strict=True))
+    assert first == {
+        "bluesky:ana": at(2, 12),
+        "bluesky:bob": at(2, 9),
+        "mastodon:ana": at(3, 23, 30),
+    }
+
+
+def test_named_handles(connection):
     assert accounts.named_handles(connection) == {"bluesky:inst": "bluesky:canope.fr"}
 
 

@@ -1,11 +1,15 @@
-"""Réseau / Network: the sociability graph by community, with a resource's adopters ringed."""
+"""Réseau / Network: the sociability graph by community, the accounts that had not adopted
+(any resource chosen, or one) by the day of the time slider in grey."""
+
+from dataclasses import replace
 
 import pandas as pd
 import streamlit as st
 
 from app.web.context import current
 from app.web.i18n import column_name, number
-from app.web.network import MAX_EDGES, legend, palette, pruned
+from app.web.network import FADED, MAX_EDGES, legend, palette, pruned
+from app.web.replay import time_slider
 from app.web.widgets import graph_downloads, network, table
 from graph.networks import sociability_network
 from graph.store import Store
@@ -35,12 +39,16 @@ centrality = controls[0].selectbox(
 budget = controls[1].select_slider(
     t("network.budget"), [100, 250, 500, 1000, 2000, 5000], value=500, key="budget"
 )
-resources = database.read(analyses.adopted_resources)
+resources = [
+    r
+    for r in database.read(analyses.adopted_resources)
+    if not context.filters.resources or r in context.filters.resources
+]
 overlay = controls[2].selectbox(
     t("network.overlay"),
     [None, *resources],
     key="overlay",
-    format_func=lambda r: r or t("network.none"),
+    format_func=lambda r: r or t("network.all_resources"),
 )
 aggregate = st.toggle(t("network.aggregate"), value=len(accounts) > 5000, key="aggregate")
 
@@ -83,9 +91,8 @@ else:
     st.caption(t("network.complete", total=number(len(accounts), language)))
 if len(ties) == MAX_EDGES:
     st.caption(t("network.ties", drawn=number(MAX_EDGES, language)))
-adopters = set()
-if overlay:
-    adopters = database.read(roles.adopter_nodes, overlay)
+chosen = replace(context.filters, resources=(overlay,)) if overlay else context.filters
+adopted = database.read(roles.adoption_times, chosen).set_index("id")["adopted_at"]
 values = shown[centrality].astype(float)
 colon = " : " if language == "fr" else ": "
 scale = (values - values.min()) / ((values.max() - values.min()) or 1.0)
@@ -102,14 +109,24 @@ nodes = pd.DataFrame(
         + values.map(lambda v: number(v, language)),
         "color": shown["community"].map(palette),
         "size": 6 + 24 * scale,
-        "ring": shown["id"].isin(adopters),
     }
 )
 st.caption(t("network.legend"))
 found = database.read(communities.communities).set_index("community")["label"]
 drawn = sorted(set(shown["community"].dropna()))
 st.html(legend((palette(c), f"{c}{colon}{found.get(c, t('communities.small'))}") for c in drawn))
-network(nodes, ties, height=650)
+
+
+def draw(until) -> None:
+    """The network with the accounts that had not adopted before ``until`` in grey."""
+    times = shown["id"].map(adopted)
+    adopters = shown["id"].isin(adopted.index)
+    if until is not None:
+        adopters &= pd.to_datetime(times, utc=True) < until
+    network(nodes.assign(color=nodes["color"].where(adopters, FADED)), ties, height=650)
+
+
+time_slider(context, adopted[adopted.index.isin(shown["id"])], "network-until", draw)
 
 
 def whole_graph():

@@ -1,11 +1,15 @@
-"""Vue d'ensemble / Overview: key figures, rankings, what is taking off, adoptions over time."""
+"""Vue d'ensemble / Overview: what's new, key figures, rankings, what is taking off, adoptions
+over time."""
 
+import html
 import json
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from app.report.build import whats_new
+from app.report.words import episode
 from app.web.context import current
 from app.web.i18n import day, number
 from app.web.widgets import chart, daily_bars, table
@@ -18,6 +22,41 @@ st.header(t("page.overview"))
 analysis = database.read(analyses.last_analysis)
 rule = json.loads(analysis["parameters"])["rule"]
 st.caption(t("data.analysis", when=day(analysis["finished_at"], context.language), rule=rule))
+
+st.subheader(t("overview.news"))
+news = database.read(whats_new, chosen.start, chosen.end)
+if news is not None:
+    period = news["period"]
+    st.caption(
+        t(
+            "overview.news_period",
+            first=day(period["first"], context.language),
+            last=day(period["last"], context.language),
+            days=number((period["last"] - period["first"]).days + 1, context.language),
+        )
+    )
+    told = [episode(row, context.language) for row in news["headline"][:3]]
+    st.html(
+        "".join(
+            f"<p><strong>{html.escape(first)}</strong> {html.escape(' '.join(rest))}</p>"
+            for first, *rest in told
+        )
+        or f"<p>{t('overview.news_none')}</p>"
+    )
+    if len(news["headline"]) > 3:
+        st.caption(
+            t("overview.news_more", count=number(len(news["headline"]) - 3, context.language))
+        )
+    adopted = news["resources"]
+    if not adopted.empty:
+        st.caption(t("overview.news_adopted"))
+        table(
+            context,
+            adopted[["title", "adoptions", "adoptions_change", "potential_reach",
+                     "structural_virality", "takeoff"]].head(5),
+            "whats-new",
+            "the resources adopted in the last days, with their change against the days before",
+        )  # fmt: skip
 
 st.subheader(t("overview.figures"))
 counts = database.read(adoptions.adoption_totals, chosen)

@@ -1,6 +1,11 @@
-"""Ressource / Resource: how one resource spread, cascade by cascade."""
+"""Ressource / Resource: the story of one resource's spread, read top to bottom: how much and
+when, where it started, when it took off, from account to account (the cascade tree, with its
+time slider), who carried it, how far it went, the campaigns, then the models."""
 
+import html
 import json
+from dataclasses import replace
+from datetime import timedelta
 
 import altair as alt
 import pandas as pd
@@ -8,11 +13,14 @@ import streamlit as st
 
 from app.web.context import current
 from app.web.i18n import depth_times, moment, number, phrase, word
-from app.web.network import edge_opacity, legend, palette
+from app.web.network import FADED, edge_opacity, legend, palette
+from app.web.replay import time_slider
+from app.web.story import story
 from app.web.widgets import chart, daily_bars, graph_downloads, network, table
 from graph.networks import cascade_forest
 from graph.store import Store
 from graph.store.results import adoptions, analyses, resources
+from graph.store.results.adoptions import AdoptionFilter
 
 context = current()
 t, database, language = context.t, context.database, context.language
@@ -32,8 +40,50 @@ resource = st.selectbox(
     t("resource.choose"), choices, key="resource", format_func=lambda r: f"{r} – {titles[r]}"
 )
 
-st.subheader(t("resource.timeline"))
+chosen = replace(context.filters, resources=(resource,))
 daily = database.read(adoptions.daily_adoptions, context.filters, resource)
+journey = database.read(resources.journey, resource)
+reached = database.read(resources.communities_reached, resource)
+reached["label"] = reached["label"].where(reached["community"] >= 0, t("communities.small"))
+carriers = database.read(resources.originators_and_amplifiers, resource, 50)
+
+
+def period_bounds(filters: AdoptionFilter):
+    """The chosen period as times (its end excluded), or ``None`` for every time."""
+    if not (filters.start and filters.end):
+        return None
+    return (pd.Timestamp(filters.start, tz="UTC"),
+            pd.Timestamp(filters.end + timedelta(days=1), tz="UTC"))  # fmt: skip
+
+
+def within(frame: pd.DataFrame, start: str, hours: str | None = None) -> pd.DataFrame:
+    """The rows of ``frame`` whose span (from ``start``, lasting ``hours``) meets the period."""
+    bounds = period_bounds(context.filters)
+    if bounds is None or frame.empty:
+        return frame
+    began = pd.to_datetime(frame[start], utc=True)
+    ended = began + pd.to_timedelta(frame[hours].fillna(0) if hours else 0, unit="h")
+    return frame[(began < bounds[1]) & (ended >= bounds[0])]
+
+
+cascades = within(database.read(resources.cascades, resource), "started_at", "lifetime_hours")
+episodes = within(database.read(resources.resource_episodes, resource), "start")
+
+st.subheader(t("resource.story"))
+told = story(
+    language,
+    titles[resource],
+    database.read(adoptions.adoption_totals, chosen),
+    daily,
+    journey,
+    cascades,
+    episodes,
+    reached,
+    carriers,
+)
+st.html(f"<p><strong>{html.escape(told[0])}</strong> {html.escape(' '.join(told[1:]))}</p>")
+
+st.subheader(t("resource.timeline"))
 if daily.empty:
     st.info(t("data.empty"))
 else:
@@ -69,16 +119,24 @@ else:
             f"adoptions of {resource} per day and platform",
         )
 
-st.subheader(t("resource.reach"))
+st.subheader(t("resource.journey"))
 table(
     context,
-    database.read(resources.reach, resource),
-    f"{resource}-reach",
-    f"reach figures of {resource}",
+    journey,
+    f"{resource}-journey",
+    f"the platforms {resource} reached, in order",
+)
+
+st.subheader(t("resource.takeoff"))
+st.caption(t("resource.takeoff_note"))
+table(
+    context,
+    episodes,
+    f"{resource}-takeoff",
+    f"take-off episodes of {resource}",
 )
 
 st.subheader(t("resource.cascades"))
-cascades = database.read(resources.cascades, resource)
 drawn = ["hours_to_depth_low", "hours_to_depth_high", "depth_probability"]
 shown = cascades.drop(columns=["hours_to_depth_mean", *drawn]).assign(
     hours_to_depth=[
@@ -131,10 +189,29 @@ else:
     edges = edges.assign(
         opacity=edge_opacity(edges["confidence"]), dashes=edges["confidence"].isna()
     )[["source", "target", "opacity", "dashes"]]
-    network(nodes, edges, height=480, tree=True)
     seen = set(tree["kind"])
     st.html(legend((palette(n), word(kind, language)) for kind, n in kinds.items() if kind in seen))
-    st.caption(t("resource.edge_legend"))
+    st.caption(t("resource.edge_legend") + " " + t("resource.tree_replay"))
+    times = pd.to_datetime(tree.set_index("account_id")["adopted_at"], utc=True)
+    bounds = period_bounds(context.filters)
+    if bounds is not None:  # nothing after the period; before it, the tree's beginnings
+        times = times[times.isna() | (times < bounds[1])]
+
+    def draw(until) -> None:
+        """The tree with the accounts that had not adopted before ``until`` (nor in the
+        period) faded, and the edges to them."""
+        if bounds is not None:
+            until = bounds[1] if until is None else min(until, bounds[1])
+        later = ~(times < until) if until is not None else pd.Series(False, index=times.index)
+        waiting = tree["account_id"].map(later).fillna(True).astype(bool).to_numpy()
+        faded = nodes.assign(
+            color=nodes["color"].where(~waiting, FADED), label=nodes["label"].where(~waiting, " ")
+        )
+        to_waiting = edges["target"].map(later).fillna(True).astype(bool).to_numpy()
+        network(faded, edges.assign(opacity=edges["opacity"].where(~to_waiting, 0.08)),
+                height=480, tree=True)  # fmt: skip
+
+    time_slider(context, times, f"tree-until-{cascade}", draw)
 
     def forest():
         with Store(database.path, read_only=True, lock_wait=0) as store:
@@ -147,17 +224,7 @@ else:
         f"the cascade trees of {resource}, nodes timed by adoption",
     )
 
-st.subheader(t("resource.journey"))
-table(
-    context,
-    database.read(resources.journey, resource),
-    f"{resource}-journey",
-    f"the platforms {resource} reached, in order",
-)
-
 st.subheader(t("resource.communities"))
-reached = database.read(resources.communities_reached, resource)
-reached["label"] = reached["label"].where(reached["community"] >= 0, t("communities.small"))
 table(
     context,
     reached,
@@ -168,7 +235,7 @@ table(
 st.subheader(t("resource.roles"))
 table(
     context,
-    database.read(resources.originators_and_amplifiers, resource, 50),
+    carriers,
     f"{resource}-roles",
     f"originators and amplifiers of {resource}",
 )
@@ -180,6 +247,24 @@ table(
     f"{resource}-institutional-share",
     f"institutional share of {resource}",
 )
+
+st.subheader(t("resource.reach"))
+table(
+    context,
+    database.read(resources.reach, resource),
+    f"{resource}-reach",
+    f"reach figures of {resource}",
+)
+
+st.subheader(t("resource.campaigns"))
+st.caption(t("resource.campaigns_note"))
+effects = database.read(resources.campaign_actions, resource)
+if "note" in effects.columns:  # an analysis made before rate ratios has other columns
+    effects = effects[["label", "attributed_adoptions", "adoptions_per_day_before",
+                       "adoptions_per_day_after", "rate_ratio", "rate_ratio_low",
+                       "rate_ratio_high", "note"]]  # fmt: skip
+    effects = effects.assign(note=effects["note"].map(lambda v: phrase(v, language)))
+table(context, effects, f"{resource}-campaigns", f"campaign actions on {resource}")
 
 st.subheader(t("resource.bass"))
 st.caption(t("resource.bass_note"))
@@ -204,22 +289,3 @@ table(
     f"{resource}-categories",
     f"Rogers' adopter categories of {resource}",
 )
-
-st.subheader(t("resource.takeoff"))
-st.caption(t("resource.takeoff_note"))
-table(
-    context,
-    database.read(resources.resource_episodes, resource),
-    f"{resource}-takeoff",
-    f"take-off episodes of {resource}",
-)
-
-st.subheader(t("resource.campaigns"))
-st.caption(t("resource.campaigns_note"))
-effects = database.read(resources.campaign_actions, resource)
-if "note" in effects.columns:  # an analysis made before rate ratios has other columns
-    effects = effects[["label", "attributed_adoptions", "adoptions_per_day_before",
-                       "adoptions_per_day_after", "rate_ratio", "rate_ratio_low",
-                       "rate_ratio_high", "note"]]  # fmt: skip
-    effects = effects.assign(note=effects["note"].map(lambda v: phrase(v, language)))
-table(context, effects, f"{resource}-campaigns", f"campaign actions on {resource}")

@@ -1,4 +1,4 @@
-"""Accounts in the results: roles, bridges, the adopters of a resource, display names."""
+"""Accounts in the results: roles, bridges, when they adopted, display names."""
 
 from __future__ import annotations
 
@@ -6,10 +6,11 @@ import duckdb
 import pandas as pd
 
 from graph.store import queries as q
+from graph.store.results.adoptions import AdoptionFilter
 
 __all__ = [
     "account_roles",
-    "adopter_nodes",
+    "adoption_times",
     "bridges",
     "named_handles",
     "network_accounts",
@@ -66,13 +67,16 @@ def bridges(connection: duckdb.DuckDBPyConnection, limit: int) -> pd.DataFrame:
     ).df()
 
 
-def adopter_nodes(connection: duckdb.DuckDBPyConnection, resource_id: str) -> set[str]:
-    """Return the adopters of ``resource_id`` as ``platform:account_id``."""
-    rows = connection.execute(
-        "SELECT DISTINCT platform || ':' || account_id FROM adoptions WHERE resource_id = ?",
-        [resource_id],
-    ).fetchall()
-    return {node for (node,) in rows}
+def adoption_times(connection: duckdb.DuckDBPyConnection, chosen: AdoptionFilter) -> pd.DataFrame:
+    """Return each account with an adoption ``chosen`` selects: ``id``
+    (``platform:account_id``) and ``adopted_at``, its first timed adoption (null when none of
+    its adoptions is timed); by id."""
+    where, parameters = chosen.where()
+    return connection.execute(
+        "SELECT a.platform || ':' || a.account_id AS id, min(a.adopted_at) AS adopted_at "
+        f"FROM adoptions a WHERE {where} GROUP BY ALL ORDER BY id",
+        parameters,
+    ).df()
 
 
 def named_handles(connection: duckdb.DuckDBPyConnection) -> dict[str, str]:
