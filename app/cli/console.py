@@ -17,7 +17,7 @@ from rich.table import Table
 
 from app.cli.translation import _, language, number
 from app.config import Settings
-from app.web.i18n import COLUMNS
+from app.web.i18n import COLUMNS, PHRASED, WORDED, phrase, word
 
 __all__ = [
     "EXIT_BUG",
@@ -75,8 +75,18 @@ def table(title: str, rows: list[dict], columns: list[str] | None = None) -> Tab
     for column in columns:
         shown.add_column(heading(column), overflow="fold")
     for row in rows:
-        shown.add_row(*(cell(row[column]) for column in columns))
+        shown.add_row(*(cell(_said(column, row[column])) for column in columns))
     return shown
+
+
+def _said(column: str, value):
+    """``value`` in the language in use when it is a phrase of the analysis (a note, a flag)
+    or a word of the app's vocabulary (a kind), as the app writes them; else unchanged."""
+    if language() == "en" or not isinstance(value, str):
+        return value
+    if column in PHRASED:
+        return phrase(value, "fr")
+    return word(value, "fr") if column in WORDED else value
 
 
 def heading(column: str) -> str:
@@ -110,6 +120,17 @@ def heading(column: str) -> str:
         "with_text": _("with text"), "oldest": _("oldest"), "newest": _("newest"),
         "what": _("what"), "path": _("path"), "mode": _("mode"), "accounts": _("accounts"),
         "follows": _("follows"),
+        # the demo's evaluation against its truth
+        "method": _("method"), "mean confidence": _("mean confidence"), "true": _("true"),
+        "collected": _("collected"), "not in truth": _("not in truth"), "rule": _("rule"),
+        "correct": _("correct"), "accuracy": _("accuracy"), "bin": _("bin"),
+        "metric": _("metric"), "covered": _("covered"), "precision": _("precision"),
+        "recall": _("recall"), "caused after": _("caused after"),
+        "excess after": _("excess after"), "episodes": _("episodes"),
+        "campaign": _("campaign"), "cascade": _("cascade"), "resource": _("resource"),
+        "planted": _("planted"), "reference": _("reference"),
+        "per 100 [95 %]": _("per 100 [95 %]"), "covers": _("covers"),
+        "placebo": _("placebo"), "found": _("found"), "worst": _("worst"),
     }  # fmt: skip
     if language() == "fr" and column in COLUMNS:
         return COLUMNS[column][0]

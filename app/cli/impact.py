@@ -11,7 +11,8 @@ import click
 
 from app.cli.analyze import analysis_ready, resources_known
 from app.cli.console import EXIT_OK, EXIT_USER_ERROR, out, settings_of, table
-from app.cli.translation import _, command, ngettext, number, option
+from app.cli.translation import _, command, language, ngettext, number, option
+from app.web.i18n import phrase
 from graph.store import Store
 
 __all__ = ["impact"]
@@ -95,7 +96,7 @@ def uptake_sentence(row: dict) -> str:
     """
     who = _("All resources") if row["scope"] == "pooled" else row["resource_id"]
     if row["note"]:
-        return _("{who}: {note}.").format(who=who, note=row["note"])
+        return _("{who}: {note}.").format(who=who, note=_phrase(row["note"]))
     outcomes = {"enrolment": _("enrolments"), "visit": _("visits"),
                 "completion": _("completions")}  # fmt: skip
     text = _("{who}: {per_100} {outcomes} per 100 adoptions").format(
@@ -110,10 +111,11 @@ def uptake_sentence(row: dict) -> str:
     else:
         text += " " + _("(no interval)")
     if row["flag"]:
-        text += " " + _("[flagged: {flag}]").format(flag=row["flag"])
+        text += " " + _("[flagged: {flag}]").format(flag=_phrase(row["flag"]))
     placebo = row["placebo_per_100"]
     if not all(map(_measured, (placebo, row["placebo_low"], row["placebo_high"]))):
-        return text + _("; placebo: {note}.").format(note=row["placebo_note"] or _("not measured"))
+        note = _phrase(row["placebo_note"]) or _("not measured")
+        return text + _("; placebo: {note}.").format(note=note)
     verdict = (_("finds nothing, as it should") if row["placebo_contains_zero"]
                else _("finds an effect: do not trust the estimate"))  # fmt: skip
     return text + _(
@@ -141,9 +143,12 @@ def campaign_row(row: dict) -> dict:
     ...     "cost_per_enrolment_high": 25.0, "cost_note": None})["cost per enrolment"]
     '20.00 € (17.80 to 25.00)'
     """
-    ratio = row["note"] or _interval(row, "rate_ratio", "rate_ratio_low", "rate_ratio_high")
-    cost = row["cost_note"] or _interval(row, "cost_per_enrolment", "cost_per_enrolment_low",
-                                         "cost_per_enrolment_high", " €")  # fmt: skip
+    ratio = _phrase(row["note"]) or _interval(
+        row, "rate_ratio", "rate_ratio_low", "rate_ratio_high"
+    )
+    cost = _phrase(row["cost_note"]) or _interval(
+        row, "cost_per_enrolment", "cost_per_enrolment_low", "cost_per_enrolment_high", " €"
+    )
     return {
         "action": row["label"],
         "source": row["source"],
@@ -183,3 +188,8 @@ def _missing(value) -> bool:
 
 def _records(frame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", date_format="iso")) if len(frame) else []
+
+
+def _phrase(value):
+    """A note or flag of the analysis in the language in use (as the app writes it)."""
+    return phrase(value, language())

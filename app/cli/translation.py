@@ -53,6 +53,7 @@ __all__ = [
 
 LANGUAGES = ("fr", "en")
 LOCALE = Path(__file__).with_name("locale")
+REPORT = Path(__file__).parent.parent / "report"
 DOMAIN = "essaim"
 #: The space French puts before ':', ';', '?', '!', '%' and between thousands.
 SPACE = "\u00a0"
@@ -199,7 +200,8 @@ def _help_texts(command: click.Command, path: str) -> Iterator[tuple[str, str]]:
 
 def messages():
     """Every message the command line shows, as a Babel catalogue (the template of
-    ``essaim.po``): the strings marked in app/cli and in click, and every help text."""
+    ``essaim.po``): the strings marked in app/cli, app/report and click, and every help
+    text."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
 
@@ -208,7 +210,8 @@ def messages():
     use("en")
     catalogue = Catalog(domain=DOMAIN, project="essaim", charset="utf-8")
     keywords = {"_": None, "ngettext": (1, 2)}
-    for folder in (Path(__file__).parent, Path(click.__file__).parent):
+    # app/report: the lines ``watch`` prints when it sends a report
+    for folder in (Path(__file__).parent, REPORT, Path(click.__file__).parent):
         found = extract_from_dir(folder, keywords=keywords, comment_tags=("TRANSLATORS:",))
         for filename, line, message, comments, _context in found:
             where = f"{folder.name}/{filename}"

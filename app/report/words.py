@@ -193,6 +193,12 @@ _WORDS = {
         "{source} ({query}): {runs} run(s) from {first} to {last}.",
     ),
     "methods": ("Méthodes", "Methods"),
+    # the e-mail that carries it
+    "mail.subject": ("essaim : rapport {label}", "essaim: report {label}"),
+    "mail.body": (
+        "Le rapport essaim de {label} est joint (HTML et PDF).",
+        "The essaim report of {label} is attached (HTML and PDF).",
+    ),
 }
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "CHART_LOCALES",
     "COLUMNS",
     "LANGUAGES",
+    "PHRASED",
     "cell",
     "column_name",
     "day",
@@ -35,6 +36,27 @@ LANGUAGES = {"fr": "Français", "en": "English"}
 #: Whole values in French: model names and adopter categories.
 _PHRASES = {
     "too few adoptions to measure": "trop peu d'adoptions pour mesurer",
+    # notes of the uptake and of the campaigns' effect on use
+    "too few days to measure": "trop peu de jours pour mesurer",
+    "too few enrolments to measure": "trop peu d'inscriptions pour mesurer",
+    "no enrolments imported": "aucune inscription importée",
+    "no visits imported": "aucune visite importée",
+    "no completions imported": "aucun achèvement importé",
+    "no views imported": "aucune vue importée",
+    "singular: the adoptions at some lags cannot be told apart": (
+        "singulier : les adoptions de certains délais ne se distinguent pas"
+    ),
+    "no baseline keeps every mean positive": (
+        "aucune ligne de base ne garde toutes les moyennes positives"
+    ),
+    "did not converge": "n'a pas convergé",
+    "its links lead to no catalogue resource": (
+        "ses liens ne mènent à aucune ressource du catalogue"
+    ),
+    "no enrolments loaded": "aucune inscription chargée",
+    "no cost in the campaign file": "aucun coût dans le fichier de campagne",
+    "excess enrolments unknown": "inscriptions en excès inconnues",
+    "no excess enrolments": "aucune inscription en excès",
     "external": "externe",
     "bass": "Bass",
     "generalized bass": "Bass généralisé",
@@ -732,6 +754,9 @@ COLUMNS = {
 #: Columns holding shares in [0, 1], written as percentages.
 SHARES = {"share", "stated_share", "coverage", "share_through_institutions",
           "institutional_reach_share"}  # fmt: skip
+#: Columns whose values are phrases of the analysis (notes, flags, fits' statuses, models).
+PHRASED = {"note", "flag", "placebo_note", "cost_note", "status", "model", "impulses",
+           "category"}  # fmt: skip
 #: Columns whose values are words of :data:`_WORDS`.
 WORDED = {"figure", "kind", "method", "records"}
 
@@ -883,11 +908,18 @@ def moment(value, language: str) -> str:
 
 
 def cell(
-    value, language: str, *, share: bool = False, worded: bool = False, signed: bool = False
+    value,
+    language: str,
+    *,
+    share: bool = False,
+    worded: bool = False,
+    signed: bool = False,
+    phrased: bool = False,
 ) -> str:
     """A table cell as shown: numbers by :func:`number` (or :func:`percent` for a
     ``share``; with their sign when ``signed``, a change), dates by :func:`moment`, yes/no,
-    lists joined, words of the vocabulary translated when ``worded``; '–' when missing.
+    lists joined, words of the vocabulary translated when ``worded``, phrases of the analysis
+    by :func:`phrase` when ``phrased``; '–' when missing.
 
     >>> cell(True, "fr"), cell(6.0, "fr"), cell(0.5, "en", share=True), cell(["a", "b"], "en")
     ('oui', '6', '50%', 'a, b')
@@ -895,6 +927,8 @@ def cell(
     ('+6', '−1 234', '0')
     >>> cell("stated:via", "en", worded=True), cell("stated:via", "en"), cell(None, "fr")
     ('stated: via', 'stated:via', '–')
+    >>> cell("did not converge", "fr", phrased=True), cell("did not converge", "fr")
+    ("n'a pas convergé", 'did not converge')
     """
     if isinstance(value, (list, tuple, np.ndarray)):
         return ", ".join(str(item) for item in value)
@@ -908,6 +942,8 @@ def cell(
         return percent(value, language) if share else number(value, language)
     if isinstance(value, (pd.Timestamp, datetime.date)):
         return moment(value, language)
+    if phrased:
+        return str(phrase(value, language))
     return str(word(value, language) if worded else value)
 
 

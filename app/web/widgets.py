@@ -17,7 +17,7 @@ import streamlit as st
 
 from app.web.context import Context
 from app.web.data import version_of
-from app.web.i18n import CHART_LOCALES, SHARES, WORDED, cell, column_name
+from app.web.i18n import CHART_LOCALES, PHRASED, SHARES, WORDED, cell, column_name
 from app.web.network import PALETTE, layout, network_html
 from graph.export import file_stem, formula_safe_frame, sidecar_bytes, write_gexf, write_graphml
 from graph.networks import provenance_of
@@ -90,6 +90,7 @@ def displayed(frame: pd.DataFrame, language: str):
             share=column in SHARES,
             worded=column in WORDED,
             signed=column.endswith("_change"),
+            phrased=column in PHRASED,
         )
         for column in frame.columns
     }

@@ -12,8 +12,9 @@ import pytest
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from click.testing import CliRunner
+from rich.console import Console
 
-from app.cli import translation
+from app.cli import console, translation
 from app.cli.alerts import Alert
 from app.cli.impact import uptake_sentence
 from app.cli.main import cli
@@ -293,3 +294,22 @@ def test_the_other_commands_speak_french_too(tmp_path):
     assert "3 lignes lues" in said(imported) and "1 lignes refusées." in said(imported)
     assert "ligne 3\u00a0: favorite_count is not a number" in said(imported)
     assert "Ensuite\u00a0: essaim load" in said(imported)
+
+
+def test_the_analysis_notes_flags_and_kinds_are_said_in_french():
+    row = {"scope": "resource", "resource_id": "r1", "outcome": "visit", "per_100": 3.0,
+           "per_100_low": None, "per_100_high": None, "note": None,
+           "flag": "did not converge", "placebo_per_100": None, "placebo_low": None,
+           "placebo_high": None, "placebo_contains_zero": None,
+           "placebo_note": "too few days to measure"}  # fmt: skip
+    translation.use("fr")
+    sentence = uptake_sentence(row)
+    assert "n'a pas convergé" in sentence and "trop peu de jours pour mesurer" in sentence
+    shown = io.StringIO()
+    rows = [{"note": "no enrolments loaded", "kind": "views", "title": "no enrolments loaded"}]
+    Console(file=shown, width=200).print(console.table("t", rows))
+    assert "aucune inscription chargée" in shown.getvalue()  # the note, translated
+    assert "vues" in shown.getvalue()  # the kind, a word of the app's vocabulary
+    assert "no enrolments loaded" in shown.getvalue()  # a title is data: as it is
+    translation.use("en")
+    assert "[flagged: did not converge]; placebo: too few days to measure." in uptake_sentence(row)

@@ -173,3 +173,23 @@ def test_whats_new_is_the_last_seven_days_of_data_or_the_days_chosen(data, demo_
 def gather_headline(data, period: str) -> list[dict]:
     with Store(data / "essaim.duckdb", read_only=True) as store:
         return gather(store, period)["headline"]
+
+
+def test_the_mail_speaks_the_report_language_and_the_watch_the_command_line_one(
+    data, tmp_path, monkeypatch
+):
+    config = tmp_path / "essaim.toml"
+    config.write_text('[watch]\nreport = "week"\nreport_to = "mailto:equipe@example.org"\n'
+                      'report_lang = "en"\n', "utf-8")  # fmt: skip
+    monkeypatch.setattr(send, "clock", lambda: datetime(2026, 9, 8, 10, tzinfo=UTC))
+    mails = []
+    monkeypatch.setattr(send, "send_mail", lambda settings, message: mails.append(message))
+    result = CliRunner().invoke(cli, ["--lang", "fr", "--config", config, "--data", data,
+                                      "watch", "--cycles", "1"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "rapport de 2026-W36 envoyé à mailto:equipe@example.org" in result.output
+    (mail,) = mails
+    assert mail["Subject"] == "essaim: report 2026-W36"  # the report's language: English
+    assert mail.get_body(("plain",)).get_content().startswith("The essaim report of 2026-W36")
+    assert [part.get_filename() for part in mail.iter_attachments()] == [
+        "report-2026-W36-en.html", "report-2026-W36-en.pdf"]  # fmt: skip

@@ -12,7 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from app.web.context import current
-from app.web.i18n import depth_times, moment, number, phrase, word
+from app.web.i18n import depth_times, moment, number, word
 from app.web.network import FADED, edge_opacity, legend, palette
 from app.web.replay import time_slider
 from app.web.story import story
@@ -263,29 +263,25 @@ if "note" in effects.columns:  # an analysis made before rate ratios has other c
     effects = effects[["label", "attributed_adoptions", "adoptions_per_day_before",
                        "adoptions_per_day_after", "rate_ratio", "rate_ratio_low",
                        "rate_ratio_high", "note"]]  # fmt: skip
-    effects = effects.assign(note=effects["note"].map(lambda v: phrase(v, language)))
 table(context, effects, f"{resource}-campaigns", f"campaign actions on {resource}")
 
 st.subheader(t("resource.bass"))
 st.caption(t("resource.bass_note"))
-models = database.read(resources.bass_fit, resource)
 table(
     context,
-    models.assign(**{name: models[name].map(lambda v: phrase(v, language))
-                     for name in ("model", "status", "impulses")}),
+    database.read(resources.bass_fit, resource),
     f"{resource}-models",
     f"adoption models of {resource}",
-)  # fmt: skip
+)
 
 st.subheader(t("resource.categories"))
 last = database.read(analyses.last_analysis)
 if last is not None:  # analyses before the rule was a parameter used σ
     rule = json.loads(last.parameters).get("categories_rule", "sigma")
     st.caption(t(f"resource.categories_{rule}"))
-categories = database.read(resources.adopter_categories, resource)
 table(
     context,
-    categories.assign(category=categories["category"].map(lambda v: phrase(v, language))),
+    database.read(resources.adopter_categories, resource),
     f"{resource}-categories",
     f"Rogers' adopter categories of {resource}",
 )

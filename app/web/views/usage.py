@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from app.web.context import current
-from app.web.i18n import number
+from app.web.i18n import number, phrase
 from app.web.network import PALETTE
 from app.web.widgets import chart, table
 from graph.store.results import adoptions, analyses
@@ -122,9 +122,9 @@ else:
         )
     )
     if pd.notna(row["flag"]) and row["flag"]:
-        st.warning(row["flag"])
+        st.warning(phrase(row["flag"], language))
     if pd.isna(row["placebo_contains_zero"]):
-        st.caption(t("usage.placebo_unknown", note=row["placebo_note"] or ""))
+        st.caption(t("usage.placebo_unknown", note=phrase(row["placebo_note"] or "", language)))
     elif row["placebo_contains_zero"]:
         st.caption(t("usage.placebo_ok"))
     else:
