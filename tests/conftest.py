@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from app.cli import translation
 from collectors.bluesky import parse_payload
 from collectors.parsing import ParseContext
 from collectors.rawrun import RawRunWriter
@@ -21,9 +22,10 @@ SEARCH_URL = "https://bsky.social/xrpc/app.bsky.feed.searchPosts"
 
 
 @pytest.fixture(autouse=True)
-def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """No test reads the user's configuration or writes their secret, or speaks its
-    language."""
+    language; none leaves the next one speaking French (``essaim --lang fr`` run in the
+    test's process sets the language of the process)."""
     monkeypatch.setenv("ESSAIM_SECRET_FILE", str(tmp_path / "secret.key"))
     monkeypatch.delenv("ESSAIM_DATA", raising=False)
     monkeypatch.delenv("ESSAIM_CONFIG", raising=False)
@@ -32,6 +34,8 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Non
     monkeypatch.setenv("LANG", "C.UTF-8")
     for name in ("ESSAIM_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(name, raising=False)
+    yield
+    translation.use("en")
 
 
 @pytest.fixture

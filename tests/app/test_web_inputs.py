@@ -67,13 +67,18 @@ def test_an_audience_without_follower_lists_is_unknown_not_zero(monkeypatch, sto
     app = _app(monkeypatch, stores["follows"])
     assert _metric(app, "Audience unique") == "inconnue"
     assert _metric(app, "Portée potentielle") == "inconnue"  # no follower count declared
-    ranking = _tables(app)[0].set_index("ressource")
+    ranking = _ranking(app)
     assert ranking["audience unique"].isna().all()
     compared = _tables(_app(monkeypatch, stores["follows"], "compare"))[0]
     assert compared["audience unique"].isna().all()
     with_follows = _app(monkeypatch, stores["likes"])
     assert _metric(with_follows, "Audience unique") == "au moins 1"  # dan follows bob
-    assert _tables(with_follows)[0].set_index("ressource").loc["r1", "audience unique"] == 1
+    assert _ranking(with_follows).loc["r1", "audience unique"] == 1
+
+
+def _ranking(app):
+    """The overview's ranking of resources (after what's new, which names them by title)."""
+    return next(t for t in _tables(app) if "ressource" in t.columns).set_index("ressource")
 
 
 @pytest.mark.parametrize("page", PAGES)
