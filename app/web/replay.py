@@ -17,7 +17,7 @@ import streamlit as st
 from app.web.context import Context
 from app.web.i18n import day, number
 
-__all__ = ["STEPS", "days_of", "replay_days", "time_slider"]
+__all__ = ["STEPS", "days_of", "replay_days", "time_slider", "until_end_of"]
 
 #: A replay shows at most this many days.
 STEPS = 20

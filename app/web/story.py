@@ -61,17 +61,13 @@ def story(
     def n(value) -> str:
         return number(value, language)
 
-    told = [t("totals", title=title, adoptions=n(totals["adoptions"]),
-              adopters=n(totals["adopters"]))]  # fmt: skip
-    if not daily.empty:
-        told[0] = t(
-            "totals_days",
-            title=title,
-            adoptions=n(totals["adoptions"]),
-            adopters=n(totals["adopters"]),
-            first=day(daily["day"].min(), language),
-            last=day(daily["day"].max(), language),
-        )
+    counts = {"title": title, "adoptions": n(totals["adoptions"]),
+              "adopters": n(totals["adopters"])}  # fmt: skip
+    if daily.empty:  # no timed adoption: no dates
+        told = [t("totals", **counts)]
+    else:
+        told = [t("totals_days", **counts, first=day(daily["day"].min(), language),
+                  last=day(daily["day"].max(), language))]  # fmt: skip
     if not journey.empty:
         first = journey.iloc[0]
         when = moment(first["first_seen_at"], language)

@@ -7,6 +7,7 @@ analysis and its parameters, the source runs, the methods paragraph, and what th
 from __future__ import annotations
 
 import functools
+import html
 import io
 import tempfile
 from pathlib import Path
@@ -23,7 +24,7 @@ from graph.export import file_stem, formula_safe_frame, sidecar_bytes, write_gex
 from graph.networks import provenance_of
 from graph.store import Store
 
-__all__ = ["chart", "daily_bars", "displayed", "graph_downloads", "network", "table"]
+__all__ = ["chart", "daily_bars", "displayed", "graph_downloads", "narrative", "network", "table"]
 
 
 #: Tables of at most this many rows are drawn as plain tables, larger ones as scrolling grids.
@@ -95,6 +96,17 @@ def displayed(frame: pd.DataFrame, language: str):
         for column in frame.columns
     }
     return shown.style.format(formats)
+
+
+def narrative(paragraphs: list[list[str]]) -> None:
+    """Show paragraphs of sentences, the first of each in bold; escaped, since they hold
+    titles and names from the data."""
+    st.html(
+        "".join(
+            f"<p><strong>{html.escape(first)}</strong> {html.escape(' '.join(rest))}</p>"
+            for first, *rest in paragraphs
+        )
+    )
 
 
 def table(context: Context, frame: pd.DataFrame, name: str, holds: str, **options) -> None:

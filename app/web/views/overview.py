@@ -1,7 +1,6 @@
 """Vue d'ensemble / Overview: what's new, key figures, rankings, what is taking off, adoptions
 over time."""
 
-import html
 import json
 
 import altair as alt
@@ -12,7 +11,7 @@ from app.report.build import whats_new
 from app.report.words import episode
 from app.web.context import current
 from app.web.i18n import day, number
-from app.web.widgets import chart, daily_bars, table
+from app.web.widgets import chart, daily_bars, narrative, table
 from graph.store.results import adoptions, analyses, resources
 
 context = current()
@@ -35,14 +34,10 @@ if news is not None:
             days=number((period["last"] - period["first"]).days + 1, context.language),
         )
     )
-    told = [episode(row, context.language) for row in news["headline"][:3]]
-    st.html(
-        "".join(
-            f"<p><strong>{html.escape(first)}</strong> {html.escape(' '.join(rest))}</p>"
-            for first, *rest in told
-        )
-        or f"<p>{t('overview.news_none')}</p>"
-    )
+    if news["headline"]:
+        narrative([episode(row, context.language) for row in news["headline"][:3]])
+    else:
+        st.write(t("overview.news_none"))
     if len(news["headline"]) > 3:
         st.caption(
             t("overview.news_more", count=number(len(news["headline"]) - 3, context.language))

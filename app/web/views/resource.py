@@ -2,10 +2,8 @@
 when, where it started, when it took off, from account to account (the cascade tree, with its
 time slider), who carried it, how far it went, the campaigns, then the models."""
 
-import html
 import json
 from dataclasses import replace
-from datetime import timedelta
 
 import altair as alt
 import pandas as pd
@@ -14,9 +12,9 @@ import streamlit as st
 from app.web.context import current
 from app.web.i18n import depth_times, moment, number, word
 from app.web.network import FADED, edge_opacity, legend, palette
-from app.web.replay import time_slider
+from app.web.replay import time_slider, until_end_of
 from app.web.story import story
-from app.web.widgets import chart, daily_bars, graph_downloads, network, table
+from app.web.widgets import chart, daily_bars, graph_downloads, narrative, network, table
 from graph.networks import cascade_forest
 from graph.store import Store
 from graph.store.results import adoptions, analyses, resources
@@ -52,8 +50,7 @@ def period_bounds(filters: AdoptionFilter):
     """The chosen period as times (its end excluded), or ``None`` for every time."""
     if not (filters.start and filters.end):
         return None
-    return (pd.Timestamp(filters.start, tz="UTC"),
-            pd.Timestamp(filters.end + timedelta(days=1), tz="UTC"))  # fmt: skip
+    return pd.Timestamp(filters.start, tz="UTC"), until_end_of(filters.end)
 
 
 def within(frame: pd.DataFrame, start: str, hours: str | None = None) -> pd.DataFrame:
@@ -81,7 +78,7 @@ told = story(
     reached,
     carriers,
 )
-st.html(f"<p><strong>{html.escape(told[0])}</strong> {html.escape(' '.join(told[1:]))}</p>")
+narrative([told])
 
 st.subheader(t("resource.timeline"))
 if daily.empty:
