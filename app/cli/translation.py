@@ -3,7 +3,8 @@
 The language is ``--lang fr|en``, else ``ESSAIM_LANG``, else French when the first of
 ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` that is set starts with ``fr``, else
 English. Messages are written in English and marked ``_()`` (``ngettext`` where a count
-varies); the help of commands and options is translated when shown, by the classes below
+varies), here and in collectors/ and graph/, which take them from ``collectors.speech``
+(the language chosen here is said there); the help of commands and options is translated when shown, by the classes below
 (``command``, ``group`` and ``option`` make them); click's own words ("Usage:", "Error:
 No such option" …) are looked up in the same catalogue, since its modules' ``_`` and
 ``ngettext`` are pointed at ours. French is ``locale/fr/LC_MESSAGES/essaim.po``, compiled
@@ -32,6 +33,8 @@ import click.termui
 import click.types
 import click.utils
 
+from collectors.speech import _, language, ngettext, speak
+
 __all__ = [
     "LANGUAGES",
     "Command",
@@ -53,33 +56,17 @@ __all__ = [
 
 LANGUAGES = ("fr", "en")
 LOCALE = Path(__file__).with_name("locale")
-REPORT = Path(__file__).parent.parent / "report"
+#: The folders whose marked messages the command line shows, beside app/cli.
+SHOWN = [Path(__file__).parents[1] / "report",
+         *(Path(__file__).parents[2] / package for package in ("collectors", "graph"))]  # fmt: skip
 DOMAIN = "essaim"
 #: The space French puts before ':', ';', '?', '!', '%' and between thousands.
 SPACE = "\u00a0"
 
-_current = {"language": "en", "translation": gettext.NullTranslations()}
-
-
 def use(chosen: str) -> None:
-    """Speak ``chosen`` (``fr`` or ``en``) from now on."""
+    """Speak ``chosen`` (``fr`` or ``en``) from now on, in every layer's messages."""
     found = gettext.translation(DOMAIN, LOCALE, [chosen]) if chosen == "fr" else None
-    _current.update(language=chosen, translation=found or gettext.NullTranslations())
-
-
-def language() -> str:
-    """The language in use: ``fr`` or ``en``."""
-    return _current["language"]
-
-
-def _(message: str) -> str:
-    """``message`` in the language in use."""
-    return _current["translation"].gettext(message)
-
-
-def ngettext(singular: str, plural: str, count: int) -> str:
-    """``singular`` or ``plural``, as ``count`` asks, in the language in use."""
-    return _current["translation"].ngettext(singular, plural, count)
+    speak(chosen, found or gettext.NullTranslations())
 
 
 def number(value: float, spec: str = ",") -> str:
@@ -200,8 +187,8 @@ def _help_texts(command: click.Command, path: str) -> Iterator[tuple[str, str]]:
 
 def messages():
     """Every message the command line shows, as a Babel catalogue (the template of
-    ``essaim.po``): the strings marked in app/cli, app/report and click, and every help
-    text."""
+    ``essaim.po``): the strings marked in app/cli, app/report, collectors, graph and click,
+    and every help text."""
     from babel.messages.catalog import Catalog
     from babel.messages.extract import extract_from_dir
 
@@ -209,9 +196,9 @@ def messages():
 
     use("en")
     catalogue = Catalog(domain=DOMAIN, project="essaim", charset="utf-8")
-    keywords = {"_": None, "ngettext": (1, 2)}
+    keywords = {"_": None, "N_": None, "ngettext": (1, 2)}
     # app/report: the lines ``watch`` prints when it sends a report
-    for folder in (Path(__file__).parent, REPORT, Path(click.__file__).parent):
+    for folder in (Path(__file__).parent, *SHOWN, Path(click.__file__).parent):
         found = extract_from_dir(folder, keywords=keywords, comment_tags=("TRANSLATORS:",))
         for filename, line, message, comments, _context in found:
             where = f"{folder.name}/{filename}"
