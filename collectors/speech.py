@@ -42,6 +42,6 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return _current["translation"].ngettext(singular, plural, count)
 
 
-def N_(message: str) -> str:  # noqa: N802 (gettext's name for it)
+def N_(message: str) -> str:
     """``message`` as it is: marks a message that is said later with :func:`_`."""
     return message
