@@ -4,11 +4,12 @@ The language is ``--lang fr|en``, else ``ESSAIM_LANG``, else French when the fir
 ``LANGUAGE``, ``LC_ALL``, ``LC_MESSAGES`` and ``LANG`` that is set starts with ``fr``, else
 English. Messages are written in English and marked ``_()`` (``ngettext`` where a count
 varies), here and in collectors/ and graph/, which take them from ``collectors.speech``
-(the language chosen here is said there); the help of commands and options is translated
-when shown, by the classes below (``command``, ``group`` and ``option`` make them); click's own words ("Usage:", "Error:
-No such option" …) are looked up in the same catalogue, since its modules' ``_`` and
-``ngettext`` are pointed at ours. French is ``locale/fr/LC_MESSAGES/essaim.po``, compiled
-into ``essaim.mo`` beside it; both are committed and shipped.
+(the language chosen here is said there). The help of commands and options is translated
+when shown, by the classes below (``command``, ``group`` and ``option`` make them); click's
+own words ("Usage:", "Error: No such option" …) are looked up in the same catalogue, since
+its modules' ``_`` and ``ngettext`` are pointed at ours. French is
+``locale/fr/LC_MESSAGES/essaim.po``, compiled into ``essaim.mo`` beside it; both are
+committed and shipped.
 
 After changing a message, ``python -m app.cli.translation`` (it needs Babel, from the test
 extra) extracts every message into the catalogue, then translate what it marks new or fuzzy
