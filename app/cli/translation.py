@@ -34,6 +34,7 @@ import click.termui
 import click.types
 import click.utils
 
+from app.web.i18n import in_french
 from collectors.speech import _, language, ngettext, speak
 
 __all__ = [
@@ -61,8 +62,7 @@ LOCALE = Path(__file__).with_name("locale")
 SHOWN = [Path(__file__).parents[1] / "report",
          *(Path(__file__).parents[2] / package for package in ("collectors", "graph"))]  # fmt: skip
 DOMAIN = "essaim"
-#: The space French puts before ':', ';', '?', '!', '%' and between thousands.
-SPACE = "\u00a0"
+
 
 def use(chosen: str) -> None:
     """Speak ``chosen`` (``fr`` or ``en``) from now on, in every layer's messages."""
@@ -79,9 +79,7 @@ def number(value: float, spec: str = ",") -> str:
     '12,345.5'
     """
     written = format(value, spec)
-    if language() == "en":
-        return written
-    return written.replace(",", SPACE).replace(".", ",")
+    return written if language() == "en" else in_french(written)
 
 
 def chosen_language(

@@ -17,7 +17,7 @@ import math
 
 import pandas as pd
 
-from app.web.i18n import day, number
+from app.web.i18n import SPACE, day, number
 
 __all__ = ["LANGUAGES", "change", "community", "episode", "figure", "moment", "share", "word"]
 
@@ -231,7 +231,7 @@ def share(value, language: str) -> str:
     if _unknown(value):
         return word("unknown", language)
     written = number(round(100 * value, 1), language)
-    return f"{written} %" if language == "fr" else f"{written}%"
+    return f"{written}{SPACE}%" if language == "fr" else f"{written}%"
 
 
 def change(value, language: str, digits: int | None = None) -> str:

@@ -1,7 +1,7 @@
 """The app's words in French (the default) and English, and how numbers and dates are written.
 
 >>> number(12345.5, "fr"), number(12345.5, "en"), number(0.25, "fr"), number(3, "en")
-('12 345,5', '12,345.5', '0,25', '3')
+('12\xa0345,5', '12,345.5', '0,25', '3')
 >>> day(pd.Timestamp("2026-09-01 10:00", tz="UTC"), "fr"), day("2026-09-01", "en")
 ('1 sept. 2026', '1 Sep 2026')
 """
@@ -856,8 +856,22 @@ def word(value, language: str):
     return _WORDS[value][language == "en"] if value in _WORDS else value
 
 
+#: The space French writes between thousands and before '%': a no-break one, so that a
+#: number is never cut at a line's end.
+SPACE = "\u00a0"
+
+
+def in_french(written: str) -> str:
+    """A number written the English way written the French way.
+
+    >>> in_french("12,345.5")
+    '12\xa0345,5'
+    """
+    return written.replace(",", SPACE).replace(".", ",")
+
+
 def number(value, language: str) -> str:
-    """A number as written in ``language``: thin-space thousands and decimal comma in French;
+    """A number as written in ``language``: no-break-space thousands and decimal comma in French;
     whole values without decimals, others to two decimals, or three significant digits
     below 1.
 
@@ -874,21 +888,19 @@ def number(value, language: str) -> str:
         written = f"{value:,.2f}".rstrip("0").rstrip(".")
     else:
         written = f"{value:.{2 - math.floor(math.log10(abs(value)))}f}".rstrip("0").rstrip(".")
-    if language == "en":
-        return written
-    return written.replace(",", " ").replace(".", ",")
+    return written if language == "en" else in_french(written)
 
 
 def percent(value, language: str) -> str:
     """A share in [0, 1] as a percentage.
 
     >>> percent(0.4177, "fr"), percent(0.025, "en"), percent(1, "fr"), percent(None, "en")
-    ('41,77 %', '2.5%', '100 %', '–')
+    ('41,77\xa0%', '2.5%', '100\xa0%', '–')
     """
     if value is None or math.isnan(value):
         return "–"
     written = number(round(100 * value, 2), language)
-    return f"{written} %" if language == "fr" else f"{written}%"
+    return f"{written}{SPACE}%" if language == "fr" else f"{written}%"
 
 
 def moment(value, language: str) -> str:
@@ -968,7 +980,7 @@ def depth_times(own, low, high, reached, language: str) -> str:
         if lower is not None and not math.isnan(lower) and lower != upper:
             text += f" [{number(lower, language)}–{number(upper, language)}]"
         if not share or share < 1:
-            text += f" ({number(round(100 * (share or 0)), language)} %)"
+            text += f" ({percent(round(share or 0, 2), language)})"
         parts.append(text)
     return " · ".join(parts)
 

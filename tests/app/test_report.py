@@ -67,7 +67,7 @@ def test_the_french_page_has_no_column_name_and_writes_numbers_in_french(reports
              "rate_ratio", "excess_enrolments", "coded_visits", "attributed_adoptions",
              "resource_id", "newsletter_clicks", "visits_social", "per_100"}  # fmt: skip
     assert not {name for name in names if name in shown}
-    assert re.search(r"\d \d{3}\b", shown)  # thousands apart with a space
+    assert re.search(r"\d\u00a0\d{3}\b", shown)  # thousands apart with a no-break space
     assert not re.search(r"\b[1-9]\d{0,2},\d{3}\b", shown)  # no English thousands (0,201 is French)
     assert re.search(r"\d+,\d+", shown)  # decimal comma
     assert "oct. 2026" in shown and "Oct 2026" not in shown

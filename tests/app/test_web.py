@@ -68,14 +68,14 @@ def test_the_platform_filter_changes_the_key_figures(monkeypatch, demo_data):
     app = _app(monkeypatch, demo_data)
     everything = _query(demo_data, "SELECT count(*) FROM adoptions")
     mastodon = _query(demo_data, "SELECT count(*) FROM adoptions WHERE platform = 'mastodon'")
-    assert _metric(app, "Adoptions") == f"{everything:,}".replace(",", " ")
+    assert _metric(app, "Adoptions") == f"{everything:,}".replace(",", "\u00a0")
     app.multiselect(key="platforms").set_value(["mastodon"]).run()
-    assert _metric(app, "Adoptions") == f"{mastodon:,}".replace(",", " ")
+    assert _metric(app, "Adoptions") == f"{mastodon:,}".replace(",", "\u00a0")
     adopters = _query(
         demo_data,
         "SELECT count(DISTINCT account_id) FROM adoptions WHERE platform = 'mastodon'",
     )
-    assert _metric(app, "Comptes adoptants") == f"{adopters:,}".replace(",", " ")
+    assert _metric(app, "Comptes adoptants") == f"{adopters:,}".replace(",", "\u00a0")
 
 
 def test_the_period_and_resource_filters_narrow_the_adoptions(monkeypatch, demo_data):
@@ -85,11 +85,11 @@ def test_the_period_and_resource_filters_narrow_the_adoptions(monkeypatch, demo_
     on_first_day = _query(
         demo_data, "SELECT count(*) FROM adoptions WHERE adopted_at::DATE = ?", first
     )
-    assert _metric(app, "Adoptions") == f"{on_first_day:,}".replace(",", " ")
+    assert _metric(app, "Adoptions") == f"{on_first_day:,}".replace(",", "\u00a0")
     app.date_input(key="period").set_value((first, last)).run()
     app.multiselect(key="resources").set_value(["einspe-oral"]).run()
     oral = _query(demo_data, "SELECT count(*) FROM adoptions WHERE resource_id = 'einspe-oral'")
-    assert _metric(app, "Adoptions") == f"{oral:,}".replace(",", " ")
+    assert _metric(app, "Adoptions") == f"{oral:,}".replace(",", "\u00a0")
     assert _metric(app, "Ressources diffusées") == "1"
 
 
@@ -167,7 +167,7 @@ def test_a_column_without_translation_is_spaced_never_snake_case():
     ("value", "language", "written"),
     [
         (6.0, "fr", "6"),  # a count stored as a float: no decimals
-        (12345.0, "fr", "12 345"),
+        (12345.0, "fr", "12\u00a0345"),
         (12345.678, "en", "12,345.68"),
         (1.0, "en", "1"),
         (0.999, "en", "0.999"),  # below 1: three significant digits
@@ -185,9 +185,9 @@ def test_numbers_are_written_for_the_language(value, language, written):
 
 
 def test_shares_dates_and_words_are_written_for_the_language():
-    assert percent(0.4177215, "fr") == "41,77 %"
+    assert percent(0.4177215, "fr") == "41,77\u00a0%"
     assert percent(0.0, "en") == "0%"
-    assert percent(1.0, "fr") == "100 %"
+    assert percent(1.0, "fr") == "100\u00a0%"
     stamp = pd.Timestamp("2026-09-02 07:31:10.4", tz="UTC")
     assert moment(stamp, "fr") == "2 sept. 2026, 07:31"
     assert moment(pd.Timestamp("2026-11-09"), "en") == "9 Nov 2026"  # midnight: the day only
@@ -214,7 +214,7 @@ def test_a_table_is_shown_formatted_and_kept_raw():
     ]  # fmt: skip
     shown = styled.to_string(delimiter="|").splitlines()[1:]
     assert [line.split("|")[1:] for line in shown] == [
-        ["portée potentielle", "6 386", "41,77 %", "7 sept. 2026", "oui"],
+        ["portée potentielle", "6\u00a0386", "41,77\u00a0%", "7 sept. 2026", "oui"],
         ["clics", "6", "–", "9 nov. 2026", "non"],
     ]
 

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from app.web.context import current
-from app.web.i18n import depth_times, moment, number, word
+from app.web.i18n import depth_times, moment, percent, word
 from app.web.network import FADED, edge_opacity, legend, palette
 from app.web.replay import time_slider, until_end_of
 from app.web.story import story
@@ -160,7 +160,7 @@ else:
         if pd.isna(confidence):
             return f"{t('resource.unknown_confidence')} · {candidates} {t('resource.candidates')}"
         return (
-            f"{t('resource.confidence')} {number(round(100 * confidence), language)} % · "
+            f"{t('resource.confidence')} {percent(round(confidence, 2), language)} · "
             f"{candidates} "
             f"{t('resource.candidates')}"
         )
