@@ -12,6 +12,7 @@ from collectors.errors import NotFound
 from collectors.rawrun import PAYLOAD_PREFIX, RawRunWriter, iter_lines, run_paths
 from collectors.records import decode_record
 from collectors.sources import Request, StreamOutcome
+from collectors.speech import _
 
 __all__ = ["follow_live"]
 
@@ -26,7 +27,7 @@ def follow_live(request: Request) -> StreamOutcome:
         salvage_unfinished(raw_dir, "bluesky-live")
         runs = runs_of(raw_dir, "bluesky-live")
         if not runs:
-            raise NotFound(f"no bluesky-live run to resume in {raw_dir}")
+            raise NotFound(_("no bluesky-live run to resume in {folder}").format(folder=raw_dir))
         lines = iter_lines(run_paths(raw_dir, "bluesky-live", runs[-1].run_id)[0])
         cursor, seen = last_cursor(line for _, line in lines if line.startswith(PAYLOAD_PREFIX))
     url = request.section.jetstream
@@ -69,7 +70,7 @@ def _earlier_runs(raw_dir: Path) -> tuple[set[str], set[str]]:
     known: set[str] = set()
     labelled: dict[str, bool] = {}
     for run in runs_of(raw_dir, "bluesky", "bluesky-live"):
-        for _, line in iter_lines(run_paths(raw_dir, run.source, run.run_id)[0]):
+        for _number, line in iter_lines(run_paths(raw_dir, run.source, run.run_id)[0]):
             if line.startswith(b'{"type":"post"'):
                 known.add(decode_record(line).post_id)
             elif run.source == "bluesky" and line.startswith(b'{"type":"account"'):

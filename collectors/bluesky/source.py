@@ -13,6 +13,7 @@ from collectors.bluesky.spider import BlueskyOptions, BlueskySpider
 from collectors.credentials import credential
 from collectors.errors import UserError
 from collectors.sources import Option, PositiveInt, Request, Section, Source
+from collectors.speech import N_, _
 
 __all__ = ["SOURCES", "BlueskySection"]
 
@@ -72,9 +73,11 @@ def _credentials() -> dict[str, str]:
     password = credential("ESSAIM_BLUESKY_APP_PASSWORD")
     if not handle or not password:
         raise UserError(
-            "Bluesky search needs an account: set ESSAIM_BLUESKY_HANDLE and "
-            "ESSAIM_BLUESKY_APP_PASSWORD (an app password) in the environment or the keyring "
-            "(essaim credentials set NAME)"
+            _(
+                "Bluesky search needs an account: set ESSAIM_BLUESKY_HANDLE and "
+                "ESSAIM_BLUESKY_APP_PASSWORD (an app password) in the environment or the "
+                "keyring (essaim credentials set NAME)"
+            )
         )
     return {"handle": handle, "password": password}
 
@@ -118,8 +121,8 @@ SOURCES = (
         config=BlueskySection,
         template=TEMPLATE,
         needs={
-            "ESSAIM_BLUESKY_HANDLE": "Bluesky account whose app password follows",
-            "ESSAIM_BLUESKY_APP_PASSWORD": "Bluesky app password (searches)",
+            "ESSAIM_BLUESKY_HANDLE": N_("Bluesky account whose app password follows"),
+            "ESSAIM_BLUESKY_APP_PASSWORD": N_("Bluesky app password (searches)"),
         },
     ),
     Source(

@@ -8,6 +8,7 @@ from collectors.discourse.parsers import parse_payload
 from collectors.discourse.spider import DiscourseOptions, DiscourseSpider
 from collectors.errors import UserError
 from collectors.sources import Option, Request, Source
+from collectors.speech import _
 
 __all__ = ["SOURCES"]
 
@@ -15,7 +16,7 @@ __all__ = ["SOURCES"]
 def _choose(request: Request) -> DiscourseOptions:
     given = request.given
     if not given["url"]:
-        raise UserError("give the Discourse site to read with --url")
+        raise UserError(_("give the Discourse site to read with --url"))
     return DiscourseOptions(
         url=given["url"],
         queries=list(given["queries"] or request.domains),

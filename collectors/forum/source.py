@@ -9,6 +9,7 @@ from collectors.errors import UserError
 from collectors.forum.parsers import parse_payload
 from collectors.forum.spider import ForumOptions, ForumSpider
 from collectors.sources import Option, OptionError, PositiveInt, Request, Section, Source
+from collectors.speech import _
 
 __all__ = ["SOURCES", "ForumsSection"]
 
@@ -31,7 +32,7 @@ requests_per_5min = 150
 def _choose(request: Request) -> ForumOptions:
     given = request.given
     if not given["url"]:
-        raise UserError("give the forum to read with --url")
+        raise UserError(_("give the forum to read with --url"))
     searches = list(given["searches"])
     if given["search_domains"]:
         searches += request.domains
@@ -40,7 +41,10 @@ def _choose(request: Request) -> ForumOptions:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise OptionError(
-            f"{timezone!r} is not a time zone name such as Europe/Paris", "--timezone"
+            _("{timezone} is not a time zone name such as Europe/Paris").format(
+                timezone=repr(timezone)
+            ),
+            "--timezone",
         ) from None
     return ForumOptions(
         url=given["url"],

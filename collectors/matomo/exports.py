@@ -26,6 +26,7 @@ from collectors.matomo.parsers import REPORTS, error_message, period_day, report
 from collectors.parsing import ParseContext, ParseError, decode_json, text_params
 from collectors.rawrun import Payload
 from collectors.records import Record
+from collectors.speech import _
 
 __all__ = ["import_matomo", "parse_export", "report_of"]
 
@@ -51,7 +52,9 @@ _COLUMNS = {
 def import_matomo(raw_dir: Path, path: Path, options: UsageOptions) -> ImportOutcome:
     """Import the Matomo export ``path`` as a run of ``import-matomo``."""
     if not options.site:
-        raise ImportFileError(f"{path}: name the site this report is about with --site")
+        raise ImportFileError(
+            _("{path}: name the site this report is about with --site").format(path=path)
+        )
     data = path.read_bytes()
     text = export_text(data, path)
     note = {"site": options.site}
@@ -64,7 +67,9 @@ def import_matomo(raw_dir: Path, path: Path, options: UsageOptions) -> ImportOut
         names = [_column(name) for name in columns]
         note |= {"report": report_of(path, names), "columns": names, "delimiter": delimiter}
         if "date" not in names:
-            raise ImportFileError(f"{path}: no date column; export the report with period=day")
+            raise ImportFileError(
+                _("{path}: no date column; export the report with period=day").format(path=path)
+            )
         payloads = ((row.text.encode(), {**note, "line": row.line}) for row in csv_rows(text))
     return write_import_run(raw_dir, SOURCE, path, {"site": options.site}, payloads, parse_export)
 
@@ -111,8 +116,10 @@ def report_of(path: Path, columns: list[str]) -> str:
     if "url" in columns:
         return "Actions.getPageUrls"
     raise ImportFileError(
-        f"{path}: which Matomo report is this? Put getSocials, getCampaigns or getPageUrls in "
-        "the file's name"
+        _(
+            "{path}: which Matomo report is this? Put getSocials, getCampaigns or getPageUrls "
+            "in the file's name"
+        ).format(path=path)
     )
 
 
@@ -123,7 +130,9 @@ def export_text(data: bytes, path: Path) -> str:
         try:
             return data.decode("utf-16")
         except UnicodeDecodeError:
-            raise ImportFileError(f"{path}: not valid UTF-16 past its byte-order mark") from None
+            raise ImportFileError(
+                _("{path}: not valid UTF-16 past its byte-order mark").format(path=path)
+            ) from None
     return decode_export(data, path)
 
 
@@ -141,9 +150,15 @@ def _check_json(text: str, path: Path) -> None:
     try:
         data = json.loads(text)
     except ValueError as error:
-        raise ImportFileError(f"{path}: not JSON ({error})") from None
+        raise ImportFileError(
+            _("{path}: not JSON ({error})").format(path=path, error=error)
+        ) from None
     message = error_message(data)
     if message is not None:
-        raise ImportFileError(f"{path}: this is Matomo's error answer: {message}")
+        raise ImportFileError(
+            _("{path}: this is Matomo's error answer: {message}").format(path=path, message=message)
+        )
     if isinstance(data, list):
-        raise ImportFileError(f"{path}: no dates; export the report with period=day over a range")
+        raise ImportFileError(
+            _("{path}: no dates; export the report with period=day over a range").format(path=path)
+        )

@@ -12,6 +12,7 @@ from collectors.matomo.exports import parse_export
 from collectors.matomo.parsers import parse_payload
 from collectors.matomo.spider import MatomoOptions, MatomoSpider
 from collectors.sources import Option, OptionError, PositiveInt, Request, Section, Source
+from collectors.speech import N_, _
 
 __all__ = ["SOURCES", "MatomoSection"]
 
@@ -39,12 +40,14 @@ def _choose(request: Request) -> MatomoOptions:
     url = given["url"] or section.url
     site_id = given["site_id"] or section.site_id
     if not url or not site_id:
-        raise UserError("name the Matomo instance with --url and the site with --site-id")
+        raise UserError(_("name the Matomo instance with --url and the site with --site-id"))
     until = _day(request.moment("--until")) or datetime.now(UTC).date()
     wanted = MatomoOptions(url=url, site_id=site_id, since="", until=until.isoformat())
     since = _day(request.since(wanted.query())) or until - timedelta(days=DEFAULT_DAYS - 1)
     if since > until:
-        raise OptionError(f"{since} is after --until {until}", "--since")
+        raise OptionError(
+            _("{since} is after --until {until}").format(since=since, until=until), "--since"
+        )
     wanted.since = since.isoformat()
     return wanted
 
@@ -61,8 +64,11 @@ def _credentials() -> dict[str, str]:
     token = credential(TOKEN)
     if not token:
         raise UserError(
-            f"Matomo needs an API token: create one under Administration > Personal > Security "
-            f"(a user who can view the site) and set {TOKEN} in the environment or the keyring"
+            _(
+                "Matomo needs an API token: create one under Administration > Personal > "
+                "Security (a user who can view the site) and set {variable} in the environment "
+                "or the keyring"
+            ).format(variable=TOKEN)
         )
     return {"token": token}
 
@@ -93,7 +99,7 @@ SOURCES = (
         section="matomo",
         config=MatomoSection,
         template=TEMPLATE,
-        needs={TOKEN: "Matomo API token (token_auth) of a user who can view the site"},
+        needs={TOKEN: N_("Matomo API token (token_auth) of a user who can view the site")},
     ),
     Source(name="import-matomo", parser=parse_export),
 )

@@ -17,6 +17,7 @@ from collectors.imports.files import ImportFileError
 from collectors.imports.run import ImportOutcome
 from collectors.imports.usage import UsageOptions
 from collectors.moodle_logs.runs import site_of, write_moodle_run
+from collectors.speech import _
 
 __all__ = ["import_logstore"]
 
@@ -74,13 +75,18 @@ def _columns(db: duckdb.DuckDBPyConnection, path: Path) -> set[str]:
             {"path": str(path)},
         ).fetchall()
     except duckdb.Error as error:
-        raise ImportFileError(f"{path}: not a CSV file that can be read ({error})") from None
+        raise ImportFileError(
+            _("{path}: not a CSV file that can be read ({error})").format(path=path, error=error)
+        ) from None
     columns = {row[0].strip().casefold() for row in found}
     if not columns.issuperset(_REQUIRED):
         raise ImportFileError(
-            f"{path}: not an export of logstore_standard_log: expected the columns "
-            f"{', '.join(_REQUIRED)} (and relateduserid, origin), found "
-            f"{', '.join(row[0] for row in found)}"
+            _(
+                "{path}: not an export of logstore_standard_log: expected the columns "
+                "{required} (and relateduserid, origin), found {found}"
+            ).format(
+                path=path, required=", ".join(_REQUIRED), found=", ".join(row[0] for row in found)
+            )
         )
     return columns
 

@@ -21,6 +21,7 @@ from collectors.imports.run import ImportOutcome
 from collectors.imports.usage import UsageOptions
 from collectors.moodle_logs.dates import read_times
 from collectors.moodle_logs.runs import site_of, write_moodle_run
+from collectors.speech import _
 
 __all__ = ["import_report"]
 
@@ -76,7 +77,11 @@ def _read_table(path: Path) -> pandas.DataFrame:
         try:
             sheet = pandas.read_excel(path, header=None, dtype=object, engine=engine)
         except (ValueError, OSError) as error:
-            raise ImportFileError(f"{path}: not a spreadsheet that can be read ({error})") from None
+            raise ImportFileError(
+                _("{path}: not a spreadsheet that can be read ({error})").format(
+                    path=path, error=error
+                )
+            ) from None
         header = [str(name).strip() for name in sheet.iloc[0]] if len(sheet) else []
         rows = sheet.iloc[1:].reset_index(drop=True)
         rows.insert(0, "line", range(2, len(rows) + 2))
@@ -118,8 +123,10 @@ def _columns(header: list[str], path: Path) -> dict[str, int | None]:
         english = ", ".join(_HEADERS[name][0] for name in _REQUIRED)
         french = ", ".join(_HEADERS[name][1] for name in _REQUIRED)
         raise ImportFileError(
-            f"{path}: not a Moodle log report: expected the columns {english} (or {french}), "
-            f"found {', '.join(header)}"
+            _(
+                "{path}: not a Moodle log report: expected the columns {english} (or {french}), "
+                "found {found}"
+            ).format(path=path, english=english, french=french, found=", ".join(header))
         )
     return columns
 

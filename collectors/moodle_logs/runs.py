@@ -23,6 +23,7 @@ from collectors.imports.files import ImportFileError
 from collectors.imports.run import ImportOutcome, write_import_run
 from collectors.imports.usage import UsageOptions
 from collectors.moodle_logs.parsers import parse_payload
+from collectors.speech import _
 
 __all__ = ["EVENTS_PER_PAYLOAD", "host_of", "site_of", "write_moodle_run"]
 
@@ -54,8 +55,10 @@ def site_of(options: UsageOptions, path: Path) -> str:
     """The site ``options`` name; an :class:`ImportFileError` asking for it if none."""
     if not options.site:
         raise ImportFileError(
-            f"{path}: the file does not name the Moodle site it comes from; "
-            "give it with --site (e.g. --site www.e-inspe.fr)"
+            _(
+                "{path}: the file does not name the Moodle site it comes from; "
+                "give it with --site (e.g. --site www.e-inspe.fr)"
+            ).format(path=path)
         )
     return host_of(options.site)
 

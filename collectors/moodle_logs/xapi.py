@@ -23,6 +23,7 @@ from collectors.imports.files import ImportFileError, decode_export
 from collectors.imports.run import ImportOutcome
 from collectors.imports.usage import UsageOptions
 from collectors.moodle_logs.runs import host_of, write_moodle_run
+from collectors.speech import _
 
 __all__ = ["import_xapi"]
 
@@ -72,7 +73,9 @@ def _event(line: int, statement, zone: ZoneInfo, options: UsageOptions, path: Pa
     site = host_of(options.site) if options.site else parts.hostname
     if not site:
         raise ImportFileError(
-            f"{path}, line {line}: the object {target!r} names no site; give it with --site"
+            _("{path}, line {line}: the object {target} names no site; give it with --site").format(
+                path=path, line=line, target=repr(target)
+            )
         )
     course = parse_qs(parts.query).get("id", [None])[0]
     course = course if parts.path.endswith("/course/view.php") else None

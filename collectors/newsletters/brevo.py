@@ -21,6 +21,7 @@ from collectors.newsletters.parsers import Campaign, campaign_usage, read_json
 from collectors.parsing import ParseContext, ParseError, decode_json
 from collectors.rawrun import Payload
 from collectors.records import Record
+from collectors.speech import _
 
 __all__ = ["import_brevo", "parse_brevo"]
 
@@ -32,7 +33,9 @@ def import_brevo(raw_dir: Path, path: Path, options: UsageOptions) -> ImportOutc
     data = read_json(path)
     campaigns = data.get("campaigns") if isinstance(data, dict) and "campaigns" in data else [data]
     if not isinstance(campaigns, list) or not all(isinstance(c, dict) for c in campaigns):
-        raise ImportFileError(f"{path}: not Brevo's campaigns (GET /v3/emailCampaigns)")
+        raise ImportFileError(
+            _("{path}: not Brevo's campaigns (GET /v3/emailCampaigns)").format(path=path)
+        )
     note = {"timezone": options.timezone}
     payloads = (
         (json.dumps(campaign, ensure_ascii=False).encode(), {**note, "line": index})

@@ -22,6 +22,7 @@ from collectors.newsletters.parsers import Campaign, campaign_usage, read_json
 from collectors.parsing import ParseContext, ParseError, decode_json
 from collectors.rawrun import Payload
 from collectors.records import Record
+from collectors.speech import _
 
 __all__ = ["import_mailchimp", "parse_mailchimp"]
 
@@ -33,13 +34,19 @@ def import_mailchimp(raw_dir: Path, path: Path, options: UsageOptions) -> Import
     by_campaign: dict[str, list[Any]] = {}
     for answer in answers:
         if not isinstance(answer, dict):
-            raise ImportFileError(f"{path}: not Mailchimp reports (GET /3.0/reports)")
+            raise ImportFileError(
+                _("{path}: not Mailchimp reports (GET /3.0/reports)").format(path=path)
+            )
         for report in answer.get("reports", [answer]):
             if not isinstance(report, dict):
-                raise ImportFileError(f"{path}: not Mailchimp reports (GET /3.0/reports)")
+                raise ImportFileError(
+                    _("{path}: not Mailchimp reports (GET /3.0/reports)").format(path=path)
+                )
             key = report.get("campaign_id") or report.get("id")
             if not isinstance(key, str):
-                raise ImportFileError(f"{path}: a Mailchimp report without its campaign id")
+                raise ImportFileError(
+                    _("{path}: a Mailchimp report without its campaign id").format(path=path)
+                )
             by_campaign.setdefault(key, []).append(report)
     note = {"timezone": options.timezone}
     payloads = (

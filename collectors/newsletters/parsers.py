@@ -13,6 +13,7 @@ from collectors.imports.files import ImportFileError, decode_export
 from collectors.parsing import ParseContext, ParseError, parse_datetime, text_params
 from collectors.rawrun import Payload
 from collectors.records import Usage, UsageKind
+from collectors.speech import _
 
 __all__ = ["Campaign", "campaign_usage", "read_json"]
 
@@ -77,4 +78,6 @@ def read_json(path: Path) -> Any:
     try:
         return json.loads(decode_export(path.read_bytes(), path))
     except ValueError as error:
-        raise ImportFileError(f"{path}: not JSON ({error})") from None
+        raise ImportFileError(
+            _("{path}: not JSON ({error})").format(path=path, error=error)
+        ) from None

@@ -21,6 +21,7 @@ from collectors.imports.usage import UsageOptions
 from collectors.parsing import ParseContext, ParseError, text_params
 from collectors.rawrun import Payload
 from collectors.records import Record, Usage
+from collectors.speech import _
 
 __all__ = ["import_piano", "parse_count", "parse_day", "parse_payload"]
 
@@ -48,15 +49,19 @@ _THOUSANDS = re.compile(r"\d{1,3}([.,]\d{3})+")
 def import_piano(raw_dir: Path, path: Path, options: UsageOptions) -> ImportOutcome:
     """Import the Piano export ``path`` as a run of ``import-piano``."""
     if not options.site:
-        raise ImportFileError(f"{path}: name the site these visits are about with --site")
+        raise ImportFileError(
+            _("{path}: name the site these visits are about with --site").format(path=path)
+        )
     text = decode_export(path.read_bytes(), path)
     columns, delimiter = csv_layout(text, path)
     names = [_COLUMNS.get(name.strip().lower(), name) for name in columns]
     missing = [what for what in ("day", "campaign", "visits") if what not in names]
     if missing:
         raise ImportFileError(
-            f"{path}: no {', '.join(missing)} column (expected Date/Jour, Campagne/Campaign/"
-            "xtor, Visites/Visits)"
+            _(
+                "{path}: no {columns} column (expected Date/Jour, Campagne/Campaign/xtor, "
+                "Visites/Visits)"
+            ).format(path=path, columns=", ".join(missing))
         )
     note = {"site": options.site, "columns": names, "delimiter": delimiter}
     payloads = ((row.text.encode(), {**note, "line": row.line}) for row in csv_rows(text))

@@ -12,6 +12,7 @@ from collectors.errors import UserError
 from collectors.reddit.parsers import parse_payload
 from collectors.reddit.spider import RedditOptions, RedditSpider
 from collectors.sources import Option, PositiveInt, Request, Section, Source
+from collectors.speech import N_, _
 
 __all__ = ["SOURCES", "RedditSection"]
 
@@ -39,7 +40,7 @@ requests_per_5min = 450
 username = ""
 """
 
-_NO_USERNAME = (
+_NO_USERNAME = N_(
     "Reddit's API rules ask for a Reddit username in the user agent: set "
     "sources.reddit.username in the configuration (the account that registered the app); "
     "until then the agent names collect.contact, and Reddit may throttle it."
@@ -51,10 +52,12 @@ def _credentials() -> dict[str, str]:
     secret = credential("ESSAIM_REDDIT_CLIENT_SECRET")
     if not client_id or not secret:
         raise UserError(
-            "Reddit needs an OAuth app: set ESSAIM_REDDIT_CLIENT_ID and "
-            "ESSAIM_REDDIT_CLIENT_SECRET (since November 2025 Reddit approves new apps at "
-            "reddit.com/prefs/apps). Without one, export the posts with another tool and "
-            "load them with: essaim import csv FILE --mapping MAPPING.toml"
+            _(
+                "Reddit needs an OAuth app: set ESSAIM_REDDIT_CLIENT_ID and "
+                "ESSAIM_REDDIT_CLIENT_SECRET (since November 2025 Reddit approves new apps at "
+                "reddit.com/prefs/apps). Without one, export the posts with another tool and "
+                "load them with: essaim import csv FILE --mapping MAPPING.toml"
+            )
         )
     return {"client_id": client_id, "client_secret": secret}
 
@@ -72,7 +75,7 @@ def _choose(request: Request) -> RedditOptions:
         username=section.username,
     )
     if not section.username:
-        request.say(_NO_USERNAME)
+        request.say(_(_NO_USERNAME))
     wanted.since = request.since(wanted.query())
     return wanted
 
@@ -113,8 +116,8 @@ SOURCES = (
         config=RedditSection,
         template=TEMPLATE,
         needs={
-            "ESSAIM_REDDIT_CLIENT_ID": "Reddit OAuth app id",
-            "ESSAIM_REDDIT_CLIENT_SECRET": "Reddit OAuth app secret",
+            "ESSAIM_REDDIT_CLIENT_ID": N_("Reddit OAuth app id"),
+            "ESSAIM_REDDIT_CLIENT_SECRET": N_("Reddit OAuth app secret"),
         },
     ),
 )

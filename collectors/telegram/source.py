@@ -8,6 +8,7 @@ import msgspec
 
 from collectors.errors import UserError
 from collectors.sources import Option, PositiveInt, Request, Section, Source
+from collectors.speech import _
 from collectors.telegram.parsers import parse_payload
 from collectors.telegram.spider import TelegramOptions, TelegramSpider
 
@@ -33,7 +34,9 @@ def _choose(request: Request) -> TelegramOptions:
     given, section = request.given, request.section
     channels = [name.lstrip("@") for name in given["channels"] or section.channels]
     if not channels:
-        raise UserError("name the channels to read with --channel (or [sources.telegram] channels)")
+        raise UserError(
+            _("name the channels to read with --channel (or [sources.telegram] channels)")
+        )
     wanted = TelegramOptions(
         channels=channels, max_pages=given["max_pages"], base=section.base.rstrip("/")
     )

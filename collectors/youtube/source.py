@@ -9,6 +9,7 @@ import msgspec
 from collectors.credentials import credential
 from collectors.errors import UserError
 from collectors.sources import Option, PositiveInt, Request, Section, Source
+from collectors.speech import N_, _
 from collectors.youtube.parsers import parse_payload
 from collectors.youtube.spider import YoutubeOptions, YoutubeSpider
 
@@ -35,8 +36,11 @@ def _credentials() -> dict[str, str]:
     key = credential("ESSAIM_YOUTUBE_API_KEY")
     if not key:
         raise UserError(
-            "YouTube needs an API key: create one for the YouTube Data API v3 in the Google "
-            "Cloud console and set ESSAIM_YOUTUBE_API_KEY in the environment or the keyring"
+            _(
+                "YouTube needs an API key: create one for the YouTube Data API v3 in the "
+                "Google Cloud console and set ESSAIM_YOUTUBE_API_KEY in the environment or the "
+                "keyring"
+            )
         )
     return {"api_key": key}
 
@@ -91,6 +95,6 @@ SOURCES = (
         section="youtube",
         config=YoutubeSection,
         template=TEMPLATE,
-        needs={"ESSAIM_YOUTUBE_API_KEY": "YouTube Data API v3 key"},
+        needs={"ESSAIM_YOUTUBE_API_KEY": N_("YouTube Data API v3 key")},
     ),
 )
