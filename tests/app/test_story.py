@@ -33,7 +33,8 @@ def test_a_resource_that_spread_is_told_in_french_in_order():
     told = story("fr", "Enseigner l'oral", TOTALS, DAILY, JOURNEY, CASCADES, EPISODES,
                  COMMUNITIES, CARRIERS)  # fmt: skip
     assert told == [
-        "Enseigner l'oral : 1\u00a0234 adoptions par 1\u00a0001 comptes, du 1 sept. 2026 au 2 oct. 2026.",
+        "Enseigner l'oral : 1\u00a0234 adoptions par 1\u00a0001 comptes, "
+        "du 1 sept. 2026 au 2 oct. 2026.",
         "Elle est apparue d'abord sur mastodon le 1 sept. 2026, 08:05, puis sur bluesky, telegram.",
         "Sa plus grande cascade a réuni 40 comptes (profondeur 4, viralité structurelle 2,46).",
         "Elle a décollé 2 fois ; la première le 7 sept. 2026, 10:00 (120 adoptions).",
