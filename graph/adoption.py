@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from collectors.speech import _
 from graph.bass import ModelFit, compare_models
 
 __all__ = ["CATEGORIES", "adopter_categories", "adoption_delays", "bass_fits", "campaign_impulses"]
@@ -138,7 +139,7 @@ def adopter_categories(adoptions: pd.DataFrame, rule: str = "shares") -> pd.Data
     Models of the Diffusion of Innovations*, Hampton Press, 1995.
     """
     if rule not in ("shares", "sigma"):
-        raise ValueError(f"unknown rule {rule!r}: shares or sigma")
+        raise ValueError(_("unknown rule {rule!r}: shares or sigma").format(rule=rule))
     first = _first_adoptions(adoptions)
     groups = first.groupby("resource_id")["hours"]
     if rule == "shares":

@@ -18,6 +18,7 @@ import pandas as pd
 import pyarrow as pa
 
 from collectors import __version__
+from collectors.speech import _
 from graph import builders
 from graph.adoption import adopter_categories, adoption_delays, bass_fits, campaign_impulses
 from graph.attribution import TIES, DelayKernel
@@ -96,14 +97,14 @@ def analyze(
         campaigns = read_campaigns(
             Path(parameters.campaigns), catalogue["resource_id"], catalogue["parcours"].dropna()
         )
-    step("adoptions")
+    step(_("adoptions"))
     adoptions = builders.adoption_events(connection)
     follows = builders.follows(connection)
     followers = builders.follower_counts(connection)
-    step("cascades")
+    step(_("cascades"))
     trees, candidates, kernels = reconstruct(adoptions, follows, rule=parameters.rule)
     cascades = cascade_metrics(trees)
-    step("cascade intervals")
+    step(_("cascade intervals"))
     by = [ACCOUNT, ["resource_id", *ACCOUNT]]  # for account_roles and resource_roles
     intervals = metric_intervals(trees, candidates, parameters.draws,
                                  parameters.seed, by=by)  # fmt: skip
@@ -111,7 +112,7 @@ def analyze(
     cascades = _with_resource(
         cascades.merge(intervals.cascades.drop(columns="size"), on="cascade"), adoptions
     )
-    step("reach")
+    step(_("reach"))
     likers = builders.likers(connection, adoptions)
     views = builders.reported_views(connection, adoptions)
     results = {
@@ -122,7 +123,7 @@ def analyze(
         "journeys": journey(adoptions),
         "reach": reach(adoptions, followers, follows, likers, views),
     }
-    step("timelines")
+    step(_("timelines"))
     results["timelines"] = timeline(adoptions, "day")
     results["velocity"] = bursts(
         velocity(adoptions, parameters.window_hours),
@@ -131,14 +132,14 @@ def analyze(
         parameters.takeoff_cost,
         parameters.takeoff_min_adoptions,
     )
-    step("campaigns")
+    step(_("campaigns"))
     results["campaign_effects"], results["campaign_reach"] = _campaigns(
         campaigns, adoptions, catalogue, followers, follows, parameters
     )
-    step("sociability graph")
+    step(_("sociability graph"))
     edges = builders.sociability_edges(connection)
     results["sociability_edges"] = edges
-    step("communities")
+    step(_("communities"))
     allow_list = (
         read_institutions(Path(parameters.institutions)) if parameters.institutions
         else Institutions()
@@ -150,17 +151,17 @@ def analyze(
     contexts = builders.account_contexts(connection)
     results.update(_communities(graph, found, membership, adoptions, contexts, institutional))
     if parameters.stability:
-        step("community stability")
+        step(_("community stability"))
         seeds = [parameters.seed + run * parameters.restarts for run in range(parameters.stability)]
         results["communities"]["stability"] = stability(
             graph, seeds, parameters.resolution, parameters.restarts
         )
-    step("take-off episodes")
+    step(_("take-off episodes"))
     results["takeoff_episodes"] = episodes(
         results["velocity"], adoptions, results["account_communities"],
         _targeted(campaigns, catalogue),
     )  # fmt: skip
-    step("roles")
+    step(_("roles"))
     results["account_roles"] = _roles(graph, membership, trees, institutional, parameters)
     results["account_roles"] = _with_downstream(results["account_roles"], intervals.downstream[0])
     results["resource_roles"] = _with_downstream(
@@ -170,16 +171,16 @@ def analyze(
         trees, sharing_accounts(adoptions), institutional, followers,
         _figure(results["reach"], "potential_reach"),
     )  # fmt: skip
-    step("adoption models")
+    step(_("adoption models"))
     impulses = campaign_impulses(campaigns, catalogue)
     results["bass_fits"] = bass_fits(adoptions, impulses, parameters.bass_min_points)
     results["adopter_categories"] = adopter_categories(adoptions, parameters.categories_rule)
     results["adoption_delays"] = adoption_delays(adoptions, results["account_communities"])
-    step("usage")
+    step(_("usage"))
     results.update(
         _usage(connection, adoptions, results["reach"], campaigns, catalogue, parameters)
     )
-    step("saving")
+    step(_("saving"))
     counts = {name: len(frame) for name, frame in results.items()}
     # only the results stay in memory while saved, each let go once saved
     del adoptions, cascades, edges, follows, trees, graph, intervals

@@ -50,6 +50,7 @@ import statsmodels.api as sm
 from vacances_scolaires_france import SchoolHolidayDates
 
 from collectors.errors import UserError
+from collectors.speech import _, ngettext
 
 __all__ = [
     "FAMILIES",
@@ -104,10 +105,18 @@ def read_campaigns(
             reader = csv.DictReader(file)
             missing = [column for column in _REQUIRED if column not in (reader.fieldnames or [])]
             if missing:
-                raise CampaignError(f"{path}: missing column(s) {', '.join(missing)}")
+                raise CampaignError(
+                    ngettext(
+                        "{path}: missing column(s) {columns}",
+                        "{path}: missing column(s) {columns}",
+                        len(missing),
+                    ).format(path=path, columns=", ".join(missing))
+                )
             rows = [_action(path, number, row, known) for number, row in enumerate(reader, 2)]
     except (OSError, UnicodeDecodeError, csv.Error) as error:
-        raise CampaignError(f"{path}: cannot read the campaign file ({error})") from None
+        raise CampaignError(
+            _("{path}: cannot read the campaign file ({error})").format(path=path, error=error)
+        ) from None
     columns = ["action", "date", "channel", "resource", *FAMILIES, "window_days", "cost"]
     table = pd.DataFrame(rows, columns=columns).astype({"window_days": "Int64", "cost": float})
     table.insert(1, "label", _labels(table))
@@ -431,28 +440,43 @@ def _labels(table: pd.DataFrame) -> list[str]:
 
 
 def _action(path: Path, number: int, row: dict, known: set[str]) -> dict:
-    where = f"{path}, line {number}"
     text = (row.get("date") or "").strip()
     try:
         date = pd.Timestamp(text)
     except ValueError:
         date = pd.NaT
     if pd.isna(date):
-        raise CampaignError(f"{where}: {text!r} is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM)")
+        raise CampaignError(
+            _(
+                "{path}, line {line}: {text!r} is not a date (YYYY-MM-DD or YYYY-MM-DD HH:MM)"
+            ).format(path=path, line=number, text=text)
+        )
     date = date.tz_localize(_PARIS) if date.tzinfo is None else date
     resource = (row.get("resource") or "").strip()
     if resource not in known:
-        raise CampaignError(f"{where}: {resource!r} is neither a catalogue resource nor a parcours")
+        raise CampaignError(
+            _(
+                "{path}, line {line}: {resource!r} is neither a catalogue resource nor a parcours"
+            ).format(path=path, line=number, resource=resource)
+        )
     window = (row.get("window_days") or "").strip()
     if window and not (window.isdigit() and int(window) > 0):
-        raise CampaignError(f"{where}: window_days {window!r} is not a positive number of days")
+        raise CampaignError(
+            _(
+                "{path}, line {line}: window_days {window!r} is not a positive number of days"
+            ).format(path=path, line=number, window=window)
+        )
     cost = (row.get("cost") or "").strip()
     try:
         euros = float(cost.replace(",", ".")) if cost else math.nan
     except ValueError:
         euros = math.nan
     if cost and not 0 <= euros < math.inf:
-        raise CampaignError(f"{where}: cost {cost!r} is not a number of euros (1200 or 1200,50)")
+        raise CampaignError(
+            _(
+                "{path}, line {line}: cost {cost!r} is not a number of euros (1200 or 1200,50)"
+            ).format(path=path, line=number, cost=cost)
+        )
     return {
         "action": number,
         "date": date.tz_convert("UTC"),

@@ -15,6 +15,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
+from collectors.speech import _
 from graph.attribution import DelayKernel, exposures, fit_kernel, posteriors
 from graph.frames import LAST, sorted_groups, time_order
 from graph.virality import forest_metrics
@@ -124,7 +125,11 @@ def reconstruct(
     M. R. DeVerna et al., arXiv:2410.21554, 2024.
     """
     if rule not in RULES:
-        raise ValueError(f"unknown rule {rule!r}: choose one of {', '.join(RULES)}")
+        raise ValueError(
+            _("unknown rule {rule!r}: choose one of {rules}").format(
+                rule=rule, rules=", ".join(RULES)
+            )
+        )
     coded, coded_follows, names, platforms = _encoded(adoptions, follows)
     tree, candidates, kernels = _reconstruct(coded, coded_follows, platforms, rule)
     tree = adoptions.iloc[tree["row"].to_numpy()].reset_index(drop=True).assign(
@@ -375,7 +380,9 @@ def tree_parents(tree: pd.DataFrame) -> np.ndarray:
     is_root = tree["parent_id"].isna().to_numpy()
     if ((parent < 0) & ~is_root).any():
         bad = tree.loc[(parent < 0) & ~is_root, "cascade"].iloc[0]
-        raise ValueError(f"cascade {bad!r} is not a tree: a parent did not adopt in it")
+        raise ValueError(
+            _("cascade {cascade!r} is not a tree: a parent did not adopt in it").format(cascade=bad)
+        )
     parent[is_root] = -1
     return parent
 

@@ -23,6 +23,8 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from collectors.speech import _
+
 __all__ = [
     "MIN_COMMUNITY_SIZE",
     "SMALL_GROUPS",
@@ -103,7 +105,7 @@ def detect(
     doi:10.1038/s41598-019-41695-z
     """
     if restarts < 1:
-        raise ValueError("restarts must be at least 1")
+        raise ValueError(_("restarts must be at least 1"))
     if graph.vcount() == 0:
         return Communities([], math.nan, [], seed, resolution)
     undirected = _undirected(graph, weights)
@@ -150,7 +152,7 @@ def stability(
     partitions = [detect(graph, seed, resolution, restarts=restarts).membership for seed in seeds]
     pairs = list(itertools.combinations(partitions, 2))
     if not pairs:
-        raise ValueError("stability needs at least two seeds")
+        raise ValueError(_("stability needs at least two seeds"))
     scores = [ig.compare_communities(a, b, method="nmi") for a, b in pairs]
     return float(sum(scores) / len(scores))
 

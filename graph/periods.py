@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 
 from collectors.errors import UserError
+from collectors.speech import _
 
 __all__ = [
     "PARIS",
@@ -128,11 +129,13 @@ def parse_period(text: str, now: datetime) -> Period:
         first = None
     if first is None:
         raise UserError(
-            f"--period {text!r} is not week, month, term, FROM..TO or FROM.. "
-            "(days as YYYY-MM-DD, TO included)"
+            _(
+                "--period {text!r} is not week, month, term, FROM..TO or FROM.. "
+                "(days as YYYY-MM-DD, TO included)"
+            ).format(text=text)
         )
     if last < first:
-        raise UserError(f"--period {text!r} ends before it starts")
+        raise UserError(_("--period {text!r} ends before it starts").format(text=text))
     return _period(first, last + timedelta(days=1), "days")
 
 

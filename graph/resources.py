@@ -35,6 +35,7 @@ from urllib.parse import parse_qsl, urlsplit
 import ural
 
 from collectors.errors import UserError
+from collectors.speech import _, ngettext
 
 __all__ = [
     "Catalogue",
@@ -259,38 +260,65 @@ def read_catalogue(path: Path) -> Catalogue:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as error:
-        raise CatalogueError(f"{path}: cannot read the catalogue ({error})") from None
+        raise CatalogueError(
+            _("{path}: cannot read the catalogue ({error})").format(path=path, error=error)
+        ) from None
     reader = csv.DictReader(text.splitlines())
     missing = [c for c in _CATALOGUE_COLUMNS if c not in (reader.fieldnames or [])]
     if missing:
-        raise CatalogueError(f"{path}, line 1: missing column(s) {', '.join(missing)}")
+        raise CatalogueError(
+            ngettext(
+                "{path}, line 1: missing column(s) {columns}",
+                "{path}, line 1: missing column(s) {columns}",
+                len(missing),
+            ).format(path=path, columns=", ".join(missing))
+        )
     resources, seen = [], set()
     for row in reader:
         line = reader.line_num
         resource_id = (row["resource_id"] or "").strip()
         if not resource_id:
-            raise CatalogueError(f"{path}, line {line}: empty resource_id")
+            raise CatalogueError(
+                _("{path}, line {line}: empty resource_id").format(path=path, line=line)
+            )
         if resource_id in seen:
-            raise CatalogueError(f"{path}, line {line}: duplicate resource_id {resource_id!r}")
+            raise CatalogueError(
+                _("{path}, line {line}: duplicate resource_id {resource_id!r}").format(
+                    path=path, line=line, resource_id=resource_id
+                )
+            )
         seen.add(resource_id)
         try:
             patterns = tuple(_pattern_key(p) for p in (row["url_patterns"] or "").split())
         except ValueError as error:
             raise CatalogueError(
-                f"{path}, line {line}: {resource_id} has a URL pattern that is not a URL ({error})"
+                _(
+                    "{path}, line {line}: {resource_id} has a URL pattern that is not a URL "
+                    "({error})"
+                ).format(path=path, line=line, resource_id=resource_id, error=error)
             ) from None
         if not patterns:
-            raise CatalogueError(f"{path}, line {line}: {resource_id} has no url_patterns")
+            raise CatalogueError(
+                _("{path}, line {line}: {resource_id} has no url_patterns").format(
+                    path=path, line=line, resource_id=resource_id
+                )
+            )
         published = (row["published"] or "").strip()
         try:
             published_date = date.fromisoformat(published) if published else None
         except ValueError:
             raise CatalogueError(
-                f"{path}, line {line}: published {published!r} is not a YYYY-MM-DD date"
+                _("{path}, line {line}: published {published!r} is not a YYYY-MM-DD date").format(
+                    path=path, line=line, published=published
+                )
             ) from None
         illustrative = (row["illustrative"] or "").strip().lower()
         if illustrative not in ("yes", "no"):
-            raise CatalogueError(f"{path}, line {line}: illustrative must be yes or no")
+            raise CatalogueError(
+                _("{path}, line {line}: illustrative must be yes or no").format(
+                    path=path, line=line
+                )
+            )
         resources.append(
             CatalogueResource(
                 resource_id=resource_id,

@@ -15,6 +15,7 @@ import igraph as ig
 import numpy as np
 import pandas as pd
 
+from collectors.speech import _
 from graph.cascades import tree_parents
 from graph.virality import subtree_sizes, tree_depths
 
@@ -101,7 +102,7 @@ def centralities(
     1983.
     """
     if not 0 <= bridge_share <= 1:
-        raise ValueError("bridge_share must be between 0 and 1")
+        raise ValueError(_("bridge_share must be between 0 and 1"))
     n = graph.vcount()
     weights = graph.es["weight"] if "weight" in graph.es.attributes() else None
     undirected = graph.as_undirected(mode="collapse") if graph.is_directed() else graph

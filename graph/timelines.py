@@ -23,6 +23,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from collectors.speech import _
+
 __all__ = ["FREQUENCIES", "bursts", "episodes", "timeline", "velocity", "week_profile"]
 
 #: Period names and their pandas period frequencies (weeks run Monday to Sunday).
@@ -57,7 +59,11 @@ def timeline(adoptions: pd.DataFrame, period: str = "day") -> pd.DataFrame:
     [[2, 2], [0, 2], [1, 3]]
     """
     if period not in FREQUENCIES:
-        raise ValueError(f"unknown period {period!r}: choose one of {', '.join(FREQUENCIES)}")
+        raise ValueError(
+            _("unknown period {period!r}: choose one of {periods}").format(
+                period=period, periods=", ".join(FREQUENCIES)
+            )
+        )
     timed = adoptions.dropna(subset=["adopted_at"])
     both = pd.concat([timed, timed.assign(platform="all")], ignore_index=True)
     frequency = FREQUENCIES[period]
@@ -191,7 +197,7 @@ def bursts(
     """
     baseline = pd.Series(np.nan, index=table.index)
     flags = pd.Series(False, index=table.index)
-    for _, hourly in table.groupby("resource_id", sort=False):
+    for _resource, hourly in table.groupby("resource_id", sort=False):
         counts = hourly["adoptions"].to_numpy(float)
         local = hourly["hour"].dt.tz_convert("Europe/Paris")
         weights = profile.reindex(local.dt.day_of_week * 24 + local.dt.hour).to_numpy(float)
@@ -251,7 +257,7 @@ def episodes(
     timed = timed[timed["resource_id"].isin(flagged["resource_id"])]
     by_resource = dict(tuple(timed.groupby("resource_id")))
     rows = []
-    for _, hours in flagged.groupby(run):
+    for _episode, hours in flagged.groupby(run):
         resource = hours["resource_id"].iat[0]
         start, end = hours["hour"].iat[0], hours["hour"].iat[-1] + pd.Timedelta(hours=1)
         adopted = by_resource[resource]

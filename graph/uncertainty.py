@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 from scipy.sparse import csr_array
 
+from collectors.speech import _
 from graph.cascades import cascade_blocks, tree_parents
 from graph.virality import forest_metrics
 
@@ -157,9 +158,11 @@ def metric_intervals(
     assumptions used to rebuild the trees).
     """
     if draws < 1:
-        raise ValueError(f"draws must be at least 1, not {draws}")
+        raise ValueError(_("draws must be at least 1, not {draws}").format(draws=draws))
     if not 0 < level < 1:
-        raise ValueError(f"level must lie strictly between 0 and 1, not {level}")
+        raise ValueError(
+            _("level must lie strictly between 0 and 1, not {level}").format(level=level)
+        )
     by = [list(columns) for columns in by]
     if tree.empty:
         empty = [pd.DataFrame(columns=[*columns, *_DOWNSTREAM]) for columns in by]
@@ -236,7 +239,9 @@ def _choices(nodes: pd.DataFrame, parent: np.ndarray, candidates: pd.DataFrame):
     """Check ``candidates`` against the tree; None when no adopter has two candidates."""
     missing = set(_CANDIDATE_COLUMNS) - set(candidates.columns)
     if missing:
-        raise ValueError(f"candidates lack the columns {', '.join(sorted(missing))}")
+        raise ValueError(
+            _("candidates lack the columns {columns}").format(columns=", ".join(sorted(missing)))
+        )
     rows = candidates[_CANDIDATE_COLUMNS].reset_index(drop=True)
     if rows.empty:
         return None
@@ -246,23 +251,29 @@ def _choices(nodes: pd.DataFrame, parent: np.ndarray, candidates: pd.DataFrame):
     probability = rows["probability"].to_numpy(dtype="float64")
     if (adopter < 0).any():
         where = tuple(rows.loc[adopter < 0, ["cascade", "account_id"]].iloc[0])
-        raise ValueError(f"a candidate row names an adopter absent from its cascade: {where}")
+        raise ValueError(
+            _("a candidate row names an adopter absent from its cascade: {where}").format(
+                where=where
+            )
+        )
     if (candidate < 0).any():
         where = tuple(rows.loc[candidate < 0, _CANDIDATE_COLUMNS[:3]].iloc[0])
-        raise ValueError(f"a candidate parent did not adopt in the cascade: {where}")
+        raise ValueError(
+            _("a candidate parent did not adopt in the cascade: {where}").format(where=where)
+        )
     if (parent[adopter] < 0).any():
-        raise ValueError("a cascade's root has candidate parents")
+        raise ValueError(_("a cascade's root has candidate parents"))
     if not (probability >= 0).all():  # also catches NaN
-        raise ValueError("candidate probabilities must be numbers ≥ 0")
+        raise ValueError(_("candidate probabilities must be numbers ≥ 0"))
     total = np.bincount(adopter, weights=probability, minlength=len(parent))
     if (np.abs(total[adopter] - 1) > _TOLERANCE).any():
-        raise ValueError("the candidate probabilities of an adopter must sum to 1")
+        raise ValueError(_("the candidate probabilities of an adopter must sum to 1"))
 
     positive = probability > 0
     count = np.bincount(adopter[positive], minlength=len(parent))
     single = positive & (count[adopter] == 1)
     if (candidate[single] != parent[adopter[single]]).any():
-        raise ValueError("an adopter's only candidate is not its parent in the tree")
+        raise ValueError(_("an adopter's only candidate is not its parent in the tree"))
     drawn = positive & (count[adopter] > 1)
     if not drawn.any():
         return None

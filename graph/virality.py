@@ -20,6 +20,8 @@ from scipy.sparse import coo_array, csc_array
 from scipy.sparse.csgraph import breadth_first_order
 from scipy.sparse.linalg import spsolve_triangular
 
+from collectors.speech import _
+
 __all__ = [
     "forest_metrics",
     "structural_virality",
@@ -68,17 +70,26 @@ def structural_virality(tree: Iterable[tuple[Any, Any]] | np.ndarray | nx.Graph)
     """
     codes, n = _encode(tree)
     if n == 0:
-        raise ValueError("structural virality needs a tree: the graph has no node")
+        raise ValueError(_("structural virality needs a tree: the graph has no node"))
     if len(codes) != n - 1:
-        kind = "a forest" if len(codes) < n - 1 else "it has a cycle or a repeated edge"
-        raise ValueError(f"not a tree: {n} nodes and {len(codes)} edges ({kind})")
+        if len(codes) < n - 1:
+            message = _("not a tree: {nodes} nodes and {edges} edges (a forest)")
+        else:
+            message = _(
+                "not a tree: {nodes} nodes and {edges} edges (it has a cycle or a repeated edge)"
+            )
+        raise ValueError(message.format(nodes=n, edges=len(codes)))
     if n == 1:
         return math.nan
     ones = np.ones(n - 1, dtype=np.int8)
     adjacency = coo_array((ones, (codes[:, 0], codes[:, 1])), shape=(n, n)).tocsr()
     order, parents = breadth_first_order(adjacency, 0, directed=False, return_predecessors=True)
     if len(order) != n:
-        raise ValueError(f"not a tree: {n} nodes and {n - 1} edges but not connected")
+        raise ValueError(
+            _("not a tree: {nodes} nodes and {edges} edges but not connected").format(
+                nodes=n, edges=n - 1
+            )
+        )
     sizes = subtree_sizes(order, parents)
     return wiener_index_from_sizes(sizes, int(order[0])) / math.comb(n, 2)
 
@@ -128,14 +139,14 @@ def tree_depths(parents: np.ndarray) -> np.ndarray:
     parents = np.asarray(parents, dtype=np.int64)
     ancestor = parents.copy()
     depth = (parents >= 0).astype(np.int64)
-    for _ in range(int(np.log2(max(len(parents), 1))) + 2):
+    for _step in range(int(np.log2(max(len(parents), 1))) + 2):
         active = ancestor >= 0
         if not active.any():
             return depth
         up = ancestor[active]
         depth[active] += depth[up]
         ancestor[active] = ancestor[up]
-    raise ValueError("a cascade is not a tree: its parents form a cycle")
+    raise ValueError(_("a cascade is not a tree: its parents form a cycle"))
 
 
 def forest_metrics(parent: np.ndarray, starts: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -226,6 +237,6 @@ def _encode(tree) -> tuple[np.ndarray, int]:
         array = np.empty((len(pairs), 2), dtype=object)
         array[:] = pairs
     if array.ndim != 2 or array.shape[1] != 2:
-        raise ValueError("structural virality needs (parent, child) pairs")
+        raise ValueError(_("structural virality needs (parent, child) pairs"))
     codes, labels = pd.factorize(array.ravel())
     return codes.reshape(-1, 2), len(labels)

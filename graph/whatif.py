@@ -22,6 +22,7 @@ from scipy.sparse import csr_array
 from scipy.sparse.csgraph import breadth_first_order
 
 from collectors.errors import NotFound
+from collectors.speech import _
 
 __all__ = [
     "MODELS",
@@ -74,7 +75,9 @@ class DiffusionNetwork:
         found = pd.Index(self.accounts).get_indexer(wanted)
         missing = [name for name, at in zip(wanted, found, strict=True) if at < 0]
         if missing:
-            raise NotFound(f"not in the follow network: {', '.join(missing)}")
+            raise NotFound(
+                _("not in the follow network: {accounts}").format(accounts=", ".join(missing))
+            )
         return found.astype("int64")
 
 
@@ -154,7 +157,11 @@ class LiveEdgeRuns:
 
     def __init__(self, network: DiffusionNetwork, model: str = "ic", runs: int = 1000, seed=0):
         if model not in MODELS:
-            raise ValueError(f"unknown model {model!r}: choose one of {', '.join(MODELS)}")
+            raise ValueError(
+                _("unknown model {model!r}: choose one of {models}").format(
+                    model=model, models=", ".join(MODELS)
+                )
+            )
         self.network, self.model, self.runs = network, model, runs
         self._rng = np.random.default_rng(seed)
         self._weights = self._lt_weights() if model == "lt" else None

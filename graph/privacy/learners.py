@@ -31,6 +31,7 @@ import msgspec
 
 from collectors.rawrun import PAYLOAD_PREFIX, Payload
 from collectors.records import Run
+from collectors.speech import N_
 from graph.privacy.raw import LineEraser, PreparedErasure, Warn, prepare_rewrite
 
 __all__ = ["erase_learner_line", "prepare_learner_erasure"]
@@ -45,7 +46,7 @@ def prepare_learner_erasure(raw_dir: Path, pseudonym: str, warn: Warn) -> Prepar
     def rewriter(run: Run) -> tuple[LineEraser, bool]:
         return (lambda line: erase_learner_line(line, pseudonym)), False
 
-    return prepare_rewrite(raw_dir, rewriter, "the learner", warn)
+    return prepare_rewrite(raw_dir, rewriter, N_("the learner"), warn)
 
 
 def erase_learner_line(line: bytes, pseudonym: str) -> bytes | None:

@@ -28,6 +28,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from collectors.speech import _
+
 __all__ = [
     "LEARNERS",
     "PLATFORM_ALIASES",
@@ -91,7 +93,7 @@ def load_or_create_secret(path: Path) -> bytes:
                 os.link(draft.name, path)
     secret = path.read_text(encoding="ascii").strip()
     if len(secret) < 32:
-        raise ValueError(f"{path}: the pseudonymisation secret is too short")
+        raise ValueError(_("{path}: the pseudonymisation secret is too short").format(path=path))
     return secret.encode("ascii")
 
 

@@ -62,6 +62,7 @@ from collectors.rawrun import (
     unfinished_runs,
 )
 from collectors.records import Run, decode_record, encode_record
+from collectors.speech import N_, _, ngettext
 
 __all__ = [
     "JOURNAL_NAME",
@@ -182,7 +183,9 @@ def name_forms(platform: str, name: str) -> set[str]:
         host = (parts.hostname or "").removeprefix("www.")
     except ValueError as error:
         raise ErasureError(
-            f"{name!r} is not a link that can be read ({error}); nothing was changed"
+            _("{name!r} is not a link that can be read ({error}); nothing was changed").format(
+                name=name, error=error
+            )
         ) from None
     path = [unquote(segment) for segment in parts.path.split("/") if segment]
     found = {_without_scheme(text)}
@@ -454,7 +457,7 @@ class Identifiers:
 def _searchable(text: str) -> str:
     """``text`` with JSON escapes (nested ones too), HTML entities and URL escapes undone:
     where the forms of an account are searched (never written back)."""
-    for _ in range(3):
+    for _round in range(3):
         unescaped = _JSON_ESCAPE.sub(_unescape, text)
         if unescaped == text:
             break
@@ -506,7 +509,7 @@ def _runs(raw_dir: Path, warn: Warn) -> Iterator[tuple[Path, Run, Path]]:
         try:
             run = read_manifest(manifest)
         except RawRunError as error:
-            warn(f"{error}; this run was passed over.")
+            warn(_("{error}; this run was passed over.").format(error=error))
             continue
         yield manifest, run, manifest.with_name(f"{run.run_id}.jsonl.gz")
 
@@ -523,10 +526,10 @@ def _lines(path: Path, warn: Warn) -> Iterator[tuple[bytes, _Line | None]]:
             try:
                 yield line, _decode_line(line)
             except msgspec.DecodeError as error:
-                warn(f"{path}, line {number}: not a record essaim can read ({error}); it was "
-                     "passed over.")  # fmt: skip
+                warn(_("{path}, line {line}: not a record essaim can read ({error}); it was "
+                       "passed over.").format(path=path, line=number, error=error))  # fmt: skip
     except RawRunError as error:
-        warn(f"{error}; the rest of this run was not searched.")
+        warn(_("{error}; the rest of this run was not searched.").format(error=error))
 
 
 def _once(warn: Warn) -> Warn:
@@ -612,8 +615,8 @@ def find_account(
     runs = list(_runs(raw_dir, warn))
     exact: set[str] = set()
     loose: set[str] = set()  # by handle, or a user without its host
-    for _, _, path in runs:
-        for _, record in _lines(path, warn):
+    for _manifest, _run, path in runs:
+        for _line, record in _lines(path, warn):
             if record is None or record.platform != platform:
                 continue
             for value in (getattr(record, f) for f in _ACCOUNT_NAMING_FIELDS):
@@ -631,9 +634,11 @@ def find_account(
     if not found:
         return None
     if len({account.lower() for account in found}) > 1:
-        raise ErasureError(
-            f"{name!r} names {len(found)} {platform} accounts in the raw runs; give its full "
-            "id (user@host, a DID…) to say which, nothing was changed"
+        raise ErasureError(  # two or more accounts: the plural only
+            _(
+                "{name!r} names {count} {platform} accounts in the raw runs; give its full "
+                "id (user@host, a DID…) to say which, nothing was changed"
+            ).format(name=name, count=len(found), platform=platform)
         )
     return _gather(runs, Identifiers(platform, set(found)), warn)
 
@@ -643,7 +648,7 @@ def _named_in_payloads(runs, platform: str, wanted: set[str], warn: Warn) -> set
     a profile URL on another domain)."""
     skeletons = [s for s in map(_skeleton, wanted) if s] or [()]
     found = set()
-    for _, _, path in runs:
+    for _manifest, _run, path in runs:
         for line, record in _lines(path, warn):
             if record is not None or not line.startswith(PAYLOAD_PREFIX):
                 continue
@@ -660,7 +665,7 @@ def _gather(runs, who: Identifiers, warn: Warn) -> Identifiers:
     links its payload objects carry."""
     wanted = {account.lower() for account in who.account_ids}
     skeletons = [s for s in map(_skeleton, {a.partition("@")[0] for a in wanted}) if s]
-    for _, run, path in runs:
+    for _manifest, run, path in runs:
         for line, record in _lines(path, warn):
             if record is None and line.startswith(PAYLOAD_PREFIX):
                 if skeletons and not _holds(line, skeletons):
@@ -809,7 +814,13 @@ def finish_erasure(raw_dir: Path, warn: Warn = _ignore) -> bool:
         if _partial(path).exists():
             _put_in_place(path)
     journal.unlink()
-    warn(f"an erasure stopped half-way was finished ({len(targets)} files put in place).")
+    warn(
+        ngettext(
+            "an erasure stopped half-way was finished ({count} files put in place).",
+            "an erasure stopped half-way was finished ({count} files put in place).",
+            len(targets),
+        ).format(count=len(targets))
+    )
     return True
 
 
@@ -822,14 +833,18 @@ def _where(path: Path, data_dir: Path) -> Path:
     real = path.resolve()
     if not real.is_relative_to(data_dir):
         raise _Refused(
-            f"{path} is a link to {real}, outside the data directory {data_dir}, and must be "
-            "rewritten for the erasure: copy the run into the data directory and try "
-            "again; nothing was changed"
+            _(
+                "{path} is a link to {real}, outside the data directory {data_dir}, and must be "
+                "rewritten for the erasure: copy the run into the data directory and try "
+                "again; nothing was changed"
+            ).format(path=path, real=real, data_dir=data_dir)
         )
     if real.exists() and real.stat().st_nlink > 1:
         raise _Refused(
-            f"{path} has other hard links, which would keep what is erased: make it a file "
-            "of its own and try again; nothing was changed"
+            _(
+                "{path} has other hard links, which would keep what is erased: make it a file "
+                "of its own and try again; nothing was changed"
+            ).format(path=path)
         )
     return real
 
@@ -842,7 +857,7 @@ def prepare_erasure(raw_dir: Path, who: Identifiers, warn: Warn = _ignore) -> Pr
         in_scope = who.in_scope(run)
         return (lambda line: _erase_line(line, who, in_scope)), _scrub_manifest(run, who, in_scope)
 
-    return prepare_rewrite(raw_dir, rewriter, "the account", warn)
+    return prepare_rewrite(raw_dir, rewriter, N_("the account"), warn)
 
 
 def prepare_rewrite(
@@ -865,7 +880,11 @@ def prepare_rewrite(
             try:
                 plan = _plan(manifest, run, path, rewriter, data_dir)
             except RawRunError as error:
-                warn(f"{error}; this run was left as it is and may still name {whom}.")
+                warn(
+                    _("{error}; this run was left as it is and may still name {whom}.").format(
+                        error=error, whom=_(whom)
+                    )
+                )
                 continue
             if plan is not None:
                 prepared.plans.append(plan)
@@ -1018,19 +1037,29 @@ def seal_unfinished_runs(raw_dir: Path, warn: Warn = _ignore) -> None:
             runs = unfinished_runs(raw_dir, folder.name)
             if runs and not folder.resolve().is_relative_to(data_dir):
                 warn(
-                    f"{folder} is a link to {folder.resolve()}, outside the data directory "
-                    f"{data_dir}: its {len(runs)} unfinished runs were left as they are."
+                    ngettext(
+                        "{folder} is a link to {real}, outside the data directory {data_dir}: "
+                        "its {count} unfinished runs were left as they are.",
+                        "{folder} is a link to {real}, outside the data directory {data_dir}: "
+                        "its {count} unfinished runs were left as they are.",
+                        len(runs),
+                    ).format(
+                        folder=folder, real=folder.resolve(), data_dir=data_dir, count=len(runs)
+                    )
                 )
                 continue
             for run in runs:
                 salvage_run(raw_dir, run)
         except (OSError, RawRunError) as error:
-            warn(f"{error}; an unfinished run there was left as it is.")
+            warn(_("{error}; an unfinished run there was left as it is.").format(error=error))
         for partial in sorted(folder.glob("*.manifest.json.partial")):
             if not partial.with_suffix("").exists():
                 warn(
-                    f"{partial} is a run not finished (still being written, or damaged), which "
-                    "the erasure cannot reach: run `essaim forget` again once it is sealed."
+                    _(
+                        "{partial} is a run not finished (still being written, or damaged), "
+                        "which the erasure cannot reach: run `essaim forget` again once it is "
+                        "sealed."
+                    ).format(partial=partial)
                 )
 
 
@@ -1038,17 +1067,17 @@ def delete_runs_before(raw_dir: Path, cutoff: datetime, warn: Warn = _ignore) ->
     """Delete the finished runs collected before ``cutoff``; return their ids."""
     deleted = []
     data_dir = Path(raw_dir).parent.resolve()
-    for manifest, run, _ in _runs(raw_dir, warn):
+    for manifest, run, _file in _runs(raw_dir, warn):
         if (run.finished_at or run.started_at) >= cutoff:
             continue
-        path, _ = run_paths(raw_dir, run.source, run.run_id)
+        path, _manifest = run_paths(raw_dir, run.source, run.run_id)
         for file in (path, manifest):
             real = file.resolve()
             if file.is_symlink() and real.is_relative_to(data_dir):
                 real.unlink(missing_ok=True)  # the link's target, where the run really is
             elif file.is_symlink():
-                warn(f"{file} is a link to {real}, outside the data directory: only the link "
-                     "was deleted.")  # fmt: skip
+                warn(_("{file} is a link to {real}, outside the data directory: only the "
+                       "link was deleted.").format(file=file, real=real))  # fmt: skip
             file.unlink(missing_ok=True)
         deleted.append(run.run_id)
     return deleted

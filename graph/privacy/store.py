@@ -37,6 +37,7 @@ from typing import Literal
 
 import pandas as pd
 
+from collectors.speech import _
 from graph.privacy.raw import Identifiers
 from graph.store import Store
 from graph.store import queries as q
@@ -73,7 +74,7 @@ def retention_cutoff(age: str, now: datetime | None = None) -> datetime:
     """
     match = _AGE.fullmatch(age)
     if not match or int(match[1]) == 0:
-        raise ValueError(f"{age!r} is not an age such as 90d, 6w, 18m or 2y")
+        raise ValueError(_("{age!r} is not an age such as 90d, 6w, 18m or 2y").format(age=age))
     offset = pd.DateOffset(**{_UNITS[match[2].lower()]: int(match[1])})
     return (pd.Timestamp(now or datetime.now(UTC)) - offset).to_pydatetime()
 

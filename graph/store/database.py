@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 
 from collectors.errors import UserError
+from collectors.speech import _
 from graph.store import queries as q
 
 __all__ = ["DATABASE_NAME", "MIGRATIONS", "Store", "StoreBusy", "StoreError"]
@@ -71,7 +72,9 @@ class Store:
         if threads:
             config["threads"] = threads
         if read_only and not Path(path).exists():
-            raise StoreError(f"{path}: no database yet (run `essaim load` first)")
+            raise StoreError(
+                _("{path}: no database yet (run `essaim load` first)").format(path=path)
+            )
         new = not read_only and path != ":memory:" and not Path(path).exists()
         if new:
             _private_folder(Path(path).parent)
@@ -152,17 +155,29 @@ def _connect(path, read_only: bool, config: dict, lock_wait: float) -> duckdb.Du
             message = _first_line(error)
             if "Permission denied" in message or "Read-only file system" in message:
                 raise StoreError(
-                    f"cannot write {path}: permission denied (is the data directory read-only?)"
+                    _(
+                        "cannot write {path}: permission denied (is the data directory read-only?)"
+                    ).format(path=path)
                 ) from None
             if "not a valid DuckDB database" in message:
-                raise StoreError(f"{path}: the database is damaged ({message})") from None
+                raise StoreError(
+                    _("{path}: the database is damaged ({error})").format(path=path, error=message)
+                ) from None
             if "lock" not in message.lower():
-                raise StoreError(f"{path}: cannot open the database ({message})") from None
+                raise StoreError(
+                    _("{path}: cannot open the database ({error})").format(path=path, error=message)
+                ) from None
             if time.monotonic() >= deadline:
-                raise StoreBusy(f"{path}: another essaim process is using the database") from None
+                raise StoreBusy(
+                    _("{path}: another essaim process is using the database").format(path=path)
+                ) from None
             time.sleep(0.1)
         except duckdb.Error as error:
-            raise StoreError(f"{path}: the database is damaged ({_first_line(error)})") from None
+            raise StoreError(
+                _("{path}: the database is damaged ({error})").format(
+                    path=path, error=_first_line(error)
+                )
+            ) from None
 
 
 def _private_folder(folder: Path) -> None:

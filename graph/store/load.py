@@ -30,6 +30,7 @@ import pyarrow.compute as pc
 
 from collectors.rawrun import PAYLOAD_PREFIX, RawRunError, iter_line_blocks, read_manifest
 from collectors.records import Run, decode_record
+from collectors.speech import _, language, ngettext
 from graph.privacy import identifiers
 from graph.privacy.pseudonyms import LEARNERS, Pseudonymiser
 from graph.resources import Linker, LinkInfo
@@ -162,9 +163,11 @@ def check_secret(store: Store, pseudonymiser: Pseudonymiser) -> None:
     fingerprint = pseudonymiser.fingerprint()
     if store.first_setting("secret_fingerprint", fingerprint) != fingerprint:
         raise StoreError(
-            f"{store.path}: its pseudonyms were made with another secret than the one "
-            "configured; use the secret file it was loaded with (privacy.secret_file or "
-            "ESSAIM_SECRET_FILE, e.g. the --config of the data directory)"
+            _(
+                "{path}: its pseudonyms were made with another secret than the one "
+                "configured; use the secret file it was loaded with (privacy.secret_file or "
+                "ESSAIM_SECRET_FILE, e.g. the --config of the data directory)"
+            ).format(path=store.path)
         )
 
 
@@ -183,11 +186,18 @@ def _note_identifier_rules(store: Store) -> None:
 def _check_mode(store: Store, pseudonymised: bool) -> None:
     wanted = "on" if pseudonymised else "off"
     current = store.first_setting("pseudonymisation", wanted)
-    if current != wanted:
-        raise StoreError(
-            f"this database was loaded with pseudonymisation {current}; loading with it "
-            f"{wanted} would mix real and pseudonymous identifiers (use another data directory)"
-        )
+    if current != wanted:  # "on" or "off", whichever was first recorded
+        if current == "on":
+            message = _(
+                "this database was loaded with pseudonymisation on; loading with it off would "
+                "mix real and pseudonymous identifiers (use another data directory)"
+            )
+        else:
+            message = _(
+                "this database was loaded with pseudonymisation off; loading with it on would "
+                "mix real and pseudonymous identifiers (use another data directory)"
+            )
+        raise StoreError(message)
 
 
 @dataclass(frozen=True)
@@ -224,12 +234,14 @@ def _load_run(
     loaded_hash = store.connection.execute(q.SELECT_RUN_HASH, [run.run_id]).fetchone()
     if loaded_hash is not None:
         if loaded_hash[0] == run.file_sha256:
-            return RunResult(run.run_id, "skipped", message="already loaded")
-        message = f"{run_path}: differs from the copy loaded earlier (raw runs never change)"
+            return RunResult(run.run_id, "skipped", message=_("already loaded"))
+        message = _("{path}: differs from the copy loaded earlier (raw runs never change)")
+        message = message.format(path=run_path)
         return RunResult(run.run_id, "rejected", message=message)
     replacing = store.connection.execute(q.SELECT_REPLACING_RUN, [run.run_id] * 2).fetchone()
     if replacing is not None:
-        return RunResult(run.run_id, "skipped", message=f"replaced by {replacing[0]}")
+        message = _("replaced by {run}").format(run=replacing[0])
+        return RunResult(run.run_id, "skipped", message=message)
     try:
         records, longest = _validate(run_path, run)
     except RawRunError as error:
@@ -239,7 +251,7 @@ def _load_run(
     try:
         connection.execute(q.READ_RUN_LINES, [str(run_path), q.RECORD_COLUMNS, object_size])
     except duckdb.Error as error:
-        message = f"{run_path}: unreadable ({_first_line(error)})"
+        message = _("{path}: unreadable ({error})").format(path=run_path, error=_first_line(error))
         return RunResult(run.run_id, "rejected", message=message)
     named = set(ids.named)
     try:
@@ -249,7 +261,9 @@ def _load_run(
         raise
     except Exception as error:  # a bug or an input no check foresaw: this run only
         ids.named = named
-        message = f"{run_path}: not loaded ({type(error).__name__}: {_first_line(error)})"
+        message = _("{path}: not loaded ({kind}: {error})").format(
+            path=run_path, kind=type(error).__name__, error=_first_line(error)
+        )
         return RunResult(run.run_id, "rejected", message=message)
     finally:
         connection.execute(q.DROP_RUN_LINES)
@@ -269,10 +283,16 @@ def _cut_long_fields(connection: duckdb.DuckDBPyConnection, run_path: Path) -> s
     (cut,) = connection.execute(q.CUT_LONG_FIELDS, [MAX_FIELD_CHARS]).fetchone()
     if not cut:
         return ""
-    return (
-        f"{run_path}: {cut} record(s) had a field longer than {MAX_FIELD_CHARS:,} characters, "
-        "cut to that length in the database (the raw run keeps it whole)"
-    )
+    limit = f"{MAX_FIELD_CHARS:,}"
+    if language() == "fr":  # French writes 1 000 000
+        limit = limit.replace(",", "\u00a0")
+    return ngettext(
+        "{path}: {cut} record(s) had a field longer than {limit} characters, cut to that "
+        "length in the database (the raw run keeps it whole)",
+        "{path}: {cut} record(s) had a field longer than {limit} characters, cut to that "
+        "length in the database (the raw run keeps it whole)",
+        cut,
+    ).format(path=run_path, cut=cut, limit=limit)
 
 
 def _write_run(
@@ -373,9 +393,12 @@ def _validate(run_path: Path, run: Run) -> tuple[int, int]:
             try:
                 record_run = decode_record(line).run_id
             except msgspec.DecodeError as error:
-                raise RawRunError(run_path, f"not a valid record ({error})", number) from None
+                message = _("not a valid record ({error})").format(error=error)
+                raise RawRunError(run_path, message, number) from None
             if record_run != run.run_id:
-                message = f"record belongs to run {record_run!r}, not {run.run_id!r}"
+                message = _("record belongs to run {record_run!r}, not {run_id!r}").format(
+                    record_run=record_run, run_id=run.run_id
+                )
                 raise RawRunError(run_path, message, number)
             count += 1
     return count, longest

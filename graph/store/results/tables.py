@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 
+from collectors.speech import _
 from graph.store.results import RESULT_TABLES
 from graph.store.results.analyses import table_names
 
@@ -44,7 +45,7 @@ def _query(name: str) -> str:
     if name in EXTRA_TABLES:
         return EXTRA_TABLES[name]
     if name not in RESULT_TABLES:
-        raise ValueError(f"not an exported table: {name!r}")
+        raise ValueError(_("not an exported table: {name!r}").format(name=name))
     return f"SELECT * FROM {name}"
 
 
@@ -59,7 +60,7 @@ def _as_text(connection: duckdb.DuckDBPyConnection, name: str, protect: str) -> 
     query = _query(name)
     starts = ", ".join(f"chr({ord(character)})" for character in protect)
     columns = []
-    for column_name, kind, *_ in connection.execute(f"DESCRIBE ({query})").fetchall():
+    for column_name, kind, *_rest in connection.execute(f"DESCRIBE ({query})").fetchall():
         column = '"' + column_name.replace('"', '""') + '"'
         if kind.endswith("]") or kind.startswith(("STRUCT", "MAP", "UNION")):
             column = f"to_json({column}) AS {column}"
