@@ -29,6 +29,7 @@ from collectors.moodle_index import (
     read_index_page,
 )
 from collectors.sitemaps import SitemapEntry, read_sitemap
+from collectors.speech import _
 
 __all__ = ["Crawl", "MoodleIndexSpider", "SitemapSpider", "crawl", "moodle_root"]
 
@@ -101,18 +102,20 @@ class _GuestSpider(CollectSpider):
         if 300 <= response.status < 400 and location:
             target = urljoin(response.url, location.decode("latin-1"))
             if urlsplit(target).path.endswith("/login/index.php"):
-                self.note(response.url, "the site sends guests to its login page, not read")
+                self.note(response.url, _("the site sends guests to its login page, not read"))
             else:
                 yield self.fetch(target, on_page, any_status=response.meta["any_status"])
             return
         if response.status >= 400 and not response.meta["any_status"]:
-            self.page_failed(response.url, f"HTTP {response.status}, not read")
+            self.page_failed(
+                response.url, _("HTTP {status}, not read").format(status=response.status)
+            )
             return
         yield from on_page(response)
 
     def _failed(self, failure: Failure):
         if failure.check(IgnoreRequest) and "robots" in failure.getErrorMessage().lower():
-            self.note(failure.request.url, "the site's robots.txt forbids reading it, not read")
+            self.note(failure.request.url, _("the site's robots.txt forbids reading it, not read"))
             return
         super()._failed(failure)
 
@@ -142,10 +145,10 @@ class MoodleIndexSpider(_GuestSpider):
 
     def read(self, response: Response):
         if not isinstance(response, TextResponse):
-            self.note(response.url, "not an HTML page, not read")
+            self.note(response.url, _("not an HTML page, not read"))
             return
         if is_login_page(response.url, response.text):
-            self.note(response.url, "the site shows guests its login page, not read")
+            self.note(response.url, _("the site shows guests its login page, not read"))
             return
         page = read_index_page(response.text, response.url, self.root)
         for problem in page.problems:

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import os
 
+from collectors.speech import N_, _
+
 __all__ = ["KNOWN", "SERVICE", "credential", "keyring_error", "where"]
 
 SERVICE = "essaim"
 
-#: The credentials essaim reads besides those each source declares (``Source.needs``).
-KNOWN = {"ESSAIM_SMTP_PASSWORD": "password of the SMTP account that sends watch alerts"}
+#: The credentials essaim reads besides those each source declares (``Source.needs``), and
+#: what each is for (marked ``N_()``, said where shown).
+KNOWN = {"ESSAIM_SMTP_PASSWORD": N_("password of the SMTP account that sends watch alerts")}
 
 
 def credential(name: str) -> str | None:
@@ -46,7 +49,7 @@ def keyring_error() -> str | None:
     from keyring.backends.fail import Keyring as NoKeyring
 
     if isinstance(keyring.get_keyring(), NoKeyring):
-        return (
+        return _(
             "no keyring is available on this machine (install and unlock one, e.g. GNOME "
             "Keyring or KWallet, or set the variable in the environment instead)"
         )

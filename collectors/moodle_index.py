@@ -15,6 +15,8 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 
 from parsel import Selector, SelectorList
 
+from collectors.speech import _
+
 __all__ = [
     "Category",
     "Course",
@@ -104,7 +106,9 @@ def read_index_page(html: str, url: str, root: str) -> IndexPage:
         number = _integer(box.attrib["data-categoryid"])
         if number is None:
             found.problems.append(
-                f"a category box has no number ({box.attrib['data-categoryid']!r})"
+                _("a category box has no number ({value})").format(
+                    value=repr(box.attrib["data-categoryid"])
+                )
             )
             continue
         name = _text(box.xpath(f".//*[{_BOX.format('categoryname')}]")[:1])
@@ -167,7 +171,9 @@ def _course(box: Selector, url: str, own: int | None) -> Course | str:
     if number is None:
         number = _integer(box.attrib.get("data-courseid", ""))
     if number is None:
-        return f"a course box has no course/view.php?id= link ({href or 'no link'})"
+        if not href:
+            return _("a course box has no course/view.php?id= link (no link)")
+        return _("a course box has no course/view.php?id= link ({href})").format(href=href)
     category = _enclosing_category(box, None)
     if category is None:
         listed = box.xpath(f".//*[{_BOX.format('coursecat')}]//a/@href").get()

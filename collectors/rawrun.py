@@ -37,6 +37,7 @@ import msgspec
 from collectors import __version__
 from collectors.errors import UserError
 from collectors.records import AwareDatetime, Record, Run, RunIncident, RunStatus, encode_record
+from collectors.speech import _
 
 __all__ = [
     "PAYLOAD_PREFIX",
@@ -91,8 +92,11 @@ class RawRunError(UserError):
 
     def __init__(self, path: Path, message: str, line: int | None = None):
         self.path, self.line = path, line
-        where = f"{path}, line {line}" if line is not None else str(path)
-        super().__init__(f"{where}: {message}")
+        if line is None:
+            said = _("{path}: {message}").format(path=path, message=message)
+        else:
+            said = _("{path}, line {line}: {message}").format(path=path, line=line, message=message)
+        super().__init__(said)
 
 
 def new_run_id(source: str, now: datetime | None = None) -> str:
@@ -125,7 +129,9 @@ def check_name(name: str, what: str, where: Path) -> str:
     if not _SAFE_NAME.fullmatch(name) or ".." in name:
         raise RawRunError(
             Path(where),
-            f"{what} {name!r} is not a safe file name (letters, digits, '.', '_', '-'; no '..')",
+            _(
+                "{what} {name} is not a safe file name (letters, digits, '.', '_', '-'; no '..')"
+            ).format(what=what, name=repr(name)),
         )
     return name
 
@@ -194,7 +200,11 @@ class RawRunWriter:
         )
         self.path, self.manifest_path = run_paths(raw_dir, source, self.manifest.run_id)
         if self.path.exists() or self.manifest_path.exists():
-            raise FileExistsError(f"run {self.manifest.run_id} already exists in {raw_dir}")
+            raise FileExistsError(
+                _("run {run_id} already exists in {folder}").format(
+                    run_id=self.manifest.run_id, folder=raw_dir
+                )
+            )
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._partial = _partial(self.path)
         self._partial_manifest = _partial(self.manifest_path)
@@ -435,7 +445,9 @@ def read_manifest(manifest_path: Path) -> Run:
     try:
         run = msgspec.json.decode(Path(manifest_path).read_bytes(), type=Run)
     except (OSError, msgspec.DecodeError) as error:
-        raise RawRunError(Path(manifest_path), f"unreadable manifest ({error})") from None
+        raise RawRunError(
+            Path(manifest_path), _("unreadable manifest ({error})").format(error=error)
+        ) from None
     check_name(run.run_id, "run_id", manifest_path)
     check_name(run.source, "source", manifest_path)
     return run
@@ -476,9 +488,11 @@ def iter_line_blocks(
     lines of :func:`iter_lines`, for loops that must not pay a generator step per line."""
     run_path = Path(run_path)
     if not run_path.exists():
-        raise RawRunError(run_path, "file not found")
+        raise RawRunError(run_path, _("file not found"))
     if expected_sha256 is not None and sha256_of(run_path) != expected_sha256:
-        raise RawRunError(run_path, "file does not match the SHA-256 in its manifest (corrupted)")
+        raise RawRunError(
+            run_path, _("file does not match the SHA-256 in its manifest (corrupted)")
+        )
     lines_read, pending = 0, b""
     try:
         for block in _decompressed_blocks(run_path):
@@ -489,7 +503,9 @@ def iter_line_blocks(
                 lines_read += len(lines)
     except (EOFError, OSError, zlib.error) as error:
         raise RawRunError(
-            run_path, f"compressed data is damaged after this line ({error})", lines_read
+            run_path,
+            _("compressed data is damaged after this line ({error})").format(error=error),
+            lines_read,
         ) from None
     if pending:
         yield lines_read + 1, [pending]
@@ -508,7 +524,7 @@ def _decompressed_blocks(path: Path) -> Iterator[bytes]:
                     chunk = decompressor.unused_data
                     decompressor, fed = zlib.decompressobj(wbits=31), False
         if fed and not decompressor.eof:
-            raise EOFError("the file ends before the end of its compressed data")
+            raise EOFError(_("the file ends before the end of its compressed data"))
 
 
 def copy_run(manifest_path: Path, raw_dir: Path) -> Path:
@@ -524,10 +540,13 @@ def copy_run(manifest_path: Path, raw_dir: Path) -> Path:
         return target_manifest
     for source, target in ((source_file, target_file), (manifest_path, target_manifest)):
         if not source.exists():
-            raise RawRunError(source, "file not found")
+            raise RawRunError(source, _("file not found"))
         if target.exists():
             if target.read_bytes() != source.read_bytes():
-                raise RawRunError(source, f"a different run with the same id is in {raw_dir}")
+                raise RawRunError(
+                    source,
+                    _("a different run with the same id is in {folder}").format(folder=raw_dir),
+                )
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(target.name + ".partial")

@@ -12,6 +12,7 @@ import collectors
 from collectors.errors import NotFound
 from collectors.parsing import Parser, guarded
 from collectors.sources import Source
+from collectors.speech import _
 
 __all__ = ["parser_for", "sources"]
 
@@ -36,4 +37,4 @@ def parser_for(source: str) -> Parser:
     try:
         return guarded(sources()[source].parser)
     except KeyError:
-        raise NotFound(f"no parser for source {source!r}") from None
+        raise NotFound(_("no parser for source {source}").format(source=repr(source))) from None

@@ -18,6 +18,7 @@ from collectors.rawrun import (
 )
 from collectors.records import Run
 from collectors.registry import parser_for
+from collectors.speech import _
 
 __all__ = ["latest_version", "reparse_run"]
 
@@ -61,7 +62,7 @@ def reparse_run(raw_dir: Path, run_id: str) -> Run:
     """
     runs = _manifests(raw_dir)
     if run_id not in runs:
-        raise NotFound(f"no run {run_id!r} in {raw_dir}")
+        raise NotFound(_("no run {run_id} in {folder}").format(run_id=repr(run_id), folder=raw_dir))
     manifest_path, original = _original(runs, run_id)
     parse = parser_for(original.source)
     run_file = manifest_path.with_name(f"{original.run_id}.jsonl.gz")
@@ -81,7 +82,9 @@ def reparse_run(raw_dir: Path, run_id: str) -> Run:
             try:
                 payload = _payload_decoder.decode(line)
             except msgspec.DecodeError as error:
-                raise RawRunError(run_file, f"not a valid payload ({error})", number) from None
+                raise RawRunError(
+                    run_file, _("not a valid payload ({error})").format(error=error), number
+                ) from None
             context = ParseContext(original.source, writer.run_id, payload.received_at)
             try:
                 writer.add_records(parse(payload, context))

@@ -17,6 +17,8 @@ from datetime import date
 
 from lxml import etree
 
+from collectors.speech import _, language
+
 __all__ = ["MAX_SIZE", "Sitemap", "SitemapEntry", "read_sitemap"]
 
 #: The protocol's limit on a sitemap file, uncompressed (50 MB).
@@ -66,7 +68,7 @@ def read_sitemap(body: bytes) -> Sitemap:
             found.problems.append(str(error))
             return found
     if not body.strip():
-        found.problems.append("empty, not a sitemap")
+        found.problems.append(_("empty, not a sitemap"))
         return found
     entries = {"urlset": ("url", found.urls), "sitemapindex": ("sitemap", found.sitemaps)}
     root = None
@@ -81,7 +83,9 @@ def read_sitemap(body: bytes) -> Sitemap:
             if root is None:
                 root, (namespace, kind) = element, _split(element.tag)
                 if kind not in entries:
-                    found.problems.append(f"not a sitemap: its root element is <{kind}>")
+                    found.problems.append(
+                        _("not a sitemap: its root element is <{element}>").format(element=kind)
+                    )
                     return found
                 child, into = entries[kind]
             elif event == "end" and element.getparent() is root:
@@ -94,8 +98,10 @@ def read_sitemap(body: bytes) -> Sitemap:
         line, column = error.position
         reason = error.msg.split(f", line {line}")[0]
         found.problems.append(
-            f"line {line}, column {column}: not well-formed XML ({reason}); "
-            "the entries before it are kept"
+            _(
+                "line {line}, column {column}: not well-formed XML ({reason}); "
+                "the entries before it are kept"
+            ).format(line=line, column=column, reason=reason)
         )
     return found
 
@@ -106,13 +112,23 @@ def _entry(element, namespace: str, kind: str, problems: list[str]) -> SitemapEn
     loc = (element.findtext(f"{prefix}loc") or "").strip()
     lastmod = (element.findtext(f"{prefix}lastmod") or "").strip()
     if not loc:
-        problems.append(f"line {line}: a <{kind}> without <loc>, skipped")
+        problems.append(
+            _("line {line}: a <{element}> without <loc>, skipped").format(line=line, element=kind)
+        )
         return None
     if not re.match(r"https?://[^/\s]+", loc) or any(c.isspace() for c in loc):
-        problems.append(f"line {line}: <loc> {loc!r} is not a web address, skipped")
+        problems.append(
+            _("line {line}: <loc> {loc} is not a web address, skipped").format(
+                line=line, loc=repr(loc)
+            )
+        )
         return None
     if lastmod and not _is_w3c_date(lastmod):
-        problems.append(f"line {line}: <lastmod> {lastmod!r} of {loc} is not a date, left empty")
+        problems.append(
+            _("line {line}: <lastmod> {lastmod} of {loc} is not a date, left empty").format(
+                line=line, lastmod=repr(lastmod), loc=loc
+            )
+        )
         lastmod = ""
     return SitemapEntry(loc, lastmod)
 
@@ -133,11 +149,14 @@ def _gunzip(body: bytes) -> bytes:
     try:
         data = inflater.decompress(body, MAX_SIZE + 1)
     except zlib.error as error:
-        raise ValueError(f"not a readable gzip file ({error})") from None
+        raise ValueError(_("not a readable gzip file ({error})").format(error=error)) from None
     if len(data) > MAX_SIZE:
-        raise ValueError(f"larger than the protocol's {MAX_SIZE:,} bytes once unzipped")
+        size = f"{MAX_SIZE:,}".replace(",", "\u00a0" if language() == "fr" else ",")
+        raise ValueError(
+            _("larger than the protocol's {size} bytes once unzipped").format(size=size)
+        )
     if not inflater.eof:
-        raise ValueError("not a readable gzip file (cut short)")
+        raise ValueError(_("not a readable gzip file (cut short)"))
     return data
 
 

@@ -22,6 +22,7 @@ import msgspec
 from collectors.checkpoint import last_run
 from collectors.errors import UserError
 from collectors.parsing import Parser
+from collectors.speech import _
 
 __all__ = [
     "SINCE_LAST_OVERLAP",
@@ -98,7 +99,7 @@ class Request:
             return self.moment(option)
         previous = last_run(self.raw_dir, self.source, query)
         if previous is None:
-            self.say("No earlier run of this query: collecting everything.")
+            self.say(_("No earlier run of this query: collecting everything."))
             return None
         return (previous.started_at - SINCE_LAST_OVERLAP).isoformat()
 
@@ -110,7 +111,10 @@ class Request:
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            raise OptionError(f"{value!r} is not a date (YYYY-MM-DD) or ISO time", option) from None
+            raise OptionError(
+                _("{value} is not a date (YYYY-MM-DD) or ISO time").format(value=repr(value)),
+                option,
+            ) from None
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
         return moment.astimezone(UTC).isoformat()
 
@@ -159,7 +163,8 @@ class Source:
         The configuration section read (``[sources.<section>]``); the source that defines it
         gives its class and the commented TOML of its keys with their defaults.
     needs
-        The credentials read, by variable name, and what each is for.
+        The credentials read, by variable name, and what each is for (marked ``N_()``:
+        ``essaim credentials`` says it in the user's language).
     resume_help
         The help of ``--resume``.
     """

@@ -6,6 +6,7 @@ from itemadapter import ItemAdapter
 from scrapy.utils.defer import deferred_from_coro
 
 from collectors.parsing import ParseContext, ParseError, guarded
+from collectors.speech import _
 
 __all__ = ["RawRunPipeline"]
 
@@ -29,7 +30,9 @@ class RawRunPipeline:
             self._keep(spider, ItemAdapter(item).asdict())
         except OSError as error:  # a full disk: stop the collection, say which file
             if spider.fatal is None:
-                spider.fatal = f"cannot write {error.filename}: {error.strerror}"
+                spider.fatal = _("cannot write {file}: {reason}").format(
+                    file=error.filename, reason=error.strerror
+                )
                 deferred_from_coro(self.crawler.engine.close_spider_async(reason="fatal"))
         return item
 

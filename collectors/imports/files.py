@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from collectors.errors import UserError
+from collectors.speech import _
 
 __all__ = [
     "ImportFileError",
@@ -48,7 +49,9 @@ def decode_export(data: bytes, path: Path) -> str:
     """The text of an export (the bytes of ``path``): UTF-8 with or without BOM, else
     Windows-1252 (Excel's)."""
     if b"\x00" in data[:_SAMPLE]:
-        raise ImportFileError(f"{path}: this is a binary file, not a text export")
+        raise ImportFileError(
+            _("{path}: this is a binary file, not a text export").format(path=path)
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -62,7 +65,9 @@ def csv_layout(text: str, path: Path) -> tuple[list[str], str]:
     header = next(csv.reader([first], delimiter=delimiter), [])
     columns = [name.strip() for name in header]
     if len([c for c in columns if c]) < 2:
-        raise ImportFileError(f"{path}: the first line is not a header of columns")
+        raise ImportFileError(
+            _("{path}: the first line is not a header of columns").format(path=path)
+        )
     return columns, delimiter
 
 
@@ -104,7 +109,9 @@ def x_archive_tweets(path: Path) -> Iterator[Row]:
                 if n.rsplit("/", 1)[-1].startswith("tweets") and n.endswith(".js")
             )
             if not names:
-                raise ImportFileError(f"{path}: no data/tweets.js in this archive")
+                raise ImportFileError(
+                    _("{path}: no data/tweets.js in this archive").format(path=path)
+                )
             budget = _Budget(path)
             scripts = [(f"{path}:{n}", budget.read(archive, n)) for n in names]
     else:
@@ -115,11 +122,17 @@ def x_archive_tweets(path: Path) -> Iterator[Row]:
         try:
             items = json.loads(script[start:]) if start >= 0 else None
         except ValueError as error:
-            raise ImportFileError(f"{where}: not a tweets.js file ({error})") from None
+            raise ImportFileError(
+                _("{path}: not a tweets.js file ({error})").format(path=where, error=error)
+            ) from None
         except RecursionError:
-            raise ImportFileError(f"{where}: nested too deeply to be read") from None
+            raise ImportFileError(
+                _("{path}: nested too deeply to be read").format(path=where)
+            ) from None
         if not isinstance(items, list):
-            raise ImportFileError(f"{where}: not a tweets.js file (no list of tweets)")
+            raise ImportFileError(
+                _("{path}: not a tweets.js file (no list of tweets)").format(path=where)
+            )
         for item in items:
             position += 1
             yield Row(position, json.dumps(item, ensure_ascii=False))
@@ -157,10 +170,16 @@ class _Budget:
                 data = member.read(self.left + 1) if declared <= self.left else b""
             if declared > self.left or len(data) > self.left:
                 raise ImportFileError(
-                    f"{self.path}: inflates to more than {ARCHIVE_LIMIT >> 20} MiB, the limit "
-                    "for an archive (import its data/tweets.js on its own instead)"
+                    _(
+                        "{path}: inflates to more than {size} MiB, the limit for an archive "
+                        "(import its data/tweets.js on its own instead)"
+                    ).format(path=self.path, size=ARCHIVE_LIMIT >> 20)
                 )
             self.left -= len(data)
             return data.decode("utf-8-sig")
         except (zipfile.BadZipFile, zlib.error, EOFError, UnicodeDecodeError) as error:
-            raise ImportFileError(f"{self.path}:{name}: damaged archive member ({error})") from None
+            raise ImportFileError(
+                _("{path}:{member}: damaged archive member ({error})").format(
+                    path=self.path, member=name, error=error
+                )
+            ) from None

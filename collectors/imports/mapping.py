@@ -35,6 +35,7 @@ from collectors.errors import UserError
 from collectors.parsing import ParseContext, ParseError
 from collectors.records import Account, Community, Engagement, Post, Record, acts_of
 from collectors.shipped import DATASETS
+from collectors.speech import _, ngettext
 
 __all__ = ["FIELDS", "Mapping", "MappingError", "load_mapping", "parse_time", "row_records"]
 
@@ -86,21 +87,42 @@ def load_mapping(name_or_path: str) -> Mapping:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         shipped = ", ".join(sorted(p.stem for p in MAPPINGS.glob("*.toml")))
-        raise MappingError(f"no mapping {name_or_path!r} (shipped: {shipped})") from None
+        raise MappingError(
+            _("no mapping {name} (shipped: {shipped})").format(
+                name=repr(name_or_path), shipped=shipped
+            )
+        ) from None
     except tomllib.TOMLDecodeError as error:
-        raise MappingError(f"{path}: not valid TOML ({error})") from None
+        raise MappingError(
+            _("{path}: not valid TOML ({error})").format(path=path, error=error)
+        ) from None
     columns = data.pop("columns", None)
     if not isinstance(columns, dict) or "post_id" not in columns:
-        raise MappingError(f"{path}: a [columns] table with at least post_id is needed")
+        raise MappingError(
+            _("{path}: a [columns] table with at least post_id is needed").format(path=path)
+        )
     unknown = sorted(set(columns) - set(FIELDS))
     if unknown:
-        raise MappingError(f"{path}: unknown field(s) {', '.join(unknown)} in [columns]")
+        raise MappingError(
+            ngettext(
+                "{path}: unknown field {fields} in [columns]",
+                "{path}: unknown fields {fields} in [columns]",
+                len(unknown),
+            ).format(path=path, fields=", ".join(unknown))
+        )
     known = {"platform", "platform_column", "account_kind", "time_formats"}
     known |= {"list_separator", "links_from_text"}
     if set(data) - known:
-        raise MappingError(f"{path}: unknown key(s) {', '.join(sorted(set(data) - known))}")
+        unknown = sorted(set(data) - known)
+        raise MappingError(
+            ngettext(
+                "{path}: unknown key {keys}", "{path}: unknown keys {keys}", len(unknown)
+            ).format(path=path, keys=", ".join(unknown))
+        )
     if data.get("account_kind") not in (None, "person", "institution", "bot"):
-        raise MappingError(f"{path}: account_kind is person, institution or bot")
+        raise MappingError(
+            _("{path}: account_kind is person, institution or bot").format(path=path)
+        )
     as_lists = {
         key: [value] if isinstance(value, str) else list(value) for key, value in columns.items()
     }

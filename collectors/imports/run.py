@@ -25,6 +25,7 @@ from collectors.imports.parsers import parse_payload
 from collectors.parsing import ParseContext, ParseError, Parser, guarded
 from collectors.rawrun import RawRunWriter
 from collectors.records import Run
+from collectors.speech import _
 
 __all__ = ["FORMATS", "ImportOutcome", "import_file", "write_import_run"]
 
@@ -68,13 +69,15 @@ def import_file(
     """
     path = Path(path)
     if not path.is_file():
-        raise ImportFileError(f"{path}: no such file")
+        raise ImportFileError(_("{path}: no such file").format(path=path))
     data = path.read_bytes()
     note: dict = {"format": kind}
     if kind == "x-archive":
         account = account or x_archive_account(path)
         if not account:
-            raise ImportFileError(f"{path}: say whose archive it is with --account")
+            raise ImportFileError(
+                _("{path}: say whose archive it is with --account").format(path=path)
+            )
         rows = x_archive_tweets(path)
     else:
         chosen = _mapping(kind, mapping, platform)
@@ -86,7 +89,9 @@ def import_file(
             note["columns"], note["delimiter"] = csv_layout(text, path)
             rows = csv_rows(text)
         if kind in ONE_ACCOUNT and not account:
-            raise ImportFileError(f"{path}: say which account the export is of, with --account")
+            raise ImportFileError(
+                _("{path}: say which account the export is of, with --account").format(path=path)
+            )
     if account:
         note["account"] = account
     parameters = {
@@ -144,10 +149,14 @@ def write_import_run(
 def _mapping(kind: str, name: str | None, platform: str | None) -> Mapping:
     chosen = name or FORMATS[kind]
     if chosen is None:
-        raise ImportFileError(f"the {kind} format needs a column mapping: --mapping FILE")
+        raise ImportFileError(
+            _("the {format} format needs a column mapping: --mapping FILE").format(format=kind)
+        )
     mapping = load_mapping(chosen)
     if platform:
         mapping.platform, mapping.platform_column = platform, None
     if not mapping.platform and not mapping.platform_column:
-        raise ImportFileError(f"say which platform the {kind} file comes from: --platform")
+        raise ImportFileError(
+            _("say which platform the {format} file comes from: --platform").format(format=kind)
+        )
     return mapping

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from collectors.imports.files import ImportFileError
 from collectors.imports.run import ImportOutcome
+from collectors.speech import _
 
 __all__ = ["USAGE_FORMATS", "UsageOptions", "import_usage"]
 
@@ -59,6 +60,6 @@ def import_usage(raw_dir: Path, kind: str, path: Path, options: UsageOptions) ->
     """Import the usage file ``path`` of format ``kind`` (a key of :data:`USAGE_FORMATS`)."""
     path = Path(path)
     if not path.is_file():
-        raise ImportFileError(f"{path}: no such file")
+        raise ImportFileError(_("{path}: no such file").format(path=path))
     module, function = USAGE_FORMATS[kind].split(":")
     return getattr(importlib.import_module(module), function)(raw_dir, path, options)

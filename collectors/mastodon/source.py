@@ -9,6 +9,7 @@ import msgspec
 from collectors.mastodon.parsers import parse_payload
 from collectors.mastodon.spider import MastodonOptions, MastodonSpider, instance_url
 from collectors.sources import Option, PositiveInt, Request, Section, Source
+from collectors.speech import N_
 
 __all__ = ["SOURCES", "MastodonSection"]
 
@@ -77,6 +78,6 @@ SOURCES = (
         section="mastodon",
         config=MastodonSection,
         template=TEMPLATE,
-        needs={"ESSAIM_MASTODON_TOKEN_<HOST>": "user token on one instance (search, quotes)"},
+        needs={"ESSAIM_MASTODON_TOKEN_<HOST>": N_("user token on one instance (search, quotes)")},
     ),
 )

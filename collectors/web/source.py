@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 from collectors.errors import UserError
 from collectors.sources import Option, OptionError, PositiveInt, Request, Section, Source
+from collectors.speech import _
 from collectors.web.parsers import parse_payload
 from collectors.web.spider import WebOptions, WebSpider
 
@@ -28,7 +29,7 @@ requests_per_5min = 150
 def _choose(request: Request) -> WebOptions:
     given = request.given
     if given["seeds"] is None:
-        raise UserError("give the start pages with --seeds FILE")
+        raise UserError(_("give the start pages with --seeds FILE"))
     return WebOptions(
         seeds=_seeds(given["seeds"]),
         depth=given["depth"],
@@ -46,10 +47,15 @@ def _seeds(path: Path) -> list[str]:
         if not url:
             continue
         if not url.startswith(("http://", "https://")) or not urlsplit(url).hostname:
-            raise OptionError(f"line {number} of {path} is not a web address: {url!r}", "--seeds")
+            raise OptionError(
+                _("line {line} of {path} is not a web address: {url}").format(
+                    line=number, path=path, url=repr(url)
+                ),
+                "--seeds",
+            )
         seeds.append(url)
     if not seeds:
-        raise OptionError(f"{path} holds no URL", "--seeds")
+        raise OptionError(_("{path} holds no URL").format(path=path), "--seeds")
     return seeds
 
 
