@@ -101,7 +101,8 @@ def analyze_command(context: click.Context, rule, window_hours, campaigns, seed,
             err.print("[red]" + _("error:") + f"[/red] {error}", highlight=False)
             return EXIT_USER_ERROR
     steps.append(("", time.perf_counter()))
-    rows = [{"table": name, "rows": n, "holds": RESULT_TABLES[name]} for name, n in counts.items()]
+    rows = [{"table": name, "rows": n, "holds": _(RESULT_TABLES[name])}
+            for name, n in counts.items()]  # fmt: skip
     out.print(table(_("Result tables"), rows))
     spent = [{"step": name, "seconds": round(end - begin, 2)}
              for (name, begin), (_next, end) in itertools.pairwise(steps)]  # fmt: skip

@@ -54,7 +54,7 @@ def credentials() -> None:
 def credentials_list() -> int:
     """Show which credentials are set, and where (never their values)."""
     places = {"environment": _("environment"), "keyring": _("keyring"), "absent": _("absent")}
-    rows = [{"name": name, "for": purpose, "found in": places[where(name)]}
+    rows = [{"name": name, "for": _(purpose), "found in": places[where(name)]}
             for name, purpose in _known().items() if not name.endswith(_PER_HOST)]  # fmt: skip
     out.print(table(_("Credentials"), rows))
     return EXIT_OK

@@ -30,6 +30,7 @@ from collectors.bluesky.parsers import parse_did_document, parse_payload
 from collectors.engine import ApiSpider
 from collectors.engine.spider import error_name
 from collectors.parsing import parse_datetime
+from collectors.speech import N_
 
 __all__ = ["BlueskyOptions", "BlueskySpider", "did_document_url"]
 
@@ -112,8 +113,12 @@ class BlueskySpider(ApiSpider):
         refusal = self._open_session(response)
         if refusal:
             self.stop(
-                f"Bluesky refused the login of {self._login[0]!r} ({refusal}); check "
-                "ESSAIM_BLUESKY_HANDLE and ESSAIM_BLUESKY_APP_PASSWORD (an app password)"
+                N_(
+                    "Bluesky refused the login of {handle} ({refusal}); check "
+                    "ESSAIM_BLUESKY_HANDLE and ESSAIM_BLUESKY_APP_PASSWORD (an app password)"
+                ),
+                handle=repr(self._login[0]),
+                refusal=refusal,
             )
         options = self.options
         searches = [{"q": d, "domain": d} for d in options.domains]
@@ -161,8 +166,11 @@ class BlueskySpider(ApiSpider):
         refusal = self._open_session(response)
         if refusal:
             self.stop(
-                f"Bluesky ended the session and refused to renew it ({refusal}); "
-                "run the same command with --resume to log in again and go on"
+                N_(
+                    "Bluesky ended the session and refused to renew it ({refusal}); "
+                    "run the same command with --resume to log in again and go on"
+                ),
+                refusal=refusal,
             )
         waiting, self.awaiting_session = self.awaiting_session, []
         for request in waiting:

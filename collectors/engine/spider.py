@@ -20,6 +20,7 @@ from twisted.python.failure import Failure
 
 from collectors.parsing import Parser
 from collectors.rawrun import Payload, RawRunWriter
+from collectors.speech import _
 
 __all__ = ["ApiSpider", "CollectSpider", "Fetched", "PageSpider"]
 
@@ -76,10 +77,12 @@ class CollectSpider(scrapy.Spider):
         self.run.add_incident("failed-page", url, message)
         self.crawler.stats.inc_value("essaim/failed_pages")
 
-    def stop(self, message: str) -> None:
-        """Stop the whole collection because of ``message`` (bad credentials…)."""
-        self.fatal = message
-        self.run.add_incident("error", self.name, message)
+    def stop(self, message: str, /, **values: Any) -> None:
+        """Stop the whole collection because of ``message`` (bad credentials…), a sentence
+        marked ``N_`` whose ``{names}`` are ``values``: said in the language in use, kept in
+        the run's incidents in English."""
+        self.fatal = _(message).format(**values)
+        self.run.add_incident("error", self.name, message.format(**values))
         raise CloseSpider("fatal")
 
 

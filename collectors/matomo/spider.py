@@ -25,6 +25,7 @@ from scrapy.http import Response
 
 from collectors.engine import ApiSpider
 from collectors.matomo.parsers import REPORTS, SEGMENTS, error_message, parse_payload
+from collectors.speech import N_
 
 __all__ = ["DAYS_PER_REQUEST", "MatomoOptions", "MatomoSpider"]
 
@@ -116,9 +117,13 @@ class MatomoSpider(ApiSpider):
             return
         lowered = message.lower()
         if any(word in lowered for word in _TOKEN_WORDS):
-            self.stop(f"Matomo refused the token: {message}")
+            self.stop(N_("Matomo refused the token: {message}"), message=message)
         if "site" in lowered:
-            self.stop(f"Matomo does not know site {self.options.site_id}: {message}")
+            self.stop(
+                N_("Matomo does not know site {site}: {message}"),
+                site=self.options.site_id,
+                message=message,
+            )
         params = response.request.meta["params"]
         asked = params["method"] + (f" ({params['segment']})" if "segment" in params else "")
         self.page_failed(response.request.url, f"Matomo answered an error for {asked}: {message}")

@@ -26,6 +26,7 @@ from collectors import __version__
 from collectors.engine import ApiSpider
 from collectors.parsing import links_to, parse_datetime
 from collectors.reddit.parsers import parse_payload, thing_links
+from collectors.speech import N_
 
 __all__ = ["RedditOptions", "RedditSpider", "user_agent"]
 
@@ -121,8 +122,11 @@ class RedditSpider(ApiSpider):
         if response.status != 200 or not token:
             reason = (isinstance(answer, dict) and answer.get("error")) or response.status
             self.stop(
-                f"Reddit refused the app's credentials ({reason}); check "
-                "ESSAIM_REDDIT_CLIENT_ID and ESSAIM_REDDIT_CLIENT_SECRET"
+                N_(
+                    "Reddit refused the app's credentials ({reason}); check "
+                    "ESSAIM_REDDIT_CLIENT_ID and ESSAIM_REDDIT_CLIENT_SECRET"
+                ),
+                reason=reason,
             )
         first = self.token is None
         self.token = token

@@ -20,6 +20,7 @@ import scrapy
 
 from collectors.engine import ApiSpider
 from collectors.parsing import links_to
+from collectors.speech import N_
 from collectors.youtube.parsers import parse_payload, video_links
 
 __all__ = ["YoutubeOptions", "YoutubeSpider"]
@@ -80,11 +81,16 @@ class YoutubeSpider(ApiSpider):
             return None
         reasons = {error.get("reason") for error in errors if isinstance(error, dict)}
         if reasons & {"quotaExceeded", "dailyLimitExceeded"}:
-            self.stop("the YouTube API quota of the day is used up; finish with --resume tomorrow")
+            self.stop(
+                N_("the YouTube API quota of the day is used up; finish with --resume tomorrow")
+            )
         if reasons & {"keyInvalid", "keyExpired", "forbidden", "accessNotConfigured"}:
             self.stop(
-                f"YouTube refused the API key ({', '.join(sorted(reasons))}); check "
-                "ESSAIM_YOUTUBE_API_KEY and that the YouTube Data API is enabled for it"
+                N_(
+                    "YouTube refused the API key ({reasons}); check ESSAIM_YOUTUBE_API_KEY and "
+                    "that the YouTube Data API is enabled for it"
+                ),
+                reasons=", ".join(sorted(reasons)),
             )
         return None
 

@@ -313,3 +313,20 @@ def test_the_analysis_notes_flags_and_kinds_are_said_in_french():
     assert "no enrolments loaded" in shown.getvalue()  # a title is data: as it is
     translation.use("en")
     assert "[flagged: did not converge]; placebo: too few days to measure." in uptake_sentence(row)
+
+
+def test_the_errors_of_the_collectors_and_of_the_analysis_are_french_too(analysed_toy, tmp_path):
+    period = essaim("--lang", "fr", "--data", analysed_toy, "rank", "resources", "--by",
+                    "adoptions", "--period", "2026-10-01..2026-09-01")  # fmt: skip
+    assert period.returncode == 1
+    assert "--period '2026-10-01..2026-09-01' finit avant de commencer" in said(period)
+    mapping = tmp_path / "wrong.toml"
+    columns = '[columns]\npost_id = "id"\nautor = "auteur"\ntitel = "titre"\n'
+    mapping.write_text(columns, encoding="utf-8")
+    imported = essaim("--lang", "fr", "--data", tmp_path / "data", "import", "csv",
+                      IMPORTS / "custom.csv", "--mapping", mapping)  # fmt: skip
+    assert imported.returncode == 1
+    assert "champs inconnus autor, titel dans [columns]" in said(imported)
+    listed = essaim("--lang", "fr", "credentials", "list")
+    assert "mot de passe d'application" in said(listed)
+    assert "app password" not in said(listed)

@@ -196,3 +196,21 @@ def test_an_exhausted_quota_stops_with_a_clear_message(tmp_path, server):
     result = essaim(config, "collect", "youtube", "--query", "x", env=environment(**KEY))
     assert result.returncode == 1
     assert "the YouTube API quota of the day is used up" in result.stderr
+
+
+def test_a_stop_is_said_in_the_language_chosen_and_kept_in_english(tmp_path, server):
+    server.add(
+        f"{api.API}/search",
+        {"part": "snippet", "type": "video", "maxResults": 50, "q": "e-inspe.fr"},
+        Reply(api.QUOTA, status=403),
+    )
+    config = write_config(tmp_path, server.url)
+    french = environment(**KEY, ESSAIM_LANG="fr")
+    result = essaim(config, "collect", "youtube", "--query", "x", env=french)
+    assert result.returncode == 1
+    assert "le quota du jour de l'API YouTube est épuisé\u00a0; terminez avec" in result.stderr
+    (manifest,) = [read_manifest(p) for p in find_runs(tmp_path / "data" / "raw")]
+    (incident,) = [i for i in manifest.incidents if i.kind == "error"]
+    assert incident.message == (
+        "the YouTube API quota of the day is used up; finish with --resume tomorrow"
+    )
