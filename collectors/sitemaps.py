@@ -17,7 +17,7 @@ from datetime import date
 
 from lxml import etree
 
-from collectors.speech import _, language
+from collectors.speech import _, number
 
 __all__ = ["MAX_SIZE", "Sitemap", "SitemapEntry", "read_sitemap"]
 
@@ -151,9 +151,8 @@ def _gunzip(body: bytes) -> bytes:
     except zlib.error as error:
         raise ValueError(_("not a readable gzip file ({error})").format(error=error)) from None
     if len(data) > MAX_SIZE:
-        size = f"{MAX_SIZE:,}".replace(",", "\u00a0" if language() == "fr" else ",")
         raise ValueError(
-            _("larger than the protocol's {size} bytes once unzipped").format(size=size)
+            _("larger than the protocol's {size} bytes once unzipped").format(size=number(MAX_SIZE))
         )
     if not inflater.eof:
         raise ValueError(_("not a readable gzip file (cut short)"))

@@ -16,7 +16,11 @@ from __future__ import annotations
 
 import gettext
 
-__all__ = ["N_", "_", "language", "ngettext", "speak"]
+__all__ = ["N_", "SPACE", "_", "in_french", "language", "ngettext", "number", "speak"]
+
+#: The space French writes between thousands and before ':', ';', '?', '!' and '%': a
+#: no-break one, so that a number or a sentence is never cut there at a line's end.
+SPACE = "\u00a0"
 
 _current: dict = {"language": "en", "translation": gettext.NullTranslations()}
 
@@ -45,3 +49,24 @@ def ngettext(singular: str, plural: str, count: int) -> str:
 def N_(message: str) -> str:
     """``message`` as it is: marks a message that is said later with :func:`_`."""
     return message
+
+
+def in_french(written: str) -> str:
+    """A number written the English way written the French way.
+
+    >>> in_french("12,345.5")
+    '12\\xa0345,5'
+    """
+    return written.replace(",", SPACE).replace(".", ",")
+
+
+def number(value: float, spec: str = ",") -> str:
+    """``value`` formatted by ``spec``, in the language in use.
+
+    >>> speak("fr", gettext.NullTranslations()); number(12345.5, ",.1f"), number(3)
+    ('12\\xa0345,5', '3')
+    >>> speak("en", gettext.NullTranslations()); number(12345.5, ",.1f")
+    '12,345.5'
+    """
+    written = format(value, spec)
+    return written if language() == "en" else in_french(written)

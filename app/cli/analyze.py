@@ -425,7 +425,7 @@ def _with_intervals(
     >>> _with_intervals({"hours_to_depth": [0.5, None], "hours_to_depth_mean": [0.5, 4.0],
     ...     "hours_to_depth_low": [0.5, 3.0], "hours_to_depth_high": [0.5, 5.0],
     ...     "depth_probability": [1.0, 0.25]}, metrics=())
-    {'hours_to_depth': '1: 0.5 · 2: – [3–5] (25 %)'}
+    {'hours_to_depth': '1: 0.5 · 2: – [3–5] (25%)'}
     """
     from app.web.i18n import depth_times
 

@@ -34,8 +34,7 @@ import click.termui
 import click.types
 import click.utils
 
-from app.web.i18n import in_french
-from collectors.speech import _, language, ngettext, speak
+from collectors.speech import _, language, ngettext, number, speak
 
 __all__ = [
     "LANGUAGES",
@@ -68,18 +67,6 @@ def use(chosen: str) -> None:
     """Speak ``chosen`` (``fr`` or ``en``) from now on, in every layer's messages."""
     found = gettext.translation(DOMAIN, LOCALE, [chosen]) if chosen == "fr" else None
     speak(chosen, found or gettext.NullTranslations())
-
-
-def number(value: float, spec: str = ",") -> str:
-    """``value`` formatted by ``spec``, in French as French writes numbers.
-
-    >>> use("fr"); number(12345.5, ",.1f"), number(0.25, ".2f"), number(3)
-    ('12\\xa0345,5', '0,25', '3')
-    >>> use("en"); number(12345.5, ",.1f")
-    '12,345.5'
-    """
-    written = format(value, spec)
-    return written if language() == "en" else in_french(written)
 
 
 def chosen_language(

@@ -4,9 +4,9 @@ Numbers and days are written as the app writes them (:mod:`app.web.i18n`); an un
 is the word for unknown, never 0.
 
 >>> figure(1234, "fr"), figure(1234.5, "en"), figure(None, "en"), figure(2.345, "fr", 1)
-('1 234', '1,234.5', 'unknown', '2,3')
+('1\xa0234', '1,234.5', 'unknown', '2,3')
 >>> share(0.256, "fr"), share(0.25, "en"), change(3, "fr"), change(-2.5, "en"), change(0, "en")
-('25,6 %', '25%', '+3', '−2.5', '=')
+('25,6\xa0%', '25%', '+3', '−2.5', '=')
 >>> change(None, "fr")
 'nouveau'
 """

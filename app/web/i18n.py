@@ -15,6 +15,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from collectors.speech import SPACE, in_french
+
 __all__ = [
     "CHART_LOCALES",
     "COLUMNS",
@@ -856,20 +858,6 @@ def word(value, language: str):
     return _WORDS[value][language == "en"] if value in _WORDS else value
 
 
-#: The space French writes between thousands and before '%': a no-break one, so that a
-#: number is never cut at a line's end.
-SPACE = "\u00a0"
-
-
-def in_french(written: str) -> str:
-    """A number written the English way written the French way.
-
-    >>> in_french("12,345.5")
-    '12\xa0345,5'
-    """
-    return written.replace(",", SPACE).replace(".", ",")
-
-
 def number(value, language: str) -> str:
     """A number as written in ``language``: no-break-space thousands and decimal comma in French;
     whole values without decimals, others to two decimals, or three significant digits
@@ -936,7 +924,7 @@ def cell(
     >>> cell(True, "fr"), cell(6.0, "fr"), cell(0.5, "en", share=True), cell(["a", "b"], "en")
     ('oui', '6', '50%', 'a, b')
     >>> cell(6.0, "fr", signed=True), cell(-1234, "fr", signed=True), cell(0, "en", signed=True)
-    ('+6', '−1 234', '0')
+    ('+6', '−1\xa0234', '0')
     >>> cell("stated:via", "en", worded=True), cell("stated:via", "en"), cell(None, "fr")
     ('stated: via', 'stated:via', '–')
     >>> cell("did not converge", "fr", phrased=True), cell("did not converge", "fr")
@@ -965,7 +953,7 @@ def depth_times(own, low, high, reached, language: str) -> str:
     of them that reach the depth (``reached``) when not all; '–' when unknown.
 
     >>> depth_times([0.5, 3.0], [0.5, 2, 6], [0.5, 5.25, 9], [1, 0.6, 0.2], "fr")
-    '1 : 0,5 · 2 : 3 [2–5,25] (60 %) · 3 : – [6–9] (20 %)'
+    '1 : 0,5 · 2 : 3 [2–5,25] (60\xa0%) · 3 : – [6–9] (20\xa0%)'
     >>> depth_times([1.0, math.nan], [1.0, math.nan], [1.0, math.nan], [1.0, 1.0], "en")
     '1: 1 · 2: –'
     """

@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from collectors.rawrun import PAYLOAD_PREFIX, RawRunError, iter_line_blocks, read_manifest
 from collectors.records import Run, decode_record
-from collectors.speech import _, language, ngettext
+from collectors.speech import _, ngettext, number
 from graph.privacy import identifiers
 from graph.privacy.pseudonyms import LEARNERS, Pseudonymiser
 from graph.resources import Linker, LinkInfo
@@ -283,16 +283,13 @@ def _cut_long_fields(connection: duckdb.DuckDBPyConnection, run_path: Path) -> s
     (cut,) = connection.execute(q.CUT_LONG_FIELDS, [MAX_FIELD_CHARS]).fetchone()
     if not cut:
         return ""
-    limit = f"{MAX_FIELD_CHARS:,}"
-    if language() == "fr":  # French writes 1 000 000
-        limit = limit.replace(",", "\u00a0")
     return ngettext(
         "{path}: {cut} record(s) had a field longer than {limit} characters, cut to that "
         "length in the database (the raw run keeps it whole)",
         "{path}: {cut} record(s) had a field longer than {limit} characters, cut to that "
         "length in the database (the raw run keeps it whole)",
         cut,
-    ).format(path=run_path, cut=cut, limit=limit)
+    ).format(path=run_path, cut=cut, limit=number(MAX_FIELD_CHARS))
 
 
 def _write_run(
@@ -387,19 +384,19 @@ def _validate(run_path: Path, run: Run) -> tuple[int, int]:
     count = longest = 0
     for first_number, lines in iter_line_blocks(run_path, expected_sha256=run.file_sha256):
         longest = max(longest, max(map(len, lines)))
-        for number, line in enumerate(lines, first_number):
+        for line_number, line in enumerate(lines, first_number):
             if line.startswith(PAYLOAD_PREFIX) or not line.strip():
                 continue
             try:
                 record_run = decode_record(line).run_id
             except msgspec.DecodeError as error:
                 message = _("not a valid record ({error})").format(error=error)
-                raise RawRunError(run_path, message, number) from None
+                raise RawRunError(run_path, message, line_number) from None
             if record_run != run.run_id:
                 message = _("record belongs to run {record_run!r}, not {run_id!r}").format(
                     record_run=record_run, run_id=run.run_id
                 )
-                raise RawRunError(run_path, message, number)
+                raise RawRunError(run_path, message, line_number)
             count += 1
     return count, longest
 
