@@ -32,7 +32,12 @@ FOLDERS = {"bluesky-live": ("bluesky-live", "jetstream")}
 MISSING = {
     "bluesky-live": "no Jetstream capture found as a data file in a licensed repository"
     " (bluesky-social/jetstream ships none; videah/jetstream-oxide and eliu-dev/bsky-jetstream"
-    " none either; real events seen only inlined in others' test code)",
+    " none either; nor skyware-js/jetstream, mary-ext/atcute, rsform/jacquard,"
+    " at-microcosm/microcosm-rs, letiziaia/sinitaivas-live, joaopn/bluesky-firehose-py,"
+    " yesawoo/bsky-jetstream, sdairs/bluebird, cmgriffing/jetstream-turbo;"
+    " Drona-OP/iitkgp-pawan-sharma-hackathon's tests/fixtures/jetstream.jsonl is made up"
+    " (did:plc:abc123, cid bafy1); ClickHouse/JSONBench downloads its Bluesky events, holds"
+    " none; real events seen only inlined in others' test code)",
     "forum": "no saved phpBB or Forumactif page found in a repository with a licence"
     " (HTTrack mirrors of dostips.com phpBB topics exist, in 314pi/dostips: no licence;"
     " phpBB scrapers such as mikwielgus/forum-dl, ya-mouse/phpbb-scraper, dstien/phpbb-salvage"
@@ -62,9 +67,11 @@ MISSING = {
     "import-x-archive": "no X archive (data/tweets.js, window.YTD.tweets.part0) found in a"
     " repository stating a licence: the published archives seen (andreruffert/twitter, the former"
     " file here; alrocar/x, alrocar/tw, arturoherrero/twitter-archive, milahu/twitter-milahu104,"
-    " smithjd/twitter_archive, vovavasylyna/mytwitterarchive, eroija/twitter, mkommar/twitter…)"
-    " state none; archive tools (dogsheep/twitter-to-sqlite, timhutton/twitter-archive-parser,"
-    " glennjones/twitter-archive-extractor, marcomaroni-github/twitter-archive) ship none",
+    " smithjd/twitter_archive, vovavasylyna/mytwitterarchive, eroija/twitter, mkommar/twitter,"
+    " JackLance/jacklance.github.io…) state none; UPLYNXED/twitter-archive (MIT) holds a"
+    " scraper's tweets.json, not an archive; archive tools (dogsheep/twitter-to-sqlite,"
+    " timhutton/twitter-archive-parser, glennjones/twitter-archive-extractor,"
+    " marcomaroni-github/twitter-archive) ship none",
 }
 
 
