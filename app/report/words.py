@@ -17,7 +17,8 @@ import math
 
 import pandas as pd
 
-from app.web.i18n import SPACE, day, number
+from app.web.i18n import day, number
+from collectors.speech import SPACE
 
 __all__ = ["LANGUAGES", "change", "community", "episode", "figure", "moment", "share", "word"]
 

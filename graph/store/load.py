@@ -30,7 +30,7 @@ import pyarrow.compute as pc
 
 from collectors.rawrun import PAYLOAD_PREFIX, RawRunError, iter_line_blocks, read_manifest
 from collectors.records import Run, decode_record
-from collectors.speech import _, ngettext, number
+from collectors.speech import N_, _, ngettext, number
 from graph.privacy import identifiers
 from graph.privacy.pseudonyms import LEARNERS, Pseudonymiser
 from graph.resources import Linker, LinkInfo
@@ -184,20 +184,16 @@ def _note_identifier_rules(store: Store) -> None:
 
 
 def _check_mode(store: Store, pseudonymised: bool) -> None:
-    wanted = "on" if pseudonymised else "off"
+    wanted = N_("on") if pseudonymised else N_("off")
     current = store.first_setting("pseudonymisation", wanted)
-    if current != wanted:  # "on" or "off", whichever was first recorded
-        if current == "on":
-            message = _(
-                "this database was loaded with pseudonymisation on; loading with it off would "
-                "mix real and pseudonymous identifiers (use another data directory)"
-            )
-        else:
-            message = _(
-                "this database was loaded with pseudonymisation off; loading with it on would "
-                "mix real and pseudonymous identifiers (use another data directory)"
-            )
-        raise StoreError(message)
+    if current != wanted:
+        raise StoreError(
+            _(
+                "this database was loaded with pseudonymisation {current}; loading with it "
+                "{wanted} would mix real and pseudonymous identifiers (use another data "
+                "directory)"
+            ).format(current=_(current), wanted=_(wanted))
+        )
 
 
 @dataclass(frozen=True)
