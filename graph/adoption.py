@@ -188,12 +188,11 @@ def adoption_delays(adoptions: pd.DataFrame, memberships: pd.DataFrame) -> pd.Da
 
 
 def _first_adoptions(adoptions: pd.DataFrame) -> pd.DataFrame:
-    """Each account's first timed adoption of each resource, in order of time, with the
-    ``hours`` since the resource's first adoption."""
-    timed = adoptions.dropna(subset=["adopted_at"]).reset_index(drop=True)
+    """Each account's first timed adoption of each resource, in order of time (ties in the
+    order given), with the ``hours`` since the resource's first adoption."""
     keys = ["resource_id", "platform", "account_id"]
-    first = timed.loc[timed.groupby(keys, sort=False)["adopted_at"].idxmin()]
-    first = first.sort_values("adopted_at", kind="stable")[[*keys, "adopted_at"]]
+    timed = adoptions.loc[adoptions["adopted_at"].notna(), [*keys, "adopted_at"]]
+    first = timed.sort_values("adopted_at", kind="stable").drop_duplicates(keys)
     start = first.groupby("resource_id")["adopted_at"].transform("min")
     first["hours"] = (first["adopted_at"] - start) / _HOUR
     return first.reset_index(drop=True)

@@ -46,7 +46,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.genmod.families import Poisson
+from statsmodels.genmod.generalized_linear_model import GLM
 from vacances_scolaires_france import SchoolHolidayDates
 
 from collectors.errors import UserError
@@ -319,8 +320,7 @@ def rate_ratio(days: pd.DataFrame, min_adoptions: int = 5) -> dict:
     if min(found["adoptions_before"], found["adoptions_after"]) < max(min_adoptions, 1):
         return {**found, "note": TOO_FEW}
     design = _design(days, before)
-    fitted = sm.GLM(days["adoptions"].to_numpy(float), design,
-                    family=sm.families.Poisson()).fit()  # fmt: skip
+    fitted = GLM(days["adoptions"].to_numpy(float), design, family=Poisson()).fit()
     residual = max(len(days) - design.shape[1], 1)
     dispersion = max(float(fitted.pearson_chi2) / residual, 1.0)
     step, error = fitted.params["after"], fitted.bse["after"] * math.sqrt(dispersion)

@@ -79,8 +79,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from scipy.stats import t as student
+from statsmodels.genmod.families import Poisson
+from statsmodels.genmod.generalized_linear_model import GLM
 
 from graph.campaigns import holiday_share
 
@@ -261,7 +262,7 @@ class _Model:
         self.y, self.baseline, self.design = y, baseline, design
         self.k = baseline.shape[1]
         # the baseline alone, fitted: where every fit starts
-        self.start = np.asarray(sm.GLM(y, baseline, family=sm.families.Poisson()).fit().params)
+        self.start = np.asarray(GLM(y, baseline, family=Poisson()).fit().params)
         # a direction of β that multiplies the whole baseline by e (Xv = 1)
         self.scale = np.linalg.lstsq(baseline, np.ones(len(y)), rcond=None)[0]
 

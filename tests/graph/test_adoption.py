@@ -121,3 +121,19 @@ def test_adoption_delays_leave_out_untimed_adoptions():
         [0, 1, 0.0],
         [1, 1, 4.0],
     ]
+
+
+def test_an_account_counts_once_at_its_first_adoption_whatever_the_order_given():
+    # b adopted at hour 30 (listed first) and again at hour 6: it counts once, at hour 6
+    adoptions = _adoptions([30, 0, 6, 12])
+    adoptions["account_id"] = ["b", "a", "b", "c"]
+    memberships = pd.DataFrame({"platform": "bluesky", "account_id": ["a", "b", "c"],
+                                "community": [0, 1, 1]})  # fmt: skip
+    delays = adoption_delays(adoptions, memberships)
+    assert delays[["community", "adopters", "first_hours", "mean_hours"]].values.tolist() == [
+        [0, 1, 0.0, 0.0],
+        [1, 2, 6.0, 9.0],
+    ]
+    categories = adopter_categories(adoptions)
+    assert categories["account_id"].tolist() == ["a", "b", "c"]
+    assert categories["hours"].tolist() == [0.0, 6.0, 12.0]
