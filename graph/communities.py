@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from collectors.speech import _
+from graph.frames import query_frames
 
 __all__ = [
     "MIN_COMMUNITY_SIZE",
@@ -157,6 +158,21 @@ def stability(
     return float(sum(scores) / len(scores))
 
 
+#: Per resource and community: the adopters (each account once, at its first timed adoption),
+#: the first adoption there and its account (ties in time: the first account id).
+_SPREAD = """
+WITH placed AS (
+    SELECT a.resource_id, a.platform, a.account_id, min(a.adopted_at) AS adopted_at,
+        any_value(m.community) AS community
+    FROM adoptions a JOIN memberships m USING (platform, account_id)
+    WHERE a.adopted_at IS NOT NULL
+    GROUP BY ALL)
+SELECT resource_id, community, count(*) AS adopters, min(adopted_at) AS arrived_at,
+    first(account_id ORDER BY adopted_at, account_id, platform) AS bridge,
+    first(platform ORDER BY adopted_at, account_id, platform) AS bridge_platform
+FROM placed GROUP BY resource_id, community ORDER BY resource_id, community"""
+
+
 def community_spread(
     adoptions: pd.DataFrame, memberships: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -174,8 +190,8 @@ def community_spread(
     reached : DataFrame
         Per resource and community (small groups as one): ``adopters`` (distinct accounts),
         ``share`` (of the resource's adopters in the graph), ``arrived_at`` (its first
-        adoption there) and ``bridge`` (the account of that first adoption, with its
-        ``bridge_platform``).
+        adoption there) and ``bridge`` (the account of that first adoption, the first by id
+        when several adopted at that time, with its ``bridge_platform``).
     spread : DataFrame
         Per resource: ``communities`` reached (small groups not counted) and ``entropy``
         (Shannon, in bits, of the shares, small groups as one group; 0 when all adopters are
@@ -195,20 +211,12 @@ def community_spread(
     resource_id  communities  entropy
              r1            2      1.5
     """
-    placed = adoptions.dropna(subset=["adopted_at"]).merge(
-        memberships, on=["platform", "account_id"]
+    keys = ["platform", "account_id"]
+    reached = query_frames(
+        _SPREAD,
+        adoptions=adoptions[["resource_id", *keys, "adopted_at"]],
+        memberships=memberships[[*keys, "community"]],
     )
-    first = placed.sort_values(["adopted_at", "account_id"]).drop_duplicates(
-        ["resource_id", "platform", "account_id"]
-    )
-    groups = first.groupby(["resource_id", "community"])
-    reached = groups.agg(adopters=("account_id", "size"), arrived_at=("adopted_at", "min"))
-    earliest = first.drop_duplicates(["resource_id", "community"]).set_index(
-        ["resource_id", "community"]
-    )
-    reached["bridge"] = earliest["account_id"]
-    reached["bridge_platform"] = earliest["platform"]
-    reached = reached.reset_index()
     totals = reached.groupby("resource_id")["adopters"].transform("sum")
     reached["share"] = reached["adopters"] / totals
     entropy = reached.groupby("resource_id")["share"].agg(
@@ -291,6 +299,22 @@ def log_odds(counts: pd.DataFrame, prior_size: float | None = None) -> pd.DataFr
     return scored
 
 
+#: The terms an account uses, of a kind: its community's terms (see :func:`label_communities`).
+_TERMS_COLUMNS = pd.DataFrame(columns=["platform", "account_id", "community", "kind", "term"])
+#: How many accounts of each community use each term: the resources they adopted, and the
+#: other terms (contexts, institutions), each counted once per account.
+_TERM_COUNTS = """
+WITH used AS (
+    SELECT platform, account_id, m.community, 'resource' AS kind, a.resource_id::VARCHAR AS term
+    FROM adoptions a JOIN members m USING (platform, account_id)
+    UNION
+    SELECT platform::VARCHAR, account_id::VARCHAR, community::BIGINT, kind::VARCHAR,
+        term::VARCHAR
+    FROM others)
+SELECT community, kind, term, count(*) AS size FROM used GROUP BY ALL
+ORDER BY community, kind, term"""
+
+
 def label_communities(
     graph: ig.Graph,
     membership: list[int],
@@ -359,13 +383,17 @@ def label_communities(
          "community": membership}
     )  # fmt: skip
     named = _named_institutions(institutions)
-    terms = [_resource_terms(adoptions, members)]
+    terms = [_TERMS_COLUMNS]
     if contexts is not None:
         terms.append(_context_terms(contexts, members, named))
     if not named.empty:
         terms.append(_institution_terms(graph, membership, named))
-    used = pd.concat(terms, ignore_index=True).drop_duplicates([*keys, "kind", "term"])
-    counts = used.groupby(["community", "kind", "term"], as_index=False).size()
+    counts = query_frames(
+        _TERM_COUNTS,
+        adoptions=adoptions[["resource_id", *keys]],
+        members=members,
+        others=pd.concat(terms, ignore_index=True),
+    )
     counts["key"] = counts["kind"] + ":" + counts["term"]  # a term's name may recur by kind
     scored = log_odds(counts[["community", "key", "size"]].set_axis(["group", "term", "count"],
                                                                     axis=1))  # fmt: skip
@@ -399,13 +427,6 @@ def _named_institutions(institutions: pd.DataFrame | None) -> pd.DataFrame:
     ].drop_duplicates(["platform", "account_id"])
 
 
-def _resource_terms(adoptions: pd.DataFrame, members: pd.DataFrame) -> pd.DataFrame:
-    placed = adoptions.merge(members, on=["platform", "account_id"])
-    return placed.assign(kind="resource", term=placed["resource_id"].astype(str))[
-        ["platform", "account_id", "community", "kind", "term"]
-    ]
-
-
 def _context_terms(
     contexts: pd.DataFrame, members: pd.DataFrame, named: pd.DataFrame
 ) -> pd.DataFrame:
@@ -421,17 +442,17 @@ def _context_terms(
 
 def _institution_terms(graph: ig.Graph, membership: list[int], named: pd.DataFrame):
     """Each account tied (either way) to an allow-listed institution uses its term."""
-    keys = zip(graph.vs["platform"], graph.vs["account_id"], strict=True)
-    vertex = {key: index for index, key in enumerate(keys)}
+    platforms, accounts = graph.vs["platform"], graph.vs["account_id"]
+    vertex = {key: index for index, key in enumerate(zip(platforms, accounts, strict=True))}
     rows = []
     for platform, account, term in named.itertuples(index=False):
         index = vertex.get((platform, account))
         if index is None:
             continue
         for neighbour in set(graph.neighbors(index, mode="all")):
-            rows.append((graph.vs[neighbour]["platform"], graph.vs[neighbour]["account_id"],
-                         membership[neighbour], "institution", term))  # fmt: skip
-    return pd.DataFrame(rows, columns=["platform", "account_id", "community", "kind", "term"])
+            rows.append((platforms[neighbour], accounts[neighbour], membership[neighbour],
+                         "institution", term))  # fmt: skip
+    return pd.DataFrame(rows, columns=_TERMS_COLUMNS.columns)
 
 
 def _unique_labels(communities: list[int], terms: dict[int, list[str]], top: int) -> list[str]:

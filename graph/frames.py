@@ -42,6 +42,7 @@ def query_frames(sql: str | list[str], **frames: pd.DataFrame):
     Name: big, dtype: int64
     """
     with duckdb.connect() as local:
+        local.execute("SET TimeZone = 'UTC'")  # times come back in UTC, as the store's do
         for name, frame in frames.items():
             local.register(name, frame)
         if isinstance(sql, str):

@@ -19,6 +19,11 @@ __all__ = ["SHARING_KINDS", "exposure", "reach", "sharing_accounts"]
 #: Adoptions that put the resource in front of the sharer's followers (a reply does not).
 SHARING_KINDS = ["original", "repost", "quote", "link-in-forum", "web-page"]
 _ACCOUNT = ["platform", "account_id"]
+#: The accounts engaged with each group: its adopters and likers, each once.
+_ENGAGED = """SELECT "{by}", count(*) AS engaged FROM (
+    SELECT "{by}", platform, account_id FROM adoptions
+    UNION SELECT "{by}", platform, account_id FROM likers)
+WHERE "{by}" IS NOT NULL GROUP BY ALL"""
 
 
 def reach(
@@ -115,9 +120,11 @@ def reach(
     )
     audiences = audiences.set_index("grp")
     with_sharers, without_sharers = audiences["with_sharers"], audiences["without_sharers"]
-    engaged = pd.concat(
-        [adoptions[[by, *_ACCOUNT]], likers[[by, *_ACCOUNT]] if likers is not None else None]
-    ).drop_duplicates()
+    engaged = query_frames(
+        _ENGAGED.format(by=by),
+        adoptions=adoptions[[by, *_ACCOUNT]],
+        likers=likers[[by, *_ACCOUNT]] if likers is not None else adoptions[[by, *_ACCOUNT]][:0],
+    )
 
     rows = []
     for group, figures in per_group.iterrows():
@@ -135,7 +142,7 @@ def reach(
             rows.append(
                 _figure(by, group, name, "range", low, low, low + figures["missing"], coverage)
             )
-    for group, count in engaged.groupby(by).size().items():
+    for group, count in engaged.itertuples(index=False):
         rows.append(_figure(by, group, "engaged_accounts", "observed", count))
     if views is not None:
         for row in views.itertuples(index=False):

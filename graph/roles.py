@@ -17,6 +17,7 @@ import pandas as pd
 
 from collectors.speech import _
 from graph.cascades import tree_parents
+from graph.frames import query_frames
 from graph.virality import subtree_sizes, tree_depths
 
 __all__ = [
@@ -33,6 +34,23 @@ __all__ = [
 EXACT_BETWEENNESS_LIMIT = 5_000
 #: The bridges are at most this share of the accounts, the strongest brokers.
 BRIDGE_SHARE = 0.02
+#: Each account's roles: the sums of its nodes' (see :func:`cascade_roles`).
+_ROLES = """
+SELECT {keys}, sum(started)::BIGINT AS cascades_started,
+    sum(started_reach)::BIGINT AS started_reach, sum(joined)::BIGINT AS cascades_joined,
+    sum(downstream)::BIGINT AS downstream
+FROM nodes GROUP BY ALL
+ORDER BY {first}downstream DESC, started_reach DESC, account_id, platform"""
+#: Per resource, its adopters (each account once) and those that are institutions or came
+#: through one (in any of their cascades).
+_THROUGH = """
+SELECT resource_id, count(*) AS adopters,
+    count(*) FILTER (institution) AS institutional_adopters,
+    count(*) FILTER (through) AS adopters_through_institutions
+FROM (SELECT resource_id, platform, account_id, bool_or(institution) AS institution,
+          bool_or(through) AS through
+      FROM nodes GROUP BY ALL)
+GROUP BY resource_id ORDER BY resource_id"""
 
 
 def centralities(
@@ -291,17 +309,14 @@ def cascade_roles(trees: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     nodes["started_reach"] = np.where(is_root, below, 0)
     nodes["joined"] = (~is_root).astype("int64")
     nodes["downstream"] = np.where(is_root, 0, below)
-    roles = nodes.groupby(group, as_index=False).agg(
-        cascades_started=("started", "sum"),
-        started_reach=("started_reach", "sum"),
-        cascades_joined=("joined", "sum"),
-        downstream=("downstream", "sum"),
+    columns = ", ".join(f'"{key}"' for key in group)
+    roles = query_frames(
+        _ROLES.format(keys=columns, first=f'"{by}", ' if by else ""),
+        nodes=nodes[[*group, "started", "started_reach", "joined", "downstream"]],
     )
     roles["originator"] = roles["started_reach"] > 0
     roles["amplifier"] = roles["downstream"] > 0
-    ranking = [*([by] if by else []), "downstream", "started_reach", "account_id"]
-    ascending = [*([True] if by else []), False, False, True]
-    return roles.sort_values(ranking, ascending=ascending, ignore_index=True)
+    return roles
 
 
 def institutional_share(
@@ -361,11 +376,10 @@ def institutional_share(
     >>> float(row["institutional_reach_share"])
     0.9
     """
-    nodes = trees[["resource_id", "cascade", "platform", "account_id", "parent_id"]]
-    nodes = nodes.reset_index(drop=True)
-    flagged = institutional[["platform", "account_id"]].drop_duplicates().assign(flag=True)
-    nodes = nodes.merge(flagged, on=["platform", "account_id"], how="left")
-    nodes["institution"] = nodes["flag"].fillna(False).astype(bool)
+    keys = ["platform", "account_id"]
+    nodes = trees[["resource_id", "cascade", *keys, "parent_id"]].reset_index(drop=True)
+    flagged = institutional[keys].drop_duplicates()
+    nodes["institution"] = _among(nodes, flagged)
     parents = tree_parents(nodes)
     depth = tree_depths(parents)
     through = nodes["institution"].to_numpy().copy()
@@ -373,17 +387,9 @@ def institutional_share(
         at = np.flatnonzero(depth == level)
         through[at] |= through[parents[at]]
     nodes["through"] = through
-    per_account = nodes.sort_values("through", ascending=False).drop_duplicates(
-        ["resource_id", "platform", "account_id"]
-    )
-    table = per_account.groupby("resource_id", as_index=False).agg(
-        adopters=("account_id", "size"),
-        institutional_adopters=("institution", "sum"),
-        adopters_through_institutions=("through", "sum"),
-    )
+    table = query_frames(_THROUGH, nodes=nodes[["resource_id", *keys, "institution", "through"]])
     table["share_through_institutions"] = table["adopters_through_institutions"] / table["adopters"]
-    keys = ["platform", "account_id"]
-    sharers = sharers[["resource_id", *keys]].drop_duplicates().merge(flagged, on=keys)
+    sharers = sharers.loc[_among(sharers, flagged), ["resource_id", *keys]].drop_duplicates()
     sharers = sharers.merge(followers, on=keys, how="left")
     counts = pd.to_numeric(sharers["followers_count"], errors="coerce").astype("float64")
     by_resource = counts.groupby(sharers["resource_id"])
@@ -399,6 +405,15 @@ def institutional_share(
          "no sharer's follower count known"],
         None,
     )  # fmt: skip
-    return table.astype(
-        {"institutional_adopters": "int64", "adopters_through_institutions": "int64"}
-    )
+    return table
+
+
+def _among(accounts: pd.DataFrame, chosen: pd.DataFrame) -> np.ndarray:
+    """Whether each row's ``platform`` and ``account_id`` are those of a row of ``chosen``
+    (few rows: the ids are screened first, the pairs checked among those found)."""
+    found = accounts["account_id"].isin(chosen["account_id"]).to_numpy().copy()
+    pairs = set(zip(chosen["platform"], chosen["account_id"], strict=True))
+    rows = np.flatnonzero(found)
+    platforms, ids = (accounts[key].to_numpy()[rows] for key in ("platform", "account_id"))
+    found[rows] = [pair in pairs for pair in zip(platforms, ids, strict=True)]
+    return found

@@ -130,6 +130,18 @@ def test_spread_across_communities_with_bridges_and_entropy():
     assert spread.loc[0, "communities"] == 3  # the small groups are not a community
 
 
+def test_the_bridge_of_a_community_reached_by_two_accounts_at_once_is_the_first_by_id():
+    at = pd.Timestamp("2026-09-01 08:00", tz="UTC")
+    adoptions = pd.DataFrame({"resource_id": "r1", "platform": "bluesky",
+                              "account_id": ["n", "m", "k"],
+                              "adopted_at": [at, at, at + pd.Timedelta(hours=1)]})  # fmt: skip
+    memberships = pd.DataFrame({"platform": "bluesky", "account_id": ["k", "m", "n"],
+                                "community": [0, 0, 0]})  # fmt: skip
+    reached, _ = community_spread(adoptions, memberships)
+    assert reached[["bridge", "adopters"]].values.tolist() == [["m", 3]]
+    assert reached.loc[0, "arrived_at"] == at
+
+
 def test_log_odds_with_an_informative_dirichlet_prior_worked_by_hand():
     counts = pd.DataFrame(
         {"group": [0, 0, 1, 1, 2], "term": ["x", "y", "x", "y", "y"], "count": [3, 1, 1, 2, 1]}

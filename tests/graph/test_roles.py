@@ -222,3 +222,17 @@ def test_an_institution_of_unknown_audience_makes_its_share_unknown_not_zero():
     assert table.loc["r2", "institutional_reach_share"] == 0
     # r3: canope's later repost shared it: its audience counts, here unknown
     assert np.isnan(table.loc["r3", "institutional_reach_share"])
+
+
+def test_an_institution_is_an_account_on_its_platform_not_its_namesake_elsewhere():
+    trees = _trees([("c1", "canope", None), ("c1", "bob", "canope"), ("c2", "ana", None)])
+    trees.loc[[0, 1], "platform"] = "mastodon"  # a teacher named canope on Mastodon
+    sharers = trees[["resource_id", "platform", "account_id"]]
+    institutions = pd.DataFrame({"platform": ["bluesky"], "account_id": ["canope"]})
+    followers = pd.DataFrame({"platform": "mastodon", "account_id": ["canope"],
+                              "followers_count": [50]})  # fmt: skip
+    row = institutional_share(trees, sharers, institutions, followers,
+                              pd.Series({"r1": 50.0})).iloc[0]  # fmt: skip
+    assert (row["adopters"], row["institutional_adopters"]) == (3, 0)
+    assert row["adopters_through_institutions"] == 0
+    assert row["institutional_potential_reach"] == 0
