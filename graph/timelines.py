@@ -233,8 +233,9 @@ def episodes(
         ``resource_id``, ``episode`` (1, 2… per resource), ``start``, ``end`` (the hour after
         its last), ``peak`` (its busiest hour), ``peak_adoptions``, ``adoptions``,
         ``expected`` (what the base state expected over the episode), ``cascade`` and
-        ``cascade_adoptions`` (the cascade with the most adoptions in it), ``community`` and
-        ``community_adopters`` (likewise), ``action`` (the label of a campaign action on the
+        ``cascade_adoptions`` (the cascade with the most adoptions in it; of those tied, the
+        first to adopt in it), ``community`` and ``community_adopters`` (likewise, its
+        adopters counted once), ``action`` (the label of a campaign action on the
         resource dated from a day before the start to the end, if any).
     """
     columns = ["resource_id", "episode", "start", "end", "peak", "peak_adoptions",
@@ -251,39 +252,57 @@ def episodes(
                             index=pd.RangeIndex(0))[columns]  # fmt: skip
     gap = flagged["hour"].diff().ne(pd.Timedelta(hours=1))
     run = (gap | flagged["resource_id"].ne(flagged["resource_id"].shift())).cumsum()
-    timed = adoptions.dropna(subset=["adopted_at"]).merge(
-        memberships, on=["platform", "account_id"], how="left"
+    hours = flagged.groupby(run, sort=True)
+    found = pd.DataFrame(
+        {
+            "resource_id": hours["resource_id"].first(),
+            "start": hours["hour"].first(),
+            "end": hours["hour"].last() + pd.Timedelta(hours=1),
+            "peak": flagged.loc[hours["adoptions"].idxmax(), "hour"].to_numpy(),
+            "peak_adoptions": hours["adoptions"].max().astype("int64"),
+            "adoptions": hours["adoptions"].sum().astype("int64"),
+            "expected": hours["baseline"].sum().astype("float64"),
+        }
+    ).reset_index(drop=True)
+    inside = _inside(found, adoptions, memberships)
+    found["cascade"], found["cascade_adoptions"] = _most_common(inside, "cascade", len(found))
+    accounts = inside.drop_duplicates(["episode", "platform", "account_id"])
+    found["community"], found["community_adopters"] = _most_common(
+        accounts, "community", len(found)
     )
-    timed = timed[timed["resource_id"].isin(flagged["resource_id"])]
-    by_resource = dict(tuple(timed.groupby("resource_id")))
-    rows = []
-    for _episode, hours in flagged.groupby(run):
-        resource = hours["resource_id"].iat[0]
-        start, end = hours["hour"].iat[0], hours["hour"].iat[-1] + pd.Timedelta(hours=1)
-        adopted = by_resource[resource]
-        inside = adopted[(adopted["adopted_at"] >= start) & (adopted["adopted_at"] < end)]
-        cascades = inside["cascade"].value_counts()
-        groups = inside.drop_duplicates(["platform", "account_id"])["community"].value_counts()
-        peak = hours.loc[hours["adoptions"].idxmax()]
-        rows.append(
-            {
-                "resource_id": resource,
-                "start": start,
-                "end": end,
-                "peak": peak["hour"],
-                "peak_adoptions": int(peak["adoptions"]),
-                "adoptions": int(hours["adoptions"].sum()),
-                "expected": float(hours["baseline"].sum()),
-                "cascade": cascades.index[0] if len(cascades) else None,
-                "cascade_adoptions": int(cascades.iat[0]) if len(cascades) else 0,
-                "community": int(groups.index[0]) if len(groups) else None,
-                "community_adopters": int(groups.iat[0]) if len(groups) else 0,
-                "action": _action(actions, resource, start, end),
-            }
-        )
-    found = pd.DataFrame(rows)
+    found["action"] = [_action(actions, *episode) for episode in
+                       found[["resource_id", "start", "end"]].itertuples(index=False)]  # fmt: skip
     found.insert(1, "episode", found.groupby("resource_id").cumcount() + 1)
     return found.astype({"community": "Int64"})[columns]
+
+
+def _inside(found: pd.DataFrame, adoptions: pd.DataFrame, memberships: pd.DataFrame):
+    """The timed adoptions during each episode (row ``episode`` of ``found``), in order of
+    time, with their account's community."""
+    timed = adoptions.loc[adoptions["adopted_at"].notna()
+                          & adoptions["resource_id"].isin(found["resource_id"])]  # fmt: skip
+    timed = timed[["resource_id", "platform", "account_id", "adopted_at", "cascade"]]
+    windows = found[["resource_id", "start", "end"]].assign(episode=np.arange(len(found)))
+    matched = pd.merge_asof(
+        timed.sort_values("adopted_at", kind="stable"),
+        windows.sort_values("start").astype({"start": timed["adopted_at"].dtype}),
+        left_on="adopted_at",
+        right_on="start",
+        by="resource_id",
+    )
+    inside = matched[matched["adopted_at"] < matched["end"]]
+    return inside.merge(memberships, on=["platform", "account_id"], how="left")
+
+
+def _most_common(rows: pd.DataFrame, column: str, episodes: int) -> tuple[np.ndarray, ...]:
+    """Per episode (0 to ``episodes`` − 1), the most frequent non-null value of ``column``
+    among ``rows`` (of those tied, the first in ``rows``) and its count; None and 0
+    without one."""
+    counts = rows.groupby(["episode", column], sort=False).size().reset_index(name="count")
+    best = counts.sort_values(["episode", "count"], ascending=[True, False], kind="stable")
+    best = best.drop_duplicates("episode").set_index("episode").reindex(range(episodes))
+    value = best[column].astype(object)
+    return value.where(value.notna(), None).to_numpy(), best["count"].fillna(0).to_numpy(int)
 
 
 def _viterbi(counts: np.ndarray, base: np.ndarray, scale: float, entry: float) -> np.ndarray:

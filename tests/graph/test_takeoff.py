@@ -114,3 +114,38 @@ def test_an_episode_has_a_start_an_end_a_peak_and_what_drove_it():
     assert episodes(table, adoptions, memberships, actions)["action"].tolist() == [
         "2026-09-07 newsletter"
     ]
+
+
+def test_episodes_of_several_resources_with_ties_and_boundaries():
+    hour = lambda h, m=0: T0 + pd.Timedelta(hours=h, minutes=m)  # noqa: E731
+    # r1 takes off from 0 h to 2 h and from 5 h to 6 h; r2 from 0 h to 1 h
+    table = pd.DataFrame({"resource_id": ["r1"] * 6 + ["r2"],
+                          "hour": [hour(h) for h in range(6)] + [hour(0)],
+                          "adoptions": [3, 3, 1, 0, 0, 1, 1],
+                          "baseline": 0.5,
+                          "taking_off": [True, True, False, False, False, True, True]})  # fmt: skip
+    rows = [  # resource, account, time, cascade
+        ("r1", "a2", hour(0, 20), "c1"), ("r1", "a1", hour(0, 10), "c2"),  # listed late
+        ("r1", "a3", hour(1, 10), "c1"), ("r1", "a4", hour(1, 20), "c2"),
+        ("r1", "a1", hour(1, 30), "c3"),  # a1 again: one more adoption, not one more adopter
+        ("r1", "a6", hour(2), "c1"),  # at the end of the first episode: not in it
+        ("r1", "a5", hour(5, 30), "c9"),  # in no community
+        ("r2", "b1", hour(0), "d1"),  # at the start of r2's episode: in it
+    ]  # fmt: skip
+    adoptions = pd.DataFrame(rows, columns=["resource_id", "account_id", "adopted_at", "cascade"])
+    adoptions.insert(1, "platform", "bluesky")
+    memberships = pd.DataFrame({"platform": "bluesky",
+                                "account_id": ["a1", "a2", "a3", "a4", "a6", "b1"],
+                                "community": [7, 8, 8, 7, 8, 9]})  # fmt: skip
+    found = episodes(table, adoptions, memberships)
+    assert found[["resource_id", "episode"]].values.tolist() == [["r1", 1], ["r1", 2], ["r2", 1]]
+    assert found["start"].tolist() == [hour(0), hour(5), hour(0)]
+    assert found["end"].tolist() == [hour(2), hour(6), hour(1)]
+    assert found["peak"].tolist() == [hour(0), hour(5), hour(0)]  # 3 and 3: the first hour
+    assert found["adoptions"].tolist() == [6, 1, 1]
+    assert found["expected"].tolist() == [1.0, 0.5, 0.5]
+    # c2 and c1 bring two adoptions each: c2 came first (a1); likewise communities 7 and 8
+    assert found["cascade"].tolist() == ["c2", "c9", "d1"]
+    assert found["cascade_adoptions"].tolist() == [2, 1, 1]
+    assert found["community"].tolist() == [7, pd.NA, 9]
+    assert found["community_adopters"].tolist() == [2, 0, 1]
