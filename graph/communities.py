@@ -25,6 +25,7 @@ import pandas as pd
 
 from collectors.speech import _
 from graph.frames import query_frames
+from graph.store import queries as q
 
 __all__ = [
     "MIN_COMMUNITY_SIZE",
@@ -158,21 +159,6 @@ def stability(
     return float(sum(scores) / len(scores))
 
 
-#: Per resource and community: the adopters (each account once, at its first timed adoption),
-#: the first adoption there and its account (ties in time: the first account id).
-_SPREAD = """
-WITH placed AS (
-    SELECT a.resource_id, a.platform, a.account_id, min(a.adopted_at) AS adopted_at,
-        any_value(m.community) AS community
-    FROM adoptions a JOIN memberships m USING (platform, account_id)
-    WHERE a.adopted_at IS NOT NULL
-    GROUP BY ALL)
-SELECT resource_id, community, count(*) AS adopters, min(adopted_at) AS arrived_at,
-    first(account_id ORDER BY adopted_at, account_id, platform) AS bridge,
-    first(platform ORDER BY adopted_at, account_id, platform) AS bridge_platform
-FROM placed GROUP BY resource_id, community ORDER BY resource_id, community"""
-
-
 def community_spread(
     adoptions: pd.DataFrame, memberships: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -213,7 +199,7 @@ def community_spread(
     """
     keys = ["platform", "account_id"]
     reached = query_frames(
-        _SPREAD,
+        q.COMMUNITY_SPREAD,
         adoptions=adoptions[["resource_id", *keys, "adopted_at"]],
         memberships=memberships[[*keys, "community"]],
     )
@@ -299,20 +285,8 @@ def log_odds(counts: pd.DataFrame, prior_size: float | None = None) -> pd.DataFr
     return scored
 
 
-#: The terms an account uses, of a kind: its community's terms (see :func:`label_communities`).
-_TERMS_COLUMNS = pd.DataFrame(columns=["platform", "account_id", "community", "kind", "term"])
-#: How many accounts of each community use each term: the resources they adopted, and the
-#: other terms (contexts, institutions), each counted once per account.
-_TERM_COUNTS = """
-WITH used AS (
-    SELECT platform, account_id, m.community, 'resource' AS kind, a.resource_id::VARCHAR AS term
-    FROM adoptions a JOIN members m USING (platform, account_id)
-    UNION
-    SELECT platform::VARCHAR, account_id::VARCHAR, community::BIGINT, kind::VARCHAR,
-        term::VARCHAR
-    FROM others)
-SELECT community, kind, term, count(*) AS size FROM used GROUP BY ALL
-ORDER BY community, kind, term"""
+#: The columns of the terms accounts use (see :func:`label_communities`).
+_TERM_COLUMNS = ["platform", "account_id", "community", "kind", "term"]
 
 
 def label_communities(
@@ -383,13 +357,13 @@ def label_communities(
          "community": membership}
     )  # fmt: skip
     named = _named_institutions(institutions)
-    terms = [_TERMS_COLUMNS]
+    terms = [pd.DataFrame(columns=_TERM_COLUMNS)]
     if contexts is not None:
         terms.append(_context_terms(contexts, members, named))
     if not named.empty:
         terms.append(_institution_terms(graph, membership, named))
     counts = query_frames(
-        _TERM_COUNTS,
+        q.COMMUNITY_TERM_COUNTS,
         adoptions=adoptions[["resource_id", *keys]],
         members=members,
         others=pd.concat(terms, ignore_index=True),
@@ -452,7 +426,7 @@ def _institution_terms(graph: ig.Graph, membership: list[int], named: pd.DataFra
         for neighbour in set(graph.neighbors(index, mode="all")):
             rows.append((platforms[neighbour], accounts[neighbour], membership[neighbour],
                          "institution", term))  # fmt: skip
-    return pd.DataFrame(rows, columns=_TERMS_COLUMNS.columns)
+    return pd.DataFrame(rows, columns=_TERM_COLUMNS)
 
 
 def _unique_labels(communities: list[int], terms: dict[int, list[str]], top: int) -> list[str]:

@@ -19,11 +19,6 @@ __all__ = ["SHARING_KINDS", "exposure", "reach", "sharing_accounts"]
 #: Adoptions that put the resource in front of the sharer's followers (a reply does not).
 SHARING_KINDS = ["original", "repost", "quote", "link-in-forum", "web-page"]
 _ACCOUNT = ["platform", "account_id"]
-#: The accounts engaged with each group: its adopters and likers, each once.
-_ENGAGED = """SELECT "{by}", count(*) AS engaged FROM (
-    SELECT "{by}", platform, account_id FROM adoptions
-    UNION SELECT "{by}", platform, account_id FROM likers)
-WHERE "{by}" IS NOT NULL GROUP BY ALL"""
 
 
 def reach(
@@ -121,7 +116,7 @@ def reach(
     audiences = audiences.set_index("grp")
     with_sharers, without_sharers = audiences["with_sharers"], audiences["without_sharers"]
     engaged = query_frames(
-        _ENGAGED.format(by=by),
+        q.ENGAGED_ACCOUNTS.format(by=by),
         adoptions=adoptions[[by, *_ACCOUNT]],
         likers=likers[[by, *_ACCOUNT]] if likers is not None else adoptions[[by, *_ACCOUNT]][:0],
     )

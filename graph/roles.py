@@ -18,6 +18,7 @@ import pandas as pd
 from collectors.speech import _
 from graph.cascades import tree_parents
 from graph.frames import query_frames
+from graph.store import queries as q
 from graph.virality import subtree_sizes, tree_depths
 
 __all__ = [
@@ -34,23 +35,6 @@ __all__ = [
 EXACT_BETWEENNESS_LIMIT = 5_000
 #: The bridges are at most this share of the accounts, the strongest brokers.
 BRIDGE_SHARE = 0.02
-#: Each account's roles: the sums of its nodes' (see :func:`cascade_roles`).
-_ROLES = """
-SELECT {keys}, sum(started)::BIGINT AS cascades_started,
-    sum(started_reach)::BIGINT AS started_reach, sum(joined)::BIGINT AS cascades_joined,
-    sum(downstream)::BIGINT AS downstream
-FROM nodes GROUP BY ALL
-ORDER BY {first}downstream DESC, started_reach DESC, account_id, platform"""
-#: Per resource, its adopters (each account once) and those that are institutions or came
-#: through one (in any of their cascades).
-_THROUGH = """
-SELECT resource_id, count(*) AS adopters,
-    count(*) FILTER (institution) AS institutional_adopters,
-    count(*) FILTER (through) AS adopters_through_institutions
-FROM (SELECT resource_id, platform, account_id, bool_or(institution) AS institution,
-          bool_or(through) AS through
-      FROM nodes GROUP BY ALL)
-GROUP BY resource_id ORDER BY resource_id"""
 
 
 def centralities(
@@ -311,7 +295,7 @@ def cascade_roles(trees: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     nodes["downstream"] = np.where(is_root, 0, below)
     columns = ", ".join(f'"{key}"' for key in group)
     roles = query_frames(
-        _ROLES.format(keys=columns, first=f'"{by}", ' if by else ""),
+        q.CASCADE_ROLES.format(keys=columns, first=f'"{by}", ' if by else ""),
         nodes=nodes[[*group, "started", "started_reach", "joined", "downstream"]],
     )
     roles["originator"] = roles["started_reach"] > 0
@@ -387,7 +371,8 @@ def institutional_share(
         at = np.flatnonzero(depth == level)
         through[at] |= through[parents[at]]
     nodes["through"] = through
-    table = query_frames(_THROUGH, nodes=nodes[["resource_id", *keys, "institution", "through"]])
+    columns = ["resource_id", *keys, "institution", "through"]
+    table = query_frames(q.THROUGH_INSTITUTIONS, nodes=nodes[columns])
     table["share_through_institutions"] = table["adopters_through_institutions"] / table["adopters"]
     sharers = sharers.loc[_among(sharers, flagged), ["resource_id", *keys]].drop_duplicates()
     sharers = sharers.merge(followers, on=keys, how="left")

@@ -984,6 +984,57 @@ STORE_EXPOSURE = [
     "DROP TABLE exposure_adopters",
 ]
 COUNT_EXPOSURE = "SELECT count(*) FROM exposure"
+# graph.communities.community_spread, over ``adoptions`` and ``memberships``: per resource and
+# community, the adopters (each account once, at its first timed adoption), the first adoption
+# there and its account (ties in time: the first account id).
+COMMUNITY_SPREAD = """
+WITH placed AS (
+    SELECT a.resource_id, a.platform, a.account_id, min(a.adopted_at) AS adopted_at,
+        any_value(m.community) AS community
+    FROM adoptions a JOIN memberships m USING (platform, account_id)
+    WHERE a.adopted_at IS NOT NULL
+    GROUP BY ALL)
+SELECT resource_id, community, count(*) AS adopters, min(adopted_at) AS arrived_at,
+    first(account_id ORDER BY adopted_at, account_id, platform) AS bridge,
+    first(platform ORDER BY adopted_at, account_id, platform) AS bridge_platform
+FROM placed GROUP BY resource_id, community ORDER BY resource_id, community"""
+# graph.communities.label_communities, over ``adoptions``, ``members`` and ``others``: how many
+# accounts of each community use each term (the resources they adopted, and the other terms:
+# contexts, institutions), each account counted once.
+COMMUNITY_TERM_COUNTS = """
+WITH used AS (
+    SELECT platform, account_id, m.community, 'resource' AS kind, a.resource_id::VARCHAR AS term
+    FROM adoptions a JOIN members m USING (platform, account_id)
+    UNION
+    SELECT platform::VARCHAR, account_id::VARCHAR, community::BIGINT, kind::VARCHAR,
+        term::VARCHAR
+    FROM others)
+SELECT community, kind, term, count(*) AS size FROM used GROUP BY ALL
+ORDER BY community, kind, term"""
+# graph.reach.reach, over ``adoptions`` and ``likers``: the accounts engaged with each group
+# (``{by}``), its adopters and likers, each once.
+ENGAGED_ACCOUNTS = """SELECT "{by}", count(*) AS engaged FROM (
+    SELECT "{by}", platform, account_id FROM adoptions
+    UNION SELECT "{by}", platform, account_id FROM likers)
+WHERE "{by}" IS NOT NULL GROUP BY ALL"""
+# graph.roles.cascade_roles, over ``nodes`` (one per adopter and cascade): each account's
+# sums, grouped by ``{keys}``, the strongest amplifiers first within ``{first}``.
+CASCADE_ROLES = """
+SELECT {keys}, sum(started)::BIGINT AS cascades_started,
+    sum(started_reach)::BIGINT AS started_reach, sum(joined)::BIGINT AS cascades_joined,
+    sum(downstream)::BIGINT AS downstream
+FROM nodes GROUP BY ALL
+ORDER BY {first}downstream DESC, started_reach DESC, account_id, platform"""
+# graph.roles.institutional_share, over ``nodes``: per resource, its adopters (each account
+# once) and those that are institutions or came through one (in any of their cascades).
+THROUGH_INSTITUTIONS = """
+SELECT resource_id, count(*) AS adopters,
+    count(*) FILTER (institution) AS institutional_adopters,
+    count(*) FILTER (through) AS adopters_through_institutions
+FROM (SELECT resource_id, platform, account_id, bool_or(institution) AS institution,
+          bool_or(through) AS through
+      FROM nodes GROUP BY ALL)
+GROUP BY resource_id ORDER BY resource_id"""
 # DuckDB's memory while it computes the exposure: its joins and sort spill into the data
 # directory rather than grow past it.
 LIMIT_MEMORY = "SET memory_limit = '{megabytes}MB'"
