@@ -114,9 +114,10 @@ def test_spread_across_communities_with_bridges_and_entropy():
             "adopted_at": [at(0), at(1), at(5), at(9), at(12), at(2), at(3)],
         }
     )
+    adoptions.loc[len(adoptions)] = ["r1", "bluesky", "f", pd.NaT]  # untimed: not counted
     memberships = pd.DataFrame(
-        {"platform": "bluesky", "account_id": ["a", "b", "c", "d", "e"],
-         "community": [0, 0, 1, 2, SMALL_GROUPS]}
+        {"platform": "bluesky", "account_id": ["a", "b", "c", "d", "e", "f"],
+         "community": [0, 0, 1, 2, SMALL_GROUPS, 1]}
     )  # fmt: skip
     reached, spread = community_spread(adoptions, memberships)
     rows = reached.set_index("community")
@@ -224,3 +225,15 @@ def test_labels_are_unique_when_communities_share_their_terms():
     labels = label_communities(graph, membership, adopted, contexts, top=1, z_min=0)
     assert labels["label"].is_unique
     assert labels.loc[1, "label"] == "handball"
+
+
+def test_a_term_counts_once_per_account_however_often_it_is_used():
+    graph = _two_cliques(12)
+    membership = [0] * 12 + [1] * 12 + [SMALL_GROUPS] * 2
+    accounts = graph.vs["account_id"]
+    contexts = pd.DataFrame({"platform": "bluesky", "account_id": accounts, "context": "#maths"})
+    # one account of each community adopted fractions: the first thirty times
+    adoptions = pd.DataFrame({"resource_id": "fractions", "platform": "bluesky",
+                              "account_id": [accounts[0]] * 30 + [accounts[12]]})  # fmt: skip
+    labels = label_communities(graph, membership, adoptions, contexts).set_index("community")
+    assert labels["shared_resources"].tolist() == [[], []]

@@ -46,7 +46,8 @@ def figures(table):
 
 
 def test_reach_with_overlapping_audiences():
-    likers = pd.DataFrame({"resource_id": "r1", "platform": "bluesky", "account_id": ["hal"]})
+    likers = pd.DataFrame({"resource_id": "r1", "platform": "bluesky",
+                           "account_id": ["hal", "cleo"]})  # fmt: skip
     views = pd.DataFrame({"resource_id": ["r1"], "views": [120.0], "clicks": [None]})
     table = reach(ADOPTIONS, FOLLOWERS, FOLLOWS, likers=likers, views=views)
     found = figures(table)
@@ -57,11 +58,19 @@ def test_reach_with_overlapping_audiences():
     assert found["potential_reach"] == ("potential", 8, 8, 8)
     assert found["unique_audience"] == ("range", 5, 5, 8)
     assert found["unique_audience_without_sharers"] == ("range", 4, 4, 7)
-    assert found["engaged_accounts"] == ("observed", 4, 4, 4)  # ana, bob, cleo, hal
+    # ana, bob, cleo (who replied and liked: once), hal
+    assert found["engaged_accounts"] == ("observed", 4, 4, 4)
     assert found["views"] == ("platform-reported", 120, 120, 120)
     assert "clicks" not in found  # not reported: never invented
     coverage = table.set_index("figure").loc["unique_audience", "coverage"]
     assert coverage == pytest.approx(5 / 8)  # ana 4 collected, counted as her 3; bob 2 of 5
+
+
+def test_reach_by_a_column_leaves_out_the_adoptions_without_a_group():
+    driven = ADOPTIONS.assign(action=[7, 7, None])  # cleo's reply came from no action
+    table = reach(driven, FOLLOWERS, FOLLOWS, by="action")
+    assert set(table["action"]) == {7}
+    assert figures(table)["engaged_accounts"] == ("observed", 2, 2, 2)
 
 
 def test_reach_without_follower_lists_is_a_range_from_zero():
