@@ -411,7 +411,7 @@ def _context_terms(
     context = contexts["context"].map(lambda value: handles.get(value, value))
     kept = contexts.assign(term=context)[~context.isin(accounts - set(handles))]
     placed = kept.merge(members, on=["platform", "account_id"])
-    return placed.assign(kind="context")[["platform", "account_id", "community", "kind", "term"]]
+    return placed.assign(kind="context")[_TERM_COLUMNS]
 
 
 def _institution_terms(graph: ig.Graph, membership: list[int], named: pd.DataFrame):
