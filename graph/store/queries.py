@@ -298,31 +298,53 @@ _ACCOUNT_COUNTS_SEEN = (
     "CASE WHEN coalesce(l.followers_count, l.following_count) IS NOT NULL "
     "THEN l.counts_observed_at END"
 )
+#: Staging keeps one line per key, the first in the window ``kept``: the newest observation
+#: (for an interaction, the earliest time it happened), and of lines as new, the last one in
+#: the run's file, so that a load gives the same store whatever the pseudonyms. A value that
+#: line lacks comes from the next line that knows it: a reply seen again in an answer without
+#: its parent keeps its parent.
+_WHOLE = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
+
+
+def _known(value: str) -> str:
+    """``value`` from the first line of the ``kept`` window that knows it."""
+    return f"first_value({value} IGNORE NULLS) OVER kept"
+
+
+_SUBREDDIT = (
+    "CASE WHEN u.named THEN l.community.subreddit ELSE coalesce(u.stored, l.community.subreddit)"
+    " END"
+)
 STAGE_RUN = {
     "accounts": f"""
 CREATE OR REPLACE TEMP TABLE staged_accounts AS
 SELECT l.platform, a.stored AS account_id, a.named,
-    CASE WHEN a.named THEN l.handle END AS handle,
-    CASE WHEN a.named THEN l.display_name END AS display_name,
-    l.followers_count, l.following_count, {_ACCOUNT_COUNTS_SEEN} AS counts_observed_at, l.kind,
-    l.opt_out, l.source, l.run_id, l.collected_at
+    {_known("CASE WHEN a.named THEN l.handle END")} AS handle,
+    {_known("CASE WHEN a.named THEN l.display_name END")} AS display_name,
+    l.followers_count, l.following_count, {_ACCOUNT_COUNTS_SEEN} AS counts_observed_at,
+    {_known("l.kind")} AS kind, {_known("l.opt_out")} AS opt_out,
+    l.source, l.run_id, l.collected_at
 FROM run_lines l {_ACCOUNT.format(a="a", column="account_id")}
 WHERE l.type = 'account'
-QUALIFY row_number() OVER (PARTITION BY l.platform, l.account_id
-    ORDER BY l.collected_at DESC, {_ACCOUNT_COUNTS_SEEN} DESC NULLS LAST) = 1""",
+WINDOW kept AS (PARTITION BY l.platform, l.account_id
+    ORDER BY l.collected_at DESC, {_ACCOUNT_COUNTS_SEEN} DESC NULLS LAST, l.rowid DESC
+    {_WHOLE})
+QUALIFY row_number() OVER kept = 1""",
     "posts": f"""
 CREATE OR REPLACE TEMP TABLE staged_posts AS
-SELECT l.platform, p.stored AS post_id, CASE WHEN a.named THEN l.url END AS url,
-    a.stored AS author_id, l.created_at, l.text, l.language,
-    r.stored AS reply_to, q.stored AS quote_of, o.stored AS repost_of,
+SELECT l.platform, p.stored AS post_id, {_known("CASE WHEN a.named THEN l.url END")} AS url,
+    {_known("a.stored")} AS author_id, {_known("l.created_at")} AS created_at,
+    {_known("l.text")} AS text, {_known("l.language")} AS language,
+    {_known("r.stored")} AS reply_to, {_known("q.stored")} AS quote_of,
+    {_known("o.stored")} AS repost_of,
     l.engagement.likes AS likes, l.engagement.reposts AS reposts,
     l.engagement.replies AS replies, l.engagement.quotes AS quotes,
     l.engagement.views AS views, l.engagement.clicks AS clicks,
     {_POST_COUNTS_SEEN} AS counts_observed_at,
-    l.community.forum AS forum, l.community.board AS board,
-    CASE WHEN u.named THEN l.community.subreddit ELSE coalesce(u.stored, l.community.subreddit)
-        END AS subreddit, c.stored AS channel,
-    l.community.instance AS instance, coalesce(l.community.hashtags, []) AS hashtags,
+    {_known("l.community.forum")} AS forum, {_known("l.community.board")} AS board,
+    {_known(_SUBREDDIT)} AS subreddit, {_known("c.stored")} AS channel,
+    {_known("l.community.instance")} AS instance,
+    coalesce({_known("l.community.hashtags")}, []) AS hashtags,
     l.source, l.run_id, l.collected_at
 FROM run_lines l {_ACCOUNT.format(a="a", column="author_id")}
     {_POST.format(a="p", column="post_id")} {_POST.format(a="r", column="reply_to")}
@@ -331,8 +353,9 @@ FROM run_lines l {_ACCOUNT.format(a="a", column="author_id")}
     LEFT JOIN run_accounts u ON u.platform = l.platform
         AND u.raw = {masking.user_subreddit_sql("l")}
 WHERE l.type = 'post'
-QUALIFY row_number() OVER (PARTITION BY l.platform, l.post_id
-    ORDER BY {_POST_COUNTS_SEEN} DESC NULLS LAST, l.collected_at DESC) = 1""",
+WINDOW kept AS (PARTITION BY l.platform, l.post_id
+    ORDER BY {_POST_COUNTS_SEEN} DESC NULLS LAST, l.collected_at DESC, l.rowid DESC {_WHOLE})
+QUALIFY row_number() OVER kept = 1""",
     "links": f"""
 CREATE OR REPLACE TEMP TABLE staged_links AS
 SELECT l.platform, p.stored AS post_id, i.* EXCLUDE (raw_url), l.run_id
@@ -343,14 +366,15 @@ FROM (SELECT DISTINCT * FROM (
 CREATE OR REPLACE TEMP TABLE staged_interactions AS
 SELECT l.platform, l.kind, a.stored AS actor_id, t.stored AS target_post_id,
     coalesce(p.stored, '') AS post_id, l.created_at, l.source, l.run_id, l.collected_at,
-    v.stored AS via, w.stored AS via_actor_id
+    {_known("v.stored")} AS via, {_known("w.stored")} AS via_actor_id
 FROM run_lines l {_ACCOUNT.format(a="a", column="actor_id")}
     {_POST.format(a="t", column="target_post_id")} {_POST.format(a="p", column="post_id")}
     {_POST.format(a="v", column="via")}
     LEFT JOIN run_accounts w ON w.platform = l.platform AND w.raw = l.via_actor_id
 WHERE l.type = 'interaction'
-QUALIFY row_number() OVER (PARTITION BY l.platform, l.kind, l.actor_id, l.target_post_id,
-    l.post_id ORDER BY l.created_at NULLS LAST) = 1""",
+WINDOW kept AS (PARTITION BY l.platform, l.kind, l.actor_id, l.target_post_id, l.post_id
+    ORDER BY l.created_at NULLS LAST, l.rowid DESC {_WHOLE})
+QUALIFY row_number() OVER kept = 1""",
     "follows": f"""
 CREATE OR REPLACE TEMP TABLE staged_follows AS
 SELECT l.platform, f.stored AS follower_id, e.stored AS followee_id,

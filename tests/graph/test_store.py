@@ -760,3 +760,89 @@ def test_a_profile_link_in_usage_is_masked_like_any_text(tmp_path, raw_dir):
         urls = [url for (url,) in rows(store, "SELECT url FROM usage ORDER BY count")]
         assert urls[0] == "https://e-inspe.fr/x"
         assert "ana.example" not in urls[1] and urls[1].startswith("https://bsky.app/profile/")
+
+
+def _reply(run_id, reply_to, text="re", post_id="at://ana/r"):
+    return Post(source="test", run_id=run_id, collected_at=datetime(2026, 9, 1, tzinfo=UTC),
+                platform="bluesky", post_id=post_id, author_id="did:plc:ana", text=text,
+                reply_to=reply_to)  # fmt: skip
+
+
+@pytest.mark.parametrize("secret", [b"a" * 32, b"b" * 32, b"c" * 32])
+@pytest.mark.parametrize("parent_first", [True, False])
+def test_a_reply_seen_twice_at_once_keeps_the_parent_one_line_knows(
+    tmp_path, raw_dir, secret, parent_first
+):
+    # A Mastodon reply read in an answer holding its parent, then in one that does not: the
+    # two lines are as new, and the parent known by one of them is the post's, whatever the
+    # pseudonyms (which once decided which line staging kept).
+    def lines(run_id):
+        both = [_reply(run_id, "at://bob/p"), _reply(run_id, None)]
+        return both if parent_first else both[::-1]
+
+    run = write_record_run(raw_dir, lines)
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, run, pseudonymiser=names(secret))
+        ((reply_to,),) = rows(store, "SELECT reply_to FROM posts")
+        assert reply_to is not None and reply_to.startswith("p_")
+
+
+@pytest.mark.parametrize("secret", [b"a" * 32, b"b" * 32, b"c" * 32])
+def test_of_two_lines_as_new_the_later_in_the_run_wins(tmp_path, raw_dir, secret):
+    run = write_record_run(
+        raw_dir, lambda r: [_reply(r, None, "avant"), _reply(r, None, "après modification")]
+    )
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, run, pseudonymiser=names(secret))
+        assert rows(store, "SELECT text FROM posts") == [("après modification",)]
+
+
+@pytest.mark.parametrize("via_first", [True, False])
+def test_a_repost_seen_twice_at_once_keeps_the_via_one_line_knows(tmp_path, raw_dir, via_first):
+    def lines(run_id):
+        both = [_repost(run_id, 1, THROUGH_BOB, "did:plc:bob"), _repost(run_id, 1, None)]
+        return both if via_first else both[::-1]
+
+    run = write_record_run(raw_dir, lines)
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, run)
+        ((via, via_actor),) = rows(store, "SELECT via, via_actor_id FROM interactions")
+        assert via is not None and via_actor is not None
+
+
+def test_of_two_reposts_as_new_naming_different_vias_the_later_line_wins(tmp_path, raw_dir):
+    through_carl = "at://did:plc:carl/app.bsky.feed.repost/3k"
+    run = write_record_run(
+        raw_dir,
+        lambda r: [
+            _repost(r, 1, THROUGH_BOB, "did:plc:bob"),
+            _repost(r, 1, through_carl, "did:plc:carl"),
+        ],
+    )
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, run, pseudonymiser=None)
+        assert rows(store, "SELECT via, via_actor_id FROM interactions") == [
+            (through_carl, "did:plc:carl")
+        ]
+
+
+@pytest.mark.parametrize("blind_last", [True, False])
+def test_an_account_seen_twice_at_once_keeps_its_opt_out_and_the_later_counts(
+    tmp_path, raw_dir, blind_last
+):
+    # Seen on one day by a view that reads labels and by one that cannot: the opt-out stays.
+    # Of the two follower counts read at the same moment, the later line's is kept.
+    def lines(run_id):
+        seeing = _account_seeing(run_id, 1, ["no-unauthenticated"])
+        blind = _account_seeing(run_id, 1, None)
+        both = [seeing, blind] if blind_last else [blind, seeing]
+        for line, followers in zip(both, (10, 12), strict=True):
+            line.followers_count = followers
+            line.counts_observed_at = datetime(2026, 9, 1, tzinfo=UTC)
+        return both
+
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, write_record_run(raw_dir, lines))
+        assert rows(store, "SELECT opt_out, followers_count FROM accounts") == [
+            (["no-unauthenticated"], 12)
+        ]
