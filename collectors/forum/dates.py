@@ -20,7 +20,9 @@ _DAY_MONTH_YEAR = re.compile(
     r"(?P<day>\d{1,2})(?:er)?\s+(?P<month>[a-z]{3,})\.?,?\s+(?P<year>\d{4})"
 )
 _MONTH_DAY_YEAR = re.compile(r"(?P<month>[a-z]{3,})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})")
-_NUMERIC = re.compile(r"(?P<day>\d{1,2})/(?P<month>\d{1,2})/(?P<year>\d{2,4})")
+_NUMERIC = re.compile(  # 14/09/2026, or 14.09.2026 as German forums print it
+    r"(?P<day>\d{1,2})(?P<sep>[/.])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{2,4})"
+)
 _RELATIVE = re.compile(r"\b(?P<word>aujourd'hui|today|hier|yesterday)\b")
 
 
@@ -41,7 +43,8 @@ def forum_time(text: str, timezone: str, now: datetime) -> datetime | None:
     ----------
     text : str
         The date as printed: "Lun 14 Sep 2026 - 9:05", "lun. 14 sept. 2026 09:05",
-        "Mon Sep 14, 2026 9:05 am", "14/09/2026 à 09:05", "Aujourd'hui à 10:20", "Hier à 8:00".
+        "Mon Sep 14, 2026 9:05 am", "14/09/2026 à 09:05", "14.09.2026, 09:05",
+        "Aujourd'hui à 10:20", "Hier à 8:00".
     timezone : str
         The forum's time zone (IANA name): forums print local times.
     now : datetime

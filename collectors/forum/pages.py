@@ -1,11 +1,13 @@
 """Reading phpBB and Forumactif pages: boards (topic lists) and topics (messages).
 
 Both engines share phpBB's markup: a message is a ``div.post`` whose id is ``p<number>``,
-with its author in ``.author`` / ``.postprofile``, its body in ``div.content`` and quotes in
-``blockquote``. phpBB 3.1+ prints times as ``<time datetime>`` (UTC); older phpBB and
-Forumactif print local times in words, read with the forum's time zone. A quote names the
-quoted message (phpBB: ``cite`` link or attribute) or only its author (Forumactif: "bob a
-écrit :"), then it points at that author's latest earlier message in the topic.
+with its author in ``.author`` / ``.postprofile``, its body in ``div.content`` (some
+Forumactif themes: ``div.post-entry``) and quotes in ``blockquote``. Forumactif's sponsored
+block is a ``div.post`` too, ``p0``: it is no message. phpBB 3.1+ prints times as
+``<time datetime>`` (UTC); older phpBB and Forumactif print local times in words or digits,
+read with the forum's time zone. A quote names the quoted message (phpBB: ``cite`` link or
+attribute) or only its author (Forumactif: "bob a écrit :"), then it points at that author's
+latest earlier message in the topic.
 """
 
 from __future__ import annotations
@@ -125,7 +127,7 @@ def read_topic(
     topic = TopicPage(title=title.strip() if title else None, next_url=_next_page(page, url))
     for post in page.css("div.post[id^=p]"):
         number = post.attrib["id"][1:]
-        if not number.isdigit():
+        if not number.isdigit() or int(number) == 0:  # p0: Forumactif's sponsored block
             continue
         message = _message(post, number, url, timezone, read_at)
         if message.quoted_author and message.quoted_number is None:
@@ -148,7 +150,7 @@ def _message(post: Selector, number: str, url: str, timezone: str, read_at: date
         if author:
             header = header.replace(author, " ")
         created_at = forum_time(header, timezone, read_at)
-    content = post.css("div.content")
+    content = post.css("div.content, div.post-entry")
     text, links = fragment_text(content[0], url) if content else ("", [])
     quote = content.css("blockquote")[:1] if content else []
     quoted_number, quoted_author = _quoted(quote[0]) if quote else (None, None)
