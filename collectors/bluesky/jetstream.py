@@ -149,8 +149,9 @@ class JetstreamCollector:
         ):
             self.known_posts.add(_uri(event))
             return True
-        subject = (record.get("subject") or {}).get("uri")
-        return commit.get("collection") in _INTERACTIONS and subject in self.known_posts
+        if commit.get("collection") not in _INTERACTIONS:  # a block's subject is a DID
+            return False
+        return (record.get("subject") or {}).get("uri") in self.known_posts
 
     def handle(self, message: str) -> None:
         """Handle one message; one that is not a readable event is noted in the run, skipped."""
