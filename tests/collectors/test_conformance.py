@@ -30,18 +30,6 @@ FOLDERS = {"bluesky-live": ("bluesky-live", "jetstream")}
 #: Sources with no real file yet, and why. The coverage test fails when one gets a file
 #: (remove it from here) and when a source outside this list has none.
 MISSING = {
-    "bluesky-live": "no Jetstream capture found as a data file in a licensed repository"
-    " (bluesky-social/jetstream ships none; videah/jetstream-oxide and eliu-dev/bsky-jetstream"
-    " none either; nor skyware-js/jetstream, mary-ext/atcute, rsform/jacquard,"
-    " at-microcosm/microcosm-rs, letiziaia/sinitaivas-live, joaopn/bluesky-firehose-py,"
-    " yesawoo/bsky-jetstream, sdairs/bluebird, cmgriffing/jetstream-turbo;"
-    " Drona-OP/iitkgp-pawan-sharma-hackathon's tests/fixtures/jetstream.jsonl is made up"
-    " (did:plc:abc123, cid bafy1); ClickHouse/JSONBench downloads its Bluesky events, holds"
-    " none; real events seen only inlined in others' test code)",
-    "forum": "no saved phpBB or Forumactif page found in a repository with a licence"
-    " (HTTrack mirrors of dostips.com phpBB topics exist, in 314pi/dostips: no licence;"
-    " phpBB scrapers such as mikwielgus/forum-dl, ya-mouse/phpbb-scraper, dstien/phpbb-salvage"
-    " ship no saved page; no Forumactif page found at all)",
     "matomo": "no JSON answer of the Reporting API found: Matomo's system tests record"
     " them as XML (tests/PHPUnit/System/expected/*getSocials_day.xml); its CSV export is in"
     " tests/fixtures/real/import-matomo for import-matomo",
@@ -55,23 +43,19 @@ MISSING = {
     " PHP; import-moodle-logstore and import-xapi have real rows and statements",
     "import-4cat": "no 4CAT CSV export found in a public repository"
     " (4CAT ships none: digitalmethodsinitiative/4cat holds no CSV file; the file index cannot"
-    " search CSV contents, and no repository named for 4CAT data was found)",
+    " search CSV contents, and no repository named for 4CAT data was found; neither does"
+    " digitalmethodsinitiative/4cat_web_studies_extensions; alexbnewhouse/network-inference's"
+    " sample_4chan.csv is made up)",
     "import-crowdtangle": "no CrowdTangle CSV download found in a licensed repository"
     " (willdoliver/crowdTangleAnalisys holds a real search-csv-export.csv but states no licence;"
     " architmeta/crowdtangle-jupyter-nb, SaikatPhys/CrowdTangle-NLP: derived CSVs, no licence;"
-    " medialab/minet writes the API's columns, not the download's)",
+    " medialab/minet writes the API's columns, not the download's; jrosen48/tidycrowdtangle,"
+    " jhroy/midiBIN_CrowdTangle, mr-devs/exploring_crowdtangle_lists,"
+    " jennyallen/crowdtangle_domain_pull, danielkingori/phoenix: lists and code, no export)",
     "import-mcl": "no Meta Content Library CSV found (downloads are for approved researchers)",
     "import-linkedin": "no LinkedIn page analytics export found",
     "import-meta-business": "no Meta Business Suite post export found (code search found"
     " column lists of parsers, no export file)",
-    "import-x-archive": "no X archive (data/tweets.js, window.YTD.tweets.part0) found in a"
-    " repository stating a licence: the published archives seen (andreruffert/twitter, the former"
-    " file here; alrocar/x, alrocar/tw, arturoherrero/twitter-archive, milahu/twitter-milahu104,"
-    " smithjd/twitter_archive, vovavasylyna/mytwitterarchive, eroija/twitter, mkommar/twitter,"
-    " JackLance/jacklance.github.io…) state none; UPLYNXED/twitter-archive (MIT) holds a"
-    " scraper's tweets.json, not an archive; archive tools (dogsheep/twitter-to-sqlite,"
-    " timhutton/twitter-archive-parser, glennjones/twitter-archive-extractor,"
-    " marcomaroni-github/twitter-archive) ship none",
 }
 
 
