@@ -299,10 +299,12 @@ _ACCOUNT_COUNTS_SEEN = (
     "THEN l.counts_observed_at END"
 )
 #: Staging keeps one line per key, the first in the window ``kept``: the newest observation
-#: (for an interaction, the earliest time it happened), and of lines as new, the last one in
-#: the run's file, so that a load gives the same store whatever the pseudonyms. A value that
-#: line lacks comes from the next line that knows it: a reply seen again in an answer without
-#: its parent keeps its parent.
+#: (of a post, the one with the newest counts; of an interaction, the earliest time it
+#: happened), and of lines as new, the last one in the run's file, so that a load gives the
+#: same store whatever the pseudonyms and the order answers came in. A value that line lacks
+#: comes from the next line that knows it: a reply seen again in an answer without its parent
+#: keeps its parent. An account's counts come from the line that read them last (``counted``):
+#: a profile seen in passing afterwards has none.
 _WHOLE = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
 
 
@@ -321,14 +323,18 @@ CREATE OR REPLACE TEMP TABLE staged_accounts AS
 SELECT l.platform, a.stored AS account_id, a.named,
     {_known("CASE WHEN a.named THEN l.handle END")} AS handle,
     {_known("CASE WHEN a.named THEN l.display_name END")} AS display_name,
-    l.followers_count, l.following_count, {_ACCOUNT_COUNTS_SEEN} AS counts_observed_at,
+    first_value(l.followers_count) OVER counted AS followers_count,
+    first_value(l.following_count) OVER counted AS following_count,
+    first_value({_ACCOUNT_COUNTS_SEEN}) OVER counted AS counts_observed_at,
     {_known("l.kind")} AS kind, {_known("l.opt_out")} AS opt_out,
     l.source, l.run_id, l.collected_at
 FROM run_lines l {_ACCOUNT.format(a="a", column="account_id")}
 WHERE l.type = 'account'
 WINDOW kept AS (PARTITION BY l.platform, l.account_id
     ORDER BY l.collected_at DESC, {_ACCOUNT_COUNTS_SEEN} DESC NULLS LAST, l.rowid DESC
-    {_WHOLE})
+    {_WHOLE}),
+counted AS (PARTITION BY l.platform, l.account_id
+    ORDER BY {_ACCOUNT_COUNTS_SEEN} DESC NULLS LAST, l.collected_at DESC, l.rowid DESC {_WHOLE})
 QUALIFY row_number() OVER kept = 1""",
     "posts": f"""
 CREATE OR REPLACE TEMP TABLE staged_posts AS

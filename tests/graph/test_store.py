@@ -846,3 +846,23 @@ def test_an_account_seen_twice_at_once_keeps_its_opt_out_and_the_later_counts(
         assert rows(store, "SELECT opt_out, followers_count FROM accounts") == [
             (["no-unauthenticated"], 12)
         ]
+
+
+def test_an_account_seen_in_passing_after_its_counts_were_read_keeps_them(tmp_path, raw_dir):
+    # One run: the profile with its counts, then the same account as a liker (no counts) with
+    # a newer handle. The handle is the newer line's, the counts the older line's.
+    def lines(run_id):
+        profile = _account_seeing(run_id, 1, [])
+        profile.handle, profile.followers_count, profile.following_count = "zoe.old", 40, 7
+        profile.counts_observed_at = datetime(2026, 9, 1, tzinfo=UTC)
+        passing = _account_seeing(run_id, 2, None)
+        passing.handle = "zoe.new"
+        return [profile, passing]
+
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, write_record_run(raw_dir, lines), pseudonymiser=None)
+        assert rows(
+            store,
+            "SELECT handle, followers_count, following_count, counts_observed_at, opt_out"
+            " FROM accounts",
+        ) == [("zoe.new", 40, 7, datetime(2026, 9, 1, tzinfo=UTC), [])]
