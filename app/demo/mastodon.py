@@ -4,8 +4,9 @@ An instance knows the statuses of its own accounts and of the accounts its accou
 (federation), each under a local id; it shows remote accounts as ``user@host``. Responses
 follow Mastodon's entities (``platforms.md`` §2): statuses with HTML content, hashtags,
 preview cards, quotes (4.5 format), boosts and favourites by account, reply contexts, tag
-and link timelines and trending links, paged with ``Link`` headers. A remote instance knows
-only its own accounts among a remote account's followers, as on the real network.
+and link timelines and trending links, paged with ``Link`` headers. An account's followers are
+answered by its home instance, which knows them all (a remote instance knows only its own
+accounts among them, and the collector asks the home instance when it reads it).
 """
 
 from __future__ import annotations
@@ -217,8 +218,8 @@ class Mastodon:
                 for event in pending:
                     self.interactions(event, host, broken)
                 done.update(pending)
-            for name in sorted(self.seen[host]):
-                self.followers_of(name, host)
+        for name in sorted(set().union(*self.seen.values())):  # followers, on the home instance
+            self.followers_of(name)
         for call, event in broken.items():
             if event is None:
                 continue
@@ -304,17 +305,21 @@ class Mastodon:
             context["descendants"] = "unavailable"
         self.recording.add(f"{root}/context", context)
 
-    def followers_of(self, name: str, host: str) -> None:
-        """Followers as ``host`` knows them: all for its own accounts, its own for others."""
-        followers = self.followers.get(name, [])
-        if self.people[name]["instance"] != host:
-            followers = [f for f in followers if self.people[f]["instance"] == host]
+    def followers_of(self, name: str) -> None:
+        """The account as its home instance shows it, looked up by name, and its followers
+        there (all of them: another instance knows only its own accounts among them)."""
+        home = self.people[name]["instance"]
+        username = self.people[name]["handle"].split("@")[0]
+        self.recording.add(
+            f"http://{home}/api/v1/accounts/lookup?{urlencode({'acct': username})}",
+            self.account(name, home),
+        )
         self.paged(
-            f"http://{host}/api/v1/accounts/{self.account_id(name, host)}/followers",
+            f"http://{home}/api/v1/accounts/{self.account_id(name, home)}/followers",
             {"limit": _ACCOUNTS_PAGE},
-            followers,
-            lambda follower: self.account(follower, host),
-            lambda follower: self.account_id(follower, host),
+            self.followers.get(name, []),
+            lambda follower: self.account(follower, home),
+            lambda follower: self.account_id(follower, home),
             _ACCOUNTS_PAGE,
             _MAX_FOLLOWER_PAGES,
         )

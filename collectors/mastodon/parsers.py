@@ -76,6 +76,8 @@ def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
             return _acts(_expect(data, list), context, instance, kind, params["status_uri"])
         if _FOLLOWERS.search(path):
             return _followers(_expect(data, list), context, instance, params["account"])
+        if path.endswith("/api/v1/accounts/lookup"):  # a sharer on its home instance
+            return [parse_account(_expect(data, dict), context, instance)]
     except (ParseError, KeyError, TypeError, AttributeError) as error:
         raise ParseError(f"payload {payload.seq} ({path}): {_describe(error)}") from None
     raise ParseError(f"payload {payload.seq}: no Mastodon parser for {path!r}")

@@ -90,7 +90,10 @@ class MastodonSpider(ApiSpider):
         self.options = options
         self.since = parse_datetime(options.since)
         self.expanded: set[str] = set()
-        self.follow_read: set[str] = set()
+        self.follow_read: set[str] = set()  # user@host of the sharers whose followers were asked
+        bases = [instance_url(instance) for instance in options.instances]
+        #: The instances read, by host: an account's home, when it is one of them.
+        self.homes = {urlsplit(base).netloc: base for base in bases}
         self.parents_asked: set[tuple[str, str]] = set()  # (instance, reply's local id)
         self.no_lookup: set[str] = set()  # instances older than 4.3 (no look-up by id)
 
@@ -293,17 +296,39 @@ class MastodonSpider(ApiSpider):
             yield self.get(follow, None, request.cb_kwargs["on_data"], note=request.meta["note"])
 
     def followers(self, account: dict[str, Any], base: str) -> Iterator[scrapy.Request]:
-        """With ``--follows``: ask for the followers of a sharer (once, bounded)."""
+        """With ``--follows``: ask for the followers of a sharer (once, bounded), on its home
+        instance when the collection reads it: another instance knows only its own accounts
+        among them."""
         if not self.options.follows or not isinstance(account, dict) or "id" not in account:
             return
-        address = account.get("acct", "")
-        if address in self.follow_read or account.get("hide_collections") or opt_outs(account):
+        if account.get("hide_collections") or opt_outs(account):
+            return
+        username, _, host = account.get("acct", "").partition("@")
+        address = f"{username}@{host or urlsplit(base).netloc}"
+        if address in self.follow_read:
             return
         self.follow_read.add(address)
-        if "@" not in address:
-            address = f"{address}@{urlsplit(base).netloc}"
+        home = self.homes.get(host)
+        if home is None or home == base:
+            yield self.followers_page(base, account["id"], address)
+            return
         yield self.get(
-            f"{base}/api/v1/accounts/{account['id']}/followers",
+            f"{home}/api/v1/accounts/lookup",
+            {"acct": username},
+            lambda data, response: self.followers_at_home(data, home, address),
+            ok_statuses=(404,),  # gone from its home since
+        )
+
+    def followers_at_home(self, data, home: str, address: str) -> Iterator[scrapy.Request]:
+        """The sharer as its home instance shows it: ask there for its followers."""
+        if not isinstance(data, dict) or "id" not in data:
+            return
+        if not data.get("hide_collections") and not opt_outs(data):
+            yield self.followers_page(home, data["id"], address)
+
+    def followers_page(self, base: str, account_id: str, address: str) -> scrapy.Request:
+        return self.get(
+            f"{base}/api/v1/accounts/{account_id}/followers",
             {"limit": _ACCOUNTS_PAGE},
             self.more_followers,
             note={"account": address},

@@ -180,3 +180,9 @@ def test_a_quote_of_unknown_shape_costs_the_quote_only():
     (post,) = of(parse_payload(payload, context), Post)
     assert post.quote_of is None and post.links == [world.LINK]
     assert context.ignored == {"Mastodon quotes of unknown shape": 1}
+
+
+def test_a_sharer_looked_up_on_its_home_instance_is_an_account_with_its_counts():
+    (account,) = parse("/api/v1/accounts/lookup?acct=ana", world.account("ana", local=True))
+    # a local account: its address is the instance's; "ana" gives 3 × 10 followers
+    assert (account.account_id, account.followers_count) == (f"ana@{HOST}", 30)
