@@ -36,7 +36,7 @@ _HEADERS = {
 }
 _REQUIRED = ("time", "user", "event", "description")
 _COURSE = r"\bcourse with id '(\d+)'"
-_NOBODY = ("", "-")  # what the report writes when an event concerns no other user
+_NOBODY = ("", "-")  # what the report writes for no user (not logged in, no other user)
 
 
 def import_report(raw_dir: Path, path: Path, options: UsageOptions) -> ImportOutcome:
@@ -53,6 +53,7 @@ def import_report(raw_dir: Path, path: Path, options: UsageOptions) -> ImportOut
         unreadable.setdefault(problem, []).append(line)
     table = table[table["at"].notna()]
     affected = table["affected"].where(~table["affected"].isin(_NOBODY))
+    user = table["user"].where(~table["user"].isin(_NOBODY))  # "-": nobody logged in
     events = pandas.DataFrame(
         {
             "line": table["line"],
@@ -61,7 +62,7 @@ def import_report(raw_dir: Path, path: Path, options: UsageOptions) -> ImportOut
             "course_id": table["description"].str.extract(_COURSE, expand=False),
             "event": table["event"].str.strip(),
             "origin": table["origin"],
-            "learner": affected.fillna(table["user"]),
+            "learner": affected.fillna(user),
         }
     )
     with duckdb.connect() as db:

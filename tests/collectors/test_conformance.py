@@ -30,17 +30,10 @@ FOLDERS = {"bluesky-live": ("bluesky-live", "jetstream")}
 #: Sources with no real file yet, and why. The coverage test fails when one gets a file
 #: (remove it from here) and when a source outside this list has none.
 MISSING = {
-    "matomo": "no JSON answer of the Reporting API found: Matomo's system tests record"
-    " them as XML (tests/PHPUnit/System/expected/*getSocials_day.xml); its CSV export is in"
-    " tests/fixtures/real/import-matomo for import-matomo",
     "import-piano": "no Piano Analytics (AT Internet) CSV export found in a public repository",
     "import-brevo": "no recorded answer of Brevo's GET /v3/emailCampaigns found: SDKs and"
-    " projects seen hold type definitions and mocks, not answers",
-    "import-mailchimp": "no recorded answer of Mailchimp's GET /3.0/reports found in a"
-    " licensed repository: the click-details seen are mock servers' placeholders",
-    "import-moodle-log": "no download of Moodle's log report (Site administration > Reports >"
-    " Logs, CSV/ODS/XLSX) found in a public repository: Moodle's own tests build the table in"
-    " PHP; import-moodle-logstore and import-xapi have real rows and statements",
+    " projects seen hold type definitions and mocks, not answers (airbytehq/airbyte's"
+    " source-brevo and source-sendinblue, the tap-sendinblue Singer taps: schemas and code)",
     "import-4cat": "no 4CAT CSV export found in a public repository"
     " (4CAT ships none: digitalmethodsinitiative/4cat holds no CSV file; the file index cannot"
     " search CSV contents, and no repository named for 4CAT data was found; neither does"
@@ -53,7 +46,8 @@ MISSING = {
     " jhroy/midiBIN_CrowdTangle, mr-devs/exploring_crowdtangle_lists,"
     " jennyallen/crowdtangle_domain_pull, danielkingori/phoenix: lists and code, no export)",
     "import-mcl": "no Meta Content Library CSV found (downloads are for approved researchers)",
-    "import-linkedin": "no LinkedIn page analytics export found",
+    "import-linkedin": "no LinkedIn page analytics export found (repositories reading one,"
+    " such as snikulin/linkedin-analytics and LukaszMalucha/Linkedin-Analytics, commit none)",
     "import-meta-business": "no Meta Business Suite post export found (code search found"
     " column lists of parsers, no export file)",
 }
