@@ -246,6 +246,8 @@ def _load_run(
     object_size = max(_JSON_OBJECT_SIZE, longest + 1)
     try:
         connection.execute(q.READ_RUN_LINES, [str(run_path), q.RECORD_COLUMNS, object_size])
+        for statement in q.NUMBER_RUN_LINES:
+            connection.execute(statement)
     except duckdb.Error as error:
         message = _("{path}: unreadable ({error})").format(path=run_path, error=_first_line(error))
         return RunResult(run.run_id, "rejected", message=message)

@@ -1,7 +1,7 @@
 """Every SQL statement of the store, in one place. Values are always bound parameters.
 
-Tables created by migrations are named here; the staging tables (``staged_*``) are Arrow
-tables registered on the connection by the loader for the duration of one transaction.
+Tables created by migrations are named here; the staging tables (``staged_*``) are temporary
+tables made from a run's lines (``STAGE_RUN``) for the duration of one transaction.
 """
 
 from graph.privacy import identifiers
@@ -200,6 +200,12 @@ READ_RUN_LINES = """
 CREATE OR REPLACE TEMP TABLE run_lines AS
 SELECT * FROM read_json(?, format = 'newline_delimited', columns = ?, maximum_object_size = ?)
 WHERE type <> 'payload'"""
+#: Each line's place in the run's file (the table keeps the file's order; a later UPDATE of a
+#: list or struct column moves rows, so staging orders by this column, not by ``rowid``).
+NUMBER_RUN_LINES = [
+    "ALTER TABLE run_lines ADD COLUMN line BIGINT",
+    "UPDATE run_lines SET line = rowid",
+]
 # Cuts every text of the run's lines to $1 characters, in the rows holding a longer one
 # (the community's texts included); answers how many rows changed.
 _TEXTS = [column for column, kind in RECORD_COLUMNS.items() if kind == "VARCHAR"]
@@ -300,11 +306,11 @@ _ACCOUNT_COUNTS_SEEN = (
 )
 #: Staging keeps one line per key, the first in the window ``kept``: the newest observation
 #: (of a post, the one with the newest counts; of an interaction, the earliest time it
-#: happened), and of lines as new, the last one in the run's file, so that a load gives the
-#: same store whatever the pseudonyms and the order answers came in. A value that line lacks
-#: comes from the next line that knows it: a reply seen again in an answer without its parent
-#: keeps its parent. An account's counts come from the line that read them last (``counted``):
-#: a profile seen in passing afterwards has none.
+#: happened), and of lines as new, the later in the run's file (``line``), so that a load
+#: gives the same store whatever the pseudonyms. A value that line lacks comes from the next
+#: line of the run that knows it (a reply seen again in an answer without its parent keeps
+#: its parent), and is then as new as the kept line. An account's counts come from the line
+#: that read them last (``counted``): a profile seen in passing afterwards has none.
 _WHOLE = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
 
 
@@ -313,6 +319,11 @@ def _known(value: str) -> str:
     return f"first_value({value} IGNORE NULLS) OVER kept"
 
 
+#: A repost's ``via`` and the account of that reshare, which go together (one line's pair).
+_VIA = (
+    "CASE WHEN v.stored IS NOT NULL OR w.stored IS NOT NULL"
+    " THEN {'via': v.stored, 'actor': w.stored} END"
+)
 _SUBREDDIT = (
     "CASE WHEN u.named THEN l.community.subreddit ELSE coalesce(u.stored, l.community.subreddit)"
     " END"
@@ -331,10 +342,10 @@ SELECT l.platform, a.stored AS account_id, a.named,
 FROM run_lines l {_ACCOUNT.format(a="a", column="account_id")}
 WHERE l.type = 'account'
 WINDOW kept AS (PARTITION BY l.platform, l.account_id
-    ORDER BY l.collected_at DESC, {_ACCOUNT_COUNTS_SEEN} DESC NULLS LAST, l.rowid DESC
+    ORDER BY l.collected_at DESC, {_ACCOUNT_COUNTS_SEEN} DESC NULLS LAST, l.line DESC
     {_WHOLE}),
 counted AS (PARTITION BY l.platform, l.account_id
-    ORDER BY {_ACCOUNT_COUNTS_SEEN} DESC NULLS LAST, l.collected_at DESC, l.rowid DESC {_WHOLE})
+    ORDER BY {_ACCOUNT_COUNTS_SEEN} DESC NULLS LAST, l.collected_at DESC, l.line DESC {_WHOLE})
 QUALIFY row_number() OVER kept = 1""",
     "posts": f"""
 CREATE OR REPLACE TEMP TABLE staged_posts AS
@@ -360,7 +371,7 @@ FROM run_lines l {_ACCOUNT.format(a="a", column="author_id")}
         AND u.raw = {masking.user_subreddit_sql("l")}
 WHERE l.type = 'post'
 WINDOW kept AS (PARTITION BY l.platform, l.post_id
-    ORDER BY {_POST_COUNTS_SEEN} DESC NULLS LAST, l.collected_at DESC, l.rowid DESC {_WHOLE})
+    ORDER BY {_POST_COUNTS_SEEN} DESC NULLS LAST, l.collected_at DESC, l.line DESC {_WHOLE})
 QUALIFY row_number() OVER kept = 1""",
     "links": f"""
 CREATE OR REPLACE TEMP TABLE staged_links AS
@@ -372,14 +383,14 @@ FROM (SELECT DISTINCT * FROM (
 CREATE OR REPLACE TEMP TABLE staged_interactions AS
 SELECT l.platform, l.kind, a.stored AS actor_id, t.stored AS target_post_id,
     coalesce(p.stored, '') AS post_id, l.created_at, l.source, l.run_id, l.collected_at,
-    {_known("v.stored")} AS via, {_known("w.stored")} AS via_actor_id
+    {_known(_VIA)}.via AS via, {_known(_VIA)}.actor AS via_actor_id
 FROM run_lines l {_ACCOUNT.format(a="a", column="actor_id")}
     {_POST.format(a="t", column="target_post_id")} {_POST.format(a="p", column="post_id")}
     {_POST.format(a="v", column="via")}
     LEFT JOIN run_accounts w ON w.platform = l.platform AND w.raw = l.via_actor_id
 WHERE l.type = 'interaction'
 WINDOW kept AS (PARTITION BY l.platform, l.kind, l.actor_id, l.target_post_id, l.post_id
-    ORDER BY l.created_at NULLS LAST, l.rowid DESC {_WHOLE})
+    ORDER BY l.created_at NULLS LAST, l.line DESC {_WHOLE})
 QUALIFY row_number() OVER kept = 1""",
     "follows": f"""
 CREATE OR REPLACE TEMP TABLE staged_follows AS
@@ -507,18 +518,25 @@ FROM staged_posts s
 WHERE {_same_key("posts")}
     AND ({_NEWER.format(t="posts")} OR {_newer_counts("posts")})"""  # fmt: skip
 
+#: A stored repost that knows no reshare it came through learns one (both columns at once,
+#: from one line); one that knows the reshare but not its account (stored before accounts of
+#: reshares were) learns the account from a line naming the same reshare.
+_NO_VIA = "(interactions.via IS NULL AND interactions.via_actor_id IS NULL)"
 _UPDATE_INTERACTIONS = f"""
 UPDATE interactions SET
     created_at = coalesce(interactions.created_at, s.created_at),
     run_id = CASE WHEN interactions.created_at IS NULL AND s.created_at IS NOT NULL
         THEN s.run_id ELSE interactions.run_id END,
-    via = coalesce(interactions.via, s.via),
-    via_actor_id = coalesce(interactions.via_actor_id, s.via_actor_id)
+    via = CASE WHEN {_NO_VIA} THEN s.via ELSE interactions.via END,
+    via_actor_id = CASE WHEN {_NO_VIA} THEN s.via_actor_id
+        WHEN interactions.via = s.via THEN coalesce(interactions.via_actor_id, s.via_actor_id)
+        ELSE interactions.via_actor_id END
 FROM staged_interactions s
 WHERE {_same_key("interactions")} AND (
     (interactions.created_at IS NULL AND s.created_at IS NOT NULL)
-    OR (interactions.via IS NULL AND s.via IS NOT NULL)
-    OR (interactions.via_actor_id IS NULL AND s.via_actor_id IS NOT NULL))"""  # fmt: skip
+    OR ({_NO_VIA} AND (s.via IS NOT NULL OR s.via_actor_id IS NOT NULL))
+    OR (interactions.via = s.via AND interactions.via_actor_id IS NULL
+        AND s.via_actor_id IS NOT NULL))"""  # fmt: skip
 
 _UPDATE_FOLLOWS = f"""UPDATE follows SET
     first_observed_at = least(s.first_observed_at, follows.first_observed_at),

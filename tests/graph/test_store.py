@@ -866,3 +866,56 @@ def test_an_account_seen_in_passing_after_its_counts_were_read_keeps_them(tmp_pa
             "SELECT handle, followers_count, following_count, counts_observed_at, opt_out"
             " FROM accounts",
         ) == [("zoe.new", 40, 7, datetime(2026, 9, 1, tzinfo=UTC), [])]
+
+
+def test_a_line_cut_for_a_too_long_field_keeps_its_place_in_the_run(tmp_path, raw_dir, monkeypatch):
+    # Cutting rewrites the rows holding a long field (a list and a struct are among the
+    # columns it sets), which DuckDB moves to the table's end: the later line must still win.
+    monkeypatch.setattr(load_module, "MAX_FIELD_CHARS", 35)
+    run = write_record_run(
+        raw_dir,
+        lambda r: [
+            _reply(r, None, "a first version of the text, too long to keep"),
+            _reply(r, None, "later"),
+        ],
+    )
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, run, pseudonymiser=None)
+        assert rows(store, "SELECT text FROM posts") == [("later",)]
+
+
+def test_a_repost_keeps_the_via_and_its_account_of_one_line(tmp_path, raw_dir):
+    # The later line names bob's reshare without its account (a via whose URI names a
+    # handle); the earlier one names carl's with carl: bob's must not get carl as its account.
+    through_carl = "at://did:plc:carl/app.bsky.feed.repost/3k"
+    one_run = write_record_run(
+        raw_dir,
+        lambda r: [
+            _repost(r, 1, through_carl, "did:plc:carl"),
+            _repost(r, 1, THROUGH_BOB),
+        ],
+    )
+    later_run = write_record_run(raw_dir, lambda r: [_repost(r, 2, through_carl, "did:plc:carl")])
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, one_run, pseudonymiser=None)
+        assert rows(store, "SELECT via, via_actor_id FROM interactions") == [(THROUGH_BOB, None)]
+        load(store, later_run, pseudonymiser=None)  # another reshare's account is not bob's
+        assert rows(store, "SELECT via, via_actor_id FROM interactions") == [(THROUGH_BOB, None)]
+
+
+def test_an_accounts_two_counts_come_from_the_same_reading(tmp_path, raw_dir):
+    # The newer reading gives followers only (as a channel's page does): the following count
+    # of the older reading is not carried beside it as if read at the same time.
+    def lines(run_id):
+        older = _account_seeing(run_id, 1, None)
+        older.followers_count, older.following_count = 40, 7
+        older.counts_observed_at = datetime(2026, 9, 1, tzinfo=UTC)
+        newer = _account_seeing(run_id, 2, None)
+        newer.followers_count, newer.counts_observed_at = 45, datetime(2026, 9, 2, tzinfo=UTC)
+        return [older, newer]
+
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, write_record_run(raw_dir, lines), pseudonymiser=None)
+        assert rows(
+            store, "SELECT followers_count, following_count, counts_observed_at FROM accounts"
+        ) == [(45, None, datetime(2026, 9, 2, tzinfo=UTC))]
