@@ -77,6 +77,8 @@ def parse_payload(payload: Payload, context: ParseContext) -> list[Record]:
         if _FOLLOWERS.search(path):
             return _followers(_expect(data, list), context, instance, params["account"])
         if path.endswith("/api/v1/accounts/lookup"):  # a sharer on its home instance
+            # kept even when it opts out there: the store then knows it, and forgets texts
+            # collected from another instance's older view of the account
             return [parse_account(_expect(data, dict), context, instance)]
     except (ParseError, KeyError, TypeError, AttributeError) as error:
         raise ParseError(f"payload {payload.seq} ({path}): {_describe(error)}") from None

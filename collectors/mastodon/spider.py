@@ -92,8 +92,9 @@ class MastodonSpider(ApiSpider):
         self.expanded: set[str] = set()
         self.follow_read: set[str] = set()  # user@host of the sharers whose followers were asked
         bases = [instance_url(instance) for instance in options.instances]
-        #: The instances read, by host: an account's home, when it is one of them.
-        self.homes = {urlsplit(base).netloc: base for base in bases}
+        #: The instances read, by lower-case host: an account's home, when it is one of them
+        #: (of two instances on one host under different paths, as in tests, the last).
+        self.homes = {urlsplit(base).netloc.lower(): base for base in bases}
         self.parents_asked: set[tuple[str, str]] = set()  # (instance, reply's local id)
         self.no_lookup: set[str] = set()  # instances older than 4.3 (no look-up by id)
 
@@ -304,24 +305,28 @@ class MastodonSpider(ApiSpider):
         if account.get("hide_collections") or opt_outs(account):
             return
         username, _, host = account.get("acct", "").partition("@")
-        address = f"{username}@{host or urlsplit(base).netloc}"
+        address = f"{username}@{(host or urlsplit(base).netloc).lower()}"  # as URLs are sent
         if address in self.follow_read:
             return
         self.follow_read.add(address)
-        home = self.homes.get(host)
-        if home is None or home == base:
+        home = self.homes.get(host.lower())  # a local account (no host) is read where seen
+        if home is None:
             yield self.followers_page(base, account["id"], address)
             return
         yield self.get(
             f"{home}/api/v1/accounts/lookup",
             {"acct": username},
-            lambda data, response: self.followers_at_home(data, home, address),
+            lambda data, response: self.followers_at_home(data, home, username, address),
             ok_statuses=(404,),  # gone from its home since
         )
 
-    def followers_at_home(self, data, home: str, address: str) -> Iterator[scrapy.Request]:
+    def followers_at_home(
+        self, data, home: str, username: str, address: str
+    ) -> Iterator[scrapy.Request]:
         """The sharer as its home instance shows it: ask there for its followers."""
         if not isinstance(data, dict) or "id" not in data:
+            return
+        if str(data.get("acct", "")).lower() != username.lower():  # not the one asked for
             return
         if not data.get("hide_collections") and not opt_outs(data):
             yield self.followers_page(home, data["id"], address)

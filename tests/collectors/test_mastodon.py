@@ -186,3 +186,10 @@ def test_a_sharer_looked_up_on_its_home_instance_is_an_account_with_its_counts()
     (account,) = parse("/api/v1/accounts/lookup?acct=ana", world.account("ana", local=True))
     # a local account: its address is the instance's; "ana" gives 3 × 10 followers
     assert (account.account_id, account.followers_count) == (f"ana@{HOST}", 30)
+
+
+def test_a_sharer_opting_out_on_its_home_instance_is_kept_with_its_opt_out():
+    # so that the store forgets the texts read from another instance's older view of it
+    home_view = world.account("ana", note="<p>#nobot</p>", local=True)
+    (account,) = parse("/api/v1/accounts/lookup?acct=ana", home_view)
+    assert (account.account_id, account.opt_out) == (f"ana@{HOST}", ["nobot"])

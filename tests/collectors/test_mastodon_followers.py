@@ -8,7 +8,7 @@ A, B = "https://a.example", "https://b.example"
 
 
 def spider():
-    options = MastodonOptions(instances=["a.example", B + "/"], follows=True)
+    options = MastodonOptions(instances=["A.Example", B + "/"], follows=True)
     return MastodonSpider(options, run=None, checkpoint={})
 
 
@@ -18,7 +18,7 @@ def asked(requests):
 
 def test_a_sharer_seen_on_another_instance_is_looked_up_and_read_at_home():
     crawler = spider()
-    # ana lives on a.example; b.example shows her under its own id
+    # ana lives on a.example (configured as "A.Example"); b.example shows her under its own id
     (lookup,) = crawler.followers({"id": "9001", "acct": "ana@a.example"}, B)
     assert lookup.url == f"{A}/api/v1/accounts/lookup?acct=ana"
     home_view = {"id": "7", "acct": "ana", "hide_collections": False}
@@ -26,6 +26,8 @@ def test_a_sharer_seen_on_another_instance_is_looked_up_and_read_at_home():
     assert asked([followers]) == [
         (f"{A}/api/v1/accounts/7/followers?limit=80", {"account": "ana@a.example"})
     ]
+    # seen again on b.example: neither looked up nor read again
+    assert list(crawler.followers({"id": "9001", "acct": "ana@a.example"}, B)) == []
 
 
 def test_a_sharer_whose_home_is_not_read_is_read_where_seen():
@@ -37,7 +39,7 @@ def test_a_sharer_whose_home_is_not_read_is_read_where_seen():
 
 def test_a_sharer_is_asked_once_whether_seen_at_home_or_elsewhere_first():
     crawler = spider()
-    (first,) = crawler.followers({"id": "7", "acct": "ana"}, A)
+    (first,) = crawler.followers({"id": "7", "acct": "ana"}, "https://A.Example")
     assert asked([first]) == [
         (f"{A}/api/v1/accounts/7/followers?limit=80", {"account": "ana@a.example"})
     ]
@@ -60,3 +62,9 @@ def test_a_home_that_hides_the_followers_or_no_longer_knows_the_sharer_is_not_as
     assert list(on_data({"error": "Record not found"}, None)) == []  # 404
     nobot = {"id": "7", "acct": "ana", "note": "<p>#nobot</p>"}
     assert list(on_data(nobot, None)) == []
+    assert list(on_data({"id": "8", "acct": "anabelle"}, None)) == []  # not the one asked for
+
+
+def test_a_sharer_hiding_its_network_where_seen_is_not_looked_up():
+    hidden = {"id": "9001", "acct": "ana@a.example", "hide_collections": True}
+    assert list(spider().followers(hidden, B)) == []
