@@ -306,10 +306,10 @@ _ACCOUNT_COUNTS_SEEN = (
 )
 #: Staging keeps one line per key, the first in the window ``kept``: the newest observation
 #: (of a post, the one with the newest counts; of an interaction, the earliest time it
-#: happened), and of lines as new, the later in the run's file (``line``), so that a load
-#: gives the same store whatever the pseudonyms. A value that line lacks comes from the next
-#: line of the run that knows it (a reply seen again in an answer without its parent keeps
-#: its parent), and is then as new as the kept line. An account's counts come from the line
+#: happened), and of lines as new, the later in the run's file (``line``). A value that line
+#: lacks comes from the next line of the run that knows it, and is then as new as the kept
+#: line: a Mastodon reply read in an answer holding its parent and again in one that does
+#: not keeps its parent, whichever answer came first. An account's counts come from the line
 #: that read them last (``counted``): a profile seen in passing afterwards has none.
 _WHOLE = "ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING"
 
