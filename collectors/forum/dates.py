@@ -21,7 +21,7 @@ _DAY_MONTH_YEAR = re.compile(
 )
 _MONTH_DAY_YEAR = re.compile(r"(?P<month>[a-z]{3,})\.?\s+(?P<day>\d{1,2}),?\s+(?P<year>\d{4})")
 _NUMERIC = re.compile(  # 14/09/2026, or 14.09.2026 as German forums print it
-    r"(?P<day>\d{1,2})(?P<sep>[/.])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{2,4})"
+    r"\b(?P<day>\d{1,2})(?P<sep>[/.])(?P<month>\d{1,2})(?P=sep)(?P<year>\d{2,4})\b"
 )
 _RELATIVE = re.compile(r"\b(?P<word>aujourd'hui|today|hier|yesterday)\b")
 

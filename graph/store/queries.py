@@ -306,17 +306,9 @@ _ACCOUNT_COUNTS_SEEN = (
 )
 #: The columns of a post staged from the line kept, and those filled from another line.
 _POST_KEPT = (
-    "likes",
-    "reposts",
-    "replies",
-    "quotes",
-    "views",
-    "clicks",
-    "counts_observed_at",
-    "source",
-    "run_id",
-    "collected_at",
-)
+    "likes", "reposts", "replies", "quotes", "views", "clicks", "counts_observed_at", "source",
+    "run_id", "collected_at",
+)  # fmt: skip
 _POST_FILLED = (
     "url", "author_id", "created_at", "text", "language", "reply_to", "quote_of", "repost_of",
     "forum", "board", "subreddit", "channel", "instance",

@@ -60,6 +60,7 @@ class TestDates:
             ("Mar 3 Jan 2012 - 8:20", when(2012, 1, 3, 7, 20)),  # Forumactif, CET
             ("Sat Dec 12, 2026 10:20 pm", when(2026, 12, 12, 21, 20)),  # phpBB in English
             ("03/09/2026 à 17:45", when(2026, 9, 3, 15, 45)),
+            ("21.01.2009, 05:42", when(2009, 1, 21, 4, 42)),  # phpBB in German, CET
             ("1er févr. 2026 0h05", when(2026, 1, 31, 23, 5)),  # before midnight UTC
             ("Aujourd’hui à 08:00", when(2026, 9, 16, 6, 0)),
             ("Hier à 23:30", when(2026, 9, 15, 21, 30)),
@@ -69,7 +70,16 @@ class TestDates:
     def test_printed_local_times_become_utc(self, text, expected):
         assert forum_time(text, "Europe/Paris", READ_AT) == expected
 
-    @pytest.mark.parametrize("text", ["par alice", "31 février 2026 10:00", "14 sept. 2026"])
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "par alice",
+            "31 février 2026 10:00",
+            "14 sept. 2026",
+            "phpBB v1.10.15 10:00",
+            "3/09.2026",
+        ],
+    )
     def test_a_text_without_a_whole_date_gives_none(self, text):
         assert forum_time(text, "Europe/Paris", READ_AT) is None
 
