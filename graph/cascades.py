@@ -433,9 +433,40 @@ def journey(adoptions: pd.DataFrame) -> pd.DataFrame:
 
 def _first_adoptions(adoptions: pd.DataFrame) -> pd.DataFrame:
     """One row per (cascade, account) of coded adoptions (:func:`_encoded`): its first
-    adoption, ties in the order of ``row``; cascades in their order."""
-    ordered = adoptions.sort_values(["cascade", "adopted_at", "row"], na_position="last")
-    return ordered.drop_duplicates(["cascade", "account_id"]).reset_index(drop=True)
+    adoption, ties in the order of ``row``; cascades in their order. Untimed reposts come
+    after the untimed repost their ``via`` names (:func:`_via_depth`), not in the order of
+    the accounts' names, which pseudonyms make arbitrary."""
+    ordered = adoptions.assign(via_depth=_via_depth(adoptions)).sort_values(
+        ["cascade", "adopted_at", "via_depth", "row"], na_position="last"
+    )
+    nodes = ordered.drop_duplicates(["cascade", "account_id"]).reset_index(drop=True)
+    return nodes.drop(columns="via_depth")
+
+
+#: The longest chain of reposts made through reposts followed (beyond it, a chain is a loop).
+_MAX_VIA_CHAIN = 50
+
+
+def _via_depth(adoptions: pd.DataFrame) -> np.ndarray:
+    """For each untimed repost whose ``via`` names an untimed adopter of the cascade, one more
+    than that adopter's depth; 0 for the others."""
+    depth = np.zeros(len(adoptions), dtype=np.int64)
+    if "via_actor" not in adoptions:
+        return depth
+    untimed = adoptions["adopted_at"].isna().to_numpy()
+    chained = untimed & adoptions["via_actor"].notna().to_numpy()
+    adopters = [adoptions["cascade"][untimed], adoptions["account_id"][untimed]]
+    named = pd.MultiIndex.from_arrays(
+        [adoptions["cascade"][chained], adoptions["via_actor"][chained].astype("int64")]
+    )
+    for _step in range(_MAX_VIA_CHAIN):
+        reached = pd.Series(depth[untimed], index=adopters).groupby(level=[0, 1]).min()
+        through = reached.reindex(named).to_numpy(dtype=float, na_value=-1.0)
+        longer = (through + 1).astype(np.int64)
+        if (longer == depth[chained]).all():
+            break
+        depth[chained] = longer
+    return depth
 
 
 def _via_parents(pending: pd.DataFrame, adopters: pd.MultiIndex) -> pd.Series:

@@ -346,10 +346,11 @@ _ACCOUNT_COUNTS_KEY = (
     f"{{'seen': coalesce({_ACCOUNT_COUNTS_SEEN}, {_BEFORE_ALL}), 'at': l.collected_at, "
     "'line': l.line}"
 )
-#: An interaction's earliest time (unknown times last), then the later line: negated, for
-#: ``arg_max``.
+#: An interaction's known time before none, the earliest time first (negated, for
+#: ``arg_max``), then the later line. A key holds no NULL: it would rank first.
 _INTERACTION_KEY = (
-    "{'at': -epoch_us(coalesce(l.created_at, 'infinity'::TIMESTAMPTZ)), 'line': l.line}"
+    "{'timed': l.created_at IS NOT NULL, "
+    "'early': -epoch_us(coalesce(l.created_at, TIMESTAMPTZ 'epoch')), 'line': l.line}"
 )
 #: A repost's ``via`` and the account of that reshare, which go together (one line's pair).
 _VIA = (

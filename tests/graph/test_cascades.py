@@ -342,6 +342,30 @@ def test_a_repost_through_a_repost_keeps_that_parent_when_times_are_unknown():
     assert listed[["candidate_id", "probability"]].values.tolist() == [["C", 1.0]]
 
 
+@pytest.mark.parametrize("order", ["as collected", "reversed"])
+def test_untimed_reposts_through_untimed_reposts_follow_the_chain_via_states(order):
+    # Three reposts of pR with no time (as getRepostedBy gives them): Z reposted R's post,
+    # Y reposted through Z's repost, X through Y's. Whatever order the rows come in (it
+    # followed the accounts' pseudonyms), via states X → Y → Z; Z follows nobody.
+    untimed = ADOPTIONS.iloc[[0, 6, 6, 6]].assign(
+        account_id=["R", "X", "Y", "Z"], via_actor=[None, "Y", "Z", None]
+    )
+    rows = untimed if order == "as collected" else untimed.iloc[[0, 3, 2, 1]]
+    found = parents(reconstruct(rows.reset_index(drop=True), FOLLOWS.iloc[:0]).tree)
+    assert found == {"R": (None, "root"), "X": ("Y", "stated:via"),
+                     "Y": ("Z", "stated:via"), "Z": ("R", "no_candidate")}  # fmt: skip
+
+
+def test_untimed_reposts_naming_each_other_make_no_cycle():
+    # Malformed data: X through Y and Y through X, both untimed. Neither via can be kept
+    # for both; the tree stays a tree.
+    untimed = ADOPTIONS.iloc[[0, 6, 6]].assign(
+        account_id=["R", "X", "Y"], via_actor=[None, "Y", "X"]
+    )
+    tree = reconstruct(untimed.reset_index(drop=True), FOLLOWS.iloc[:0]).tree
+    assert cascade_metrics(tree).loc[0, "size"] == 3
+
+
 def test_a_repost_through_a_repost_stamped_later_makes_no_cycle():
     # H's repost, stamped 1 h, names C's repost as via; C's repost is stamped 2 h (Bluesky's
     # createdAt is the client's clock) and C follows H. C's most recent followed showing

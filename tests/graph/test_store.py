@@ -919,3 +919,28 @@ def test_an_accounts_two_counts_come_from_the_same_reading(tmp_path, raw_dir):
         assert rows(
             store, "SELECT followers_count, following_count, counts_observed_at FROM accounts"
         ) == [(45, None, datetime(2026, 9, 2, tzinfo=UTC))]
+
+
+def _timed_repost(run_id, day, created_day):
+    created_at = None if created_day is None else datetime(2026, 9, created_day, tzinfo=UTC)
+    return Interaction(source="test", run_id=run_id, kind="repost", actor_id="did:plc:ana",
+                       target_post_id="at://canope/p", platform="bluesky", created_at=created_at,
+                       collected_at=datetime(2026, 9, day, tzinfo=UTC))  # fmt: skip
+
+
+@pytest.mark.parametrize("untimed_last", [True, False])
+def test_a_repost_seen_untimed_and_timed_in_one_run_keeps_its_earliest_time(
+    tmp_path, raw_dir, untimed_last
+):
+    # getRepostedBy lists the repost with no time; listRecords gives its time, twice here
+    # (the 3rd, then the 2nd: the earlier is kept).
+    def lines(run_id):
+        timed = [_timed_repost(run_id, 1, 3), _timed_repost(run_id, 1, 2)]
+        untimed = _timed_repost(run_id, 1, None)
+        return [*timed, untimed] if untimed_last else [untimed, *timed]
+
+    with Store(tmp_path / "db.duckdb") as store:
+        load(store, write_record_run(raw_dir, lines), pseudonymiser=None)
+        assert rows(store, "SELECT created_at FROM interactions") == [
+            (datetime(2026, 9, 2, tzinfo=UTC),)
+        ]
