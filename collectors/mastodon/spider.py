@@ -302,7 +302,7 @@ class MastodonSpider(ApiSpider):
         among them."""
         if not self.options.follows or not isinstance(account, dict) or "id" not in account:
             return
-        if account.get("hide_collections") or opt_outs(account):
+        if _network_closed(account):
             return
         username, _, host = account.get("acct", "").partition("@")
         address = f"{username}@{(host or urlsplit(base).netloc).lower()}"  # as URLs are sent
@@ -328,7 +328,7 @@ class MastodonSpider(ApiSpider):
             return
         if str(data.get("acct", "")).lower() != username.lower():  # not the one asked for
             return
-        if not data.get("hide_collections") and not opt_outs(data):
+        if not _network_closed(data):
             yield self.followers_page(home, data["id"], address)
 
     def followers_page(self, base: str, account_id: str, address: str) -> scrapy.Request:
@@ -348,6 +348,11 @@ class MastodonSpider(ApiSpider):
             )
             request.meta["seen"] = seen
             yield request
+
+
+def _network_closed(account: dict[str, Any]) -> bool:
+    """Whether an account hides its followers or opts out of collection."""
+    return bool(account.get("hide_collections") or opt_outs(account))
 
 
 def _next_link(response) -> str | None:

@@ -611,6 +611,7 @@ def test_via_is_stored_as_the_pseudonym_of_the_reshare_and_filled_when_learnt_la
 
 
 THROUGH_BOB = "at://did:plc:bob/app.bsky.feed.repost/3k"
+THROUGH_CARL = "at://did:plc:carl/app.bsky.feed.repost/3k"
 
 
 def test_the_account_of_a_via_is_pseudonymised_as_that_account_and_joins_with_it(tmp_path, raw_dir):
@@ -684,16 +685,15 @@ def test_a_version_5_store_gains_the_account_of_a_via(tmp_path, raw_dir, monkeyp
 
 
 def test_others_lose_the_via_of_an_account_erased_on_request_and_keep_their_acts(tmp_path, raw_dir):
-    through_carl = "at://did:plc:carl/app.bsky.feed.repost/3k"
     manifest = write_record_run(raw_dir, lambda r: [
         _repost(r, 1, THROUGH_BOB, "did:plc:bob"),
-        _repost(r, 1, through_carl, "did:plc:carl", actor_id="did:plc:dan")])  # fmt: skip
+        _repost(r, 1, THROUGH_CARL, "did:plc:carl", actor_id="did:plc:dan")])  # fmt: skip
     with Store(tmp_path / "db.duckdb") as store:
         load_runs(store, [manifest], linker=linker(), pseudonymiser=None,
                   erased={("bluesky", "did:plc:bob")})  # fmt: skip
         assert rows(store, "SELECT actor_id, via, via_actor_id FROM interactions ORDER BY 1") == [
             ("did:plc:ana", None, None),
-            ("did:plc:dan", through_carl, "did:plc:carl"),
+            ("did:plc:dan", THROUGH_CARL, "did:plc:carl"),
         ]
 
 
@@ -811,18 +811,17 @@ def test_a_repost_seen_twice_at_once_keeps_the_via_one_line_knows(tmp_path, raw_
 
 
 def test_of_two_reposts_as_new_naming_different_vias_the_later_line_wins(tmp_path, raw_dir):
-    through_carl = "at://did:plc:carl/app.bsky.feed.repost/3k"
     run = write_record_run(
         raw_dir,
         lambda r: [
             _repost(r, 1, THROUGH_BOB, "did:plc:bob"),
-            _repost(r, 1, through_carl, "did:plc:carl"),
+            _repost(r, 1, THROUGH_CARL, "did:plc:carl"),
         ],
     )
     with Store(tmp_path / "db.duckdb") as store:
         load(store, run, pseudonymiser=None)
         assert rows(store, "SELECT via, via_actor_id FROM interactions") == [
-            (through_carl, "did:plc:carl")
+            (THROUGH_CARL, "did:plc:carl")
         ]
 
 
@@ -887,15 +886,14 @@ def test_a_line_cut_for_a_too_long_field_keeps_its_place_in_the_run(tmp_path, ra
 def test_a_repost_keeps_the_via_and_its_account_of_one_line(tmp_path, raw_dir):
     # The later line names bob's reshare without its account (a via whose URI names a
     # handle); the earlier one names carl's with carl: bob's must not get carl as its account.
-    through_carl = "at://did:plc:carl/app.bsky.feed.repost/3k"
     one_run = write_record_run(
         raw_dir,
         lambda r: [
-            _repost(r, 1, through_carl, "did:plc:carl"),
+            _repost(r, 1, THROUGH_CARL, "did:plc:carl"),
             _repost(r, 1, THROUGH_BOB),
         ],
     )
-    later_run = write_record_run(raw_dir, lambda r: [_repost(r, 2, through_carl, "did:plc:carl")])
+    later_run = write_record_run(raw_dir, lambda r: [_repost(r, 2, THROUGH_CARL, "did:plc:carl")])
     with Store(tmp_path / "db.duckdb") as store:
         load(store, one_run, pseudonymiser=None)
         assert rows(store, "SELECT via, via_actor_id FROM interactions") == [(THROUGH_BOB, None)]
